@@ -1,0 +1,28 @@
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Api;
+
+// The public contract. Property names travel as snake_case (see ApiJson).
+
+public sealed record UploadRequest(string? Filename, string? ContentType);
+
+public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt);
+
+public sealed record SubmitJobRequest(string? JobId, string? OutputFormat);
+
+public sealed record SubmitJobResponse(string JobId, JobStatus Status);
+
+public sealed record JobResponse(
+    string JobId,
+    JobStatus Status,
+    int Progress,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    string? OutputUrl,
+    string Filename,
+    long? InputBytes,
+    long? OutputBytes);
+
+public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VideoConversion.Api.Api;
+
+internal static class ApiJson
+{
+    /// <summary>snake_case fields and UPPER_SNAKE statuses, as the seed guide's clients expect.</summary>
+    public static IServiceCollection AddApiJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
+        });
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Api;
+
+/// <summary>RFC 7807 problems the API answers with. Each names what is wrong and, where it helps, what to do.</summary>
+internal static class JobProblems
+{
+    public static ProblemHttpResult UnknownJob(string? jobId) => Problem(
+        StatusCodes.Status404NotFound, "Unknown job", $"There is no job with id '{jobId}'.");
+
+    public static ProblemHttpResult MissingField(string field) => Problem(
+        StatusCodes.Status400BadRequest, "Missing field", $"The request body must contain '{field}'.");
+
+    public static ProblemHttpResult InvalidField(string field, string detail) => Problem(
+        StatusCodes.Status400BadRequest, $"Invalid '{field}'", detail);
+
+    public static ProblemHttpResult UnsupportedInputFormat(string fileName) => Problem(
+        StatusCodes.Status400BadRequest, "Unsupported video format",
+        $"'{fileName}' is not a supported video file. Supported extensions: {string.Join(", ", InputFormats.Supported)}.");
+
+    public static ProblemHttpResult UnsupportedContentType(string contentType) => Problem(
+        StatusCodes.Status400BadRequest, "Unsupported content type",
+        $"'{contentType}' is not a video content type.");
+
+    public static ProblemHttpResult UnsupportedOutputFormat(string? format) => Problem(
+        StatusCodes.Status400BadRequest, "Unsupported output format",
+        $"Output format '{format}' is not supported. Supported: {string.Join(", ", OutputFormats.Supported)}.");
+
+    public static ProblemHttpResult NotUploaded(string jobId) => Problem(
+        StatusCodes.Status409Conflict, "Video not uploaded",
+        $"Job '{jobId}' has no uploaded video yet. PUT the file to the presigned URL first, then submit the job.");
+
+    public static ProblemHttpResult NotSubmittable(string jobId) => Problem(
+        StatusCodes.Status409Conflict, "Job cannot be submitted",
+        $"Job '{jobId}' has failed and cannot be submitted again. Request a new upload to try again.");
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}

@@ -1,0 +1,20 @@
+using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Storage;
+using VideoConversion.Infrastructure.Storage;
+
+namespace VideoConversion.Api.Api;
+
+internal static class JobResponses
+{
+    public static async Task<JobResponse> FromAsync(Job job, VideoStorage storage)
+    {
+        // A fresh, short-lived download URL on every read: nothing long-lived is stored or leaked.
+        var outputUrl = job.Status == JobStatus.Done
+            ? await storage.PresignDownloadAsync(StorageNames.OutputBucket, StorageNames.OutputKey(job.Id))
+            : null;
+
+        return new JobResponse(
+            job.Id, job.Status, job.Progress, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error,
+            outputUrl, job.FileName, job.InputBytes, job.OutputBytes);
+    }
+}

@@ -1,0 +1,8 @@
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Storage;
+
+namespace VideoConversion.Api.Api;
+
+/// <summary>What the job endpoints depend on, bound with [AsParameters].</summary>
+public sealed record JobServices(JobsDbContext Db, VideoStorage Storage, OutboxSignal Outbox, TimeProvider Time);

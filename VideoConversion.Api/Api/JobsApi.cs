@@ -1,0 +1,139 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+
+namespace VideoConversion.Api.Api;
+
+public static class JobsApi
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/jobs").WithTags("Jobs");
+
+        jobs.MapPost("/", SubmitJob)
+            .WithName(nameof(SubmitJob))
+            .WithSummary("Queue an uploaded video for conversion")
+            .WithDescription("Idempotent: submitting a job that is already queued, running or done changes nothing.");
+        jobs.MapGet("/{jobId}", GetJob)
+            .WithName(nameof(GetJob))
+            .WithSummary("Status, progress and, once done, a download URL of the converted video");
+        jobs.MapGet("/", ListJobs)
+            .WithName(nameof(ListJobs))
+            .WithSummary("Jobs, newest first, one page at a time");
+
+        return app;
+    }
+
+    public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
+        SubmitJobRequest? request, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        var jobId = request?.JobId?.Trim();
+        if (string.IsNullOrEmpty(jobId))
+        {
+            return JobProblems.MissingField("job_id");
+        }
+
+        if (OutputFormats.Normalize(request!.OutputFormat ?? OutputFormats.Mp4) is not { } outputFormat)
+        {
+            return JobProblems.UnsupportedOutputFormat(request.OutputFormat);
+        }
+
+        var job = JobId.IsWellFormed(jobId) ? await services.Db.Jobs.FindAsync([jobId], cancellationToken) : null;
+        if (job is null)
+        {
+            return JobProblems.UnknownJob(jobId);
+        }
+
+        if (job.Status != JobStatus.AwaitingUpload)
+        {
+            return Answer(job);
+        }
+
+        if (await services.Storage.GetUploadedSizeAsync(job.InputKey, cancellationToken) is not { } inputBytes)
+        {
+            return JobProblems.NotUploaded(jobId);
+        }
+
+        var now = services.Time.GetUtcNow();
+        job.Submit(inputBytes, now);
+        services.Db.Outbox.Add(new OutboxMessage
+        {
+            JobId = job.Id,
+            Queue = QueueNames.VideoJobs,
+            Payload = MessageSerializer.Serialize(new VideoJobMessage(job.Id, StorageNames.InputPath(job.InputKey), outputFormat)),
+            CreatedAt = now,
+        });
+
+        try
+        {
+            // The status change and its message commit together (transactional outbox).
+            await services.Db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A concurrent submit won the race; answer with what it decided.
+            services.Db.ChangeTracker.Clear();
+            job = await services.Db.Jobs.SingleAsync(j => j.Id == jobId, cancellationToken);
+            return Answer(job);
+        }
+
+        services.Outbox.Notify();
+        return Answer(job);
+
+        static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job) =>
+            job.Status == JobStatus.Failed
+                ? JobProblems.NotSubmittable(job.Id)
+                : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status));
+    }
+
+    public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(
+        string jobId, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        var job = JobId.IsWellFormed(jobId)
+            ? await services.Db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            : null;
+        return job is null
+            ? JobProblems.UnknownJob(jobId)
+            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage));
+    }
+
+    public static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobs(
+        [AsParameters] JobServices services,
+        CancellationToken cancellationToken,
+        [FromQuery] int page = 1,
+        [FromQuery(Name = "page_size")] int pageSize = DefaultPageSize)
+    {
+        if (page < 1)
+        {
+            return JobProblems.InvalidField("page", "The page number starts at 1.");
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            return JobProblems.InvalidField("page_size", $"The page size must be between 1 and {MaxPageSize}.");
+        }
+
+        var query = services.Db.Jobs.AsNoTracking();
+        var total = await query.CountAsync(cancellationToken);
+        var jobs = await query
+            .OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .ToListAsync(cancellationToken);
+
+        var items = new List<JobResponse>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            items.Add(await JobResponses.FromAsync(job, services.Storage));
+        }
+
+        return TypedResults.Ok(new JobPage(items, page, pageSize, total));
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Infrastructure.Storage;
+
+namespace VideoConversion.Api.Api;
+
+public static class UploadApi
+{
+    public static IEndpointRouteBuilder MapUploadApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/upload/request", RequestUpload)
+            .WithName(nameof(RequestUpload))
+            .WithTags("Uploads")
+            .WithSummary("Create a job and get a presigned URL to PUT the video to")
+            .WithDescription("The video goes straight to object storage; no video bytes pass through the API.");
+        return app;
+    }
+
+    public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
+        UploadRequest? request, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        var fileName = request?.Filename?.Trim();
+        if (string.IsNullOrEmpty(fileName))
+        {
+            return JobProblems.MissingField("filename");
+        }
+
+        if (fileName.Length > JobLimits.FileNameLength)
+        {
+            return JobProblems.InvalidField("filename", $"The file name is longer than {JobLimits.FileNameLength} characters.");
+        }
+
+        var contentType = request?.ContentType?.Trim();
+        if (contentType is { Length: > JobLimits.ContentTypeLength } || !InputFormats.IsAcceptableContentType(contentType))
+        {
+            return JobProblems.UnsupportedContentType(contentType!);
+        }
+
+        if (InputFormats.ExtensionOf(fileName) is not { } extension)
+        {
+            return JobProblems.UnsupportedInputFormat(fileName);
+        }
+
+        var jobId = JobId.New();
+        var inputKey = StorageNames.InputKey(jobId, extension);
+        var now = services.Time.GetUtcNow();
+        var upload = await services.Storage.PresignUploadAsync(inputKey, now);
+
+        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt));
+        await services.Db.SaveChangesAsync(cancellationToken);
+
+        return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt));
+    }
+}

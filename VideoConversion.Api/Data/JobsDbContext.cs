@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Data;
+
+public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbContext(options)
+{
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type; a binary (tick) encoding keeps ordering and comparisons in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Job>(job =>
+        {
+            job.ToTable("jobs");
+            job.HasKey(j => j.Id);
+            job.Property(j => j.Id).HasMaxLength(32);
+            job.Property(j => j.FileName).HasMaxLength(JobLimits.FileNameLength);
+            job.Property(j => j.ContentType).HasMaxLength(JobLimits.ContentTypeLength);
+            job.Property(j => j.InputKey).HasMaxLength(64);
+            job.Property(j => j.OutputFormat).HasMaxLength(16);
+            job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
+            job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
+            job.Property(j => j.Version).IsConcurrencyToken();
+            job.HasIndex(j => j.CreatedAt);
+            job.HasIndex(j => j.Status);
+        });
+
+        modelBuilder.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("outbox");
+            message.HasKey(m => m.Id);
+            message.Property(m => m.JobId).HasMaxLength(32);
+            message.Property(m => m.Queue).HasMaxLength(64);
+            message.Property(m => m.LastError).HasMaxLength(JobLimits.ErrorLength);
+        });
+    }
+}

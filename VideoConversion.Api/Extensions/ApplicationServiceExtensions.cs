@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Api;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Storage;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+
+namespace VideoConversion.Api.Extensions;
+
+public static class ApplicationServiceExtensions
+{
+    public const string DatabaseConnectionName = "jobs";
+    public const string MessagingConnectionName = "messaging";
+    public const string StorageConnectionName = "storage";
+
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddApiJson();
+        services.AddSingleton(TimeProvider.System);
+
+        var database = builder.Configuration.GetConnectionString(DatabaseConnectionName)
+            ?? throw new InvalidOperationException(
+                $"Connection string '{DatabaseConnectionName}' is missing: set ConnectionStrings__{DatabaseConnectionName} to 'Data Source=/path/jobs.db'.");
+        services.AddDbContext<JobsDbContext>(options => options.UseSqlite(database));
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
+
+        builder.AddObjectStorage(StorageConnectionName);
+        services.AddOptions<UploadOptions>()
+            .BindConfiguration(UploadOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<VideoStorage>();
+        services.AddHostedService<StorageBucketsInitializer>();
+
+        builder.AddRabbitMQClient(MessagingConnectionName);
+        services.AddSingleton<ConfirmingPublisher>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddHostedService<OutboxDispatcher>();
+        services.AddHostedService<JobEventsConsumer>();
+
+        return builder;
+    }
+}

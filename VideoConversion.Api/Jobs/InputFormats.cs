@@ -1,0 +1,33 @@
+namespace VideoConversion.Api.Jobs;
+
+/// <summary>
+/// The file types accepted for upload. The extension is taken from this list, never from the
+/// user's file name as typed, so a storage key can only ever be "{job id}{known extension}".
+/// </summary>
+public static class InputFormats
+{
+    private static readonly string[] Extensions =
+    [
+        ".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".flv", ".wmv", ".asf", ".ogv",
+        ".ts", ".mts", ".m2ts", ".mpg", ".mpeg", ".vob", ".3gp", ".3g2", ".gif",
+    ];
+
+    public static IReadOnlyList<string> Supported => Extensions;
+
+    /// <summary>The allow-listed extension for <paramref name="fileName"/>, lowercased; null when not supported.</summary>
+    public static string? ExtensionOf(string fileName)
+    {
+        var extension = Path.GetExtension(fileName.Trim());
+        return Extensions.FirstOrDefault(known => known.Equals(extension, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Browsers send "video/…", a generic type, or nothing for less common containers; the
+    /// extension is what decides, and the content is probed before conversion anyway.
+    /// </summary>
+    public static bool IsAcceptableContentType(string? contentType) =>
+        string.IsNullOrWhiteSpace(contentType) ||
+        contentType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) ||
+        contentType.Equals("image/gif", StringComparison.OrdinalIgnoreCase) ||
+        contentType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,143 @@
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Api.Jobs;
+
+/// <summary>
+/// A conversion job and its state machine. Every change goes through a method here, so the
+/// rules (which transitions exist, that DONE and FAILED are final) live in one place.
+/// </summary>
+public sealed class Job
+{
+    public const string DefaultFailureMessage = "The conversion failed.";
+
+    private Job()
+    {
+    }
+
+    public required string Id { get; init; }
+
+    /// <summary>The name the user gave; shown to people, never used to build storage keys.</summary>
+    public required string FileName { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public required string InputKey { get; init; }
+
+    public required string OutputFormat { get; init; }
+
+    public JobStatus Status { get; private set; }
+
+    public int Progress { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public long? InputBytes { get; private set; }
+
+    public long? OutputBytes { get; private set; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UploadExpiresAt { get; init; }
+
+    public DateTimeOffset? SubmittedAt { get; private set; }
+
+    /// <summary>When the broker confirmed the job message; until then the job is accepted but not queued.</summary>
+    public DateTimeOffset? QueuedAt { get; private set; }
+
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>Optimistic concurrency token: two writers never both apply a change read from the same state.</summary>
+    public int Version { get; private set; }
+
+    public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed;
+
+    public static Job Create(string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt) =>
+        new()
+        {
+            Id = id,
+            FileName = fileName,
+            ContentType = contentType,
+            InputKey = inputKey,
+            OutputFormat = OutputFormats.Mp4,
+            Status = JobStatus.AwaitingUpload,
+            CreatedAt = now,
+            UpdatedAt = now,
+            UploadExpiresAt = uploadExpiresAt,
+        };
+
+    /// <summary>The upload is in storage: the job may be queued. Only an uploaded job awaiting it can move.</summary>
+    public SubmitOutcome Submit(long inputBytes, DateTimeOffset now)
+    {
+        switch (Status)
+        {
+            case JobStatus.AwaitingUpload:
+                Status = JobStatus.Pending;
+                InputBytes = inputBytes;
+                SubmittedAt = now;
+                Touch(now);
+                return SubmitOutcome.Submitted;
+            case JobStatus.Failed:
+                return SubmitOutcome.NotSubmittable;
+            default:
+                return SubmitOutcome.AlreadySubmitted;
+        }
+    }
+
+    /// <summary>
+    /// Applies a worker's report. Returns false when the report is stale and ignored: nothing
+    /// overwrites DONE or FAILED, and a job that was never submitted accepts no reports.
+    /// </summary>
+    public bool Apply(JobEventMessage report)
+    {
+        if (IsFinished || Status == JobStatus.AwaitingUpload)
+        {
+            return false;
+        }
+
+        var at = report.OccurredAt;
+        switch (report.Kind)
+        {
+            case JobEventKind.Processing:
+                Status = JobStatus.Processing;
+                StartedAt ??= at;
+                // 100 is reserved for DONE: a job at 100% that is not done would confuse people.
+                Progress = Math.Clamp(report.Progress, 0, 99);
+                break;
+            case JobEventKind.Done:
+                Status = JobStatus.Done;
+                StartedAt ??= at;
+                FinishedAt = at;
+                Progress = 100;
+                OutputBytes = report.OutputBytes;
+                Error = null;
+                break;
+            case JobEventKind.Failed:
+                Status = JobStatus.Failed;
+                FinishedAt = at;
+                Error = string.IsNullOrWhiteSpace(report.Error) ? DefaultFailureMessage : report.Error;
+                break;
+            default:
+                return false;
+        }
+
+        Touch(at);
+        return true;
+    }
+
+    private void Touch(DateTimeOffset now)
+    {
+        UpdatedAt = now > UpdatedAt ? now : UpdatedAt;
+        Version++;
+    }
+}
+
+public enum SubmitOutcome
+{
+    Submitted,
+    AlreadySubmitted,
+    NotSubmittable,
+}

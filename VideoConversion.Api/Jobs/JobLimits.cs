@@ -1,0 +1,8 @@
+namespace VideoConversion.Api.Jobs;
+
+public static class JobLimits
+{
+    public const int FileNameLength = 255;
+    public const int ContentTypeLength = 127;
+    public const int ErrorLength = 2000;
+}

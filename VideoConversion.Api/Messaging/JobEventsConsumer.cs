@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using VideoConversion.Api.Data;
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Api.Messaging;
+
+/// <summary>
+/// Applies the workers' progress and outcome reports to the job records. The API is the only
+/// process that writes the database; workers speak to it through this queue.
+/// </summary>
+public sealed partial class JobEventsConsumer(IConnection connection, IServiceScopeFactory scopes, ILogger<JobEventsConsumer> logger)
+    : QueueConsumer(connection, logger)
+{
+    private const int MaxConcurrencyRetries = 3;
+
+    protected override string QueueName => QueueNames.JobEvents;
+
+    // Reports are small and applied one at a time; a few in flight keep the pipe full.
+    protected override ushort PrefetchCount => 20;
+
+    protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    {
+        var report = MessageSerializer.TryDeserialize<JobEventMessage>(delivery.Body);
+        if (report is null || string.IsNullOrEmpty(report.JobId))
+        {
+            LogUnreadableReport(logger, delivery.DeliveryTag);
+            return DeliveryOutcome.Reject;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var job = await db.Jobs.FindAsync([report.JobId], cancellationToken);
+            if (job is null)
+            {
+                LogUnknownJob(logger, report.JobId, report.Kind);
+                return DeliveryOutcome.Reject;
+            }
+
+            if (!job.Apply(report))
+            {
+                LogStaleReport(logger, report.JobId, report.Kind, job.Status);
+                return DeliveryOutcome.Ack;
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                LogApplied(logger, report.JobId, report.Kind, job.Progress);
+                return DeliveryOutcome.Ack;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
+            {
+                // Someone changed the job since it was read: read it again and re-decide.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping unreadable job report (delivery {DeliveryTag})")]
+    private static partial void LogUnreadableReport(ILogger logger, ulong deliveryTag);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping {Kind} report for unknown job {JobId}")]
+    private static partial void LogUnknownJob(ILogger logger, string jobId, JobEventKind kind);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignoring stale {Kind} report for job {JobId} in status {Status}")]
+    private static partial void LogStaleReport(ILogger logger, string jobId, JobEventKind kind, VideoConversion.Api.Jobs.JobStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Kind} applied (progress {Progress}%)")]
+    private static partial void LogApplied(ILogger logger, string jobId, JobEventKind kind, int progress);
+}

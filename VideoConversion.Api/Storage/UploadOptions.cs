@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VideoConversion.Api.Storage;
+
+/// <summary>Presigned URL settings, from the "Uploads" configuration section.</summary>
+public sealed class UploadOptions
+{
+    public const string SectionName = "Uploads";
+
+    /// <summary>How long an upload URL stays valid.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00", ErrorMessage = "Uploads:UploadUrlLifetime must be between 10 seconds and 7 days (the S3 maximum).")]
+    public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a download URL of a finished video stays valid.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00", ErrorMessage = "Uploads:DownloadUrlLifetime must be between 10 seconds and 7 days (the S3 maximum).")]
+    public TimeSpan DownloadUrlLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The storage endpoint as browsers and clients reach it, when that differs from the one the
+    /// API uses (a presigned URL is signed for its host). Unset: the internal endpoint.
+    /// </summary>
+    public Uri? PublicEndpoint { get; set; }
+}

@@ -1,0 +1,35 @@
+using VideoConversion.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var settings = AppHostSettings.From(builder);
+if (!Prerequisites.AreMet(settings, Console.Error))
+{
+    return 1;
+}
+
+var messaging = builder.AddMessagingBroker("messaging", settings);
+var storage = builder.AddObjectStorage("storage", settings);
+
+var api = builder.AddProject<Projects.VideoConversion_Api>("api")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(storage).WaitFor(storage)
+    .WithJobDatabase(settings)
+    .WithPublicPort(settings.ApiPort)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.VideoConversion_Worker>("worker")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(storage).WaitFor(storage)
+    .WithFFmpeg(settings)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.VideoConversion_Web>("web")
+    .WithReference(api).WaitFor(api)
+    .WithPublicPort(settings.WebPort)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+await builder.Build().RunAsync();
+return 0;

@@ -1,0 +1,77 @@
+using RabbitMQ.Client;
+
+namespace VideoConversion.Infrastructure.Messaging;
+
+/// <summary>
+/// Publishes persistent messages and returns only once the broker has confirmed them, so a
+/// message counts as sent only when RabbitMQ has taken responsibility for it.
+/// </summary>
+public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposable
+{
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IChannel? _channel;
+
+    /// <exception cref="RabbitMQ.Client.Exceptions.PublishException">The broker refused or could not route the message.</exception>
+    /// <exception cref="OperationCanceledException">No confirmation arrived in time.</exception>
+    public Task PublishAsync<T>(string queue, T message, string messageId, CancellationToken cancellationToken) =>
+        PublishAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken);
+
+    /// <inheritdoc cref="PublishAsync{T}"/>
+    public async Task PublishAsync(string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConfirmTimeout);
+
+        await _gate.WaitAsync(timeout.Token);
+        try
+        {
+            var channel = await GetChannelAsync(timeout.Token);
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                ContentType = "application/json",
+                MessageId = messageId,
+                Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            };
+
+            // Mandatory: a message that reaches no queue comes back as an error instead of vanishing.
+            await channel.BasicPublishAsync(
+                exchange: "", routingKey: queue, mandatory: true, basicProperties: properties,
+                body: body, cancellationToken: timeout.Token);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is { IsOpen: true })
+        {
+            return _channel;
+        }
+
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync();
+        }
+
+        _channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken);
+        return _channel;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync();
+        }
+
+        _gate.Dispose();
+    }
+}

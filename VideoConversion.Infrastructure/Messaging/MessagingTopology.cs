@@ -1,0 +1,47 @@
+using RabbitMQ.Client;
+
+namespace VideoConversion.Infrastructure.Messaging;
+
+/// <summary>
+/// Declares the queues both sides use. Declarations are idempotent, so every service declares
+/// what it touches at start-up and the system needs no manual broker set-up.
+/// </summary>
+public static class MessagingTopology
+{
+    /// <summary>
+    /// Redeliveries allowed after the first delivery: a job gets at most three attempts before
+    /// it is dead-lettered (RabbitMQ dead-letters once deliveries exceed the limit).
+    /// </summary>
+    public const int JobDeliveryLimit = 2;
+
+    public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclareAsync(
+            QueueNames.VideoJobsDeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
+            cancellationToken: cancellationToken);
+        await DeclareQuorumQueueAsync(channel, QueueNames.VideoJobsDead, new Dictionary<string, object?>(), cancellationToken);
+        await channel.QueueBindAsync(
+            QueueNames.VideoJobsDead, QueueNames.VideoJobsDeadLetterExchange, routingKey: "", cancellationToken: cancellationToken);
+
+        await DeclareQuorumQueueAsync(channel, QueueNames.VideoJobs, new Dictionary<string, object?>
+        {
+            ["x-delivery-limit"] = JobDeliveryLimit,
+            ["x-dead-letter-exchange"] = QueueNames.VideoJobsDeadLetterExchange,
+            // At-least-once dead-lettering: a dead job is never dropped on the way to the dead queue.
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        }, cancellationToken);
+
+        await DeclareQuorumQueueAsync(channel, QueueNames.JobEvents, new Dictionary<string, object?>(), cancellationToken);
+    }
+
+    private static Task<QueueDeclareOk> DeclareQuorumQueueAsync(
+        IChannel channel, string name, Dictionary<string, object?> arguments, CancellationToken cancellationToken)
+    {
+        // Quorum queues are replicated and durable by design: the queue type for data that must not be lost.
+        arguments["x-queue-type"] = "quorum";
+        return channel.QueueDeclareAsync(
+            name, durable: true, exclusive: false, autoDelete: false, arguments: arguments,
+            cancellationToken: cancellationToken);
+    }
+}

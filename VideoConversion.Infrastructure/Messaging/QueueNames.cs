@@ -1,0 +1,16 @@
+namespace VideoConversion.Infrastructure.Messaging;
+
+public static class QueueNames
+{
+    /// <summary>Conversion jobs, from the API to the workers.</summary>
+    public const string VideoJobs = "video_jobs";
+
+    /// <summary>Jobs that exhausted their delivery attempts.</summary>
+    public const string VideoJobsDead = "video_jobs.dead";
+
+    /// <summary>Exchange that routes dead jobs to <see cref="VideoJobsDead"/>.</summary>
+    public const string VideoJobsDeadLetterExchange = "video_jobs.dlx";
+
+    /// <summary>Progress and outcome reports, from the workers to the API (the only database owner).</summary>
+    public const string JobEvents = "video_job_events";
+}

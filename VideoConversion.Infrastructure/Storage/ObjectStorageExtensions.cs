@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Minio;
+using Minio.DataModel.Args;
+
+namespace VideoConversion.Infrastructure.Storage;
+
+public static class ObjectStorageExtensions
+{
+    private const int RequestTimeoutMilliseconds = 30_000;
+
+    /// <summary>
+    /// Registers an <see cref="IMinioClient"/> for the S3-compatible storage named in
+    /// <c>ConnectionStrings:{connectionName}</c>, and a readiness check that it answers.
+    /// </summary>
+    public static IHostApplicationBuilder AddObjectStorage(this IHostApplicationBuilder builder, string connectionName)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName)
+            ?? throw new InvalidOperationException(
+                $"Connection string '{connectionName}' is missing: set ConnectionStrings__{connectionName} " +
+                "to 'Endpoint=http://host:9000;AccessKey=...;SecretKey=...'.");
+        var connection = StorageConnection.Parse(connectionString, connectionName);
+
+        builder.Services.AddSingleton(connection);
+        builder.Services.AddSingleton(_ => CreateClient(connection.Endpoint, connection));
+        builder.Services.AddHealthChecks().AddCheck<ObjectStorageHealthCheck>(connectionName, tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>A client for <paramref name="endpoint"/>; presigned URLs are signed for that host.</summary>
+    public static IMinioClient CreateClient(Uri endpoint, StorageConnection connection) =>
+        new MinioClient()
+            .WithEndpoint(endpoint.Host, endpoint.Port)
+            .WithCredentials(connection.AccessKey, connection.SecretKey)
+            .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
+            // A fixed region keeps the SDK from asking the server for it before every presign.
+            .WithRegion("us-east-1")
+            .WithTimeout(RequestTimeoutMilliseconds)
+            .Build();
+
+    private sealed class ObjectStorageHealthCheck(IMinioClient client) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(StorageNames.InputBucket), cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy("Object storage does not answer.", exception);
+            }
+        }
+    }
+}

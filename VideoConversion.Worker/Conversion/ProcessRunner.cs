@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace VideoConversion.Worker.Conversion;
+
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardErrorTail);
+
+/// <summary>
+/// Runs a program with an argument list (never a shell string), a time limit and cancellation;
+/// the whole process tree is killed when either fires.
+/// </summary>
+public static class ProcessRunner
+{
+    private const int StandardErrorTailLength = 8 * 1024;
+
+    /// <param name="onOutputLine">Receives standard output line by line; when null, standard output is collected.</param>
+    /// <exception cref="TimeoutException">The process ran longer than <paramref name="timeout"/>.</exception>
+    public static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        TimeSpan timeout,
+        Func<string, Task>? onOutputLine,
+        CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo)
+            ?? throw new InvalidOperationException($"Could not start '{fileName}'.");
+        process.StandardInput.Close(); // nothing to read: a program waiting for input fails instead of hanging
+
+        using var timeoutSource = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+
+        var output = new StringBuilder();
+        var readOutput = ReadLinesAsync(process.StandardOutput, line =>
+        {
+            if (onOutputLine is not null)
+            {
+                return onOutputLine(line);
+            }
+
+            output.AppendLine(line);
+            return Task.CompletedTask;
+        });
+        var errorTail = new TailBuffer(StandardErrorTailLength);
+        var readError = ReadLinesAsync(process.StandardError, line =>
+        {
+            errorTail.AppendLine(line);
+            return Task.CompletedTask;
+        });
+
+        try
+        {
+            await process.WaitForExitAsync(linked.Token);
+            await Task.WhenAll(readOutput, readError).WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            if (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"'{Path.GetFileName(fileName)}' did not finish within {timeout}.");
+            }
+
+            throw;
+        }
+
+        return new ProcessResult(process.ExitCode, output.ToString(), errorTail.ToString());
+    }
+
+    private static async Task ReadLinesAsync(StreamReader reader, Func<string, Task> onLine)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            await onLine(line);
+        }
+    }
+
+    /// <summary>Keeps the last characters of a long output: the end of FFmpeg's log says what went wrong.</summary>
+    private sealed class TailBuffer(int capacity)
+    {
+        private readonly StringBuilder _text = new();
+        private readonly Lock _lock = new();
+
+        public void AppendLine(string line)
+        {
+            lock (_lock)
+            {
+                _text.AppendLine(line);
+                if (_text.Length > capacity)
+                {
+                    _text.Remove(0, _text.Length - capacity);
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lock)
+            {
+                return _text.ToString();
+            }
+        }
+    }
+}

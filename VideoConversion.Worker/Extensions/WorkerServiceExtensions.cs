@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Jobs;
+using VideoConversion.Worker.Messaging;
+
+namespace VideoConversion.Worker.Extensions;
+
+public static class WorkerServiceExtensions
+{
+    public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddOptions<ConversionOptions>()
+            .BindConfiguration(ConversionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
+        services.AddHealthChecks().AddCheck<FFmpegHealthCheck>("ffmpeg");
+
+        builder.AddObjectStorage("storage");
+        builder.AddRabbitMQClient("messaging");
+
+        services.AddSingleton<MediaProbe>();
+        services.AddSingleton<VideoConverter>();
+        services.AddSingleton<ConfirmingPublisher>();
+        services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<JobProcessor>();
+        services.AddHostedService<ScratchJanitor>();
+        services.AddHostedService<VideoJobConsumer>();
+
+        return builder;
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Options;
+using Minio;
+using Minio.DataModel.Args;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Messaging;
+
+namespace VideoConversion.Worker.Jobs;
+
+/// <summary>
+/// One job, start to finish: download the input to a private scratch directory, convert it,
+/// store the output, and report. FFmpeg only ever sees local files.
+/// </summary>
+public sealed partial class JobProcessor(
+    IMinioClient storage,
+    VideoConverter converter,
+    JobEventPublisher events,
+    TimeProvider time,
+    IOptions<ConversionOptions> options,
+    ILogger<JobProcessor> logger)
+{
+    /// <summary>A job is attempted this many times before it is reported as failed.</summary>
+    public const int MaxAttempts = MessagingTopology.JobDeliveryLimit + 1;
+
+    private static readonly TimeSpan ProgressReportInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConversionOptions _options = options.Value;
+
+    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["Attempt"] = attempt });
+        LogStarted(logger, job.JobId, attempt, job.InputPath);
+        var started = time.GetTimestamp();
+        try
+        {
+            await events.ReportProgressAsync(job.JobId, 0, cancellationToken);
+            var outputBytes = await ConvertAndStoreAsync(job, cancellationToken);
+            await events.ReportDoneAsync(job.JobId, outputBytes, cancellationToken);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            LogDone(logger, job.JobId, attempt, seconds, outputBytes);
+            return DeliveryOutcome.Ack;
+        }
+        catch (ConversionFailedException failure)
+        {
+            // The input is the problem: another attempt would fail the same way.
+            LogRejected(logger, job.JobId, attempt, failure.Message, failure.Diagnostics);
+            await events.ReportFailedAsync(job.JobId, failure.Message, cancellationToken);
+            return DeliveryOutcome.Ack;
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (attempt < MaxAttempts)
+            {
+                LogWillRetry(logger, exception, job.JobId, attempt, MaxAttempts);
+                return DeliveryOutcome.Requeue;
+            }
+
+            LogGaveUp(logger, exception, job.JobId, attempt);
+            await events.ReportFailedAsync(job.JobId, $"The conversion failed {attempt} times; the last error was: {exception.Message}", cancellationToken);
+            return DeliveryOutcome.Ack;
+        }
+    }
+
+    private async Task<long> ConvertAndStoreAsync(VideoJobMessage job, CancellationToken cancellationToken)
+    {
+        var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
+        using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
+        // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
+        var inputFile = scratch.File("input" + SafeExtension(inputKey));
+        var outputFile = scratch.File("output.mp4");
+
+        using (var transfer = TransferTimeout(cancellationToken))
+        {
+            await storage.GetObjectAsync(new GetObjectArgs()
+                .WithBucket(inputBucket).WithObject(inputKey).WithFile(inputFile), transfer.Token);
+        }
+
+        var lastReport = time.GetTimestamp();
+        await converter.ConvertAsync(inputFile, outputFile, async percent =>
+        {
+            if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
+            {
+                lastReport = time.GetTimestamp();
+                await events.ReportProgressAsync(job.JobId, percent, cancellationToken);
+            }
+        }, cancellationToken);
+
+        var outputBytes = new FileInfo(outputFile).Length;
+        using (var transfer = TransferTimeout(cancellationToken))
+        {
+            await storage.PutObjectAsync(new PutObjectArgs()
+                .WithBucket(StorageNames.OutputBucket)
+                .WithObject(StorageNames.OutputKey(job.JobId))
+                .WithFileName(outputFile)
+                .WithContentType("video/mp4"), transfer.Token);
+        }
+
+        return outputBytes;
+    }
+
+    private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(_options.TransferTimeout);
+        return source;
+    }
+
+    private static string SafeExtension(string key)
+    {
+        var extension = Path.GetExtension(key);
+        return extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
+    private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: done in {Seconds:F1} s, {OutputBytes} bytes")]
+    private static partial void LogDone(ILogger logger, string jobId, int attempt, double seconds, long outputBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt}: input rejected: {Reason}. FFmpeg said: {Diagnostics}")]
+    private static partial void LogRejected(ILogger logger, string jobId, int attempt, string reason, string? diagnostics);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} of {MaxAttempts} failed; it goes back to the queue")]
+    private static partial void LogWillRetry(ILogger logger, Exception exception, string jobId, int attempt, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed on its last attempt ({Attempt})")]
+    private static partial void LogGaveUp(ILogger logger, Exception exception, string jobId, int attempt);
+}

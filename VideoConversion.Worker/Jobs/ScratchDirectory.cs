@@ -1,0 +1,61 @@
+namespace VideoConversion.Worker.Jobs;
+
+/// <summary>
+/// A private directory for one job's files, removed with everything in it when disposed:
+/// whatever the outcome, a job leaves nothing behind.
+/// </summary>
+public sealed class ScratchDirectory : IDisposable
+{
+    private ScratchDirectory(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static ScratchDirectory Create(string root, string jobId)
+    {
+        var path = System.IO.Path.Combine(root, $"{jobId}-{Guid.NewGuid():N}");
+        // Owner-only: other local users must not read or swap the files FFmpeg works on.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return new ScratchDirectory(path);
+    }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Removes directories left by a worker that was killed mid-job. Only old ones: another worker
+    /// on the same machine may be using the same root right now.
+    /// </summary>
+    public static int PurgeStale(string root, TimeSpan olderThan, DateTimeOffset now)
+    {
+        if (!Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var purged = 0;
+        foreach (var directory in new DirectoryInfo(root).EnumerateDirectories())
+        {
+            if (now - directory.LastWriteTimeUtc > olderThan)
+            {
+                directory.Delete(recursive: true);
+                purged++;
+            }
+        }
+
+        return purged;
+    }
+}

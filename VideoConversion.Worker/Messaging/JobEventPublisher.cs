@@ -1,0 +1,33 @@
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Worker.Messaging;
+
+/// <summary>Reports job progress and outcomes to the API, through the job events queue.</summary>
+public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, TimeProvider time, ILogger<JobEventPublisher> logger)
+{
+    /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
+    public Task ReportDoneAsync(string jobId, long outputBytes, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(), OutputPath: Infrastructure.Storage.StorageNames.OutputPath(jobId), OutputBytes: outputBytes), cancellationToken);
+
+    public Task ReportFailedAsync(string jobId, string error, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error), cancellationToken);
+
+    /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
+    public async Task ReportProgressAsync(string jobId, int percent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(new JobEventMessage(jobId, JobEventKind.Processing, percent, time.GetUtcNow()), cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogProgressNotReported(logger, exception, jobId, percent);
+        }
+    }
+
+    private Task PublishAsync(JobEventMessage message, CancellationToken cancellationToken) =>
+        publisher.PublishAsync(QueueNames.JobEvents, message, $"{message.JobId}:{message.Kind}:{message.Progress}", cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: progress {Percent}% could not be reported")]
+    private static partial void LogProgressNotReported(ILogger logger, Exception exception, string jobId, int percent);
+}

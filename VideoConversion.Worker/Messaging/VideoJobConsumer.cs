@@ -1,0 +1,33 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Worker.Jobs;
+
+namespace VideoConversion.Worker.Messaging;
+
+/// <summary>Takes conversion jobs from <see cref="QueueNames.VideoJobs"/>, one at a time.</summary>
+public sealed partial class VideoJobConsumer(IConnection connection, JobProcessor processor, ILogger<VideoJobConsumer> logger)
+    : QueueConsumer(connection, logger)
+{
+    protected override string QueueName => QueueNames.VideoJobs;
+
+    // One job at a time per worker: conversions are CPU-bound, and a prefetched job would wait
+    // here while an idle worker elsewhere could take it.
+    protected override ushort PrefetchCount => 1;
+
+    protected override Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    {
+        var job = MessageSerializer.TryDeserialize<VideoJobMessage>(delivery.Body);
+        if (job is null || !JobId.IsWellFormed(job.JobId) || string.IsNullOrEmpty(job.InputPath))
+        {
+            LogInvalidMessage(logger, delivery.DeliveryTag);
+            return Task.FromResult(DeliveryOutcome.Reject); // to the dead-letter queue, for a person to look at
+        }
+
+        return processor.ProcessAsync(job, AttemptOf(delivery), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering an unreadable job message (delivery {DeliveryTag})")]
+    private static partial void LogInvalidMessage(ILogger logger, ulong deliveryTag);
+}
