@@ -18,6 +18,9 @@ public static class ApplicationServiceExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures reach BadRequestExceptionHandler in production too, so they get a named problem.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddApiJson();
         services.AddSingleton(TimeProvider.System);

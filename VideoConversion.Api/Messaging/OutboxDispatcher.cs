@@ -53,7 +53,7 @@ public sealed partial class OutboxDispatcher(
         {
             try
             {
-                await publisher.PublishAsync(message.Queue, message.Payload, message.JobId, cancellationToken);
+                await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

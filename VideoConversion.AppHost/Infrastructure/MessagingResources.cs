@@ -40,7 +40,8 @@ internal static class MessagingResources
         ParameterResource userName, ParameterResource password)
     {
         var dataDirectory = Path.Combine(settings.DataDirectory, name);
-        Directory.CreateDirectory(dataDirectory);
+        var homeDirectory = Path.Combine(dataDirectory, "home");
+        Directory.CreateDirectory(homeDirectory); // Erlang writes its cookie here
         var ports = new BrokerPorts(FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next());
         var configFile = Path.Combine(dataDirectory, "rabbitmq.conf");
         var pluginsFile = Path.Combine(dataDirectory, "enabled_plugins");
@@ -57,13 +58,18 @@ internal static class MessagingResources
                 await userName.GetValueAsync(cancellationToken) ?? "",
                 await password.GetValueAsync(cancellationToken) ?? "");
             await File.WriteAllTextAsync(configFile, config, cancellationToken);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // it holds the password
+            }
+
             await File.WriteAllTextAsync(pluginsFile, "[rabbitmq_management,rabbitmq_prometheus].\n", cancellationToken);
         });
 
         return builder.AddResource(resource)
             .WithEndpoint(targetPort: ports.Amqp, name: RabbitMQExecutableResource.AmqpEndpointName)
             .WithHttpEndpoint(targetPort: ports.Management, name: RabbitMQExecutableResource.ManagementEndpointName)
-            .WithEnvironment("HOME", Path.Combine(dataDirectory, "home")) // its own Erlang cookie
+            .WithEnvironment("HOME", homeDirectory) // its own Erlang cookie, apart from any system RabbitMQ
             .WithEnvironment("RABBITMQ_NODENAME", NodeName(dataDirectory))
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(dataDirectory, "mnesia"))
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(dataDirectory, "log"))

@@ -16,10 +16,10 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
     /// <exception cref="RabbitMQ.Client.Exceptions.PublishException">The broker refused or could not route the message.</exception>
     /// <exception cref="OperationCanceledException">No confirmation arrived in time.</exception>
     public Task PublishAsync<T>(string queue, T message, string messageId, CancellationToken cancellationToken) =>
-        PublishAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken);
+        PublishSerializedAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken);
 
     /// <inheritdoc cref="PublishAsync{T}"/>
-    public async Task PublishAsync(string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
+    public async Task PublishSerializedAsync(string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConfirmTimeout);

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>A video all the way through: presigned upload, queue, FFmpeg worker, playable MP4.</summary>
+[Collection(WholeSystem.Name)]
+public sealed class EndToEndTests(SystemFixture system) : IDisposable
+{
+    private static readonly TimeSpan ConversionTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly HttpClient _api = system.Api;
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-e2e-");
+
+    [Fact]
+    public async Task An_uploaded_mjpeg_avi_comes_back_as_a_browser_playable_mp4()
+    {
+        const double seconds = 4;
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds);
+
+        var upload = await _api.RequestUploadAsync("holiday.avi");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+
+        using (var submitted = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+            var body = await submitted.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(jobId, body.GetProperty("job_id").GetString());
+            Assert.Equal("PENDING", body.GetProperty("status").GetString());
+        }
+
+        // Submitting again is harmless: accepted, and the job is not reset to PENDING once it runs.
+        using (var again = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        }
+
+        var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
+        Assert.True(job.GetProperty("status").GetString() == "DONE",
+            $"Job ended {job.GetProperty("status")} with error {job.GetProperty("error")}; statuses: {string.Join(" → ", seen)}");
+        Assert.Equal(100, job.GetProperty("progress").GetInt32());
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("error").ValueKind);
+        var startedAt = job.GetProperty("started_at").GetDateTimeOffset();
+        var finishedAt = job.GetProperty("finished_at").GetDateTimeOffset();
+        Assert.True(job.GetProperty("created_at").GetDateTimeOffset() <= startedAt && startedAt <= finishedAt);
+
+        var output = Path.Combine(_work.FullName, "output.mp4");
+        using (var http = new HttpClient())
+        {
+            var outputUrl = new Uri(job.GetProperty("output_url").GetString()!);
+            Assert.EndsWith($"/output/{jobId}.mp4", outputUrl.AbsolutePath, StringComparison.Ordinal);
+            await File.WriteAllBytesAsync(output, await http.GetByteArrayAsync(outputUrl));
+        }
+
+        Assert.Equal(new FileInfo(output).Length, job.GetProperty("output_bytes").GetInt64());
+        Assert.True(TestMedia.MoovBeforeMdat(output), "the moov box must precede mdat (faststart)");
+
+        var probe = await TestMedia.ProbeAsync(output);
+        Assert.Contains("mp4", probe.GetProperty("format").GetProperty("format_name").GetString(), StringComparison.Ordinal);
+        var streams = probe.GetProperty("streams").EnumerateArray().ToList();
+        var video = Assert.Single(streams, s => s.GetProperty("codec_type").GetString() == "video");
+        var audio = Assert.Single(streams, s => s.GetProperty("codec_type").GetString() == "audio");
+        Assert.Equal("h264", video.GetProperty("codec_name").GetString());
+        Assert.Equal("yuv420p", video.GetProperty("pix_fmt").GetString());
+        Assert.Equal(320, video.GetProperty("width").GetInt32()); // 321x241 rounded down to even
+        Assert.Equal(240, video.GetProperty("height").GetInt32());
+        Assert.Equal("aac", audio.GetProperty("codec_name").GetString());
+        Assert.Equal(2, audio.GetProperty("channels").GetInt32());
+        var duration = double.Parse(probe.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture);
+        Assert.InRange(duration, seconds - 0.1, seconds + 0.1);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_video_fails_with_a_readable_error_and_leaves_no_output()
+    {
+        var input = Path.Combine(_work.FullName, "notes.mp4");
+        await File.WriteAllTextAsync(input, "This is a shopping list, not a video.\n");
+
+        var upload = await _api.RequestUploadAsync("notes.mp4", "video/mp4");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input, "video/mp4");
+        using (var submitted = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        }
+
+        var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
+        Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
+        var error = job.GetProperty("error").GetString();
+        Assert.Equal("The file is not a readable video.", error);
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
+
+        // A failed job stays failed: submitting it again is a conflict.
+        using var again = await _api.SubmitAsync(jobId);
+        await again.AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>The calls a client of the public API makes, with the wire format checked on the way.</summary>
+public static class ApiCalls
+{
+    public static async Task<JsonElement> RequestUploadAsync(this HttpClient api, string fileName, string contentType = "video/x-msvideo")
+    {
+        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>PUTs a file to a presigned URL with a plain client, the way any user's client does.</summary>
+    public static async Task UploadAsync(string presignedUrl, string path, string contentType = "video/x-msvideo")
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using var response = await http.PutAsync(new Uri(presignedUrl), content);
+        Assert.True(response.IsSuccessStatusCode, $"PUT to storage answered {(int)response.StatusCode}");
+    }
+
+    public static Task<HttpResponseMessage> SubmitAsync(this HttpClient api, string jobId, string outputFormat = "mp4") =>
+        api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = outputFormat });
+
+    public static async Task<JsonElement> GetJobAsync(this HttpClient api, string jobId)
+    {
+        using var response = await api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Polls until the job is DONE or FAILED; returns every status it saw, and the last job.</summary>
+    public static async Task<(JsonElement Job, List<string> Seen)> WaitForOutcomeAsync(this HttpClient api, string jobId, TimeSpan timeout)
+    {
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var job = await api.GetJobAsync(jobId);
+            var status = job.GetProperty("status").GetString()!;
+            var label = status == "PROCESSING" ? $"{status} {job.GetProperty("progress").GetInt32()}%" : status;
+            if (seen.Count == 0 || seen[^1] != label)
+            {
+                seen.Add(label);
+            }
+
+            if (status is "DONE" or "FAILED")
+            {
+                return (job, seen);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} did not finish within {timeout}; statuses seen: {string.Join(" → ", seen)}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Asserts an RFC 7807 problem with the expected status, and returns its body.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}

@@ -1,0 +1,61 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>
+/// The whole system, started once for a test collection through the real AppHost: RabbitMQ,
+/// S3-compatible storage, the API, the worker with FFmpeg, and the web front end. Each run
+/// gets its own data directory and random ports, so it never meets another run's state.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("videoconversion-tests-").FullName;
+    private DistributedApplication? _app;
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.VideoConversion_AppHost>(
+            [$"--VideoConversion:DataDirectory={_dataDirectory}"],
+            (options, _) => options.DisableDashboard = true,
+            timeout.Token);
+
+        _app = await builder.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("api", timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("worker", timeout.Token);
+
+        Api = _app.CreateHttpClient("api");
+        Api.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A broker file still closing; the OS temp cleaner takes it.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WholeSystem : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "Whole system";
+}

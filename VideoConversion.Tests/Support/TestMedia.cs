@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>Test videos made with FFmpeg's synthetic sources at test time, and ffprobe checks of results.</summary>
+public static class TestMedia
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// MJPEG video with PCM sound in AVI, at odd dimensions: nothing in it is browser-ready, so it
+    /// needs a real transcode (codec, pixel format, even size, audio).
+    /// </summary>
+    public static async Task<string> MjpegAviAsync(string directory, double seconds)
+    {
+        var path = Path.Combine(directory, "input.avi");
+        var duration = seconds.ToString(CultureInfo.InvariantCulture);
+        await FFmpegAsync(
+            "-f", "lavfi", "-i", $"testsrc2=size=321x241:rate=25:duration={duration}",
+            "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=48000:duration={duration}",
+            "-c:v", "mjpeg", "-q:v", "5", "-c:a", "pcm_s16le", path);
+        return path;
+    }
+
+    public static async Task FFmpegAsync(params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", .. arguments],
+            Path.GetTempPath(), Timeout, null, CancellationToken.None);
+        Assert.True(result.ExitCode == 0, $"ffmpeg failed: {result.StandardErrorTail}");
+    }
+
+    public static async Task<JsonElement> ProbeAsync(string path)
+    {
+        var result = await ProcessRunner.RunAsync("ffprobe",
+            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+            Path.GetTempPath(), Timeout, null, CancellationToken.None);
+        Assert.True(result.ExitCode == 0, $"ffprobe failed: {result.StandardErrorTail}");
+        return JsonDocument.Parse(result.StandardOutput).RootElement.Clone();
+    }
+
+    /// <summary>Whether the "moov" box comes before "mdat" at the top level of an MP4 (faststart).</summary>
+    public static bool MoovBeforeMdat(string path)
+    {
+        using var file = File.OpenRead(path);
+        Span<byte> header = stackalloc byte[8];
+        Span<byte> large = stackalloc byte[8];
+        while (file.Position < file.Length)
+        {
+            var start = file.Position;
+            file.ReadExactly(header);
+            var size = (long)global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+            var type = global::System.Text.Encoding.ASCII.GetString(header[4..]);
+            if (type == "moov")
+            {
+                return true;
+            }
+
+            if (type == "mdat")
+            {
+                return false;
+            }
+
+            if (size == 1)
+            {
+                file.ReadExactly(large);
+                size = (long)global::System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(large);
+            }
+
+            Assert.True(size >= 8, $"Malformed MP4 box '{type}' at {start}");
+            file.Position = start + size;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,93 @@
+using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Unit;
+
+public class InputValidationTests
+{
+    [Theory]
+    [InlineData("vacation.mov", ".mov")]
+    [InlineData("CLIP.MP4", ".mp4")]
+    [InlineData("  holiday.Mkv ", ".mkv")]
+    [InlineData("a.b.webm", ".webm")]
+    public void Allow_listed_extensions_are_recognised_and_lowercased(string fileName, string expected)
+    {
+        Assert.Equal(expected, InputFormats.ExtensionOf(fileName));
+    }
+
+    [Theory]
+    [InlineData("payload.exe")]
+    [InlineData("noextension")]
+    [InlineData("playlist.m3u8")]
+    [InlineData("list.ffconcat")]
+    [InlineData("video.mov/")]
+    public void Other_files_are_refused(string fileName)
+    {
+        Assert.Null(InputFormats.ExtensionOf(fileName));
+    }
+
+    [Fact]
+    public void Storage_keys_come_from_the_job_id_and_the_allow_list_only()
+    {
+        var id = JobId.New();
+        var extension = InputFormats.ExtensionOf("../../etc/passwd.mov");
+        Assert.Equal($"{id}.mov", StorageNames.InputKey(id, extension!));
+        Assert.Equal($"output/{id}.mp4", StorageNames.OutputPath(id));
+    }
+
+    [Fact]
+    public void Job_ids_are_unguessable_lowercase_hex()
+    {
+        var ids = Enumerable.Range(0, 1000).Select(_ => JobId.New()).ToHashSet();
+        Assert.Equal(1000, ids.Count);
+        Assert.All(ids, id => Assert.True(JobId.IsWellFormed(id)));
+        Assert.False(JobId.IsWellFormed("../0123456789abcdef0123456789abc"));
+        Assert.False(JobId.IsWellFormed("0123456789ABCDEF0123456789ABCDEF"));
+        Assert.False(JobId.IsWellFormed(null));
+    }
+
+    [Theory]
+    [InlineData("video/quicktime", true)]
+    [InlineData("image/gif", true)]
+    [InlineData("", true)]
+    [InlineData(null, true)]
+    [InlineData("text/html", false)]
+    [InlineData("application/x-mpegurl", false)]
+    public void Content_types_must_describe_a_video(string? contentType, bool accepted)
+    {
+        Assert.Equal(accepted, InputFormats.IsAcceptableContentType(contentType));
+    }
+
+    [Theory]
+    [InlineData("mp4", "mp4")]
+    [InlineData(" MP4 ", "mp4")]
+    [InlineData("webm", null)]
+    public void Only_mp4_output_is_offered(string requested, string? expected)
+    {
+        Assert.Equal(expected, OutputFormats.Normalize(requested));
+    }
+
+    [Fact]
+    public void Bucket_paths_split_into_bucket_and_key()
+    {
+        Assert.Equal(("input", "abc.mov"), StorageNames.SplitPath("input/abc.mov"));
+        Assert.Throws<FormatException>(() => StorageNames.SplitPath("nobucket"));
+        Assert.Throws<FormatException>(() => StorageNames.SplitPath("input/"));
+    }
+
+    [Fact]
+    public void Probe_output_tells_video_audio_and_duration()
+    {
+        const string json = """{"streams":[{"codec_type":"video"},{"codec_type":"audio"}],"format":{"duration":"12.480000"}}""";
+        var media = MediaProbe.Parse(json);
+        Assert.True(media.HasVideo);
+        Assert.True(media.HasAudio);
+        Assert.Equal(TimeSpan.FromSeconds(12.48), media.Duration);
+
+        var silent = MediaProbe.Parse("""{"streams":[{"codec_type":"video"}],"format":{"duration":"N/A"}}""");
+        Assert.False(silent.HasAudio);
+        Assert.Null(silent.Duration);
+    }
+}

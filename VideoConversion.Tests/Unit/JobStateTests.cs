@@ -1,0 +1,132 @@
+using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Tests.Unit;
+
+public class JobStateTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static Job NewJob() => Job.Create("0123456789abcdef0123456789abcdef", "clip.mov", "video/quicktime", "0123456789abcdef0123456789abcdef.mov", T0, T0.AddMinutes(10));
+
+    private static JobEventMessage Report(JobEventKind kind, int progress = 0, string? error = null, int seconds = 1) =>
+        new("0123456789abcdef0123456789abcdef", kind, progress, T0.AddSeconds(seconds), error);
+
+    [Fact]
+    public void A_new_job_awaits_its_upload()
+    {
+        var job = NewJob();
+        Assert.Equal(JobStatus.AwaitingUpload, job.Status);
+        Assert.Equal(0, job.Progress);
+    }
+
+    [Fact]
+    public void Submitting_an_uploaded_job_makes_it_pending_once()
+    {
+        var job = NewJob();
+        Assert.Equal(SubmitOutcome.Submitted, job.Submit(1234, T0.AddSeconds(5)));
+        Assert.Equal(JobStatus.Pending, job.Status);
+        Assert.Equal(1234, job.InputBytes);
+        Assert.Equal(SubmitOutcome.AlreadySubmitted, job.Submit(1234, T0.AddSeconds(6)));
+        Assert.Equal(T0.AddSeconds(5), job.SubmittedAt);
+    }
+
+    [Fact]
+    public void A_failed_job_cannot_be_submitted_again()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Failed, error: "broken"));
+        Assert.Equal(SubmitOutcome.NotSubmittable, job.Submit(1, T0.AddSeconds(9)));
+        Assert.Equal(JobStatus.Failed, job.Status);
+    }
+
+    [Fact]
+    public void Reports_for_a_job_that_was_never_submitted_are_ignored()
+    {
+        var job = NewJob();
+        Assert.False(job.Apply(Report(JobEventKind.Done)));
+        Assert.Equal(JobStatus.AwaitingUpload, job.Status);
+    }
+
+    [Fact]
+    public void Progress_moves_a_pending_job_to_processing_and_records_the_start()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        Assert.True(job.Apply(Report(JobEventKind.Processing, 42, seconds: 3)));
+        Assert.Equal(JobStatus.Processing, job.Status);
+        Assert.Equal(42, job.Progress);
+        Assert.Equal(T0.AddSeconds(3), job.StartedAt);
+    }
+
+    [Fact]
+    public void Progress_never_shows_100_before_the_job_is_done()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Processing, 100));
+        Assert.Equal(99, job.Progress);
+    }
+
+    [Fact]
+    public void Done_sets_full_progress_finish_time_and_output_size()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Processing, 50, seconds: 2));
+        Assert.True(job.Apply(new JobEventMessage(job.Id, JobEventKind.Done, 100, T0.AddSeconds(9), OutputBytes: 777)));
+        Assert.Equal(JobStatus.Done, job.Status);
+        Assert.Equal(100, job.Progress);
+        Assert.Equal(T0.AddSeconds(9), job.FinishedAt);
+        Assert.Equal(777, job.OutputBytes);
+        Assert.Equal(T0.AddSeconds(2), job.StartedAt);
+    }
+
+    [Theory]
+    [InlineData(JobEventKind.Processing)]
+    [InlineData(JobEventKind.Failed)]
+    [InlineData(JobEventKind.Done)]
+    public void Nothing_overwrites_a_done_job(JobEventKind lateReport)
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Done, 100, seconds: 5));
+        var version = job.Version;
+
+        Assert.False(job.Apply(Report(lateReport, 10, "late", seconds: 6)));
+        Assert.Equal(JobStatus.Done, job.Status);
+        Assert.Equal(100, job.Progress);
+        Assert.Null(job.Error);
+        Assert.Equal(version, job.Version);
+    }
+
+    [Fact]
+    public void A_late_progress_report_does_not_revive_a_failed_job()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Failed, error: "The file has no video stream."));
+        Assert.False(job.Apply(Report(JobEventKind.Processing, 30, seconds: 8)));
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("The file has no video stream.", job.Error);
+    }
+
+    [Fact]
+    public void A_failure_without_a_reason_still_gets_a_readable_error()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Failed, error: " "));
+        Assert.Equal(Job.DefaultFailureMessage, job.Error);
+    }
+
+    [Fact]
+    public void Every_change_bumps_the_concurrency_version()
+    {
+        var job = NewJob();
+        var before = job.Version;
+        job.Submit(1, T0);
+        Assert.True(job.Version > before);
+    }
+}
