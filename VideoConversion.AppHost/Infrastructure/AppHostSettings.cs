@@ -52,7 +52,7 @@ public sealed class AppHostSettings
             RepositoryRoot = repositoryRoot,
             DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? Path.Combine(repositoryRoot, ".data")),
             RabbitMQServerPath = section["RabbitMQServerPath"] ?? "/usr/lib/rabbitmq/bin/rabbitmq-server",
-            MinioPath = section["MinioPath"] ?? ExecutableLocator.Resolve("minio"),
+            MinioPath = ExecutableLocator.Resolve(section["MinioPath"] ?? "minio"),
             NodePath = section["NodePath"] ?? "node",
             FFmpegPath = section["FFmpegPath"] ?? "ffmpeg",
             FFprobePath = section["FFprobePath"] ?? "ffprobe",

@@ -9,7 +9,7 @@ namespace VideoConversion.Infrastructure.Storage;
 
 public static class ObjectStorageExtensions
 {
-    private const int RequestTimeoutMilliseconds = 30_000;
+    private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Registers an <see cref="IMinioClient"/> for the S3-compatible storage named in
@@ -37,19 +37,22 @@ public static class ObjectStorageExtensions
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
             // A fixed region keeps the SDK from asking the server for it before every presign.
             .WithRegion("us-east-1")
-            .WithTimeout(RequestTimeoutMilliseconds)
+            // No client-wide timeout: it would cut off large videos. Each caller bounds its own
+            // operation with a cancellation token (the worker's TransferTimeout, the request's abort).
             .Build();
 
     private sealed class ObjectStorageHealthCheck(IMinioClient client) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(HealthCheckTimeout);
             try
             {
-                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(StorageNames.InputBucket), cancellationToken);
+                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(StorageNames.InputBucket), timeout.Token);
                 return HealthCheckResult.Healthy();
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 return HealthCheckResult.Unhealthy("Object storage does not answer.", exception);
             }

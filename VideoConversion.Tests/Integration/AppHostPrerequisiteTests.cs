@@ -1,0 +1,50 @@
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>
+/// The AppHost must never hang waiting for a resource that cannot start: when something the
+/// chosen mode needs is missing, it says what and how to install it, and exits.
+/// </summary>
+public class AppHostPrerequisiteTests
+{
+    [Fact]
+    public async Task A_missing_broker_and_storage_stop_the_apphost_at_once_with_install_advice()
+    {
+        var appHost = Path.Combine(RepositoryRoot(), "VideoConversion.AppHost", "bin", BuildConfiguration, "net10.0", "VideoConversion.AppHost");
+        Assert.True(File.Exists(appHost), $"AppHost not built at {appHost}");
+
+        var result = await ProcessRunner.RunAsync(appHost,
+            [
+                "--VideoConversion:Infrastructure=Executable",
+                "--VideoConversion:RabbitMQServerPath=/nonexistent/rabbitmq-server",
+                "--VideoConversion:MinioPath=/nonexistent/minio",
+                "--VideoConversion:NodePath=/nonexistent/node",
+                $"--VideoConversion:DataDirectory={Path.GetTempPath()}",
+            ],
+            Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("RabbitMQ server", result.StandardErrorTail, StringComparison.Ordinal);
+        Assert.Contains("rabbitmq-server", result.StandardErrorTail, StringComparison.Ordinal);
+        Assert.Contains("object storage", result.StandardErrorTail, StringComparison.Ordinal);
+        Assert.Contains("scripts/install-prerequisites", result.StandardErrorTail, StringComparison.Ordinal);
+    }
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "VideoConversion.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("VideoConversion.sln not found above the test binaries.");
+    }
+}
