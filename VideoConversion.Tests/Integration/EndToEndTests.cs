@@ -46,7 +46,9 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         Assert.Equal(JsonValueKind.Null, job.GetProperty("error").ValueKind);
         var startedAt = job.GetProperty("started_at").GetDateTimeOffset();
         var finishedAt = job.GetProperty("finished_at").GetDateTimeOffset();
-        Assert.True(job.GetProperty("created_at").GetDateTimeOffset() <= startedAt && startedAt <= finishedAt);
+        // started_at comes from the worker's first PROCESSING report, so it precedes the finish.
+        Assert.True(job.GetProperty("created_at").GetDateTimeOffset() <= startedAt && startedAt < finishedAt);
+        AssertNoScratchFilesLeft(jobId);
 
         var output = Path.Combine(_work.FullName, "output.mp4");
         using (var http = new HttpClient())
@@ -93,10 +95,19 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         var error = job.GetProperty("error").GetString();
         Assert.Equal("The file is not a readable video.", error);
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
+        AssertNoScratchFilesLeft(jobId);
 
         // A failed job stays failed: submitting it again is a conflict.
         using var again = await _api.SubmitAsync(jobId);
         await again.AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    /// <summary>The worker runs with this process's environment, so its scratch root is the default one here.</summary>
+    private static void AssertNoScratchFilesLeft(string jobId)
+    {
+        var root = new VideoConversion.Worker.Conversion.ConversionOptions().ScratchDirectory;
+        var left = Directory.Exists(root) ? Directory.GetDirectories(root, $"{jobId}*") : [];
+        Assert.Empty(left);
     }
 
     public void Dispose() => _work.Delete(recursive: true);
