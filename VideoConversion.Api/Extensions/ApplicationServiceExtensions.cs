@@ -18,8 +18,8 @@ public static class ApplicationServiceExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails();
-        services.AddExceptionHandler<BadRequestExceptionHandler>();
-        // Binding failures reach BadRequestExceptionHandler in production too, so they get a named problem.
+        services.AddExceptionHandler<KnownProblemExceptionHandler>();
+        // Binding failures reach KnownProblemExceptionHandler in production too, so they get a named problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddApiJson();

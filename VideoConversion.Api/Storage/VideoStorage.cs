@@ -45,6 +45,10 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         {
             return null;
         }
+        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        {
+            throw new StorageUnavailableException(exception);
+        }
     }
 
     public async Task EnsureBucketsAsync(CancellationToken cancellationToken)
@@ -60,3 +64,7 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
 }
 
 public sealed record PresignedUrl(string Url, DateTimeOffset ExpiresAt);
+
+/// <summary>Object storage did not answer; the client may retry (HTTP 503).</summary>
+public sealed class StorageUnavailableException(Exception inner)
+    : Exception("Object storage is not reachable right now.", inner);

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using VideoConversion.Api.Storage;
+
+namespace VideoConversion.Api.Api;
+
+/// <summary>
+/// Names the problem for failures that are not the API's bug: a request the framework could not
+/// bind (malformed JSON, wrong content type) is a 400, storage that does not answer a 503.
+/// Anything else stays a plain 500.
+/// </summary>
+internal sealed class KnownProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } badRequest =>
+                (badRequest.StatusCode, "Malformed request", $"The request body is not valid JSON: {json.Message}"),
+            BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),
+            StorageUnavailableException unavailable =>
+                (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"{unavailable.Message} Try again shortly."),
+            _ => (0, "", ""),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
