@@ -10,9 +10,10 @@ internal static class MessagingResources
 {
     /// <summary>
     /// Long conversions must not be handed to a second worker: RabbitMQ's consumer timeout
-    /// (30 minutes by default) has to exceed the longest conversion a worker may run.
+    /// (30 minutes by default) has to exceed the longest job a worker may hold: with the worker's
+    /// defaults, 30 min download + 30 s probe + 2 h conversion + 30 min upload, plus margin.
     /// </summary>
-    private const int ConsumerTimeoutMilliseconds = 3 * 60 * 60 * 1000;
+    private const int ConsumerTimeoutMilliseconds = 4 * 60 * 60 * 1000;
 
     private static readonly string ConsumerTimeoutErlangArgument =
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-rabbit consumer_timeout {ConsumerTimeoutMilliseconds}");
@@ -57,10 +58,16 @@ internal static class MessagingResources
             var config = BrokerConfig(ports,
                 await userName.GetValueAsync(cancellationToken) ?? "",
                 await password.GetValueAsync(cancellationToken) ?? "");
-            await File.WriteAllTextAsync(configFile, config, cancellationToken);
+            // Owner-only from the moment it exists: it holds the password.
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // it holds the password
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var writer = new StreamWriter(configFile, options))
+            {
+                await writer.WriteAsync(config.AsMemory(), cancellationToken);
             }
 
             await File.WriteAllTextAsync(pluginsFile, "[rabbitmq_management,rabbitmq_prometheus].\n", cancellationToken);

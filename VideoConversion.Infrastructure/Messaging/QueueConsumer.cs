@@ -111,7 +111,8 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
                 break;
             case DeliveryOutcome.Requeue:
-                await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+                // basic.reject, not basic.nack: RabbitMQ 4.3 counts only rejects towards the delivery limit.
+                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true, CancellationToken.None);
                 break;
             case DeliveryOutcome.Reject:
                 await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);

@@ -29,10 +29,8 @@ public sealed class ScratchDirectory : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(Path))
-        {
-            Directory.Delete(Path, recursive: true);
-        }
+        // Cleanup must never turn a finished job into a failed one; the janitor retries at next start.
+        TryDelete(new DirectoryInfo(Path));
     }
 
     /// <summary>
@@ -49,13 +47,25 @@ public sealed class ScratchDirectory : IDisposable
         var purged = 0;
         foreach (var directory in new DirectoryInfo(root).EnumerateDirectories())
         {
-            if (now - directory.LastWriteTimeUtc > olderThan)
+            if (now - directory.LastWriteTimeUtc > olderThan && TryDelete(directory))
             {
-                directory.Delete(recursive: true);
                 purged++;
             }
         }
 
         return purged;
+    }
+
+    private static bool TryDelete(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false; // already gone (another worker's janitor) or not ours to remove
+        }
     }
 }
