@@ -49,7 +49,15 @@ public sealed partial class JobEventsConsumer(IConnection connection, IServiceSc
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                LogApplied(logger, report.JobId, report.Kind, job.Progress);
+                if (report.Kind == JobEventKind.Processing)
+                {
+                    LogProgress(logger, report.JobId, job.Progress);
+                }
+                else
+                {
+                    LogOutcome(logger, report.JobId, job.Status);
+                }
+
                 return DeliveryOutcome.Ack;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
@@ -68,6 +76,9 @@ public sealed partial class JobEventsConsumer(IConnection connection, IServiceSc
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignoring stale {Kind} report for job {JobId} in status {Status}")]
     private static partial void LogStaleReport(ILogger logger, string jobId, JobEventKind kind, VideoConversion.Api.Jobs.JobStatus status);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Kind} applied (progress {Progress}%)")]
-    private static partial void LogApplied(ILogger logger, string jobId, JobEventKind kind, int progress);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: progress {Progress}%")]
+    private static partial void LogProgress(ILogger logger, string jobId, int progress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} is {Status}")]
+    private static partial void LogOutcome(ILogger logger, string jobId, VideoConversion.Api.Jobs.JobStatus status);
 }

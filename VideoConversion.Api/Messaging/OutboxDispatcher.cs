@@ -58,7 +58,7 @@ public sealed partial class OutboxDispatcher(
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 message.Attempts++;
-                message.LastError = Truncate(exception.Message, 2000);
+                message.LastError = Truncate(exception.Message, Jobs.JobLimits.ErrorLength);
                 await db.SaveChangesAsync(cancellationToken);
                 throw;
             }

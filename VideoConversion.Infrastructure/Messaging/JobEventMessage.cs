@@ -20,5 +20,4 @@ public sealed record JobEventMessage(
     int Progress,
     DateTimeOffset OccurredAt,
     string? Error = null,
-    string? OutputPath = null,
     long? OutputBytes = null);

@@ -9,8 +9,6 @@ public static class StorageNames
     /// <summary>Deterministic, so a repeated conversion overwrites the same object.</summary>
     public static string OutputKey(string jobId) => $"{jobId}.mp4";
 
-    public static string OutputPath(string jobId) => $"{OutputBucket}/{OutputKey(jobId)}";
-
     public static string InputKey(string jobId, string extension) => $"{jobId}{extension}";
 
     public static string InputPath(string inputKey) => $"{InputBucket}/{inputKey}";

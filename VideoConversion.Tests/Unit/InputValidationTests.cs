@@ -34,7 +34,8 @@ public class InputValidationTests
         var id = JobId.New();
         var extension = InputFormats.ExtensionOf("../../etc/passwd.mov");
         Assert.Equal($"{id}.mov", StorageNames.InputKey(id, extension!));
-        Assert.Equal($"output/{id}.mp4", StorageNames.OutputPath(id));
+        Assert.Equal("output", StorageNames.OutputBucket);
+        Assert.Equal($"{id}.mp4", StorageNames.OutputKey(id));
     }
 
     [Fact]

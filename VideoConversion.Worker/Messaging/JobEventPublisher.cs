@@ -7,7 +7,7 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
 {
     /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
     public Task ReportDoneAsync(string jobId, long outputBytes, CancellationToken cancellationToken) =>
-        PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(), OutputPath: Infrastructure.Storage.StorageNames.OutputPath(jobId), OutputBytes: outputBytes), cancellationToken);
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(), OutputBytes: outputBytes), cancellationToken);
 
     public Task ReportFailedAsync(string jobId, string error, CancellationToken cancellationToken) =>
         PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error), cancellationToken);
