@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using VideoConversion.Tests.Support;
 
@@ -93,13 +94,36 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
         Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
         var error = job.GetProperty("error").GetString();
-        Assert.Equal("The file is not a readable video.", error);
+        Assert.Equal("The file is not a video in a supported format, or it is damaged.", error);
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
         AssertNoScratchFilesLeft(jobId);
 
         // A failed job stays failed: submitting it again is a conflict.
         using var again = await _api.SubmitAsync(jobId);
         await again.AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task A_hostile_hls_playlist_fails_clearly_and_the_worker_connects_nowhere()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var input = Path.Combine(_work.FullName, "trap.mp4");
+        await File.WriteAllTextAsync(input, HostileFiles.HlsPlaylist($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/segment.ts"));
+
+        var upload = await _api.RequestUploadAsync("trap.mp4", "video/mp4");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input, "video/mp4");
+        using (var submitted = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        }
+
+        var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
+        Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
+        Assert.StartsWith("The file is an HLS playlist, not a video in an accepted format", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(listener.Pending(), "the worker connected to the address in the playlist");
+        AssertNoScratchFilesLeft(jobId);
     }
 
     /// <summary>The worker runs with this process's environment, so its scratch root is the default one here.</summary>

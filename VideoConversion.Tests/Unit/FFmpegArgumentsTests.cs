@@ -4,11 +4,24 @@ namespace VideoConversion.Tests.Unit;
 
 public class FFmpegArgumentsTests
 {
-    private static readonly ConversionOptions Options = new() { Preset = "veryfast", Crf = 23, AudioBitrate = "128k" };
+    private static readonly ConversionOptions Options = new() { Preset = "veryfast", Crf = 23, AudioBitrate = "128k", MaxOutputBytes = 5_000_000 };
 
-    private static IReadOnlyList<string> Build(bool hasAudio) =>
-        FFmpegArguments.ForBrowserMp4("/scratch/input.avi", "/scratch/output.mp4",
-            new MediaInfo(TimeSpan.FromSeconds(10), HasVideo: true, hasAudio), Options);
+    private static readonly StreamInfo Video = new() { Index = 2, Kind = StreamKind.Video, Width = 640, Height = 480 };
+    private static readonly StreamInfo Audio = new() { Index = 4, Kind = StreamKind.Audio, Channels = 6, SampleRate = 96_000 };
+
+    private static ConversionPlan Plan(bool copyVideo = false, bool copyAudio = false, StreamInfo? audio = null, bool deinterlace = false) => new()
+    {
+        Video = Video,
+        Audio = audio,
+        CopyVideo = copyVideo,
+        CopyAudio = copyAudio,
+        Deinterlace = deinterlace,
+        DisplayWidth = 640,
+        DisplayHeight = 480,
+    };
+
+    private static IReadOnlyList<string> Convert(ConversionPlan plan) =>
+        FFmpegArguments.Convert("/scratch/input.avi", "/scratch/output.mp4", plan, Options);
 
     private static string ValueAfter(IReadOnlyList<string> arguments, string flag)
     {
@@ -18,63 +31,87 @@ public class FFmpegArgumentsTests
     }
 
     [Fact]
-    public void Encodes_h264_high_profile_8bit_420_with_the_configured_quality()
+    public void Every_read_of_an_upload_is_sandboxed()
     {
-        var arguments = Build(hasAudio: true);
+        foreach (var arguments in new[] { FFmpegArguments.Probe("/scratch/input.avi"), Convert(Plan()) })
+        {
+            Assert.Equal("file,pipe", ValueAfter(arguments, "-protocol_whitelist"));
+            Assert.Equal("mov,matroska,avi,flv,mpegts,mpeg,asf,ogg,gif", ValueAfter(arguments, "-format_whitelist"));
+            var input = arguments.ToList().IndexOf("-i");
+            Assert.True(arguments.ToList().IndexOf("-format_whitelist") < input, "input options must precede -i");
+        }
+    }
+
+    [Fact]
+    public void Ffmpeg_never_reads_the_terminal_and_its_output_size_is_bounded()
+    {
+        var arguments = Convert(Plan());
+        Assert.Contains("-nostdin", arguments);
+        Assert.Equal("5000000", ValueAfter(arguments, "-fs"));
+    }
+
+    [Fact]
+    public void A_transcode_encodes_h264_high_8bit_420_with_square_pixels_and_even_sizes()
+    {
+        var arguments = Convert(Plan());
         Assert.Equal("libx264", ValueAfter(arguments, "-c:v"));
         Assert.Equal("high", ValueAfter(arguments, "-profile:v"));
         Assert.Equal("yuv420p", ValueAfter(arguments, "-pix_fmt"));
         Assert.Equal("23", ValueAfter(arguments, "-crf"));
         Assert.Equal("veryfast", ValueAfter(arguments, "-preset"));
+        Assert.Equal("vfr", ValueAfter(arguments, "-fps_mode"));
+        Assert.Equal("scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv,setsar=1,format=yuv420p", ValueAfter(arguments, "-vf"));
     }
 
     [Fact]
-    public void Rounds_dimensions_down_to_even_numbers()
+    public void Interlaced_video_is_deinterlaced_first()
     {
-        Assert.StartsWith("scale=trunc(iw/2)*2:trunc(ih/2)*2", ValueAfter(Build(true), "-vf"), StringComparison.Ordinal);
+        Assert.StartsWith("bwdif=", ValueAfter(Convert(Plan(deinterlace: true)), "-vf"), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Puts_the_moov_box_first_and_writes_mp4()
+    public void The_fast_path_copies_without_filters()
     {
-        var arguments = Build(true);
-        Assert.Equal("+faststart", ValueAfter(arguments, "-movflags"));
-        Assert.Equal("mp4", ValueAfter(arguments, "-f"));
-        Assert.Equal("/scratch/output.mp4", arguments[^1]);
+        var arguments = Convert(Plan(copyVideo: true, copyAudio: true, audio: Audio));
+        Assert.Equal("copy", ValueAfter(arguments, "-c:v"));
+        Assert.Equal("copy", ValueAfter(arguments, "-c:a"));
+        Assert.DoesNotContain("-vf", arguments);
+        Assert.DoesNotContain("libx264", arguments);
     }
 
     [Fact]
-    public void Transcodes_one_audio_track_to_aac_stereo_when_there_is_sound()
+    public void Only_the_chosen_streams_are_kept_and_metadata_is_dropped()
     {
-        var arguments = Build(hasAudio: true);
+        var arguments = Convert(Plan(audio: Audio));
+        Assert.Equal(["0:2", "0:4"], arguments.Select((a, i) => (a, i)).Where(x => x.a == "-map").Select(x => arguments[x.i + 1]));
+        Assert.Equal("-1", ValueAfter(arguments, "-map_metadata"));
+    }
+
+    [Fact]
+    public void Sound_becomes_aac_stereo_at_a_browser_sample_rate()
+    {
+        var arguments = Convert(Plan(audio: Audio));
         Assert.Equal("aac", ValueAfter(arguments, "-c:a"));
         Assert.Equal("2", ValueAfter(arguments, "-ac"));
         Assert.Equal("128k", ValueAfter(arguments, "-b:a"));
-        Assert.Equal(["0:v:0", "0:a:0"], arguments.Select((a, i) => (a, i)).Where(x => x.a == "-map").Select(x => arguments[x.i + 1]));
+        Assert.Equal("48000", ValueAfter(arguments, "-ar"));
     }
 
     [Fact]
-    public void Writes_no_audio_track_when_the_input_has_none()
+    public void No_audio_track_is_written_when_the_input_has_none()
     {
-        var arguments = Build(hasAudio: false);
+        var arguments = Convert(Plan());
         Assert.Contains("-an", arguments);
         Assert.DoesNotContain("-c:a", arguments);
-        Assert.DoesNotContain("0:a:0", arguments);
     }
 
     [Fact]
-    public void Reads_only_local_files_and_never_waits_for_input()
+    public void The_moov_box_goes_first_and_progress_goes_to_stdout()
     {
-        var arguments = Build(true);
-        Assert.Equal("file,pipe", ValueAfter(arguments, "-protocol_whitelist"));
-        Assert.Contains("-nostdin", arguments);
-        Assert.True(arguments.ToList().IndexOf("-protocol_whitelist") < arguments.ToList().IndexOf("-i"), "the whitelist must apply to the input");
-        Assert.Equal("/scratch/input.avi", ValueAfter(arguments, "-i"));
-    }
-
-    [Fact]
-    public void Reports_progress_on_standard_output()
-    {
-        Assert.Equal("pipe:1", ValueAfter(Build(true), "-progress"));
+        var arguments = Convert(Plan());
+        Assert.Equal("+faststart", ValueAfter(arguments, "-movflags"));
+        Assert.Equal("pipe:1", ValueAfter(arguments, "-progress"));
+        Assert.Equal("mp4", ValueAfter(arguments, "-f"));
+        Assert.Equal("/scratch/output.mp4", arguments[^1]);
     }
 }

@@ -77,18 +77,4 @@ public class InputValidationTests
         Assert.Throws<FormatException>(() => StorageNames.SplitPath("nobucket"));
         Assert.Throws<FormatException>(() => StorageNames.SplitPath("input/"));
     }
-
-    [Fact]
-    public void Probe_output_tells_video_audio_and_duration()
-    {
-        const string json = """{"streams":[{"codec_type":"video"},{"codec_type":"audio"}],"format":{"duration":"12.480000"}}""";
-        var media = MediaProbe.Parse(json);
-        Assert.True(media.HasVideo);
-        Assert.True(media.HasAudio);
-        Assert.Equal(TimeSpan.FromSeconds(12.48), media.Duration);
-
-        var silent = MediaProbe.Parse("""{"streams":[{"codec_type":"video"}],"format":{"duration":"N/A"}}""");
-        Assert.False(silent.HasAudio);
-        Assert.Null(silent.Duration);
-    }
 }

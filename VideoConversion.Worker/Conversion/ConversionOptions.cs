@@ -13,9 +13,12 @@ public sealed class ConversionOptions
     [Required(ErrorMessage = "Conversion:FFprobePath is required.")]
     public string FFprobePath { get; set; } = "ffprobe";
 
-    /// <summary>x264 speed/size trade-off.</summary>
-    [RegularExpression("^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$",
-        ErrorMessage = "Conversion:Preset must be an x264 preset (ultrafast … veryslow).")]
+    /// <summary>
+    /// x264 speed/size trade-off. "ultrafast" is left out: it switches off CABAC, which makes the
+    /// output Baseline profile, outside the Main/High contract.
+    /// </summary>
+    [RegularExpression("^(superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$",
+        ErrorMessage = "Conversion:Preset must be an x264 preset from superfast to veryslow.")]
     public string Preset { get; set; } = "medium";
 
     /// <summary>x264 constant rate factor; 23 is the seed's (and x264's) default quality.</summary>
@@ -31,6 +34,31 @@ public sealed class ConversionOptions
     /// <summary>A conversion running longer than this is killed and counted as failed.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:MaxConversionTime must be between 5 seconds and 1 day.")]
     public TimeSpan MaxConversionTime { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// Copy streams that are already browser-safe instead of re-encoding them (a remux is many
+    /// times faster and loses no quality). Off forces a full transcode of every input.
+    /// </summary>
+    public bool AllowStreamCopy { get; set; } = true;
+
+    /// <summary>The longer side of an accepted video, in pixels, whichever way it is turned (8K by default).</summary>
+    [Range(16, 32768, ErrorMessage = "Conversion:MaxLongSide must be between 16 and 32768.")]
+    public int MaxLongSide { get; set; } = 7680;
+
+    /// <summary>The shorter side of an accepted video, in pixels.</summary>
+    [Range(16, 32768, ErrorMessage = "Conversion:MaxShortSide must be between 16 and 32768.")]
+    public int MaxShortSide { get; set; } = 4320;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Conversion:MaxDuration must be between 1 second and 1 day.")]
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>Frames in the video stream (stated, or estimated from duration and frame rate): four hours at 60 fps.</summary>
+    [Range(typeof(long), "1", "9223372036854775807", ErrorMessage = "Conversion:MaxFrameCount must be positive.")]
+    public long MaxFrameCount { get; set; } = 4 * 3600 * 60;
+
+    /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>
+    [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxOutputBytes must be at least 1 MiB.")]
+    public long MaxOutputBytes { get; set; } = 20L * 1024 * 1024 * 1024;
 
     /// <summary>Limit for one download or upload of a video.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:TransferTimeout must be between 5 seconds and 1 day.")]

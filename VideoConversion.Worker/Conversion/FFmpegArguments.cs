@@ -1,48 +1,62 @@
+using System.Globalization;
+
 namespace VideoConversion.Worker.Conversion;
 
-/// <summary>Builds the FFmpeg command line for a browser-playable MP4.</summary>
+/// <summary>Builds the FFmpeg and ffprobe command lines: a sandboxed read, then a browser-playable MP4.</summary>
 public static class FFmpegArguments
 {
-    /// <summary>
-    /// H.264 High profile in 8-bit 4:2:0 with even dimensions (what every browser decodes), AAC
-    /// stereo when the input has sound, the moov box first (playback starts before the download
-    /// ends), and machine-readable progress on standard output.
-    /// </summary>
-    public static IReadOnlyList<string> ForBrowserMp4(string inputPath, string outputPath, MediaInfo media, ConversionOptions options)
-    {
-        List<string> arguments =
-        [
-            "-hide_banner", "-nostdin", "-y",
-            "-loglevel", "error",
-            // Read the local file only: a hostile input must not make FFmpeg open URLs or other files.
-            "-protocol_whitelist", "file,pipe",
-            "-i", inputPath,
-            "-map", "0:v:0",
-        ];
+    /// <summary>How much of a file ffprobe and FFmpeg read to find its streams (bytes, and microseconds of media).</summary>
+    private const string ProbeSize = "50000000";
+    private const string AnalyzeDuration = "30000000";
 
-        if (media.HasAudio)
+    /// <summary>
+    /// Input options for every FFmpeg and ffprobe run on an uploaded file: read only local files
+    /// and pipes, and only through the accepted demuxers, so a hostile file cannot make FFmpeg open
+    /// a URL, a playlist's segments or a file named in a concat list.
+    /// </summary>
+    public static IReadOnlyList<string> SandboxedInput(string inputPath) =>
+    [
+        "-protocol_whitelist", "file,pipe",
+        "-format_whitelist", ContainerFormats.Whitelist,
+        "-probesize", ProbeSize,
+        "-analyzeduration", AnalyzeDuration,
+        "-i", inputPath,
+    ];
+
+    public static IReadOnlyList<string> Probe(string inputPath) =>
+    [
+        "-hide_banner", "-v", "error",
+        "-print_format", "json", "-show_format", "-show_streams",
+        .. SandboxedInput(inputPath),
+    ];
+
+    /// <summary>
+    /// The conversion for <paramref name="plan"/>: copied streams pass through untouched, the rest
+    /// become H.264 High in 8-bit 4:2:0 with square pixels and even sizes, and AAC stereo; the moov
+    /// box goes first so playback starts before the download ends, and progress goes to stdout.
+    /// </summary>
+    public static IReadOnlyList<string> Convert(string inputPath, string outputPath, ConversionPlan plan, ConversionOptions options)
+    {
+        List<string> arguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", .. SandboxedInput(inputPath)];
+
+        // Only the chosen streams: subtitles, data, timecode, cover pictures and extra audio tracks are dropped.
+        arguments.AddRange(["-map", $"0:{plan.Video.Index}"]);
+        if (plan.Audio is not null)
         {
-            arguments.AddRange(["-map", "0:a:0"]);
+            arguments.AddRange(["-map", $"0:{plan.Audio.Index}"]);
         }
 
-        arguments.AddRange(
-        [
-            // yuv420p needs even dimensions; round down by at most one pixel.
-            "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p",
-            "-c:v", "libx264",
-            "-preset", options.Preset,
-            "-crf", options.Crf.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-profile:v", "high",
-            "-pix_fmt", "yuv420p",
-        ]);
+        // Uploads from phones carry location and device tags; a published video should not.
+        arguments.AddRange(["-map_metadata", "-1", "-map_chapters", "-1"]);
 
-        arguments.AddRange(media.HasAudio
-            ? ["-c:a", "aac", "-b:a", options.AudioBitrate, "-ac", "2"]
-            : ["-an"]);
+        arguments.AddRange(plan.CopyVideo ? ["-c:v", "copy"] : EncodeVideo(plan, options));
+        arguments.AddRange(plan.Audio is null ? ["-an"] : plan.CopyAudio ? ["-c:a", "copy"] : EncodeAudio(plan.Audio, options));
 
         arguments.AddRange(
         [
-            "-sn", "-dn",
+            // Sparse or late-starting streams need room to interleave; the bound keeps memory in check.
+            "-max_muxing_queue_size", "4096",
+            "-fs", options.MaxOutputBytes.ToString(CultureInfo.InvariantCulture),
             "-movflags", "+faststart",
             "-progress", "pipe:1", "-nostats",
             "-f", "mp4",
@@ -50,5 +64,47 @@ public static class FFmpegArguments
         ]);
 
         return arguments;
+    }
+
+    private static string[] EncodeVideo(ConversionPlan plan, ConversionOptions options)
+    {
+        List<string> filters = [];
+        if (plan.Deinterlace)
+        {
+            filters.Add("bwdif=mode=send_frame:parity=auto:deint=all");
+        }
+
+        // Square pixels and even sizes (4:2:0 needs them; at most one pixel is lost), limited
+        // range (full-range "yuvj" video would look washed out), then 8-bit 4:2:0.
+        filters.Add("scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv");
+        filters.Add("setsar=1");
+        filters.Add($"format={BrowserCompatibility.PixelFormat}");
+
+        return
+        [
+            "-vf", string.Join(',', filters),
+            "-c:v", "libx264",
+            "-preset", options.Preset,
+            "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
+            "-profile:v", "high",
+            "-pix_fmt", BrowserCompatibility.PixelFormat,
+            // Keep the input's own frame timing: variable-rate phone and screen recordings stay in
+            // sync, and a container's coarse time base does not turn into duplicated frames.
+            "-fps_mode", "vfr",
+        ];
+    }
+
+    private static string[] EncodeAudio(StreamInfo audio, ConversionOptions options)
+    {
+        var sampleRate = audio.SampleRate is >= 8_000 and <= BrowserCompatibility.MaxAudioSampleRate
+            ? audio.SampleRate
+            : BrowserCompatibility.MaxAudioSampleRate;
+        return
+        [
+            "-c:a", "aac",
+            "-b:a", options.AudioBitrate,
+            "-ac", BrowserCompatibility.AudioChannels.ToString(CultureInfo.InvariantCulture),
+            "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
+        ];
     }
 }

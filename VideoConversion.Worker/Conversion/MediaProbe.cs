@@ -1,29 +1,30 @@
-using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace VideoConversion.Worker.Conversion;
 
-/// <summary>Inspects an input with ffprobe before any conversion starts.</summary>
-public sealed class MediaProbe(IOptions<ConversionOptions> options)
+/// <summary>
+/// Inspects a file with ffprobe, sandboxed and within time and size limits, and turns its
+/// failures into messages for the person who uploaded the file.
+/// </summary>
+public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
 {
     private readonly ConversionOptions _options = options.Value;
 
-    public async Task<MediaInfo> ProbeAsync(string inputPath, CancellationToken cancellationToken)
+    /// <exception cref="ConversionFailedException">The file is empty, refused, or not a readable video.</exception>
+    public async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken)
     {
-        string[] arguments =
-        [
-            "-v", "error",
-            "-protocol_whitelist", "file",
-            "-print_format", "json",
-            "-show_format", "-show_streams",
-            inputPath,
-        ];
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new ConversionFailedException("The file is empty.");
+        }
+
         ProcessResult result;
         try
         {
             result = await ProcessRunner.RunAsync(
-                _options.FFprobePath, arguments, Path.GetDirectoryName(inputPath)!, _options.ProbeTimeout, null, cancellationToken);
+                _options.FFprobePath, FFmpegArguments.Probe(path), Path.GetDirectoryName(path)!, _options.ProbeTimeout, null, cancellationToken);
         }
         catch (TimeoutException exception)
         {
@@ -32,33 +33,38 @@ public sealed class MediaProbe(IOptions<ConversionOptions> options)
 
         if (result.ExitCode != 0)
         {
-            throw new ConversionFailedException("The file is not a readable video.", result.StandardErrorTail);
+            throw new ConversionFailedException(Explain(result.StandardErrorTail), result.StandardErrorTail);
         }
 
-        return Parse(result.StandardOutput);
-    }
-
-    /// <summary>Reads ffprobe's JSON (-show_format -show_streams).</summary>
-    public static MediaInfo Parse(string ffprobeJson)
-    {
-        using var document = JsonDocument.Parse(ffprobeJson);
-        var root = document.RootElement;
-
-        var codecTypes = root.TryGetProperty("streams", out var streams) && streams.ValueKind == JsonValueKind.Array
-            ? streams.EnumerateArray()
-                .Select(stream => stream.TryGetProperty("codec_type", out var type) ? type.GetString() : null)
-                .ToList()
-            : [];
-
-        TimeSpan? duration = null;
-        if (root.TryGetProperty("format", out var format) &&
-            format.TryGetProperty("duration", out var durationText) &&
-            double.TryParse(durationText.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) &&
-            seconds > 0)
+        try
         {
-            duration = TimeSpan.FromSeconds(seconds);
+            return FFprobeOutput.Parse(result.StandardOutput);
+        }
+        catch (JsonException exception)
+        {
+            throw new ConversionFailedException("The file is not a video in a supported format, or it is damaged.", exception.Message);
+        }
+    }
+
+    /// <summary>A sentence a user understands for what ffprobe wrote to standard error.</summary>
+    public static string Explain(string standardError)
+    {
+        if (RefusedFormat().Match(standardError) is { Success: true } refused)
+        {
+            return $"The file is {ContainerFormats.Describe(refused.Groups["demuxer"].Value)}, not a video in an accepted format ({ContainerFormats.Names}).";
         }
 
-        return new MediaInfo(duration, codecTypes.Contains("video"), codecTypes.Contains("audio"));
+        if (RefusedProtocol().IsMatch(standardError))
+        {
+            return "The file refers to other files or network addresses, which is not allowed.";
+        }
+
+        return "The file is not a video in a supported format, or it is damaged.";
     }
+
+    [GeneratedRegex(@"\[(?<demuxer>[\w,]+) @ [0-9a-fx]+\] Format not on whitelist")]
+    private static partial Regex RefusedFormat();
+
+    [GeneratedRegex(@"Protocol '[^']*' not on whitelist")]
+    private static partial Regex RefusedProtocol();
 }

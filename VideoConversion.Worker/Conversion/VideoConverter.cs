@@ -2,21 +2,46 @@ using Microsoft.Extensions.Options;
 
 namespace VideoConversion.Worker.Conversion;
 
-/// <summary>Probes an input, then converts it with FFmpeg to a browser-playable MP4, reporting progress.</summary>
-public sealed class VideoConverter(MediaProbe probe, IOptions<ConversionOptions> options)
+/// <summary>What a finished conversion did, for logs and reports.</summary>
+public sealed record ConversionSummary(string Method, MediaInfo Input, ConversionPlan Plan);
+
+/// <summary>
+/// Probes an input, plans the conversion (copying what is already browser-safe), runs FFmpeg
+/// in the input's scratch directory with progress, and checks the output before anyone sees it.
+/// </summary>
+public sealed partial class VideoConverter(
+    MediaProbe probe,
+    OutputVerifier verifier,
+    IOptions<ConversionOptions> options,
+    ILogger<VideoConverter> logger)
 {
     private readonly ConversionOptions _options = options.Value;
 
-    public async Task ConvertAsync(string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken)
+    /// <exception cref="ConversionFailedException">The input cannot become a valid output; retrying will not help.</exception>
+    public async Task<ConversionSummary> ConvertAsync(string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken)
     {
         var media = await probe.ProbeAsync(inputPath, cancellationToken);
-        if (!media.HasVideo)
+        var plan = ConversionPlanner.Plan(media, _options);
+        try
         {
-            throw new ConversionFailedException("The file has no video stream.");
+            await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+        }
+        catch (ConversionFailedException failure) when (plan.CopiesAnyStream)
+        {
+            // A stream can look browser-safe and still not copy cleanly (broken timestamps, odd
+            // bitstream headers); re-encoding everything is slower but reads it afresh.
+            LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
+            plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false);
+            await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
 
-        var arguments = FFmpegArguments.ForBrowserMp4(inputPath, outputPath, media, _options);
-        var progress = new ProgressTracker(media.Duration);
+        return new ConversionSummary(plan.Method, media, plan);
+    }
+
+    private async Task RunAsync(string inputPath, string outputPath, ConversionPlan plan, Func<int, Task> onProgress, CancellationToken cancellationToken)
+    {
+        var arguments = FFmpegArguments.Convert(inputPath, outputPath, plan, _options);
+        var progress = new ProgressTracker(plan.Duration);
         ProcessResult result;
         try
         {
@@ -31,9 +56,12 @@ public sealed class VideoConverter(MediaProbe probe, IOptions<ConversionOptions>
                 $"The conversion took longer than the allowed {_options.MaxConversionTime} and was stopped.", exception.Message);
         }
 
+        // FFmpeg stops at the -fs limit, with or without an error depending on where it stopped.
+        verifier.CheckSize(outputPath);
         if (result.ExitCode != 0)
         {
-            throw new ConversionFailedException("The video could not be converted; the file may be damaged or in an unsupported encoding.",
+            throw new ConversionFailedException(
+                "The video could not be converted; the file may be damaged or use an encoding that cannot be read.",
                 result.StandardErrorTail);
         }
 
@@ -41,5 +69,10 @@ public sealed class VideoConverter(MediaProbe probe, IOptions<ConversionOptions>
         {
             throw new ConversionFailedException("The conversion produced no output.", result.StandardErrorTail);
         }
+
+        await verifier.VerifyAsync(outputPath, plan, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream copy ({Method}) failed: {Reason} {Diagnostics}; transcoding instead")]
+    private static partial void LogStreamCopyFailed(ILogger logger, string method, string reason, string? diagnostics);
 }

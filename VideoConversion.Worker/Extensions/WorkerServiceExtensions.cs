@@ -25,6 +25,7 @@ public static class WorkerServiceExtensions
         builder.AddRabbitMQClient("messaging");
 
         services.AddSingleton<MediaProbe>();
+        services.AddSingleton<OutputVerifier>();
         services.AddSingleton<VideoConverter>();
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobEventPublisher>();

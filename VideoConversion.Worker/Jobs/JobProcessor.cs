@@ -35,10 +35,10 @@ public sealed partial class JobProcessor(
         try
         {
             await events.ReportProgressAsync(job.JobId, 0, cancellationToken);
-            var outputBytes = await ConvertAndStoreAsync(job, cancellationToken);
+            var (outputBytes, method) = await ConvertAndStoreAsync(job, cancellationToken);
             await events.ReportDoneAsync(job.JobId, outputBytes, cancellationToken);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
-            LogDone(logger, job.JobId, attempt, seconds, outputBytes);
+            LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
             return DeliveryOutcome.Ack;
         }
         catch (ConversionFailedException failure)
@@ -62,7 +62,7 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<long> ConvertAndStoreAsync(VideoJobMessage job, CancellationToken cancellationToken)
+    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, CancellationToken cancellationToken)
     {
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
@@ -77,7 +77,7 @@ public sealed partial class JobProcessor(
         }
 
         var lastReport = time.GetTimestamp();
-        await converter.ConvertAsync(inputFile, outputFile, async percent =>
+        var summary = await converter.ConvertAsync(inputFile, outputFile, async percent =>
         {
             if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
             {
@@ -96,7 +96,7 @@ public sealed partial class JobProcessor(
                 .WithContentType("video/mp4"), transfer.Token);
         }
 
-        return outputBytes;
+        return (outputBytes, summary.Method);
     }
 
     private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)
@@ -115,8 +115,8 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: done in {Seconds:F1} s, {OutputBytes} bytes")]
-    private static partial void LogDone(ILogger logger, string jobId, int attempt, double seconds, long outputBytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: {Method} done in {Seconds:F1} s, {OutputBytes} bytes")]
+    private static partial void LogDone(ILogger logger, string jobId, int attempt, string method, double seconds, long outputBytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt}: input rejected: {Reason}. FFmpeg said: {Diagnostics}")]
     private static partial void LogRejected(ILogger logger, string jobId, int attempt, string reason, string? diagnostics);

@@ -1,0 +1,139 @@
+using VideoConversion.Tests.Support;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Conversion;
+
+/// <summary>
+/// Files that cannot become a video fail at once with a sentence the uploader understands, as a
+/// <see cref="ConversionFailedException"/>: the kind of failure the worker does not retry.
+/// </summary>
+public sealed class BadInputTests : IDisposable
+{
+    private const string NotAVideo = "The file is not a video in a supported format, or it is damaged.";
+    private static readonly string[] Picture = ["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=2"];
+
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-bad-");
+
+    [Fact]
+    public async Task An_empty_file()
+    {
+        var path = Path.Combine(_work.FullName, "input.mp4");
+        await File.WriteAllBytesAsync(path, []);
+        await AssertFailsAsync(path, "The file is empty.");
+    }
+
+    [Fact]
+    public async Task A_plain_text_file()
+    {
+        var path = Path.Combine(_work.FullName, "input.mp4");
+        await File.WriteAllTextAsync(path, "Milk, eggs, bread.\nThis is a shopping list, not a video.\n");
+        await AssertFailsAsync(path, NotAVideo);
+    }
+
+    [Fact]
+    public async Task Random_bytes()
+    {
+        var path = Path.Combine(_work.FullName, "input.mkv");
+        await File.WriteAllBytesAsync(path, new Random(7).GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 200_000));
+        await AssertFailsAsync(path, NotAVideo);
+    }
+
+    [Fact]
+    public async Task A_truncated_mp4_whose_index_was_cut_off()
+    {
+        var path = await MakeAsync("input.mp4", [.. Picture, "-c:v", "libx264", "-preset", "ultrafast"]);
+        var bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
+        await AssertFailsAsync(path, NotAVideo);
+    }
+
+    [Fact]
+    public async Task A_valid_header_followed_by_garbage()
+    {
+        var path = await MakeAsync("input.mkv", [.. Picture, "-c:v", "mpeg4"]);
+        var bytes = await File.ReadAllBytesAsync(path);
+        new Random(11).NextBytes(bytes.AsSpan(600));
+        await File.WriteAllBytesAsync(path, bytes);
+
+        // The header reads fine, so the probe passes; the frames do not decode.
+        await AssertFailsAsync(path, "The video could not be converted; the file may be damaged or use an encoding that cannot be read.");
+    }
+
+    [Fact]
+    public async Task Sound_only()
+    {
+        var path = await MakeAsync("input.mp4", ["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac"]);
+        await AssertFailsAsync(path, "The file has no video stream.");
+    }
+
+    [Fact]
+    public async Task Sound_with_only_a_cover_picture()
+    {
+        var cover = await MakeAsync("cover.png", ["-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1"]);
+        var path = await MakeAsync("input.mp4",
+            ["-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic"]);
+        await AssertFailsAsync(path, "The file has no video stream, only a still cover picture.");
+    }
+
+    [Fact]
+    public async Task A_still_image_named_like_a_video()
+    {
+        var image = await MakeAsync("picture.png", ["-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1"]);
+        var path = Path.Combine(_work.FullName, "input.mp4");
+        File.Move(image, path);
+        await AssertFailsAsync(path, $"The file is a still image, not a video in an accepted format ({ContainerFormats.Names}).");
+    }
+
+    [Fact]
+    public async Task Dimensions_beyond_the_limit()
+    {
+        var path = await MakeAsync("input.mkv", [.. Picture, "-c:v", "mpeg4"]);
+        await AssertFailsAsync(path, "The video is 640×480 pixels; the largest accepted is 320×240.",
+            options => (options.MaxLongSide, options.MaxShortSide) = (320, 240));
+    }
+
+    [Fact]
+    public async Task A_duration_beyond_the_limit()
+    {
+        var path = await MakeAsync("input.mkv", [.. Picture, "-c:v", "mpeg4"]);
+        await AssertFailsAsync(path, "The video is 0:02 long; the longest accepted is 0:01.",
+            options => options.MaxDuration = TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_frame_count_beyond_the_limit()
+    {
+        var path = await MakeAsync("input.mp4", [.. Picture, "-c:v", "mpeg4"]);
+        await AssertFailsAsync(path, "The video has 50 frames; the most accepted is 10.",
+            options => options.MaxFrameCount = 10);
+    }
+
+    [Fact]
+    public async Task An_output_that_would_pass_the_size_limit()
+    {
+        // Noise at near-lossless quality: a few seconds come to several megabytes.
+        var path = await MakeAsync("input.mkv", ["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=3,noise=alls=80:allf=t", "-c:v", "ffv1"]);
+        await AssertFailsAsync(path, "The converted video would be larger than the 1 MiB limit.",
+            options => (options.MaxOutputBytes, options.Crf) = (1024 * 1024, 1));
+    }
+
+    private string Output => Path.Combine(_work.FullName, "output.mp4");
+
+    private async Task<string> MakeAsync(string fileName, string[] arguments)
+    {
+        var path = Path.Combine(_work.FullName, fileName);
+        await TestMedia.FFmpegAsync([.. arguments, path]);
+        return path;
+    }
+
+    private Task<ConversionSummary> ConvertAsync(string path, Action<ConversionOptions>? configure = null) =>
+        Converters.Create(Converters.Options(configure)).ConvertAsync(path, Output, _ => Task.CompletedTask, CancellationToken.None);
+
+    private async Task AssertFailsAsync(string path, string expectedError, Action<ConversionOptions>? configure = null)
+    {
+        var failure = await Assert.ThrowsAsync<ConversionFailedException>(() => ConvertAsync(path, configure));
+        Assert.Equal(expectedError, failure.Message);
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>The worker's converter, wired as the worker wires it, around the real FFmpeg.</summary>
+public static class Converters
+{
+    /// <summary>Production settings, with a faster x264 preset: the corpus tests the pipeline, not the encoder's quality.</summary>
+    public static ConversionOptions Options(Action<ConversionOptions>? configure = null)
+    {
+        var options = new ConversionOptions { Preset = "veryfast" };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    public static VideoConverter Create(ConversionOptions? options = null)
+    {
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options ?? Options());
+        var probe = new MediaProbe(wrapped);
+        return new VideoConverter(probe, new OutputVerifier(probe, wrapped), wrapped, NullLogger<VideoConverter>.Instance);
+    }
+
+    public static MediaProbe Probe(ConversionOptions? options = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()));
+}

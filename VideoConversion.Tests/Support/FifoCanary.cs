@@ -1,0 +1,52 @@
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>
+/// A named pipe that tells whether anyone opened it. Opening a pipe for writing blocks until a
+/// reader opens the other end, so a writer that got through means some process read the path.
+/// </summary>
+public sealed class FifoCanary : IDisposable
+{
+    private readonly Task _writer;
+    private volatile bool _released;
+
+    private FifoCanary(string path)
+    {
+        Path = path;
+        _writer = Task.Factory.StartNew(() =>
+        {
+            using var pipe = new FileStream(path, FileMode.Open, FileAccess.Write);
+            if (!_released)
+            {
+                WasOpened = true;
+            }
+        }, TaskCreationOptions.LongRunning);
+    }
+
+    public string Path { get; }
+
+    public bool WasOpened { get; private set; }
+
+    public static async Task<FifoCanary> CreateAsync(string path)
+    {
+        var result = await ProcessRunner.RunAsync("mkfifo", ["-m", "600", path], System.IO.Path.GetTempPath(),
+            TimeSpan.FromSeconds(10), null, CancellationToken.None);
+        Assert.True(result.ExitCode == 0, result.StandardErrorTail);
+        return new FifoCanary(path);
+    }
+
+    /// <summary>Opens the reading end itself, so the waiting writer returns, without counting that as a read.</summary>
+    public void Dispose()
+    {
+        _released = true;
+        if (!_writer.IsCompleted)
+        {
+            // On a thread of its own: should the writer finish first, this open would wait for a writer that never comes.
+            var reader = Task.Factory.StartNew(() => new FileStream(Path, FileMode.Open, FileAccess.Read).Dispose(), TaskCreationOptions.LongRunning);
+            Task.WaitAll([_writer, reader], TimeSpan.FromSeconds(10));
+        }
+
+        File.Delete(Path);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>
+/// The output contract checked from ffprobe's raw output, independently of the worker's own
+/// check, so that a mistake there cannot hide one in the conversion.
+/// </summary>
+public static class OutputContract
+{
+    private static readonly string[] StreamKinds = ["video", "audio"];
+    private static readonly string[] Profiles = ["Main", "High"];
+    private static readonly string[] ProgressiveOrders = ["progressive", "unknown"];
+
+    public static async Task AssertBrowserPlayableAsync(string path, ExpectedOutput expected)
+    {
+        var probe = await TestMedia.ProbeAsync(path);
+        var format = probe.GetProperty("format");
+        Assert.Contains("mp4", format.GetProperty("format_name").GetString(), StringComparison.Ordinal);
+        Assert.True(TestMedia.MoovBeforeMdat(path), "the moov box must precede mdat (faststart)");
+
+        var streams = probe.GetProperty("streams").EnumerateArray().ToList();
+        Assert.All(streams, stream => Assert.Contains(Text(stream, "codec_type"), StreamKinds));
+
+        var video = Assert.Single(streams, stream => Text(stream, "codec_type") == "video");
+        Assert.Equal("h264", Text(video, "codec_name"));
+        Assert.Contains(Text(video, "profile"), Profiles);
+        Assert.Equal("yuv420p", Text(video, "pix_fmt"));
+        Assert.NotEqual("pc", Text(video, "color_range"));
+        Assert.Contains(Text(video, "field_order") ?? "progressive", ProgressiveOrders);
+        var width = video.GetProperty("width").GetInt32();
+        var height = video.GetProperty("height").GetInt32();
+        Assert.True(width % 2 == 0 && height % 2 == 0, $"{width}×{height} must be even");
+        var turned = Math.Abs(Rotation(video) % 180) == 90;
+        Assert.Equal((expected.Width, expected.Height), turned ? (height, width) : (width, height));
+
+        var audio = streams.Where(stream => Text(stream, "codec_type") == "audio").ToList();
+        if (expected.HasAudio)
+        {
+            var track = Assert.Single(audio);
+            Assert.Equal("aac", Text(track, "codec_name"));
+            Assert.Equal("LC", Text(track, "profile"));
+            Assert.Equal(2, track.GetProperty("channels").GetInt32());
+        }
+        else
+        {
+            Assert.Empty(audio);
+        }
+
+        var seconds = double.Parse(Text(format, "duration")!, CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, expected.Seconds - 0.15, expected.Seconds + 0.15);
+    }
+
+    /// <summary>Degrees of display rotation, from the display matrix.</summary>
+    public static int Rotation(JsonElement stream) =>
+        stream.TryGetProperty("side_data_list", out var sideData)
+            ? sideData.EnumerateArray()
+                .Select(item => item.TryGetProperty("rotation", out var rotation) ? rotation.GetInt32() : 0)
+                .FirstOrDefault(rotation => rotation != 0)
+            : 0;
+
+    public static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value.ToString() : null;
+}

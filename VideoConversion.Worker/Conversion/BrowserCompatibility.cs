@@ -1,0 +1,27 @@
+namespace VideoConversion.Worker.Conversion;
+
+/// <summary>
+/// The output contract in one place: what every current browser plays. The planner copies a
+/// stream that already meets it, and the output check holds every result to it.
+/// </summary>
+public static class BrowserCompatibility
+{
+    /// <summary>H.264 profiles that every browser decodes in hardware and software alike.</summary>
+    public static readonly IReadOnlyList<string> VideoProfiles = ["Main", "High"];
+
+    public const string PixelFormat = "yuv420p";
+    public const int AudioChannels = 2;
+    public const int MaxAudioSampleRate = 48_000;
+
+    /// <summary>H.264 Main or High, 8-bit limited-range 4:2:0, progressive, even dimensions.</summary>
+    public static bool IsBrowserSafe(StreamInfo video) =>
+        video is { Kind: StreamKind.Video, CodecName: "h264", PixelFormat: PixelFormat, IsInterlaced: false } &&
+        VideoProfiles.Contains(video.Profile) &&
+        video.Width > 0 && video.Height > 0 && video.Width % 2 == 0 && video.Height % 2 == 0 &&
+        Math.Abs(video.SampleAspectRatio - 1) < 0.01;
+
+    /// <summary>AAC-LC in stereo at a common sample rate.</summary>
+    public static bool IsBrowserSafeAudio(StreamInfo audio) =>
+        audio is { Kind: StreamKind.Audio, CodecName: "aac", Profile: "LC", Channels: AudioChannels } &&
+        audio.SampleRate is >= 8_000 and <= MaxAudioSampleRate;
+}

@@ -1,0 +1,41 @@
+namespace VideoConversion.Worker.Conversion;
+
+/// <summary>
+/// What one conversion does: which streams it keeps, which it copies as they are (the fast path)
+/// and which it re-encodes, and what the result must look like.
+/// </summary>
+public sealed record ConversionPlan
+{
+    public required StreamInfo Video { get; init; }
+
+    /// <summary>The one audio track kept; null when the input has no sound.</summary>
+    public StreamInfo? Audio { get; init; }
+
+    public bool CopyVideo { get; init; }
+    public bool CopyAudio { get; init; }
+
+    /// <summary>Interlaced broadcast and DVD video is deinterlaced: browsers show fields as combing.</summary>
+    public bool Deinterlace { get; init; }
+
+    /// <summary>The picture size as displayed, after rotation, that the output must have.</summary>
+    public required int DisplayWidth { get; init; }
+
+    public required int DisplayHeight { get; init; }
+
+    /// <summary>How long the output must play, from the streams kept; null when the input does not say.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Whether no stream is re-encoded: the whole conversion is a remux.</summary>
+    public bool IsRemux => CopyVideo && (Audio is null || CopyAudio);
+
+    public bool CopiesAnyStream => CopyVideo || CopyAudio;
+
+    /// <summary>"remux", "transcode", or which part is copied: for logs and reports.</summary>
+    public string Method => (CopyVideo, Audio is null || CopyAudio) switch
+    {
+        (true, true) => "remux",
+        (true, false) => "copy video, transcode audio",
+        (false, true) when Audio is not null => "transcode video, copy audio",
+        _ => "transcode",
+    };
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace VideoConversion.Worker.Conversion;
+
+/// <summary>
+/// Holds a finished conversion to the output contract before it is stored: a silently broken
+/// result (wrong codec, wrong size, cut short, index at the end) fails the job instead.
+/// </summary>
+public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions> options)
+{
+    /// <summary>Picture sizes may differ by rounding; FFmpeg and this code round the same way, so this is slack.</summary>
+    private const int SizeTolerance = 2;
+
+    private static readonly TimeSpan MinimumDurationTolerance = TimeSpan.FromSeconds(0.5);
+
+    private readonly ConversionOptions _options = options.Value;
+
+    /// <exception cref="ConversionFailedException">The output breaks the contract.</exception>
+    public async Task VerifyAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
+    {
+        CheckSize(outputPath);
+        var problems = await FindProblemsAsync(outputPath, plan, cancellationToken);
+        if (problems.Count > 0)
+        {
+            throw new ConversionFailedException(
+                $"The converted video failed its final check ({string.Join("; ", problems)}), so it was not stored.");
+        }
+    }
+
+    /// <exception cref="ConversionFailedException">The output reached the size limit, so it is cut off.</exception>
+    public void CheckSize(string outputPath)
+    {
+        if (File.Exists(outputPath) && new FileInfo(outputPath).Length >= _options.MaxOutputBytes)
+        {
+            throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
+                $"The converted video would be larger than the {_options.MaxOutputBytes / (1024 * 1024):N0} MiB limit."));
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> FindProblemsAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
+    {
+        MediaInfo output;
+        try
+        {
+            output = await probe.ProbeAsync(outputPath, cancellationToken);
+        }
+        catch (ConversionFailedException)
+        {
+            return ["it cannot be read back"];
+        }
+
+        List<string> problems = [];
+        if (!output.IsFormat("mp4"))
+        {
+            problems.Add($"it is '{output.FormatName}', not MP4");
+        }
+
+        var videos = output.Streams.Where(stream => stream.Kind == StreamKind.Video).ToList();
+        if (videos.Count != 1)
+        {
+            problems.Add($"it has {videos.Count} video streams instead of one");
+        }
+        else
+        {
+            problems.AddRange(VideoProblems(videos[0], plan));
+        }
+
+        var audios = output.AudioStreams.ToList();
+        var expectedAudio = plan.Audio is null ? 0 : 1;
+        if (audios.Count != expectedAudio)
+        {
+            problems.Add($"it has {audios.Count} audio tracks instead of {expectedAudio}");
+        }
+        else if (audios.Count == 1 && !BrowserCompatibility.IsBrowserSafeAudio(audios[0]))
+        {
+            problems.Add($"its audio is {audios[0].CodecName} {audios[0].Profile} with {audios[0].Channels} channels, not AAC-LC stereo");
+        }
+
+        if (output.Streams.Any(stream => stream.Kind == StreamKind.Other))
+        {
+            problems.Add("it has streams other than video and audio");
+        }
+
+        if (plan.Duration is { } expected)
+        {
+            var tolerance = TimeSpan.FromTicks(Math.Max(MinimumDurationTolerance.Ticks, expected.Ticks / 20));
+            if (output.Duration is not { } actual || (actual - expected).Duration() > tolerance)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"it plays for {output.Duration?.TotalSeconds ?? 0:F2} s instead of {expected.TotalSeconds:F2} s"));
+            }
+        }
+
+        if (!Mp4Layout.IsFastStart(outputPath))
+        {
+            problems.Add("its index (moov) is not at the start");
+        }
+
+        return problems;
+    }
+
+    private static IEnumerable<string> VideoProblems(StreamInfo video, ConversionPlan plan)
+    {
+        if (!BrowserCompatibility.IsBrowserSafe(video))
+        {
+            yield return $"its video is {video.CodecName} {video.Profile} {video.PixelFormat} {video.Width}×{video.Height} {video.FieldOrder}, " +
+                         "not progressive H.264 Main/High yuv420p with even sides";
+        }
+
+        var (width, height) = video.IsQuarterTurned ? (video.Height, video.Width) : (video.Width, video.Height);
+        if (Math.Abs(width - plan.DisplayWidth) > SizeTolerance || Math.Abs(height - plan.DisplayHeight) > SizeTolerance)
+        {
+            yield return $"it shows {width}×{height} instead of {plan.DisplayWidth}×{plan.DisplayHeight}";
+        }
+    }
+}

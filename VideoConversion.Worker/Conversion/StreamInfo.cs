@@ -1,0 +1,44 @@
+namespace VideoConversion.Worker.Conversion;
+
+public enum StreamKind
+{
+    Other,
+    Video,
+    Audio,
+}
+
+/// <summary>One stream of a probed file; fields that do not apply to its kind are null or zero.</summary>
+public sealed record StreamInfo
+{
+    public required int Index { get; init; }
+    public required StreamKind Kind { get; init; }
+    public string? CodecName { get; init; }
+    public string? Profile { get; init; }
+    public bool IsDefault { get; init; }
+    public bool IsAttachedPicture { get; init; }
+    public TimeSpan? Duration { get; init; }
+
+    public string? PixelFormat { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+
+    /// <summary>Width over height of one pixel; 1 for square pixels (DVD and broadcast video often differ).</summary>
+    public double SampleAspectRatio { get; init; } = 1;
+
+    /// <summary>"progressive", "tt", "bb", "tb", "bt", or null when ffprobe does not know.</summary>
+    public string? FieldOrder { get; init; }
+
+    /// <summary>Degrees the picture is turned for display (phones store this instead of turning the pixels).</summary>
+    public int Rotation { get; init; }
+
+    public double? AverageFrameRate { get; init; }
+    public long? FrameCount { get; init; }
+
+    public int Channels { get; init; }
+    public int SampleRate { get; init; }
+
+    public bool IsInterlaced => FieldOrder is "tt" or "bb" or "tb" or "bt";
+
+    /// <summary>Whether the picture is shown on its side, so that width and height swap on screen.</summary>
+    public bool IsQuarterTurned => Math.Abs(Rotation % 180) == 90;
+}
