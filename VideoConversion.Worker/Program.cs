@@ -1,4 +1,10 @@
+using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Extensions;
+
+if (args.FirstOrDefault() == ConvertCommand.Name)
+{
+    return await ConvertCommand.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,3 +16,4 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();
+return 0;

@@ -117,6 +117,14 @@ public sealed class BadInputTests : IDisposable
             options => (options.MaxOutputBytes, options.Crf) = (1024 * 1024, 1));
     }
 
+    [Fact]
+    public async Task A_conversion_beyond_the_time_limit_is_stopped()
+    {
+        var path = await MakeAsync("input.mkv", ["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=10,noise=alls=80:allf=t", "-c:v", "ffv1"]);
+        await AssertFailsAsync(path, "The conversion took longer than the allowed 0:01 and was stopped.",
+            options => (options.MaxConversionTime, options.Preset) = (TimeSpan.FromSeconds(1), "medium"));
+    }
+
     private string Output => Path.Combine(_work.FullName, "output.mp4");
 
     private async Task<string> MakeAsync(string fileName, string[] arguments)

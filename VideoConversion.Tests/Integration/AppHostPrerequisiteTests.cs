@@ -1,3 +1,4 @@
+using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Integration;
@@ -11,7 +12,7 @@ public class AppHostPrerequisiteTests
     [Fact]
     public async Task A_missing_broker_and_storage_stop_the_apphost_at_once_with_install_advice()
     {
-        var appHost = Path.Combine(RepositoryRoot(), "VideoConversion.AppHost", "bin", BuildConfiguration, "net10.0", "VideoConversion.AppHost");
+        var appHost = Path.Combine(RepositoryPaths.Root, "VideoConversion.AppHost", "bin", BuildConfiguration, "net10.0", "VideoConversion.AppHost");
         Assert.True(File.Exists(appHost), $"AppHost not built at {appHost}");
 
         var result = await ProcessRunner.RunAsync(appHost,
@@ -36,15 +37,4 @@ public class AppHostPrerequisiteTests
 #else
     private const string BuildConfiguration = "Release";
 #endif
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "VideoConversion.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("VideoConversion.sln not found above the test binaries.");
-    }
 }

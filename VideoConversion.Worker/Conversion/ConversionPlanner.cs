@@ -77,7 +77,7 @@ public static class ConversionPlanner
         if (duration > options.MaxDuration)
         {
             throw new ConversionFailedException(
-                $"The video is {Describe(duration.Value)} long; the longest accepted is {Describe(options.MaxDuration)}.");
+                $"The video is {DurationText.Of(duration.Value)} long; the longest accepted is {DurationText.Of(options.MaxDuration)}.");
         }
 
         var frames = video.FrameCount ?? (long?)(duration?.TotalSeconds * video.AverageFrameRate);
@@ -97,7 +97,4 @@ public static class ConversionPlanner
     }
 
     private static int EvenFloor(double pixels) => (int)Math.Floor(pixels / 2) * 2;
-
-    private static string Describe(TimeSpan duration) =>
-        duration.ToString(duration.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 }

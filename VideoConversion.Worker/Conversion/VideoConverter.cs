@@ -26,7 +26,7 @@ public sealed partial class VideoConverter(
         {
             await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
-        catch (ConversionFailedException failure) when (plan.CopiesAnyStream)
+        catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.TimedOut)
         {
             // A stream can look browser-safe and still not copy cleanly (broken timestamps, odd
             // bitstream headers); re-encoding everything is slower but reads it afresh.
@@ -53,7 +53,10 @@ public sealed partial class VideoConverter(
         catch (TimeoutException exception)
         {
             throw new ConversionFailedException(
-                $"The conversion took longer than the allowed {_options.MaxConversionTime} and was stopped.", exception.Message);
+                $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.", exception.Message)
+            {
+                TimedOut = true,
+            };
         }
 
         // FFmpeg stops at the -fs limit, with or without an error depending on where it stopped.

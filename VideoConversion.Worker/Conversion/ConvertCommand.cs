@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace VideoConversion.Worker.Conversion;
+
+/// <summary>
+/// "convert INPUT OUTPUT": one local file through exactly the worker's conversion (probe, plan,
+/// FFmpeg, output check), with the worker's configuration. For operators reproducing a failed
+/// job, and for benchmarks.
+/// </summary>
+public static class ConvertCommand
+{
+    public const string Name = "convert";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is not [Name, var input, var output])
+        {
+            await Console.Error.WriteLineAsync("usage: VideoConversion.Worker convert INPUT OUTPUT   (settings from appsettings.json and Conversion__* variables)");
+            return 64;
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddOptions<ConversionOptions>()
+            .BindConfiguration(ConversionOptions.SectionName)
+            .ValidateDataAnnotations();
+        builder.Services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
+        builder.Services.AddSingleton<MediaProbe>();
+        builder.Services.AddSingleton<OutputVerifier>();
+        builder.Services.AddSingleton<VideoConverter>();
+        using var host = builder.Build();
+
+        using var interrupted = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            interrupted.Cancel();
+        };
+
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var summary = await host.Services.GetRequiredService<VideoConverter>().ConvertAsync(
+                Path.GetFullPath(input), Path.GetFullPath(output), _ => Task.CompletedTask, interrupted.Token);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{summary.Method}: {stopwatch.Elapsed.TotalSeconds:F2} s, {new FileInfo(output).Length} bytes"));
+            return 0;
+        }
+        catch (ConversionFailedException failure)
+        {
+            await Console.Error.WriteLineAsync($"failed: {failure.Message}{Environment.NewLine}{failure.Diagnostics}");
+            return 1;
+        }
+        catch (OptionsValidationException invalid)
+        {
+            await Console.Error.WriteLineAsync($"configuration: {invalid.Message}");
+            return 78;
+        }
+    }
+}
