@@ -23,6 +23,8 @@ public sealed record JobResponse(
     string? OutputUrl,
     string Filename,
     long? InputBytes,
-    long? OutputBytes);
+    long? OutputBytes,
+    int Attempts,
+    string? ConversionMethod);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

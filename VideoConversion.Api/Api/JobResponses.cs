@@ -15,6 +15,6 @@ internal static class JobResponses
 
         return new JobResponse(
             job.Id, job.Status, job.Progress, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error,
-            outputUrl, job.FileName, job.InputBytes, job.OutputBytes);
+            outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod);
     }
 }

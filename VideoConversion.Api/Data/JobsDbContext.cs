@@ -29,6 +29,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbC
             job.Property(j => j.OutputFormat).HasMaxLength(16);
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
+            job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);
             job.Property(j => j.Version).IsConcurrencyToken();
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);

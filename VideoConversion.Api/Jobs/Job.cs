@@ -35,6 +35,12 @@ public sealed class Job
 
     public long? OutputBytes { get; private set; }
 
+    /// <summary>How many times a worker has taken the job up: above 1 means it was retried.</summary>
+    public int Attempts { get; private set; }
+
+    /// <summary>How the output was made: "remux" (streams copied), "transcode", or which part was copied.</summary>
+    public string? ConversionMethod { get; private set; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UploadExpiresAt { get; init; }
@@ -89,14 +95,18 @@ public sealed class Job
 
     /// <summary>
     /// Applies a worker's report. Returns false when the report is stale and ignored: nothing
-    /// overwrites DONE or FAILED, and a job that was never submitted accepts no reports.
+    /// overwrites DONE or FAILED, a job that was never submitted accepts no reports, and progress
+    /// from an earlier attempt (a worker that lost the job) does not overwrite the current one.
     /// </summary>
     public bool Apply(JobEventMessage report)
     {
-        if (IsFinished || Status == JobStatus.AwaitingUpload)
+        if (IsFinished || Status == JobStatus.AwaitingUpload ||
+            (report.Kind == JobEventKind.Processing && report.Attempt < Attempts))
         {
             return false;
         }
+
+        Attempts = Math.Max(Attempts, report.Attempt);
 
         var at = report.OccurredAt;
         switch (report.Kind)
@@ -113,6 +123,7 @@ public sealed class Job
                 FinishedAt = at;
                 Progress = 100;
                 OutputBytes = report.OutputBytes;
+                ConversionMethod = report.ConversionMethod;
                 Error = null;
                 break;
             case JobEventKind.Failed:

@@ -14,10 +14,14 @@ public enum JobEventKind
 }
 
 /// <summary>A report on <see cref="QueueNames.JobEvents"/>; the API applies it to the job record.</summary>
+/// <param name="Attempt">Which delivery of the job the report comes from, counting from 1.</param>
+/// <param name="ConversionMethod">On <see cref="JobEventKind.Done"/>: "remux", "transcode", or which streams were copied.</param>
 public sealed record JobEventMessage(
     string JobId,
     JobEventKind Kind,
     int Progress,
     DateTimeOffset OccurredAt,
     string? Error = null,
-    long? OutputBytes = null);
+    long? OutputBytes = null,
+    int Attempt = 1,
+    string? ConversionMethod = null);

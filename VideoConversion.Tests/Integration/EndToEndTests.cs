@@ -45,6 +45,8 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
             $"Job ended {job.GetProperty("status")} with error {job.GetProperty("error")}; statuses: {string.Join(" → ", seen)}");
         Assert.Equal(100, job.GetProperty("progress").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("error").ValueKind);
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        Assert.Equal("transcode", job.GetProperty("conversion_method").GetString());
         var startedAt = job.GetProperty("started_at").GetDateTimeOffset();
         var finishedAt = job.GetProperty("finished_at").GetDateTimeOffset();
         // started_at comes from the worker's first PROCESSING report, so it precedes the finish.
@@ -95,6 +97,8 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
         var error = job.GetProperty("error").GetString();
         Assert.Equal("The file is not a video in a supported format, or it is damaged.", error);
+        // Reported by the first attempt: a file that is not a video is not retried.
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
         AssertNoScratchFilesLeft(jobId);
 
@@ -123,6 +127,7 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
         Assert.StartsWith("The file is an HLS playlist, not a video in an accepted format", job.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.False(listener.Pending(), "the worker connected to the address in the playlist");
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
         AssertNoScratchFilesLeft(jobId);
     }
 

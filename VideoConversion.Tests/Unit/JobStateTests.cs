@@ -122,6 +122,30 @@ public class JobStateTests
     }
 
     [Fact]
+    public void The_attempt_count_and_conversion_method_are_recorded()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Processing, 10) with { Attempt = 1 });
+        job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
+        Assert.Equal(2, job.Attempts);
+
+        job.Apply(Report(JobEventKind.Done, 100, seconds: 3) with { Attempt = 2, ConversionMethod = "remux" });
+        Assert.Equal(("remux", 2), (job.ConversionMethod, job.Attempts));
+    }
+
+    [Fact]
+    public void Progress_from_an_earlier_attempt_does_not_overwrite_the_current_one()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
+
+        Assert.False(job.Apply(Report(JobEventKind.Processing, 60, seconds: 3) with { Attempt = 1 }));
+        Assert.Equal(5, job.Progress);
+    }
+
+    [Fact]
     public void Every_change_bumps_the_concurrency_version()
     {
         var job = NewJob();

@@ -34,9 +34,9 @@ public sealed partial class JobProcessor(
         var started = time.GetTimestamp();
         try
         {
-            await events.ReportProgressAsync(job.JobId, 0, cancellationToken);
-            var (outputBytes, method) = await ConvertAndStoreAsync(job, cancellationToken);
-            await events.ReportDoneAsync(job.JobId, outputBytes, cancellationToken);
+            await events.ReportProgressAsync(job.JobId, attempt, 0, cancellationToken);
+            var (outputBytes, method) = await ConvertAndStoreAsync(job, attempt, cancellationToken);
+            await events.ReportDoneAsync(job.JobId, attempt, outputBytes, method, cancellationToken);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
             return DeliveryOutcome.Ack;
@@ -45,7 +45,7 @@ public sealed partial class JobProcessor(
         {
             // The input is the problem: another attempt would fail the same way.
             LogRejected(logger, job.JobId, attempt, failure.Message, failure.Diagnostics);
-            await events.ReportFailedAsync(job.JobId, failure.Message, cancellationToken);
+            await events.ReportFailedAsync(job.JobId, attempt, failure.Message, cancellationToken);
             return DeliveryOutcome.Ack;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
@@ -57,12 +57,12 @@ public sealed partial class JobProcessor(
             }
 
             LogGaveUp(logger, exception, job.JobId, attempt);
-            await events.ReportFailedAsync(job.JobId, $"The conversion failed {attempt} times; the last error was: {exception.Message}", cancellationToken);
+            await events.ReportFailedAsync(job.JobId, attempt, $"The conversion failed {attempt} times; the last error was: {exception.Message}", cancellationToken);
             return DeliveryOutcome.Ack;
         }
     }
 
-    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, CancellationToken cancellationToken)
+    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
@@ -82,7 +82,7 @@ public sealed partial class JobProcessor(
             if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
             {
                 lastReport = time.GetTimestamp();
-                await events.ReportProgressAsync(job.JobId, percent, cancellationToken);
+                await events.ReportProgressAsync(job.JobId, attempt, percent, cancellationToken);
             }
         }, cancellationToken);
 

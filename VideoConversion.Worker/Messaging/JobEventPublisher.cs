@@ -6,18 +6,19 @@ namespace VideoConversion.Worker.Messaging;
 public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, TimeProvider time, ILogger<JobEventPublisher> logger)
 {
     /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
-    public Task ReportDoneAsync(string jobId, long outputBytes, CancellationToken cancellationToken) =>
-        PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(), OutputBytes: outputBytes), cancellationToken);
+    public Task ReportDoneAsync(string jobId, int attempt, long outputBytes, string conversionMethod, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(),
+            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod), cancellationToken);
 
-    public Task ReportFailedAsync(string jobId, string error, CancellationToken cancellationToken) =>
-        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error), cancellationToken);
+    public Task ReportFailedAsync(string jobId, int attempt, string error, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error, Attempt: attempt), cancellationToken);
 
     /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
-    public async Task ReportProgressAsync(string jobId, int percent, CancellationToken cancellationToken)
+    public async Task ReportProgressAsync(string jobId, int attempt, int percent, CancellationToken cancellationToken)
     {
         try
         {
-            await PublishAsync(new JobEventMessage(jobId, JobEventKind.Processing, percent, time.GetUtcNow()), cancellationToken);
+            await PublishAsync(new JobEventMessage(jobId, JobEventKind.Processing, percent, time.GetUtcNow(), Attempt: attempt), cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -26,7 +27,7 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
     }
 
     private Task PublishAsync(JobEventMessage message, CancellationToken cancellationToken) =>
-        publisher.PublishAsync(QueueNames.JobEvents, message, $"{message.JobId}:{message.Kind}:{message.Progress}", cancellationToken);
+        publisher.PublishAsync(QueueNames.JobEvents, message, $"{message.JobId}:{message.Attempt}:{message.Kind}:{message.Progress}", cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: progress {Percent}% could not be reported")]
     private static partial void LogProgressNotReported(ILogger logger, Exception exception, string jobId, int percent);

@@ -57,8 +57,15 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ContentType")
                         .HasMaxLength(127)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConversionMethod")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
