@@ -33,8 +33,9 @@ public static class InputCorpus
     [
         new("already browser-safe MP4 (H.264 High, AAC stereo, moov at the end)", "ready.mp4", new(320, 240, true, 2, Remux),
             path => FFmpeg([.. Picture, .. Tone, .. BrowserSafeVideo, .. BrowserSafeAudio, path])),
-        new("odd dimensions, MJPEG (full range 4:2:2) and PCM in AVI", "odd-size.avi", new(320, 240, true, 2, Transcode),
-            path => FFmpeg(["-f", "lavfi", "-i", $"testsrc2=size=321x241:rate=25:duration={Seconds}", .. Tone, "-c:v", "mjpeg", "-c:a", "pcm_s16le", path])),
+        // "testsrc" is RGB and keeps odd sizes; "testsrc2" would round them to even itself.
+        new("odd dimensions, MJPEG (full-range 4:4:4) and PCM in AVI", "odd-size.avi", new(320, 240, true, 2, Transcode),
+            path => FFmpeg(["-f", "lavfi", "-i", $"testsrc=size=321x241:rate=25:duration={Seconds}", .. Tone, "-c:v", "mjpeg", "-c:a", "pcm_s16le", path])),
         new("10-bit H.264 (High 10) and Opus in MKV", "high10.mkv", new(320, 240, true, 2, Transcode),
             path => FFmpeg([.. Picture, .. Tone, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p10le", "-c:a", "libopus", path])),
         new("ProRes 4:2:2 10-bit and 24-bit PCM in MOV (editors)", "prores.mov", new(320, 240, true, 2, Transcode),
@@ -71,7 +72,7 @@ public static class InputCorpus
         new("attached cover picture stored before the video (MP4)", "cover-art.mp4", new(320, 240, true, 2, Remux),
             path => WithCover(path)),
         new("animated GIF with odd dimensions", "animated.gif", new(160, 120, false, 2, Transcode),
-            path => FFmpeg(["-f", "lavfi", "-i", $"testsrc2=size=161x121:rate=10:duration={Seconds}", path])),
+            path => FFmpeg(["-f", "lavfi", "-i", $"testsrc=size=161x121:rate=10:duration={Seconds}", path])),
         new("one-frame clip (MPEG-4 Part 2 in MP4)", "one-frame.mp4", new(320, 240, false, 0.04, Transcode),
             path => FFmpeg([.. Picture, "-frames:v", "1", "-c:v", "mpeg4", path])),
         new("no audio track: Sorenson Spark in FLV", "silent.flv", new(320, 240, false, 2, Transcode),

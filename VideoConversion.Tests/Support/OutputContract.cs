@@ -60,6 +60,6 @@ public static class OutputContract
                 .FirstOrDefault(rotation => rotation != 0)
             : 0;
 
-    public static string? Text(JsonElement element, string name) =>
+    public static string? Text(this JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ToString() : null;
 }

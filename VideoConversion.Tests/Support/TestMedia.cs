@@ -11,14 +11,15 @@ public static class TestMedia
 
     /// <summary>
     /// MJPEG video with PCM sound in AVI, at odd dimensions: nothing in it is browser-ready, so it
-    /// needs a real transcode (codec, pixel format, even size, audio).
+    /// needs a real transcode (codec, pixel format, even size, audio). "testsrc" is RGB and keeps
+    /// the odd size; "testsrc2" would round it to even itself.
     /// </summary>
     public static async Task<string> MjpegAviAsync(string directory, double seconds)
     {
         var path = Path.Combine(directory, "input.avi");
         var duration = seconds.ToString(CultureInfo.InvariantCulture);
         await FFmpegAsync(
-            "-f", "lavfi", "-i", $"testsrc2=size=321x241:rate=25:duration={duration}",
+            "-f", "lavfi", "-i", $"testsrc=size=321x241:rate=25:duration={duration}",
             "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=48000:duration={duration}",
             "-c:v", "mjpeg", "-q:v", "5", "-c:a", "pcm_s16le", path);
         return path;
@@ -31,10 +32,10 @@ public static class TestMedia
         Assert.True(result.ExitCode == 0, $"ffmpeg failed: {result.StandardErrorTail}");
     }
 
-    public static async Task<JsonElement> ProbeAsync(string path)
+    public static async Task<JsonElement> ProbeAsync(string path, params string[] extraArguments)
     {
         var result = await ProcessRunner.RunAsync("ffprobe",
-            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", .. extraArguments, path],
             Path.GetTempPath(), Timeout, null, CancellationToken.None);
         Assert.True(result.ExitCode == 0, $"ffprobe failed: {result.StandardErrorTail}");
         return JsonDocument.Parse(result.StandardOutput).RootElement.Clone();
