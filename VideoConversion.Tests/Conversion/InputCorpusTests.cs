@@ -17,6 +17,11 @@ public sealed class InputCorpusTests : IDisposable
             Assert.Equal(("h264", "High"), (Video(probe).Text("codec_name"), Video(probe).Text("profile")));
             Assert.False(TestMedia.MoovBeforeMdat(path), "the index must start at the end, for the remux to move it");
         },
+        ["camcorder.mts"] = (_, probe) =>
+        {
+            Assert.Equal("mpegts", probe.GetProperty("format").Text("format_name"));
+            Assert.Equal(("h264", "aac"), (Video(probe).Text("codec_name"), Audio(probe).Single().Text("codec_name")));
+        },
         ["odd-size.avi"] = (_, probe) =>
             Assert.Equal(("321", "241", "yuvj444p"), (Video(probe).Text("width"), Video(probe).Text("height"), Video(probe).Text("pix_fmt"))),
         ["high10.mkv"] = (_, probe) => Assert.Equal("yuv420p10le", Video(probe).Text("pix_fmt")),

@@ -34,6 +34,8 @@ public static class InputCorpus
         new("already browser-safe MP4 (H.264 High, AAC stereo, moov at the end)", "ready.mp4", new(320, 240, true, 2, Remux),
             path => FFmpeg([.. Picture, .. Tone, .. BrowserSafeVideo, .. BrowserSafeAudio, path])),
         // "testsrc" is RGB and keeps odd sizes; "testsrc2" would round them to even itself.
+        new("browser-safe H.264 and AAC in MPEG-TS (camcorders' AVCHD, screen recorders)", "camcorder.mts", new(320, 240, true, 2, Remux),
+            path => FFmpeg([.. Picture, .. Tone, .. BrowserSafeVideo, .. BrowserSafeAudio, "-f", "mpegts", path])),
         new("odd dimensions, MJPEG (full-range 4:4:4) and PCM in AVI", "odd-size.avi", new(320, 240, true, 2, Transcode),
             path => FFmpeg(["-f", "lavfi", "-i", $"testsrc=size=321x241:rate=25:duration={Seconds}", .. Tone, "-c:v", "mjpeg", "-c:a", "pcm_s16le", path])),
         new("10-bit H.264 (High 10) and Opus in MKV", "high10.mkv", new(320, 240, true, 2, Transcode),
