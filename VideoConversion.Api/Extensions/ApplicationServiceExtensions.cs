@@ -43,7 +43,9 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<OutboxSignal>();
         services.AddHostedService<OutboxDispatcher>();
+        services.AddSingleton<JobReportWriter>();
         services.AddHostedService<JobEventsConsumer>();
+        services.AddHostedService<DeadLetterConsumer>();
 
         return builder;
     }

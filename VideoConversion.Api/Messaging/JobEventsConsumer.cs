@@ -1,7 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using VideoConversion.Api.Data;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Messaging;
@@ -10,11 +8,9 @@ namespace VideoConversion.Api.Messaging;
 /// Applies the workers' progress and outcome reports to the job records. The API is the only
 /// process that writes the database; workers speak to it through this queue.
 /// </summary>
-public sealed partial class JobEventsConsumer(IConnection connection, IServiceScopeFactory scopes, ILogger<JobEventsConsumer> logger)
+public sealed partial class JobEventsConsumer(IConnection connection, JobReportWriter writer, ILogger<JobEventsConsumer> logger)
     : QueueConsumer(connection, logger)
 {
-    private const int MaxConcurrencyRetries = 3;
-
     protected override string QueueName => QueueNames.JobEvents;
 
     // Reports are small and applied one at a time; a few in flight keep the pipe full.
@@ -29,41 +25,26 @@ public sealed partial class JobEventsConsumer(IConnection connection, IServiceSc
             return DeliveryOutcome.Reject;
         }
 
-        for (var attempt = 1; ; attempt++)
+        var (result, job) = await writer.ApplyAsync(report, cancellationToken);
+        switch (result)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-            var job = await db.Jobs.FindAsync([report.JobId], cancellationToken);
-            if (job is null)
-            {
+            case ReportResult.UnknownJob:
                 LogUnknownJob(logger, report.JobId, report.Kind);
                 return DeliveryOutcome.Reject;
-            }
-
-            if (!job.Apply(report))
-            {
-                LogStaleReport(logger, report.JobId, report.Kind, job.Status);
+            case ReportResult.Stale:
+                LogStaleReport(logger, report.JobId, report.Kind, job!.Status);
                 return DeliveryOutcome.Ack;
-            }
-
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
+            default:
                 if (report.Kind == JobEventKind.Processing)
                 {
-                    LogProgress(logger, report.JobId, job.Progress);
+                    LogProgress(logger, report.JobId, job!.Progress);
                 }
                 else
                 {
-                    LogOutcome(logger, report.JobId, job.Status);
+                    LogOutcome(logger, report.JobId, job!.Status);
                 }
 
                 return DeliveryOutcome.Ack;
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
-            {
-                // Someone changed the job since it was read: read it again and re-decide.
-            }
         }
     }
 

@@ -8,7 +8,8 @@ namespace VideoConversion.Infrastructure.Messaging;
 /// <summary>
 /// A manual-acknowledgement consumer of one queue. It declares the topology, limits unacknowledged
 /// deliveries to <see cref="PrefetchCount"/>, acknowledges only what its handler finished, and
-/// keeps consuming across broker restarts.
+/// keeps consuming across broker restarts. On shutdown it drains: it stops taking deliveries,
+/// lets the ones in hand finish within <see cref="DrainTimeout"/>, then hands back the rest.
 /// </summary>
 public abstract partial class QueueConsumer(IConnection connection, ILogger logger) : BackgroundService
 {
@@ -24,6 +25,73 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     protected abstract ushort PrefetchCount { get; }
 
     protected abstract Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken);
+
+    /// <summary>How long deliveries in hand may take to finish once the service is asked to stop.</summary>
+    protected virtual TimeSpan DrainTimeout => TimeSpan.FromSeconds(10);
+
+    /// <summary>Cancelled only when a drain runs out of time: handlers are not interrupted by the stop itself.</summary>
+    private readonly CancellationTokenSource _abandon = new();
+    private int _inFlight;
+    private volatile bool _draining;
+    private IChannel? _channel;
+    private string? _consumerTag;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        await CancelConsumerAsync(cancellationToken);
+
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(DrainTimeout);
+            await WaitForInFlightAsync(deadline.Token);
+        }
+
+        if (Volatile.Read(ref _inFlight) > 0)
+        {
+            LogDrainTimedOut(logger, QueueName, DrainTimeout.TotalSeconds);
+            await _abandon.CancelAsync();
+            using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await WaitForInFlightAsync(settle.Token);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task CancelConsumerAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is not { IsOpen: true } channel || _consumerTag is not { } tag)
+        {
+            return;
+        }
+
+        try
+        {
+            await channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
+            var inFlight = Volatile.Read(ref _inFlight);
+            LogDraining(logger, QueueName, inFlight);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The channel is going away anyway; deliveries in hand are handed back when it closes.
+            LogCancelFailed(logger, exception, QueueName);
+        }
+    }
+
+    private async Task WaitForInFlightAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _inFlight) > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,8 +128,9 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: PrefetchCount, global: false, stoppingToken);
 
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => SettleAsync(channel, delivery, stoppingToken);
-        await channel.BasicConsumeAsync(QueueName, autoAck: false, consumer, stoppingToken);
+        consumer.ReceivedAsync += (_, delivery) => SettleAsync(channel, delivery);
+        _consumerTag = await channel.BasicConsumeAsync(QueueName, autoAck: false, consumer, stoppingToken);
+        _channel = channel;
         LogConsuming(logger, QueueName, PrefetchCount);
 
         // The client recovers connections (and their channels) by itself; a channel that stays
@@ -85,16 +154,31 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         }
     }
 
-    private async Task SettleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task SettleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            // Arrived while draining (before the cancel took effect): not started, so handed back.
+            var outcome = _draining ? DeliveryOutcome.Return : await HandleSafelyAsync(delivery);
+            await SettleAsync(channel, delivery.DeliveryTag, outcome);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task<DeliveryOutcome> HandleSafelyAsync(BasicDeliverEventArgs delivery)
     {
         DeliveryOutcome outcome;
         try
         {
-            outcome = await HandleAsync(delivery, stoppingToken);
+            outcome = await HandleAsync(delivery, _abandon.Token);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
-            outcome = DeliveryOutcome.Requeue; // shutting down: another consumer takes it
+            outcome = DeliveryOutcome.Return; // the drain ran out of time: another consumer takes it
         }
         catch (Exception exception)
         {
@@ -104,18 +188,27 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
             await Task.Delay(RequeueDelay, CancellationToken.None);
         }
 
-        // Settle even while stopping: the work above is finished or abandoned either way.
+        return outcome;
+    }
+
+    /// <summary>Settles even while stopping: the work is finished or abandoned either way.</summary>
+    private static async Task SettleAsync(IChannel channel, ulong deliveryTag, DeliveryOutcome outcome)
+    {
         switch (outcome)
         {
             case DeliveryOutcome.Ack:
-                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                await channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None);
                 break;
             case DeliveryOutcome.Requeue:
                 // basic.reject, not basic.nack: RabbitMQ 4.3 counts only rejects towards the delivery limit.
-                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true, CancellationToken.None);
+                await channel.BasicRejectAsync(deliveryTag, requeue: true, CancellationToken.None);
+                break;
+            case DeliveryOutcome.Return:
+                // basic.nack: "not processed", which RabbitMQ 4.3 does not count as a failed attempt.
+                await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None);
                 break;
             case DeliveryOutcome.Reject:
-                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+                await channel.BasicRejectAsync(deliveryTag, requeue: false, CancellationToken.None);
                 break;
         }
     }
@@ -131,6 +224,15 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
             : 0;
         return previous + 1;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped consuming {Queue}; draining {InFlight} deliveries in hand")]
+    private static partial void LogDraining(ILogger logger, string queue, int inFlight);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cancelling the consumer of {Queue} failed")]
+    private static partial void LogCancelFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining {Queue} took longer than {Seconds} s; handing the deliveries in hand back to the queue")]
+    private static partial void LogDrainTimedOut(ILogger logger, string queue, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch}")]
     private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch);

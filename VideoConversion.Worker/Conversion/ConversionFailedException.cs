@@ -7,7 +7,4 @@ namespace VideoConversion.Worker.Conversion;
 public sealed class ConversionFailedException(string message, string? diagnostics = null) : Exception(message)
 {
     public string? Diagnostics { get; } = diagnostics;
-
-    /// <summary>FFmpeg was stopped at the time limit; running it again another way would only take longer.</summary>
-    public bool TimedOut { get; init; }
 }

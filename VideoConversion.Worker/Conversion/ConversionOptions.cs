@@ -31,7 +31,11 @@ public sealed class ConversionOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Conversion:ProbeTimeout must be between 1 second and 10 minutes.")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A conversion running longer than this is killed and counted as failed.</summary>
+    /// <summary>A conversion that reports no progress for this long is taken to hang: it is killed, and the attempt counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Conversion:StallTimeout must be between 1 second and 1 hour.")]
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A conversion running longer than this is killed, and the attempt counts as failed.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:MaxConversionTime must be between 5 seconds and 1 day.")]
     public TimeSpan MaxConversionTime { get; set; } = TimeSpan.FromHours(2);
 
@@ -59,6 +63,14 @@ public sealed class ConversionOptions
     /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>
     [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxOutputBytes must be at least 1 MiB.")]
     public long MaxOutputBytes { get; set; } = 20L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// On SIGTERM the worker takes no new job and gives the one in hand this long to finish; past
+    /// it, the job goes back to the queue for another worker. Kubernetes' terminationGracePeriodSeconds
+    /// must be longer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Conversion:DrainTimeout must be between 0 and 1 day.")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Limit for one download or upload of a video.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:TransferTimeout must be between 5 seconds and 1 day.")]

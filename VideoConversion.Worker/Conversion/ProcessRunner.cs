@@ -6,22 +6,25 @@ namespace VideoConversion.Worker.Conversion;
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardErrorTail);
 
 /// <summary>
-/// Runs a program with an argument list (never a shell string), a time limit and cancellation;
-/// the whole process tree is killed when either fires.
+/// Runs a program with an argument list (never a shell string), a time limit, an optional
+/// silence limit, and cancellation; the whole process tree is killed when any of them fires.
 /// </summary>
 public static class ProcessRunner
 {
     private const int StandardErrorTailLength = 8 * 1024;
 
     /// <param name="onOutputLine">Receives standard output line by line; when null, standard output is collected.</param>
+    /// <param name="silenceLimit">When set, the process is stopped if standard output stays silent this long (a hang).</param>
     /// <exception cref="TimeoutException">The process ran longer than <paramref name="timeout"/>.</exception>
+    /// <exception cref="ProcessStalledException">The process wrote nothing for <paramref name="silenceLimit"/>.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         string workingDirectory,
         TimeSpan timeout,
         Func<string, Task>? onOutputLine,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan? silenceLimit = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -41,11 +44,17 @@ public static class ProcessRunner
         process.StandardInput.Close(); // nothing to read: a program waiting for input fails instead of hanging
 
         using var timeoutSource = new CancellationTokenSource(timeout);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        using var silenceSource = new CancellationTokenSource(silenceLimit ?? Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token, silenceSource.Token);
 
         var output = new StringBuilder();
         var readOutput = ReadLinesAsync(process.StandardOutput, line =>
         {
+            if (silenceLimit is { } limit)
+            {
+                silenceSource.CancelAfter(limit); // it spoke: the silence starts again
+            }
+
             if (onOutputLine is not null)
             {
                 return onOutputLine(line);
@@ -73,6 +82,11 @@ public static class ProcessRunner
             if (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"'{Path.GetFileName(fileName)}' did not finish within {timeout}.");
+            }
+
+            if (silenceSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ProcessStalledException($"'{Path.GetFileName(fileName)}' made no progress for {silenceLimit}.");
             }
 
             throw;

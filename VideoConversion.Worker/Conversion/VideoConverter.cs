@@ -26,7 +26,7 @@ public sealed partial class VideoConverter(
         {
             await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
-        catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.TimedOut)
+        catch (ConversionFailedException failure) when (plan.CopiesAnyStream)
         {
             // A stream can look browser-safe and still not copy cleanly (broken timestamps, odd
             // bitstream headers); re-encoding everything is slower but reads it afresh.
@@ -48,15 +48,19 @@ public sealed partial class VideoConverter(
             result = await ProcessRunner.RunAsync(
                 _options.FFmpegPath, arguments, Path.GetDirectoryName(outputPath)!, _options.MaxConversionTime,
                 line => progress.Update(line) is { } percent ? onProgress(percent) : Task.CompletedTask,
-                cancellationToken);
+                cancellationToken,
+                // FFmpeg writes a progress block about twice a second; silence means it hangs.
+                silenceLimit: _options.StallTimeout);
         }
         catch (TimeoutException exception)
         {
-            throw new ConversionFailedException(
-                $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.", exception.Message)
-            {
-                TimedOut = true,
-            };
+            throw new ConversionInterruptedException(
+                $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.", exception);
+        }
+        catch (ProcessStalledException exception)
+        {
+            throw new ConversionInterruptedException(
+                $"The conversion made no progress for {DurationText.Of(_options.StallTimeout)} and was stopped.", exception);
         }
 
         // FFmpeg stops at the -fs limit, with or without an error depending on where it stopped.

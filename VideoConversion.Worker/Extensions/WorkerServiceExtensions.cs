@@ -19,6 +19,9 @@ public static class WorkerServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
+        // The host must outwait the drain, or it would cut the conversion short itself.
+        services.AddOptions<HostOptions>().Configure<IOptions<ConversionOptions>>((host, conversion) =>
+            host.ShutdownTimeout = conversion.Value.DrainTimeout + TimeSpan.FromSeconds(30));
         services.AddHealthChecks().AddCheck<FFmpegHealthCheck>("ffmpeg");
 
         builder.AddObjectStorage("storage");

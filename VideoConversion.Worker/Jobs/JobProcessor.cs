@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
+using Minio.Exceptions;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
@@ -24,6 +25,10 @@ public sealed partial class JobProcessor(
     public const int MaxAttempts = MessagingTopology.JobDeliveryLimit + 1;
 
     private static readonly TimeSpan ProgressReportInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Stored with each output, so a redelivered job can report how its output was made.</summary>
+    private const string ConversionMethodMetadata = "conversion-method";
+    private const string ConversionMethodHeader = "x-amz-meta-" + ConversionMethodMetadata;
 
     private readonly ConversionOptions _options = options.Value;
 
@@ -64,6 +69,14 @@ public sealed partial class JobProcessor(
 
     private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
+        // A redelivery after a worker stored the output but died before acknowledging: the
+        // output (written in one PUT, after its check) is complete, so report it, don't redo it.
+        if (await StoredOutputAsync(job.JobId, cancellationToken) is { } stored)
+        {
+            LogAlreadyConverted(logger, job.JobId, attempt);
+            return stored;
+        }
+
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
         // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
@@ -93,10 +106,27 @@ public sealed partial class JobProcessor(
                 .WithBucket(StorageNames.OutputBucket)
                 .WithObject(StorageNames.OutputKey(job.JobId))
                 .WithFileName(outputFile)
-                .WithContentType("video/mp4"), transfer.Token);
+                .WithContentType("video/mp4")
+                .WithHeaders(new Dictionary<string, string> { [ConversionMethodHeader] = summary.Method }), transfer.Token);
         }
 
         return (outputBytes, summary.Method);
+    }
+
+    private async Task<(long OutputBytes, string Method)?> StoredOutputAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stat = await storage.StatObjectAsync(new StatObjectArgs()
+                .WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId)), cancellationToken);
+            var method = stat.MetaData
+                .FirstOrDefault(header => header.Key.EndsWith(ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
+            return (stat.Size, method ?? "unknown");
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
     }
 
     private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)
@@ -114,6 +144,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: the output is already stored; reporting it instead of converting again")]
+    private static partial void LogAlreadyConverted(ILogger logger, string jobId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: {Method} done in {Seconds:F1} s, {OutputBytes} bytes")]
     private static partial void LogDone(ILogger logger, string jobId, int attempt, string method, double seconds, long outputBytes);

@@ -1,13 +1,16 @@
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Jobs;
 
 namespace VideoConversion.Worker.Messaging;
 
 /// <summary>Takes conversion jobs from <see cref="QueueNames.VideoJobs"/>, one at a time.</summary>
-public sealed partial class VideoJobConsumer(IConnection connection, JobProcessor processor, ILogger<VideoJobConsumer> logger)
+public sealed partial class VideoJobConsumer(
+    IConnection connection, JobProcessor processor, IOptions<ConversionOptions> options, ILogger<VideoJobConsumer> logger)
     : QueueConsumer(connection, logger)
 {
     protected override string QueueName => QueueNames.VideoJobs;
@@ -15,6 +18,9 @@ public sealed partial class VideoJobConsumer(IConnection connection, JobProcesso
     // One job at a time per worker: conversions are CPU-bound, and a prefetched job would wait
     // here while an idle worker elsewhere could take it.
     protected override ushort PrefetchCount => 1;
+
+    // A scale-in or deploy sends SIGTERM: the conversion in hand gets this long to finish.
+    protected override TimeSpan DrainTimeout => options.Value.DrainTimeout;
 
     protected override Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
     {

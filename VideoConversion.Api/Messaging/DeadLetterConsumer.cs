@@ -1,0 +1,57 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Api.Messaging;
+
+/// <summary>
+/// Closes the jobs RabbitMQ set aside in <see cref="QueueNames.VideoJobsDead"/>: a job whose
+/// deliveries all ended without an outcome (a worker crashed or was killed each time) becomes
+/// FAILED with the reason, instead of staying PROCESSING for ever. The message stays in the
+/// dead-letter queue's history only until this consumer has recorded it.
+/// </summary>
+public sealed partial class DeadLetterConsumer(IConnection connection, JobReportWriter writer, TimeProvider time, ILogger<DeadLetterConsumer> logger)
+    : QueueConsumer(connection, logger)
+{
+    public static string InterruptedTooOften(int attempts) =>
+        $"The conversion was interrupted {attempts} times (the worker stopped or crashed each time), so the job was set aside.";
+
+    protected override string QueueName => QueueNames.VideoJobsDead;
+
+    protected override ushort PrefetchCount => 10;
+
+    protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    {
+        var job = MessageSerializer.TryDeserialize<VideoJobMessage>(delivery.Body);
+        if (job is null || string.IsNullOrEmpty(job.JobId))
+        {
+            LogUnreadable(logger, delivery.DeliveryTag);
+            return DeliveryOutcome.Ack; // nothing to record it against; the broker's log keeps the trace
+        }
+
+        var reason = DeathReason(delivery);
+        var attempts = MessagingTopology.JobDeliveryLimit + 1;
+        var error = reason == "delivery_limit"
+            ? InterruptedTooOften(attempts)
+            : $"The job could not be processed and was set aside ({reason}).";
+        var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error,
+            Attempt: reason == "delivery_limit" ? attempts : 1);
+
+        var (result, _) = await writer.ApplyAsync(report, cancellationToken);
+        LogDeadLettered(logger, job.JobId, reason, result);
+        return DeliveryOutcome.Ack;
+    }
+
+    /// <summary>Why RabbitMQ dead-lettered the message: "delivery_limit", "rejected", "expired"…</summary>
+    private static string DeathReason(BasicDeliverEventArgs delivery) =>
+        delivery.BasicProperties.Headers is { } headers &&
+        headers.TryGetValue("x-first-death-reason", out var value) && value is byte[] bytes
+            ? System.Text.Encoding.UTF8.GetString(bytes)
+            : "unknown";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dropping an unreadable dead-lettered job message (delivery {DeliveryTag})")]
+    private static partial void LogUnreadable(ILogger logger, ulong deliveryTag);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was dead-lettered ({Reason}); recorded as failed: {Result}")]
+    private static partial void LogDeadLettered(ILogger logger, string jobId, string reason, ReportResult result);
+}

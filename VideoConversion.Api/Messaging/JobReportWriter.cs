@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Data;
+using VideoConversion.Infrastructure.Messaging;
+
+namespace VideoConversion.Api.Messaging;
+
+public enum ReportResult
+{
+    Applied,
+
+    /// <summary>The job's state machine refused it: a late or repeated report.</summary>
+    Stale,
+
+    UnknownJob,
+}
+
+/// <summary>
+/// Applies one report to its job record through the job's state machine, re-reading and
+/// re-deciding when another writer changed the job in between.
+/// </summary>
+public sealed class JobReportWriter(IServiceScopeFactory scopes)
+{
+    private const int MaxConcurrencyRetries = 3;
+
+    public async Task<(ReportResult Result, Jobs.Job? Job)> ApplyAsync(JobEventMessage report, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var job = await db.Jobs.FindAsync([report.JobId], cancellationToken);
+            if (job is null)
+            {
+                return (ReportResult.UnknownJob, null);
+            }
+
+            if (!job.Apply(report))
+            {
+                return (ReportResult.Stale, job);
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (ReportResult.Applied, job);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
+            {
+                // Someone changed the job since it was read: read it again and re-decide.
+            }
+        }
+    }
+}
