@@ -29,6 +29,17 @@ public static class ApiCalls
     public static Task<HttpResponseMessage> SubmitAsync(this HttpClient api, string jobId, string outputFormat = "mp4") =>
         api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = outputFormat });
 
+    /// <summary>The whole client side of starting a job: request a URL, PUT the file, submit. Returns the job id.</summary>
+    public static async Task<string> StartJobAsync(this HttpClient api, string path, string contentType = "video/x-msvideo")
+    {
+        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType);
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await UploadAsync(upload.GetProperty("presigned_url").GetString()!, path, contentType);
+        using var submitted = await api.SubmitAsync(jobId);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        return jobId;
+    }
+
     public static async Task<JsonElement> GetJobAsync(this HttpClient api, string jobId)
     {
         using var response = await api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));
