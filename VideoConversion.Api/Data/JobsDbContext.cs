@@ -4,8 +4,19 @@ using VideoConversion.Api.Jobs;
 
 namespace VideoConversion.Api.Data;
 
-public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbContext(options)
+public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate) : DbContext(options)
 {
+    /// <summary>For work that writes outside SaveChanges (an explicit transaction): hold it for the whole transaction.</summary>
+    public DatabaseWriteGate WriteGate => writeGate;
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+    }
+
     public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();

@@ -7,5 +7,5 @@ namespace VideoConversion.Api.Data;
 internal sealed class JobsDbContextDesignTimeFactory : IDesignTimeDbContextFactory<JobsDbContext>
 {
     public JobsDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite("Data Source=design-time.db").Options);
+        new(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite("Data Source=design-time.db").Options, new DatabaseWriteGate());
 }

@@ -28,6 +28,7 @@ public static class ApplicationServiceExtensions
         var database = builder.Configuration.GetConnectionString(DatabaseConnectionName)
             ?? throw new InvalidOperationException(
                 $"Connection string '{DatabaseConnectionName}' is missing: set ConnectionStrings__{DatabaseConnectionName} to 'Data Source=/path/jobs.db'.");
+        services.AddSingleton<DatabaseWriteGate>();
         services.AddDbContext<JobsDbContext>(options => options.UseSqlite(database));
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
 

@@ -66,6 +66,7 @@ public sealed partial class OutboxDispatcher(
             // Set-based updates: a worker's report may already have changed the job (and its
             // version), and that must neither fail this step nor be overwritten by it.
             var now = time.GetUtcNow();
+            using (await db.WriteGate.EnterAsync(cancellationToken))
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
                 await db.Outbox.Where(m => m.Id == message.Id).ExecuteDeleteAsync(cancellationToken);

@@ -17,6 +17,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
+    public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
