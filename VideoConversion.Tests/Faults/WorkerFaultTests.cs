@@ -33,7 +33,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         HashSet<string> hit = [];
         for (var kill = 1; kill <= kills; kill++)
         {
-            await WaitUntilAsync(async () => (await JobsAsync(jobs)).Any(job =>
+            await Polling.WaitUntilAsync(async () => (await JobsAsync(jobs)).Any(job =>
                 Status(job) == "PROCESSING" && job.GetProperty("attempts").GetInt32() == 1 &&
                 hit.Add(job.GetProperty("job_id").GetString()!)), "a job on its first attempt");
             await system.KillWorkerAsync();
@@ -61,7 +61,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         // Each time the poison job starts an attempt, its worker dies, as a worker would on a crashing input.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            await WaitUntilAsync(async () =>
+            await Polling.WaitUntilAsync(async () =>
             {
                 var job = await _api.GetJobAsync(poison);
                 return Status(job) == "PROCESSING" && job.GetProperty("attempts").GetInt32() == attempt;
@@ -86,7 +86,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     public async Task Sigterm_mid_conversion_lets_the_job_finish_within_the_grace_period_and_the_worker_exit_cleanly()
     {
         var jobId = await _api.StartJobAsync(await LongInputAsync("short.avi", seconds: 12));
-        await WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 5, "conversion progress");
+        await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 5, "conversion progress");
 
         var signalled = DateTimeOffset.UtcNow;
         var exitCode = await system.TerminateWorkerAsync(FaultSystemFixture.WorkerDrainTimeout + TimeSpan.FromSeconds(30));
@@ -104,7 +104,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     public async Task Sigterm_past_the_grace_period_hands_the_job_back_and_another_worker_finishes_it()
     {
         var jobId = await _api.StartJobAsync(await LongInputAsync("long.avi", seconds: 120));
-        await WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 1, "conversion progress");
+        await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 1, "conversion progress");
 
         var exitCode = await system.TerminateWorkerAsync(FaultSystemFixture.WorkerDrainTimeout + TimeSpan.FromSeconds(30));
         var handedBack = await _api.GetJobAsync(jobId);
@@ -116,6 +116,37 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.NotEqual("DONE", Status(handedBack));
         Assert.Equal("DONE", Status(job));
         Assert.Equal(2, job.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task Every_job_completes_with_every_core_busy()
+    {
+        const int jobCount = 5;
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
+        // One busy loop per core, as another tenant of the machine would run.
+        var hogs = Enumerable.Range(0, Environment.ProcessorCount)
+            .Select(_ => System.Diagnostics.Process.Start("sh", ["-c", "while :; do :; done"]))
+            .ToList();
+        try
+        {
+            List<string> jobs = [];
+            for (var i = 0; i < jobCount; i++)
+            {
+                jobs.Add(await _api.StartJobAsync(input));
+            }
+
+            var finished = await AllOutcomesAsync(jobs);
+            output.WriteLine($"{jobCount} jobs, {hogs.Count} busy loops on {Environment.ProcessorCount} cores; outcomes: {string.Join(", ", finished.Select(Status))}");
+            Assert.All(finished, job => Assert.Equal("DONE", Status(job)));
+        }
+        finally
+        {
+            foreach (var hog in hogs)
+            {
+                hog.Kill();
+                hog.Dispose();
+            }
+        }
     }
 
     /// <summary>MPEG-4 Part 2 at 720p: a few seconds of conversion per ten seconds of video on two cores.</summary>
@@ -162,16 +193,6 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     }
 
     private static string Status(JsonElement job) => job.GetProperty("status").GetString()!;
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"gave up waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
 
     public void Dispose() => _work.Delete(recursive: true);
 }

@@ -12,6 +12,8 @@ namespace VideoConversion.Tests.Support;
 public sealed class FaultSystemFixture : IAsyncLifetime
 {
     public const string Worker = "worker";
+    public const string Broker = "messaging";
+    public const string ApiService = "api";
     public static readonly TimeSpan WorkerDrainTimeout = TimeSpan.FromSeconds(15);
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
@@ -20,6 +22,8 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     private DistributedApplication? _app;
 
     public HttpClient Api { get; private set; } = null!;
+
+    public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
     private DistributedApplication App => _app ?? throw new InvalidOperationException("The system is not started.");
 
@@ -34,6 +38,7 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         builder.CreateResourceBuilder(worker)
             .WithEnvironment("Conversion__DrainTimeout", WorkerDrainTimeout.ToString())
             .WithEnvironment("Conversion__Preset", "veryfast");
+        RouteStorageThroughProxy(builder);
 
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
@@ -44,46 +49,73 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         Api.Timeout = TimeSpan.FromSeconds(30);
     }
 
-    /// <summary>The worker's process id, as DCP started it.</summary>
-    public async Task<int> WorkerProcessIdAsync()
+    /// <summary>Every connection the API and the worker make to object storage; its latency is 0 until a test sets it.</summary>
+    public DelayingTcpProxy StorageProxy { get; } = new();
+
+    /// <summary>Points the API's and the worker's storage connection string at <see cref="StorageProxy"/>.</summary>
+    private void RouteStorageThroughProxy(IDistributedApplicationTestingBuilder builder)
+    {
+        var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "storage");
+        foreach (var project in builder.Resources.OfType<ProjectResource>().Where(resource => resource.Name is Worker or ApiService))
+        {
+            // Runs after the reference's own callback, when the storage endpoint is known, and replaces its value.
+            builder.CreateResourceBuilder(project).WithEnvironment(async context =>
+            {
+                var connectionString = await storage.GetConnectionStringAsync(context.CancellationToken)
+                    ?? throw new InvalidOperationException("Storage has no connection string.");
+                var endpoint = VideoConversion.Infrastructure.Storage.StorageConnection.Parse(connectionString, "storage").Endpoint;
+                StorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
+                context.EnvironmentVariables["ConnectionStrings__storage"] =
+                    connectionString.Replace(endpoint.Authority, $"127.0.0.1:{StorageProxy.Port}", StringComparison.Ordinal);
+            });
+        }
+    }
+
+    /// <summary>A resource's process id, as DCP started it.</summary>
+    public async Task<int> ProcessIdAsync(string resource)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var running = await App.ResourceNotifications.WaitForResourceAsync(Worker,
-            resource => resource.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(resource.Snapshot) is not null,
+        var running = await App.ResourceNotifications.WaitForResourceAsync(resource,
+            candidate => candidate.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(candidate.Snapshot) is not null,
             timeout.Token);
         return ProcessId(running.Snapshot)!.Value;
     }
 
-    /// <summary>kill -9 of the worker and any process it started (FFmpeg): a crash, as abrupt as it gets.</summary>
-    public async Task KillWorkerAsync()
+    /// <summary>kill -9 of a resource's process and the processes it started (FFmpeg, the Erlang VM): a crash, as abrupt as it gets.</summary>
+    public async Task KillAsync(string resource)
     {
-        var pid = await WorkerProcessIdAsync();
-        await RunAsync("pkill", "-KILL", "-P", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await RunAsync("kill", "-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await WaitForWorkerStateAsync(state => state != KnownResourceStates.Running);
+        var pid = (await ProcessIdAsync(resource)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await RunAsync("pkill", "-KILL", "-P", pid);
+        await RunAsync("kill", "-KILL", pid);
+        await WaitForStateAsync(resource, state => state != KnownResourceStates.Running);
     }
+
+    public Task KillWorkerAsync() => KillAsync(Worker);
 
     /// <summary>SIGTERM, as Kubernetes sends on scale-in; returns the worker's exit code once it is gone.</summary>
     public async Task<int?> TerminateWorkerAsync(TimeSpan timeout)
     {
-        var pid = await WorkerProcessIdAsync();
+        var pid = await ProcessIdAsync(Worker);
         await RunAsync("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var stopped = await WaitForWorkerStateAsync(state => state != KnownResourceStates.Running, timeout);
+        var stopped = await WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
         return stopped.Snapshot.ExitCode;
     }
 
-    public async Task StartWorkerAsync()
+    /// <summary>Starts a stopped or crashed resource again and waits until it reports healthy.</summary>
+    public async Task StartAsync(string resource)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var result = await App.ResourceCommands.ExecuteCommandAsync(Worker, KnownResourceCommands.StartCommand, timeout.Token);
-        Assert.True(result.Success, $"starting the worker failed: {result.Message}");
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(Worker, timeout.Token);
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
+        Assert.True(result.Success, $"starting {resource} failed: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
     }
 
-    private async Task<ResourceEvent> WaitForWorkerStateAsync(Func<string?, bool> predicate, TimeSpan? timeout = null)
+    public Task StartWorkerAsync() => StartAsync(Worker);
+
+    private async Task<ResourceEvent> WaitForStateAsync(string resource, Func<string?, bool> predicate, TimeSpan? timeout = null)
     {
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
-        return await App.ResourceNotifications.WaitForResourceAsync(Worker, resource => predicate(resource.Snapshot.State?.Text), deadline.Token);
+        return await App.ResourceNotifications.WaitForResourceAsync(resource, candidate => predicate(candidate.Snapshot.State?.Text), deadline.Token);
     }
 
     private static int? ProcessId(CustomResourceSnapshot snapshot) =>
@@ -106,6 +138,8 @@ public sealed class FaultSystemFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+
+        await StorageProxy.DisposeAsync();
 
         try
         {
