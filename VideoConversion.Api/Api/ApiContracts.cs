@@ -25,6 +25,7 @@ public sealed record JobResponse(
     long? InputBytes,
     long? OutputBytes,
     int Attempts,
-    string? ConversionMethod);
+    string? ConversionMethod,
+    bool Stalled);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

@@ -1,12 +1,13 @@
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Api.Api;
 
 internal static class JobResponses
 {
-    public static async Task<JobResponse> FromAsync(Job job, VideoStorage storage)
+    public static async Task<JobResponse> FromAsync(Job job, VideoStorage storage, DateTimeOffset now)
     {
         // A fresh, short-lived download URL on every read: nothing long-lived is stored or leaked.
         var outputUrl = job.Status == JobStatus.Done
@@ -15,6 +16,7 @@ internal static class JobResponses
 
         return new JobResponse(
             job.Id, job.Status, job.Progress, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error,
-            outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod);
+            outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod,
+            job.IsStalled(now, JobHeartbeat.StalledAfter));
     }
 }

@@ -102,7 +102,7 @@ public static class JobsApi
             : null;
         return job is null
             ? JobProblems.UnknownJob(jobId)
-            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage));
+            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow()));
     }
 
     public static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobs(
@@ -131,7 +131,7 @@ public static class JobsApi
         var items = new List<JobResponse>(jobs.Count);
         foreach (var job in jobs)
         {
-            items.Add(await JobResponses.FromAsync(job, services.Storage));
+            items.Add(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow()));
         }
 
         return TypedResults.Ok(new JobPage(items, page, pageSize, total));

@@ -61,6 +61,13 @@ public sealed class Job
 
     public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed;
 
+    /// <summary>
+    /// PROCESSING, but its worker has not reported for <paramref name="stalledAfter"/>: it most
+    /// likely vanished. Nothing needs doing: its unacknowledged message returns to the queue when
+    /// the worker's connection drops, and the next attempt takes over.
+    /// </summary>
+    public bool IsStalled(DateTimeOffset now, TimeSpan stalledAfter) => Status == JobStatus.Processing && now - UpdatedAt > stalledAfter;
+
     public static Job Create(string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt) =>
         new()
         {

@@ -10,10 +10,11 @@ internal static class MessagingResources
 {
     /// <summary>
     /// Long conversions must not be handed to a second worker: RabbitMQ's consumer timeout
-    /// (30 minutes by default) has to exceed the longest job a worker may hold: with the worker's
-    /// defaults, 30 min download + 30 s probe + 2 h conversion + 30 min upload, plus margin.
+    /// (30 minutes by default) must exceed the longest time a worker may hold a job. Keep it
+    /// equal to the services' MessagingTopology.ConsumerTimeout, which a test holds above the
+    /// worker's limits.
     /// </summary>
-    private const int ConsumerTimeoutMilliseconds = 4 * 60 * 60 * 1000;
+    private const long ConsumerTimeoutMilliseconds = 4L * 60 * 60 * 1000;
 
     private static readonly string ConsumerTimeoutErlangArgument =
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-rabbit consumer_timeout {ConsumerTimeoutMilliseconds}");

@@ -14,6 +14,13 @@ public static class MessagingTopology
     /// </summary>
     public const int JobDeliveryLimit = 2;
 
+    /// <summary>
+    /// Long conversions must not be handed to a second worker: RabbitMQ's consumer timeout
+    /// (30 minutes by default) has to exceed the longest time a worker may hold a job. The broker
+    /// is configured with this value; a test holds it above the worker's limits.
+    /// </summary>
+    public static readonly TimeSpan ConsumerTimeout = TimeSpan.FromHours(4);
+
     public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
     {
         await channel.ExchangeDeclareAsync(

@@ -146,6 +146,20 @@ public class JobStateTests
     }
 
     [Fact]
+    public void A_processing_job_without_reports_for_a_while_shows_as_stalled()
+    {
+        var job = NewJob();
+        job.Submit(1, T0);
+        job.Apply(Report(JobEventKind.Processing, 40, seconds: 10));
+        var stalledAfter = TimeSpan.FromMinutes(2);
+
+        Assert.False(job.IsStalled(T0.AddSeconds(10) + stalledAfter, stalledAfter));
+        Assert.True(job.IsStalled(T0.AddSeconds(11) + stalledAfter, stalledAfter));
+        job.Apply(Report(JobEventKind.Done, 100, seconds: 500));
+        Assert.False(job.IsStalled(T0.AddHours(1), stalledAfter));
+    }
+
+    [Fact]
     public void Every_change_bumps_the_concurrency_version()
     {
         var job = NewJob();

@@ -77,6 +77,7 @@ public sealed partial class JobProcessor(
             return stored;
         }
 
+        await using var heartbeat = new ProgressHeartbeat(events, job.JobId, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
         // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
@@ -92,6 +93,7 @@ public sealed partial class JobProcessor(
         var lastReport = time.GetTimestamp();
         var summary = await converter.ConvertAsync(inputFile, outputFile, async percent =>
         {
+            heartbeat.Update(percent);
             if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
             {
                 lastReport = time.GetTimestamp();

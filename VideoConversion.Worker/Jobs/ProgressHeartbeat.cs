@@ -1,0 +1,47 @@
+using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Worker.Messaging;
+
+namespace VideoConversion.Worker.Jobs;
+
+/// <summary>
+/// Re-reports a job's latest progress every <see cref="JobHeartbeat.Interval"/> while nothing
+/// else does (a long download or upload, a slow first frame), so that the API can tell a job
+/// that is working from one whose worker vanished.
+/// </summary>
+public sealed class ProgressHeartbeat : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly Task _beating;
+    private int _percent;
+
+    public ProgressHeartbeat(JobEventPublisher events, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _beating = BeatAsync(events, jobId, attempt, time, _stop.Token);
+    }
+
+    public void Update(int percent) => Volatile.Write(ref _percent, percent);
+
+    private async Task BeatAsync(JobEventPublisher events, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(JobHeartbeat.Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await events.ReportProgressAsync(jobId, attempt, Volatile.Read(ref _percent), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _beating;
+        _stop.Dispose();
+    }
+}
