@@ -49,6 +49,15 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         Api.Timeout = TimeSpan.FromSeconds(30);
     }
 
+    /// <summary>A client of the real object storage, bypassing the proxy.</summary>
+    public async Task<Minio.IMinioClient> StorageClientAsync()
+    {
+        var connectionString = await App.GetConnectionStringAsync("storage")
+            ?? throw new InvalidOperationException("Storage has no connection string.");
+        var connection = VideoConversion.Infrastructure.Storage.StorageConnection.Parse(connectionString, "storage");
+        return VideoConversion.Infrastructure.Storage.ObjectStorageExtensions.CreateClient(connection.Endpoint, connection);
+    }
+
     /// <summary>Every connection the API and the worker make to object storage; its latency is 0 until a test sets it.</summary>
     public DelayingTcpProxy StorageProxy { get; } = new();
 

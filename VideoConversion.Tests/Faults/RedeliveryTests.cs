@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using Minio.DataModel.Args;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.Faults;
+
+/// <summary>
+/// A job delivered again after its output was stored (its worker died between the upload and the
+/// acknowledgement) is reported DONE from the stored output, not converted a second time.
+/// </summary>
+[Collection(FaultySystem.Name)]
+public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
+{
+    private readonly HttpClient _api = system.Api;
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-redelivery-");
+
+    [Fact]
+    public async Task A_job_whose_output_is_already_stored_is_not_converted_again()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
+        var upload = await _api.RequestUploadAsync("clip.avi");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+
+        // The output an earlier attempt stored, as that attempt would have stored it.
+        var stored = await InputCorpus.CreateAsync(InputCorpus.Named("ready.mp4"), _work.FullName);
+        using var storage = await system.StorageClientAsync();
+        await storage.PutObjectAsync(new PutObjectArgs()
+            .WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId))
+            .WithFileName(stored).WithContentType("video/mp4")
+            .WithHeaders(new Dictionary<string, string> { ["x-amz-meta-conversion-method"] = "remux" }));
+
+        using (var submitted = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, submitted.StatusCode);
+        }
+
+        var (job, _) = await _api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        Assert.Equal("DONE", job.GetProperty("status").GetString());
+        Assert.Equal("remux", job.GetProperty("conversion_method").GetString());
+        Assert.Equal(new FileInfo(stored).Length, job.GetProperty("output_bytes").GetInt64());
+        using var http = new HttpClient();
+        var served = await http.GetByteArrayAsync(new Uri(job.GetProperty("output_url").GetString()!));
+        Assert.Equal(SHA256.HashData(await File.ReadAllBytesAsync(stored)), SHA256.HashData(served));
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
