@@ -55,7 +55,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task A_job_that_keeps_killing_workers_is_dead_lettered_after_three_attempts_while_others_flow()
     {
-        var poison = await _api.StartJobAsync(await LongInputAsync("poison.avi", seconds: 20));
+        var poison = await _api.StartJobAsync(await InputTakingAsync("poison.avi", TimeSpan.FromSeconds(10)));
         var healthy = await _api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
 
         // Each time the poison job starts an attempt, its worker dies, as a worker would on a crashing input.
@@ -85,7 +85,8 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task Sigterm_mid_conversion_lets_the_job_finish_within_the_grace_period_and_the_worker_exit_cleanly()
     {
-        var jobId = await _api.StartJobAsync(await LongInputAsync("short.avi", seconds: 12));
+        // About a third of the drain period to convert: it finishes well within it.
+        var jobId = await _api.StartJobAsync(await InputTakingAsync("short.avi", FaultSystemFixture.WorkerDrainTimeout / 3));
         await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 5, "conversion progress");
 
         var signalled = DateTimeOffset.UtcNow;
@@ -103,7 +104,8 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task Sigterm_past_the_grace_period_hands_the_job_back_and_another_worker_finishes_it()
     {
-        var jobId = await _api.StartJobAsync(await LongInputAsync("long.avi", seconds: 120));
+        // Four drain periods to convert: it cannot finish within one.
+        var jobId = await _api.StartJobAsync(await InputTakingAsync("long.avi", FaultSystemFixture.WorkerDrainTimeout * 4));
         await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("progress").GetInt32() >= 1, "conversion progress");
 
         var exitCode = await system.TerminateWorkerAsync(FaultSystemFixture.WorkerDrainTimeout + TimeSpan.FromSeconds(30));
@@ -149,8 +151,22 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         }
     }
 
-    /// <summary>MPEG-4 Part 2 at 720p: a few seconds of conversion per ten seconds of video on two cores.</summary>
-    private async Task<string> LongInputAsync(string fileName, int seconds)
+    /// <summary>
+    /// An input that takes about <paramref name="conversionTime"/> to convert on this machine, sized
+    /// from a timed conversion of a ten-second sample, so the SIGTERM tests hold on fast and slow machines.
+    /// </summary>
+    private async Task<string> InputTakingAsync(string fileName, TimeSpan conversionTime)
+    {
+        const int sampleSeconds = 10;
+        var sample = await _api.StartJobAsync(await Video720pAsync("sample.avi", sampleSeconds));
+        var (job, _) = await _api.WaitForOutcomeAsync(sample, BatchTimeout);
+        var took = job.GetProperty("finished_at").GetDateTimeOffset() - job.GetProperty("started_at").GetDateTimeOffset();
+        var seconds = (int)Math.Clamp(sampleSeconds * conversionTime / took, 2, 600);
+        return await Video720pAsync(fileName, seconds);
+    }
+
+    /// <summary>MPEG-4 Part 2 at 720p: a real transcode of a few seconds per ten seconds of video.</summary>
+    private async Task<string> Video720pAsync(string fileName, int seconds)
     {
         var path = Path.Combine(_work.FullName, fileName);
         await TestMedia.FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
