@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Messaging;
@@ -13,9 +14,6 @@ namespace VideoConversion.Api.Messaging;
 public sealed partial class DeadLetterConsumer(IConnection connection, JobReportWriter writer, TimeProvider time, ILogger<DeadLetterConsumer> logger)
     : QueueConsumer(connection, logger)
 {
-    public static string InterruptedTooOften(int attempts) =>
-        $"The conversion was interrupted {attempts} times (the worker stopped or crashed each time), so the job was set aside.";
-
     protected override string QueueName => QueueNames.VideoJobsDead;
 
     protected override ushort PrefetchCount => 10;
@@ -32,7 +30,7 @@ public sealed partial class DeadLetterConsumer(IConnection connection, JobReport
         var reason = DeathReason(delivery);
         var attempts = MessagingTopology.JobDeliveryLimit + 1;
         var error = reason == "delivery_limit"
-            ? InterruptedTooOften(attempts)
+            ? JobFailureMessages.InterruptedTooOften(attempts)
             : $"The job could not be processed and was set aside ({reason}).";
         var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error,
             Attempt: reason == "delivery_limit" ? attempts : 1);

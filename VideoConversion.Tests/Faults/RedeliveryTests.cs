@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Minio.DataModel.Args;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
@@ -43,6 +44,35 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
         using var http = new HttpClient();
         var served = await http.GetByteArrayAsync(new Uri(job.GetProperty("output_url").GetString()!));
         Assert.Equal(SHA256.HashData(await File.ReadAllBytesAsync(stored)), SHA256.HashData(served));
+    }
+
+    [Fact]
+    public async Task A_job_whose_attempts_all_died_is_set_aside_by_the_worker_whatever_the_broker_counts()
+    {
+        // RabbitMQ 4.3+ would not count attempts whose worker died; the worker's own ledger does.
+        // Here it says three attempts started and never finished, as after three crashes.
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
+        var upload = await _api.RequestUploadAsync("clip.avi");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+        using var storage = await system.StorageClientAsync();
+        using (var ledger = new MemoryStream("3"u8.ToArray()))
+        {
+            await storage.PutObjectAsync(new PutObjectArgs()
+                .WithBucket(StorageNames.InputBucket).WithObject(VideoConversion.Worker.Jobs.AttemptLedger.Key(jobId))
+                .WithStreamData(ledger).WithObjectSize(ledger.Length));
+        }
+
+        using (var submitted = await _api.SubmitAsync(jobId))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, submitted.StatusCode);
+        }
+
+        var (job, _) = await _api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        Assert.Equal("FAILED", job.GetProperty("status").GetString());
+        Assert.Equal(VideoConversion.Infrastructure.Jobs.JobFailureMessages.InterruptedTooOften(3), job.GetProperty("error").GetString());
+        Assert.Equal(3, job.GetProperty("attempts").GetInt32());
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
     }
 
     public void Dispose() => _work.Delete(recursive: true);

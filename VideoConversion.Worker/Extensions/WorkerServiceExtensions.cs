@@ -32,6 +32,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<VideoConverter>();
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<AttemptLedger>();
         services.AddSingleton<JobProcessor>();
         services.AddHostedService<ScratchJanitor>();
         services.AddHostedService<VideoJobConsumer>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
@@ -15,6 +16,7 @@ namespace VideoConversion.Worker.Jobs;
 /// </summary>
 public sealed partial class JobProcessor(
     IMinioClient storage,
+    AttemptLedger ledger,
     VideoConverter converter,
     JobEventPublisher events,
     TimeProvider time,
@@ -32,7 +34,47 @@ public sealed partial class JobProcessor(
 
     private readonly ConversionOptions _options = options.Value;
 
-    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
+    /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
+    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
+    {
+        int attempt;
+        try
+        {
+            attempt = await ledger.BeginAsync(job.JobId, brokerAttempt, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLedgerUnavailable(logger, exception, job.JobId);
+            return DeliveryOutcome.Requeue;
+        }
+
+        if (attempt > MaxAttempts)
+        {
+            // Every earlier attempt started and never ended: its worker died each time.
+            LogSetAside(logger, job.JobId, attempt - 1);
+            await events.ReportFailedAsync(job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken);
+            await ledger.ForgetAsync(job.JobId);
+            return DeliveryOutcome.Reject; // to video_jobs.dead, where set-aside jobs are kept
+        }
+
+        try
+        {
+            var outcome = await ProcessAttemptAsync(job, attempt, cancellationToken);
+            if (outcome == DeliveryOutcome.Ack)
+            {
+                await ledger.ForgetAsync(job.JobId);
+            }
+
+            return outcome;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await ledger.HandBackAsync(job.JobId, attempt);
+            throw;
+        }
+    }
+
+    private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["Attempt"] = attempt });
         LogStarted(logger, job.JobId, attempt, job.InputPath);
@@ -143,6 +185,12 @@ public sealed partial class JobProcessor(
         var extension = Path.GetExtension(key);
         return extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; it goes back to the queue")]
+    private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Attempts} attempts started and never finished; setting it aside")]
+    private static partial void LogSetAside(ILogger logger, string jobId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
