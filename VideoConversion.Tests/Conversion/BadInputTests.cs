@@ -109,6 +109,31 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_video_stating_no_duration_is_held_to_the_limit_by_what_it_plays()
+    {
+        var path = await LiveWebmAsync(seconds: 4);
+        await AssertFailsAsync(path, "The video is longer than the longest accepted, 0:02.",
+            options => options.MaxDuration = TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task A_video_stating_no_frame_count_is_held_to_the_limit_by_its_frames()
+    {
+        var path = await LiveWebmAsync(seconds: 2);
+        await AssertFailsAsync(path, "The video has more frames than the most accepted, 10.",
+            options => options.MaxFrameCount = 10);
+    }
+
+    [Fact]
+    public async Task A_video_right_at_the_limits_is_accepted()
+    {
+        // Video only: AAC's priming would make the input itself a little longer than 2 s.
+        var path = await MakeAsync("input.mkv", [.. Picture, "-c:v", "mpeg4"]);
+        var summary = await ConvertAsync(path, options => (options.MaxDuration, options.MaxFrameCount) = (TimeSpan.FromSeconds(2), 50));
+        Assert.Equal("transcode", summary.Method);
+    }
+
+    [Fact]
     public async Task An_output_that_would_pass_the_size_limit()
     {
         // Noise at near-lossless quality: a few seconds come to several megabytes.
@@ -136,6 +161,10 @@ public sealed class BadInputTests : IDisposable
         await TestMedia.FFmpegAsync([.. arguments, path]);
         return path;
     }
+
+    /// <summary>A WebM written as a live stream: no duration and no frame count in its header.</summary>
+    private Task<string> LiveWebmAsync(int seconds) => MakeAsync("input.webm",
+        ["-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=25:duration={seconds}", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-live", "1"]);
 
     private Task<ConversionSummary> ConvertAsync(string path, Action<ConversionOptions>? configure = null) =>
         Converters.Create(Converters.Options(configure)).ConvertAsync(path, Output, _ => Task.CompletedTask, CancellationToken.None);

@@ -73,6 +73,20 @@ public sealed class InputCorpusTests : IDisposable
             Assert.Equal("hevc", Video(probe).Text("codec_name"));
             Assert.Equal("6", Audio(probe).Single().Text("channels"));
         },
+        ["odd-rate.avi"] = (_, probe) => Assert.Equal("22254", Audio(probe).Single().Text("sample_rate")),
+        ["late-audio.mkv"] = (_, probe) =>
+        {
+            Assert.InRange(Seconds(Audio(probe).Single(), "start_time"), 0.9, 1.1);
+            Assert.InRange(Seconds(Video(probe), "start_time"), 0, 0.1);
+        },
+        ["live.webm"] = (_, probe) => Assert.Null(probe.GetProperty("format").Text("duration")),
+        ["anamorphic-rotated.mp4"] = (_, probe) =>
+        {
+            Assert.Equal("4:3", Video(probe).Text("sample_aspect_ratio"));
+            Assert.Equal(90, Math.Abs(OutputContract.Rotation(Video(probe))));
+        },
+        ["hdr-hlg.mov"] = (_, probe) =>
+            Assert.Equal(("arib-std-b67", "yuv420p10le"), (Video(probe).Text("color_transfer"), Video(probe).Text("pix_fmt"))),
     };
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-corpus-traits-");
@@ -86,6 +100,8 @@ public sealed class InputCorpusTests : IDisposable
 
         assertTrait(path, await TestMedia.ProbeAsync(path, "-count_frames"));
     }
+
+    private static double Seconds(JsonElement stream, string name) => double.Parse(stream.Text(name)!, CultureInfo.InvariantCulture);
 
     private static List<JsonElement> Streams(JsonElement probe) => [.. probe.GetProperty("streams").EnumerateArray()];
 

@@ -72,7 +72,8 @@ public sealed class OutputVerifierTests : IDisposable
         await File.WriteAllBytesAsync(output, bytes[..(bytes.Length / 3)]);
 
         var failure = await Assert.ThrowsAsync<ConversionFailedException>(() => Verifier().VerifyAsync(output, Expected, CancellationToken.None));
-        Assert.Equal("The converted video failed its final check (it cannot be read back), so it was not stored.", failure.Message);
+        Assert.Equal(OutputVerifier.FailedCheckMessage, failure.Message);
+        Assert.Equal("it cannot be read back", failure.Diagnostics);
     }
 
     private static OutputVerifier Verifier()

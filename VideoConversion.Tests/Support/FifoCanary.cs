@@ -10,6 +10,7 @@ public sealed class FifoCanary : IDisposable
 {
     private readonly Task _writer;
     private volatile bool _released;
+    private volatile bool _opened;
 
     private FifoCanary(string path)
     {
@@ -19,14 +20,25 @@ public sealed class FifoCanary : IDisposable
             using var pipe = new FileStream(path, FileMode.Open, FileAccess.Write);
             if (!_released)
             {
-                WasOpened = true;
+                _opened = true;
             }
         }, TaskCreationOptions.LongRunning);
     }
 
     public string Path { get; }
 
-    public bool WasOpened { get; private set; }
+    /// <summary>
+    /// Whether the pipe was opened. Waits a moment first: the writer thread may not yet have
+    /// noticed an open that happened just before the question.
+    /// </summary>
+    public bool WasOpened
+    {
+        get
+        {
+            _writer.Wait(TimeSpan.FromMilliseconds(500));
+            return _opened;
+        }
+    }
 
     public static async Task<FifoCanary> CreateAsync(string path)
     {

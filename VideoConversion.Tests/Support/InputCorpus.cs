@@ -88,6 +88,18 @@ public static class InputCorpus
         new("HEVC with 5.1 AAC in MOV (recent iPhones)", "iphone.mov", new(320, 240, true, 2, Transcode),
             path => FFmpeg([.. Picture, .. Tone, "-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "log-level=error",
                 "-c:a", "aac", "-ac", "6", path])),
+        new("PCM at an odd sample rate, 22254 Hz (old capture cards), with MPEG-4 Part 2 in AVI", "odd-rate.avi", new(320, 240, true, 2, Transcode),
+            path => FFmpeg([.. Picture, "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=22254:duration={Seconds}",
+                "-c:v", "mpeg4", "-c:a", "pcm_s16le", path])),
+        new("audio starting a second after the video, browser-safe in MKV", "late-audio.mkv", new(320, 240, true, 3, Remux),
+            path => FFmpeg([.. Picture, "-itsoffset", "1", .. Tone, .. BrowserSafeVideo, .. BrowserSafeAudio, path])),
+        new("live WebM stating no duration (browser MediaRecorder, streams)", "live.webm", new(320, 240, true, 2, Transcode),
+            path => FFmpeg([.. Picture, .. Tone, "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", "-live", "1", path])),
+        new("anamorphic (4:3 pixels) H.264 turned 90° by rotation metadata", "anamorphic-rotated.mp4", new(180, 320, true, 2, CopyAudioOnly),
+            path => Rotated(path, 90, ["-vf", "setsar=4/3", .. BrowserSafeVideo])),
+        new("HDR: HLG 10-bit H.264 with BT.2020 colours in MOV (phones)", "hdr-hlg.mov", new(320, 240, true, 2, CopyAudioOnly),
+            path => FFmpeg([.. Picture, .. Tone, "-vf", "format=yuv420p10le", "-c:v", "libx264", "-preset", "veryfast",
+                "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc", .. BrowserSafeAudio, path])),
     ];
 
     public static TheoryData<string> Names => [.. All.Select(input => input.FileName)];

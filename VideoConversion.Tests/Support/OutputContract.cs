@@ -12,6 +12,9 @@ public static class OutputContract
     private static readonly string[] StreamKinds = ["video", "audio"];
     private static readonly string[] Profiles = ["Main", "High"];
     private static readonly string[] ProgressiveOrders = ["progressive", "unknown"];
+    private static readonly string[] SquarePixels = ["1:1", "0:1"];
+    private static readonly string[] HdrTransfers = ["smpte2084", "arib-std-b67"];
+    private static readonly string[] AacSampleRates = ["8000", "11025", "12000", "16000", "22050", "24000", "32000", "44100", "48000"];
 
     public static async Task AssertBrowserPlayableAsync(string path, ExpectedOutput expected)
     {
@@ -29,6 +32,8 @@ public static class OutputContract
         Assert.Equal("yuv420p", Text(video, "pix_fmt"));
         Assert.NotEqual("pc", Text(video, "color_range"));
         Assert.Contains(Text(video, "field_order") ?? "progressive", ProgressiveOrders);
+        Assert.Contains(Text(video, "sample_aspect_ratio") ?? "1:1", SquarePixels);
+        Assert.DoesNotContain(Text(video, "color_transfer"), HdrTransfers);
         var width = video.GetProperty("width").GetInt32();
         var height = video.GetProperty("height").GetInt32();
         Assert.True(width % 2 == 0 && height % 2 == 0, $"{width}×{height} must be even");
@@ -42,6 +47,7 @@ public static class OutputContract
             Assert.Equal("aac", Text(track, "codec_name"));
             Assert.Equal("LC", Text(track, "profile"));
             Assert.Equal(2, track.GetProperty("channels").GetInt32());
+            Assert.Contains(Text(track, "sample_rate"), AacSampleRates);
         }
         else
         {

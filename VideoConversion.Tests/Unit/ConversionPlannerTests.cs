@@ -100,10 +100,40 @@ public class ConversionPlannerTests
     }
 
     [Fact]
+    public void A_quarter_turned_transcode_with_non_square_pixels_is_turned_first_then_scaled_across()
+    {
+        // FFmpeg turns the picture before the filters, which inverts the pixel shape (4:3 → 3:4);
+        // the scaler then narrows the width: 1920×1080 at 4:3 shows as 1080/(4/3) = 810 × 1920.
+        var anamorphic = SafeVideo with { Rotation = 90, SampleAspectRatio = 4.0 / 3 };
+        Assert.Equal((810, 1920), Size(Plan(anamorphic)));
+    }
+
+    [Fact]
     public void The_expected_duration_is_the_longest_kept_stream()
     {
         var plan = Plan(SafeVideo with { Duration = TimeSpan.FromSeconds(9) }, SafeAudio with { Duration = TimeSpan.FromSeconds(9.5) });
         Assert.Equal(TimeSpan.FromSeconds(9.5), plan.Duration);
+    }
+
+    [Fact]
+    public void The_expected_duration_spans_from_the_first_stream_start_to_the_last_stream_end()
+    {
+        var plan = Plan(
+            SafeVideo with { StartTime = TimeSpan.FromSeconds(0.5), Duration = TimeSpan.FromSeconds(9) },
+            SafeAudio with { StartTime = TimeSpan.FromSeconds(2), Duration = TimeSpan.FromSeconds(9) });
+        Assert.Equal(TimeSpan.FromSeconds(10.5), plan.Duration);
+    }
+
+    [Fact]
+    public void Aac_at_a_non_standard_sample_rate_is_not_copied()
+    {
+        Assert.Equal("copy video, transcode audio", Plan(SafeVideo, SafeAudio with { SampleRate = 22_254 }).Method);
+    }
+
+    [Fact]
+    public void Hdr_h264_is_not_copied()
+    {
+        Assert.False(Plan(SafeVideo with { ColorTransfer = "arib-std-b67" }).CopyVideo);
     }
 
     [Fact]

@@ -4,7 +4,11 @@ namespace VideoConversion.Tests.Unit;
 
 public class FFmpegArgumentsTests
 {
-    private static readonly ConversionOptions Options = new() { Preset = "veryfast", Crf = 23, AudioBitrate = "128k", MaxOutputBytes = 5_000_000 };
+    private static readonly ConversionOptions Options = new()
+    {
+        Preset = "veryfast", Crf = 23, AudioBitrate = "128k", MaxOutputBytes = 5_000_000,
+        MaxDuration = TimeSpan.FromHours(4), MaxFrameCount = 864_000,
+    };
 
     private static readonly StreamInfo Video = new() { Index = 2, Kind = StreamKind.Video, Width = 640, Height = 480 };
     private static readonly StreamInfo Audio = new() { Index = 4, Kind = StreamKind.Audio, Channels = 6, SampleRate = 96_000 };
@@ -35,7 +39,7 @@ public class FFmpegArgumentsTests
     {
         foreach (var arguments in new[] { FFmpegArguments.Probe("/scratch/input.avi"), Convert(Plan()) })
         {
-            Assert.Equal("file,pipe", ValueAfter(arguments, "-protocol_whitelist"));
+            Assert.Equal("file", ValueAfter(arguments, "-protocol_whitelist"));
             Assert.Equal("mov,matroska,avi,flv,mpegts,mpeg,asf,ogg,gif", ValueAfter(arguments, "-format_whitelist"));
             var input = arguments.ToList().IndexOf("-i");
             Assert.True(arguments.ToList().IndexOf("-format_whitelist") < input, "input options must precede -i");
@@ -51,6 +55,17 @@ public class FFmpegArgumentsTests
     }
 
     [Fact]
+    public void Ffmpeg_stops_just_past_the_duration_and_frame_limits_whatever_the_input_claims()
+    {
+        foreach (var arguments in new[] { Convert(Plan()), Convert(Plan(copyVideo: true, copyAudio: true, audio: Audio)) })
+        {
+            Assert.Equal("14401", ValueAfter(arguments, "-t"));
+            Assert.Equal("864001", ValueAfter(arguments, "-frames:v"));
+            Assert.True(arguments.ToList().IndexOf("-t") > arguments.ToList().IndexOf("-i"), "-t must limit the output, not the input");
+        }
+    }
+
+    [Fact]
     public void A_transcode_encodes_h264_high_8bit_420_with_square_pixels_and_even_sizes()
     {
         var arguments = Convert(Plan());
@@ -60,13 +75,26 @@ public class FFmpegArgumentsTests
         Assert.Equal("23", ValueAfter(arguments, "-crf"));
         Assert.Equal("veryfast", ValueAfter(arguments, "-preset"));
         Assert.Equal("vfr", ValueAfter(arguments, "-fps_mode"));
-        Assert.Equal("scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv,setsar=1,format=yuv420p", ValueAfter(arguments, "-vf"));
+        Assert.Equal(
+            "bwdif=mode=send_frame:parity=auto:deint=interlaced,scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv,setsar=1,format=yuv420p",
+            ValueAfter(arguments, "-vf"));
+        Assert.DoesNotContain("-color_trc", arguments);
     }
 
     [Fact]
-    public void Interlaced_video_is_deinterlaced_first()
+    public void Interlaced_video_is_deinterlaced_whole_and_other_video_where_frames_say_so()
     {
-        Assert.StartsWith("bwdif=", ValueAfter(Convert(Plan(deinterlace: true)), "-vf"), StringComparison.Ordinal);
+        Assert.StartsWith("bwdif=mode=send_frame:parity=auto:deint=all,", ValueAfter(Convert(Plan(deinterlace: true)), "-vf"), StringComparison.Ordinal);
+        Assert.StartsWith("bwdif=mode=send_frame:parity=auto:deint=interlaced,", ValueAfter(Convert(Plan()), "-vf"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hdr_video_is_tone_mapped_to_bt709_and_tagged_so()
+    {
+        var arguments = Convert(Plan() with { Video = Video with { ColorTransfer = "smpte2084" } });
+        Assert.Contains("tonemap=tonemap=hable", ValueAfter(arguments, "-vf"), StringComparison.Ordinal);
+        Assert.Equal(("bt709", "bt709", "bt709"),
+            (ValueAfter(arguments, "-color_primaries"), ValueAfter(arguments, "-color_trc"), ValueAfter(arguments, "-colorspace")));
     }
 
     [Fact]
@@ -95,6 +123,19 @@ public class FFmpegArgumentsTests
         Assert.Equal("2", ValueAfter(arguments, "-ac"));
         Assert.Equal("128k", ValueAfter(arguments, "-b:a"));
         Assert.Equal("48000", ValueAfter(arguments, "-ar"));
+    }
+
+    [Theory]
+    [InlineData(0, 48_000)]
+    [InlineData(5_000, 8_000)]
+    [InlineData(22_050, 22_050)]
+    [InlineData(22_254, 24_000)]
+    [InlineData(37_800, 44_100)]
+    [InlineData(48_000, 48_000)]
+    [InlineData(96_000, 48_000)]
+    public void Odd_sample_rates_become_the_next_standard_rate_up_to_48_kHz(int input, int output)
+    {
+        Assert.Equal(output, FFmpegArguments.AacSampleRate(input));
     }
 
     [Fact]

@@ -59,6 +59,21 @@ public class FFprobeOutputTests
         Assert.Empty(media.VideoStreams); // a cover picture is not video
     }
 
+    [Fact]
+    public void A_matroska_duration_tag_is_where_the_stream_ends_so_a_late_start_is_taken_off()
+    {
+        var media = FFprobeOutput.Parse("""
+            {"streams":[{"codec_type":"audio","start_time":"0.979000","tags":{"DURATION":"00:00:03.000000000"}},
+                        {"codec_type":"video","color_transfer":"smpte2084","start_time":"0.000000","duration":"2.000000"}],
+             "format":{"format_name":"matroska,webm"}}
+            """);
+
+        Assert.Equal(TimeSpan.FromSeconds(0.979), media.Streams[0].StartTime);
+        Assert.Equal(TimeSpan.FromSeconds(2.021), media.Streams[0].Duration);
+        Assert.Equal(TimeSpan.FromSeconds(2), media.Streams[1].Duration);
+        Assert.True(media.Streams[1].IsHdr);
+    }
+
     [Theory]
     [InlineData("[hls @ 0x55d0c2a0b280] Format not on whitelist 'mov,matroska'\ninput.mp4: Invalid argument", "The file is an HLS playlist, not")]
     [InlineData("[concat @ 0x55c8f6002280] Format not on whitelist 'mov'\n", "The file is an FFmpeg concat list, not")]

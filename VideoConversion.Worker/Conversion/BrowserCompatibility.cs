@@ -13,15 +13,19 @@ public static class BrowserCompatibility
     public const int AudioChannels = 2;
     public const int MaxAudioSampleRate = 48_000;
 
-    /// <summary>H.264 Main or High, 8-bit limited-range 4:2:0, progressive, even dimensions.</summary>
+    /// <summary>The AAC sample rates browsers play, ascending.</summary>
+    public static readonly IReadOnlyList<int> AudioSampleRates =
+        [8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, MaxAudioSampleRate];
+
+    /// <summary>H.264 Main or High, 8-bit limited-range 4:2:0, progressive, standard dynamic range, even dimensions.</summary>
     public static bool IsBrowserSafe(StreamInfo video) =>
-        video is { Kind: StreamKind.Video, CodecName: "h264", PixelFormat: PixelFormat, IsInterlaced: false } &&
+        video is { Kind: StreamKind.Video, CodecName: "h264", PixelFormat: PixelFormat, IsInterlaced: false, IsHdr: false } &&
         VideoProfiles.Contains(video.Profile) &&
         video.Width > 0 && video.Height > 0 && video.Width % 2 == 0 && video.Height % 2 == 0 &&
         Math.Abs(video.SampleAspectRatio - 1) < 0.01;
 
-    /// <summary>AAC-LC in stereo at a common sample rate.</summary>
+    /// <summary>AAC-LC in stereo at a standard sample rate.</summary>
     public static bool IsBrowserSafeAudio(StreamInfo audio) =>
         audio is { Kind: StreamKind.Audio, CodecName: "aac", Profile: "LC", Channels: AudioChannels } &&
-        audio.SampleRate is >= 8_000 and <= MaxAudioSampleRate;
+        AudioSampleRates.Contains(audio.SampleRate);
 }

@@ -26,14 +26,14 @@ public static class ContainerFormats
     /// <summary>For error messages: what a person would call the accepted formats.</summary>
     public static string Names { get; } = string.Join(", ", Accepted.Select(format => format.Name));
 
-    /// <summary>What a person would call a refused demuxer's data, for error messages.</summary>
-    public static string Describe(string demuxer) => demuxer switch
+    /// <summary>What a person would call a refused demuxer's data, for error messages: "The file is …".</summary>
+    public static string? Describe(string demuxer) => demuxer switch
     {
         "hls" => "an HLS playlist",
         "dash" => "a DASH manifest",
         "concat" => "an FFmpeg concat list",
         "tty" => "a text file",
         _ when demuxer.StartsWith("image2", StringComparison.Ordinal) || demuxer.EndsWith("_pipe", StringComparison.Ordinal) => "a still image",
-        _ => $"'{demuxer}' data",
+        _ => null,
     };
 }

@@ -22,7 +22,7 @@ public sealed class ConversionOptions
     public string Preset { get; set; } = "medium";
 
     /// <summary>x264 constant rate factor; 23 is the seed's (and x264's) default quality.</summary>
-    [Range(0, 51, ErrorMessage = "Conversion:Crf must be between 0 and 51.")]
+    [Range(1, 51, ErrorMessage = "Conversion:Crf must be between 1 and 51 (0 is lossless, which the High profile browsers need cannot carry).")]
     public int Crf { get; set; } = 23;
 
     [RegularExpression("^[1-9][0-9]{1,3}k$", ErrorMessage = "Conversion:AudioBitrate must look like '128k'.")]
@@ -57,7 +57,7 @@ public sealed class ConversionOptions
     public TimeSpan MaxDuration { get; set; } = TimeSpan.FromHours(4);
 
     /// <summary>Frames in the video stream (stated, or estimated from duration and frame rate): four hours at 60 fps.</summary>
-    [Range(typeof(long), "1", "9223372036854775807", ErrorMessage = "Conversion:MaxFrameCount must be positive.")]
+    [Range(typeof(long), "1", "1000000000000", ErrorMessage = "Conversion:MaxFrameCount must be between 1 and 10^12.")]
     public long MaxFrameCount { get; set; } = 4 * 3600 * 60;
 
     /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>

@@ -22,14 +22,7 @@ public static class ConversionPlanner
         var copyVideo = copyAllowed && BrowserCompatibility.IsBrowserSafe(video);
         var copyAudio = copyAllowed && audio is not null && BrowserCompatibility.IsBrowserSafeAudio(audio);
 
-        // A transcode scales to square pixels and even sizes, and FFmpeg turns the picture
-        // upright; a copy keeps the pixels and the rotation, which browsers apply on playback.
-        var width = copyVideo ? video.Width : EvenFloor(video.Width * video.SampleAspectRatio);
-        var height = copyVideo ? video.Height : EvenFloor(video.Height);
-        if (video.IsQuarterTurned)
-        {
-            (width, height) = (height, width);
-        }
+        var (width, height) = DisplaySize(video, copyVideo);
 
         return new ConversionPlan
         {
@@ -88,12 +81,38 @@ public static class ConversionPlanner
         }
     }
 
+    /// <summary>
+    /// The picture size the output shows. A copy keeps the pixels and the rotation, which
+    /// browsers apply on playback. A transcode turns the picture upright first (FFmpeg rotates
+    /// before the filters run, and a quarter turn inverts the pixel shape), then scales the
+    /// width to square pixels and rounds both sides down to even.
+    /// </summary>
+    private static (int Width, int Height) DisplaySize(StreamInfo video, bool copyVideo)
+    {
+        if (copyVideo)
+        {
+            return video.IsQuarterTurned ? (video.Height, video.Width) : (video.Width, video.Height);
+        }
+
+        return video.IsQuarterTurned
+            ? (EvenFloor(video.Height / video.SampleAspectRatio), EvenFloor(video.Width))
+            : (EvenFloor(video.Width * video.SampleAspectRatio), EvenFloor(video.Height));
+    }
+
+    /// <summary>
+    /// From the first kept stream's start to the last one's end: streams may start late (audio
+    /// after a silent intro, video after a camera's warm-up), and the output keeps the gap.
+    /// </summary>
     private static TimeSpan? PlayingTime(MediaInfo media, StreamInfo video, StreamInfo? audio)
     {
-        TimeSpan?[] kept = [video.Duration, audio?.Duration];
-        var longest = kept.Max();
-        // Without per-stream durations, the container's covers the kept streams as well.
-        return longest ?? media.Duration;
+        StreamInfo[] kept = audio is null ? [video] : [video, audio];
+        if (kept.Any(stream => stream.Duration is null))
+        {
+            // Without per-stream durations, the container's covers the kept streams as well.
+            return media.Duration;
+        }
+
+        return kept.Max(stream => stream.StartTime + stream.Duration!.Value) - kept.Min(stream => stream.StartTime);
     }
 
     private static int EvenFloor(double pixels) => (int)Math.Floor(pixels / 2) * 2;

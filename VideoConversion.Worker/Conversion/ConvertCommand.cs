@@ -52,6 +52,16 @@ public static class ConvertCommand
             await Console.Error.WriteLineAsync($"failed: {failure.Message}{Environment.NewLine}{failure.Diagnostics}");
             return 1;
         }
+        catch (ConversionInterruptedException stopped)
+        {
+            await Console.Error.WriteLineAsync($"stopped: {stopped.Message}");
+            return 75;
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
         catch (OptionsValidationException invalid)
         {
             await Console.Error.WriteLineAsync($"configuration: {invalid.Message}");

@@ -10,13 +10,13 @@ public static class FFmpegArguments
     private const string AnalyzeDuration = "30000000";
 
     /// <summary>
-    /// Input options for every FFmpeg and ffprobe run on an uploaded file: read only local files
-    /// and pipes, and only through the accepted demuxers, so a hostile file cannot make FFmpeg open
-    /// a URL, a playlist's segments or a file named in a concat list.
+    /// Input options for every FFmpeg and ffprobe run on an uploaded file: read only local files,
+    /// and only through the accepted demuxers, so a hostile file cannot make FFmpeg open a URL, a
+    /// playlist's segments or a file named in a concat list.
     /// </summary>
     public static IReadOnlyList<string> SandboxedInput(string inputPath) =>
     [
-        "-protocol_whitelist", "file,pipe",
+        "-protocol_whitelist", "file",
         "-format_whitelist", ContainerFormats.Whitelist,
         "-probesize", ProbeSize,
         "-analyzeduration", AnalyzeDuration,
@@ -54,6 +54,10 @@ public static class FFmpegArguments
 
         arguments.AddRange(
         [
+            // The limits again, on what is written: a file may state no duration or a false one,
+            // and then only the output shows how long it really is. One over the limit marks a cut.
+            "-t", (options.MaxDuration + TimeSpan.FromSeconds(1)).TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            "-frames:v", (options.MaxFrameCount + 1).ToString(CultureInfo.InvariantCulture),
             // Sparse or late-starting streams need room to interleave; the bound keeps memory in check.
             "-max_muxing_queue_size", "4096",
             "-fs", options.MaxOutputBytes.ToString(CultureInfo.InvariantCulture),
@@ -66,12 +70,34 @@ public static class FFmpegArguments
         return arguments;
     }
 
+    /// <summary>
+    /// HDR (PQ or HLG, as phones record) to SDR BT.709: to linear light, into BT.709 primaries,
+    /// tone-mapped (Hable keeps highlights without greying the rest), back to BT.709 video. 8-bit
+    /// output keeping HDR tags would look washed out on most screens.
+    /// </summary>
+    private static readonly string[] HdrToSdr =
+    [
+        "zscale=t=linear:npl=100",
+        "format=gbrpf32le",
+        "zscale=p=bt709",
+        "tonemap=tonemap=hable:desat=0",
+        "zscale=t=bt709:m=bt709:r=tv",
+    ];
+
     private static string[] EncodeVideo(ConversionPlan plan, ConversionOptions options)
     {
+        // Streams that say they are interlaced are deinterlaced whole; the rest only where a frame
+        // is flagged interlaced, since many files state no field order at all. (bwdif needs a
+        // picture of at least 4 lines.)
         List<string> filters = [];
-        if (plan.Deinterlace)
+        if (Math.Min(plan.Video.Width, plan.Video.Height) >= 4)
         {
-            filters.Add("bwdif=mode=send_frame:parity=auto:deint=all");
+            filters.Add($"bwdif=mode=send_frame:parity=auto:deint={(plan.Deinterlace ? "all" : "interlaced")}");
+        }
+
+        if (plan.Video.IsHdr)
+        {
+            filters.AddRange(HdrToSdr);
         }
 
         // Square pixels and even sizes (4:2:0 needs them; at most one pixel is lost), limited
@@ -80,9 +106,11 @@ public static class FFmpegArguments
         filters.Add("setsar=1");
         filters.Add($"format={BrowserCompatibility.PixelFormat}");
 
+        string[] colorTags = plan.Video.IsHdr ? ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"] : [];
         return
         [
             "-vf", string.Join(',', filters),
+            .. colorTags,
             "-c:v", "libx264",
             "-preset", options.Preset,
             "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
@@ -94,17 +122,20 @@ public static class FFmpegArguments
         ];
     }
 
-    private static string[] EncodeAudio(StreamInfo audio, ConversionOptions options)
-    {
-        var sampleRate = audio.SampleRate is >= 8_000 and <= BrowserCompatibility.MaxAudioSampleRate
-            ? audio.SampleRate
-            : BrowserCompatibility.MaxAudioSampleRate;
-        return
-        [
-            "-c:a", "aac",
-            "-b:a", options.AudioBitrate,
-            "-ac", BrowserCompatibility.AudioChannels.ToString(CultureInfo.InvariantCulture),
-            "-ar", sampleRate.ToString(CultureInfo.InvariantCulture),
-        ];
-    }
+    private static string[] EncodeAudio(StreamInfo audio, ConversionOptions options) =>
+    [
+        "-c:a", "aac",
+        "-b:a", options.AudioBitrate,
+        "-ac", BrowserCompatibility.AudioChannels.ToString(CultureInfo.InvariantCulture),
+        "-ar", AacSampleRate(audio.SampleRate).ToString(CultureInfo.InvariantCulture),
+    ];
+
+    /// <summary>
+    /// The output rate for an input rate: the lowest standard rate that loses nothing, at most
+    /// 48 kHz (also when the input's is unknown). FFmpeg's AAC encoder refuses other rates (old and
+    /// odd sources have 22254 or 37800 Hz).
+    /// </summary>
+    public static int AacSampleRate(int inputRate) => inputRate <= 0
+        ? BrowserCompatibility.MaxAudioSampleRate
+        : BrowserCompatibility.AudioSampleRates.FirstOrDefault(rate => rate >= inputRate, BrowserCompatibility.MaxAudioSampleRate);
 }

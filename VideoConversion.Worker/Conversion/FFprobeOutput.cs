@@ -26,6 +26,7 @@ public static class FFprobeOutput
     {
         var disposition = stream.TryGetProperty("disposition", out var flags) ? flags : default;
         var tags = stream.TryGetProperty("tags", out var values) ? values : default;
+        var startTime = Seconds(String(stream, "start_time")) ?? TimeSpan.Zero;
         return new StreamInfo
         {
             Index = Integer(stream, "index") ?? 0,
@@ -39,13 +40,14 @@ public static class FFprobeOutput
             Profile = String(stream, "profile"),
             IsDefault = Integer(disposition, "default") == 1,
             IsAttachedPicture = Integer(disposition, "attached_pic") == 1,
-            // Matroska states durations per stream only as a "DURATION" tag.
-            Duration = Seconds(String(stream, "duration")) ?? ClockTime(String(tags, "DURATION")),
+            Duration = Seconds(String(stream, "duration")) ?? LengthFromEndTime(ClockTime(String(tags, "DURATION")), startTime),
+            StartTime = startTime,
             PixelFormat = String(stream, "pix_fmt"),
             Width = Integer(stream, "width") ?? 0,
             Height = Integer(stream, "height") ?? 0,
             SampleAspectRatio = Ratio(String(stream, "sample_aspect_ratio")) is > 0 and var ratio ? ratio : 1,
             FieldOrder = String(stream, "field_order"),
+            ColorTransfer = String(stream, "color_transfer"),
             Rotation = Rotation(stream, tags),
             AverageFrameRate = Ratio(String(stream, "avg_frame_rate")) is > 0 and var rate ? rate : null,
             FrameCount = long.TryParse(String(stream, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var frames) ? frames : null,
@@ -87,6 +89,13 @@ public static class FFprobeOutput
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds)
             ? TimeSpan.FromSeconds(seconds)
             : null;
+
+    /// <summary>
+    /// Matroska states a stream's duration only as a "DURATION" tag, which holds the time its
+    /// last frame ends rather than its length.
+    /// </summary>
+    private static TimeSpan? LengthFromEndTime(TimeSpan? endTime, TimeSpan startTime) =>
+        endTime - startTime is { } length && length > TimeSpan.Zero ? length : null;
 
     private static TimeSpan? ClockTime(string? text) =>
         text is not null && TimeSpan.TryParse(text.Length > 16 ? text[..16] : text, CultureInfo.InvariantCulture, out var time) && time > TimeSpan.Zero

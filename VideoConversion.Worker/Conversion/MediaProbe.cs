@@ -51,7 +51,9 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
     {
         if (RefusedFormat().Match(standardError) is { Success: true } refused)
         {
-            return $"The file is {ContainerFormats.Describe(refused.Groups["demuxer"].Value)}, not a video in an accepted format ({ContainerFormats.Names}).";
+            return ContainerFormats.Describe(refused.Groups["demuxer"].Value) is { } kind
+                ? $"The file is {kind}, not a video in an accepted format ({ContainerFormats.Names})."
+                : $"The file is not a video in an accepted format ({ContainerFormats.Names}).";
         }
 
         if (RefusedProtocol().IsMatch(standardError))

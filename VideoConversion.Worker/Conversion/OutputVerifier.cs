@@ -16,15 +16,24 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
 
     private readonly ConversionOptions _options = options.Value;
 
-    /// <exception cref="ConversionFailedException">The output breaks the contract.</exception>
+    /// <summary>The message for a result that fails the check; what failed goes to the diagnostics, for operators.</summary>
+    public const string FailedCheckMessage =
+        "The converted video did not pass the final check that it plays in every browser, so it was not stored.";
+
+    /// <exception cref="ConversionFailedException">The output breaks the contract or a limit.</exception>
     public async Task VerifyAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
     {
         CheckSize(outputPath);
-        var problems = await FindProblemsAsync(outputPath, plan, cancellationToken);
+        var output = await TryProbeAsync(outputPath, cancellationToken);
+        if (output is not null)
+        {
+            CheckLimits(output);
+        }
+
+        var problems = Problems(output, outputPath, plan);
         if (problems.Count > 0)
         {
-            throw new ConversionFailedException(
-                $"The converted video failed its final check ({string.Join("; ", problems)}), so it was not stored.");
+            throw new ConversionFailedException(FailedCheckMessage, string.Join("; ", problems));
         }
     }
 
@@ -34,18 +43,49 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         if (File.Exists(outputPath) && new FileInfo(outputPath).Length >= _options.MaxOutputBytes)
         {
             throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
-                $"The converted video would be larger than the {_options.MaxOutputBytes / (1024 * 1024):N0} MiB limit."));
+                $"The converted video would be larger than the {_options.MaxOutputBytes / (1024 * 1024):N0} MiB limit."), breaksLimit: true);
         }
     }
 
-    public async Task<IReadOnlyList<string>> FindProblemsAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
+    /// <summary>What is wrong with the output, in an operator's terms; empty when nothing is.</summary>
+    public async Task<IReadOnlyList<string>> FindProblemsAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken) =>
+        Problems(await TryProbeAsync(outputPath, cancellationToken), outputPath, plan);
+
+    /// <summary>
+    /// FFmpeg stops one second or one frame past the limits (see <see cref="FFmpegArguments"/>):
+    /// an input that hid its length, or lied about it, shows it here. Half a second of slack
+    /// lets an input right at the limit through (audio frames round its end up a little).
+    /// </summary>
+    private void CheckLimits(MediaInfo output)
     {
-        MediaInfo output;
+        if (output.Duration > _options.MaxDuration + TimeSpan.FromSeconds(0.5))
+        {
+            throw new ConversionFailedException(
+                $"The video is longer than the longest accepted, {DurationText.Of(_options.MaxDuration)}.", breaksLimit: true);
+        }
+
+        if (output.VideoStreams.Any(video => video.FrameCount > _options.MaxFrameCount))
+        {
+            throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
+                $"The video has more frames than the most accepted, {_options.MaxFrameCount:N0}."), breaksLimit: true);
+        }
+    }
+
+    private async Task<MediaInfo?> TryProbeAsync(string outputPath, CancellationToken cancellationToken)
+    {
         try
         {
-            output = await probe.ProbeAsync(outputPath, cancellationToken);
+            return await probe.ProbeAsync(outputPath, cancellationToken);
         }
         catch (ConversionFailedException)
+        {
+            return null;
+        }
+    }
+
+    private static List<string> Problems(MediaInfo? output, string outputPath, ConversionPlan plan)
+    {
+        if (output is null)
         {
             return ["it cannot be read back"];
         }
@@ -82,10 +122,11 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
             problems.Add("it has streams other than video and audio");
         }
 
+        // Only a shorter output is a defect (a cut); estimated input durations run long as often as not.
         if (plan.Duration is { } expected)
         {
             var tolerance = TimeSpan.FromTicks(Math.Max(MinimumDurationTolerance.Ticks, expected.Ticks / 20));
-            if (output.Duration is not { } actual || (actual - expected).Duration() > tolerance)
+            if (output.Duration is not { } actual || expected - actual > tolerance)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
                     $"it plays for {output.Duration?.TotalSeconds ?? 0:F2} s instead of {expected.TotalSeconds:F2} s"));

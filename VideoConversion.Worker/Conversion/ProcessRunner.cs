@@ -3,8 +3,6 @@ using System.Text;
 
 namespace VideoConversion.Worker.Conversion;
 
-public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardErrorTail);
-
 /// <summary>
 /// Runs a program with an argument list (never a shell string), a time limit, an optional
 /// silence limit, and cancellation; the whole process tree is killed when any of them fires.

@@ -1,12 +1,5 @@
 namespace VideoConversion.Worker.Conversion;
 
-public enum StreamKind
-{
-    Other,
-    Video,
-    Audio,
-}
-
 /// <summary>One stream of a probed file; fields that do not apply to its kind are null or zero.</summary>
 public sealed record StreamInfo
 {
@@ -18,6 +11,9 @@ public sealed record StreamInfo
     public bool IsAttachedPicture { get; init; }
     public TimeSpan? Duration { get; init; }
 
+    /// <summary>When the stream's first frame is shown; streams of one file may start at different times.</summary>
+    public TimeSpan StartTime { get; init; }
+
     public string? PixelFormat { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
@@ -28,6 +24,9 @@ public sealed record StreamInfo
     /// <summary>"progressive", "tt", "bb", "tb", "bt", or null when ffprobe does not know.</summary>
     public string? FieldOrder { get; init; }
 
+    /// <summary>The transfer function, e.g. "bt709"; "smpte2084" (PQ) and "arib-std-b67" (HLG) mark HDR.</summary>
+    public string? ColorTransfer { get; init; }
+
     /// <summary>Degrees the picture is turned for display (phones store this instead of turning the pixels).</summary>
     public int Rotation { get; init; }
 
@@ -36,6 +35,9 @@ public sealed record StreamInfo
 
     public int Channels { get; init; }
     public int SampleRate { get; init; }
+
+    /// <summary>High dynamic range video: shown on ordinary screens it looks grey and flat unless tone-mapped.</summary>
+    public bool IsHdr => ColorTransfer is "smpte2084" or "arib-std-b67";
 
     public bool IsInterlaced => FieldOrder is "tt" or "bb" or "tb" or "bt";
 

@@ -2,9 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace VideoConversion.Worker.Conversion;
 
-/// <summary>What a finished conversion did, for logs and reports.</summary>
-public sealed record ConversionSummary(string Method, MediaInfo Input, ConversionPlan Plan);
-
 /// <summary>
 /// Probes an input, plans the conversion (copying what is already browser-safe), runs FFmpeg
 /// in the input's scratch directory with progress, and checks the output before anyone sees it.
@@ -26,10 +23,11 @@ public sealed partial class VideoConverter(
         {
             await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
-        catch (ConversionFailedException failure) when (plan.CopiesAnyStream)
+        catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.BreaksLimit)
         {
             // A stream can look browser-safe and still not copy cleanly (broken timestamps, odd
-            // bitstream headers); re-encoding everything is slower but reads it afresh.
+            // bitstream headers); re-encoding everything is slower but reads it afresh. A broken
+            // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
             plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false);
             await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);

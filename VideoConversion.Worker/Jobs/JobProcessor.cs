@@ -44,17 +44,21 @@ public sealed partial class JobProcessor(
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // Storage trouble would most likely fail the attempt anyway, but sending the job
+            // straight back would spin it through the queue; the broker's count still limits it.
             LogLedgerUnavailable(logger, exception, job.JobId);
-            return DeliveryOutcome.Requeue;
+            attempt = brokerAttempt;
         }
 
         if (attempt > MaxAttempts)
         {
-            // Every earlier attempt started and never ended: its worker died each time.
+            // Every earlier attempt started and never ended: its worker died each time. The
+            // report is the outcome; rejecting as well would make the dead-letter consumer
+            // record a second, competing one.
             LogSetAside(logger, job.JobId, attempt - 1);
             await events.ReportFailedAsync(job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken);
             await ledger.ForgetAsync(job.JobId);
-            return DeliveryOutcome.Reject; // to video_jobs.dead, where set-aside jobs are kept
+            return DeliveryOutcome.Ack;
         }
 
         try
@@ -104,10 +108,18 @@ public sealed partial class JobProcessor(
             }
 
             LogGaveUp(logger, exception, job.JobId, attempt);
-            await events.ReportFailedAsync(job.JobId, attempt, $"The conversion failed {attempt} times; the last error was: {exception.Message}", cancellationToken);
+            await events.ReportFailedAsync(job.JobId, attempt, FailedTooOften(attempt, exception), cancellationToken);
             return DeliveryOutcome.Ack;
         }
     }
+
+    /// <summary>
+    /// Only the conversion's own limits are worth telling the user; other errors (storage,
+    /// network) speak of servers and paths, so they stay in the log.
+    /// </summary>
+    private static string FailedTooOften(int attempts, Exception last) => last is ConversionInterruptedException
+        ? $"The conversion failed {attempts} times. The last time: {last.Message}"
+        : $"The conversion failed {attempts} times because of a problem in the system, not in the video; the details are in the worker's log. Please try again later.";
 
     private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
@@ -186,7 +198,7 @@ public sealed partial class JobProcessor(
         return extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "";
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; it goes back to the queue")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; going by the broker's count")]
     private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Attempts} attempts started and never finished; setting it aside")]

@@ -1,0 +1,8 @@
+namespace VideoConversion.Worker.Conversion;
+
+public enum StreamKind
+{
+    Other,
+    Video,
+    Audio,
+}
