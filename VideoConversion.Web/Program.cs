@@ -1,10 +1,16 @@
 using VideoConversion.Web.Components;
 using VideoConversion.Web.Jobs;
+using VideoConversion.Web.Uploads;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddRazorComponents();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddOptions<UploadOptions>()
+    .BindConfiguration(UploadOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
 // "api" resolves through service discovery: Aspire, or services__api__http__0 in a deployment.
 builder.Services.AddHttpClient<JobsClient>(client => client.BaseAddress = new Uri("http://api"));
 
@@ -13,7 +19,7 @@ var app = builder.Build();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseAntiforgery();
 app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Jobs;
 
 namespace VideoConversion.Api.Api;
 

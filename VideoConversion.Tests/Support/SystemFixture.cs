@@ -17,6 +17,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The upload page, as a browser on this machine reaches it.</summary>
+    public Uri WebAddress { get; private set; } = null!;
+
     /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
@@ -32,6 +35,8 @@ public sealed class SystemFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("api", timeout.Token);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("worker", timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+        WebAddress = _app.GetEndpoint("web", "http");
 
         Api = _app.CreateHttpClient("api");
         Api.Timeout = TimeSpan.FromSeconds(30);

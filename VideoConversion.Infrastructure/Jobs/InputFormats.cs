@@ -1,4 +1,4 @@
-namespace VideoConversion.Api.Jobs;
+namespace VideoConversion.Infrastructure.Jobs;
 
 /// <summary>
 /// The file types accepted for upload. The extension is taken from this list, never from the

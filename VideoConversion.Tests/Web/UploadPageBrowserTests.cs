@@ -1,0 +1,120 @@
+using Microsoft.Playwright;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.Web;
+
+/// <summary>
+/// The upload page in a real browser (the system's Chromium, headless) against the whole running
+/// system: a file chosen on the page goes to storage, is converted, and plays in the page.
+/// </summary>
+[Collection(WholeSystem.Name)]
+public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetime
+{
+    private static readonly string BrowserPath = Environment.GetEnvironmentVariable("VIDEOCONVERSION_BROWSER") ?? "/usr/bin/chromium";
+    private static readonly string Screenshots = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
+
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-browser-");
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = BrowserPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        Directory.CreateDirectory(Screenshots);
+    }
+
+    [Fact]
+    public async Task A_video_uploaded_through_the_page_is_converted_and_plays_in_the_page()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
+        var page = await OpenAsync(width: 1100, height: 900);
+
+        await page.SetInputFilesAsync("#file-input", input);
+
+        var card = page.Locator("li.upload-card").First;
+        await card.And(page.Locator("[data-status=DONE]")).WaitForAsync(new() { Timeout = 180_000 });
+        var video = card.Locator("video");
+        // Play it muted (browsers allow that without a gesture) until real frames have been shown.
+        await video.EvaluateAsync("v => { v.muted = true; return v.play(); }");
+        await page.WaitForFunctionAsync(
+            "() => { const v = document.querySelector('li.upload-card video'); return v.readyState >= 3 && v.currentTime > 0.5; }",
+            null, new() { Timeout = 30_000 });
+        var (readyState, duration, width) = (
+            await video.EvaluateAsync<int>("v => v.readyState"),
+            await video.EvaluateAsync<double>("v => v.duration"),
+            await video.EvaluateAsync<int>("v => v.videoWidth"));
+
+        Assert.True(readyState >= 3, $"readyState {readyState}: the browser cannot play the result");
+        Assert.InRange(duration, 2.8, 3.2);
+        Assert.Equal(320, width);
+        Assert.Contains("before", await card.Locator(".sizes").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal("DONE", (await page.Locator("li.upload-card .status").First.TextContentAsync())?.Trim());
+        // Screen readers heard the outcome, and the recent list has the job after a reload.
+        Assert.Contains("DONE", await page.Locator("#announcer").TextContentAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "upload-page.png"), FullPage = true });
+
+        await page.ReloadAsync();
+        await page.Locator("table.jobs tbody tr").First.WaitForAsync();
+        Assert.Contains(Path.GetFileName(input), await page.Locator("table.jobs").TextContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_video_is_refused_before_upload_with_the_reason()
+    {
+        var notes = Path.Combine(_work.FullName, "notes.txt");
+        await File.WriteAllTextAsync(notes, "not a video");
+        var page = await OpenAsync(width: 1100, height: 900);
+
+        await page.SetInputFilesAsync("#file-input", notes);
+
+        var error = page.Locator("li.upload-card .error");
+        await error.WaitForAsync();
+        Assert.StartsWith("notes.txt is not a video file this service accepts", await error.TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("li.upload-card progress").CountAsync());
+    }
+
+    [Fact]
+    public async Task The_page_fits_a_phone_and_its_file_picker_is_reachable_by_keyboard()
+    {
+        var page = await OpenAsync(width: 390, height: 844);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the page scrolls sideways at phone width");
+
+        string? focused = null;
+        for (var presses = 0; presses < 6 && focused != "file-input"; presses++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            focused = await page.EvaluateAsync<string?>("() => document.activeElement?.id");
+        }
+
+        Assert.Equal("file-input", focused);
+        var label = page.Locator("label[for=file-input]");
+        Assert.Equal("Choose videos", (await label.TextContentAsync())?.Trim());
+        // The input itself is invisible; its label must show the keyboard focus.
+        Assert.Equal("solid", await label.EvaluateAsync<string>("l => getComputedStyle(l).outlineStyle"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "upload-page-phone.png"), FullPage = true });
+    }
+
+    private async Task<IPage> OpenAsync(int width, int height)
+    {
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await page.GotoAsync(system.WebAddress.ToString());
+        // The picker is enabled once the page is interactive and the upload script is attached.
+        await page.Locator("#file-input:enabled").WaitForAsync(new() { Timeout = 30_000 });
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        _work.Delete(recursive: true);
+    }
+}

@@ -1,0 +1,256 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using VideoConversion.Web.Jobs;
+using VideoConversion.Web.Uploads;
+
+namespace VideoConversion.Web.Components.Pages;
+
+/// <summary>
+/// The upload page. The browser sends files straight to storage (wwwroot/js/uploads.js); this
+/// component asks the API for upload URLs, starts the jobs and follows them until they end.
+/// </summary>
+public sealed partial class Home
+{
+    private const int RecentJobCount = 20;
+
+    /// <summary>The recent list changes slowly; it is refreshed every this many status rounds.</summary>
+    private const int RecentRefreshEvery = 5;
+
+    private readonly List<UploadItem> _uploads = [];
+    private readonly Dictionary<string, DateTimeOffset> _uploadStarts = [];
+    private readonly CancellationTokenSource _closing = new();
+    private ElementReference _dropZone;
+    private ElementReference _fileInput;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<Home>? _self;
+    private bool _ready;
+    private string? _announcement;
+    private JobPage? _recent;
+    private string? _recentError;
+
+    [Inject]
+    public required JobsClient Jobs { get; init; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    [Inject]
+    public required IOptions<UploadOptions> Options { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    protected override async Task OnInitializedAsync() => await RefreshRecentAsync();
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        _self = DotNetObjectReference.Create(this);
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/uploads.js");
+        await _module.InvokeVoidAsync("attach", _dropZone, _fileInput, _self);
+        _ready = true;
+        StateHasChanged();
+        _ = FollowJobsAsync(_closing.Token);
+    }
+
+    /// <summary>Called by the browser for each chosen file: checks it and gets it an upload URL.</summary>
+    [JSInvokable]
+    public async Task<BrowserUpload> BeginUpload(string fileName, long size, string? contentType)
+    {
+        var item = new UploadItem(Guid.NewGuid().ToString("N"), fileName, size);
+        _uploads.Insert(0, item);
+        StateHasChanged();
+        if (UploadFileCheck.Problem(fileName, size, Options.Value.MaxFileBytes) is { } problem)
+        {
+            Fail(item, UploadStage.Rejected, problem);
+            return new BrowserUpload(item.Id, null);
+        }
+
+        try
+        {
+            var ticket = await Jobs.RequestUploadAsync(fileName, contentType, _closing.Token);
+            item.JobId = ticket.JobId;
+            _uploadStarts[item.Id] = Time.GetUtcNow();
+            Announce($"Uploading {fileName}.");
+            StateHasChanged();
+            return new BrowserUpload(item.Id, ticket.PresignedUrl);
+        }
+        catch (JobsApiException exception)
+        {
+            Fail(item, UploadStage.Rejected, exception.Message);
+            return new BrowserUpload(item.Id, null);
+        }
+    }
+
+    [JSInvokable]
+    public Task ReportProgress(string id, long sentBytes)
+    {
+        if (Find(id) is { Stage: UploadStage.Uploading } item && _uploadStarts.TryGetValue(id, out var started))
+        {
+            item.Transfer = new TransferProgress(sentBytes, item.Size, Time.GetUtcNow() - started);
+            return InvokeAsync(StateHasChanged);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Called by the browser when a PUT ends: "ok", "cancelled", or what went wrong.</summary>
+    [JSInvokable]
+    public async Task EndUpload(string id, string outcome)
+    {
+        if (Find(id) is not { JobId: { } jobId } item)
+        {
+            return;
+        }
+
+        switch (outcome)
+        {
+            case "ok":
+                item.Transfer = item.Transfer with { SentBytes = item.Size };
+                item.Stage = UploadStage.Starting;
+                Announce($"{item.FileName} uploaded; starting the conversion.");
+                await InvokeAsync(StateHasChanged);
+                await StartJobAsync(item, jobId);
+                break;
+            case "cancelled":
+                item.Stage = UploadStage.Cancelled;
+                Announce($"Upload of {item.FileName} cancelled.");
+                break;
+            default:
+                Fail(item, UploadStage.Failed, $"The upload failed: {outcome}. Please try again.");
+                break;
+        }
+
+        await InvokeAsync(StateHasChanged);
+    }
+
+    private async Task StartJobAsync(UploadItem item, string jobId)
+    {
+        try
+        {
+            await Jobs.SubmitAsync(jobId, _closing.Token);
+            item.Stage = UploadStage.Converting;
+            item.Job = await Jobs.GetAsync(jobId, _closing.Token);
+        }
+        catch (JobsApiException exception)
+        {
+            Fail(item, UploadStage.Failed, exception.Message);
+        }
+    }
+
+    private async Task CancelAsync(UploadItem item)
+    {
+        if (_module is not null && item.Stage == UploadStage.Uploading)
+        {
+            await _module.InvokeVoidAsync("cancel", item.Id);
+        }
+    }
+
+    /// <summary>Asks the API about every job still running, and now and then about the recent list.</summary>
+    private async Task FollowJobsAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Options.Value.StatusRefreshInterval, Time);
+        var round = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var changed = false;
+                foreach (var item in _uploads.Where(upload => upload.NeedsStatus).ToList())
+                {
+                    changed |= await RefreshJobAsync(item, cancellationToken);
+                }
+
+                if (++round % RecentRefreshEvery == 0 || changed)
+                {
+                    await RefreshRecentAsync();
+                    changed = true;
+                }
+
+                if (changed)
+                {
+                    await InvokeAsync(StateHasChanged);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The page was closed.
+        }
+    }
+
+    private async Task<bool> RefreshJobAsync(UploadItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var job = await Jobs.GetAsync(item.JobId!, cancellationToken);
+            if (job == item.Job)
+            {
+                return false;
+            }
+
+            if (job.Status != item.Job?.Status)
+            {
+                Announce(job.IsFailed ? $"{item.FileName} failed: {job.Error}" : $"{item.FileName}: {job.Status}.");
+            }
+
+            item.Job = job;
+            return true;
+        }
+        catch (JobsApiException)
+        {
+            return false; // shown as it was; the next round asks again
+        }
+    }
+
+    private async Task RefreshRecentAsync()
+    {
+        try
+        {
+            _recent = await Jobs.GetRecentAsync(RecentJobCount, _closing.Token);
+            _recentError = null;
+        }
+        catch (HttpRequestException exception)
+        {
+            _recentError = exception.Message;
+        }
+    }
+
+    private void Fail(UploadItem item, UploadStage stage, string error)
+    {
+        item.Stage = stage;
+        item.Error = error;
+        Announce(error);
+        StateHasChanged();
+    }
+
+    private void Announce(string text) => _announcement = text;
+
+    private UploadItem? Find(string id) => _uploads.Find(upload => upload.Id == id);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync();
+        _closing.Dispose();
+        _self?.Dispose();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone; so is the module.
+            }
+        }
+    }
+}
+
+/// <summary>What the browser needs to upload one file: its id on the page, and the URL (null when refused).</summary>
+public sealed record BrowserUpload(string Id, string? Url);

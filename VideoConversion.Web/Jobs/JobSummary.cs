@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace VideoConversion.Web.Jobs;
+
+/// <summary>A job as the API's GET /jobs/{id} describes it.</summary>
+public sealed record JobSummary(
+    string JobId,
+    string Status,
+    int Progress,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    string? OutputUrl,
+    string Filename,
+    long? InputBytes = null,
+    long? OutputBytes = null,
+    bool Stalled = false)
+{
+    [JsonIgnore]
+    public bool IsDone => Status == "DONE";
+
+    [JsonIgnore]
+    public bool IsFailed => Status == "FAILED";
+
+    [JsonIgnore]
+    public bool IsFinal => IsDone || IsFailed;
+}
+
+public sealed record JobPage(IReadOnlyList<JobSummary> Items, int Page, int PageSize, int TotalCount);
+
+/// <summary>The API's answer to POST /upload/request: where to PUT the file, and until when.</summary>
+public sealed record UploadTicket(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt);

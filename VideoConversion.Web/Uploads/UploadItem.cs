@@ -1,0 +1,23 @@
+using VideoConversion.Web.Jobs;
+
+namespace VideoConversion.Web.Uploads;
+
+/// <summary>One file chosen on the page and what has become of it.</summary>
+public sealed class UploadItem(string id, string fileName, long size)
+{
+    /// <summary>The browser's handle for the file, used to cancel its upload.</summary>
+    public string Id { get; } = id;
+
+    public string FileName { get; } = fileName;
+    public long Size { get; } = size;
+    public UploadStage Stage { get; set; } = UploadStage.Uploading;
+    public TransferProgress Transfer { get; set; } = new(0, size, TimeSpan.Zero);
+    public string? JobId { get; set; }
+    public JobSummary? Job { get; set; }
+
+    /// <summary>Why the file was rejected or its upload failed.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>Whether the page still has to ask the API about this file's job.</summary>
+    public bool NeedsStatus => Stage == UploadStage.Converting && Job?.IsFinal != true;
+}
