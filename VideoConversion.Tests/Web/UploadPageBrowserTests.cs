@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using VideoConversion.Tests.Support;
 
@@ -65,6 +66,38 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_large_upload_shows_its_progress_and_can_be_cancelled_before_a_job_starts()
+    {
+        // 2 GB without using 2 GB of disk (sparse): the page must stream it, and the upload runs
+        // long enough to be cancelled halfway.
+        var large = Path.Combine(_work.FullName, "large.mp4");
+        await using (var file = File.Create(large))
+        {
+            file.SetLength(2L * 1000 * 1000 * 1000);
+        }
+
+        var page = await OpenAsync(width: 1100, height: 900);
+        await page.SetInputFilesAsync("#file-input", large);
+
+        var label = page.Locator("li.upload-card label.progress-label");
+        await page.WaitForFunctionAsync(
+            "() => /Uploading: [1-9]/.test(document.querySelector('li.upload-card label.progress-label')?.textContent ?? '')",
+            null, new() { Timeout = 60_000 });
+        var transfer = await page.Locator("li.upload-card .transfer").TextContentAsync();
+        Assert.Matches(@"of 2 GB · [\d.]+ [KMG]?B/s · .+ left", transfer);
+        Assert.StartsWith("Uploading:", await label.TextContentAsync(), StringComparison.Ordinal);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel upload of large.mp4" }).ClickAsync();
+
+        await page.Locator("li.upload-card[data-stage=cancelled]").WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Equal("Upload cancelled.", (await page.Locator("li.upload-card p").TextContentAsync())?.Trim());
+        // The job the page asked for stays waiting for its upload: nothing was submitted.
+        var jobs = await system.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/jobs?page=1&page_size=50");
+        var job = jobs.GetProperty("items").EnumerateArray().First(item => item.GetProperty("filename").GetString() == "large.mp4");
+        Assert.Equal("AWAITING_UPLOAD", job.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_video_is_refused_before_upload_with_the_reason()
     {
         var notes = Path.Combine(_work.FullName, "notes.txt");
@@ -77,6 +110,28 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         await error.WaitForAsync();
         Assert.StartsWith("notes.txt is not a video file this service accepts", await error.TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("li.upload-card progress").CountAsync());
+    }
+
+    [Fact]
+    public async Task Files_dropped_on_the_page_are_taken_like_chosen_ones()
+    {
+        var page = await OpenAsync(width: 1100, height: 900);
+
+        // What a browser does when a person drops two files: a drop event carrying them.
+        await page.Locator(".drop-zone").EvaluateAsync("""
+            zone => {
+                const files = new DataTransfer();
+                files.items.add(new File(['plain text'], 'notes.txt', { type: 'text/plain' }));
+                files.items.add(new File([], 'empty.mp4', { type: 'video/mp4' }));
+                zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+                zone.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+            }
+            """);
+
+        await page.Locator("li.upload-card .error").Nth(1).WaitForAsync();
+        var errors = await page.Locator("li.upload-card .error").AllTextContentsAsync();
+        Assert.Contains("empty.mp4 is empty.", errors);
+        Assert.Contains(errors, error => error.StartsWith("notes.txt is not a video file", StringComparison.Ordinal));
     }
 
     [Fact]
