@@ -14,57 +14,71 @@ public sealed class JobsClient(HttpClient http)
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
+    /// <exception cref="JobsApiException">The API is unavailable or answered with an error.</exception>
     public async Task<JobPage> GetRecentAsync(int pageSize, CancellationToken cancellationToken)
     {
-        var page = await http.GetFromJsonAsync<JobPage>($"/jobs?page=1&page_size={pageSize}", Json, cancellationToken);
-        return page ?? new JobPage([], 1, pageSize, 0);
+        using var response = await SendAsync(() => http.GetAsync($"/jobs?page=1&page_size={pageSize}", cancellationToken), cancellationToken);
+        return await ReadAsync<JobPage>(response, cancellationToken);
     }
 
     /// <exception cref="JobsApiException">The API refused the file (its problem detail says why) or is unavailable.</exception>
     public async Task<UploadTicket> RequestUploadAsync(string fileName, string? contentType, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(() => http.PostAsJsonAsync(
-            "/upload/request", new { filename = fileName, content_type = contentType }, Json, cancellationToken));
+            "/upload/request", new { filename = fileName, content_type = contentType }, Json, cancellationToken), cancellationToken);
         return await ReadAsync<UploadTicket>(response, cancellationToken);
     }
 
     /// <exception cref="JobsApiException">The API refused to start the job or is unavailable.</exception>
     public async Task SubmitAsync(string jobId, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => http.PostAsJsonAsync("/jobs", new { job_id = jobId }, Json, cancellationToken));
+        using var response = await SendAsync(() => http.PostAsJsonAsync("/jobs", new { job_id = jobId }, Json, cancellationToken), cancellationToken);
         await ReadAsync<JsonElement>(response, cancellationToken);
     }
 
     /// <exception cref="JobsApiException">The job is unknown or the API is unavailable.</exception>
     public async Task<JobSummary> GetAsync(string jobId, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}", cancellationToken));
+        using var response = await SendAsync(() => http.GetAsync($"/jobs/{Uri.EscapeDataString(jobId)}", cancellationToken), cancellationToken);
         return await ReadAsync<JobSummary>(response, cancellationToken);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send)
+    private static async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
     {
         try
         {
             return await send();
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (exception is HttpRequestException or Polly.ExecutionRejectedException)
         {
+            // Unreachable, or the resilience pipeline gave up (timeout, open circuit).
             throw new JobsApiException("The conversion service cannot be reached right now. Please try again in a moment.", exception);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The HTTP client's own timeout, not the page closing.
+            throw new JobsApiException("The conversion service did not answer in time. Please try again in a moment.", exception);
         }
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (!response.IsSuccessStatusCode)
+        try
         {
-            // RFC 7807: "detail" is written for the person using the page.
-            var problem = await response.Content.ReadFromJsonAsync<ProblemResponse>(Json, cancellationToken).ConfigureAwait(false);
-            throw new JobsApiException(problem?.Detail ?? problem?.Title ?? $"The conversion service answered {(int)response.StatusCode}.");
-        }
+            if (!response.IsSuccessStatusCode)
+            {
+                // RFC 7807: "detail" is written for the person using the page.
+                var problem = await response.Content.ReadFromJsonAsync<ProblemResponse>(Json, cancellationToken);
+                throw new JobsApiException(problem?.Detail ?? problem?.Title ?? $"The conversion service answered {(int)response.StatusCode}.");
+            }
 
-        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
-               ?? throw new JobsApiException("The conversion service sent an empty answer.");
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                   ?? throw new JobsApiException("The conversion service sent an empty answer.");
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException)
+        {
+            throw new JobsApiException($"The conversion service sent an answer the page cannot read ({(int)response.StatusCode}).", exception);
+        }
     }
 
     private sealed record ProblemResponse(string? Title, string? Detail);

@@ -134,13 +134,16 @@ public sealed partial class Home
         try
         {
             await Jobs.SubmitAsync(jobId, _closing.Token);
-            item.Stage = UploadStage.Converting;
-            item.Job = await Jobs.GetAsync(jobId, _closing.Token);
         }
         catch (JobsApiException exception)
         {
             Fail(item, UploadStage.Failed, exception.Message);
+            return;
         }
+
+        // Started: from here on the status comes from the polling loop, which rides out API hiccups.
+        item.Stage = UploadStage.Converting;
+        await RefreshJobAsync(item, _closing.Token);
     }
 
     private async Task CancelAsync(UploadItem item)
@@ -160,27 +163,32 @@ public sealed partial class Home
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var changed = false;
-                foreach (var item in _uploads.Where(upload => upload.NeedsStatus).ToList())
-                {
-                    changed |= await RefreshJobAsync(item, cancellationToken);
-                }
-
-                if (++round % RecentRefreshEvery == 0 || changed)
-                {
-                    await RefreshRecentAsync();
-                    changed = true;
-                }
-
-                if (changed)
-                {
-                    await InvokeAsync(StateHasChanged);
-                }
+                await FollowOnceAsync(++round, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The page was closed.
+        }
+    }
+
+    private async Task FollowOnceAsync(int round, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        foreach (var item in _uploads.Where(upload => upload.NeedsStatus).ToList())
+        {
+            changed |= await RefreshJobAsync(item, cancellationToken);
+        }
+
+        if (round % RecentRefreshEvery == 0 || changed)
+        {
+            await RefreshRecentAsync();
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await InvokeAsync(StateHasChanged);
         }
     }
 
@@ -215,9 +223,9 @@ public sealed partial class Home
             _recent = await Jobs.GetRecentAsync(RecentJobCount, _closing.Token);
             _recentError = null;
         }
-        catch (HttpRequestException exception)
+        catch (JobsApiException exception)
         {
-            _recentError = exception.Message;
+            _recentError = exception.Message; // written for people; no host names or stack traces
         }
     }
 
@@ -235,8 +243,8 @@ public sealed partial class Home
 
     public async ValueTask DisposeAsync()
     {
+        // Cancelled, not disposed: continuations already queued on the circuit may still read its token.
         await _closing.CancelAsync();
-        _closing.Dispose();
         _self?.Dispose();
         if (_module is not null)
         {

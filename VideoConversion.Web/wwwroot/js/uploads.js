@@ -4,6 +4,7 @@
 // (fetch() cannot report upload progress; XMLHttpRequest can.)
 
 const uploads = new Map();
+const cancelledEarly = new Set(); // cancelled while the server was still getting the upload URL
 const progressInterval = 250; // ms between progress reports to the server
 
 export function attach(dropZone, input, page) {
@@ -33,13 +34,22 @@ export function attach(dropZone, input, page) {
 }
 
 export function cancel(id) {
-  uploads.get(id)?.abort();
+  const request = uploads.get(id);
+  if (request) {
+    request.abort();
+  } else {
+    cancelledEarly.add(id);
+  }
 }
 
 async function upload(file, page) {
   // The server checks the file and asks the API for a URL; it answers with an id, and a URL or a reason.
   const ticket = await page.invokeMethodAsync('BeginUpload', file.name, file.size, file.type || null);
   if (!ticket.url) {
+    return;
+  }
+  if (cancelledEarly.delete(ticket.id)) {
+    await page.invokeMethodAsync('EndUpload', ticket.id, 'cancelled');
     return;
   }
 
