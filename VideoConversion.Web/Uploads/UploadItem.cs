@@ -13,6 +13,9 @@ public sealed class UploadItem(string id, string fileName, long size)
     public UploadStage Stage { get; set; } = UploadStage.Uploading;
     public TransferProgress Transfer { get; set; } = new(0, size, TimeSpan.Zero);
     public string? JobId { get; set; }
+
+    /// <summary>When the browser was given the upload URL: the start of the speed and time-left clock.</summary>
+    public DateTimeOffset? UploadStartedAt { get; set; }
     public JobSummary? Job { get; set; }
 
     /// <summary>Why the file was rejected or its upload failed.</summary>

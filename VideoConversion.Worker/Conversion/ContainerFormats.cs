@@ -26,7 +26,7 @@ public static class ContainerFormats
     /// <summary>For error messages: what a person would call the accepted formats.</summary>
     public static string Names { get; } = string.Join(", ", Accepted.Select(format => format.Name));
 
-    /// <summary>What a person would call a refused demuxer's data, for error messages: "The file is …".</summary>
+    /// <summary>What a person would call a refused demuxer's data ("The file is …"); null when it has no common name.</summary>
     public static string? Describe(string demuxer) => demuxer switch
     {
         "hls" => "an HLS playlist",

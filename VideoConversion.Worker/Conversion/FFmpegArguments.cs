@@ -9,6 +9,9 @@ public static class FFmpegArguments
     private const string ProbeSize = "50000000";
     private const string AnalyzeDuration = "30000000";
 
+    /// <summary>How far past the duration limit FFmpeg writes, so that a cut output is told from one at the limit.</summary>
+    public static readonly TimeSpan DurationLimitOvershoot = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Input options for every FFmpeg and ffprobe run on an uploaded file: read only local files,
     /// and only through the accepted demuxers, so a hostile file cannot make FFmpeg open a URL, a
@@ -56,7 +59,7 @@ public static class FFmpegArguments
         [
             // The limits again, on what is written: a file may state no duration or a false one,
             // and then only the output shows how long it really is. One over the limit marks a cut.
-            "-t", (options.MaxDuration + TimeSpan.FromSeconds(1)).TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            "-t", (options.MaxDuration + DurationLimitOvershoot).TotalSeconds.ToString(CultureInfo.InvariantCulture),
             "-frames:v", (options.MaxFrameCount + 1).ToString(CultureInfo.InvariantCulture),
             // Sparse or late-starting streams need room to interleave; the bound keeps memory in check.
             "-max_muxing_queue_size", "4096",

@@ -52,13 +52,13 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         Problems(await TryProbeAsync(outputPath, cancellationToken), outputPath, plan);
 
     /// <summary>
-    /// FFmpeg stops one second or one frame past the limits (see <see cref="FFmpegArguments"/>):
-    /// an input that hid its length, or lied about it, shows it here. Half a second of slack
-    /// lets an input right at the limit through (audio frames round its end up a little).
+    /// FFmpeg stops just past the limits (see <see cref="FFmpegArguments.DurationLimitOvershoot"/>):
+    /// an input that hid its length, or lied about it, shows it here. Half the overshoot is slack
+    /// for an input right at the limit (audio frames round its end up a little).
     /// </summary>
     private void CheckLimits(MediaInfo output)
     {
-        if (output.Duration > _options.MaxDuration + TimeSpan.FromSeconds(0.5))
+        if (output.Duration > _options.MaxDuration + FFmpegArguments.DurationLimitOvershoot / 2)
         {
             throw new ConversionFailedException(
                 $"The video is longer than the longest accepted, {DurationText.Of(_options.MaxDuration)}.", breaksLimit: true);

@@ -9,6 +9,7 @@ namespace VideoConversion.Web.Components.Pages;
 /// <summary>
 /// The upload page. The browser sends files straight to storage (wwwroot/js/uploads.js); this
 /// component asks the API for upload URLs, starts the jobs and follows them until they end.
+/// Methods marked [JSInvokable] run on the circuit's dispatcher, so they render directly.
 /// </summary>
 public sealed partial class Home
 {
@@ -18,7 +19,6 @@ public sealed partial class Home
     private const int RecentRefreshEvery = 5;
 
     private readonly List<UploadItem> _uploads = [];
-    private readonly Dictionary<string, DateTimeOffset> _uploadStarts = [];
     private readonly CancellationTokenSource _closing = new();
     private ElementReference _dropZone;
     private ElementReference _fileInput;
@@ -75,7 +75,7 @@ public sealed partial class Home
         {
             var ticket = await Jobs.RequestUploadAsync(fileName, contentType, _closing.Token);
             item.JobId = ticket.JobId;
-            _uploadStarts[item.Id] = Time.GetUtcNow();
+            item.UploadStartedAt = Time.GetUtcNow();
             Announce($"Uploading {fileName}.");
             StateHasChanged();
             return new BrowserUpload(item.Id, ticket.PresignedUrl);
@@ -90,10 +90,10 @@ public sealed partial class Home
     [JSInvokable]
     public Task ReportProgress(string id, long sentBytes)
     {
-        if (Find(id) is { Stage: UploadStage.Uploading } item && _uploadStarts.TryGetValue(id, out var started))
+        if (Find(id) is { Stage: UploadStage.Uploading, UploadStartedAt: { } started } item)
         {
             item.Transfer = new TransferProgress(sentBytes, item.Size, Time.GetUtcNow() - started);
-            return InvokeAsync(StateHasChanged);
+            StateHasChanged();
         }
 
         return Task.CompletedTask;
@@ -114,7 +114,7 @@ public sealed partial class Home
                 item.Transfer = item.Transfer with { SentBytes = item.Size };
                 item.Stage = UploadStage.Starting;
                 Announce($"{item.FileName} uploaded; starting the conversion.");
-                await InvokeAsync(StateHasChanged);
+                StateHasChanged();
                 await StartJobAsync(item, jobId);
                 break;
             case "cancelled":
@@ -126,7 +126,7 @@ public sealed partial class Home
                 break;
         }
 
-        await InvokeAsync(StateHasChanged);
+        StateHasChanged();
     }
 
     private async Task StartJobAsync(UploadItem item, string jobId)
@@ -260,5 +260,3 @@ public sealed partial class Home
     }
 }
 
-/// <summary>What the browser needs to upload one file: its id on the page, and the URL (null when refused).</summary>
-public sealed record BrowserUpload(string Id, string? Url);
