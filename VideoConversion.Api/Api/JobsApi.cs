@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Api;
 
-public static class JobsApi
+public static partial class JobsApi
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
@@ -52,6 +54,7 @@ public static class JobsApi
             return JobProblems.UnknownJob(jobId);
         }
 
+        using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
         if (job.Status != JobStatus.AwaitingUpload)
         {
             return Answer(job);
@@ -64,12 +67,15 @@ public static class JobsApi
 
         var now = services.Time.GetUtcNow();
         job.Submit(inputBytes, now);
+        // The message goes on in the job's trace (that of its upload request).
+        using var submission = JobTrace.ContinueForSubmission(job);
         services.Db.Outbox.Add(new OutboxMessage
         {
             JobId = job.Id,
             Queue = QueueNames.VideoJobs,
             Payload = MessageSerializer.Serialize(new VideoJobMessage(job.Id, StorageNames.InputPath(job.InputKey), outputFormat)),
             CreatedAt = now,
+            TraceParent = JobTrace.Current(),
         });
 
         try
@@ -86,6 +92,8 @@ public static class JobsApi
         }
 
         services.Outbox.Notify();
+        services.Metrics.Submitted();
+        LogSubmitted(services.Logger, job.Id, inputBytes);
         return Answer(job);
 
         static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job) =>
@@ -136,4 +144,7 @@ public static class JobsApi
 
         return TypedResults.Ok(new JobPage(items, page, pageSize, total));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted ({InputBytes} bytes uploaded); queued through the outbox")]
+    private static partial void LogSubmitted(ILogger logger, string jobId, long inputBytes);
 }

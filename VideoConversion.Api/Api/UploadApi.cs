@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Api;
 
-public static class UploadApi
+public static partial class UploadApi
 {
     public static IEndpointRouteBuilder MapUploadApi(this IEndpointRouteBuilder app)
     {
@@ -47,9 +49,14 @@ public static class UploadApi
         var now = services.Time.GetUtcNow();
         var upload = await services.Storage.PresignUploadAsync(inputKey, now);
 
-        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt));
+        using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
+        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current()));
         await services.Db.SaveChangesAsync(cancellationToken);
+        LogUploadRequested(services.Logger, jobId, fileName);
 
         return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for {FileName}; waiting for its upload")]
+    private static partial void LogUploadRequested(ILogger logger, string jobId, string fileName);
 }

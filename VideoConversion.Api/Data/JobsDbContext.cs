@@ -17,6 +17,9 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
         }
     }
 
+    /// <summary>"00-" + 32 + "-" + 16 + "-" + 2 characters; a little room for a future version.</summary>
+    private const int TraceParentLength = 64;
+
     public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -41,6 +44,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
             job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);
+            job.Property(j => j.TraceParent).HasMaxLength(TraceParentLength);
             job.Property(j => j.Version).IsConcurrencyToken();
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);
@@ -53,6 +57,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             message.Property(m => m.JobId).HasMaxLength(32);
             message.Property(m => m.Queue).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(JobLimits.ErrorLength);
+            message.Property(m => m.TraceParent).HasMaxLength(TraceParentLength);
         });
     }
 }

@@ -17,6 +17,9 @@ public sealed class OutboxMessage
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The trace the message continues when it is published (W3C traceparent).</summary>
+    public string? TraceParent { get; init; }
+
     public int Attempts { get; set; }
 
     public string? LastError { get; set; }

@@ -3,6 +3,7 @@ using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 
@@ -40,10 +41,12 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<VideoStorage>();
         services.AddHostedService<StorageBucketsInitializer>();
 
-        builder.AddRabbitMQClient(MessagingConnectionName);
+        builder.AddMessaging(MessagingConnectionName);
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<OutboxSignal>();
         services.AddHostedService<OutboxDispatcher>();
+        services.AddSingleton<JobMetrics>();
+        services.AddHostedService<QueueDepthMonitor>();
         services.AddSingleton<JobReportWriter>();
         services.AddHostedService<JobEventsConsumer>();
         services.AddHostedService<DeadLetterConsumer>();

@@ -56,6 +56,12 @@ public sealed class Job
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>
+    /// The W3C traceparent of the upload request that created the job: everything done for the
+    /// job afterwards joins that trace, so one video is one trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Optimistic concurrency token: two writers never both apply a change read from the same state.</summary>
     public int Version { get; private set; }
 
@@ -68,10 +74,13 @@ public sealed class Job
     /// </summary>
     public bool IsStalled(DateTimeOffset now, TimeSpan stalledAfter) => Status == JobStatus.Processing && now - UpdatedAt > stalledAfter;
 
-    public static Job Create(string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt) =>
+    public static Job Create(
+        string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
+        string? traceParent = null) =>
         new()
         {
             Id = id,
+            TraceParent = traceParent,
             FileName = fileName,
             ContentType = contentType,
             InputKey = inputKey,

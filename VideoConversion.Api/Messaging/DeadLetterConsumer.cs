@@ -1,7 +1,9 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Messaging;
 
@@ -11,7 +13,8 @@ namespace VideoConversion.Api.Messaging;
 /// FAILED with the reason, instead of staying PROCESSING for ever. The message stays in the
 /// dead-letter queue's history only until this consumer has recorded it.
 /// </summary>
-public sealed partial class DeadLetterConsumer(IConnection connection, JobReportWriter writer, TimeProvider time, ILogger<DeadLetterConsumer> logger)
+public sealed partial class DeadLetterConsumer(
+    IConnection connection, JobReportWriter writer, JobMetrics metrics, TimeProvider time, ILogger<DeadLetterConsumer> logger)
     : QueueConsumer(connection, logger)
 {
     protected override string QueueName => QueueNames.VideoJobsDead;
@@ -35,7 +38,14 @@ public sealed partial class DeadLetterConsumer(IConnection connection, JobReport
         var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error,
             Attempt: reason == "delivery_limit" ? attempts : 1);
 
+        using var jobContext = JobContext.Enter(logger, job.JobId, report.Attempt);
         var (result, _) = await writer.ApplyAsync(report, cancellationToken);
+        if (result == ReportResult.Applied)
+        {
+            // Once per job: a redelivered dead letter, or a job the worker had already set aside, is not counted again.
+            metrics.DeadLettered(reason);
+        }
+
         LogDeadLettered(logger, job.JobId, reason, result);
         return DeliveryOutcome.Ack;
     }

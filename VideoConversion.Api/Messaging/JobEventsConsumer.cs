@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Messaging;
 
@@ -25,6 +27,8 @@ public sealed partial class JobEventsConsumer(IConnection connection, JobReportW
             return DeliveryOutcome.Reject;
         }
 
+        using var jobContext = JobContext.Enter(logger, report.JobId, report.Attempt);
+        Activity.Current?.SetTag(TelemetryNames.JobStatus, report.Kind.ToString().ToUpperInvariant());
         var (result, job) = await writer.ApplyAsync(report, cancellationToken);
         switch (result)
         {

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Messaging;
@@ -18,7 +19,7 @@ public enum ReportResult
 /// Applies one report to its job record through the job's state machine, re-reading and
 /// re-deciding when another writer changed the job in between.
 /// </summary>
-public sealed class JobReportWriter(IServiceScopeFactory scopes)
+public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics)
 {
     private const int MaxConcurrencyRetries = 3;
 
@@ -34,6 +35,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes)
                 return (ReportResult.UnknownJob, null);
             }
 
+            var wasStarted = job.StartedAt is not null;
             if (!job.Apply(report))
             {
                 return (ReportResult.Stale, job);
@@ -42,6 +44,8 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes)
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                // After the save: a change that lost a race is re-decided, and must not count twice.
+                metrics.ReportApplied(job, wasStarted);
                 return (ReportResult.Applied, job);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Messaging;
 
@@ -51,6 +53,10 @@ public sealed partial class OutboxDispatcher(
 
         foreach (var message in batch)
         {
+            // In the job's trace, so the lines below are found with the job's other spans and logs.
+            using var dispatch = JobTrace.StartDispatch(message.TraceParent, message.Queue);
+            // Not yet taken up by a worker: attempt 0.
+            using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
             try
             {
                 await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using RabbitMQ.Client;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Infrastructure.Messaging;
 
@@ -15,11 +17,13 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
 
     /// <exception cref="RabbitMQ.Client.Exceptions.PublishException">The broker refused or could not route the message.</exception>
     /// <exception cref="OperationCanceledException">No confirmation arrived in time.</exception>
-    public Task PublishAsync<T>(string queue, T message, string messageId, CancellationToken cancellationToken) =>
-        PublishSerializedAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken);
+    /// <param name="recordSpan">False for frequent, informative messages (progress): they carry the trace, marked not to be recorded.</param>
+    public Task PublishAsync<T>(string queue, T message, string messageId, CancellationToken cancellationToken, bool recordSpan = true) =>
+        PublishSerializedAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken, recordSpan: recordSpan);
 
     /// <inheritdoc cref="PublishAsync{T}"/>
-    public async Task PublishSerializedAsync(string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken)
+    public async Task PublishSerializedAsync(
+        string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken, bool recordSpan = true)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConfirmTimeout);
@@ -36,10 +40,19 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
                 Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             };
 
-            // Mandatory: a message that reaches no queue comes back as an error instead of vanishing.
-            await channel.BasicPublishAsync(
-                exchange: "", routingKey: queue, mandatory: true, basicProperties: properties,
-                body: body, cancellationToken: timeout.Token);
+            using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);
+            try
+            {
+                // Mandatory: a message that reaches no queue comes back as an error instead of vanishing.
+                await channel.BasicPublishAsync(
+                    exchange: "", routingKey: queue, mandatory: true, basicProperties: properties,
+                    body: body, cancellationToken: timeout.Token);
+            }
+            catch (Exception exception)
+            {
+                activity.Failed(exception);
+                throw;
+            }
         }
         finally
         {

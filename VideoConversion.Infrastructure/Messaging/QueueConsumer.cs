@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Infrastructure.Messaging;
 
@@ -159,8 +161,16 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         Interlocked.Increment(ref _inFlight);
         try
         {
+            // The handler works inside this span, in the trace of whoever sent the message.
+            using var activity = MessagingActivities.StartProcess(QueueName, delivery);
             // Arrived while draining (before the cancel took effect): not started, so handed back.
             var outcome = _draining ? DeliveryOutcome.Return : await HandleSafelyAsync(delivery);
+            activity?.SetTag(TelemetryNames.DeliveryOutcome, outcome.ToString());
+            if (outcome is DeliveryOutcome.Requeue or DeliveryOutcome.Reject)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, $"The delivery was settled with {outcome}.");
+            }
+
             await SettleAsync(channel, delivery.DeliveryTag, outcome);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
 
 namespace VideoConversion.Tests.Web;
 
@@ -66,6 +67,16 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         var row = page.Locator("table.jobs tbody tr", new() { HasText = Path.GetFileName(input) });
         await row.WaitForAsync();
         Assert.Equal("DONE", (await row.Locator("td").Nth(1).TextContentAsync())?.Trim());
+
+        // The page began the video's trace: its upload and submission, and everything after, are one trace.
+        var upload = await Polling.WaitForAsync(
+            () => system.Telemetry.Spans.FirstOrDefault(span =>
+                span.Service == "web" && span.Name == "upload video" && span.Attribute("videoconversion.upload.file_name") == Path.GetFileName(input)),
+            "the page's upload span", TimeSpan.FromSeconds(30));
+        var spans = await JobJourney.WaitForAsync(system.Telemetry, upload.TraceId, _ => { });
+        Assert.Contains(spans, span => span.Service == "web" && span.Name == "submit video");
+        JobJourney.AssertOneTree(spans, rootParent: "");
+        Assert.Single(spans, span => span.ParentSpanId == "");
     }
 
     [Fact]

@@ -14,6 +14,9 @@ public sealed class UploadItem(string id, string fileName, long size)
     public TransferProgress Transfer { get; set; } = new(0, size, TimeSpan.Zero);
     public string? JobId { get; set; }
 
+    /// <summary>The trace of this video (see <see cref="UploadTracing"/>), continued when the job is submitted.</summary>
+    public System.Diagnostics.ActivityContext Trace { get; set; }
+
     /// <summary>When the browser was given the upload URL: the start of the speed and time-left clock.</summary>
     public DateTimeOffset? UploadStartedAt { get; set; }
     public JobSummary? Job { get; set; }

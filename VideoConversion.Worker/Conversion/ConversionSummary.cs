@@ -1,4 +1,11 @@
 namespace VideoConversion.Worker.Conversion;
 
-/// <summary>What a finished conversion did, for logs and reports.</summary>
-public sealed record ConversionSummary(string Method, MediaInfo Input, ConversionPlan Plan);
+/// <summary>What a finished conversion did, for logs, reports and metrics.</summary>
+/// <param name="FFmpegElapsed">How long the FFmpeg run that made the output took.</param>
+public sealed record ConversionSummary(string Method, MediaInfo Input, ConversionPlan Plan, TimeSpan FFmpegElapsed)
+{
+    /// <summary>Seconds of video converted per second of FFmpeg's time; null when the input states no duration.</summary>
+    public double? Speed => Plan.Duration is { } duration && duration > TimeSpan.Zero && FFmpegElapsed > TimeSpan.Zero
+        ? duration / FFmpegElapsed
+        : null;
+}

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Telemetry;
+using VideoConversion.Worker.Telemetry;
 
 namespace VideoConversion.Worker.Conversion;
 
@@ -17,11 +20,17 @@ public sealed partial class VideoConverter(
     /// <exception cref="ConversionFailedException">The input cannot become a valid output; retrying will not help.</exception>
     public async Task<ConversionSummary> ConvertAsync(string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken)
     {
-        var media = await probe.ProbeAsync(inputPath, cancellationToken);
+        MediaInfo media;
+        using (WorkerActivities.Start("probe input"))
+        {
+            media = await probe.ProbeAsync(inputPath, cancellationToken);
+        }
+
         var plan = ConversionPlanner.Plan(media, _options);
+        TimeSpan elapsed;
         try
         {
-            await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            elapsed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
         catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.BreaksLimit)
         {
@@ -30,16 +39,21 @@ public sealed partial class VideoConverter(
             // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
             plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false);
-            await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            elapsed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
 
-        return new ConversionSummary(plan.Method, media, plan);
+        return new ConversionSummary(plan.Method, media, plan, elapsed);
     }
 
-    private async Task RunAsync(string inputPath, string outputPath, ConversionPlan plan, Func<int, Task> onProgress, CancellationToken cancellationToken)
+    /// <returns>How long FFmpeg ran (the check of its output not included).</returns>
+    private async Task<TimeSpan> RunAsync(
+        string inputPath, string outputPath, ConversionPlan plan, Func<int, Task> onProgress, CancellationToken cancellationToken)
     {
         var arguments = FFmpegArguments.Convert(inputPath, outputPath, plan, _options);
         var progress = new ProgressTracker(plan.Duration);
+        using var activity = WorkerActivities.Start("ffmpeg");
+        activity?.SetTag(TelemetryNames.ConversionMethod, plan.Method);
+        var started = Stopwatch.GetTimestamp();
         ProcessResult result;
         try
         {
@@ -52,14 +66,26 @@ public sealed partial class VideoConverter(
         }
         catch (TimeoutException exception)
         {
+            activity.Failed(exception);
             throw new ConversionInterruptedException(
                 $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.", exception);
         }
         catch (ProcessStalledException exception)
         {
+            activity.Failed(exception);
             throw new ConversionInterruptedException(
                 $"The conversion made no progress for {DurationText.Of(_options.StallTimeout)} and was stopped.", exception);
         }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        activity?.SetTag("process.exit.code", result.ExitCode);
+        if (result.ExitCode != 0)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, $"FFmpeg exited with code {result.ExitCode}.");
+        }
+
+        // The span covers FFmpeg only; the check below has its own.
+        activity?.Dispose();
 
         // FFmpeg stops at the -fs limit, with or without an error depending on where it stopped.
         verifier.CheckSize(outputPath);
@@ -75,7 +101,12 @@ public sealed partial class VideoConverter(
             throw new ConversionFailedException("The conversion produced no output.", result.StandardErrorTail);
         }
 
-        await verifier.VerifyAsync(outputPath, plan, cancellationToken);
+        using (WorkerActivities.Start("verify output"))
+        {
+            await verifier.VerifyAsync(outputPath, plan, cancellationToken);
+        }
+
+        return elapsed;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream copy ({Method}) failed: {Reason} {Diagnostics}; transcoding instead")]

@@ -4,6 +4,7 @@ using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Jobs;
 using VideoConversion.Worker.Messaging;
+using VideoConversion.Worker.Telemetry;
 
 namespace VideoConversion.Worker.Extensions;
 
@@ -25,7 +26,7 @@ public static class WorkerServiceExtensions
         services.AddHealthChecks().AddCheck<FFmpegHealthCheck>("ffmpeg");
 
         builder.AddObjectStorage("storage");
-        builder.AddRabbitMQClient("messaging");
+        builder.AddMessaging("messaging");
 
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<OutputVerifier>();
@@ -33,6 +34,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobEventPublisher>();
         services.AddSingleton<AttemptLedger>();
+        services.AddSingleton<ConversionMetrics>();
         services.AddSingleton<JobProcessor>();
         services.AddHostedService<ScratchJanitor>();
         services.AddHostedService<VideoJobConsumer>();

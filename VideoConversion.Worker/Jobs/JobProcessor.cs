@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
@@ -5,8 +6,10 @@ using Minio.Exceptions;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Infrastructure.Telemetry;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Messaging;
+using VideoConversion.Worker.Telemetry;
 
 namespace VideoConversion.Worker.Jobs;
 
@@ -19,6 +22,7 @@ public sealed partial class JobProcessor(
     AttemptLedger ledger,
     VideoConverter converter,
     JobEventPublisher events,
+    ConversionMetrics metrics,
     TimeProvider time,
     IOptions<ConversionOptions> options,
     ILogger<JobProcessor> logger)
@@ -37,27 +41,17 @@ public sealed partial class JobProcessor(
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
     {
-        int attempt;
-        try
-        {
-            attempt = await ledger.BeginAsync(job.JobId, brokerAttempt, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Storage trouble would most likely fail the attempt anyway, but sending the job
-            // straight back would spin it through the queue; the broker's count still limits it.
-            LogLedgerUnavailable(logger, exception, job.JobId);
-            attempt = brokerAttempt;
-        }
-
+        var attempt = await CountAttemptAsync(job.JobId, brokerAttempt, cancellationToken);
         if (attempt > MaxAttempts)
         {
             // Every earlier attempt started and never ended: its worker died each time. The
             // report is the outcome; rejecting as well would make the dead-letter consumer
             // record a second, competing one.
+            using var jobContext = JobContext.Enter(logger, job.JobId, attempt - 1);
             LogSetAside(logger, job.JobId, attempt - 1);
             await events.ReportFailedAsync(job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken);
             await ledger.ForgetAsync(job.JobId);
+            metrics.DeadLettered("delivery_limit");
             return DeliveryOutcome.Ack;
         }
 
@@ -78,16 +72,42 @@ public sealed partial class JobProcessor(
         }
     }
 
+    /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
+    private async Task<int> CountAttemptAsync(string jobId, int brokerAttempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ledger.BeginAsync(jobId, brokerAttempt, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Storage trouble would most likely fail the attempt anyway, but sending the job
+            // straight back would spin it through the queue; the broker's count still limits it.
+            using var jobContext = JobContext.Enter(logger, jobId, brokerAttempt);
+            LogLedgerUnavailable(logger, exception, jobId);
+            return brokerAttempt;
+        }
+    }
+
     private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["Attempt"] = attempt });
+        using var jobContext = JobContext.Enter(logger, job.JobId, attempt);
+        using var active = metrics.Active();
+        if (attempt > 1)
+        {
+            metrics.Retried();
+        }
+
         LogStarted(logger, job.JobId, attempt, job.InputPath);
         var started = time.GetTimestamp();
+        string? method = null;
+        var outcome = "interrupted";
         try
         {
             await events.ReportProgressAsync(job.JobId, attempt, 0, cancellationToken);
-            var (outputBytes, method) = await ConvertAndStoreAsync(job, attempt, cancellationToken);
+            (var outputBytes, method) = await ConvertAndStoreAsync(job, attempt, cancellationToken);
             await events.ReportDoneAsync(job.JobId, attempt, outputBytes, method, cancellationToken);
+            outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
             return DeliveryOutcome.Ack;
@@ -95,21 +115,30 @@ public sealed partial class JobProcessor(
         catch (ConversionFailedException failure)
         {
             // The input is the problem: another attempt would fail the same way.
+            outcome = "failed";
+            Activity.Current.Failed(failure);
             LogRejected(logger, job.JobId, attempt, failure.Message, failure.Diagnostics);
             await events.ReportFailedAsync(job.JobId, attempt, failure.Message, cancellationToken);
             return DeliveryOutcome.Ack;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
+            Activity.Current.Failed(exception);
             if (attempt < MaxAttempts)
             {
+                outcome = "retry";
                 LogWillRetry(logger, exception, job.JobId, attempt, MaxAttempts);
                 return DeliveryOutcome.Requeue;
             }
 
+            outcome = "failed";
             LogGaveUp(logger, exception, job.JobId, attempt);
             await events.ReportFailedAsync(job.JobId, attempt, FailedTooOften(attempt, exception), cancellationToken);
             return DeliveryOutcome.Ack;
+        }
+        finally
+        {
+            metrics.AttemptFinished(time.GetElapsedTime(started), outcome, method);
         }
     }
 
@@ -138,10 +167,14 @@ public sealed partial class JobProcessor(
         var inputFile = scratch.File("input" + SafeExtension(inputKey));
         var outputFile = scratch.File("output.mp4");
 
+        using (var download = WorkerActivities.Start("download input"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
             await storage.GetObjectAsync(new GetObjectArgs()
                 .WithBucket(inputBucket).WithObject(inputKey).WithFile(inputFile), transfer.Token);
+            var inputBytes = new FileInfo(inputFile).Length;
+            download?.SetTag("videoconversion.input.size", inputBytes);
+            metrics.Downloaded(inputBytes);
         }
 
         var lastReport = time.GetTimestamp();
@@ -155,15 +188,19 @@ public sealed partial class JobProcessor(
             }
         }, cancellationToken);
 
+        metrics.Converted(summary);
         var outputBytes = new FileInfo(outputFile).Length;
+        using (var upload = WorkerActivities.Start("upload output"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
+            upload?.SetTag("videoconversion.output.size", outputBytes);
             await storage.PutObjectAsync(new PutObjectArgs()
                 .WithBucket(StorageNames.OutputBucket)
                 .WithObject(StorageNames.OutputKey(job.JobId))
                 .WithFileName(outputFile)
                 .WithContentType("video/mp4")
                 .WithHeaders(new Dictionary<string, string> { [ConversionMethodHeader] = summary.Method }), transfer.Token);
+            metrics.Uploaded(outputBytes);
         }
 
         return (outputBytes, summary.Method);

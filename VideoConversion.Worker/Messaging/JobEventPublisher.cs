@@ -18,7 +18,9 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
     {
         try
         {
-            await PublishAsync(new JobEventMessage(jobId, JobEventKind.Processing, percent, time.GetUtcNow(), Attempt: attempt), cancellationToken);
+            // The start (0%) is a span in the job's trace; the many updates after it are not.
+            await PublishAsync(new JobEventMessage(jobId, JobEventKind.Processing, percent, time.GetUtcNow(), Attempt: attempt),
+                cancellationToken, recordSpan: percent == 0);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -26,8 +28,9 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
         }
     }
 
-    private Task PublishAsync(JobEventMessage message, CancellationToken cancellationToken) =>
-        publisher.PublishAsync(QueueNames.JobEvents, message, $"{message.JobId}:{message.Attempt}:{message.Kind}:{message.Progress}", cancellationToken);
+    private Task PublishAsync(JobEventMessage message, CancellationToken cancellationToken, bool recordSpan = true) =>
+        publisher.PublishAsync(
+            QueueNames.JobEvents, message, $"{message.JobId}:{message.Attempt}:{message.Kind}:{message.Progress}", cancellationToken, recordSpan);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: progress {Percent}% could not be reported")]
     private static partial void LogProgressNotReported(ILogger logger, Exception exception, string jobId, int percent);

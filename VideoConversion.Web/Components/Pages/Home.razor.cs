@@ -73,6 +73,8 @@ public sealed partial class Home
 
         try
         {
+            using var trace = UploadTracing.StartUpload(fileName);
+            item.Trace = trace?.Context ?? default;
             var ticket = await Jobs.RequestUploadAsync(fileName, contentType, _closing.Token);
             item.JobId = ticket.JobId;
             item.UploadStartedAt = Time.GetUtcNow();
@@ -133,6 +135,7 @@ public sealed partial class Home
     {
         try
         {
+            using var trace = UploadTracing.StartSubmit(item.Trace);
             await Jobs.SubmitAsync(jobId, _closing.Token);
         }
         catch (JobsApiException exception)

@@ -1,0 +1,66 @@
+using System.Diagnostics.Metrics;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Telemetry;
+
+namespace VideoConversion.Api.Telemetry;
+
+/// <summary>
+/// The API's job metrics. The API records what it alone decides (a job accepted, a job's final
+/// outcome): each is counted exactly once, however many workers there are. Names and units
+/// follow the OpenTelemetry conventions; Prometheus sees them as videoconversion_jobs_submitted_total,
+/// videoconversion_job_duration_seconds and so on.
+/// </summary>
+public sealed class JobMetrics
+{
+    public const string MeterName = TelemetryNames.Prefix + "Api";
+
+    private readonly Counter<long> _submitted;
+    private readonly Counter<long> _completed;
+    private readonly Counter<long> _deadLettered;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _endToEnd;
+
+    public JobMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _submitted = meter.CreateCounter<long>(
+            "videoconversion.jobs.submitted", "{job}", "Jobs accepted for conversion (uploaded and submitted).");
+        _completed = meter.CreateCounter<long>(
+            "videoconversion.jobs.completed", "{job}", "Jobs that reached an outcome, by outcome (done or failed).");
+        _deadLettered = meter.CreateCounter<long>(
+            "videoconversion.jobs.dead_lettered", "{job}", "Jobs the broker set aside after every delivery ended without an outcome.");
+        _queueWait = meter.CreateHistogram(
+            "videoconversion.job.queue_wait.duration", "s", "From submission until a worker first took the job up.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
+        _endToEnd = meter.CreateHistogram(
+            "videoconversion.job.duration", "s", "End to end: from submission until the job's outcome, by outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
+    }
+
+    public void Submitted() => _submitted.Add(1);
+
+    public void DeadLettered(string reason) =>
+        _deadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));
+
+    /// <summary>Records what an applied report changed: the first start ends the queue wait, an outcome ends the job.</summary>
+    public void ReportApplied(Job job, bool wasStarted)
+    {
+        if (!wasStarted && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
+        {
+            _queueWait.Record(Seconds(started - submittedAt));
+        }
+
+        if (job.IsFinished)
+        {
+            var outcome = new KeyValuePair<string, object?>(TelemetryNames.JobOutcome, job.Status == JobStatus.Done ? "done" : "failed");
+            _completed.Add(1, outcome);
+            if (job.SubmittedAt is { } submitted && job.FinishedAt is { } finished)
+            {
+                _endToEnd.Record(Seconds(finished - submitted), outcome);
+            }
+        }
+    }
+
+    // Clocks of different machines may disagree a little; a negative wait is a zero wait.
+    private static double Seconds(TimeSpan span) => Math.Max(0, span.TotalSeconds);
+}
