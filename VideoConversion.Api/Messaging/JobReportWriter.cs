@@ -35,7 +35,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
                 return (ReportResult.UnknownJob, null);
             }
 
-            var wasStarted = job.StartedAt is not null;
+            var (wasStarted, previousAttempts) = (job.StartedAt is not null, job.Attempts);
             if (!job.Apply(report))
             {
                 return (ReportResult.Stale, job);
@@ -45,7 +45,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
             {
                 await db.SaveChangesAsync(cancellationToken);
                 // After the save: a change that lost a race is re-decided, and must not count twice.
-                metrics.ReportApplied(job, wasStarted);
+                metrics.ReportApplied(job, wasStarted, previousAttempts);
                 return (ReportResult.Applied, job);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)

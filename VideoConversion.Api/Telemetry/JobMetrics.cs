@@ -16,6 +16,7 @@ public sealed class JobMetrics
 
     private readonly Counter<long> _submitted;
     private readonly Counter<long> _completed;
+    private readonly Counter<long> _retried;
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _endToEnd;
@@ -27,6 +28,8 @@ public sealed class JobMetrics
             "videoconversion.jobs.submitted", "{job}", "Jobs accepted for conversion (uploaded and submitted).");
         _completed = meter.CreateCounter<long>(
             "videoconversion.jobs.completed", "{job}", "Jobs that reached an outcome, by outcome (done or failed).");
+        _retried = meter.CreateCounter<long>(
+            "videoconversion.jobs.retried", "{attempt}", "Attempts begun again after an earlier attempt of the same job ended without an outcome.");
         _deadLettered = meter.CreateCounter<long>(
             "videoconversion.jobs.dead_lettered", "{job}", "Jobs the broker set aside after every delivery ended without an outcome.");
         _queueWait = meter.CreateHistogram(
@@ -42,9 +45,20 @@ public sealed class JobMetrics
     public void DeadLettered(string reason) =>
         _deadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));
 
-    /// <summary>Records what an applied report changed: the first start ends the queue wait, an outcome ends the job.</summary>
-    public void ReportApplied(Job job, bool wasStarted)
+    /// <summary>
+    /// Records what an applied report changed: the first start ends the queue wait, a higher
+    /// attempt number is a retry (counted here, where it survives any worker's restart), an
+    /// outcome ends the job.
+    /// </summary>
+    public void ReportApplied(Job job, bool wasStarted, int previousAttempts)
     {
+        // An attempt killed before its first report is still seen: attempt 3 after 1 is two retries.
+        var retries = job.Attempts - Math.Max(previousAttempts, 1);
+        if (retries > 0)
+        {
+            _retried.Add(retries);
+        }
+
         if (!wasStarted && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
         {
             _queueWait.Record(Seconds(started - submittedAt));

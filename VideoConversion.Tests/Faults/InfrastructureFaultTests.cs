@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
 using Xunit.Abstractions;
 
 namespace VideoConversion.Tests.Faults;
@@ -10,6 +11,9 @@ namespace VideoConversion.Tests.Faults;
 public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan BatchTimeout = TimeSpan.FromMinutes(8);
+
+    /// <summary>The readiness check the Aspire RabbitMQ client registers.</summary>
+    private const string BrokerCheck = "RabbitMQ.Client";
 
     private readonly HttpClient _api = system.Api;
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-faults-");
@@ -27,6 +31,10 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(accepted[0])).GetProperty("status").GetString() != "PENDING", "the first job to start");
         await system.KillAsync(FaultSystemFixture.Broker);
 
+        // Readiness tells the truth: both services say which dependency is gone, then recover.
+        await AssertNotReadyWithoutTheBrokerAsync(_api);
+        await AssertNotReadyWithoutTheBrokerAsync(system.WorkerEndpoint);
+
         // With the broker down the API still accepts jobs: they wait in its outbox.
         for (var i = 0; i < 4; i++)
         {
@@ -34,6 +42,8 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         }
 
         await system.StartAsync(FaultSystemFixture.Broker);
+        await Polling.WaitUntilAsync(async () => (await _api.ReadinessAsync()).Status == HttpStatusCode.OK, "the API to be ready again");
+        await Polling.WaitUntilAsync(async () => (await system.WorkerEndpoint.ReadinessAsync()).Status == HttpStatusCode.OK, "the worker to be ready again");
         var outcomes = new List<string>();
         foreach (var jobId in accepted)
         {
@@ -139,6 +149,14 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         count.CommandText = "SELECT COUNT(*) FROM outbox;";
         return (long)(await count.ExecuteScalarAsync())!;
     }
+
+    private static Task AssertNotReadyWithoutTheBrokerAsync(HttpClient service) =>
+        Polling.WaitUntilAsync(async () =>
+        {
+            var (status, report) = await service.ReadinessAsync();
+            return status == HttpStatusCode.ServiceUnavailable && report.CheckStatus(BrokerCheck) == "Unhealthy" &&
+                report.CheckStatus("storage") == "Healthy";
+        }, $"{service.BaseAddress} to report the broker down", TimeSpan.FromSeconds(60));
 
     public void Dispose() => _work.Delete(recursive: true);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
 using Xunit.Abstractions;
 
 namespace VideoConversion.Tests.Faults;
@@ -22,6 +23,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     {
         const int jobCount = 20;
         const int kills = 3;
+        var metricsBefore = await _api.ScrapeMetricsAsync();
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
         var jobs = new List<string>();
         for (var i = 0; i < jobCount; i++)
@@ -46,6 +48,9 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
 
         Assert.All(finished, job => Assert.True(Status(job) == "DONE", $"{job}"));
         Assert.InRange(retried, 1, kills);
+        // The API counts each retry as it sees a higher attempt: the same number the jobs show.
+        var retries = finished.Sum(job => job.GetProperty("attempts").GetInt32() - 1);
+        PrometheusText.AssertGrew(metricsBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_retried_total", retries);
         foreach (var job in finished)
         {
             await AssertPlayableOutputAsync(job);
@@ -55,6 +60,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task A_job_that_keeps_killing_workers_is_dead_lettered_after_three_attempts_while_others_flow()
     {
+        var apiBefore = await _api.ScrapeMetricsAsync();
         var poison = await _api.StartJobAsync(await InputTakingAsync("poison.avi", TimeSpan.FromSeconds(10)));
         var healthy = await _api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
 
@@ -80,6 +86,15 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
             failed.GetProperty("error").GetString());
         Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
         Assert.Equal("DONE", Status(done));
+
+        // Set aside by the broker's dead-letter queue (counted by the API) or by the worker's own
+        // attempt count (counted by the worker that refused the fourth start): either way, once.
+        var deadLettered =
+            (await _api.ScrapeMetricsAsync()).Sum("videoconversion_jobs_dead_lettered_total") - apiBefore.Sum("videoconversion_jobs_dead_lettered_total") +
+            (await system.WorkerEndpoint.ScrapeMetricsAsync()).Sum("videoconversion_jobs_dead_lettered_total");
+        Assert.Equal(1, deadLettered);
+        PrometheusText.AssertGrew(apiBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_retried_total", 2);
+        PrometheusText.AssertGrew(apiBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "failed"));
     }
 
     [Fact]

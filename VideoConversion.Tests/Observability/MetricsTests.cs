@@ -21,8 +21,8 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
     [Fact]
     public async Task Job_metrics_move_after_a_job_and_are_served_as_prometheus_text()
     {
-        var apiBefore = await ScrapeAsync(system.Api);
-        var workerBefore = await ScrapeAsync(system.Worker);
+        var apiBefore = await system.Api.ScrapeMetricsAsync();
+        var workerBefore = await system.Worker.ScrapeMetricsAsync();
 
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
         var jobId = await system.Api.StartJobAsync(input);
@@ -31,28 +31,28 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         var outputBytes = job.GetProperty("output_bytes").GetInt64();
 
         // The API records an outcome as it applies the worker's report: by the time the job reads DONE.
-        var api = await ScrapeAsync(system.Api);
-        var worker = await ScrapeAsync(system.Worker);
+        var api = await system.Api.ScrapeMetricsAsync();
+        var worker = await system.Worker.ScrapeMetricsAsync();
         output.WriteLine(Only("videoconversion_", api.Text));
         output.WriteLine(Only("videoconversion_", worker.Text));
 
-        AssertGrew(apiBefore, api, "videoconversion_jobs_submitted_total", 1);
-        AssertGrew(apiBefore, api, "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "done"));
-        AssertGrew(apiBefore, api, "videoconversion_job_queue_wait_duration_seconds_count", 1);
-        AssertGrew(apiBefore, api, "videoconversion_job_duration_seconds_count", 1, ("videoconversion_job_outcome", "done"));
+        PrometheusText.AssertGrew(apiBefore, api, "videoconversion_jobs_submitted_total", 1);
+        PrometheusText.AssertGrew(apiBefore, api, "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "done"));
+        PrometheusText.AssertGrew(apiBefore, api, "videoconversion_job_queue_wait_duration_seconds_count", 1);
+        PrometheusText.AssertGrew(apiBefore, api, "videoconversion_job_duration_seconds_count", 1, ("videoconversion_job_outcome", "done"));
         Assert.True(api.Declares("videoconversion_job_duration_seconds", "histogram"));
 
-        AssertGrew(workerBefore, worker, "videoconversion_job_processing_duration_seconds_count", 1, ("videoconversion_job_outcome", "done"));
-        AssertGrew(workerBefore, worker, "videoconversion_ffmpeg_speed_count", 1);
-        AssertGrew(workerBefore, worker, "videoconversion_conversion_io_bytes_total", new FileInfo(input).Length, ("videoconversion_io_direction", "in"));
-        AssertGrew(workerBefore, worker, "videoconversion_conversion_io_bytes_total", outputBytes, ("videoconversion_io_direction", "out"));
+        PrometheusText.AssertGrew(workerBefore, worker, "videoconversion_job_processing_duration_seconds_count", 1, ("videoconversion_job_outcome", "done"));
+        PrometheusText.AssertGrew(workerBefore, worker, "videoconversion_ffmpeg_speed_count", 1);
+        PrometheusText.AssertGrew(workerBefore, worker, "videoconversion_conversion_io_bytes_total", new FileInfo(input).Length, ("videoconversion_io_direction", "in"));
+        PrometheusText.AssertGrew(workerBefore, worker, "videoconversion_conversion_io_bytes_total", outputBytes, ("videoconversion_io_direction", "out"));
         Assert.True(worker.Has("videoconversion_conversions_active"), "conversions in progress are not exported");
         Assert.Equal(0, worker.Sum("videoconversion_conversions_active"));
 
         // The gauges come from the broker: the worker is attached to video_jobs as a consumer.
         var gauges = await Polling.WaitForAsync(async () =>
         {
-            var scrape = await ScrapeAsync(system.Api);
+            var scrape = await system.Api.ScrapeMetricsAsync();
             return scrape.Sum("videoconversion_queue_consumers", ("messaging_destination_name", "video_jobs")) >= 1 ? scrape : null;
         }, "the queue gauges read from the broker", ScrapeTimeout);
         Assert.True(gauges.Has("videoconversion_queue_messages"), "queue depth is not exported");
@@ -73,27 +73,13 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
 
     private static async Task<JsonElement> HealthAsync(HttpClient service)
     {
-        using var response = await service.GetAsync(new Uri("/health", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        var (status, report) = await service.ReadinessAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        return report;
     }
 
     private static string[] Checks(JsonElement health) =>
         [.. health.GetProperty("checks").EnumerateObject().Select(check => check.Name).Order(StringComparer.Ordinal)];
-
-    private static async Task<PrometheusText> ScrapeAsync(HttpClient service)
-    {
-        using var response = await service.GetAsync(new Uri("/metrics", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        return new PrometheusText(await response.Content.ReadAsStringAsync());
-    }
-
-    private static void AssertGrew(PrometheusText before, PrometheusText after, string name, double atLeast, params (string Key, string Value)[] labels)
-    {
-        var grown = after.Sum(name, labels) - before.Sum(name, labels);
-        Assert.True(grown >= atLeast, $"{name}{{{string.Join(",", labels.Select(l => $"{l.Key}={l.Value}"))}}} grew by {grown}, expected at least {atLeast}");
-    }
 
     private static string Only(string prefix, string text) =>
         string.Join('\n', text.Split('\n').Where(line => line.Contains(prefix, StringComparison.Ordinal)));

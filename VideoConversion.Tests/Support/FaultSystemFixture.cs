@@ -23,6 +23,9 @@ public sealed class FaultSystemFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The worker's HTTP endpoint (health, /metrics); it stays at one address across restarts.</summary>
+    public HttpClient WorkerEndpoint { get; private set; } = null!;
+
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
     private DistributedApplication App => _app ?? throw new InvalidOperationException("The system is not started.");
@@ -47,6 +50,8 @@ public sealed class FaultSystemFixture : IAsyncLifetime
 
         Api = _app.CreateHttpClient("api");
         Api.Timeout = TimeSpan.FromSeconds(30);
+        WorkerEndpoint = _app.CreateHttpClient(Worker);
+        WorkerEndpoint.Timeout = TimeSpan.FromSeconds(30);
     }
 
     /// <summary>A client of the real object storage, bypassing the proxy.</summary>

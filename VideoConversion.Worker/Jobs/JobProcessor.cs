@@ -93,10 +93,6 @@ public sealed partial class JobProcessor(
     {
         using var jobContext = JobContext.Enter(logger, job.JobId, attempt);
         using var active = metrics.Active();
-        if (attempt > 1)
-        {
-            metrics.Retried();
-        }
 
         LogStarted(logger, job.JobId, attempt, job.InputPath);
         var started = time.GetTimestamp();

@@ -12,7 +12,6 @@ public sealed class ConversionMetrics
     public const string MeterName = TelemetryNames.Prefix + "Worker";
 
     private readonly UpDownCounter<long> _active;
-    private readonly Counter<long> _retried;
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _speed;
@@ -23,8 +22,6 @@ public sealed class ConversionMetrics
         var meter = meterFactory.Create(MeterName);
         _active = meter.CreateUpDownCounter<long>(
             "videoconversion.conversions.active", "{conversion}", "Jobs this worker is processing right now.");
-        _retried = meter.CreateCounter<long>(
-            "videoconversion.jobs.retried", "{job}", "Attempts that started again after an earlier attempt of the same job ended without an outcome.");
         _deadLettered = meter.CreateCounter<long>(
             "videoconversion.jobs.dead_lettered", "{job}", "Jobs set aside because every attempt ended without an outcome.");
         _processing = meter.CreateHistogram(
@@ -43,8 +40,6 @@ public sealed class ConversionMetrics
         _active.Add(1);
         return new ActiveConversion(_active);
     }
-
-    public void Retried() => _retried.Add(1);
 
     public void DeadLettered(string reason) =>
         _deadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));

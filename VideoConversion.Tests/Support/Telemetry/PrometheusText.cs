@@ -46,6 +46,13 @@ public sealed partial class PrometheusText
         .Where(sample => sample.Name == name && labels.All(label => sample.Labels.GetValueOrDefault(label.Key) == label.Value))
         .Sum(sample => sample.Value);
 
+    /// <summary>Asserts that the samples named <paramref name="name"/> (with <paramref name="labels"/>) grew by at least <paramref name="atLeast"/>.</summary>
+    public static void AssertGrew(PrometheusText before, PrometheusText after, string name, double atLeast, params (string Key, string Value)[] labels)
+    {
+        var grown = after.Sum(name, labels) - before.Sum(name, labels);
+        Assert.True(grown >= atLeast, $"{name}{{{string.Join(",", labels.Select(l => $"{l.Key}={l.Value}"))}}} grew by {grown}, expected at least {atLeast}");
+    }
+
     /// <summary>Whether a # TYPE line declares <paramref name="family"/> as <paramref name="type"/>.</summary>
     public bool Declares(string family, string type) => Text.Contains($"# TYPE {family} {type}\n", StringComparison.Ordinal);
 
