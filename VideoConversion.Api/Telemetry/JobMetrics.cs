@@ -38,7 +38,17 @@ public sealed class JobMetrics
         _endToEnd = meter.CreateHistogram(
             "videoconversion.job.duration", "s", "End to end: from submission until the job's outcome, by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
+
+        // Counters exist from the start at zero: a dashboard shows "0 failures", not "no data",
+        // and rate() sees the first increment.
+        _submitted.Add(0);
+        _retried.Add(0);
+        _completed.Add(0, Outcome("done"));
+        _completed.Add(0, Outcome("failed"));
+        _deadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "delivery_limit"));
     }
+
+    private static KeyValuePair<string, object?> Outcome(string outcome) => new(TelemetryNames.JobOutcome, outcome);
 
     public void Submitted() => _submitted.Add(1);
 
@@ -66,7 +76,7 @@ public sealed class JobMetrics
 
         if (job.IsFinished)
         {
-            var outcome = new KeyValuePair<string, object?>(TelemetryNames.JobOutcome, job.Status == JobStatus.Done ? "done" : "failed");
+            var outcome = Outcome(job.Status == JobStatus.Done ? "done" : "failed");
             _completed.Add(1, outcome);
             if (job.SubmittedAt is { } submitted && job.FinishedAt is { } finished)
             {

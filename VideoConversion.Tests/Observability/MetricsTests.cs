@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Kubernetes;
 using VideoConversion.Tests.Support.Telemetry;
 using Xunit.Abstractions;
 
@@ -58,6 +59,25 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         Assert.True(gauges.Has("videoconversion_queue_messages"), "queue depth is not exported");
         Assert.Equal(0, gauges.Sum("videoconversion_queue_messages", ("messaging_destination_name", "video_jobs")));
     }
+
+    [Fact]
+    public async Task The_dashboards_query_only_metrics_the_services_export()
+    {
+        // After a job every histogram has data; counters exist from start-up.
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
+        await system.Api.WaitForOutcomeAsync(await system.Api.StartJobAsync(input), ConversionTimeout);
+        var exported = Families(await system.Api.ScrapeMetricsAsync()).Concat(Families(await system.Worker.ScrapeMetricsAsync())).ToHashSet();
+
+        var queried = DashboardQueries.Dashboards().Values
+            .SelectMany(DashboardQueries.Expressions).SelectMany(DashboardQueries.OurFamilies).ToHashSet();
+        output.WriteLine($"queried: {string.Join(", ", queried.Order(StringComparer.Ordinal))}");
+
+        Assert.NotEmpty(queried);
+        Assert.All(queried, family => Assert.True(exported.Contains(family), $"the dashboards query {family}, which no service exports"));
+    }
+
+    private static IEnumerable<string> Families(PrometheusText scrape) =>
+        scrape.Text.Split('\n').Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(line => line.Split(' ')[2]);
 
     [Fact]
     public async Task Readiness_names_each_dependency_of_the_api_and_the_worker()

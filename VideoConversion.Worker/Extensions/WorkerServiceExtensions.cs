@@ -10,6 +10,9 @@ namespace VideoConversion.Worker.Extensions;
 
 public static class WorkerServiceExtensions
 {
+    /// <summary>How much longer than the drain the host may take to stop (reports, disposal).</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
+
     public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -22,7 +25,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
         // The host must outwait the drain, or it would cut the conversion short itself.
         services.AddOptions<HostOptions>().Configure<IOptions<ConversionOptions>>((host, conversion) =>
-            host.ShutdownTimeout = conversion.Value.DrainTimeout + TimeSpan.FromSeconds(30));
+            host.ShutdownTimeout = conversion.Value.DrainTimeout + ShutdownMargin);
         services.AddHealthChecks().AddCheck<FFmpegHealthCheck>("ffmpeg");
 
         builder.AddObjectStorage("storage");

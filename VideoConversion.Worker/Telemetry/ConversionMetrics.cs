@@ -32,6 +32,11 @@ public sealed class ConversionMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.SpeedMultiples });
         _io = meter.CreateCounter<long>(
             "videoconversion.conversion.io", "By", "Video bytes moved between storage and the worker: in (inputs downloaded) and out (outputs stored).");
+
+        // Counters exist from the start at zero (a dashboard shows 0, not "no data").
+        _deadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "delivery_limit"));
+        _io.Add(0, new KeyValuePair<string, object?>(TelemetryNames.IoDirection, "in"));
+        _io.Add(0, new KeyValuePair<string, object?>(TelemetryNames.IoDirection, "out"));
     }
 
     /// <summary>Counts a conversion as active until the returned handle is disposed.</summary>

@@ -10,20 +10,20 @@ public static class JobJourney
 
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Every stage of a job, by the service that records it.</summary>
-    public static readonly IReadOnlyList<(string Service, string Span)> Stages =
+    /// <summary>Every stage of a job, by the service that records it; the last is the API applying DONE.</summary>
+    public static readonly IReadOnlyList<Stage> Stages =
     [
-        ("api", "POST /upload/request"),
-        ("api", SubmitRequest),
-        ("api", $"send {QueueNames.VideoJobs}"),
-        ("worker", $"process {QueueNames.VideoJobs}"),
-        ("worker", "download input"),
-        ("worker", "probe input"),
-        ("worker", "ffmpeg"),
-        ("worker", "verify output"),
-        ("worker", "upload output"),
-        ("worker", $"send {QueueNames.JobEvents}"),
-        ("api", $"process {QueueNames.JobEvents}"),
+        new("api", "POST /upload/request"),
+        new("api", SubmitRequest),
+        new("api", $"send {QueueNames.VideoJobs}"),
+        new("worker", $"process {QueueNames.VideoJobs}"),
+        new("worker", "download input"),
+        new("worker", "probe input"),
+        new("worker", "ffmpeg"),
+        new("worker", "verify output"),
+        new("worker", "upload output"),
+        new("worker", $"send {QueueNames.JobEvents}"),
+        new("api", $"process {QueueNames.JobEvents}", Status: "DONE"),
     ];
 
     /// <summary>Waits until every stage (but <paramref name="except"/>) has arrived in <paramref name="trace"/>; returns the trace's spans.</summary>
@@ -35,7 +35,7 @@ public static class JobJourney
             return await Polling.WaitForAsync(() =>
             {
                 var spans = telemetry.Spans.Where(span => span.TraceId == trace).ToList();
-                return expected.TrueForAll(stage => spans.Exists(span => span.Service == stage.Service && span.Name == stage.Span)) ? spans : null;
+                return expected.TrueForAll(stage => spans.Exists(stage.Matches)) ? spans : null;
             }, $"every stage of a job in trace {trace}", ExportTimeout);
         }
         finally
@@ -54,4 +54,11 @@ public static class JobJourney
         Assert.All(spans, span => Assert.True(
             span.ParentSpanId == rootParent || ids.Contains(span.ParentSpanId), $"{span} hangs from a span that is not in the trace"));
     }
+}
+
+/// <summary>A span a job's trace must hold; with <paramref name="Status"/>, the one tagged with that job status.</summary>
+public sealed record Stage(string Service, string Span, string? Status = null)
+{
+    public bool Matches(ExportedSpan span) =>
+        span.Service == Service && span.Name == Span && (Status is null || span.Attribute("videoconversion.job.status") == Status);
 }

@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Tests.Support.Kubernetes;
+
+namespace VideoConversion.Tests.Deployment;
+
+/// <summary>
+/// manifests/ stands in for what Aspirate would generate from the AppHost (Aspirate cannot be
+/// installed here), so it is held to the AppHost's own model: `--publisher manifest` output.
+/// </summary>
+public sealed partial class AppHostManifestTests(MinikubeManifests manifests, AppHostManifest appHost)
+    : IClassFixture<MinikubeManifests>, IClassFixture<AppHostManifest>
+{
+    private readonly RenderedManifests _rendered = manifests.Rendered;
+
+    [Fact]
+    public void Every_service_of_the_apphost_is_a_deployment_with_its_environment()
+    {
+        var services = appHost.OfType("project.v0").ToList();
+        Assert.Equal(["api", "web", "worker"], services.Select(service => service.Name).Order(StringComparer.Ordinal));
+
+        foreach (var (name, resource) in services)
+        {
+            var container = _rendered.Named<V1Deployment>(name).Spec.Template.Spec.Containers.Single();
+            var deployed = container.Env.Select(variable => variable.Name).ToHashSet();
+            foreach (var (variable, value) in AppHostManifest.Environment(resource))
+            {
+                // In the cluster services speak plain HTTP to each other; no https endpoint exists.
+                if (value.Contains(".bindings.https.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                Assert.True(deployed.Contains(variable), $"{name} reads {variable} (AppHost: {value}) but its Deployment does not set it");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_connection_string_points_at_the_service_of_the_resource_it_names()
+    {
+        foreach (var (name, resource) in appHost.OfType("project.v0"))
+        {
+            var container = _rendered.Named<V1Deployment>(name).Spec.Template.Spec.Containers.Single();
+            foreach (var (variable, value) in AppHostManifest.Environment(resource).Where(item => item.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal)))
+            {
+                var target = ReferencedResource().Match(value).Groups["resource"].Value;
+                var deployed = container.Env.Single(item => item.Name == variable).Value;
+                var (host, port) = HostAndPort(deployed);
+                Assert.Equal(target, host);
+                var service = _rendered.Named<V1Service>(target);
+                Assert.Contains(service.Spec.Ports, servicePort => servicePort.Port == port);
+                Assert.Contains(AppHostManifest.Bindings(appHost.Resources.GetProperty(target)), binding => binding.TargetPort == port);
+            }
+        }
+
+        var web = _rendered.Named<V1Deployment>("web").Spec.Template.Spec.Containers.Single();
+        var api = new Uri(web.Env.Single(variable => variable.Name == "services__api__http__0").Value);
+        Assert.Equal("api", api.Host);
+        Assert.Contains(_rendered.Named<V1Service>("api").Spec.Ports, port => port.Port == api.Port);
+    }
+
+    [Fact]
+    public void Every_backing_container_runs_the_same_image_with_its_ports_and_settings()
+    {
+        var containers = appHost.OfType("container.v0").ToList();
+        Assert.Equal(["messaging", "storage"], containers.Select(container => container.Name).Order(StringComparer.Ordinal));
+
+        foreach (var (name, resource) in containers)
+        {
+            var template = _rendered.All<V1StatefulSet>().Where(item => item.Metadata.Name == name).Select(item => item.Spec.Template)
+                .Concat(_rendered.All<V1Deployment>().Where(item => item.Metadata.Name == name).Select(item => item.Spec.Template))
+                .Single();
+            var container = template.Spec.Containers.Single();
+            Assert.Equal(resource.GetProperty("image").GetString(), container.Image);
+
+            var service = _rendered.Named<V1Service>(name);
+            foreach (var (binding, targetPort) in AppHostManifest.Bindings(resource))
+            {
+                Assert.Contains(container.Ports, port => port.ContainerPort == targetPort);
+                Assert.Contains(service.Spec.Ports, port => port.Port == targetPort && port.Name == binding);
+            }
+
+            foreach (var (variable, value) in AppHostManifest.Environment(resource))
+            {
+                if (variable == "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS")
+                {
+                    // The cluster sets the same consumer timeout in rabbitmq.conf.
+                    var milliseconds = ConsumerTimeoutArgument().Match(value).Groups["ms"].Value;
+                    Assert.Contains($"consumer_timeout = {milliseconds}\n", _rendered.Generated<V1ConfigMap>("messaging-config").Data["rabbitmq.conf"], StringComparison.Ordinal);
+                    continue;
+                }
+
+                Assert.Contains(container.Env, item => item.Name == variable);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_queue_and_buckets_the_services_use_are_the_ones_deployed()
+    {
+        Assert.Equal(QueueNames.VideoJobs, _rendered.Named<ScaledObject>("worker").Spec.Triggers.Single().Metadata["queueName"]);
+        var setup = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec.Containers.Single().Env;
+        Assert.Equal(StorageNames.InputBucket, setup.Single(variable => variable.Name == "INPUT_BUCKET").Value);
+        Assert.Equal(StorageNames.OutputBucket, setup.Single(variable => variable.Name == "OUTPUT_BUCKET").Value);
+        Assert.Contains($"queue=\"{QueueNames.VideoJobs}\"", string.Join('\n', DashboardQueries.Expressions(DashboardQueries.Dashboards()["scalability"])), StringComparison.Ordinal);
+    }
+
+    /// <summary>"amqp://user:pass@messaging:5672" or "Endpoint=http://storage:9000;AccessKey=…".</summary>
+    private static (string Host, int Port) HostAndPort(string connectionString)
+    {
+        var address = connectionString.StartsWith("Endpoint=", StringComparison.Ordinal)
+            ? connectionString["Endpoint=".Length..].Split(';')[0]
+            : connectionString;
+        var uri = new Uri(address.Replace("$(", "", StringComparison.Ordinal).Replace(")", "", StringComparison.Ordinal));
+        return (uri.Host, uri.Port);
+    }
+
+    [GeneratedRegex(@"^\{(?<resource>[a-z-]+)\.connectionString\}$")]
+    private static partial Regex ReferencedResource();
+
+    [GeneratedRegex(@"consumer_timeout (?<ms>\d+)")]
+    private static partial Regex ConsumerTimeoutArgument();
+}

@@ -1,0 +1,90 @@
+using k8s.Models;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Tests.Support.Kubernetes;
+
+namespace VideoConversion.Tests.Deployment;
+
+/// <summary>KEDA's ScaledObject for the workers: 0 to 10 on video_jobs, counting busy messages, authenticated from the Secret.</summary>
+public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixture<MinikubeManifests>
+{
+    private readonly RenderedManifests _rendered = manifests.Rendered;
+
+    private ScaledObject Scaling => _rendered.Named<ScaledObject>("worker");
+
+    [Fact]
+    public void Workers_scale_from_zero_to_ten_on_five_video_jobs_each()
+    {
+        var spec = Scaling.Spec;
+        Assert.Equal("worker", spec.ScaleTargetRef.Name);
+        Assert.NotNull(_rendered.Named<V1Deployment>(spec.ScaleTargetRef.Name));
+        Assert.Equal(0, spec.MinReplicaCount);
+        Assert.Equal(10, spec.MaxReplicaCount);
+        Assert.Equal(10, spec.PollingInterval);
+        Assert.Equal(300, spec.CooldownPeriod);
+
+        var trigger = Assert.Single(spec.Triggers);
+        Assert.Equal("rabbitmq", trigger.Type);
+        Assert.Equal(QueueNames.VideoJobs, trigger.Metadata["queueName"]);
+        Assert.Equal("QueueLength", trigger.Metadata["mode"]);
+        Assert.Equal("5", trigger.Metadata["value"]);
+    }
+
+    [Fact]
+    public void Busy_messages_count_too_through_the_management_api_of_the_broker()
+    {
+        var trigger = Scaling.Spec.Triggers.Single();
+        // The AMQP mode sees ready messages only; HTTP counts unacknowledged ones unless told not to.
+        Assert.Equal("http", trigger.Metadata["protocol"]);
+        Assert.False(trigger.Metadata.TryGetValue("excludeUnacknowledged", out var exclude) && exclude == "true");
+
+        var host = new Uri(trigger.Metadata["host"]);
+        Assert.Equal("/", host.AbsolutePath);
+        Assert.True(string.IsNullOrEmpty(host.UserInfo), "credentials belong in the TriggerAuthentication, not in the host");
+        var hostParts = host.Host.Split('.');
+        var service = _rendered.Named<V1Service>(hostParts[0]);
+        Assert.Equal(service.Metadata.NamespaceProperty, hostParts[1]);
+        Assert.Contains(service.Spec.Ports, port => port.Name == "management" && port.Port == host.Port);
+    }
+
+    [Fact]
+    public void The_trigger_authenticates_with_the_brokers_own_secret()
+    {
+        var reference = Scaling.Spec.Triggers.Single().AuthenticationRef!.Name;
+        var authentication = _rendered.Named<TriggerAuthentication>(reference);
+        Assert.Equal(["password", "username"], authentication.Spec.SecretTargetRef.Select(target => target.Parameter).Order(StringComparer.Ordinal));
+
+        var broker = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec.Containers.Single();
+        var brokerUser = broker.Env.Single(variable => variable.Name == "RABBITMQ_DEFAULT_USER").ValueFrom.SecretKeyRef;
+        var brokerPassword = broker.Env.Single(variable => variable.Name == "RABBITMQ_DEFAULT_PASS").ValueFrom.SecretKeyRef;
+        var user = authentication.Spec.SecretTargetRef.Single(target => target.Parameter == "username");
+        var password = authentication.Spec.SecretTargetRef.Single(target => target.Parameter == "password");
+        // The same generated Secret (kustomize rewrote both references to its hashed name).
+        Assert.Equal((brokerUser.Name, brokerUser.Key), (user.Name, user.Key));
+        Assert.Equal((brokerPassword.Name, brokerPassword.Key), (password.Name, password.Key));
+        Assert.Contains(_rendered.All<V1Secret>(), secret => secret.Metadata.Name == user.Name);
+    }
+
+    [Fact]
+    public void Scale_in_is_gradual_because_each_removed_worker_drains_a_conversion()
+    {
+        var scaleDown = Scaling.Spec.Advanced?.HorizontalPodAutoscalerConfig?.Behavior?.ScaleDown;
+        Assert.NotNull(scaleDown);
+        Assert.True(scaleDown.StabilizationWindowSeconds >= 60);
+        var policy = Assert.Single(scaleDown.Policies);
+        Assert.Equal("Pods", policy.Type);
+        Assert.InRange(policy.Value, 1, 2);
+    }
+
+    /// <summary>The seed guide's scaling table, computed from the ScaledObject's own settings.</summary>
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(5, 1)]
+    [InlineData(6, 2)]
+    [InlineData(25, 5)]
+    [InlineData(49, 10)]
+    [InlineData(100, 10)]
+    [InlineData(500, 10)]
+    public void Queue_depth_sets_the_number_of_workers(int queueDepth, int workers) =>
+        Assert.Equal(workers, KedaScaling.DesiredReplicas(Scaling, queueDepth));
+}

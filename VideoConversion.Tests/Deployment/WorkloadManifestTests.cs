@@ -1,0 +1,196 @@
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Kubernetes;
+using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Extensions;
+
+namespace VideoConversion.Tests.Deployment;
+
+/// <summary>
+/// The workloads manifests/ deploys, rendered with `kubectl kustomize` and read through the
+/// Kubernetes client's models: shapes, probes, resources, security and storage as reviewed.
+/// </summary>
+public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassFixture<MinikubeManifests>
+{
+    private static readonly string[] Resources = ["cpu", "memory"];
+
+    private readonly RenderedManifests _rendered = manifests.Rendered;
+
+    [Theory]
+    [InlineData("base")]
+    [InlineData("monitoring")]
+    [InlineData(MinikubeManifests.Overlay)]
+    public async Task Every_kustomization_renders_into_objects_of_one_namespace(string kustomization)
+    {
+        var rendered = await RenderedManifests.RenderAsync(kustomization);
+
+        Assert.NotEmpty(rendered.Objects);
+        Assert.All(rendered.Objects.OfType<k8s.IKubernetesObject<V1ObjectMeta>>().Where(item => item is not V1Namespace),
+            item => Assert.Equal("videoconversion", item.Metadata.NamespaceProperty));
+    }
+
+    [Fact]
+    public void Every_container_has_cpu_and_memory_requests_and_limits()
+    {
+        var containers = _rendered.PodTemplates().SelectMany(pod => pod.Template.Spec.Containers.Select(container => (pod.Workload, container))).ToList();
+
+        Assert.Equal(["api", "grafana", "messaging", "prometheus", "storage", "storage-setup", "web", "worker"],
+            containers.Select(item => item.Workload).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(containers, item =>
+        {
+            foreach (var resource in Resources)
+            {
+                Assert.True(item.container.Resources?.Requests?.ContainsKey(resource) == true, $"{item.Workload}: no {resource} request");
+                Assert.True(item.container.Resources?.Limits?.ContainsKey(resource) == true, $"{item.Workload}: no {resource} limit");
+            }
+        });
+    }
+
+    [Fact]
+    public void Nothing_runs_as_root_or_can_gain_privileges()
+    {
+        Assert.All(_rendered.PodTemplates(), pod =>
+        {
+            var security = pod.Template.Spec.SecurityContext;
+            Assert.True(security?.RunAsNonRoot == true, $"{pod.Workload}: runAsNonRoot is not set");
+            Assert.True(security.RunAsUser is > 0, $"{pod.Workload}: runs as user {security.RunAsUser}");
+            Assert.All(pod.Template.Spec.Containers, container =>
+            {
+                Assert.False(container.SecurityContext?.AllowPrivilegeEscalation ?? true, $"{pod.Workload}: privilege escalation allowed");
+                Assert.Contains("ALL", container.SecurityContext!.Capabilities?.Drop ?? []);
+            });
+        });
+    }
+
+    [Fact]
+    public void The_api_is_one_replica_replaced_with_recreate_on_a_read_write_once_volume()
+    {
+        var api = _rendered.Named<V1Deployment>("api");
+        Assert.Equal(1, api.Spec.Replicas);
+        Assert.Equal("Recreate", api.Spec.Strategy.Type);
+
+        var container = api.Spec.Template.Spec.Containers.Single();
+        var mount = Assert.Single(container.VolumeMounts, mount => mount.Name == "data");
+        var volume = api.Spec.Template.Spec.Volumes.Single(volume => volume.Name == "data");
+        var claim = _rendered.Named<V1PersistentVolumeClaim>(volume.PersistentVolumeClaim.ClaimName);
+        Assert.Equal(["ReadWriteOnce"], claim.Spec.AccessModes);
+        // The database the API opens is on that volume.
+        Assert.Equal($"Data Source={mount.MountPath}/jobs.db", Env(container, "ConnectionStrings__jobs"));
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    [InlineData("web")]
+    public void Services_are_probed_on_endpoints_that_exist_in_production(string service)
+    {
+        // ServiceDefaultsTests shows these paths answer in Production.
+        var container = _rendered.Named<V1Deployment>(service).Spec.Template.Spec.Containers.Single();
+
+        Assert.Equal(Extensions.HealthEndpointPath, container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal(Extensions.AlivenessEndpointPath, container.LivenessProbe.HttpGet.Path);
+        Assert.Equal(Extensions.AlivenessEndpointPath, container.StartupProbe.HttpGet.Path);
+        Assert.Equal("http", container.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Contains(container.Ports, port => port.Name == "http" && port.ContainerPort == 8080);
+        Assert.Equal("8080", Env(container, "HTTP_PORTS"));
+
+        var annotations = _rendered.Named<V1Deployment>(service).Spec.Template.Metadata.Annotations;
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(Extensions.MetricsEndpointPath, annotations["prometheus.io/path"]);
+    }
+
+    [Fact]
+    public void Worker_replicas_belong_to_keda_and_its_grace_period_outlasts_the_drain()
+    {
+        var worker = _rendered.Named<V1Deployment>("worker");
+        Assert.Null(worker.Spec.Replicas);
+
+        var container = worker.Spec.Template.Spec.Containers.Single();
+        var drain = TimeSpan.Parse(Env(container, "Conversion__DrainTimeout"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(drain >= new ConversionOptions().DrainTimeout, "the manifest shortens the worker's default drain");
+        var grace = TimeSpan.FromSeconds(worker.Spec.Template.Spec.TerminationGracePeriodSeconds ?? 30);
+        Assert.True(grace >= drain + WorkerServiceExtensions.ShutdownMargin,
+            $"terminationGracePeriodSeconds {grace.TotalSeconds} s < drain {drain.TotalSeconds} s + shutdown margin");
+
+        var scratch = Env(container, "Conversion__ScratchDirectory");
+        Assert.Contains(container.VolumeMounts, mount => mount.MountPath == scratch);
+        Assert.Equal("ffmpeg", Env(container, "Conversion__FFmpegPath"));
+    }
+
+    [Fact]
+    public void Rabbitmq_is_a_stateful_set_with_its_plugins_and_a_consumer_timeout_above_the_longest_job()
+    {
+        var broker = _rendered.Named<V1StatefulSet>("messaging");
+        Assert.Single(broker.Spec.VolumeClaimTemplates, claim => claim.Spec.AccessModes.Contains("ReadWriteOnce"));
+        var container = broker.Spec.Template.Spec.Containers.Single();
+        Assert.Contains(container.VolumeMounts, mount => mount.MountPath == "/var/lib/rabbitmq");
+
+        var config = _rendered.Generated<V1ConfigMap>("messaging-config");
+        Assert.Contains("rabbitmq_management", config.Data["enabled_plugins"], StringComparison.Ordinal);
+        Assert.Contains("rabbitmq_prometheus", config.Data["enabled_plugins"], StringComparison.Ordinal);
+        var timeout = TimeSpan.FromMilliseconds(ConfigValue(config.Data["rabbitmq.conf"], "consumer_timeout"));
+        Assert.Equal(MessagingTopology.ConsumerTimeout, timeout);
+        Assert.True(timeout > new ConversionOptions().MaxConversionTime + new ConversionOptions().TransferTimeout * 2,
+            "a conversion plus its download and upload must end before the broker takes the job back");
+    }
+
+    [Fact]
+    public void Minio_keeps_its_data_on_a_volume_and_a_job_creates_the_buckets_and_cors()
+    {
+        var storage = _rendered.Named<V1Deployment>("storage");
+        Assert.Equal("Recreate", storage.Spec.Strategy.Type);
+        var volume = storage.Spec.Template.Spec.Volumes.Single(volume => volume.PersistentVolumeClaim is not null);
+        Assert.Equal(["ReadWriteOnce"], _rendered.Named<V1PersistentVolumeClaim>(volume.PersistentVolumeClaim.ClaimName).Spec.AccessModes);
+
+        var setup = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec.Containers.Single();
+        Assert.Equal(StorageNames.InputBucket, Env(setup, "INPUT_BUCKET"));
+        Assert.Equal(StorageNames.OutputBucket, Env(setup, "OUTPUT_BUCKET"));
+        var script = string.Join('\n', setup.Args);
+        Assert.Contains("mc mb --ignore-existing \"store/$INPUT_BUCKET\" \"store/$OUTPUT_BUCKET\"", script, StringComparison.Ordinal);
+        Assert.Contains("cors_allow_origin=\"$WEB_ORIGIN\"", script, StringComparison.Ordinal);
+        var origin = setup.Env.Single(variable => variable.Name == "WEB_ORIGIN").ValueFrom.ConfigMapKeyRef;
+        Assert.Equal(_rendered.Generated<V1ConfigMap>("public-endpoints").Metadata.Name, origin.Name);
+    }
+
+    [Fact]
+    public void Credentials_come_only_from_generated_secrets_never_from_well_known_defaults()
+    {
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "manifests"), "*", SearchOption.AllDirectories)
+                     .Where(file => !file.EndsWith(".env", StringComparison.Ordinal)))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("guest", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("minioadmin", text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var secretNames = _rendered.All<V1Secret>().Select(secret => secret.Metadata.Name).ToHashSet();
+        Assert.All(_rendered.PodTemplates().SelectMany(pod => pod.Template.Spec.Containers), container =>
+            Assert.All((container.Env ?? []).Where(IsCredential), variable =>
+            {
+                Assert.Null(variable.Value);
+                Assert.Contains(variable.ValueFrom.SecretKeyRef.Name, secretNames);
+            }));
+        Assert.Equal("videoconversion", RenderedManifests.SecretValue(_rendered.Generated<V1Secret>("messaging-credentials"), "username"));
+        foreach (var (secret, key) in new[] { ("messaging-credentials", "password"), ("storage-credentials", "secret-key"), ("grafana-credentials", "admin-password") })
+        {
+            var value = RenderedManifests.SecretValue(_rendered.Generated<V1Secret>(secret), key);
+            Assert.True(value.Length >= 24 && value.All(char.IsAsciiLetterOrDigit), $"{secret}/{key} is not a long random password");
+        }
+    }
+
+    private static bool IsCredential(V1EnvVar variable) =>
+        variable.Name.EndsWith("PASSWORD", StringComparison.Ordinal) || variable.Name.EndsWith("PASS", StringComparison.Ordinal) ||
+        variable.Name.EndsWith("SECRET_KEY", StringComparison.Ordinal) || variable.Name.EndsWith("ROOT_USER", StringComparison.Ordinal);
+
+    private static string Env(V1Container container, string name) =>
+        container.Env.SingleOrDefault(variable => variable.Name == name)?.Value
+        ?? throw new Xunit.Sdk.XunitException($"{container.Name} has no {name} value.");
+
+    private static double ConfigValue(string config, string key) =>
+        double.Parse(config.Split('\n').Select(line => line.Trim())
+            .Single(line => line.StartsWith(key + " ", StringComparison.Ordinal) || line.StartsWith(key + "=", StringComparison.Ordinal))
+            .Split('=', 2)[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+}
