@@ -65,6 +65,19 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         });
     }
 
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    [InlineData("web")]
+    public void Our_services_run_as_the_unprivileged_user_of_their_images(string service)
+    {
+        // The .NET images' "app" user (APP_UID), which the Dockerfiles switch to.
+        const long appUid = 1654;
+        var pod = _rendered.Named<V1Deployment>(service).Spec.Template.Spec;
+        Assert.Equal(appUid, pod.SecurityContext.RunAsUser);
+        Assert.True(pod.Containers.Single().SecurityContext.ReadOnlyRootFilesystem, $"{service} can write to its image");
+    }
+
     [Fact]
     public void The_api_is_one_replica_replaced_with_recreate_on_a_read_write_once_volume()
     {

@@ -17,9 +17,13 @@ public static partial class DashboardQueries
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray())
             .Select(target => target.GetProperty("expr").GetString()!);
 
-    /// <summary>The metric families of ours a query reads: histogram series named by their family.</summary>
+    /// <summary>The metric families of ours a query reads (histogram series named by their family; label names left out).</summary>
     public static IEnumerable<string> OurFamilies(string expression) =>
-        OurMetric().Matches(expression).Select(match => HistogramSeries().Replace(match.Value, ""));
+        OurMetric().Matches(LabelsAndGrouping().Replace(expression, " "))
+            .Select(match => HistogramSeries().Replace(match.Value, ""));
+
+    [GeneratedRegex(@"\{[^}]*\}|\b(by|without)\s*\([^)]*\)")]
+    private static partial Regex LabelsAndGrouping();
 
     [GeneratedRegex(@"videoconversion_[a-z_]+")]
     private static partial Regex OurMetric();
