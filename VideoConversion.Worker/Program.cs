@@ -1,9 +1,12 @@
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Extensions;
 
-if (args.FirstOrDefault() == ConvertCommand.Name)
+switch (args.FirstOrDefault())
 {
-    return await ConvertCommand.RunAsync(args);
+    case ConvertCommand.Name:
+        return await ConvertCommand.RunAsync(args);
+    case PlanCommand.Name:
+        return await PlanCommand.RunAsync(args);
 }
 
 var builder = WebApplication.CreateBuilder(args);

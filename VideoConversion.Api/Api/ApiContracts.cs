@@ -17,6 +17,7 @@ public sealed record JobResponse(
     JobStatus Status,
     int Progress,
     DateTimeOffset CreatedAt,
+    DateTimeOffset? SubmittedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     string? Error,

@@ -15,7 +15,7 @@ internal static class JobResponses
             : null;
 
         return new JobResponse(
-            job.Id, job.Status, job.Progress, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error,
+            job.Id, job.Status, job.Progress, job.CreatedAt, job.SubmittedAt, job.StartedAt, job.FinishedAt, job.Error,
             outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod,
             job.IsStalled(now, JobHeartbeat.StalledAfter));
     }

@@ -7,7 +7,7 @@ namespace VideoConversion.Infrastructure.Telemetry;
 public static class TelemetryNames
 {
     /// <summary>Every activity source and meter of the system starts with this; service defaults listen to all of them.</summary>
-    public const string Prefix = "VideoConversion.";
+    public const string Prefix = Microsoft.Extensions.Hosting.Extensions.TelemetryPrefix;
 
     public const string JobId = "videoconversion.job.id";
     public const string JobAttempt = "videoconversion.job.attempt";

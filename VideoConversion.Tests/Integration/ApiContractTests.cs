@@ -32,10 +32,13 @@ public class ApiContractTests(SystemFixture system)
         Assert.Equal("AWAITING_UPLOAD", job.GetProperty("status").GetString());
         Assert.Equal(0, job.GetProperty("progress").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
-        foreach (var field in new[] { "created_at", "started_at", "finished_at", "error" })
+        foreach (var field in new[] { "created_at", "submitted_at", "started_at", "finished_at", "error" })
         {
             Assert.True(job.TryGetProperty(field, out _), $"GET /jobs/{{id}} lacks '{field}'");
         }
+
+        // Not submitted until the upload is in storage and POST /jobs accepted it.
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("submitted_at").ValueKind);
     }
 
     [Fact]

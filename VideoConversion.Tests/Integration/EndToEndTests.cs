@@ -50,7 +50,8 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         var startedAt = job.GetProperty("started_at").GetDateTimeOffset();
         var finishedAt = job.GetProperty("finished_at").GetDateTimeOffset();
         // started_at comes from the worker's first PROCESSING report, so it precedes the finish.
-        Assert.True(job.GetProperty("created_at").GetDateTimeOffset() <= startedAt && startedAt < finishedAt);
+        var submittedAt = job.GetProperty("submitted_at").GetDateTimeOffset();
+        Assert.True(job.GetProperty("created_at").GetDateTimeOffset() <= submittedAt && submittedAt <= startedAt && startedAt < finishedAt);
         AssertNoScratchFilesLeft(jobId);
 
         var output = Path.Combine(_work.FullName, "output.mp4");

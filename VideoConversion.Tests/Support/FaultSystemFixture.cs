@@ -115,6 +115,10 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         return stopped.Snapshot.ExitCode;
     }
 
+    /// <summary>Waits until something else (a chaos tool) has stopped the worker, however it did it.</summary>
+    public Task WaitForWorkerToStopAsync(TimeSpan timeout) =>
+        WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
+
     /// <summary>Starts a stopped or crashed resource again and waits until it reports healthy.</summary>
     public async Task StartAsync(string resource)
     {

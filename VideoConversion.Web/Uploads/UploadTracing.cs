@@ -9,7 +9,7 @@ namespace VideoConversion.Web.Uploads;
 /// </summary>
 public static class UploadTracing
 {
-    public const string SourceName = "VideoConversion.Web";
+    public const string SourceName = Microsoft.Extensions.Hosting.Extensions.TelemetryPrefix + "Web";
 
     private static readonly ActivitySource Source = new(SourceName);
 

@@ -21,15 +21,7 @@ public static class ConvertCommand
             return 64;
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddOptions<ConversionOptions>()
-            .BindConfiguration(ConversionOptions.SectionName)
-            .ValidateDataAnnotations();
-        builder.Services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
-        builder.Services.AddSingleton<MediaProbe>();
-        builder.Services.AddSingleton<OutputVerifier>();
-        builder.Services.AddSingleton<VideoConverter>();
-        using var host = builder.Build();
+        using var host = BuildHost();
 
         using var interrupted = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -67,5 +59,19 @@ public static class ConvertCommand
             await Console.Error.WriteLineAsync($"configuration: {invalid.Message}");
             return 78;
         }
+    }
+
+    /// <summary>The worker's conversion services and configuration, without its queue consumer.</summary>
+    internal static IHost BuildHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddOptions<ConversionOptions>()
+            .BindConfiguration(ConversionOptions.SectionName)
+            .ValidateDataAnnotations();
+        builder.Services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
+        builder.Services.AddSingleton<MediaProbe>();
+        builder.Services.AddSingleton<OutputVerifier>();
+        builder.Services.AddSingleton<VideoConverter>();
+        return builder.Build();
     }
 }

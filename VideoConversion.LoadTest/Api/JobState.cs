@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace VideoConversion.LoadTest.Api;
+
+/// <summary>A job as GET /jobs/{id} reports it: the fields the load tool times and counts.</summary>
+public sealed record JobState(
+    [property: JsonPropertyName("job_id")] string JobId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("progress")] int Progress,
+    [property: JsonPropertyName("attempts")] int Attempts,
+    [property: JsonPropertyName("submitted_at")] DateTimeOffset? SubmittedAt,
+    [property: JsonPropertyName("started_at")] DateTimeOffset? StartedAt,
+    [property: JsonPropertyName("finished_at")] DateTimeOffset? FinishedAt,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("conversion_method")] string? ConversionMethod)
+{
+    public bool IsFinal => Status is "DONE" or "FAILED";
+}

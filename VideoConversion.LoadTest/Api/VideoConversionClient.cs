@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VideoConversion.LoadTest.Api;
+
+/// <summary>
+/// The public API as any client uses it: ask for an upload URL, PUT the file straight to storage,
+/// start the job, read its state. Errors carry the API's RFC 7807 detail.
+/// </summary>
+public sealed class VideoConversionClient(HttpClient api, HttpClient storage)
+{
+    public Uri BaseAddress => api.BaseAddress!;
+
+    public async Task<(string JobId, Uri UploadUrl)> RequestUploadAsync(string fileName, string contentType, CancellationToken cancellationToken)
+    {
+        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType }, cancellationToken);
+        await EnsureSuccessAsync(response, "POST /upload/request", cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<UploadTicket>(cancellationToken)
+            ?? throw new LoadTestException("POST /upload/request answered with no body.");
+        return (body.JobId, new Uri(body.PresignedUrl));
+    }
+
+    /// <returns>How long the PUT took.</returns>
+    public async Task<TimeSpan> UploadAsync(Uri presignedUrl, string path, string contentType, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using var response = await storage.PutAsync(presignedUrl, content, cancellationToken);
+        await EnsureSuccessAsync(response, "PUT to storage", cancellationToken);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    public async Task SubmitAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = "mp4" }, cancellationToken);
+        await EnsureSuccessAsync(response, "POST /jobs", cancellationToken);
+    }
+
+    public async Task<JobState> GetJobAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative), cancellationToken);
+        await EnsureSuccessAsync(response, $"GET /jobs/{jobId}", cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JobState>(cancellationToken)
+            ?? throw new LoadTestException($"GET /jobs/{jobId} answered with no body.");
+    }
+
+    /// <summary>The queue as the API reads it from the broker; nothing when /metrics is not reachable.</summary>
+    public async Task<QueueReading> ReadQueueAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return QueueReading.Parse(await api.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken));
+        }
+        catch (HttpRequestException)
+        {
+            return new QueueReading(null, null);
+        }
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var detail = "";
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            detail = problem.TryGetProperty("detail", out var text) ? $": {text.GetString()}" : "";
+        }
+        catch (JsonException)
+        {
+            // Not a problem document (storage answers in XML): the status says enough.
+        }
+
+        throw new LoadTestException($"{call} answered {(int)response.StatusCode} {response.ReasonPhrase}{detail}");
+    }
+
+    private sealed record UploadTicket(
+        [property: JsonPropertyName("job_id")] string JobId,
+        [property: JsonPropertyName("presigned_url")] string PresignedUrl);
+}

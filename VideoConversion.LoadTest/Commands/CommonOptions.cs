@@ -1,0 +1,55 @@
+using System.CommandLine;
+
+namespace VideoConversion.LoadTest.Commands;
+
+/// <summary>The options every command shares.</summary>
+public sealed class CommonOptions
+{
+    public Option<Uri> ApiUrl { get; } = new("--api-url")
+    {
+        Description = "The API's address.",
+        CustomParser = OptionParsers.AbsoluteUri,
+        DefaultValueFactory = _ => new Uri("http://localhost:8000"),
+    };
+
+    public Option<FileInfo[]> VideoFiles { get; } = new("--video-file")
+    {
+        Description = "Video(s) to upload, used in turn. Without one, test videos are generated with FFmpeg.",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Option<string> InputKind { get; } = new("--input-kind")
+    {
+        Description = "Generated inputs: transcode (MPEG-4 AVI, re-encoded) or remux (H.264 MP4, rewrapped).",
+        DefaultValueFactory = _ => "transcode",
+    };
+
+    public Option<int> InputSeconds { get; } = new("--input-seconds")
+    {
+        Description = "Length of generated inputs; 30 s of 720p is about 10 MB, like the seed's test video.",
+        DefaultValueFactory = _ => 30,
+    };
+
+    public Option<DirectoryInfo> OutputDirectory { get; } = new("--output-dir")
+    {
+        Description = "Where the JSON, Markdown and SVG reports go.",
+        DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "loadtest")),
+    };
+
+    public Option<TimeSpan> JobTimeout { get; } = new("--job-timeout")
+    {
+        Description = "How long one job may take, upload to outcome, before it counts as lost (e.g. 10m).",
+        CustomParser = OptionParsers.Duration,
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(ApiUrl);
+        command.Options.Add(VideoFiles);
+        command.Options.Add(InputKind);
+        command.Options.Add(InputSeconds);
+        command.Options.Add(OutputDirectory);
+        command.Options.Add(JobTimeout);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace VideoConversion.LoadTest.Inputs;
+
+/// <summary>
+/// Test videos made with FFmpeg when no --video-file is given, about the size of the seed's 10 MB
+/// test video. "transcode": MPEG-4 Part 2 and MP3 in AVI, which no browser plays, so the worker
+/// re-encodes it. "remux": H.264 and AAC in MP4, which the worker only rewraps.
+/// </summary>
+public static class GeneratedInputs
+{
+    private static readonly TimeSpan FFmpegTimeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<string> CreateAsync(string directory, string kind, int seconds, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var (extension, codecs) = kind switch
+        {
+            "transcode" => (".avi", new[] { "-c:v", "mpeg4", "-b:v", "2500k", "-c:a", "libmp3lame", "-b:a", "128k" }),
+            "remux" => (".mp4", new[] { "-c:v", "libx264", "-preset", "veryfast", "-b:v", "2500k", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart" }),
+            _ => throw new LoadTestException($"Unknown input kind '{kind}': use transcode or remux."),
+        };
+        var path = Path.Combine(directory, $"generated-{kind}-{seconds}s{extension}");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var duration = seconds.ToString(CultureInfo.InvariantCulture);
+        string[] arguments =
+        [
+            "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=30:duration={duration}",
+            "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=44100:duration={duration}",
+            .. codecs, "-shortest", path + ".part" + extension,
+        ];
+        await RunFFmpegAsync(arguments, cancellationToken);
+        File.Move(path + ".part" + extension, path, overwrite: true);
+        return path;
+    }
+
+    private static async Task RunFFmpegAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(FFmpegTimeout);
+        using var process = Process.Start(start) ?? throw new LoadTestException("FFmpeg could not be started: is it installed?");
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new LoadTestException($"FFmpeg could not make a test video: {await errors}");
+        }
+    }
+}

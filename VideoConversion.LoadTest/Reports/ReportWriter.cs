@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VideoConversion.LoadTest.Runs;
+
+namespace VideoConversion.LoadTest.Reports;
+
+/// <summary>Writes a run as JSON (every job and sample, for tools), Markdown (for people) and an SVG chart.</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <returns>The paths written: JSON, Markdown, SVG.</returns>
+    public static async Task<IReadOnlyList<string>> WriteAsync(RunResult run, RunSummary summary, IReadOnlyList<string> findings)
+    {
+        Directory.CreateDirectory(run.Settings.OutputDirectory);
+        var stem = Path.Combine(run.Settings.OutputDirectory, $"{run.Command}-{run.StartedAt:yyyyMMdd-HHmmss}");
+        var json = stem + ".json";
+        var markdown = stem + ".md";
+        var chart = stem + ".svg";
+
+        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { run.Command, run.StartedAt, run.WallSeconds, summary, findings, run.Events, run.Jobs, run.Timeline }, Json));
+        await File.WriteAllTextAsync(chart, TimelineChart.Render(run));
+        await File.WriteAllTextAsync(markdown, Markdown(run, summary, findings, Path.GetFileName(chart)));
+        return [json, markdown, chart];
+    }
+
+    public static string Markdown(RunResult run, RunSummary summary, IReadOnlyList<string> findings, string chartFile)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# {run.Command}: {summary.Jobs} jobs against {run.Settings.ApiUrl}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Started {run.StartedAt:u}; concurrency {run.Settings.Concurrency}; inputs: {string.Join(", ", run.Settings.Inputs.Select(Path.GetFileName))}.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Success rate: **{summary.SuccessRate:P1}** ({summary.Succeeded}/{summary.Jobs}); {summary.Retried} jobs retried");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Throughput: **{summary.JobsPerMinute:F1} jobs/min** over {summary.WallSeconds:F1} s");
+        foreach (var finding in findings)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {finding}");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| Time (s) | mean | p50 | p95 | p99 | max |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var (name, distribution) in new[]
+                 {
+                     ("end to end (client)", summary.EndToEnd), ("upload", summary.Upload),
+                     ("queue wait", summary.QueueWait), ("processing", summary.Processing),
+                 })
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {S(distribution.Mean)} | {S(distribution.P50)} | {S(distribution.P95)} | {S(distribution.P99)} | {S(distribution.Max)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"![Queue depth and workers over time]({chartFile})");
+        if (run.Events.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Events:");
+            foreach (var line in run.Events)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            }
+        }
+
+        var failed = run.Jobs.Where(job => !job.Succeeded).ToList();
+        if (failed.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Failed jobs:");
+            foreach (var job in failed)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {job.JobId}: {job.Status} — {job.Error}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string S(double? seconds) => seconds is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "–";
+}

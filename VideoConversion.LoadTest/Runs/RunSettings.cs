@@ -1,0 +1,17 @@
+namespace VideoConversion.LoadTest.Runs;
+
+/// <summary>What a run does: how many jobs, how many clients at once, with which inputs, for how long at most.</summary>
+public sealed record RunSettings(
+    Uri ApiUrl,
+    int NumJobs,
+    int Concurrency,
+    IReadOnlyList<string> Inputs,
+    TimeSpan JobTimeout,
+    string OutputDirectory)
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Inputs are used in turn, job by job.</summary>
+    public string InputFor(int job) => Inputs[job % Inputs.Count];
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace VideoConversion.Worker.Conversion;
+
+/// <summary>
+/// "plan INPUT OUTPUT": prints, as a JSON array, the FFmpeg arguments the worker would run for
+/// INPUT with its configuration, without running them. Benchmarks run exactly that command
+/// directly to measure the floor the pipeline is compared with.
+/// </summary>
+public static class PlanCommand
+{
+    public const string Name = "plan";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is not [Name, var input, var output])
+        {
+            await Console.Error.WriteLineAsync("usage: VideoConversion.Worker plan INPUT OUTPUT   (prints the FFmpeg arguments as JSON)");
+            return 64;
+        }
+
+        using var host = ConvertCommand.BuildHost();
+        var options = host.Services.GetRequiredService<IOptions<ConversionOptions>>().Value;
+        try
+        {
+            var media = await host.Services.GetRequiredService<MediaProbe>().ProbeAsync(Path.GetFullPath(input), CancellationToken.None);
+            var plan = ConversionPlanner.Plan(media, options);
+            var arguments = FFmpegArguments.Convert(Path.GetFullPath(input), Path.GetFullPath(output), plan, options);
+            Console.WriteLine(JsonSerializer.Serialize(new { method = plan.Method, ffmpeg = options.FFmpegPath, arguments }));
+            return 0;
+        }
+        catch (ConversionFailedException failure)
+        {
+            await Console.Error.WriteLineAsync($"failed: {failure.Message}");
+            return 1;
+        }
+    }
+}
