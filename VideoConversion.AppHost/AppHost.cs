@@ -19,11 +19,15 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.VideoConversion_Worker>("worker")
+var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(storage).WaitFor(storage)
     .WithFFmpeg(settings)
     .WithHttpHealthCheck("/health");
+if (settings.WorkerReplicas > 1)
+{
+    worker.WithReplicas(settings.WorkerReplicas);
+}
 
 builder.AddProject<Projects.VideoConversion_Web>("web")
     .WithReference(api).WaitFor(api)

@@ -45,7 +45,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
             {
                 await db.SaveChangesAsync(cancellationToken);
                 // After the save: a change that lost a race is re-decided, and must not count twice.
-                metrics.ReportApplied(job, wasStarted, previousAttempts);
+                metrics.ReportApplied(job, report, wasStarted, previousAttempts);
                 return (ReportResult.Applied, job);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)

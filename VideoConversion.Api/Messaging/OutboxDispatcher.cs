@@ -63,6 +63,7 @@ public sealed partial class OutboxDispatcher(
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                dispatch.Failed(exception);
                 message.Attempts++;
                 message.LastError = Truncate(exception.Message, Jobs.JobLimits.ErrorLength);
                 await db.SaveChangesAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Telemetry;
@@ -60,7 +61,7 @@ public sealed class JobMetrics
     /// attempt number is a retry (counted here, where it survives any worker's restart), an
     /// outcome ends the job.
     /// </summary>
-    public void ReportApplied(Job job, bool wasStarted, int previousAttempts)
+    public void ReportApplied(Job job, JobEventMessage report, bool wasStarted, int previousAttempts)
     {
         // An attempt killed before its first report is still seen: attempt 3 after 1 is two retries.
         var retries = job.Attempts - Math.Max(previousAttempts, 1);
@@ -69,9 +70,17 @@ public sealed class JobMetrics
             _retried.Add(retries);
         }
 
-        if (!wasStarted && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
+        // Only a start report ends the wait: DONE without one (the start report was lost) would
+        // stretch the wait over the whole conversion.
+        if (!wasStarted && report.Kind == JobEventKind.Processing && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
         {
             _queueWait.Record(Seconds(started - submittedAt));
+        }
+
+        if (report.SetAside && job.Status == JobStatus.Failed)
+        {
+            // A worker's attempt count set the job aside; the dead-letter queue's are counted by DeadLetterConsumer.
+            DeadLettered("delivery_limit");
         }
 
         if (job.IsFinished)

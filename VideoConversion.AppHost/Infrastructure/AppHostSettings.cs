@@ -19,6 +19,9 @@ public sealed class AppHostSettings
 
     public int WebPort { get; private init; } = 8080;
 
+    /// <summary>How many worker processes to run locally (benchmarks run one per core). Kubernetes: KEDA decides.</summary>
+    public int WorkerReplicas { get; private init; } = 1;
+
     /// <summary>Where host-run services keep their state: job database, broker data, stored objects.</summary>
     public string DataDirectory { get; private init; } = "";
 
@@ -49,6 +52,7 @@ public sealed class AppHostSettings
             Mode = ResolveMode(requested, isPublish, builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]),
             ApiPort = section.GetValue("ApiPort", 8000),
             WebPort = section.GetValue("WebPort", 8080),
+            WorkerReplicas = Math.Max(1, section.GetValue("WorkerReplicas", 1)),
             RepositoryRoot = repositoryRoot,
             DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? Path.Combine(repositoryRoot, ".data")),
             RabbitMQServerPath = section["RabbitMQServerPath"] ?? "/usr/lib/rabbitmq/bin/rabbitmq-server",

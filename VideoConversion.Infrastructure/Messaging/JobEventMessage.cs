@@ -16,6 +16,7 @@ public enum JobEventKind
 /// <summary>A report on <see cref="QueueNames.JobEvents"/>; the API applies it to the job record.</summary>
 /// <param name="Attempt">Which delivery of the job the report comes from, counting from 1.</param>
 /// <param name="ConversionMethod">On <see cref="JobEventKind.Done"/>: "remux", "transcode", or which streams were copied.</param>
+/// <param name="SetAside">On <see cref="JobEventKind.Failed"/>: the job was set aside because every attempt died (a dead letter).</param>
 public sealed record JobEventMessage(
     string JobId,
     JobEventKind Kind,
@@ -24,4 +25,5 @@ public sealed record JobEventMessage(
     string? Error = null,
     long? OutputBytes = null,
     int Attempt = 1,
-    string? ConversionMethod = null);
+    string? ConversionMethod = null,
+    bool SetAside = false);

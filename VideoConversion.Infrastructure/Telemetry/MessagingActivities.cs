@@ -29,7 +29,7 @@ public static class MessagingActivities
         var activity = record ? Source.StartActivity($"send {queue}", ActivityKind.Producer) : null;
         if (activity is not null)
         {
-            Tag(activity, queue, "send", messageId, bodySize);
+            Tag(activity, queue, "send", "publish", messageId, bodySize);
             MessageTraceContext.Inject(activity, properties.Headers);
             return activity;
         }
@@ -52,13 +52,15 @@ public static class MessagingActivities
         var activity = Source.StartActivity($"process {queue}", ActivityKind.Consumer, parent);
         if (activity is not null)
         {
-            Tag(activity, queue, "process", delivery.BasicProperties.MessageId, delivery.Body.Length);
+            Tag(activity, queue, "process", "deliver", delivery.BasicProperties.MessageId, delivery.Body.Length);
         }
 
         return activity;
     }
 
-    private static void Tag(Activity activity, string queue, string operation, string? messageId, int bodySize)
+    /// <param name="operationType">The convention's kind of operation (send, process).</param>
+    /// <param name="operationName">RabbitMQ's own name for it (publish, deliver), as its client library names them.</param>
+    private static void Tag(Activity activity, string queue, string operationType, string operationName, string? messageId, int bodySize)
     {
         if (!activity.IsAllDataRequested)
         {
@@ -67,8 +69,10 @@ public static class MessagingActivities
 
         activity.SetTag(TelemetryNames.MessagingSystem, "rabbitmq");
         activity.SetTag(TelemetryNames.MessagingDestination, queue);
-        activity.SetTag(TelemetryNames.MessagingOperationType, operation);
-        activity.SetTag(TelemetryNames.MessagingOperationName, operation);
+        activity.SetTag(TelemetryNames.MessagingOperationType, operationType);
+        activity.SetTag(TelemetryNames.MessagingOperationName, operationName);
+        // Through the default exchange, the routing key is the queue's name.
+        activity.SetTag(TelemetryNames.MessagingRoutingKey, queue);
         activity.SetTag(TelemetryNames.MessagingBodySize, bodySize);
         if (!string.IsNullOrEmpty(messageId))
         {

@@ -23,6 +23,7 @@ public static class TelemetryNames
     public const string MessagingOperationType = "messaging.operation.type";
     public const string MessagingOperationName = "messaging.operation.name";
     public const string MessagingMessageId = "messaging.message.id";
+    public const string MessagingRoutingKey = "messaging.rabbitmq.destination.routing_key";
     public const string MessagingBodySize = "messaging.message.body.size";
     public const string ErrorType = "error.type";
 

@@ -123,7 +123,12 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
 
         var container = worker.Spec.Template.Spec.Containers.Single();
         var drain = TimeSpan.Parse(Env(container, "Conversion__DrainTimeout"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(drain >= new ConversionOptions().DrainTimeout, "the manifest shortens the worker's default drain");
+        // Scale-in may stop a busy worker: its drain must cover the longest job it allows.
+        var limits = new ConversionOptions();
+        // Probe the input, download it, convert, check the output (another probe), upload it.
+        var longestJob = limits.ProbeTimeout + limits.TransferTimeout + limits.MaxConversionTime + limits.ProbeTimeout + limits.TransferTimeout;
+        Assert.True(drain >= longestJob, $"a drain of {drain} can cut short a job of up to {longestJob}");
+        Assert.DoesNotContain(container.Env, variable => variable.Name is "Conversion__MaxConversionTime" or "Conversion__TransferTimeout" or "Conversion__ProbeTimeout");
         var grace = TimeSpan.FromSeconds(worker.Spec.Template.Spec.TerminationGracePeriodSeconds ?? 30);
         Assert.True(grace >= drain + WorkerServiceExtensions.ShutdownMargin,
             $"terminationGracePeriodSeconds {grace.TotalSeconds} s < drain {drain.TotalSeconds} s + shutdown margin");

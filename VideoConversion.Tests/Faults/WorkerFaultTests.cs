@@ -87,14 +87,41 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
         Assert.Equal("DONE", Status(done));
 
-        // Set aside by the broker's dead-letter queue (counted by the API) or by the worker's own
-        // attempt count (counted by the worker that refused the fourth start): either way, once.
-        var deadLettered =
-            (await _api.ScrapeMetricsAsync()).Sum("videoconversion_jobs_dead_lettered_total") - apiBefore.Sum("videoconversion_jobs_dead_lettered_total") +
-            (await system.WorkerEndpoint.ScrapeMetricsAsync()).Sum("videoconversion_jobs_dead_lettered_total");
-        Assert.Equal(1, deadLettered);
-        PrometheusText.AssertGrew(apiBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_retried_total", 2);
-        PrometheusText.AssertGrew(apiBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "failed"));
+        // Set aside by the broker's dead-letter queue or by the worker's own attempt count: the API
+        // counts it once either way.
+        var apiAfter = await _api.ScrapeMetricsAsync();
+        Assert.Equal(1, apiAfter.Sum("videoconversion_jobs_dead_lettered_total") - apiBefore.Sum("videoconversion_jobs_dead_lettered_total"));
+        PrometheusText.AssertGrew(apiBefore, apiAfter, "videoconversion_jobs_retried_total", 2);
+        PrometheusText.AssertGrew(apiBefore, apiAfter, "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "failed"));
+    }
+
+    [Fact]
+    public async Task The_queue_depth_gauge_counts_the_jobs_waiting_while_no_worker_runs()
+    {
+        var video = ("messaging_destination_name", "video_jobs");
+        await system.KillWorkerAsync();
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
+        List<string> jobs = [];
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(await _api.StartJobAsync(input));
+        }
+
+        // Read from the broker by the API: three jobs ready, no consumer.
+        await Polling.WaitUntilAsync(async () =>
+        {
+            var metrics = await _api.ScrapeMetricsAsync();
+            return metrics.Sum("videoconversion_queue_messages", video) >= 3 && metrics.Sum("videoconversion_queue_consumers", video) == 0;
+        }, "the gauges to show 3 jobs waiting and no worker", TimeSpan.FromSeconds(60));
+
+        await system.StartWorkerAsync();
+        var outcomes = await AllOutcomesAsync(jobs);
+        Assert.All(outcomes, job => Assert.Equal("DONE", Status(job)));
+        await Polling.WaitUntilAsync(async () =>
+        {
+            var metrics = await _api.ScrapeMetricsAsync();
+            return metrics.Sum("videoconversion_queue_messages", video) == 0 && metrics.Sum("videoconversion_queue_consumers", video) >= 1;
+        }, "the gauges to show the queue drained by a worker", TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -32,8 +32,15 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         var outputBytes = job.GetProperty("output_bytes").GetInt64();
 
         // The API records an outcome as it applies the worker's report: by the time the job reads DONE.
+        // The worker records its attempt just after the API has it, so it is waited for.
         var api = await system.Api.ScrapeMetricsAsync();
-        var worker = await system.Worker.ScrapeMetricsAsync();
+        var worker = await Polling.WaitForAsync(async () =>
+        {
+            var scrape = await system.Worker.ScrapeMetricsAsync();
+            var finished = scrape.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"))
+                > workerBefore.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"));
+            return finished ? scrape : null;
+        }, "the worker to record the finished attempt", ScrapeTimeout);
         output.WriteLine(Only("videoconversion_", api.Text));
         output.WriteLine(Only("videoconversion_", worker.Text));
 

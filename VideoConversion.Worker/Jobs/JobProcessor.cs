@@ -42,16 +42,17 @@ public sealed partial class JobProcessor(
     public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
     {
         var attempt = await CountAttemptAsync(job.JobId, brokerAttempt, cancellationToken);
+        // Every line from here on, the ledger's included, is about this job and attempt.
+        using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
         if (attempt > MaxAttempts)
         {
             // Every earlier attempt started and never ended: its worker died each time. The
             // report is the outcome; rejecting as well would make the dead-letter consumer
             // record a second, competing one.
-            using var jobContext = JobContext.Enter(logger, job.JobId, attempt - 1);
             LogSetAside(logger, job.JobId, attempt - 1);
-            await events.ReportFailedAsync(job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken);
+            await events.ReportFailedAsync(
+                job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken, setAside: true);
             await ledger.ForgetAsync(job.JobId);
-            metrics.DeadLettered("delivery_limit");
             return DeliveryOutcome.Ack;
         }
 
@@ -91,7 +92,6 @@ public sealed partial class JobProcessor(
 
     private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
-        using var jobContext = JobContext.Enter(logger, job.JobId, attempt);
         using var active = metrics.Active();
 
         LogStarted(logger, job.JobId, attempt, job.InputPath);

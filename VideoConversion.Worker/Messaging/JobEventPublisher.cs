@@ -10,8 +10,9 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
         PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(),
             OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod), cancellationToken);
 
-    public Task ReportFailedAsync(string jobId, int attempt, string error, CancellationToken cancellationToken) =>
-        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error, Attempt: attempt), cancellationToken);
+    /// <param name="setAside">Every attempt died: the job is a dead letter, and counted as one.</param>
+    public Task ReportFailedAsync(string jobId, int attempt, string error, CancellationToken cancellationToken, bool setAside = false) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error, Attempt: attempt, SetAside: setAside), cancellationToken);
 
     /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
     public async Task ReportProgressAsync(string jobId, int attempt, int percent, CancellationToken cancellationToken)

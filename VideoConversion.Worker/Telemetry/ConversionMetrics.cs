@@ -12,7 +12,6 @@ public sealed class ConversionMetrics
     public const string MeterName = TelemetryNames.Prefix + "Worker";
 
     private readonly UpDownCounter<long> _active;
-    private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _speed;
     private readonly Counter<long> _io;
@@ -22,8 +21,6 @@ public sealed class ConversionMetrics
         var meter = meterFactory.Create(MeterName);
         _active = meter.CreateUpDownCounter<long>(
             "videoconversion.conversions.active", "{conversion}", "Jobs this worker is processing right now.");
-        _deadLettered = meter.CreateCounter<long>(
-            "videoconversion.jobs.dead_lettered", "{job}", "Jobs set aside because every attempt ended without an outcome.");
         _processing = meter.CreateHistogram(
             "videoconversion.job.processing.duration", "s", "One attempt: download, conversion, check and upload, by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
@@ -34,7 +31,6 @@ public sealed class ConversionMetrics
             "videoconversion.conversion.io", "By", "Video bytes moved between storage and the worker: in (inputs downloaded) and out (outputs stored).");
 
         // Counters exist from the start at zero (a dashboard shows 0, not "no data").
-        _deadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "delivery_limit"));
         _io.Add(0, new KeyValuePair<string, object?>(TelemetryNames.IoDirection, "in"));
         _io.Add(0, new KeyValuePair<string, object?>(TelemetryNames.IoDirection, "out"));
     }
@@ -45,9 +41,6 @@ public sealed class ConversionMetrics
         _active.Add(1);
         return new ActiveConversion(_active);
     }
-
-    public void DeadLettered(string reason) =>
-        _deadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));
 
     /// <param name="outcome">"done", "failed" (the input cannot be converted), "retry" or "interrupted".</param>
     public void AttemptFinished(TimeSpan elapsed, string outcome, string? method) =>
