@@ -2,10 +2,11 @@ using System.Diagnostics;
 
 namespace VideoConversion.LoadTest.Chaos;
 
-/// <summary>Runs the system's own tools (kubectl, tc, pgrep) and reads their answer.</summary>
+/// <summary>Runs other programs (kubectl, tc, pgrep, FFmpeg, the worker) and reads their answer.</summary>
 internal static class ProcessTools
 {
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string tool, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string tool, IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -14,7 +15,7 @@ internal static class ProcessTools
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        timeout.CancelAfter(timeLimit ?? TimeSpan.FromMinutes(2));
         Process process;
         try
         {
@@ -29,7 +30,16 @@ internal static class ProcessTools
         {
             var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
             var error = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
             return (process.ExitCode, await output, await error);
         }
     }

@@ -59,7 +59,10 @@ public static class RunCommands
                 parse.GetResult(concurrency) is null ? 5 : parse.GetValue(concurrency), fault, cancellationToken);
         });
 
-        return new RootCommand("VideoConversion load, scale and fault tests, driving the public API as clients do.") { baseline, load, chaos };
+        return new RootCommand("VideoConversion load, scale and fault tests, driving the public API as clients do.")
+        {
+            baseline, load, chaos, Benchmark.BenchmarkCommand.Build(),
+        };
     }
 
     private static async Task<int> RunAsync(

@@ -40,7 +40,34 @@ public static class GeneratedInputs
         return path;
     }
 
-    private static async Task RunFFmpegAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    /// <summary>
+    /// A browser-safe H.264/AAC MP4 of about <paramref name="megabytes"/> MB (noisy 1080p at a high
+    /// bitrate, cut at the size): large, yet quick for the worker, which only rewraps it.
+    /// </summary>
+    public static async Task<string> CreateLargeAsync(string directory, int megabytes, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"generated-large-{megabytes}MB.mp4");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        string[] arguments =
+        [
+            "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30,noise=alls=60:allf=t",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "8", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "128k", "-t", "1200",
+            "-fs", (megabytes * 1024L * 1024).ToString(CultureInfo.InvariantCulture), path + ".part.mp4",
+        ];
+        await RunFFmpegAsync(arguments, cancellationToken, TimeSpan.FromMinutes(20));
+        File.Move(path + ".part.mp4", path, overwrite: true);
+        return path;
+    }
+
+    private static async Task RunFFmpegAsync(IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -49,7 +76,7 @@ public static class GeneratedInputs
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(FFmpegTimeout);
+        timeout.CancelAfter(timeLimit ?? FFmpegTimeout);
         using var process = Process.Start(start) ?? throw new LoadTestException("FFmpeg could not be started: is it installed?");
         var errors = process.StandardError.ReadToEndAsync(timeout.Token);
         try

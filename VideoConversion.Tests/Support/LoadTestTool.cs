@@ -8,15 +8,22 @@ public static class LoadTestTool
 {
     private static readonly string Assembly = Path.Combine(AppContext.BaseDirectory, "VideoConversion.LoadTest.dll");
 
+    /// <summary>Runs a command that writes its reports to <paramref name="outputDirectory"/> (--output-dir).</summary>
     public static async Task<(int ExitCode, string Output, JsonElement Report, string[] Files)> RunAsync(
         string outputDirectory, TimeSpan timeout, params string[] arguments)
     {
-        Directory.CreateDirectory(outputDirectory);
-        var result = await ProcessRunner.RunAsync(
-            "dotnet", [Assembly, .. arguments, "--output-dir", outputDirectory], outputDirectory, timeout, null, CancellationToken.None);
+        var (exitCode, text) = await RunInAsync(outputDirectory, timeout, [.. arguments, "--output-dir", outputDirectory]);
         var files = Directory.Exists(outputDirectory) ? Directory.GetFiles(outputDirectory) : [];
         var json = files.Where(file => file.EndsWith(".json", StringComparison.Ordinal)).OrderBy(File.GetLastWriteTimeUtc).LastOrDefault();
         var report = json is null ? default : JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.Clone();
-        return (result.ExitCode, result.StandardOutput + result.StandardErrorTail, report, files);
+        return (exitCode, text, report, files);
+    }
+
+    /// <summary>Runs the tool with exactly <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<(int ExitCode, string Output)> RunInAsync(string workingDirectory, TimeSpan timeout, string[] arguments)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        var result = await ProcessRunner.RunAsync("dotnet", [Assembly, .. arguments], workingDirectory, timeout, null, CancellationToken.None);
+        return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 }

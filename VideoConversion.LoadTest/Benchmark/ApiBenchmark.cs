@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using VideoConversion.LoadTest.Reports;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// The API under concurrent clients: job creation (POST /upload/request) and job submission
+/// (POST /jobs, for jobs whose upload is in storage), each for a fixed time, with every call's
+/// latency. The submitted "videos" are a few bytes of text: the workers reject them quickly, so
+/// the measurement is the API's, with the rest of the system running as usual.
+/// </summary>
+/// <param name="maxJobs">Jobs created (and submitted) at most, whatever the duration: each submitted one is work for the workers.</param>
+public sealed class ApiBenchmark(Uri api, int concurrency, TimeSpan duration, int maxJobs)
+{
+    public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
+
+    public async Task<(Phase Create, Phase Submit)> RunAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 })
+        {
+            BaseAddress = api,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        var created = new ConcurrentQueue<(string JobId, Uri Url)>();
+        var calls = 0;
+        var create = await MeasureAsync("POST /upload/request", () => Interlocked.Increment(ref calls) <= maxJobs, async () =>
+        {
+            using var response = await http.PostAsJsonAsync("/upload/request", new { filename = "bench.mp4", content_type = "video/mp4" }, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            created.Enqueue((body.GetProperty("job_id").GetString()!, new Uri(body.GetProperty("presigned_url").GetString()!)));
+            return true;
+        }, cancellationToken);
+
+        var uploaded = new ConcurrentQueue<string>();
+        var toUpload = new ConcurrentQueue<(string JobId, Uri Url)>(created);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (toUpload.TryDequeue(out var job))
+            {
+                using var content = new ByteArrayContent("not a video"u8.ToArray());
+                content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+                using var response = await http.PutAsync(job.Url, content, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    uploaded.Enqueue(job.JobId);
+                }
+            }
+        }));
+
+        var submit = await MeasureAsync("POST /jobs", () => !uploaded.IsEmpty, async () =>
+        {
+            if (!uploaded.TryDequeue(out var jobId))
+            {
+                return true;
+            }
+
+            using var response = await http.PostAsJsonAsync("/jobs", new { job_id = jobId }, cancellationToken);
+            return response.IsSuccessStatusCode;
+        }, cancellationToken);
+        return (create, submit);
+    }
+
+    /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
+    private async Task<Phase> MeasureAsync(string name, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var errors = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (clock.Elapsed < duration && more() && !cancellationToken.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                bool succeeded;
+                try
+                {
+                    succeeded = await call();
+                }
+                catch (HttpRequestException)
+                {
+                    succeeded = false;
+                }
+
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!succeeded)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }));
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies));
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Spectre.Console;
+using VideoConversion.LoadTest.Api;
+using VideoConversion.LoadTest.Commands;
+using VideoConversion.LoadTest.Runs;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>"benchmark": the system against raw FFmpeg on the same inputs, written to a Markdown report.</summary>
+public static class BenchmarkCommand
+{
+    public static Command Build()
+    {
+        var api = new Option<Uri>("--api-url") { CustomParser = OptionParsers.AbsoluteUri, DefaultValueFactory = _ => new Uri("http://localhost:8000") };
+        var worker = new Option<FileInfo>("--worker-binary") { Description = "The worker executable (or its .dll), whose `plan` prints the FFmpeg command it runs.", Required = true };
+        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var runs = new Option<int>("--runs") { Description = "Jobs timed one at a time (median reported).", DefaultValueFactory = _ => 3 };
+        var throughputJobs = new Option<int>("--throughput-jobs") { DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
+        var seconds = new Option<int>("--input-seconds") { DefaultValueFactory = _ => 30 };
+        var big = new Option<int>("--big-file-mb") { Description = "Large input for the memory measurement; 0 skips it.", DefaultValueFactory = _ => 1024 };
+        var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
+        var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in the API measurement.", DefaultValueFactory = _ => 5000 };
+        var work = new Option<DirectoryInfo>("--work-dir") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "benchmarks", "system")) };
+        var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
+        var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
+        {
+            api, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new BenchmarkSettings(
+                parse.GetValue(api)!, parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
+                parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
+                parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName);
+            var console = AnsiConsole.Console;
+            try
+            {
+                using var apiClient = new HttpClient { BaseAddress = settings.ApiUrl, Timeout = TimeSpan.FromSeconds(30) };
+                using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+                var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage), new QuietRunDisplay());
+                var results = await benchmark.RunAsync(step => console.MarkupLine($"[bold]benchmark[/]: {Markup.Escape(step)}"), cancellationToken);
+                var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark");
+                Directory.CreateDirectory(Path.GetDirectoryName(settings.Report)!);
+                await File.WriteAllTextAsync(settings.Report, markdown, cancellationToken);
+                // Plain, unwrapped: the report as written.
+                Console.WriteLine(markdown);
+                return 0;
+            }
+            catch (LoadTestException problem)
+            {
+                console.MarkupLine($"[red]{Markup.Escape(problem.Message)}[/]");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The benchmark reports its steps, not every job's second.</summary>
+    private sealed class QuietRunDisplay : IRunDisplay
+    {
+        public void Sample(TimelinePoint point, int totalJobs)
+        {
+        }
+
+        public void JobFinished(JobResult job)
+        {
+        }
+
+        public void Note(string message)
+        {
+        }
+    }
+}

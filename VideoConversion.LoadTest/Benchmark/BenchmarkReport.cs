@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>docs/BENCHMARKS.md: the machine, the numbers, their ratios to the floor, and each target met or not.</summary>
+public static class BenchmarkReport
+{
+    public static string Markdown(SystemBenchmark.Results r, BenchmarkSettings s, string command)
+    {
+        var text = new StringBuilder();
+        void Line(string line = "") => text.AppendLine(line);
+        string F(double value, string format = "F2") => value.ToString(format, CultureInfo.InvariantCulture);
+        string Met(bool met) => met ? "met" : "**not met**";
+
+        var transcodeOverhead = (r.SystemTranscodeSeconds - r.RawTranscodeSeconds) / r.RawTranscodeSeconds;
+        var remuxOverhead = r.SystemRemuxSeconds - r.RawRemuxSeconds;
+        var throughputRatio = r.SystemThroughputPerMinute / r.RawThroughputPerMinute;
+        var submitP99 = r.Submit.LatencyMilliseconds.P99 ?? double.NaN;
+
+        Line("# Benchmarks");
+        Line();
+        Line($"Produced by `{command}` on {DateTime.UtcNow:yyyy-MM-dd}; rerun it to measure your machine. A benchmark, not a test: nothing fails on these numbers.");
+        Line();
+        Line($"- **Machine:** {r.Machine}");
+        Line($"- **System:** the AppHost with {s.Workers} worker processes (one per core), RabbitMQ, S3-compatible storage, all on this machine; the load tool as the client.");
+        Line($"- **Inputs:** {s.InputSeconds} s of 720p30, {F(r.InputMegabytes, "F1")} MB: MPEG-4 Part 2 + MP3 in AVI (transcoded) and H.264 + AAC in MP4 (remuxed), generated with FFmpeg.");
+        Line($"- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly. Per-job times are medians of {s.Runs} jobs run one at a time; the system's per-job time is from submission (upload done) to outcome, as the API records it: queue, download, FFmpeg, output check, upload, report.");
+        Line();
+        Line("| | Raw FFmpeg | System | Ratio | Target | |");
+        Line("|---|---|---|---|---|---|");
+        Line($"| Transcode, per job | {F(r.RawTranscodeSeconds)} s | {F(r.SystemTranscodeSeconds)} s | {F(r.SystemTranscodeSeconds / r.RawTranscodeSeconds, "F3")}× (overhead {transcodeOverhead:P1}) | overhead ≤ 5% | {Met(transcodeOverhead <= 0.05)} |");
+        Line($"| Remux, per job | {F(r.RawRemuxSeconds)} s | {F(r.SystemRemuxSeconds)} s | +{F(remuxOverhead)} s | ≤ +0.3 s | {Met(remuxOverhead <= 0.3)} |");
+        Line($"| Throughput, {s.ThroughputJobs} transcodes, {s.Workers} at once | {F(r.RawThroughputPerMinute, "F1")} jobs/min | {F(r.SystemThroughputPerMinute, "F1")} jobs/min | {throughputRatio:P1} of raw | ≥ 95% | {Met(throughputRatio >= 0.95)} |");
+        Line($"| Remux against transcode (system) | | {F(r.SystemRemuxSeconds)} s vs {F(r.SystemTranscodeSeconds)} s | {F(r.SystemTranscodeSeconds / r.SystemRemuxSeconds, "F1")}× faster | | |");
+        Line();
+        Line($"## The API, {s.ApiConcurrency} concurrent clients, {F(s.ApiDuration.TotalSeconds, "F0")} s per call");
+        Line();
+        Line("| Call | Calls | Errors | Rate | p50 | p95 | p99 | Target | |");
+        Line("|---|---|---|---|---|---|---|---|---|");
+        foreach (var phase in new[] { r.Create, r.Submit })
+        {
+            var target = phase == r.Submit ? "≥ 1,000/s, p99 < 25 ms" : "";
+            var met = phase == r.Submit ? Met(phase.PerSecond >= 1000 && submitP99 < 25) : "";
+            Line($"| `{phase.Call}` | {phase.Calls} | {phase.Errors} | {F(phase.PerSecond, "F0")}/s | {F(phase.LatencyMilliseconds.P50 ?? double.NaN, "F1")} ms | {F(phase.LatencyMilliseconds.P95 ?? double.NaN, "F1")} ms | {F(phase.LatencyMilliseconds.P99 ?? double.NaN, "F1")} ms | {target} | {met} |");
+        }
+
+        Line();
+        Line("## Memory while a video goes through");
+        Line();
+        Line("Peak resident memory (VmRSS) of the API and of all worker processes together (FFmpeg, a separate process, not included), sampled every 100 ms during one job:");
+        Line();
+        Line($"| Service | {F(r.InputMegabytes, "F1")} MB input | " + (r.LargeInputMegabytes is { } mb ? $"{F(mb, "F0")} MB input | Ratio |" : "large input | |"));
+        Line("|---|---|---|---|");
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var small = r.MemorySmallMebibytes.GetValueOrDefault(service);
+            var large = r.MemoryLargeMebibytes?.GetValueOrDefault(service);
+            Line($"| {service} | {F(small, "F0")} MiB | {(large is { } l ? F(l, "F0") + " MiB" : "skipped")} | {(large is { } ratio ? F(ratio / small, "F2") + "×" : "")} |");
+        }
+
+        Line();
+        Line("The upload goes from the client straight to storage with a presigned URL, so no video byte reaches the API; the worker streams to and from files in its scratch directory.");
+        return text.ToString();
+    }
+}

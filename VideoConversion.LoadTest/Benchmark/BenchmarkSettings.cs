@@ -1,0 +1,19 @@
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <param name="Workers">Worker processes the system runs: the raw loop runs as many FFmpeg at once.</param>
+/// <param name="Runs">Jobs timed one at a time, for per-job times (the median is reported).</param>
+/// <param name="ThroughputJobs">Jobs in the throughput comparison.</param>
+/// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
+public sealed record BenchmarkSettings(
+    Uri ApiUrl,
+    string WorkerBinary,
+    int Workers,
+    int Runs,
+    int ThroughputJobs,
+    int InputSeconds,
+    int BigFileMegabytes,
+    int ApiConcurrency,
+    TimeSpan ApiDuration,
+    int ApiMaxJobs,
+    string WorkDirectory,
+    string Report);

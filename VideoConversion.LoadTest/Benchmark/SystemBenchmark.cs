@@ -1,0 +1,106 @@
+using VideoConversion.LoadTest.Api;
+using VideoConversion.LoadTest.Inputs;
+using VideoConversion.LoadTest.Reports;
+using VideoConversion.LoadTest.Runs;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// Puts the running system next to the physical floor, with the same inputs, on this machine, in
+/// one run: the worker's FFmpeg command run directly (one at a time, and as many at once as there
+/// are workers), against the same jobs through upload, queue, worker and storage.
+/// </summary>
+public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionClient client, IRunDisplay display)
+{
+    public sealed record Results(
+        string Machine,
+        double RawTranscodeSeconds,
+        double RawRemuxSeconds,
+        double RawThroughputPerMinute,
+        double SystemTranscodeSeconds,
+        double SystemRemuxSeconds,
+        double SystemThroughputPerMinute,
+        double InputMegabytes,
+        IReadOnlyDictionary<string, double> MemorySmallMebibytes,
+        IReadOnlyDictionary<string, double>? MemoryLargeMebibytes,
+        double? LargeInputMegabytes,
+        ApiBenchmark.Phase Create,
+        ApiBenchmark.Phase Submit);
+
+    private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
+    {
+        ["api"] = "/VideoConversion.Api",
+        ["worker"] = "/VideoConversion.Worker",
+    };
+
+    public async Task<Results> RunAsync(Action<string> progress, CancellationToken cancellationToken)
+    {
+        var machine = await MachineInfo.DescribeAsync(cancellationToken);
+        var inputs = Path.Combine(settings.WorkDirectory, "inputs");
+        progress("generating inputs with FFmpeg");
+        var transcode = await GeneratedInputs.CreateAsync(inputs, "transcode", settings.InputSeconds, cancellationToken);
+        var remux = await GeneratedInputs.CreateAsync(inputs, "remux", settings.InputSeconds, cancellationToken);
+
+        var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName);
+        progress("raw FFmpeg: the worker's command, run directly");
+        var rawTranscode = Median((await raw.RunAsync(transcode, settings.Runs, 1, cancellationToken)).Runs);
+        var rawRemux = Median((await raw.RunAsync(remux, settings.Runs, 1, cancellationToken)).Runs);
+        var rawParallel = await raw.RunAsync(transcode, settings.ThroughputJobs, settings.Workers, cancellationToken);
+
+        progress("the system: the same inputs as jobs, one at a time");
+        var systemTranscode = Median(ServerSeconds(await RunJobsAsync("benchmark-transcode", transcode, settings.Runs, 1, cancellationToken)));
+        var systemRemux = Median(ServerSeconds(await RunJobsAsync("benchmark-remux", remux, settings.Runs, 1, cancellationToken)));
+
+        progress("the system: throughput with every worker busy");
+        var load = await RunJobsAsync("benchmark-throughput", transcode, settings.ThroughputJobs, settings.ThroughputJobs, cancellationToken);
+        var systemThroughput = Throughput(load);
+
+        progress("memory of the API and the workers: a 10 MB job, then a large one");
+        var small = await PeakMemoryAsync(transcode, cancellationToken);
+        IReadOnlyDictionary<string, double>? large = null;
+        double? largeMegabytes = null;
+        if (settings.BigFileMegabytes > 0)
+        {
+            var big = await GeneratedInputs.CreateLargeAsync(inputs, settings.BigFileMegabytes, cancellationToken);
+            largeMegabytes = new FileInfo(big).Length / 1048576.0;
+            large = await PeakMemoryAsync(big, cancellationToken);
+        }
+
+        progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
+        var (create, submit) = await new ApiBenchmark(settings.ApiUrl, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs).RunAsync(cancellationToken);
+
+        return new Results(machine, rawTranscode, rawRemux, settings.ThroughputJobs / rawParallel.Total * 60,
+            systemTranscode, systemRemux, systemThroughput, new FileInfo(transcode).Length / 1048576.0,
+            small, large, largeMegabytes, create, submit);
+    }
+
+    private async Task<RunResult> RunJobsAsync(string name, string input, int jobs, int concurrency, CancellationToken cancellationToken)
+    {
+        var run = new RunSettings(settings.ApiUrl, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory);
+        var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
+        var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
+        return failed.Count == 0
+            ? result
+            : throw new LoadTestException($"{name}: {failed.Count} of {jobs} jobs did not succeed ({failed[0].Error}); no numbers from a failing system.");
+    }
+
+    /// <summary>Per job, as the system timed it: from submission (upload done) until the outcome.</summary>
+    private static IEnumerable<double> ServerSeconds(RunResult run) =>
+        run.Jobs.Select(job => (job.QueueWaitSeconds ?? 0) + (job.ProcessingSeconds ?? 0));
+
+    /// <summary>Jobs a minute from the first job's start to the last one's outcome (uploads included, as for users).</summary>
+    private static double Throughput(RunResult run) => run.Jobs.Count / run.WallSeconds * 60;
+
+    private async Task<IReadOnlyDictionary<string, double>> PeakMemoryAsync(string input, CancellationToken cancellationToken)
+    {
+        var sampler = new MemorySampler(Services);
+        await using (sampler)
+        {
+            await RunJobsAsync("benchmark-memory", input, 1, 1, cancellationToken);
+        }
+
+        return sampler.PeakMebibytes;
+    }
+
+    private static double Median(IEnumerable<double> values) => Percentiles.Of(values, 50) ?? double.NaN;
+}

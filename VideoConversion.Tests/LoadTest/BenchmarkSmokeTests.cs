@@ -1,0 +1,39 @@
+using VideoConversion.Tests.Support;
+using Xunit.Abstractions;
+
+namespace VideoConversion.Tests.LoadTest;
+
+/// <summary>
+/// A tiny run of the benchmark against the test system: every measurement is taken and the report
+/// written. Its numbers are not judged (shared CI machines are noisy); docs/BENCHMARKS.md holds real ones.
+/// </summary>
+[Collection(WholeSystem.Name)]
+public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper output) : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-benchmark-");
+
+    [Fact]
+    public async Task The_benchmark_measures_every_comparison_and_writes_its_report()
+    {
+        var report = Path.Combine(_work.FullName, "BENCHMARKS.md");
+        var (exitCode, text) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(10), [
+            "benchmark", "--api-url", system.Api.BaseAddress!.ToString(),
+            "--worker-binary", Path.Combine(AppContext.BaseDirectory, "VideoConversion.Worker.dll"),
+            "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
+            "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
+            "--work-dir", Path.Combine(_work.FullName, "work"), "--report", report]);
+        output.WriteLine(text);
+
+        Assert.Equal(0, exitCode);
+        var markdown = await File.ReadAllTextAsync(report);
+        foreach (var row in new[] { "| Transcode, per job |", "| Remux, per job |", "| Throughput, 2 transcodes, 1 at once |", "| `POST /upload/request` |", "| `POST /jobs` |", "| api |", "| worker |" })
+        {
+            Assert.Contains(row, markdown, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);
+        Assert.Contains("- **Machine:**", markdown, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
