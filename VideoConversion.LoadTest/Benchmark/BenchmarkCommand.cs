@@ -20,7 +20,7 @@ public static class BenchmarkCommand
         var big = new Option<int>("--big-file-mb") { Description = "Large input for the memory measurement; 0 skips it.", DefaultValueFactory = _ => 1024 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
-        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in the API measurement.", DefaultValueFactory = _ => 5000 };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in the API measurement.", DefaultValueFactory = _ => 1000 };
         var work = new Option<DirectoryInfo>("--work-dir") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "benchmarks", "system")) };
         var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")

@@ -25,7 +25,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyDictionary<string, double>? MemoryLargeMebibytes,
         double? LargeInputMegabytes,
         ApiBenchmark.Phase Create,
-        ApiBenchmark.Phase Submit);
+        ApiBenchmark.Phase Submit,
+        double StorageRoundTripMilliseconds,
+        double FFprobeSeconds);
 
     private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
     {
@@ -66,12 +68,48 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             large = await PeakMemoryAsync(big, cancellationToken);
         }
 
+        progress("what one storage request and one ffprobe cost here");
+        var storageRoundTrip = await StorageRoundTripAsync(cancellationToken);
+        var ffprobe = await FFprobeSecondsAsync(remux, cancellationToken);
+
         progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
         var (create, submit) = await new ApiBenchmark(settings.ApiUrl, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs).RunAsync(cancellationToken);
 
         return new Results(machine, rawTranscode, rawRemux, settings.ThroughputJobs / rawParallel.Total * 60,
             systemTranscode, systemRemux, systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit);
+            small, large, largeMegabytes, create, submit, storageRoundTrip, ffprobe);
+    }
+
+    /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>
+    private async Task<double> StorageRoundTripAsync(CancellationToken cancellationToken)
+    {
+        var (_, url) = await client.RequestUploadAsync("probe.mp4", "video/mp4", cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var origin = new Uri(url.GetLeftPart(UriPartial.Authority) + "/");
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Head, origin);
+            using var response = await http.SendAsync(request, cancellationToken);
+            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return Median(times);
+    }
+
+    /// <summary>Median time of the ffprobe a worker runs before and after each conversion.</summary>
+    private static async Task<double> FFprobeSecondsAsync(string input, CancellationToken cancellationToken)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await Chaos.ProcessTools.RunAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input], cancellationToken);
+            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        return Median(times);
     }
 
     private async Task<RunResult> RunJobsAsync(string name, string input, int jobs, int concurrency, CancellationToken cancellationToken)
