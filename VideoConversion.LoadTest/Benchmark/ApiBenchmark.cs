@@ -18,6 +18,34 @@ public sealed class ApiBenchmark(Uri api, int concurrency, TimeSpan duration, in
 {
     public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
 
+    /// <summary>Medians, one call at a time: reading a job, and submitting one whose upload is missing (the storage check alone, no write).</summary>
+    public sealed record Anatomy(double ReadMilliseconds, double StorageCheckMilliseconds);
+
+    public async Task<Anatomy> AnatomyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        List<double> reads = [], checks = [];
+        for (var i = 0; i < 10; i++)
+        {
+            using var created = await http.PostAsJsonAsync("/upload/request", new { filename = "anatomy.mp4", content_type = "video/mp4" }, cancellationToken);
+            var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("job_id").GetString()!;
+
+            var started = Stopwatch.GetTimestamp();
+            using (await http.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative), cancellationToken))
+            {
+                reads.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            started = Stopwatch.GetTimestamp();
+            using (await http.PostAsJsonAsync("/jobs", new { job_id = jobId }, cancellationToken))
+            {
+                checks.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        return new Anatomy(Percentiles.Of(reads, 50)!.Value, Percentiles.Of(checks, 50)!.Value);
+    }
+
     public async Task<(Phase Create, Phase Submit)> RunAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 })

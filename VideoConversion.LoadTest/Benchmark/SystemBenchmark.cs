@@ -26,6 +26,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double? LargeInputMegabytes,
         ApiBenchmark.Phase Create,
         ApiBenchmark.Phase Submit,
+        ApiBenchmark.Anatomy SubmitAnatomy,
         double StorageRoundTripMilliseconds,
         double FFprobeSeconds);
 
@@ -73,11 +74,13 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var ffprobe = await FFprobeSecondsAsync(remux, cancellationToken);
 
         progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
-        var (create, submit) = await new ApiBenchmark(settings.ApiUrl, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs).RunAsync(cancellationToken);
+        var apiBenchmark = new ApiBenchmark(settings.ApiUrl, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
+        var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
+        var (create, submit) = await apiBenchmark.RunAsync(cancellationToken);
 
         return new Results(machine, rawTranscode, rawRemux, settings.ThroughputJobs / rawParallel.Total * 60,
             systemTranscode, systemRemux, systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit, storageRoundTrip, ffprobe);
+            small, large, largeMegabytes, create, submit, anatomy, storageRoundTrip, ffprobe);
     }
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>

@@ -8,6 +8,8 @@ namespace VideoConversion.LoadTest.Reports;
 /// <summary>Writes a run as JSON (every job and sample, for tools), Markdown (for people) and an SVG chart.</summary>
 public static class ReportWriter
 {
+    private const int MaxJobsListed = 50;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -65,6 +67,19 @@ public static class ReportWriter
             foreach (var line in run.Events)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            }
+        }
+
+        // Each job's times, for runs small enough to read them (baseline); the JSON always has them.
+        if (run.Jobs.Count <= MaxJobsListed)
+        {
+            text.AppendLine();
+            text.AppendLine("| Job | Status | Attempts | Method | Upload (s) | Queue wait (s) | Processing (s) | End to end (s) |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var job in run.Jobs)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {job.JobId} | {job.Status} | {job.Attempts} | {job.ConversionMethod ?? "–"} | {S(job.UploadSeconds)} | {S(job.QueueWaitSeconds)} | {S(job.ProcessingSeconds)} | {S(job.EndToEndSeconds)} |");
             }
         }
 

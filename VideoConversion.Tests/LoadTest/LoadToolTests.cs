@@ -58,6 +58,8 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
 
         var markdown = await File.ReadAllTextAsync(Assert.Single(files, file => file.EndsWith(".md", StringComparison.Ordinal)));
         Assert.Contains("| end to end (client) |", markdown, StringComparison.Ordinal);
+        // Each job's own times, one row each.
+        Assert.Equal(4, markdown.Split('\n').Count(line => line.StartsWith("| ", StringComparison.Ordinal) && line.Contains(" | DONE | ", StringComparison.Ordinal)));
         var chart = XDocument.Load(Assert.Single(files, file => file.EndsWith(".svg", StringComparison.Ordinal)));
         Assert.Equal(3, chart.Descendants(XName.Get("polyline", "http://www.w3.org/2000/svg")).Count());
     }
