@@ -14,6 +14,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 {
     public sealed record Results(
         string Machine,
+        IReadOnlyList<double> RawTranscodeRuns,
+        IReadOnlyList<double> RawRemuxRuns,
+        IReadOnlyList<double> SystemTranscodeRuns,
+        IReadOnlyList<double> SystemRemuxRuns,
         double RawTranscodeSeconds,
         double RawRemuxSeconds,
         double RawThroughputPerMinute,
@@ -45,16 +49,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var remux = await GeneratedInputs.CreateAsync(inputs, "remux", settings.InputSeconds, cancellationToken);
 
         var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName);
-        progress("raw FFmpeg: the worker's command, run directly");
-        var rawTranscode = Median((await raw.RunAsync(transcode, settings.Runs, 1, cancellationToken)).Runs);
-        var rawRemux = Median((await raw.RunAsync(remux, settings.Runs, 1, cancellationToken)).Runs);
+        // Raw and system runs alternate, so a slow moment of a shared machine falls on both sides.
+        List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            progress($"per job, run {run} of {settings.Runs}: raw FFmpeg and the system, transcode and remux");
+            rawTranscodeRuns.AddRange((await raw.RunAsync(transcode, 1, 1, cancellationToken)).Runs);
+            systemTranscodeRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-transcode", transcode, 1, 1, cancellationToken)));
+            rawRemuxRuns.AddRange((await raw.RunAsync(remux, 1, 1, cancellationToken)).Runs);
+            systemRemuxRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-remux", remux, 1, 1, cancellationToken)));
+        }
+
+        progress("throughput with every worker busy: raw FFmpeg, then the system");
         var rawParallel = await raw.RunAsync(transcode, settings.ThroughputJobs, settings.Workers, cancellationToken);
-
-        progress("the system: the same inputs as jobs, one at a time");
-        var systemTranscode = Median(ServerSeconds(await RunJobsAsync("benchmark-transcode", transcode, settings.Runs, 1, cancellationToken)));
-        var systemRemux = Median(ServerSeconds(await RunJobsAsync("benchmark-remux", remux, settings.Runs, 1, cancellationToken)));
-
-        progress("the system: throughput with every worker busy");
         var load = await RunJobsAsync("benchmark-throughput", transcode, settings.ThroughputJobs, settings.ThroughputJobs, cancellationToken);
         var systemThroughput = Throughput(load);
 
@@ -78,8 +85,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         var (create, submit) = await apiBenchmark.RunAsync(cancellationToken);
 
-        return new Results(machine, rawTranscode, rawRemux, settings.ThroughputJobs / rawParallel.Total * 60,
-            systemTranscode, systemRemux, systemThroughput, new FileInfo(transcode).Length / 1048576.0,
+        return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
+            Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
+            Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, anatomy, storageRoundTrip, ffprobe);
     }
 

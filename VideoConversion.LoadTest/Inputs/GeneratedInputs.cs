@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using VideoConversion.LoadTest.Chaos;
 
 namespace VideoConversion.LoadTest.Inputs;
 
@@ -69,29 +69,10 @@ public static class GeneratedInputs
 
     private static async Task RunFFmpegAsync(IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
+        var (code, _, errors) = await ProcessTools.RunAsync("ffmpeg", arguments, cancellationToken, timeLimit ?? FFmpegTimeout);
+        if (code != 0)
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(timeLimit ?? FFmpegTimeout);
-        using var process = Process.Start(start) ?? throw new LoadTestException("FFmpeg could not be started: is it installed?");
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new LoadTestException($"FFmpeg could not make a test video: {await errors}");
+            throw new LoadTestException($"FFmpeg could not make a test video: {errors}");
         }
     }
 }
