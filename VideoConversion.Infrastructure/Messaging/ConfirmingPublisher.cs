@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RabbitMQ.Client;
 using VideoConversion.Infrastructure.Telemetry;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using VideoConversion.LoadTest.Chaos;
+using VideoConversion.LoadTest.Processes;
 
 namespace VideoConversion.LoadTest.Benchmark;
 

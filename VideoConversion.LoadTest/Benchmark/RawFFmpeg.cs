@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using VideoConversion.LoadTest.Chaos;
+using VideoConversion.LoadTest.Processes;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -29,16 +29,24 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
     /// <returns>Each run's wall time, and the wall time of all of them.</returns>
     public async Task<(List<double> Runs, double Total)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken)
     {
+        // Every command is planned before the clock starts: asking the worker is not part of the floor.
+        var commands = new List<(string Output, string FFmpeg, string[] Arguments)>();
+        for (var index = 0; index < count; index++)
+        {
+            var output = Path.Combine(scratch, $"raw-{index}.mp4");
+            var (_, ffmpeg, arguments) = await PlanAsync(input, output, cancellationToken);
+            commands.Add((output, ffmpeg, arguments));
+        }
+
         var runs = new List<double>();
         var total = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(parallel);
-        await Task.WhenAll(Enumerable.Range(0, count).Select(async index =>
+        await Task.WhenAll(commands.Select(async command =>
         {
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var output = Path.Combine(scratch, $"raw-{index}.mp4");
-                var (_, ffmpeg, arguments) = await PlanAsync(input, output, cancellationToken);
+                var (output, ffmpeg, arguments) = command;
                 var started = Stopwatch.GetTimestamp();
                 var (code, _, error) = await ProcessTools.RunAsync(ffmpeg, arguments, cancellationToken, TimeSpan.FromHours(1));
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

@@ -116,7 +116,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         for (var i = 0; i < 3; i++)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await Chaos.ProcessTools.RunAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input], cancellationToken);
+            await Processes.ProcessTools.RunAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input], cancellationToken);
             times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 

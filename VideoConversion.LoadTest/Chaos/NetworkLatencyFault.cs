@@ -1,5 +1,6 @@
 using System.Globalization;
 using VideoConversion.LoadTest.Runs;
+using VideoConversion.LoadTest.Processes;
 
 namespace VideoConversion.LoadTest.Chaos;
 

@@ -15,21 +15,24 @@ public static class RunCommands
     public static RootCommand Build()
     {
         var common = new CommonOptions();
-        var numJobs = new Option<int>("--num-jobs") { Description = "How many jobs to run." };
-        var concurrency = new Option<int>("--concurrency") { Description = "How many clients run jobs at once.", DefaultValueFactory = _ => 10 };
+        // Each command has its own defaults (the seed's: 10 jobs one at a time, 100 jobs by 10, 20 jobs by 5).
+        static Option<int> NumJobs(int jobs) => new("--num-jobs") { Description = "How many jobs to run.", DefaultValueFactory = _ => jobs };
+        static Option<int> Concurrency(int clients) => new("--concurrency") { Description = "How many clients run jobs at once.", DefaultValueFactory = _ => clients };
 
         var baseline = new Command("baseline", "Does it work? Jobs one after another through the public API; success rate and each job's times.");
         common.AddTo(baseline);
-        baseline.Options.Add(numJobs);
+        var baselineJobs = NumJobs(10);
+        baseline.Options.Add(baselineJobs);
         baseline.SetAction((parse, cancellationToken) =>
-            RunAsync("baseline", common, parse, parse.GetResult(numJobs) is null ? 10 : parse.GetValue(numJobs), concurrency: 1, fault: null, cancellationToken));
+            RunAsync("baseline", common, parse, parse.GetValue(baselineJobs), concurrency: 1, fault: null, cancellationToken));
 
         var load = new Command("load", "Does it scale? Many jobs from concurrent clients; throughput, latency percentiles, queue and workers over time.");
         common.AddTo(load);
-        load.Options.Add(numJobs);
-        load.Options.Add(concurrency);
+        var (loadJobs, loadClients) = (NumJobs(100), Concurrency(10));
+        load.Options.Add(loadJobs);
+        load.Options.Add(loadClients);
         load.SetAction((parse, cancellationToken) =>
-            RunAsync("load", common, parse, parse.GetResult(numJobs) is null ? 100 : parse.GetValue(numJobs), parse.GetValue(concurrency), fault: null, cancellationToken));
+            RunAsync("load", common, parse, parse.GetValue(loadJobs), parse.GetValue(loadClients), fault: null, cancellationToken));
 
         var test = new Option<string>("--test") { Description = "kill-worker, network-latency or cpu-stress.", Required = true };
         test.AcceptOnlyFromAmong("kill-worker", "network-latency", "cpu-stress");
@@ -42,8 +45,9 @@ public static class RunCommands
         };
         var chaos = new Command("chaos", "Does it recover? A load run with a fault injected; jobs lost (must be 0), jobs retried, and the time the fault cost.");
         common.AddTo(chaos);
-        chaos.Options.Add(numJobs);
-        chaos.Options.Add(concurrency);
+        var (chaosJobs, chaosClients) = (NumJobs(20), Concurrency(5));
+        chaos.Options.Add(chaosJobs);
+        chaos.Options.Add(chaosClients);
         chaos.Options.Add(test);
         chaos.Options.Add(kubernetes);
         chaos.Options.Add(latency);
@@ -55,8 +59,7 @@ public static class RunCommands
                 "network-latency" => storage => new NetworkLatencyFault(storage, parse.GetValue(latency)),
                 _ => _ => new CpuStressFault(),
             };
-            return RunAsync("chaos", common, parse, parse.GetResult(numJobs) is null ? 20 : parse.GetValue(numJobs),
-                parse.GetResult(concurrency) is null ? 5 : parse.GetValue(concurrency), fault, cancellationToken);
+            return RunAsync("chaos", common, parse, parse.GetValue(chaosJobs), parse.GetValue(chaosClients), fault, cancellationToken);
         });
 
         return new RootCommand("VideoConversion load, scale and fault tests, driving the public API as clients do.")
@@ -173,7 +176,7 @@ public static class RunCommands
     private static void Print(IAnsiConsole console, RunSummary summary, IReadOnlyList<string> findings, IReadOnlyList<string> files)
     {
         var table = new Table().AddColumns("time (s)", "mean", "p50", "p95", "p99", "max");
-        foreach (var (name, distribution) in new[] { ("end to end", summary.EndToEnd), ("upload", summary.Upload), ("queue wait", summary.QueueWait), ("processing", summary.Processing) })
+        foreach (var (name, distribution) in summary.Times)
         {
             table.AddRow(name, S(distribution.Mean), S(distribution.P50), S(distribution.P95), S(distribution.P99), S(distribution.Max));
         }

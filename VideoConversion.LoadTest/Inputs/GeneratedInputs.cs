@@ -1,5 +1,5 @@
 using System.Globalization;
-using VideoConversion.LoadTest.Chaos;
+using VideoConversion.LoadTest.Processes;
 
 namespace VideoConversion.LoadTest.Inputs;
 

@@ -48,11 +48,7 @@ public static class ReportWriter
         text.AppendLine();
         text.AppendLine("| Time (s) | mean | p50 | p95 | p99 | max |");
         text.AppendLine("|---|---|---|---|---|---|");
-        foreach (var (name, distribution) in new[]
-                 {
-                     ("end to end (client)", summary.EndToEnd), ("upload", summary.Upload),
-                     ("queue wait", summary.QueueWait), ("processing", summary.Processing),
-                 })
+        foreach (var (name, distribution) in summary.Times)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {name} | {S(distribution.Mean)} | {S(distribution.P50)} | {S(distribution.P95)} | {S(distribution.P99)} | {S(distribution.Max)} |");

@@ -16,6 +16,11 @@ public sealed record RunSummary(
     Distribution QueueWait,
     Distribution Processing)
 {
+    /// <summary>Each measured time with its name, in the order reports show them (the JSON has them by name already).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<(string Name, Distribution Distribution)> Times =>
+        [("end to end (client)", EndToEnd), ("upload", Upload), ("queue wait", QueueWait), ("processing", Processing)];
+
     public static RunSummary Of(RunResult run)
     {
         var jobs = run.Jobs;

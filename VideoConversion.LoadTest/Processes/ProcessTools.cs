@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace VideoConversion.LoadTest.Chaos;
+namespace VideoConversion.LoadTest.Processes;
 
 /// <summary>Runs other programs (kubectl, tc, pgrep, FFmpeg, the worker) and reads their answer.</summary>
-internal static class ProcessTools
+public static class ProcessTools
 {
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
         string tool, IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
