@@ -1,6 +1,6 @@
 using System.Globalization;
-using VideoConversion.LoadTest.Runs;
 using VideoConversion.LoadTest.Processes;
+using VideoConversion.LoadTest.Runs;
 
 namespace VideoConversion.LoadTest.Chaos;
 
