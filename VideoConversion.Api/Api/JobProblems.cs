@@ -20,10 +20,6 @@ internal static class JobProblems
         StatusCodes.Status400BadRequest, "Unsupported video format",
         $"'{fileName}' is not a supported video file. Supported extensions: {string.Join(", ", InputFormats.Supported)}.");
 
-    public static ProblemHttpResult UnsupportedContentType(string contentType) => Problem(
-        StatusCodes.Status400BadRequest, "Unsupported content type",
-        $"'{contentType}' is not a video content type.");
-
     public static ProblemHttpResult UnsupportedOutputFormat(string? format) => Problem(
         StatusCodes.Status400BadRequest, "Unsupported output format",
         $"Output format '{format}' is not supported. Supported: {string.Join(", ", OutputFormats.Supported)}.");

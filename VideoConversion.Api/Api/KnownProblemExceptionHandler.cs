@@ -6,7 +6,7 @@ namespace VideoConversion.Api.Api;
 
 /// <summary>
 /// Names the problem for failures that are not the API's bug: a request the framework could not
-/// bind (malformed JSON, wrong content type) is a 400, storage that does not answer a 503.
+/// bind (malformed JSON, wrong content type) is a 400, one too large a 413, storage that does not answer a 503.
 /// Anything else stays a plain 500.
 /// </summary>
 internal sealed class KnownProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -15,6 +15,9 @@ internal sealed class KnownProblemExceptionHandler(IProblemDetailsService proble
     {
         var (status, title, detail) = exception switch
         {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                    $"The request body is larger than the {RequestBodyLimit.MaxBytes} bytes the API accepts."),
             BadHttpRequestException { InnerException: JsonException json } badRequest =>
                 (badRequest.StatusCode, "Malformed request", $"The request body is not valid JSON: {json.Message}"),
             BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),

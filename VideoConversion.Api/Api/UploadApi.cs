@@ -33,15 +33,16 @@ public static partial class UploadApi
             return JobProblems.InvalidField("filename", $"The file name is longer than {JobLimits.FileNameLength} characters.");
         }
 
-        var contentType = request?.ContentType?.Trim();
-        if (contentType is { Length: > JobLimits.ContentTypeLength } || !InputFormats.IsAcceptableContentType(contentType))
-        {
-            return JobProblems.UnsupportedContentType(contentType!);
-        }
-
         if (InputFormats.ExtensionOf(fileName) is not { } extension)
         {
             return JobProblems.UnsupportedInputFormat(fileName);
+        }
+
+        // Advisory only (see InputFormats): kept for display, bounded like every stored text.
+        var contentType = request?.ContentType?.Trim();
+        if (contentType is { Length: > JobLimits.ContentTypeLength })
+        {
+            return JobProblems.InvalidField("content_type", $"The content type is longer than {JobLimits.ContentTypeLength} characters.");
         }
 
         var jobId = JobId.New();

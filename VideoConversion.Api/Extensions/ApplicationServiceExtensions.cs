@@ -24,6 +24,7 @@ public static class ApplicationServiceExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddApiJson();
+        services.AddRequestBodyLimit();
         services.AddSingleton(TimeProvider.System);
 
         var database = builder.Configuration.GetConnectionString(DatabaseConnectionName)

@@ -31,12 +31,13 @@ public sealed partial class DeadLetterConsumer(
         }
 
         var reason = DeathReason(delivery);
-        var attempts = MessagingTopology.JobDeliveryLimit + 1;
-        var error = reason == "delivery_limit"
-            ? JobFailureMessages.InterruptedTooOften(attempts)
-            : $"The job could not be processed and was set aside ({reason}).";
-        var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error,
-            Attempt: reason == "delivery_limit" ? attempts : 1);
+        // Past the delivery limit, every attempt ended without a word: its worker died each time.
+        var decision = reason == "delivery_limit"
+            ? RetryPolicy.Decide(FailureCause.WorkerStopped, RetryPolicy.MaxAttempts)
+            : new RetryDecision(RetryAction.SetAside, FailureCause.Unexpected, reason,
+                $"The job could not be processed and was set aside ({reason}).");
+        var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: decision.Message,
+            Attempt: reason == "delivery_limit" ? RetryPolicy.MaxAttempts : 1, Cause: decision.Cause);
 
         using var jobContext = JobContext.Enter(logger, job.JobId, report.Attempt);
         var (result, _) = await writer.ApplyAsync(report, cancellationToken);

@@ -3,6 +3,9 @@ namespace VideoConversion.Infrastructure.Jobs;
 /// <summary>
 /// The file types accepted for upload. The extension is taken from this list, never from the
 /// user's file name as typed, so a storage key can only ever be "{job id}{known extension}".
+/// The extension decides; a client's content type is only a guess (Python's mimetypes calls
+/// ".ts" "text/vnd.trolltech.linguist" and ".3gp" "audio/3gpp"), and every upload is probed
+/// before it is converted anyway, so the content type is kept for display and never refuses a file.
 /// </summary>
 public static class InputFormats
 {
@@ -20,14 +23,4 @@ public static class InputFormats
         var extension = Path.GetExtension(fileName.Trim());
         return Extensions.FirstOrDefault(known => known.Equals(extension, StringComparison.OrdinalIgnoreCase));
     }
-
-    /// <summary>
-    /// Browsers send "video/…", a generic type, or nothing for less common containers; the
-    /// extension is what decides, and the content is probed before conversion anyway.
-    /// </summary>
-    public static bool IsAcceptableContentType(string? contentType) =>
-        string.IsNullOrWhiteSpace(contentType) ||
-        contentType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) ||
-        contentType.Equals("image/gif", StringComparison.OrdinalIgnoreCase) ||
-        contentType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
 }

@@ -17,6 +17,7 @@ public enum JobEventKind
 /// <param name="Attempt">Which delivery of the job the report comes from, counting from 1.</param>
 /// <param name="ConversionMethod">On <see cref="JobEventKind.Done"/>: "remux", "transcode", or which streams were copied.</param>
 /// <param name="SetAside">On <see cref="JobEventKind.Failed"/>: the job was set aside because every attempt died (a dead letter).</param>
+/// <param name="Cause">On <see cref="JobEventKind.Failed"/>: why, as the retry policy saw it.</param>
 public sealed record JobEventMessage(
     string JobId,
     JobEventKind Kind,
@@ -26,4 +27,5 @@ public sealed record JobEventMessage(
     long? OutputBytes = null,
     int Attempt = 1,
     string? ConversionMethod = null,
-    bool SetAside = false);
+    bool SetAside = false,
+    Jobs.FailureCause? Cause = null);

@@ -9,10 +9,10 @@ namespace VideoConversion.Infrastructure.Messaging;
 public static class MessagingTopology
 {
     /// <summary>
-    /// Redeliveries allowed after the first delivery: a job gets at most three attempts before
-    /// it is dead-lettered (RabbitMQ dead-letters once deliveries exceed the limit).
+    /// Redeliveries allowed after the first delivery: a job gets at most the retry policy's
+    /// attempts before it is dead-lettered (RabbitMQ dead-letters once deliveries exceed the limit).
     /// </summary>
-    public const int JobDeliveryLimit = 2;
+    public const int JobDeliveryLimit = Jobs.RetryPolicy.MaxAttempts - 1;
 
     /// <summary>
     /// Long conversions must not be handed to a second worker: RabbitMQ's consumer timeout

@@ -17,6 +17,8 @@ public static class TelemetryNames
     public const string IoDirection = "videoconversion.io.direction";
     public const string DeadLetterReason = "videoconversion.dead_letter.reason";
     public const string DeliveryOutcome = "videoconversion.delivery.outcome";
+    public const string RetryDecision = "videoconversion.retry.decision";
+    public const string FailureCause = "videoconversion.failure.cause";
 
     public const string MessagingSystem = "messaging.system";
     public const string MessagingDestination = "messaging.destination.name";

@@ -1,3 +1,4 @@
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
 
@@ -143,14 +144,17 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task A_conversion_beyond_the_time_limit_is_stopped_as_an_attempt_to_retry()
+    public async Task A_conversion_beyond_the_time_limit_is_stopped_for_good()
     {
         var path = await MakeAsync("input.mkv", ["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=10,noise=alls=80:allf=t", "-c:v", "ffv1"]);
 
-        var interrupted = await Assert.ThrowsAsync<ConversionInterruptedException>(() =>
+        var stopped = await Assert.ThrowsAsync<ConversionFailedException>(() =>
             ConvertAsync(path, options => (options.MaxConversionTime, options.Preset) = (TimeSpan.FromSeconds(1), "medium")));
 
-        Assert.Equal("The conversion took longer than the allowed 0:01 and was stopped.", interrupted.Message);
+        Assert.Equal("The conversion took longer than the allowed 0:01 and was stopped.", stopped.Message);
+        // Another attempt would run into the same limit: final, not retried.
+        Assert.Equal(FailureCause.LimitExceeded, stopped.Cause);
+        Assert.Equal(RetryAction.Fail, RetryPolicy.Decide(stopped.Cause, attempt: 1, stopped.Message).Action);
     }
 
     private string Output => Path.Combine(_work.FullName, "output.mp4");

@@ -70,7 +70,7 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
 
         var (job, _) = await _api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         Assert.Equal("FAILED", job.GetProperty("status").GetString());
-        Assert.Equal(VideoConversion.Infrastructure.Jobs.JobFailureMessages.InterruptedTooOften(3), job.GetProperty("error").GetString());
+        Assert.Equal(VideoConversion.Infrastructure.Jobs.RetryPolicy.GaveUpMessage(VideoConversion.Infrastructure.Jobs.FailureCause.WorkerStopped, 3), job.GetProperty("error").GetString());
         Assert.Equal(3, job.GetProperty("attempts").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
     }

@@ -54,12 +54,36 @@ public class ApiContractTests(SystemFixture system)
     [InlineData("""{"filename":"  ","content_type":"video/mp4"}""", "filename")]
     [InlineData("""{"filename":"malware.exe","content_type":"video/mp4"}""", "malware.exe")]
     [InlineData("""{"filename":"playlist.m3u8"}""", "playlist.m3u8")]
-    [InlineData("""{"filename":"clip.mp4","content_type":"text/html"}""", "text/html")]
+    [InlineData("""{"filename":"page.html","content_type":"video/mp4"}""", "page.html")]
     public async Task Upload_request_refuses_bad_input_with_a_named_problem(string body, string named)
     {
         using var response = await PostJsonAsync("/upload/request", body);
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains(named, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("recording.ts", "text/vnd.trolltech.linguist")]
+    [InlineData("camcorder.mts", "model/vnd.mts")]
+    [InlineData("phone.3gp", "audio/3gpp")]
+    [InlineData("clip.mp4", "text/html")]
+    public async Task A_known_video_extension_is_never_refused_for_its_content_type(string fileName, string contentType)
+    {
+        var upload = await _api.RequestUploadAsync(fileName, contentType);
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        Assert.Equal("AWAITING_UPLOAD", (await _api.GetJobAsync(jobId)).GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("/upload/request")]
+    [InlineData("/jobs")]
+    public async Task A_body_over_the_json_limit_is_refused_before_it_is_parsed(string path)
+    {
+        // Valid JSON, so only its size can be the problem.
+        var body = $$"""{"filename": "x.mp4", "padding": "{{new string('a', 70 * 1024)}}"}""";
+        using var response = await PostJsonAsync(path, body);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("65536", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -40,6 +40,14 @@ public sealed class ConversionOptions
     public TimeSpan MaxConversionTime { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>
+    /// When set, each FFmpeg and ffprobe run gets at most this much address space (RLIMIT_AS):
+    /// one video cannot take the whole worker's memory, and a run that hits the cap is retried
+    /// like one the kernel's OOM killer stopped. Unset: only the pod's or machine's memory limits.
+    /// </summary>
+    [Range(typeof(long), "104857600", "9223372036854775807", ErrorMessage = "Conversion:MemoryLimitBytes must be at least 100 MiB (FFmpeg's libraries alone map about that).")]
+    public long? MemoryLimitBytes { get; set; }
+
+    /// <summary>
     /// Copy streams that are already browser-safe instead of re-encoding them (a remux is many
     /// times faster and loses no quality). Off forces a full transcode of every input.
     /// </summary>

@@ -44,9 +44,10 @@ public static class ConvertCommand
             await Console.Error.WriteLineAsync($"failed: {failure.Message}{Environment.NewLine}{failure.Diagnostics}");
             return 1;
         }
-        catch (ConversionInterruptedException stopped)
+        catch (SystemFaultException fault)
         {
-            await Console.Error.WriteLineAsync($"stopped: {stopped.Message}");
+            // EX_TEMPFAIL: not the file's fault; trying again may work.
+            await Console.Error.WriteLineAsync($"stopped ({fault.Cause}): {fault.Message}");
             return 75;
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)

@@ -13,6 +13,7 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
     private readonly ConversionOptions _options = options.Value;
 
     /// <exception cref="ConversionFailedException">The file is empty, refused, or not a readable video.</exception>
+    /// <exception cref="SystemFaultException">ffprobe was killed, crashed or ran out of memory.</exception>
     public async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken)
     {
         if (new FileInfo(path).Length == 0)
@@ -24,7 +25,8 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
         try
         {
             result = await ProcessRunner.RunAsync(
-                _options.FFprobePath, FFmpegArguments.Probe(path), Path.GetDirectoryName(path)!, _options.ProbeTimeout, null, cancellationToken);
+                _options.FFprobePath, FFmpegArguments.Probe(path), Path.GetDirectoryName(path)!, _options.ProbeTimeout, null, cancellationToken,
+                memoryLimitBytes: _options.MemoryLimitBytes);
         }
         catch (TimeoutException exception)
         {
@@ -33,6 +35,12 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
 
         if (result.ExitCode != 0)
         {
+            // Killed, crashed or out of memory: that says nothing about the file.
+            if (ProcessFaults.Of(_options.FFprobePath, result) is { } fault)
+            {
+                throw fault;
+            }
+
             throw new ConversionFailedException(Explain(result.StandardErrorTail), result.StandardErrorTail);
         }
 

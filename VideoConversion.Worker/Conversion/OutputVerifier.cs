@@ -1,3 +1,4 @@
+using VideoConversion.Infrastructure.Jobs;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +44,7 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         if (File.Exists(outputPath) && new FileInfo(outputPath).Length >= _options.MaxOutputBytes)
         {
             throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
-                $"The converted video would be larger than the {_options.MaxOutputBytes / (1024 * 1024):N0} MiB limit."), breaksLimit: true);
+                $"The converted video would be larger than the {_options.MaxOutputBytes / (1024 * 1024):N0} MiB limit."), cause: FailureCause.LimitExceeded);
         }
     }
 
@@ -61,13 +62,13 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         if (output.Duration > _options.MaxDuration + FFmpegArguments.DurationLimitOvershoot / 2)
         {
             throw new ConversionFailedException(
-                $"The video is longer than the longest accepted, {DurationText.Of(_options.MaxDuration)}.", breaksLimit: true);
+                $"The video is longer than the longest accepted, {DurationText.Of(_options.MaxDuration)}.", cause: FailureCause.LimitExceeded);
         }
 
         if (output.VideoStreams.Any(video => video.FrameCount > _options.MaxFrameCount))
         {
             throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
-                $"The video has more frames than the most accepted, {_options.MaxFrameCount:N0}."), breaksLimit: true);
+                $"The video has more frames than the most accepted, {_options.MaxFrameCount:N0}."), cause: FailureCause.LimitExceeded);
         }
     }
 

@@ -1,19 +1,30 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using VideoConversion.Infrastructure.Processes;
 
 namespace VideoConversion.Worker.Conversion;
 
 /// <summary>
 /// Runs a program with an argument list (never a shell string), a time limit, an optional
 /// silence limit, and cancellation; the whole process tree is killed when any of them fires.
+/// The program starts with an empty environment: FFmpeg reads hostile files, and must find no
+/// storage keys or broker password there if a file ever takes it over.
 /// </summary>
 public static class ProcessRunner
 {
     private const int StandardErrorTailLength = 8 * 1024;
 
+    /// <summary>What a child process gets of an environment: messages in plain ASCII, nothing else.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ChildEnvironment = new Dictionary<string, string> { ["LC_ALL"] = "C" };
+
+    /// <summary>util-linux's prlimit sets the limit and then becomes the program (same process).</summary>
+    private const string PrlimitPath = "prlimit";
+
     /// <param name="onOutputLine">Receives standard output line by line; when null, standard output is collected.</param>
     /// <param name="silenceLimit">When set, the process is stopped if standard output stays silent this long (a hang).</param>
     /// <exception cref="TimeoutException">The process ran longer than <paramref name="timeout"/>.</exception>
+    /// <param name="memoryLimitBytes">When set, the process's address space is capped (RLIMIT_AS): an allocation past it fails.</param>
     /// <exception cref="ProcessStalledException">The process wrote nothing for <paramref name="silenceLimit"/>.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
@@ -22,9 +33,12 @@ public static class ProcessRunner
         TimeSpan timeout,
         Func<string, Task>? onOutputLine,
         CancellationToken cancellationToken,
-        TimeSpan? silenceLimit = null)
+        TimeSpan? silenceLimit = null,
+        long? memoryLimitBytes = null)
     {
-        var startInfo = new ProcessStartInfo(fileName)
+        // Looked up on the worker's PATH: the child's environment has none.
+        var program = ExecutableLocator.Resolve(fileName) ?? fileName;
+        var startInfo = new ProcessStartInfo(memoryLimitBytes is null ? program : ExecutableLocator.Resolve(PrlimitPath) ?? PrlimitPath)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -32,6 +46,19 @@ public static class ProcessRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in ChildEnvironment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        if (memoryLimitBytes is { } limit)
+        {
+            startInfo.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--as={limit}"));
+            startInfo.ArgumentList.Add("--");
+            startInfo.ArgumentList.Add(program);
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Telemetry;
 using VideoConversion.Worker.Telemetry;
 
@@ -18,6 +19,7 @@ public sealed partial class VideoConverter(
     private readonly ConversionOptions _options = options.Value;
 
     /// <exception cref="ConversionFailedException">The input cannot become a valid output; retrying will not help.</exception>
+    /// <exception cref="SystemFaultException">FFmpeg or ffprobe was killed, crashed, hung or ran out of memory or disk.</exception>
     public async Task<ConversionSummary> ConvertAsync(string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken)
     {
         MediaInfo media;
@@ -62,23 +64,35 @@ public sealed partial class VideoConverter(
                 line => progress.Update(line) is { } percent ? onProgress(percent) : Task.CompletedTask,
                 cancellationToken,
                 // FFmpeg writes a progress block about twice a second; silence means it hangs.
-                silenceLimit: _options.StallTimeout);
+                silenceLimit: _options.StallTimeout,
+                memoryLimitBytes: _options.MemoryLimitBytes);
         }
         catch (TimeoutException exception)
         {
+            // The pixel budget keeps work that cannot fit out at probe time; a video that still
+            // runs past the limit would run past it on every attempt, so this is final.
             activity.Failed(exception);
-            throw new ConversionInterruptedException(
-                $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.", exception);
+            throw new ConversionFailedException(
+                $"The conversion took longer than the allowed {DurationText.Of(_options.MaxConversionTime)} and was stopped.",
+                exception.Message, FailureCause.LimitExceeded);
         }
         catch (ProcessStalledException exception)
         {
             activity.Failed(exception);
-            throw new ConversionInterruptedException(
-                $"The conversion made no progress for {DurationText.Of(_options.StallTimeout)} and was stopped.", exception);
+            throw new SystemFaultException(FailureCause.Stalled,
+                $"FFmpeg made no progress for {DurationText.Of(_options.StallTimeout)} and was stopped.", inner: exception);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         activity?.SetTag("process.exit.code", result.ExitCode);
+        if (result.ExitCode != 0 && ProcessFaults.Of(_options.FFmpegPath, result) is { } fault)
+        {
+            // Killed (the OOM killer), crashed, out of memory or disk: not the file's doing, and
+            // a copy that failed this way would not do better as a transcode on this attempt.
+            activity.Failed(fault);
+            throw fault;
+        }
+
         if (result.ExitCode != 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, $"FFmpeg exited with code {result.ExitCode}.");

@@ -27,8 +27,7 @@ public sealed partial class JobProcessor(
     IOptions<ConversionOptions> options,
     ILogger<JobProcessor> logger)
 {
-    /// <summary>A job is attempted this many times before it is reported as failed.</summary>
-    public const int MaxAttempts = MessagingTopology.JobDeliveryLimit + 1;
+    private const int MaxAttempts = RetryPolicy.MaxAttempts;
 
     private static readonly TimeSpan ProgressReportInterval = TimeSpan.FromSeconds(1);
 
@@ -49,9 +48,9 @@ public sealed partial class JobProcessor(
             // Every earlier attempt started and never ended: its worker died each time. The
             // report is the outcome; rejecting as well would make the dead-letter consumer
             // record a second, competing one.
-            LogSetAside(logger, job.JobId, attempt - 1);
-            await events.ReportFailedAsync(
-                job.JobId, attempt - 1, JobFailureMessages.InterruptedTooOften(attempt - 1), cancellationToken, setAside: true);
+            var decision = RetryPolicy.Decide(FailureCause.WorkerStopped, attempt - 1);
+            LogDecision(logger, null, job.JobId, attempt - 1, decision.Action, decision.Cause, decision.Reason);
+            await events.ReportFailedAsync(job.JobId, attempt - 1, decision, cancellationToken);
             await ledger.ForgetAsync(job.JobId);
             return DeliveryOutcome.Ack;
         }
@@ -108,28 +107,28 @@ public sealed partial class JobProcessor(
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
             return DeliveryOutcome.Ack;
         }
-        catch (ConversionFailedException failure)
-        {
-            // The input is the problem: another attempt would fail the same way.
-            outcome = "failed";
-            Activity.Current.Failed(failure);
-            LogRejected(logger, job.JobId, attempt, failure.Message, failure.Diagnostics);
-            await events.ReportFailedAsync(job.JobId, attempt, failure.Message, cancellationToken);
-            return DeliveryOutcome.Ack;
-        }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             Activity.Current.Failed(exception);
-            if (attempt < MaxAttempts)
+            var (cause, fileMessage) = FailureClassifier.Classify(exception);
+            var decision = RetryPolicy.Decide(cause, attempt, fileMessage);
+            Activity.Current?.SetTag(TelemetryNames.RetryDecision, decision.Action.ToString());
+            Activity.Current?.SetTag(TelemetryNames.FailureCause, decision.Cause.ToString());
+            // The file's own faults are routine (a bad upload); the system's deserve an operator's eye.
+            LogDecision(logger, RetryPolicy.IsTheFilesFault(cause) ? null : exception, job.JobId, attempt, decision.Action, decision.Cause, decision.Reason);
+            if (exception is ConversionFailedException { Diagnostics: { } diagnostics })
+            {
+                LogDiagnostics(logger, job.JobId, attempt, diagnostics);
+            }
+
+            if (decision.Action == RetryAction.Retry)
             {
                 outcome = "retry";
-                LogWillRetry(logger, exception, job.JobId, attempt, MaxAttempts);
                 return DeliveryOutcome.Requeue;
             }
 
             outcome = "failed";
-            LogGaveUp(logger, exception, job.JobId, attempt);
-            await events.ReportFailedAsync(job.JobId, attempt, FailedTooOften(attempt, exception), cancellationToken);
+            await events.ReportFailedAsync(job.JobId, attempt, decision, cancellationToken);
             return DeliveryOutcome.Ack;
         }
         finally
@@ -137,14 +136,6 @@ public sealed partial class JobProcessor(
             metrics.AttemptFinished(time.GetElapsedTime(started), outcome, method);
         }
     }
-
-    /// <summary>
-    /// Only the conversion's own limits are worth telling the user; other errors (storage,
-    /// network) speak of servers and paths, so they stay in the log.
-    /// </summary>
-    private static string FailedTooOften(int attempts, Exception last) => last is ConversionInterruptedException
-        ? $"The conversion failed {attempts} times. The last time: {last.Message}"
-        : $"The conversion failed {attempts} times because of a problem in the system, not in the video; the details are in the worker's log. Please try again later.";
 
     private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
     {
@@ -234,9 +225,6 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; going by the broker's count")]
     private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Attempts} attempts started and never finished; setting it aside")]
-    private static partial void LogSetAside(ILogger logger, string jobId, int attempts);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
 
@@ -246,12 +234,10 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: {Method} done in {Seconds:F1} s, {OutputBytes} bytes")]
     private static partial void LogDone(ILogger logger, string jobId, int attempt, string method, double seconds, long outputBytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt}: input rejected: {Reason}. FFmpeg said: {Diagnostics}")]
-    private static partial void LogRejected(ILogger logger, string jobId, int attempt, string reason, string? diagnostics);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} failed: {Decision} ({Cause}), because {Reason}")]
+    private static partial void LogDecision(
+        ILogger logger, Exception? exception, string jobId, int attempt, RetryAction decision, FailureCause cause, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} of {MaxAttempts} failed; it goes back to the queue")]
-    private static partial void LogWillRetry(ILogger logger, Exception exception, string jobId, int attempt, int maxAttempts);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed on its last attempt ({Attempt})")]
-    private static partial void LogGaveUp(ILogger logger, Exception exception, string jobId, int attempt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: FFmpeg said: {Diagnostics}")]
+    private static partial void LogDiagnostics(ILogger logger, string jobId, int attempt, string diagnostics);
 }

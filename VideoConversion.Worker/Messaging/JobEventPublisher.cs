@@ -1,3 +1,4 @@
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Worker.Messaging;
@@ -10,9 +11,10 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
         PublishAsync(new JobEventMessage(jobId, JobEventKind.Done, 100, time.GetUtcNow(),
             OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod), cancellationToken);
 
-    /// <param name="setAside">Every attempt died: the job is a dead letter, and counted as one.</param>
-    public Task ReportFailedAsync(string jobId, int attempt, string error, CancellationToken cancellationToken, bool setAside = false) =>
-        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: error, Attempt: attempt, SetAside: setAside), cancellationToken);
+    /// <param name="decision">The retry policy's final word on the job: its message, its cause, and whether it was set aside.</param>
+    public Task ReportFailedAsync(string jobId, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: decision.Message, Attempt: attempt,
+            SetAside: decision.Action == RetryAction.SetAside, Cause: decision.Cause), cancellationToken);
 
     /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
     public async Task ReportProgressAsync(string jobId, int attempt, int percent, CancellationToken cancellationToken)
