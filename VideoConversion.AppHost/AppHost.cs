@@ -29,11 +29,12 @@ if (settings.WorkerReplicas > 1)
     worker.WithReplicas(settings.WorkerReplicas);
 }
 
-builder.AddProject<Projects.VideoConversion_Web>("web")
+var web = builder.AddProject<Projects.VideoConversion_Web>("web")
     .WithReference(api).WaitFor(api)
     .WithPublicPort(settings.WebPort)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+storage.AllowBrowsersFrom(web, settings);
 
 await builder.Build().RunAsync();
 return 0;

@@ -4,7 +4,11 @@ namespace VideoConversion.Api.Api;
 
 // The public contract. Property names travel as snake_case (see ApiJson).
 
-public sealed record UploadRequest(string? Filename, string? ContentType);
+/// <param name="SizeBytes">Optional: the file's exact size. The upload URL is then signed for it, so storage refuses any other length.</param>
+public sealed record UploadRequest(string? Filename, string? ContentType, long? SizeBytes = null);
+
+/// <summary>What an upload must respect: one setting, read by the upload page too.</summary>
+public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> AcceptedExtensions);
 
 public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Infrastructure.Jobs;
@@ -19,6 +20,19 @@ internal static class JobProblems
     public static ProblemHttpResult UnsupportedInputFormat(string fileName) => Problem(
         StatusCodes.Status400BadRequest, "Unsupported video format",
         $"'{fileName}' is not a supported video file. Supported extensions: {string.Join(", ", InputFormats.Supported)}.");
+
+    public static ProblemHttpResult UploadTooLarge(long sizeBytes, long maxFileBytes)
+    {
+        var problem = Problem(StatusCodes.Status413PayloadTooLarge, "Upload too large",
+            string.Create(CultureInfo.InvariantCulture, $"The file is {sizeBytes:N0} bytes; the largest upload accepted is {maxFileBytes:N0} bytes."));
+        problem.ProblemDetails.Extensions["max_file_bytes"] = maxFileBytes;
+        return problem;
+    }
+
+    public static ProblemHttpResult SizeMismatch(string jobId, long declared, long stored) => Problem(
+        StatusCodes.Status409Conflict, "Upload size mismatch",
+        string.Create(CultureInfo.InvariantCulture,
+            $"Job '{jobId}' declared {declared:N0} bytes but {stored:N0} bytes were stored, so the upload was removed. PUT the declared file again."));
 
     public static ProblemHttpResult UnsupportedOutputFormat(string? format) => Problem(
         StatusCodes.Status400BadRequest, "Unsupported output format",

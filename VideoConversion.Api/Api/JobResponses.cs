@@ -7,7 +7,7 @@ namespace VideoConversion.Api.Api;
 
 internal static class JobResponses
 {
-    public static async Task<JobResponse> FromAsync(Job job, VideoStorage storage, DateTimeOffset now)
+    public static async Task<JobResponse> FromAsync(Job job, VideoStorage storage, DateTimeOffset now, TimeSpan stallLimit)
     {
         // A fresh, short-lived download URL on every read: nothing long-lived is stored or leaked.
         var outputUrl = job.Status == JobStatus.Done
@@ -17,6 +17,6 @@ internal static class JobResponses
         return new JobResponse(
             job.Id, job.Status, job.Progress, job.CreatedAt, job.SubmittedAt, job.StartedAt, job.FinishedAt, job.Error,
             outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod,
-            job.IsStalled(now, JobHeartbeat.StalledAfter));
+            job.IsStalled(now, stallLimit));
     }
 }

@@ -1,4 +1,5 @@
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
@@ -7,4 +8,5 @@ namespace VideoConversion.Api.Api;
 
 /// <summary>What the job endpoints depend on, bound with [AsParameters].</summary>
 public sealed record JobServices(
-    JobsDbContext Db, VideoStorage Storage, OutboxSignal Outbox, TimeProvider Time, JobMetrics Metrics, ILogger<JobServices> Logger);
+    JobsDbContext Db, VideoStorage Storage, OutboxSignal Outbox, TimeProvider Time, JobMetrics Metrics,
+    Microsoft.Extensions.Options.IOptions<JobOptions> JobOptions, ILogger<JobServices> Logger);

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VideoConversion.Api.Storage;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
@@ -35,7 +38,7 @@ public static partial class JobsApi
     }
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
-        SubmitJobRequest? request, [AsParameters] JobServices services, CancellationToken cancellationToken)
+        SubmitJobRequest? request, [AsParameters] JobServices services, IOptions<UploadOptions> uploads, CancellationToken cancellationToken)
     {
         var jobId = request?.JobId?.Trim();
         if (string.IsNullOrEmpty(jobId))
@@ -60,23 +63,32 @@ public static partial class JobsApi
             return Answer(job);
         }
 
-        if (await services.Storage.GetUploadedSizeAsync(job.InputKey, cancellationToken) is not { } inputBytes)
+        if (await services.Storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
         {
             return JobProblems.NotUploaded(jobId);
         }
 
+        // A URL signed for a declared size admits no other; one signed without a size admits any,
+        // so the stored size is checked here. Neither kind of misfit is kept.
+        if (job.DeclaredBytes is { } declared && upload.Size != declared)
+        {
+            await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
+            return JobProblems.SizeMismatch(jobId, declared, upload.Size);
+        }
+
+        if (upload.Size > uploads.Value.MaxFileBytes)
+        {
+            await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
+            LogTooLargeDeleted(services.Logger, job.Id, upload.Size);
+            return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
+        }
+
+        var inputBytes = upload.Size;
         var now = services.Time.GetUtcNow();
-        job.Submit(inputBytes, now);
+        job.Submit(inputBytes, upload.ETag, now);
         // The message goes on in the job's trace (that of its upload request).
         using var submission = JobTrace.ContinueForSubmission(job);
-        services.Db.Outbox.Add(new OutboxMessage
-        {
-            JobId = job.Id,
-            Queue = QueueNames.VideoJobs,
-            Payload = MessageSerializer.Serialize(new VideoJobMessage(job.Id, StorageNames.InputPath(job.InputKey), outputFormat)),
-            CreatedAt = now,
-            TraceParent = JobTrace.Current(),
-        });
+        services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current()));
 
         try
         {
@@ -110,7 +122,7 @@ public static partial class JobsApi
             : null;
         return job is null
             ? JobProblems.UnknownJob(jobId)
-            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow()));
+            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow(), services.JobOptions.Value.StallLimit));
     }
 
     public static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobs(
@@ -139,11 +151,14 @@ public static partial class JobsApi
         var items = new List<JobResponse>(jobs.Count);
         foreach (var job in jobs)
         {
-            items.Add(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow()));
+            items.Add(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow(), services.JobOptions.Value.StallLimit));
         }
 
         return TypedResults.Ok(new JobPage(items, page, pageSize, total));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its upload of {InputBytes} bytes is over the limit; deleted")]
+    private static partial void LogTooLargeDeleted(ILogger logger, string jobId, long inputBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted ({InputBytes} bytes uploaded); queued through the outbox")]
     private static partial void LogSubmitted(ILogger logger, string jobId, long inputBytes);

@@ -16,8 +16,7 @@ internal sealed class KnownProblemExceptionHandler(IProblemDetailsService proble
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                    $"The request body is larger than the {RequestBodyLimit.MaxBytes} bytes the API accepts."),
+                (StatusCodes.Status413PayloadTooLarge, "Request body too large", RequestBodyLimit.Detail),
             BadHttpRequestException { InnerException: JsonException json } badRequest =>
                 (badRequest.StatusCode, "Malformed request", $"The request body is not valid JSON: {json.Message}"),
             BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),

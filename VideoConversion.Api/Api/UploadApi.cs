@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VideoConversion.Api.Storage;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Jobs;
@@ -15,12 +17,20 @@ public static partial class UploadApi
             .WithName(nameof(RequestUpload))
             .WithTags("Uploads")
             .WithSummary("Create a job and get a presigned URL to PUT the video to")
-            .WithDescription("The video goes straight to object storage; no video bytes pass through the API.");
+            .WithDescription("The video goes straight to object storage; no video bytes pass through the API. " +
+                "Give size_bytes and the URL accepts exactly that many bytes; a size over the limit is refused with 413.");
+        app.MapGet("/upload/limits", GetUploadLimits)
+            .WithName(nameof(GetUploadLimits))
+            .WithTags("Uploads")
+            .WithSummary("The largest upload accepted and the accepted file extensions");
         return app;
     }
 
+    public static Ok<UploadLimits> GetUploadLimits(IOptions<UploadOptions> options) =>
+        TypedResults.Ok(new UploadLimits(options.Value.MaxFileBytes, InputFormats.Supported));
+
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
-        UploadRequest? request, [AsParameters] JobServices services, CancellationToken cancellationToken)
+        UploadRequest? request, [AsParameters] JobServices services, IOptions<UploadOptions> uploads, CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
         if (string.IsNullOrEmpty(fileName))
@@ -45,13 +55,24 @@ public static partial class UploadApi
             return JobProblems.InvalidField("content_type", $"The content type is longer than {JobLimits.ContentTypeLength} characters.");
         }
 
+        var sizeBytes = request?.SizeBytes;
+        if (sizeBytes is <= 0)
+        {
+            return JobProblems.InvalidField("size_bytes", "The size must be the file's size in bytes, and an empty file is not a video.");
+        }
+
+        if (sizeBytes > uploads.Value.MaxFileBytes)
+        {
+            return JobProblems.UploadTooLarge(sizeBytes.Value, uploads.Value.MaxFileBytes);
+        }
+
         var jobId = JobId.New();
         var inputKey = StorageNames.InputKey(jobId, extension);
         var now = services.Time.GetUtcNow();
-        var upload = await services.Storage.PresignUploadAsync(inputKey, now);
+        var upload = await services.Storage.PresignUploadAsync(inputKey, now, sizeBytes);
 
         using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
-        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current()));
+        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes));
         await services.Db.SaveChangesAsync(cancellationToken);
         LogUploadRequested(services.Logger, jobId, fileName);
 

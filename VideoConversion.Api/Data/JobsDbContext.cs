@@ -45,6 +45,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
             job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);
             job.Property(j => j.TraceParent).HasMaxLength(TraceParentLength);
+            job.Property(j => j.InputETag).HasMaxLength(JobLimits.ETagLength);
             job.Property(j => j.Version).IsConcurrencyToken();
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);

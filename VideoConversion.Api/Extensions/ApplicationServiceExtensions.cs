@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
@@ -51,6 +52,11 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<JobReportWriter>();
         services.AddHostedService<JobEventsConsumer>();
         services.AddHostedService<DeadLetterConsumer>();
+        services.AddOptions<JobOptions>()
+            .BindConfiguration(JobOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<StalledJobReconciler>();
 
         return builder;
     }

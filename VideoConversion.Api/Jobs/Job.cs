@@ -31,7 +31,13 @@ public sealed class Job
 
     public string? Error { get; private set; }
 
+    /// <summary>The size the client declared at /upload/request; the upload URL is signed for exactly it.</summary>
+    public long? DeclaredBytes { get; init; }
+
     public long? InputBytes { get; private set; }
+
+    /// <summary>The stored upload's ETag when it was submitted: the worker converts that object or nothing.</summary>
+    public string? InputETag { get; private set; }
 
     public long? OutputBytes { get; private set; }
 
@@ -76,10 +82,11 @@ public sealed class Job
 
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
-        string? traceParent = null) =>
+        string? traceParent = null, long? declaredBytes = null) =>
         new()
         {
             Id = id,
+            DeclaredBytes = declaredBytes,
             TraceParent = traceParent,
             FileName = fileName,
             ContentType = contentType,
@@ -92,13 +99,14 @@ public sealed class Job
         };
 
     /// <summary>The upload is in storage: the job may be queued. Only an uploaded job awaiting it can move.</summary>
-    public SubmitOutcome Submit(long inputBytes, DateTimeOffset now)
+    public SubmitOutcome Submit(long inputBytes, string inputETag, DateTimeOffset now)
     {
         switch (Status)
         {
             case JobStatus.AwaitingUpload:
                 Status = JobStatus.Pending;
                 InputBytes = inputBytes;
+                InputETag = inputETag;
                 SubmittedAt = now;
                 Touch(now);
                 return SubmitOutcome.Submitted;
@@ -107,6 +115,24 @@ public sealed class Job
             default:
                 return SubmitOutcome.AlreadySubmitted;
         }
+    }
+
+    /// <summary>
+    /// The job's worker fell silent and left no output: the job goes back to the queue as a new
+    /// attempt (the reconciler writes its message in the same transaction). Only a PROCESSING job can.
+    /// </summary>
+    public bool Requeue(DateTimeOffset now)
+    {
+        if (Status != JobStatus.Processing)
+        {
+            return false;
+        }
+
+        Status = JobStatus.Pending;
+        Progress = 0;
+        QueuedAt = null;
+        Touch(now);
+        return true;
     }
 
     /// <summary>

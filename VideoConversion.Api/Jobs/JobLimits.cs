@@ -6,4 +6,7 @@ public static class JobLimits
     public const int ContentTypeLength = 127;
     public const int ErrorLength = 2000;
     public const int ConversionMethodLength = 64;
+
+    /// <summary>S3 ETags are 32 hex digits, plus "-N" for multipart uploads; room to spare.</summary>
+    public const int ETagLength = 80;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -8,11 +9,17 @@ namespace VideoConversion.Api.Messaging;
 
 /// <summary>
 /// Applies the workers' progress and outcome reports to the job records. The API is the only
-/// process that writes the database; workers speak to it through this queue.
+/// process that writes the database; workers speak to it through this queue. A report that
+/// cannot be applied is never dropped: it goes to <see cref="QueueNames.JobEventsDead"/>, counted,
+/// and the job it was about is left to the reconciler.
 /// </summary>
-public sealed partial class JobEventsConsumer(IConnection connection, JobReportWriter writer, ILogger<JobEventsConsumer> logger)
+public sealed partial class JobEventsConsumer(
+    IConnection connection, JobReportWriter writer, ConfirmingPublisher publisher, JobMetrics metrics, ILogger<JobEventsConsumer> logger)
     : QueueConsumer(connection, logger)
 {
+    /// <summary>A report that fails to apply this many times is not going to: it is set aside.</summary>
+    private const int MaxApplyAttempts = 5;
+
     protected override string QueueName => QueueNames.JobEvents;
 
     // Reports are small and applied one at a time; a few in flight keep the pipe full.
@@ -23,18 +30,27 @@ public sealed partial class JobEventsConsumer(IConnection connection, JobReportW
         var report = MessageSerializer.TryDeserialize<JobEventMessage>(delivery.Body);
         if (report is null || string.IsNullOrEmpty(report.JobId))
         {
-            LogUnreadableReport(logger, delivery.DeliveryTag);
-            return DeliveryOutcome.Reject;
+            return await DeadLetterAsync(delivery, "unreadable", cancellationToken);
         }
 
         using var jobContext = JobContext.Enter(logger, report.JobId, report.Attempt);
         Activity.Current?.SetTag(TelemetryNames.JobStatus, report.Kind.ToString().ToUpperInvariant());
-        var (result, job) = await writer.ApplyAsync(report, cancellationToken);
+        ReportResult result;
+        Jobs.Job? job;
+        try
+        {
+            (result, job) = await writer.ApplyAsync(report, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && AttemptOf(delivery) >= MaxApplyAttempts)
+        {
+            LogApplyFailed(logger, exception, report.JobId, MaxApplyAttempts);
+            return await DeadLetterAsync(delivery, "not_applicable", cancellationToken);
+        }
+
         switch (result)
         {
             case ReportResult.UnknownJob:
-                LogUnknownJob(logger, report.JobId, report.Kind);
-                return DeliveryOutcome.Reject;
+                return await DeadLetterAsync(delivery, "unknown_job", cancellationToken);
             case ReportResult.Stale:
                 LogStaleReport(logger, report.JobId, report.Kind, job!.Status);
                 return DeliveryOutcome.Ack;
@@ -52,11 +68,24 @@ public sealed partial class JobEventsConsumer(IConnection connection, JobReportW
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping unreadable job report (delivery {DeliveryTag})")]
-    private static partial void LogUnreadableReport(ILogger logger, ulong deliveryTag);
+    /// <summary>Keeps the report, as it came, with the reason; acknowledged only once the broker holds the copy.</summary>
+    private async Task<DeliveryOutcome> DeadLetterAsync(BasicDeliverEventArgs delivery, string reason, CancellationToken cancellationToken)
+    {
+        await publisher.PublishSerializedAsync(
+            QueueNames.JobEventsDead, delivery.Body, delivery.BasicProperties.MessageId ?? Guid.NewGuid().ToString("N"), cancellationToken,
+            headers: new Dictionary<string, object?> { [DeadLetterReasonHeader] = reason });
+        metrics.ReportDeadLettered(reason);
+        LogDeadLettered(logger, delivery.DeliveryTag, reason);
+        return DeliveryOutcome.Ack;
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping {Kind} report for unknown job {JobId}")]
-    private static partial void LogUnknownJob(ILogger logger, string jobId, JobEventKind kind);
+    public const string DeadLetterReasonHeader = "x-videoconversion-dead-letter-reason";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Report (delivery {DeliveryTag}) could not be applied ({Reason}); kept in video_job_events.dead")]
+    private static partial void LogDeadLettered(ILogger logger, ulong deliveryTag, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A report for job {JobId} failed to apply {Attempts} times")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception, string jobId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignoring stale {Kind} report for job {JobId} in status {Status}")]
     private static partial void LogStaleReport(ILogger logger, string jobId, JobEventKind kind, VideoConversion.Api.Jobs.JobStatus status);

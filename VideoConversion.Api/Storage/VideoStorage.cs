@@ -7,7 +7,7 @@ using VideoConversion.Infrastructure.Storage;
 namespace VideoConversion.Api.Storage;
 
 /// <summary>The API's view of object storage: it signs URLs and checks uploads; it never moves video bytes.</summary>
-public sealed class VideoStorage(IMinioClient client, StorageConnection connection, IOptions<UploadOptions> options)
+public sealed class VideoStorage(IMinioClient client, StorageConnection connection, IOptions<UploadOptions> options, TimeProvider time)
 {
     private readonly UploadOptions _options = options.Value;
 
@@ -16,13 +16,18 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         ? ObjectStorageExtensions.CreateClient(publicEndpoint, connection)
         : client;
 
-    public async Task<PresignedUrl> PresignUploadAsync(string key, DateTimeOffset now)
+    private readonly SizedUploadSigner _sizedSigner = new(connection, options.Value.PublicEndpoint ?? connection.Endpoint, time);
+
+    /// <param name="sizeBytes">When given, the URL is signed for exactly this Content-Length: storage refuses any other.</param>
+    public async Task<PresignedUrl> PresignUploadAsync(string key, DateTimeOffset now, long? sizeBytes)
     {
         var lifetime = _options.UploadUrlLifetime;
-        var url = await _signer.PresignedPutObjectAsync(new PresignedPutObjectArgs()
-            .WithBucket(StorageNames.InputBucket)
-            .WithObject(key)
-            .WithExpiry((int)lifetime.TotalSeconds));
+        var url = sizeBytes is { } size
+            ? _sizedSigner.PresignPut(StorageNames.InputBucket, key, size, lifetime)
+            : await _signer.PresignedPutObjectAsync(new PresignedPutObjectArgs()
+                .WithBucket(StorageNames.InputBucket)
+                .WithObject(key)
+                .WithExpiry((int)lifetime.TotalSeconds));
         return new PresignedUrl(url, now + lifetime);
     }
 
@@ -32,18 +37,50 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
             .WithObject(key)
             .WithExpiry((int)_options.DownloadUrlLifetime.TotalSeconds));
 
-    /// <summary>The size of an uploaded input, or null when nothing has been uploaded under that key.</summary>
-    public async Task<long?> GetUploadedSizeAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The size and ETag of an uploaded input, or null when nothing has been uploaded under that key.</summary>
+    public async Task<StoredUpload?> GetUploadAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
             var stat = await client.StatObjectAsync(
                 new StatObjectArgs().WithBucket(StorageNames.InputBucket).WithObject(key), cancellationToken);
-            return stat.Size;
+            return new StoredUpload(stat.Size, stat.ETag.Trim('"'));
         }
         catch (ObjectNotFoundException)
         {
             return null;
+        }
+        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+    }
+
+    /// <summary>
+    /// The stored output of a job and how it was made, or null when there is none. A worker stores
+    /// an output only after it passed the output check, in one PUT, with its method as metadata.
+    /// </summary>
+    public async Task<(long Bytes, string Method)?> GetCheckedOutputAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stat = await client.StatObjectAsync(
+                new StatObjectArgs().WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId)), cancellationToken);
+            var method = stat.MetaData.FirstOrDefault(header => header.Key.EndsWith(StorageNames.ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
+            return stat.Size > 0 && method is not null ? (stat.Size, method) : null;
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes an input that may not be kept (over the size limit, or not the size declared).</summary>
+    public async Task DeleteInputAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(StorageNames.InputBucket).WithObject(key), cancellationToken);
         }
         catch (Exception exception) when (exception is MinioException or HttpRequestException)
         {
@@ -64,6 +101,9 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
 }
 
 public sealed record PresignedUrl(string Url, DateTimeOffset ExpiresAt);
+
+/// <param name="ETag">Without quotes; the worker downloads with If-Match on it, so a replaced upload is never converted.</param>
+public sealed record StoredUpload(long Size, string ETag);
 
 /// <summary>Object storage did not answer; the client may retry (HTTP 503).</summary>
 public sealed class StorageUnavailableException(Exception inner)

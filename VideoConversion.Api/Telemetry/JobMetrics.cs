@@ -19,6 +19,8 @@ public sealed class JobMetrics
     private readonly Counter<long> _completed;
     private readonly Counter<long> _retried;
     private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _reportsDeadLettered;
+    private readonly Counter<long> _reconciled;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _endToEnd;
 
@@ -33,6 +35,10 @@ public sealed class JobMetrics
             "videoconversion.jobs.retried", "{attempt}", "Attempts begun again after an earlier attempt of the same job ended without an outcome.");
         _deadLettered = meter.CreateCounter<long>(
             "videoconversion.jobs.dead_lettered", "{job}", "Jobs the broker set aside after every delivery ended without an outcome.");
+        _reportsDeadLettered = meter.CreateCounter<long>(
+            "videoconversion.job_events.dead_lettered", "{report}", "Worker reports the API could not apply, kept in video_job_events.dead, by reason.");
+        _reconciled = meter.CreateCounter<long>(
+            "videoconversion.jobs.reconciled", "{job}", "Jobs the reconciler closed or queued again after their worker fell silent, by action.");
         _queueWait = meter.CreateHistogram(
             "videoconversion.job.queue_wait.duration", "s", "From submission until a worker first took the job up.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
@@ -47,11 +53,19 @@ public sealed class JobMetrics
         _completed.Add(0, Outcome("done"));
         _completed.Add(0, Outcome("failed"));
         _deadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "delivery_limit"));
+        _reportsDeadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "unreadable"));
+        _reconciled.Add(0, new KeyValuePair<string, object?>(TelemetryNames.ReconcileAction, "requeued"));
     }
 
     private static KeyValuePair<string, object?> Outcome(string outcome) => new(TelemetryNames.JobOutcome, outcome);
 
     public void Submitted() => _submitted.Add(1);
+
+    public void ReportDeadLettered(string reason) =>
+        _reportsDeadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));
+
+    public void Reconciled(string action) =>
+        _reconciled.Add(1, new KeyValuePair<string, object?>(TelemetryNames.ReconcileAction, action));
 
     public void DeadLettered(string reason) =>
         _deadLettered.Add(1, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, reason));

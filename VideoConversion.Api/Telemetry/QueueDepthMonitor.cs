@@ -16,7 +16,7 @@ public sealed partial class QueueDepthMonitor : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
-    private static readonly string[] Queues = [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.JobEvents];
+    private static readonly string[] Queues = [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.JobEvents, QueueNames.JobEventsDead];
 
     private readonly IConnection _connection;
     private readonly ILogger<QueueDepthMonitor> _logger;

@@ -54,6 +54,31 @@ internal static class StorageResources
             .WithEnvironment("S3_ACCESS_KEY", accessKey)
             .WithEnvironment("S3_SECRET_KEY", secretKey)
             .WithEnvironment("S3_BUCKETS", Buckets)
-            .WithHttpHealthCheck("/", endpointName: ObjectStorageExecutableResource.ApiEndpointName);
+            // MinIO's liveness path: the stand-in answers it unsigned, and nothing else.
+            .WithHttpHealthCheck("/minio/health/live", endpointName: ObjectStorageExecutableResource.ApiEndpointName);
+    }
+
+    /// <summary>
+    /// Lets the upload page's origin, and it alone, call storage from a browser (presigned PUTs,
+    /// ranged GETs of results). Deployments set CORS in their own storage set-up.
+    /// </summary>
+    public static void AllowBrowsersFrom(
+        this IResourceBuilder<IResourceWithConnectionString> storage, IResourceBuilder<ProjectResource> page, AppHostSettings settings)
+    {
+        if (settings.IsPublishMode || storage.Resource is not IResourceWithEnvironment)
+        {
+            return;
+        }
+
+        var endpoint = page.GetEndpoint("http");
+        storage.ApplicationBuilder.CreateResourceBuilder((IResourceWithEnvironment)storage.Resource).WithEnvironment(context =>
+        {
+            // The page is opened at localhost or at 127.0.0.1; each is its own origin.
+            var url = new Uri(endpoint.Url);
+            var origins = string.Join(',',
+                $"{url.Scheme}://localhost:{url.Port}", $"{url.Scheme}://127.0.0.1:{url.Port}");
+            context.EnvironmentVariables["S3_CORS_ORIGINS"] = origins; // the stand-in
+            context.EnvironmentVariables["MINIO_API_CORS_ALLOW_ORIGIN"] = origins; // MinIO
+        });
     }
 }

@@ -21,8 +21,10 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
         PublishSerializedAsync(queue, MessageSerializer.Serialize(message), messageId, cancellationToken, recordSpan: recordSpan);
 
     /// <inheritdoc cref="PublishAsync{T}"/>
+    /// <param name="headers">Extra message headers (a dead letter's reason).</param>
     public async Task PublishSerializedAsync(
-        string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken, bool recordSpan = true)
+        string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken, bool recordSpan = true,
+        IDictionary<string, object?>? headers = null)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConfirmTimeout);
@@ -37,6 +39,7 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
                 ContentType = "application/json",
                 MessageId = messageId,
                 Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+                Headers = headers is null ? null : new Dictionary<string, object?>(headers),
             };
 
             using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);

@@ -40,6 +40,9 @@ public static class MessagingTopology
         }, cancellationToken);
 
         await DeclareQuorumQueueAsync(channel, QueueNames.JobEvents, new Dictionary<string, object?>(), cancellationToken);
+        // Filled by the API itself, not by broker dead-lettering: video_job_events exists in
+        // deployed brokers without a dead-letter argument, and a queue's arguments cannot change.
+        await DeclareQuorumQueueAsync(channel, QueueNames.JobEventsDead, new Dictionary<string, object?>(), cancellationToken);
     }
 
     private static Task<QueueDeclareOk> DeclareQuorumQueueAsync(

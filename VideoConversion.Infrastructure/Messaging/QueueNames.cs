@@ -13,4 +13,7 @@ public static class QueueNames
 
     /// <summary>Progress and outcome reports, from the workers to the API (the only database owner).</summary>
     public const string JobEvents = "video_job_events";
+
+    /// <summary>Reports the API could not apply (unreadable, for an unknown job, or failing every time), kept for a person to look at.</summary>
+    public const string JobEventsDead = "video_job_events.dead";
 }

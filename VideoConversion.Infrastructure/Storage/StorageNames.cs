@@ -6,6 +6,9 @@ public static class StorageNames
     public const string InputBucket = "input";
     public const string OutputBucket = "output";
 
+    /// <summary>User metadata on every output: how it was made. Only a worker whose output passed its check writes it.</summary>
+    public const string ConversionMethodMetadata = "conversion-method";
+
     /// <summary>Deterministic, so a repeated conversion overwrites the same object.</summary>
     public static string OutputKey(string jobId) => $"{jobId}.mp4";
 

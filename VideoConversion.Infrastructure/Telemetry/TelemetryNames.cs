@@ -19,6 +19,7 @@ public static class TelemetryNames
     public const string DeliveryOutcome = "videoconversion.delivery.outcome";
     public const string RetryDecision = "videoconversion.retry.decision";
     public const string FailureCause = "videoconversion.failure.cause";
+    public const string ReconcileAction = "videoconversion.reconcile.action";
 
     public const string MessagingSystem = "messaging.system";
     public const string MessagingDestination = "messaging.destination.name";

@@ -14,9 +14,12 @@ public sealed class VideoConversionClient(HttpClient api, HttpClient storage)
 {
     public Uri BaseAddress => api.BaseAddress!;
 
-    public async Task<(string JobId, Uri UploadUrl)> RequestUploadAsync(string fileName, string contentType, CancellationToken cancellationToken)
+    /// <param name="sizeBytes">The file's size, as every client should send it: the URL then takes exactly that many bytes.</param>
+    public async Task<(string JobId, Uri UploadUrl)> RequestUploadAsync(
+        string fileName, string contentType, long? sizeBytes, CancellationToken cancellationToken)
     {
-        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType }, cancellationToken);
+        using var response = await api.PostAsJsonAsync("/upload/request",
+            new { filename = fileName, content_type = contentType, size_bytes = sizeBytes }, cancellationToken);
         await EnsureSuccessAsync(response, "POST /upload/request", cancellationToken);
         var body = await response.Content.ReadFromJsonAsync<UploadTicket>(cancellationToken)
             ?? throw new LoadTestException("POST /upload/request answered with no body.");

@@ -147,7 +147,7 @@ public static class RunCommands
     /// <summary>Where storage is, as clients see it: the host of a presigned URL (asked for, never used).</summary>
     private static async Task<Uri> StorageEndpointAsync(VideoConversionClient client, RunSettings settings, CancellationToken cancellationToken)
     {
-        var (_, url) = await client.RequestUploadAsync("probe" + Path.GetExtension(settings.Inputs[0]), "video/mp4", cancellationToken);
+        var (_, url) = await client.RequestUploadAsync("probe" + Path.GetExtension(settings.Inputs[0]), "video/mp4", sizeBytes: null, cancellationToken);
         return new Uri(url.GetLeftPart(UriPartial.Authority));
     }
 

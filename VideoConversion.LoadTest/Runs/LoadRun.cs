@@ -68,7 +68,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
         try
         {
             var contentType = InputContentType(input);
-            (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, cancellationToken);
+            (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, new FileInfo(input).Length, cancellationToken);
             _statuses[jobId] = "UPLOADING";
             upload = await client.UploadAsync(url, input, contentType, cancellationToken);
             await client.SubmitAsync(jobId, cancellationToken);

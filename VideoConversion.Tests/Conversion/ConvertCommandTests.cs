@@ -43,7 +43,7 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     private Task<ProcessResult> RunAsync(params string[] arguments) =>
-        ProcessRunner.RunAsync(Worker, arguments, _work.FullName, TimeSpan.FromMinutes(2), null, CancellationToken.None);
+        ProcessRunner.RunAsync(Worker, arguments, _work.FullName, TimeSpan.FromMinutes(2), null, CancellationToken.None, inheritEnvironment: true);
 
     public void Dispose() => _work.Delete(recursive: true);
 }

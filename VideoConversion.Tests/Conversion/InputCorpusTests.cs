@@ -63,6 +63,8 @@ public sealed class InputCorpusTests : IDisposable
             Assert.Contains(Streams(probe), stream => stream.GetProperty("disposition").GetProperty("attached_pic").GetInt32() == 1),
         ["animated.gif"] = (_, probe) =>
             Assert.Equal(("gif", "161", "20"), (Video(probe).Text("codec_name"), Video(probe).Text("width"), Video(probe).Text("nb_read_frames"))),
+        ["8k.mkv"] = (_, probe) =>
+            Assert.Equal(("7680", "4320", "60/1"), (Video(probe).Text("width"), Video(probe).Text("height"), Video(probe).Text("avg_frame_rate"))),
         ["one-frame.mp4"] = (_, probe) => Assert.Equal("1", Video(probe).Text("nb_frames")),
         ["silent.flv"] = (_, probe) => Assert.Empty(Audio(probe)),
         ["old-phone.3gp"] = (_, probe) => Assert.Equal("h263", Video(probe).Text("codec_name")),

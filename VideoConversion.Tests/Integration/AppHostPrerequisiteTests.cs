@@ -23,7 +23,7 @@ public class AppHostPrerequisiteTests
                 "--VideoConversion:NodePath=/nonexistent/node",
                 $"--VideoConversion:DataDirectory={Path.GetTempPath()}",
             ],
-            Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None);
+            Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("RabbitMQ server", result.StandardErrorTail, StringComparison.Ordinal);

@@ -57,7 +57,7 @@ public sealed class ChaosNetworkLatencyTests(FaultSystemFixture system, ITestOut
     private async Task<string> QdiscsAsync() => (await TcAsync("qdisc", "show", "dev", "lo")).StandardOutput;
 
     private Task<ProcessResult> TcAsync(params string[] arguments) =>
-        ProcessRunner.RunAsync("tc", arguments, _work.FullName, TimeSpan.FromSeconds(10), null, CancellationToken.None);
+        ProcessRunner.RunAsync("tc", arguments, _work.FullName, TimeSpan.FromSeconds(10), null, CancellationToken.None, inheritEnvironment: true);
 
     public void Dispose() => _work.Delete(recursive: true);
 }

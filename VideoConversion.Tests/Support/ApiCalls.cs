@@ -8,9 +8,10 @@ namespace VideoConversion.Tests.Support;
 /// <summary>The calls a client of the public API makes, with the wire format checked on the way.</summary>
 public static class ApiCalls
 {
-    public static async Task<JsonElement> RequestUploadAsync(this HttpClient api, string fileName, string contentType = "video/x-msvideo")
+    public static async Task<JsonElement> RequestUploadAsync(
+        this HttpClient api, string fileName, string contentType = "video/x-msvideo", long? sizeBytes = null)
     {
-        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType });
+        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType, size_bytes = sizeBytes });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -29,10 +30,13 @@ public static class ApiCalls
     public static Task<HttpResponseMessage> SubmitAsync(this HttpClient api, string jobId, string outputFormat = "mp4") =>
         api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = outputFormat });
 
-    /// <summary>The whole client side of starting a job: request a URL, PUT the file, submit. Returns the job id.</summary>
+    /// <summary>
+    /// The whole client side of starting a job: request a URL for the file's size, PUT the file,
+    /// submit. Returns the job id.
+    /// </summary>
     public static async Task<string> StartJobAsync(this HttpClient api, string path, string contentType = "video/x-msvideo")
     {
-        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType);
+        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType, new FileInfo(path).Length);
         var jobId = upload.GetProperty("job_id").GetString()!;
         await UploadAsync(upload.GetProperty("presigned_url").GetString()!, path, contentType);
         using var submitted = await api.SubmitAsync(jobId);

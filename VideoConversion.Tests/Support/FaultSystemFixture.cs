@@ -16,6 +16,15 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     public const string ApiService = "api";
     public static readonly TimeSpan WorkerDrainTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>The API's upload limit here: small enough that a test can send a larger file in a moment.</summary>
+    public const long MaxFileBytes = 40L * 1024 * 1024;
+
+    /// <summary>The API's stall limit here: the shortest allowed, so the reconciler acts within a test's patience.</summary>
+    public static readonly TimeSpan StallLimit = TimeSpan.FromMinutes(1);
+
+    /// <summary>The worker's pixel budget here: a cheap 1080p file of a few minutes can pass it.</summary>
+    public const double MaxPixels = 2e10;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("videoconversion-faults-").FullName;
@@ -40,7 +49,20 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         var worker = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == Worker);
         builder.CreateResourceBuilder(worker)
             .WithEnvironment("Conversion__DrainTimeout", WorkerDrainTimeout.ToString())
-            .WithEnvironment("Conversion__Preset", "veryfast");
+            .WithEnvironment("Conversion__Preset", "veryfast")
+            .WithEnvironment("Conversion__MaxPixels", MaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            // Read at every start of the worker, so a test can restart it with a memory cap.
+            .WithEnvironment(context =>
+            {
+                if (WorkerMemoryLimitBytes is { } limit)
+                {
+                    context.EnvironmentVariables["Conversion__MemoryLimitBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+            });
+        var api = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == ApiService);
+        builder.CreateResourceBuilder(api)
+            .WithEnvironment("Uploads__MaxFileBytes", MaxFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Jobs__StallLimit", StallLimit.ToString());
         RouteStorageThroughProxy(builder);
 
         _app = await builder.BuildAsync(timeout.Token);
@@ -52,6 +74,86 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         Api.Timeout = TimeSpan.FromSeconds(30);
         WorkerEndpoint = _app.CreateHttpClient(Worker);
         WorkerEndpoint.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
+    public long? WorkerMemoryLimitBytes { get; set; }
+
+    /// <summary>Stops the worker (SIGTERM, a clean exit) and starts it again, with the settings as they are now.</summary>
+    public async Task RestartWorkerAsync()
+    {
+        await TerminateWorkerAsync(WorkerDrainTimeout + TimeSpan.FromSeconds(30));
+        await StartWorkerAsync();
+    }
+
+    /// <summary>The FFmpeg processes the worker runs right now (its descendants), with their command lines.</summary>
+    public async Task<IReadOnlyList<(int Pid, string CommandLine)>> FFmpegProcessesAsync()
+    {
+        var worker = await ProcessIdAsync(Worker);
+        Dictionary<int, (int Parent, string Name)> processes = [];
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ReadStatus(directory) is { } status)
+            {
+                processes[pid] = status;
+            }
+        }
+
+        List<(int, string)> found = [];
+        foreach (var (pid, (_, name)) in processes.Where(process => process.Value.Name == "ffmpeg"))
+        {
+            if (DescendsFrom(pid, worker, processes))
+            {
+                try
+                {
+                    found.Add((pid, (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ')));
+                }
+                catch (IOException)
+                {
+                    // It ended in between.
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static (int Parent, string Name)? ReadStatus(string directory)
+    {
+        try
+        {
+            var status = File.ReadAllLines(Path.Combine(directory, "status"));
+            var name = status.FirstOrDefault(line => line.StartsWith("Name:", StringComparison.Ordinal))?[5..].Trim() ?? "";
+            var parent = status.FirstOrDefault(line => line.StartsWith("PPid:", StringComparison.Ordinal))?[5..].Trim();
+            return int.TryParse(parent, out var parentPid) ? (parentPid, name) : null;
+        }
+        catch (IOException)
+        {
+            return null; // the process ended while it was read
+        }
+    }
+
+    private static bool DescendsFrom(int pid, int ancestor, Dictionary<int, (int Parent, string Name)> processes)
+    {
+        for (var depth = 0; depth < 10 && processes.TryGetValue(pid, out var process); depth++)
+        {
+            if (process.Parent == ancestor)
+            {
+                return true;
+            }
+
+            pid = process.Parent;
+        }
+
+        return false;
+    }
+
+    /// <summary>A connection to the system's broker, as a worker or a tool holding its credentials would open one.</summary>
+    public async Task<RabbitMQ.Client.IConnection> BrokerConnectionAsync()
+    {
+        var connectionString = await App.GetConnectionStringAsync(Broker)
+            ?? throw new InvalidOperationException("The broker has no connection string.");
+        return await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
     }
 
     /// <summary>A client of the real object storage, bypassing the proxy.</summary>

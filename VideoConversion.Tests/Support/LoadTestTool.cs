@@ -23,7 +23,7 @@ public static class LoadTestTool
     public static async Task<(int ExitCode, string Output)> RunInAsync(string workingDirectory, TimeSpan timeout, string[] arguments)
     {
         Directory.CreateDirectory(workingDirectory);
-        var result = await ProcessRunner.RunAsync("dotnet", [Assembly, .. arguments], workingDirectory, timeout, null, CancellationToken.None);
+        var result = await ProcessRunner.RunAsync("dotnet", [Assembly, .. arguments], workingDirectory, timeout, null, CancellationToken.None, inheritEnvironment: true);
         return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 }

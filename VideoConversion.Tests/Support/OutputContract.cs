@@ -37,6 +37,11 @@ public static class OutputContract
         var width = video.GetProperty("width").GetInt32();
         var height = video.GetProperty("height").GetInt32();
         Assert.True(width % 2 == 0 && height % 2 == 0, $"{width}×{height} must be even");
+        // Level 5.1 at most (what hardware decoders and Safari play), and within its macroblock rate.
+        Assert.InRange(video.GetProperty("level").GetInt32(), 1, 51);
+        var frameRate = Ratio(Text(video, "avg_frame_rate"));
+        var macroblocks = ((width + 15) / 16) * ((height + 15) / 16);
+        Assert.True(macroblocks * frameRate <= 983_040, $"{width}×{height} at {frameRate:F2} fps is past level 5.1");
         var turned = Math.Abs(Rotation(video) % 180) == 90;
         Assert.Equal((expected.Width, expected.Height), turned ? (height, width) : (width, height));
 
@@ -56,6 +61,13 @@ public static class OutputContract
 
         var seconds = double.Parse(Text(format, "duration")!, CultureInfo.InvariantCulture);
         Assert.InRange(seconds, expected.Seconds - 0.15, expected.Seconds + 0.15);
+    }
+
+    private static double Ratio(string? text)
+    {
+        var parts = (text ?? "0/1").Split('/');
+        var denominator = parts.Length == 2 ? double.Parse(parts[1], CultureInfo.InvariantCulture) : 1;
+        return denominator == 0 ? 0 : double.Parse(parts[0], CultureInfo.InvariantCulture) / denominator;
     }
 
     /// <summary>Degrees of display rotation, from the display matrix.</summary>

@@ -8,7 +8,7 @@ public class ConversionPlannerTests
 
     private static readonly StreamInfo SafeVideo = new()
     {
-        Index = 0, Kind = StreamKind.Video, CodecName = "h264", Profile = "High", PixelFormat = "yuv420p",
+        Index = 0, Kind = StreamKind.Video, CodecName = "h264", Profile = "High", Level = 40, PixelFormat = "yuv420p",
         Width = 1920, Height = 1080, FieldOrder = "progressive", AverageFrameRate = 30, Duration = TimeSpan.FromSeconds(10),
     };
 
@@ -153,4 +153,61 @@ public class ConversionPlannerTests
     }
 
     private static (int, int) Size(ConversionPlan plan) => (plan.DisplayWidth, plan.DisplayHeight);
+
+    [Theory]
+    [InlineData(7680, 4320, 0, 3840, 2160)]
+    [InlineData(4320, 7680, 0, 2160, 3840)]
+    [InlineData(7680, 4320, 90, 2160, 3840)]
+    [InlineData(5120, 2880, 0, 3840, 2160)]
+    [InlineData(7680, 1080, 0, 3840, 540)]
+    public void Pictures_larger_than_4k_are_scaled_down_to_fit_keeping_shape_and_orientation(
+        int width, int height, int rotation, int expectedWidth, int expectedHeight)
+    {
+        var plan = Plan(SafeVideo with { CodecName = "hevc", Profile = "Main", Width = width, Height = height, Rotation = rotation, AverageFrameRate = 24 });
+        Assert.False(plan.CopyVideo);
+        Assert.True(plan.ScalesDown);
+        Assert.Equal((expectedWidth, expectedHeight), (plan.DisplayWidth, plan.DisplayHeight));
+        Assert.Null(plan.FrameRateCap);
+    }
+
+    [Theory]
+    [InlineData(3840, 2160, 60, 30)]
+    [InlineData(7680, 4320, 60, 30)]
+    [InlineData(1920, 1080, 240, 120)]
+    [InlineData(3840, 2160, 30, null)]
+    [InlineData(1920, 1080, 60, null)]
+    public void The_frame_rate_is_capped_only_where_level_5_1_needs_it(int width, int height, double fps, int? expectedCap)
+    {
+        var plan = Plan(SafeVideo with { CodecName = "hevc", Profile = "Main", Width = width, Height = height, AverageFrameRate = fps });
+        Assert.Equal(expectedCap, plan.FrameRateCap);
+        var rate = expectedCap ?? fps;
+        Assert.True(BrowserCompatibility.Macroblocks(plan.DisplayWidth, plan.DisplayHeight) * rate <= BrowserCompatibility.MaxMacroblocksPerSecond);
+    }
+
+    [Theory]
+    [InlineData(52)]
+    [InlineData(null)]
+    public void H264_above_level_5_1_or_of_unknown_level_is_not_copied(int? level)
+    {
+        Assert.False(Plan(SafeVideo with { Level = level }, SafeAudio).CopyVideo);
+    }
+
+    [Fact]
+    public void A_transcode_past_the_pixel_budget_is_refused_before_any_work()
+    {
+        // 8K at 60 fps for an hour: 7.2 × 10^12 pixels.
+        var huge = SafeVideo with { CodecName = "hevc", Profile = "Main", Width = 7680, Height = 4320, AverageFrameRate = 60, Duration = TimeSpan.FromHours(1) };
+        var failure = Assert.Throws<ConversionFailedException>(() =>
+            ConversionPlanner.Plan(new MediaInfo("matroska,webm", TimeSpan.FromHours(1), [huge]), Options));
+        Assert.Equal(VideoConversion.Infrastructure.Jobs.FailureCause.LimitExceeded, failure.Cause);
+        Assert.Contains("too much work for one job", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_remux_does_not_count_against_the_pixel_budget()
+    {
+        var longButSafe = SafeVideo with { Duration = TimeSpan.FromHours(3.9), AverageFrameRate = 60, Level = 42 };
+        var plan = ConversionPlanner.Plan(new MediaInfo("matroska,webm", TimeSpan.FromHours(3.9), [longButSafe]), new ConversionOptions { MaxPixels = 1e9 });
+        Assert.True(plan.IsRemux);
+    }
 }

@@ -24,10 +24,10 @@ public class JobStateTests
     public void Submitting_an_uploaded_job_makes_it_pending_once()
     {
         var job = NewJob();
-        Assert.Equal(SubmitOutcome.Submitted, job.Submit(1234, T0.AddSeconds(5)));
+        Assert.Equal(SubmitOutcome.Submitted, job.Submit(1234, "etag", T0.AddSeconds(5)));
         Assert.Equal(JobStatus.Pending, job.Status);
         Assert.Equal(1234, job.InputBytes);
-        Assert.Equal(SubmitOutcome.AlreadySubmitted, job.Submit(1234, T0.AddSeconds(6)));
+        Assert.Equal(SubmitOutcome.AlreadySubmitted, job.Submit(1234, "etag", T0.AddSeconds(6)));
         Assert.Equal(T0.AddSeconds(5), job.SubmittedAt);
     }
 
@@ -35,9 +35,9 @@ public class JobStateTests
     public void A_failed_job_cannot_be_submitted_again()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Failed, error: "broken"));
-        Assert.Equal(SubmitOutcome.NotSubmittable, job.Submit(1, T0.AddSeconds(9)));
+        Assert.Equal(SubmitOutcome.NotSubmittable, job.Submit(1, "etag", T0.AddSeconds(9)));
         Assert.Equal(JobStatus.Failed, job.Status);
     }
 
@@ -53,7 +53,7 @@ public class JobStateTests
     public void Progress_moves_a_pending_job_to_processing_and_records_the_start()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         Assert.True(job.Apply(Report(JobEventKind.Processing, 42, seconds: 3)));
         Assert.Equal(JobStatus.Processing, job.Status);
         Assert.Equal(42, job.Progress);
@@ -64,7 +64,7 @@ public class JobStateTests
     public void Progress_never_shows_100_before_the_job_is_done()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Processing, 100));
         Assert.Equal(99, job.Progress);
     }
@@ -73,7 +73,7 @@ public class JobStateTests
     public void Done_sets_full_progress_finish_time_and_output_size()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Processing, 50, seconds: 2));
         Assert.True(job.Apply(new JobEventMessage(job.Id, JobEventKind.Done, 100, T0.AddSeconds(9), OutputBytes: 777)));
         Assert.Equal(JobStatus.Done, job.Status);
@@ -90,7 +90,7 @@ public class JobStateTests
     public void Nothing_overwrites_a_done_job(JobEventKind lateReport)
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Done, 100, seconds: 5));
         var version = job.Version;
 
@@ -105,7 +105,7 @@ public class JobStateTests
     public void A_late_progress_report_does_not_revive_a_failed_job()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Failed, error: "The file has no video stream."));
         Assert.False(job.Apply(Report(JobEventKind.Processing, 30, seconds: 8)));
         Assert.Equal(JobStatus.Failed, job.Status);
@@ -116,7 +116,7 @@ public class JobStateTests
     public void A_failure_without_a_reason_still_gets_a_readable_error()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Failed, error: " "));
         Assert.Equal(Job.DefaultFailureMessage, job.Error);
     }
@@ -125,7 +125,7 @@ public class JobStateTests
     public void The_attempt_count_and_conversion_method_are_recorded()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Processing, 10) with { Attempt = 1 });
         job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
         Assert.Equal(2, job.Attempts);
@@ -138,7 +138,7 @@ public class JobStateTests
     public void Progress_from_an_earlier_attempt_does_not_overwrite_the_current_one()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
 
         Assert.False(job.Apply(Report(JobEventKind.Processing, 60, seconds: 3) with { Attempt = 1 }));
@@ -149,7 +149,7 @@ public class JobStateTests
     public void A_processing_job_without_reports_for_a_while_shows_as_stalled()
     {
         var job = NewJob();
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         job.Apply(Report(JobEventKind.Processing, 40, seconds: 10));
         var stalledAfter = TimeSpan.FromMinutes(2);
 
@@ -164,7 +164,7 @@ public class JobStateTests
     {
         var job = NewJob();
         var before = job.Version;
-        job.Submit(1, T0);
+        job.Submit(1, "etag", T0);
         Assert.True(job.Version > before);
     }
 }

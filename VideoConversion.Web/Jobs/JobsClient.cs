@@ -21,11 +21,20 @@ public sealed class JobsClient(HttpClient http)
         return await ReadAsync<JobPage>(response, cancellationToken);
     }
 
+    /// <summary>The size limit, from the API's own setting: one limit for the API and the page.</summary>
+    /// <exception cref="JobsApiException">The API is unavailable.</exception>
+    public async Task<UploadLimits> GetUploadLimitsAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => http.GetAsync("/upload/limits", cancellationToken), cancellationToken);
+        return await ReadAsync<UploadLimits>(response, cancellationToken);
+    }
+
+    /// <param name="size">The file's size: the upload URL is signed for exactly it.</param>
     /// <exception cref="JobsApiException">The API refused the file (its problem detail says why) or is unavailable.</exception>
-    public async Task<UploadTicket> RequestUploadAsync(string fileName, string? contentType, CancellationToken cancellationToken)
+    public async Task<UploadTicket> RequestUploadAsync(string fileName, long size, string? contentType, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(() => http.PostAsJsonAsync(
-            "/upload/request", new { filename = fileName, content_type = contentType }, Json, cancellationToken), cancellationToken);
+            "/upload/request", new { filename = fileName, content_type = contentType, size_bytes = size }, Json, cancellationToken), cancellationToken);
         return await ReadAsync<UploadTicket>(response, cancellationToken);
     }
 

@@ -68,6 +68,15 @@ public sealed class ConversionOptions
     [Range(typeof(long), "1", "1000000000000", ErrorMessage = "Conversion:MaxFrameCount must be between 1 and 10^12.")]
     public long MaxFrameCount { get; set; } = 4 * 3600 * 60;
 
+    /// <summary>
+    /// The most pixels one transcode may decode and encode, width × height × frames, checked at
+    /// probe time so that a file which would hold a worker for hours is refused in seconds. The
+    /// default, 1.8 × 10^12, is about an hour of 4K at 60 fps or four hours of 1080p at 60 fps;
+    /// raise it with the workers' speed (and Conversion:MaxConversionTime with it). Remuxes do not count.
+    /// </summary>
+    [Range(1e6, 1e16, ErrorMessage = "Conversion:MaxPixels must be between 10^6 and 10^16.")]
+    public double MaxPixels { get; set; } = 1.8e12;
+
     /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>
     [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxOutputBytes must be at least 1 MiB.")]
     public long MaxOutputBytes { get; set; } = 20L * 1024 * 1024 * 1024;

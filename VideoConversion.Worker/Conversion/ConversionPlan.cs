@@ -22,6 +22,12 @@ public sealed record ConversionPlan
 
     public required int DisplayHeight { get; init; }
 
+    /// <summary>Set when the picture is scaled down to fit 4K (the output's level would be too high otherwise).</summary>
+    public bool ScalesDown { get; init; }
+
+    /// <summary>Frames a second the output may have at most, when the source's would put it past level 5.1.</summary>
+    public int? FrameRateCap { get; init; }
+
     /// <summary>How long the output must play, from the streams kept; null when the input does not say.</summary>
     public TimeSpan? Duration { get; init; }
 

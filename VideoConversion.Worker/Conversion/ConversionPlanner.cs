@@ -1,4 +1,5 @@
 using System.Globalization;
+using VideoConversion.Infrastructure.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 
@@ -23,6 +24,12 @@ public static class ConversionPlanner
         var copyAudio = copyAllowed && audio is not null && BrowserCompatibility.IsBrowserSafeAudio(audio);
 
         var (width, height) = DisplaySize(video, copyVideo);
+        var (fitWidth, fitHeight) = copyVideo ? (width, height) : FitWithin4K(width, height);
+        if (!copyVideo)
+        {
+            // Decoding and encoding is what costs; a copy costs next to nothing however long.
+            CheckPixelBudget(media, video, options);
+        }
 
         return new ConversionPlan
         {
@@ -31,10 +38,54 @@ public static class ConversionPlanner
             CopyVideo = copyVideo,
             CopyAudio = copyAudio,
             Deinterlace = !copyVideo && video.IsInterlaced,
-            DisplayWidth = width,
-            DisplayHeight = height,
+            DisplayWidth = fitWidth,
+            DisplayHeight = fitHeight,
+            ScalesDown = (fitWidth, fitHeight) != (width, height),
+            FrameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, video.AverageFrameRate),
             Duration = PlayingTime(media, video, audio),
         };
+    }
+
+    /// <summary>
+    /// Refuses, before any work, a video whose decode and encode would hold a worker for hours:
+    /// its pixels in all (width × height × frames) against <see cref="ConversionOptions.MaxPixels"/>.
+    /// </summary>
+    private static void CheckPixelBudget(MediaInfo media, StreamInfo video, ConversionOptions options)
+    {
+        var duration = media.Duration ?? video.Duration;
+        var frames = video.FrameCount ?? (long?)(duration?.TotalSeconds * video.AverageFrameRate);
+        if (frames is not { } count)
+        {
+            return; // a live stream states neither; the frame and time limits still hold it
+        }
+
+        var pixels = (double)video.Width * video.Height * count;
+        if (pixels > options.MaxPixels)
+        {
+            throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
+                $"The video is too much work for one job: {video.Width}×{video.Height} pixels for {count:N0} frames is {pixels / 1e9:N0} billion pixels to convert, " +
+                $"and the most accepted is {options.MaxPixels / 1e9:N0} billion (about an hour of 4K at 60 fps). Try a shorter or smaller video."),
+                cause: FailureCause.LimitExceeded);
+        }
+    }
+
+    /// <summary>Scales a picture down, keeping its shape and orientation, so it fits 3840×2160 either way up.</summary>
+    private static (int Width, int Height) FitWithin4K(int width, int height)
+    {
+        var longSide = Math.Max(width, height);
+        var shortSide = Math.Min(width, height);
+        var scale = Math.Min(1.0, Math.Min((double)BrowserCompatibility.MaxLongSide / longSide, (double)BrowserCompatibility.MaxShortSide / shortSide));
+        return scale >= 1.0 ? (width, height) : (EvenFloor(width * scale), EvenFloor(height * scale));
+    }
+
+    /// <summary>
+    /// Level 5.1 caps macroblocks a second: at 4K that is 30 fps. A faster source is shown at the
+    /// highest whole frame rate that fits; slower ones keep their own timing.
+    /// </summary>
+    private static int? FrameRateCap(int width, int height, double? sourceFrameRate)
+    {
+        var fits = BrowserCompatibility.MaxMacroblocksPerSecond / BrowserCompatibility.Macroblocks(width, height);
+        return sourceFrameRate > fits ? fits : null;
     }
 
     private static StreamInfo PickVideo(MediaInfo media)

@@ -104,9 +104,17 @@ public static class FFmpegArguments
         }
 
         // Square pixels and even sizes (4:2:0 needs them; at most one pixel is lost), limited
-        // range (full-range "yuvj" video would look washed out), then 8-bit 4:2:0.
-        filters.Add("scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv");
+        // range (full-range "yuvj" video would look washed out), then 8-bit 4:2:0. Larger than
+        // 4K is scaled down to the size the plan fitted (FFmpeg has turned the picture upright by now).
+        filters.Add(plan.ScalesDown
+            ? string.Create(CultureInfo.InvariantCulture, $"scale=w={plan.DisplayWidth}:h={plan.DisplayHeight}:out_range=tv")
+            : "scale=w=trunc(iw*sar/2)*2:h=trunc(ih/2)*2:out_range=tv");
         filters.Add("setsar=1");
+        if (plan.FrameRateCap is { } cap)
+        {
+            filters.Add(string.Create(CultureInfo.InvariantCulture, $"fps={cap}"));
+        }
+
         filters.Add($"format={BrowserCompatibility.PixelFormat}");
 
         string[] colorTags = plan.Video.IsHdr ? ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"] : [];

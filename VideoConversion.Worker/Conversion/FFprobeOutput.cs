@@ -38,6 +38,7 @@ public static class FFprobeOutput
             },
             CodecName = String(stream, "codec_name"),
             Profile = String(stream, "profile"),
+            Level = Integer(stream, "level") is > 0 and var level ? level : null,
             IsDefault = Integer(disposition, "default") == 1,
             IsAttachedPicture = Integer(disposition, "attached_pic") == 1,
             Duration = Seconds(String(stream, "duration")) ?? LengthFromEndTime(ClockTime(String(tags, "DURATION")), startTime),

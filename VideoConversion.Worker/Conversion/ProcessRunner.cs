@@ -25,6 +25,7 @@ public static class ProcessRunner
     /// <param name="silenceLimit">When set, the process is stopped if standard output stays silent this long (a hang).</param>
     /// <exception cref="TimeoutException">The process ran longer than <paramref name="timeout"/>.</exception>
     /// <param name="memoryLimitBytes">When set, the process's address space is capped (RLIMIT_AS): an allocation past it fails.</param>
+    /// <param name="inheritEnvironment">For tools of our own (never FFmpeg on an upload): pass this process's environment on.</param>
     /// <exception cref="ProcessStalledException">The process wrote nothing for <paramref name="silenceLimit"/>.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
@@ -34,7 +35,8 @@ public static class ProcessRunner
         Func<string, Task>? onOutputLine,
         CancellationToken cancellationToken,
         TimeSpan? silenceLimit = null,
-        long? memoryLimitBytes = null)
+        long? memoryLimitBytes = null,
+        bool inheritEnvironment = false)
     {
         // Looked up on the worker's PATH: the child's environment has none.
         var program = ExecutableLocator.Resolve(fileName) ?? fileName;
@@ -46,10 +48,13 @@ public static class ProcessRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        startInfo.Environment.Clear();
-        foreach (var (name, value) in ChildEnvironment)
+        if (!inheritEnvironment)
         {
-            startInfo.Environment[name] = value;
+            startInfo.Environment.Clear();
+            foreach (var (name, value) in ChildEnvironment)
+            {
+                startInfo.Environment[name] = value;
+            }
         }
 
         if (memoryLimitBytes is { } limit)

@@ -7,6 +7,9 @@ public sealed record StreamInfo
     public required StreamKind Kind { get; init; }
     public string? CodecName { get; init; }
     public string? Profile { get; init; }
+
+    /// <summary>The codec level as ffprobe states it (H.264: 51 for level 5.1); null when unknown.</summary>
+    public int? Level { get; init; }
     public bool IsDefault { get; init; }
     public bool IsAttachedPicture { get; init; }
     public TimeSpan? Duration { get; init; }

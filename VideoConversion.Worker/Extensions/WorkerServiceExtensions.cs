@@ -37,6 +37,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobEventPublisher>();
         services.AddSingleton<AttemptLedger>();
+        services.AddSingleton<InputDownloader>();
         services.AddSingleton<ConversionMetrics>();
         services.AddSingleton<JobProcessor>();
         services.AddHostedService<ScratchJanitor>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
@@ -20,6 +21,7 @@ namespace VideoConversion.Worker.Jobs;
 public sealed partial class JobProcessor(
     IMinioClient storage,
     AttemptLedger ledger,
+    InputDownloader downloader,
     VideoConverter converter,
     JobEventPublisher events,
     ConversionMetrics metrics,
@@ -32,15 +34,15 @@ public sealed partial class JobProcessor(
     private static readonly TimeSpan ProgressReportInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Stored with each output, so a redelivered job can report how its output was made.</summary>
-    private const string ConversionMethodMetadata = "conversion-method";
-    private const string ConversionMethodHeader = "x-amz-meta-" + ConversionMethodMetadata;
+    private const string ConversionMethodHeader = "x-amz-meta-" + StorageNames.ConversionMethodMetadata;
 
     private readonly ConversionOptions _options = options.Value;
 
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
     {
-        var attempt = await CountAttemptAsync(job.JobId, brokerAttempt, cancellationToken);
+        // A job the API requeued after its worker vanished counts on from the attempts it had.
+        var attempt = await CountAttemptAsync(job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
         if (attempt > MaxAttempts)
@@ -157,8 +159,14 @@ public sealed partial class JobProcessor(
         using (var download = WorkerActivities.Start("download input"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
-            await storage.GetObjectAsync(new GetObjectArgs()
-                .WithBucket(inputBucket).WithObject(inputKey).WithFile(inputFile), transfer.Token);
+            if (job.InputBytes is { } expectedBytes && scratch.FreeBytes() < ScratchDirectory.RoomNeeded(expectedBytes))
+            {
+                // Fail fast, before filling the disk; another worker (or this one later) may have room.
+                throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
+                    $"The scratch disk has {scratch.FreeBytes():N0} bytes free; the job needs {ScratchDirectory.RoomNeeded(expectedBytes):N0}."));
+            }
+
+            await downloader.DownloadAsync(inputBucket, inputKey, job.InputETag, job.InputBytes, inputFile, transfer.Token);
             var inputBytes = new FileInfo(inputFile).Length;
             download?.SetTag("videoconversion.input.size", inputBytes);
             metrics.Downloaded(inputBytes);
@@ -200,7 +208,7 @@ public sealed partial class JobProcessor(
             var stat = await storage.StatObjectAsync(new StatObjectArgs()
                 .WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId)), cancellationToken);
             var method = stat.MetaData
-                .FirstOrDefault(header => header.Key.EndsWith(ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
+                .FirstOrDefault(header => header.Key.EndsWith(StorageNames.ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
             return (stat.Size, method ?? "unknown");
         }
         catch (ObjectNotFoundException)

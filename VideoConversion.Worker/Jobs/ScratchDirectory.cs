@@ -27,6 +27,12 @@ public sealed class ScratchDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Room the disk must have before a download: the input, as much again for the output, and a margin.</summary>
+    public static long RoomNeeded(long inputBytes) => 2 * inputBytes + 64L * 1024 * 1024;
+
+    /// <summary>Bytes free on the disk that holds this directory.</summary>
+    public long FreeBytes() => new DriveInfo(Path).AvailableFreeSpace;
+
     public void Dispose()
     {
         // Cleanup must never turn a finished job into a failed one; the janitor retries at next start.

@@ -20,6 +20,7 @@ const directory = required('S3_DIRECTORY');
 const accessKey = required('S3_ACCESS_KEY');
 const secretKey = required('S3_SECRET_KEY');
 const buckets = (process.env.S3_BUCKETS || '').split(',').map((b) => b.trim()).filter(Boolean);
+// Only the upload page's origins may call storage from a browser; '*' only when nothing is configured.
 const corsOrigins = (process.env.S3_CORS_ORIGINS || '*').split(',').map((o) => o.trim()).filter(Boolean);
 
 // Browsers upload with presigned PUTs and play results with ranged GETs, so both need CORS.
@@ -47,6 +48,27 @@ const server = new S3rver({
   // Path-style only: with virtual hosts on, a Host such as "storage" would be read as a bucket name.
   vhostBuckets: false,
   configureBuckets: buckets.map((name) => ({ name, configs: [corsXml] })),
+});
+
+// Like MinIO and S3, storage answers no anonymous request: an unsigned GET, PUT, DELETE or listing
+// gets 403. Only CORS preflights (browsers send them without credentials) and MinIO's liveness
+// path pass unsigned. Signatures themselves are verified by s3rver's own middleware further on.
+const HEALTH_PATH = '/minio/health/live';
+const ACCESS_DENIED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+const isSigned = (ctx) => 'authorization' in ctx.headers || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
+// Koa composes its middleware when the server starts listening, so this runs first.
+server.middleware.unshift(async (ctx, next) => {
+  if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === HEALTH_PATH) {
+    ctx.status = 200;
+    return;
+  }
+  if (ctx.method !== 'OPTIONS' && !isSigned(ctx)) {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = ACCESS_DENIED;
+    return;
+  }
+  await next();
 });
 
 server.run().then(

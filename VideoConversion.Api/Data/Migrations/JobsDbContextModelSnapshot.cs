@@ -75,6 +75,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DeclaredBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -89,6 +92,10 @@ namespace VideoConversion.Api.Data.Migrations
 
                     b.Property<long?>("InputBytes")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("InputETag")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("InputKey")
                         .IsRequired()

@@ -20,7 +20,7 @@ public sealed class AppHostManifest : IAsyncLifetime
             var project = Projects.VideoConversion_AppHost.ProjectPath;
             var result = await ProcessRunner.RunAsync(
                 "dotnet", ["run", "--project", project, "--no-build", "--", "--publisher", "manifest", "--output-path", path],
-                RepositoryPaths.Root, TimeSpan.FromMinutes(3), null, CancellationToken.None);
+                RepositoryPaths.Root, TimeSpan.FromMinutes(3), null, CancellationToken.None, inheritEnvironment: true);
             Assert.True(result.ExitCode == 0 && File.Exists(path), $"the AppHost did not write its manifest: {result.StandardErrorTail}");
             Resources = JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement.GetProperty("resources").Clone();
         }

@@ -12,7 +12,7 @@ public static class Kubectl
     /// <summary>Renders a kustomization as `kubectl apply -k` would send it.</summary>
     public static async Task<string> KustomizeAsync(string directory)
     {
-        var result = await ProcessRunner.RunAsync(Path, ["kustomize", directory], directory, Timeout, null, CancellationToken.None);
+        var result = await ProcessRunner.RunAsync(Path, ["kustomize", directory], directory, Timeout, null, CancellationToken.None, inheritEnvironment: true);
         Assert.True(result.ExitCode == 0, $"kubectl kustomize {directory} failed: {result.StandardErrorTail}");
         return result.StandardOutput;
     }

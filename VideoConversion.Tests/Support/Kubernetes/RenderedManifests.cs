@@ -37,7 +37,7 @@ public sealed class RenderedManifests
             CopyDirectory(Path.Combine(RepositoryPaths.Root, "manifests"), copy.FullName);
             var secrets = await ProcessRunner.RunAsync(
                 "bash", [Path.Combine(copy.FullName, "generate-secrets"), copy.FullName], copy.FullName,
-                TimeSpan.FromMinutes(1), null, CancellationToken.None);
+                TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
             Assert.True(secrets.ExitCode == 0, $"generate-secrets failed: {secrets.StandardErrorTail}");
 
             var yaml = await Kubectl.KustomizeAsync(Path.Combine(copy.FullName, kustomization));

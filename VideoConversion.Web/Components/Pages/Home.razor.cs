@@ -29,6 +29,9 @@ public sealed partial class Home
     private JobPage? _recent;
     private string? _recentError;
 
+    /// <summary>The API's size limit, to refuse a large file before it is sent; the API enforces it anyway.</summary>
+    private UploadLimits? _limits;
+
     [Inject]
     public required JobsClient Jobs { get; init; }
 
@@ -41,7 +44,18 @@ public sealed partial class Home
     [Inject]
     public required TimeProvider Time { get; init; }
 
-    protected override async Task OnInitializedAsync() => await RefreshRecentAsync();
+    protected override async Task OnInitializedAsync()
+    {
+        await RefreshRecentAsync();
+        try
+        {
+            _limits = await Jobs.GetUploadLimitsAsync(_closing.Token);
+        }
+        catch (JobsApiException)
+        {
+            // Without it the page checks less up front; the API answers an oversized request with 413.
+        }
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -65,7 +79,7 @@ public sealed partial class Home
         var item = new UploadItem(Guid.NewGuid().ToString("N"), fileName, size);
         _uploads.Insert(0, item);
         StateHasChanged();
-        if (UploadFileCheck.Problem(fileName, size, Options.Value.MaxFileBytes) is { } problem)
+        if (UploadFileCheck.Problem(fileName, size, _limits?.MaxFileBytes ?? long.MaxValue) is { } problem)
         {
             Fail(item, UploadStage.Rejected, problem);
             return new BrowserUpload(item.Id, null);
@@ -75,7 +89,7 @@ public sealed partial class Home
         {
             using var trace = UploadTracing.StartUpload(fileName);
             item.Trace = trace?.Context ?? default;
-            var ticket = await Jobs.RequestUploadAsync(fileName, contentType, _closing.Token);
+            var ticket = await Jobs.RequestUploadAsync(fileName, size, contentType, _closing.Token);
             item.JobId = ticket.JobId;
             item.UploadStartedAt = Time.GetUtcNow();
             Announce($"Uploading {fileName}.");
