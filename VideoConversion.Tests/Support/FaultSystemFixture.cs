@@ -86,6 +86,40 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         await StartWorkerAsync();
     }
 
+    /// <summary>
+    /// A second worker process, as a second replica would run: the worker's own program with the
+    /// worker's own environment (its credentials included), on another HTTP port. The caller stops it.
+    /// </summary>
+    public async Task<Process> StartSecondWorkerAsync()
+    {
+        var launcher = await ProcessIdAsync(Worker);
+        var program = Directory.EnumerateDirectories("/proc")
+            .Select(directory => int.TryParse(Path.GetFileName(directory), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ReadStatus($"/proc/{pid}") is { Parent: var parent } && parent == launcher)
+            .Select(pid => $"/proc/{pid}/exe")
+            .Select(exe => new FileInfo(exe).LinkTarget)
+            .FirstOrDefault(target => target?.EndsWith("VideoConversion.Worker", StringComparison.Ordinal) == true)
+            ?? throw new InvalidOperationException("The worker's program was not found.");
+
+        var startInfo = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        startInfo.Environment.Clear();
+        foreach (var variable in (await File.ReadAllTextAsync($"/proc/{launcher}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = variable.IndexOf('=', StringComparison.Ordinal);
+            startInfo.Environment[variable[..equals]] = variable[(equals + 1)..];
+        }
+
+        startInfo.Environment.Remove("HTTP_PORTS");
+        startInfo.Environment.Remove("HTTPS_PORTS");
+        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        var process = Process.Start(startInfo)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>The FFmpeg processes the worker runs right now (its descendants), with their command lines.</summary>
     public async Task<IReadOnlyList<(int Pid, string CommandLine)>> FFmpegProcessesAsync()
     {

@@ -36,6 +36,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<VideoConverter>();
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<ConditionalObjects>();
         services.AddSingleton<AttemptLedger>();
         services.AddSingleton<InputDownloader>();
         services.AddSingleton<ConversionMetrics>();

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
-using Minio;
-using Minio.DataModel.Args;
-using Minio.Exceptions;
+using System.Text.Json;
+using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Worker.Jobs;
@@ -12,74 +10,142 @@ namespace VideoConversion.Worker.Jobs;
 /// delivery whose worker died towards the queue's delivery limit, but 4.3 and later count only
 /// explicit rejections, so there a job that kills its worker every time would be redelivered for
 /// ever. The ledger counts every attempt that started and was not handed back, on any broker.
+/// Every change is a conditional write (If-Match on the ETag read, If-None-Match for the first),
+/// so two workers holding the same job at once never lose or double a count; and each running
+/// attempt holds a lease its heartbeat renews, so an attempt that is still alive is never taken
+/// for one that died.
 /// </summary>
-public sealed partial class AttemptLedger(IMinioClient storage, ILogger<AttemptLedger> logger)
+public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvider time, ILogger<AttemptLedger> logger)
 {
-    /// <summary>Records a new attempt and returns its number: the higher of the ledger's and the broker's count.</summary>
-    public async Task<int> BeginAsync(string jobId, int brokerAttempt, CancellationToken cancellationToken)
+    /// <summary>A running attempt renews its lease with every heartbeat; four missed beats and it is taken for dead.</summary>
+    public static readonly TimeSpan LeaseTime = JobHeartbeat.StalledAfter;
+
+    private const int MaxWriteRounds = 20;
+
+    /// <summary>Beside the input, under an extension no upload can have (uploads use an allow-list of video extensions).</summary>
+    public static string Key(string jobId) => $"{jobId}.attempts";
+
+    /// <summary>Records a new attempt, the higher of the ledger's count + 1 and <paramref name="atLeast"/>, and leases it.</summary>
+    /// <returns>The attempt, and whether another attempt of the job is running right now (a duplicate delivery).</returns>
+    public async Task<(int Attempt, bool OtherRunning)> BeginAsync(string jobId, int atLeast, CancellationToken cancellationToken)
     {
-        var attempt = Math.Max(await ReadAsync(jobId, cancellationToken) + 1, brokerAttempt);
-        await WriteAsync(jobId, attempt, cancellationToken);
-        return attempt;
+        var (attempt, otherRunning) = (0, false);
+        await ChangeAsync(jobId, entry =>
+        {
+            var now = time.GetUtcNow();
+            otherRunning = entry.Running.Values.Any(until => until > now);
+            attempt = Math.Max(entry.Attempts + 1, atLeast);
+            entry.Attempts = attempt;
+            entry.Running[attempt.ToString(CultureInfo.InvariantCulture)] = now + LeaseTime;
+        }, cancellationToken);
+        return (attempt, otherRunning);
     }
 
-    /// <summary>The attempt was given back unfinished (a shutdown), not failed: it does not count.</summary>
-    public async Task HandBackAsync(string jobId, int attempt)
+    /// <summary>The attempt is alive: its lease runs on. Best effort; a lapse only makes a later set-aside less careful.</summary>
+    public async Task RenewAsync(string jobId, int attempt, CancellationToken cancellationToken)
     {
         try
         {
-            await WriteAsync(jobId, attempt - 1, CancellationToken.None);
+            await ChangeAsync(jobId, entry => entry.Running[attempt.ToString(CultureInfo.InvariantCulture)] = time.GetUtcNow() + LeaseTime, cancellationToken);
         }
-        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogHandBackFailed(logger, exception, jobId); // the attempt then counts as a failed one
+            LogRenewFailed(logger, exception, jobId);
         }
     }
+
+    /// <summary>The attempt failed and goes back to the queue: it stays counted, and no longer runs.</summary>
+    public Task EndAsync(string jobId, int attempt) =>
+        TryChangeAsync(jobId, entry => entry.Running.Remove(attempt.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The attempt was given back unfinished (a shutdown, a duplicate), not failed: it does not count.</summary>
+    public Task HandBackAsync(string jobId, int attempt) => TryChangeAsync(jobId, entry =>
+    {
+        entry.Running.Remove(attempt.ToString(CultureInfo.InvariantCulture));
+        if (entry.Attempts == attempt)
+        {
+            entry.Attempts--;
+        }
+    });
 
     /// <summary>The job has its outcome; the ledger entry goes. A leftover entry is harmless (a few bytes).</summary>
     public async Task ForgetAsync(string jobId)
     {
         try
         {
-            await storage.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(StorageNames.InputBucket).WithObject(Key(jobId)));
+            await objects.DeleteAsync(StorageNames.InputBucket, Key(jobId), CancellationToken.None);
         }
-        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogForgetFailed(logger, exception, jobId);
         }
     }
 
-    /// <summary>Beside the input, under an extension no upload can have (uploads use an allow-list of video extensions).</summary>
-    public static string Key(string jobId) => $"{jobId}.attempts";
-
-    private async Task<int> ReadAsync(string jobId, CancellationToken cancellationToken)
+    private async Task TryChangeAsync(string jobId, Action<LedgerEntry> change)
     {
-        using var content = new MemoryStream();
         try
         {
-            await storage.GetObjectAsync(new GetObjectArgs()
-                .WithBucket(StorageNames.InputBucket).WithObject(Key(jobId))
-                .WithCallbackStream(stream => stream.CopyTo(content)), cancellationToken);
+            await ChangeAsync(jobId, change, CancellationToken.None);
         }
-        catch (ObjectNotFoundException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return 0;
+            LogChangeFailed(logger, exception, jobId); // the attempt then counts, or its lease runs out by itself
+        }
+    }
+
+    /// <summary>Read, change, write only if nobody wrote in between; otherwise read again.</summary>
+    private async Task ChangeAsync(string jobId, Action<LedgerEntry> change, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxWriteRounds; round++)
+        {
+            var stored = await objects.ReadAsync(StorageNames.InputBucket, Key(jobId), cancellationToken);
+            var entry = stored is { } found ? LedgerEntry.Parse(found.Content) : new LedgerEntry();
+            change(entry);
+            entry.Running = entry.Running.Where(lease => lease.Value > time.GetUtcNow()).ToDictionary();
+            if (await objects.TryWriteAsync(StorageNames.InputBucket, Key(jobId), entry.ToBytes(), stored?.ETag, cancellationToken))
+            {
+                return;
+            }
         }
 
-        return int.TryParse(Encoding.ASCII.GetString(content.ToArray()), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) ? count : 0;
+        throw new IOException($"The attempt ledger of job {jobId} kept changing under {MaxWriteRounds} writes.");
     }
 
-    private async Task WriteAsync(string jobId, int attempts, CancellationToken cancellationToken)
+    /// <summary>The stored document: {"attempts": 2, "running": {"2": "2026-11-30T10:00:00+00:00"}}.</summary>
+    private sealed class LedgerEntry
     {
-        var bytes = Encoding.ASCII.GetBytes(attempts.ToString(CultureInfo.InvariantCulture));
-        using var content = new MemoryStream(bytes);
-        await storage.PutObjectAsync(new PutObjectArgs()
-            .WithBucket(StorageNames.InputBucket).WithObject(Key(jobId))
-            .WithStreamData(content).WithObjectSize(bytes.Length).WithContentType("text/plain"), cancellationToken);
+        public int Attempts { get; set; }
+
+        public Dictionary<string, DateTimeOffset> Running { get; set; } = [];
+
+        public static LedgerEntry Parse(byte[] content)
+        {
+            // Ledgers written before leases existed hold the bare count.
+            if (int.TryParse(System.Text.Encoding.ASCII.GetString(content), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count))
+            {
+                return new LedgerEntry { Attempts = count };
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize<LedgerEntry>(content, Json) ?? new LedgerEntry();
+            }
+            catch (JsonException)
+            {
+                return new LedgerEntry();
+            }
+        }
+
+        public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the handed-back attempt could not be uncounted")]
-    private static partial void LogHandBackFailed(ILogger logger, Exception exception, string jobId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the attempt ledger could not be updated")]
+    private static partial void LogChangeFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: the running attempt's lease could not be renewed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count could not be removed from storage")]
     private static partial void LogForgetFailed(ILogger logger, Exception exception, string jobId);

@@ -42,9 +42,19 @@ public sealed partial class JobProcessor(
     public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
     {
         // A job the API requeued after its worker vanished counts on from the attempts it had.
-        var attempt = await CountAttemptAsync(job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
+        var (attempt, otherRunning) = await CountAttemptAsync(job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
+        if (attempt > MaxAttempts && otherRunning)
+        {
+            // A duplicate delivery while another worker's attempt is alive: that attempt is not a
+            // dead one, and the job is in hand. Leave it to it (the API's reconciler takes the job
+            // up again should it fall silent) instead of failing a job that is being converted.
+            LogDuplicateLeftAlone(logger, job.JobId, attempt);
+            await ledger.HandBackAsync(job.JobId, attempt);
+            return DeliveryOutcome.Ack;
+        }
+
         if (attempt > MaxAttempts)
         {
             // Every earlier attempt started and never ended: its worker died each time. The
@@ -64,6 +74,10 @@ public sealed partial class JobProcessor(
             {
                 await ledger.ForgetAsync(job.JobId);
             }
+            else
+            {
+                await ledger.EndAsync(job.JobId, attempt);
+            }
 
             return outcome;
         }
@@ -75,7 +89,7 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
-    private async Task<int> CountAttemptAsync(string jobId, int brokerAttempt, CancellationToken cancellationToken)
+    private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(string jobId, int brokerAttempt, CancellationToken cancellationToken)
     {
         try
         {
@@ -87,7 +101,7 @@ public sealed partial class JobProcessor(
             // straight back would spin it through the queue; the broker's count still limits it.
             using var jobContext = JobContext.Enter(logger, jobId, brokerAttempt);
             LogLedgerUnavailable(logger, exception, jobId);
-            return brokerAttempt;
+            return (brokerAttempt, false);
         }
     }
 
@@ -149,7 +163,7 @@ public sealed partial class JobProcessor(
             return stored;
         }
 
-        await using var heartbeat = new ProgressHeartbeat(events, job.JobId, attempt, time, cancellationToken);
+        await using var heartbeat = new ProgressHeartbeat(events, ledger, job.JobId, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
         // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
@@ -232,6 +246,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; going by the broker's count")]
     private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: delivery {Attempt} arrived while another attempt runs; left to that one")]
+    private static partial void LogDuplicateLeftAlone(ILogger logger, string jobId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);

@@ -6,7 +6,8 @@ namespace VideoConversion.Worker.Jobs;
 /// <summary>
 /// Re-reports a job's latest progress every <see cref="JobHeartbeat.Interval"/> while nothing
 /// else does (a long download or upload, a slow first frame), so that the API can tell a job
-/// that is working from one whose worker vanished.
+/// that is working from one whose worker vanished. It also renews the attempt's lease in the
+/// attempt ledger, so that a duplicate delivery elsewhere knows this attempt is alive.
 /// </summary>
 public sealed class ProgressHeartbeat : IAsyncDisposable
 {
@@ -14,15 +15,17 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     private readonly Task _beating;
     private int _percent;
 
-    public ProgressHeartbeat(JobEventPublisher events, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+    public ProgressHeartbeat(
+        JobEventPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _beating = BeatAsync(events, jobId, attempt, time, _stop.Token);
+        _beating = BeatAsync(events, ledger, jobId, attempt, time, _stop.Token);
     }
 
     public void Update(int percent) => Volatile.Write(ref _percent, percent);
 
-    private async Task BeatAsync(JobEventPublisher events, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+    private async Task BeatAsync(
+        JobEventPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(JobHeartbeat.Interval, time);
         try
@@ -30,6 +33,7 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 await events.ReportProgressAsync(jobId, attempt, Volatile.Read(ref _percent), cancellationToken);
+                await ledger.RenewAsync(jobId, attempt, cancellationToken);
             }
         }
         catch (OperationCanceledException)
