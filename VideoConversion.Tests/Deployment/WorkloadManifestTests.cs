@@ -50,13 +50,14 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     }
 
     [Fact]
-    public void Nothing_runs_as_root_or_can_gain_privileges()
+    public void Nothing_runs_as_root_or_can_gain_privileges_or_make_unfiltered_system_calls()
     {
         Assert.All(_rendered.PodTemplates(), pod =>
         {
             var security = pod.Template.Spec.SecurityContext;
             Assert.True(security?.RunAsNonRoot == true, $"{pod.Workload}: runAsNonRoot is not set");
             Assert.True(security.RunAsUser is > 0, $"{pod.Workload}: runs as user {security.RunAsUser}");
+            Assert.True(security.SeccompProfile?.Type == "RuntimeDefault", $"{pod.Workload}: no RuntimeDefault seccomp profile");
             Assert.All(pod.Template.Spec.Containers, container =>
             {
                 Assert.False(container.SecurityContext?.AllowPrivilegeEscalation ?? true, $"{pod.Workload}: privilege escalation allowed");
