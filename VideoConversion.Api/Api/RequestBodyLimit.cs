@@ -16,7 +16,7 @@ internal static class RequestBodyLimit
     /// An oversized body up to this size is read and dropped before the 413: answering while the
     /// client still sends makes most clients report a broken connection instead of the answer.
     /// </summary>
-    private const long DrainLimit = 1024 * 1024;
+    private const long DrainLimit = 256 * 1024;
 
     public static string Detail => $"The request body is larger than the {MaxBytes} bytes the API accepts.";
 

@@ -140,10 +140,11 @@ public sealed class Job
     /// overwrites DONE or FAILED, a job that was never submitted accepts no reports, and progress
     /// from an earlier attempt (a worker that lost the job) does not overwrite the current one.
     /// </summary>
-    public bool Apply(JobEventMessage report)
+    /// <param name="receivedAt">When the API received it: a job's silence is measured by the API's clock, not a worker's.</param>
+    public bool Apply(JobEventMessage report, DateTimeOffset? receivedAt = null)
     {
         if (IsFinished || Status == JobStatus.AwaitingUpload ||
-            (report.Kind == JobEventKind.Processing && report.Attempt < Attempts))
+            (report.Kind is JobEventKind.Processing or JobEventKind.Retrying && report.Attempt < Attempts))
         {
             return false;
         }
@@ -173,11 +174,16 @@ public sealed class Job
                 FinishedAt = at;
                 Error = string.IsNullOrWhiteSpace(report.Error) ? DefaultFailureMessage : report.Error;
                 break;
+            case JobEventKind.Retrying:
+                // Back in the queue for its next attempt: waiting, not working.
+                Status = JobStatus.Pending;
+                Progress = 0;
+                break;
             default:
                 return false;
         }
 
-        Touch(at);
+        Touch(receivedAt ?? at);
         return true;
     }
 

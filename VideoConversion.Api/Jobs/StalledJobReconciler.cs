@@ -86,8 +86,9 @@ public sealed partial class StalledJobReconciler(
         var decision = RetryPolicy.Decide(FailureCause.WorkerStopped, Math.Max(job.Attempts, 1));
         if (decision.Action != RetryAction.Retry)
         {
+            // Every attempt ended without an outcome: set aside, and counted as a dead letter.
             var (result, _) = await writer.ApplyAsync(new JobEventMessage(job.Id, JobEventKind.Failed, 0, now,
-                Error: decision.Message, Attempt: job.Attempts, Cause: decision.Cause), cancellationToken);
+                Error: decision.Message, Attempt: job.Attempts, SetAside: true, Cause: decision.Cause), cancellationToken);
             Count(result, "failed", job.Id);
             return;
         }

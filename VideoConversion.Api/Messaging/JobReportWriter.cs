@@ -19,7 +19,7 @@ public enum ReportResult
 /// Applies one report to its job record through the job's state machine, re-reading and
 /// re-deciding when another writer changed the job in between.
 /// </summary>
-public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics)
+public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics, TimeProvider time)
 {
     private const int MaxConcurrencyRetries = 3;
 
@@ -36,7 +36,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
             }
 
             var (wasStarted, previousAttempts) = (job.StartedAt is not null, job.Attempts);
-            if (!job.Apply(report))
+            if (!job.Apply(report, time.GetUtcNow()))
             {
                 return (ReportResult.Stale, job);
             }

@@ -20,6 +20,7 @@ public sealed class JobMetrics
     private readonly Counter<long> _retried;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _reportsDeadLettered;
+    private readonly Counter<long> _failedAttempts;
     private readonly Counter<long> _reconciled;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _endToEnd;
@@ -37,6 +38,9 @@ public sealed class JobMetrics
             "videoconversion.jobs.dead_lettered", "{job}", "Jobs the broker set aside after every delivery ended without an outcome.");
         _reportsDeadLettered = meter.CreateCounter<long>(
             "videoconversion.job_events.dead_lettered", "{report}", "Worker reports the API could not apply, kept in video_job_events.dead, by reason.");
+        _failedAttempts = meter.CreateCounter<long>(
+            "videoconversion.attempts.failed", "{attempt}",
+            "Failed attempts as the workers reported them, by cause and by the retry policy's decision (retry, fail, set_aside).");
         _reconciled = meter.CreateCounter<long>(
             "videoconversion.jobs.reconciled", "{job}", "Jobs the reconciler closed or queued again after their worker fell silent, by action.");
         _queueWait = meter.CreateHistogram(
@@ -89,6 +93,14 @@ public sealed class JobMetrics
         if (!wasStarted && report.Kind == JobEventKind.Processing && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
         {
             _queueWait.Record(Seconds(started - submittedAt));
+        }
+
+        if (report.Cause is { } cause && report.Kind is JobEventKind.Retrying or JobEventKind.Failed)
+        {
+            var decision = report.Kind == JobEventKind.Retrying ? "retry" : report.SetAside ? "set_aside" : "fail";
+            _failedAttempts.Add(1,
+                new KeyValuePair<string, object?>(TelemetryNames.FailureCause, cause.ToString()),
+                new KeyValuePair<string, object?>(TelemetryNames.RetryDecision, decision));
         }
 
         if (report.SetAside && job.Status == JobStatus.Failed)

@@ -15,7 +15,8 @@ public enum RetryAction
 
 /// <param name="Reason">Why, in an operator's words (logged and traced with the decision).</param>
 /// <param name="Message">For <see cref="RetryAction.Fail"/> and <see cref="RetryAction.SetAside"/>: the sentence the uploader reads.</param>
-public sealed record RetryDecision(RetryAction Action, FailureCause Cause, string Reason, string? Message);
+/// <param name="Backoff">For <see cref="RetryAction.Retry"/>: how long to wait before the next attempt, so a short outage passes first.</param>
+public sealed record RetryDecision(RetryAction Action, FailureCause Cause, string Reason, string? Message, TimeSpan Backoff = default);
 
 /// <summary>
 /// The one place that decides what a failed attempt means for its job. The file's own faults are
@@ -45,13 +46,19 @@ public static class RetryPolicy
         if (attempt < MaxAttempts)
         {
             return new RetryDecision(RetryAction.Retry, cause,
-                $"a fault of the system ({cause}), not of the file: attempt {attempt} of {MaxAttempts}", null);
+                $"a fault of the system ({cause}), not of the file: attempt {attempt} of {MaxAttempts}", null, BackoffAfter(attempt));
         }
 
         var action = cause == FailureCause.WorkerStopped ? RetryAction.SetAside : RetryAction.Fail;
         return new RetryDecision(action, cause,
             $"a fault of the system ({cause}) on all {MaxAttempts} attempts", GaveUpMessage(cause, MaxAttempts));
     }
+
+    /// <summary>
+    /// 10 s after the first failed attempt, 30 s after the second: a storage or broker restart,
+    /// or a node short of memory for a moment, has passed before the last attempt is spent.
+    /// </summary>
+    public static TimeSpan BackoffAfter(int attempt) => TimeSpan.FromSeconds(10 * Math.Pow(3, Math.Max(0, attempt - 1)));
 
     /// <summary>The uploader's sentence for a job that met the same fault of the system on every attempt.</summary>
     public static string GaveUpMessage(FailureCause cause, int attempts) => cause switch

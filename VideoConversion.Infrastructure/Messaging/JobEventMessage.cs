@@ -11,6 +11,12 @@ public enum JobEventKind
 
     /// <summary>The job cannot succeed; carries a readable error.</summary>
     Failed,
+
+    /// <summary>
+    /// An attempt failed through a fault of the system and the job goes back to the queue for
+    /// the next one (the retry policy's decision); carries the cause and, in Error, the reason.
+    /// </summary>
+    Retrying,
 }
 
 /// <summary>A report on <see cref="QueueNames.JobEvents"/>; the API applies it to the job record.</summary>

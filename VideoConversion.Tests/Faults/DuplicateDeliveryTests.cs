@@ -22,8 +22,7 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
     [Fact]
     public async Task Two_deliveries_of_one_job_at_once_end_done_and_never_failed()
     {
-        var input = Path.Combine(_work.FullName, "long.avi");
-        await TestMedia.FFmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=60", "-c:v", "mpeg4", "-q:v", "8", input);
+        var input = await TestMedia.Mpeg4720pAsync(_work.FullName, "long.avi", seconds: 120);
         await system.KillWorkerAsync();
         System.Diagnostics.Process? second = null;
         var workerStarted = false;
@@ -44,16 +43,20 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
             await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("status").GetString() == "PROCESSING",
                 "the first delivery converting");
             second = await system.StartSecondWorkerAsync();
+            await using (var broker = await system.BrokerConnectionAsync())
+            await using (var channel = await broker.CreateChannelAsync())
+            {
+                await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount == 0,
+                    "the second worker taking the second delivery");
+            }
 
+            // The two deliveries overlapped: the second was taken while the first still converted.
+            Assert.Equal("PROCESSING", (await _api.GetJobAsync(jobId)).GetProperty("status").GetString());
             var (job, seen) = await _api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(6));
             output.WriteLine($"1 job delivered twice at its last attempt, 2 workers: {string.Join(" → ", seen)}");
             Assert.Equal("DONE", job.GetProperty("status").GetString());
             Assert.DoesNotContain("FAILED", seen);
             Assert.Equal(3, job.GetProperty("attempts").GetInt32());
-            await using var broker = await system.BrokerConnectionAsync();
-            await using var channel = await broker.CreateChannelAsync();
-            await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount == 0,
-                "both deliveries taken");
         }
         finally
         {

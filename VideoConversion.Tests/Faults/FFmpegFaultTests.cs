@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
 using Xunit.Abstractions;
 
 namespace VideoConversion.Tests.Faults;
@@ -23,7 +24,8 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
     {
         const int jobCount = 10;
         const int kills = 4;
-        var input = await Video720pAsync("batch.avi", seconds: 8);
+        var metricsBefore = await _api.ScrapeMetricsAsync();
+        var input = await TestMedia.Mpeg4720pAsync(_work.FullName, "batch.avi", seconds: 8);
         List<string> jobs = [];
         for (var i = 0; i < jobCount; i++)
         {
@@ -38,11 +40,16 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         {
             foreach (var (pid, commandLine) in await system.FFmpegProcessesAsync())
             {
-                if (jobs.FirstOrDefault(commandLine.Contains) is { } jobId && killed.Add(jobId))
+                if (jobs.FirstOrDefault(commandLine.Contains) is { } jobId && !killed.Contains(jobId))
                 {
                     await Task.Delay(300); // mid-conversion, not at its first instruction
                     using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])!;
                     await kill.WaitForExitAsync();
+                    if (kill.ExitCode == 0)
+                    {
+                        killed.Add(jobId); // it was still running: killed mid-conversion
+                    }
+
                     break;
                 }
             }
@@ -62,6 +69,9 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.All(finished, job => Assert.True(job.GetProperty("status").GetString() == "DONE", job.ToString()));
         Assert.All(finished.Where(job => killed.Contains(job.GetProperty("job_id").GetString()!)),
             job => Assert.Equal(2, job.GetProperty("attempts").GetInt32()));
+        // Each kill was reported to the API as a fault of the system, and retried.
+        PrometheusText.AssertGrew(metricsBefore, await _api.ScrapeMetricsAsync(), "videoconversion_attempts_failed_total", kills,
+            ("videoconversion_failure_cause", "OutOfMemory"), ("videoconversion_retry_decision", "retry"));
     }
 
     [Fact]
@@ -70,6 +80,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         var input = Path.Combine(_work.FullName, "prores.mov");
         await TestMedia.FFmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=2", "-c:v", "prores_ks", "-profile:v", "0", input);
         // Room for FFmpeg's libraries, not for x264's 1080p buffers: the cap FFmpeg runs under in this worker.
+        var metricsBefore = await _api.ScrapeMetricsAsync();
         system.WorkerMemoryLimitBytes = 300L * 1024 * 1024;
         await system.RestartWorkerAsync();
         try
@@ -82,6 +93,11 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
             Assert.Equal(3, job.GetProperty("attempts").GetInt32());
             Assert.Equal(RetryPolicy.GaveUpMessage(FailureCause.OutOfMemory, 3), job.GetProperty("error").GetString());
             Assert.Contains("ran out of memory 3 times", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+            var metricsAfter = await _api.ScrapeMetricsAsync();
+            PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_attempts_failed_total", 2,
+                ("videoconversion_failure_cause", "OutOfMemory"), ("videoconversion_retry_decision", "retry"));
+            PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_attempts_failed_total", 1,
+                ("videoconversion_failure_cause", "OutOfMemory"), ("videoconversion_retry_decision", "fail"));
         }
         finally
         {
@@ -93,7 +109,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task A_running_ffmpeg_has_no_secret_in_its_environment()
     {
-        var jobId = await _api.StartJobAsync(await Video720pAsync("environ.avi", seconds: 20));
+        var jobId = await _api.StartJobAsync(await TestMedia.Mpeg4720pAsync(_work.FullName, "environ.avi", seconds: 20));
         var ffmpeg = await Polling.WaitForAsync(async () =>
             (await system.FFmpegProcessesAsync()).Where(process => process.CommandLine.Contains(jobId, StringComparison.Ordinal))
                 .Select(process => process.Pid.ToString(CultureInfo.InvariantCulture)).FirstOrDefault(),
@@ -109,15 +125,6 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.Contains("ConnectionStrings__messaging=", workerEnvironment, StringComparison.Ordinal);
         var (done, _) = await _api.WaitForOutcomeAsync(jobId, BatchTimeout);
         Assert.Equal("DONE", done.GetProperty("status").GetString());
-    }
-
-    /// <summary>MPEG-4 Part 2 at 720p: a transcode of a few seconds, long enough to be caught running.</summary>
-    private async Task<string> Video720pAsync(string fileName, int seconds)
-    {
-        var path = Path.Combine(_work.FullName, fileName);
-        await TestMedia.FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
-            "-c:v", "mpeg4", "-q:v", "8", path);
-        return path;
     }
 
     public void Dispose() => _work.Delete(recursive: true);

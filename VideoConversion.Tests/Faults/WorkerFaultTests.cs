@@ -200,20 +200,11 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     private async Task<string> InputTakingAsync(string fileName, TimeSpan conversionTime)
     {
         const int sampleSeconds = 10;
-        var sample = await _api.StartJobAsync(await Video720pAsync("sample.avi", sampleSeconds));
+        var sample = await _api.StartJobAsync(await TestMedia.Mpeg4720pAsync(_work.FullName, "sample.avi", sampleSeconds));
         var (job, _) = await _api.WaitForOutcomeAsync(sample, BatchTimeout);
         var took = job.GetProperty("finished_at").GetDateTimeOffset() - job.GetProperty("started_at").GetDateTimeOffset();
         var seconds = (int)Math.Clamp(sampleSeconds * conversionTime / took, 2, 600);
-        return await Video720pAsync(fileName, seconds);
-    }
-
-    /// <summary>MPEG-4 Part 2 at 720p: a real transcode of a few seconds per ten seconds of video.</summary>
-    private async Task<string> Video720pAsync(string fileName, int seconds)
-    {
-        var path = Path.Combine(_work.FullName, fileName);
-        await TestMedia.FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
-            "-c:v", "mpeg4", "-q:v", "8", path);
-        return path;
+        return await TestMedia.Mpeg4720pAsync(_work.FullName, fileName, seconds);
     }
 
     private async Task<List<JsonElement>> JobsAsync(IEnumerable<string> jobIds)

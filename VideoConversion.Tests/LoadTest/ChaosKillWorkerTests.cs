@@ -15,7 +15,8 @@ public sealed class ChaosKillWorkerTests(FaultSystemFixture system, ITestOutputH
     [Fact]
     public async Task Killing_a_worker_during_a_load_run_loses_no_job()
     {
-        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
+        // 720p MPEG-4 Part 2 of 20 s: seconds of conversion, so the kill finds the job in hand.
+        var input = await TestMedia.Mpeg4720pAsync(_work.FullName, "chaos.avi", seconds: 20);
         var run = LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), TimeSpan.FromMinutes(10),
             "chaos", "--test", "kill-worker", "--api-url", system.Api.BaseAddress!.ToString(), "--num-jobs", "4", "--concurrency", "2", "--video-file", input);
 

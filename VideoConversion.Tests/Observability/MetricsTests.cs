@@ -57,12 +57,14 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         Assert.True(worker.Has("videoconversion_conversions_active"), "conversions in progress are not exported");
         Assert.Equal(0, worker.Sum("videoconversion_conversions_active"));
 
-        // The gauges come from the broker: the worker is attached to video_jobs as a consumer.
+        // The gauges come from the broker: the worker is attached to video_jobs as a consumer, and
+        // the queue drains (they are read every 5 s, and earlier tests may have left jobs queued).
         var gauges = await Polling.WaitForAsync(async () =>
         {
             var scrape = await system.Api.ScrapeMetricsAsync();
-            return scrape.Sum("videoconversion_queue_consumers", ("messaging_destination_name", "video_jobs")) >= 1 ? scrape : null;
-        }, "the queue gauges read from the broker", ScrapeTimeout);
+            return scrape.Sum("videoconversion_queue_consumers", ("messaging_destination_name", "video_jobs")) >= 1 &&
+                   scrape.Sum("videoconversion_queue_messages", ("messaging_destination_name", "video_jobs")) == 0 ? scrape : null;
+        }, "the queue gauges read from the broker, with the queue drained", ScrapeTimeout);
         Assert.True(gauges.Has("videoconversion_queue_messages"), "queue depth is not exported");
         Assert.Equal(0, gauges.Sum("videoconversion_queue_messages", ("messaging_destination_name", "video_jobs")));
     }

@@ -16,8 +16,11 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     public const string ApiService = "api";
     public static readonly TimeSpan WorkerDrainTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>The API's upload limit here: small enough that a test can send a larger file in a moment.</summary>
-    public const long MaxFileBytes = 40L * 1024 * 1024;
+    /// <summary>
+    /// The API's upload limit here: above the longest input a fault test makes (the SIGTERM tests
+    /// size theirs to the machine's speed), small enough to send a larger file in seconds.
+    /// </summary>
+    public const long MaxFileBytes = 512L * 1024 * 1024;
 
     /// <summary>The API's stall limit here: the shortest allowed, so the reconciler acts within a test's patience.</summary>
     public static readonly TimeSpan StallLimit = TimeSpan.FromMinutes(1);

@@ -25,6 +25,18 @@ public static class TestMedia
         return path;
     }
 
+    /// <summary>
+    /// MPEG-4 Part 2 at 720p without sound: a real transcode of a few seconds per ten seconds of
+    /// video, long enough to find FFmpeg running or a worker with the job in hand.
+    /// </summary>
+    public static async Task<string> Mpeg4720pAsync(string directory, string fileName, int seconds)
+    {
+        var path = Path.Combine(directory, fileName);
+        await FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
+            "-c:v", "mpeg4", "-q:v", "8", path);
+        return path;
+    }
+
     public static async Task FFmpegAsync(params string[] arguments)
     {
         var result = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", .. arguments],

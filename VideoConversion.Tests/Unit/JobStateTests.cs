@@ -167,4 +167,43 @@ public class JobStateTests
         job.Submit(1, "etag", T0);
         Assert.True(job.Version > before);
     }
+
+    [Fact]
+    public void A_retried_attempt_puts_the_job_back_to_pending_and_an_older_attempts_retry_is_stale()
+    {
+        var job = NewJob();
+        job.Submit(1, "etag", T0);
+        job.Apply(Report(JobEventKind.Processing, 40) with { Attempt = 1 });
+        Assert.True(job.Apply(Report(JobEventKind.Retrying) with { Attempt = 1, Cause = VideoConversion.Infrastructure.Jobs.FailureCause.OutOfMemory }));
+        Assert.Equal((JobStatus.Pending, 0), (job.Status, job.Progress));
+
+        job.Apply(Report(JobEventKind.Processing, 10, seconds: 20) with { Attempt = 2 });
+        Assert.False(job.Apply(Report(JobEventKind.Retrying, seconds: 21) with { Attempt = 1 }));
+        Assert.Equal(JobStatus.Processing, job.Status);
+    }
+
+    [Fact]
+    public void Silence_is_measured_by_the_apis_clock_not_the_workers()
+    {
+        var job = NewJob();
+        job.Submit(1, "etag", T0);
+        // The worker's clock is ten minutes behind; the API received the report at T0 + 5 s.
+        job.Apply(new JobEventMessage(job.Id, JobEventKind.Processing, 5, T0.AddMinutes(-10), Attempt: 1), T0.AddSeconds(5));
+        Assert.False(job.IsStalled(T0.AddMinutes(1), TimeSpan.FromMinutes(2)));
+        Assert.True(job.IsStalled(T0.AddMinutes(3), TimeSpan.FromMinutes(2)));
+    }
+
+    [Fact]
+    public void Only_a_processing_job_is_requeued()
+    {
+        var job = NewJob();
+        Assert.False(job.Requeue(T0));
+        job.Submit(1, "etag", T0);
+        Assert.False(job.Requeue(T0));
+        job.Apply(Report(JobEventKind.Processing, 30) with { Attempt = 1 });
+        Assert.True(job.Requeue(T0.AddMinutes(5)));
+        Assert.Equal((JobStatus.Pending, 0, (DateTimeOffset?)null), (job.Status, job.Progress, job.QueuedAt));
+        job.Apply(Report(JobEventKind.Done, seconds: 400) with { Attempt = 2 });
+        Assert.False(job.Requeue(T0.AddMinutes(10)));
+    }
 }

@@ -41,7 +41,8 @@ public static class ConversionPlanner
             DisplayWidth = fitWidth,
             DisplayHeight = fitHeight,
             ScalesDown = (fitWidth, fitHeight) != (width, height),
-            FrameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, video.AverageFrameRate),
+            // A variable-rate file may average less than its bursts: the higher of the two rates decides.
+            FrameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, Math.Max(video.AverageFrameRate ?? 0, video.BaseFrameRate ?? 0)),
             Duration = PlayingTime(media, video, audio),
         };
     }
@@ -82,7 +83,7 @@ public static class ConversionPlanner
     /// Level 5.1 caps macroblocks a second: at 4K that is 30 fps. A faster source is shown at the
     /// highest whole frame rate that fits; slower ones keep their own timing.
     /// </summary>
-    private static int? FrameRateCap(int width, int height, double? sourceFrameRate)
+    private static int? FrameRateCap(int width, int height, double sourceFrameRate)
     {
         var fits = BrowserCompatibility.MaxMacroblocksPerSecond / BrowserCompatibility.Macroblocks(width, height);
         return sourceFrameRate > fits ? fits : null;

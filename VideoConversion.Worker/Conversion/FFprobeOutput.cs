@@ -51,6 +51,7 @@ public static class FFprobeOutput
             ColorTransfer = String(stream, "color_transfer"),
             Rotation = Rotation(stream, tags),
             AverageFrameRate = Ratio(String(stream, "avg_frame_rate")) is > 0 and var rate ? rate : null,
+            BaseFrameRate = Ratio(String(stream, "r_frame_rate")) is > 0 and var baseRate ? baseRate : null,
             FrameCount = long.TryParse(String(stream, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var frames) ? frames : null,
             Channels = Integer(stream, "channels") ?? 0,
             SampleRate = int.TryParse(String(stream, "sample_rate"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rateHz) ? rateHz : 0,

@@ -1,3 +1,4 @@
+using VideoConversion.Infrastructure.Jobs;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,8 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
         }
         catch (TimeoutException exception)
         {
-            throw new ConversionFailedException("The file could not be read in time; it may be damaged.", exception.Message);
+            // A starved node is as likely as a hostile file: retried, and bounded by the attempts.
+            throw new SystemFaultException(FailureCause.Stalled, $"ffprobe did not finish within {_options.ProbeTimeout}.", inner: exception);
         }
 
         if (result.ExitCode != 0)

@@ -34,6 +34,9 @@ public sealed record StreamInfo
     public int Rotation { get; init; }
 
     public double? AverageFrameRate { get; init; }
+
+    /// <summary>The stream's base frame rate (ffprobe's r_frame_rate): at least the highest rate it plays at, even where the average is lower.</summary>
+    public double? BaseFrameRate { get; init; }
     public long? FrameCount { get; init; }
 
     public int Channels { get; init; }

@@ -21,7 +21,7 @@ public static class FailureClassifier
         ConversionFailedException failed => (failed.Cause, failed.Message),
         SystemFaultException fault => (fault.Cause, null),
         IOException io when IsDiskFull(io) => (FailureCause.ScratchDiskFull, null),
-        MinioException or HttpRequestException or TimeoutException => (FailureCause.StorageUnavailable, null),
+        MinioException or HttpRequestException or HttpIOException or TimeoutException => (FailureCause.StorageUnavailable, null),
         // A transfer that ran past its time limit (the job itself was not cancelled).
         OperationCanceledException => (FailureCause.StorageUnavailable, null),
         RabbitMQClientException or OperationInterruptedException or AlreadyClosedException => (FailureCause.BrokerUnavailable, null),

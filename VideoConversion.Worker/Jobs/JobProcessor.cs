@@ -140,6 +140,10 @@ public sealed partial class JobProcessor(
             if (decision.Action == RetryAction.Retry)
             {
                 outcome = "retry";
+                // The job waits in the queue again (PENDING, not a silent PROCESSING the
+                // reconciler would take up), after a pause that lets a short outage pass.
+                await events.ReportRetryingAsync(job.JobId, attempt, decision, cancellationToken);
+                await Task.Delay(decision.Backoff, time, cancellationToken);
                 return DeliveryOutcome.Requeue;
             }
 

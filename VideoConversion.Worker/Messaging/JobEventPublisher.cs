@@ -16,6 +16,11 @@ public sealed partial class JobEventPublisher(ConfirmingPublisher publisher, Tim
         PublishAsync(new JobEventMessage(jobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: decision.Message, Attempt: attempt,
             SetAside: decision.Action == RetryAction.SetAside, Cause: decision.Cause), cancellationToken);
 
+    /// <summary>The attempt failed through a fault of the system and goes back to the queue: the job waits again.</summary>
+    public Task ReportRetryingAsync(string jobId, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
+        PublishAsync(new JobEventMessage(jobId, JobEventKind.Retrying, 0, time.GetUtcNow(), Error: decision.Reason, Attempt: attempt,
+            Cause: decision.Cause), cancellationToken);
+
     /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
     public async Task ReportProgressAsync(string jobId, int attempt, int percent, CancellationToken cancellationToken)
     {
