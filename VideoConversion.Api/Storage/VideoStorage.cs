@@ -60,20 +60,8 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
     /// The stored output of a job and how it was made, or null when there is none. A worker stores
     /// an output only after it passed the output check, in one PUT, with its method as metadata.
     /// </summary>
-    public async Task<(long Bytes, string Method)?> GetCheckedOutputAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var stat = await client.StatObjectAsync(
-                new StatObjectArgs().WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId)), cancellationToken);
-            var method = stat.MetaData.FirstOrDefault(header => header.Key.EndsWith(StorageNames.ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
-            return stat.Size > 0 && method is not null ? (stat.Size, method) : null;
-        }
-        catch (ObjectNotFoundException)
-        {
-            return null;
-        }
-    }
+    public async Task<StoredOutput?> GetCheckedOutputAsync(string jobId, CancellationToken cancellationToken) =>
+        await StoredOutputs.FindAsync(client, jobId, cancellationToken) is { Bytes: > 0, Method: not null } output ? output : null;
 
     /// <summary>Removes an input that may not be kept (over the size limit, or not the size declared).</summary>
     public async Task DeleteInputAsync(string key, CancellationToken cancellationToken)

@@ -57,10 +57,4 @@ public class RetryPolicyTests
         Assert.Equal(RetryAction.SetAside, decision.Action);
         Assert.Contains("interrupted 3 times", decision.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void The_broker_allows_exactly_the_policys_attempts()
-    {
-        Assert.Equal(RetryPolicy.MaxAttempts, VideoConversion.Infrastructure.Messaging.MessagingTopology.JobDeliveryLimit + 1);
-    }
 }

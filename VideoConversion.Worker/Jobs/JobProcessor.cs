@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
-using Minio.Exceptions;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -34,7 +33,6 @@ public sealed partial class JobProcessor(
     private static readonly TimeSpan ProgressReportInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Stored with each output, so a redelivered job can report how its output was made.</summary>
-    private const string ConversionMethodHeader = "x-amz-meta-" + StorageNames.ConversionMethodMetadata;
 
     private readonly ConversionOptions _options = options.Value;
 
@@ -161,10 +159,10 @@ public sealed partial class JobProcessor(
     {
         // A redelivery after a worker stored the output but died before acknowledging: the
         // output (written in one PUT, after its check) is complete, so report it, don't redo it.
-        if (await StoredOutputAsync(job.JobId, cancellationToken) is { } stored)
+        if (await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
         {
             LogAlreadyConverted(logger, job.JobId, attempt);
-            return stored;
+            return (stored.Bytes, stored.Method ?? "unknown");
         }
 
         await using var heartbeat = new ProgressHeartbeat(events, ledger, job.JobId, attempt, time, cancellationToken);
@@ -177,11 +175,12 @@ public sealed partial class JobProcessor(
         using (var download = WorkerActivities.Start("download input"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
-            if (job.InputBytes is { } expectedBytes && scratch.FreeBytes() < ScratchDirectory.RoomNeeded(expectedBytes))
+            if (job.InputBytes is { } expectedBytes &&
+                (Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(expectedBytes)) is var room && room.Free < room.Needed)
             {
                 // Fail fast, before filling the disk; another worker (or this one later) may have room.
                 throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
-                    $"The scratch disk has {scratch.FreeBytes():N0} bytes free; the job needs {ScratchDirectory.RoomNeeded(expectedBytes):N0}."));
+                    $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0}."));
             }
 
             await downloader.DownloadAsync(inputBucket, inputKey, job.InputETag, job.InputBytes, inputFile, transfer.Token);
@@ -212,27 +211,11 @@ public sealed partial class JobProcessor(
                 .WithObject(StorageNames.OutputKey(job.JobId))
                 .WithFileName(outputFile)
                 .WithContentType("video/mp4")
-                .WithHeaders(new Dictionary<string, string> { [ConversionMethodHeader] = summary.Method }), transfer.Token);
+                .WithHeaders(new Dictionary<string, string> { [StoredOutputs.MethodHeader] = summary.Method }), transfer.Token);
             metrics.Uploaded(outputBytes);
         }
 
         return (outputBytes, summary.Method);
-    }
-
-    private async Task<(long OutputBytes, string Method)?> StoredOutputAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var stat = await storage.StatObjectAsync(new StatObjectArgs()
-                .WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId)), cancellationToken);
-            var method = stat.MetaData
-                .FirstOrDefault(header => header.Key.EndsWith(StorageNames.ConversionMethodMetadata, StringComparison.OrdinalIgnoreCase)).Value;
-            return (stat.Size, method ?? "unknown");
-        }
-        catch (ObjectNotFoundException)
-        {
-            return null;
-        }
     }
 
     private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)
