@@ -12,16 +12,16 @@ var messaging = builder.AddMessagingBroker("messaging", settings);
 var storage = builder.AddObjectStorage("storage", settings);
 
 var api = builder.AddProject<Projects.VideoConversion_Api>("api")
-    .WithReference(messaging).WaitFor(messaging)
-    .WithReference(storage).WaitFor(storage)
+    .WithMessaging(messaging, ServiceIdentity.Api)
+    .WithStorage(storage, ServiceIdentity.Api)
     .WithJobDatabase(settings)
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
 var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
-    .WithReference(messaging).WaitFor(messaging)
-    .WithReference(storage).WaitFor(storage)
+    .WithMessaging(messaging, ServiceIdentity.Worker)
+    .WithStorage(storage, ServiceIdentity.Worker)
     .WithFFmpeg(settings)
     .WithHttpHealthCheck("/health");
 if (settings.WorkerReplicas > 1)

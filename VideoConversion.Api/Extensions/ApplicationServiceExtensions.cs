@@ -35,13 +35,12 @@ public static class ApplicationServiceExtensions
         services.AddDbContext<JobsDbContext>(options => options.UseSqlite(database));
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
 
-        builder.AddObjectStorage(StorageConnectionName);
+        builder.AddObjectStorage(StorageConnectionName, readinessBucket: StorageNames.InputBucket);
         services.AddOptions<UploadOptions>()
             .BindConfiguration(UploadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<VideoStorage>();
-        services.AddHostedService<StorageBucketsInitializer>();
 
         builder.AddMessaging(MessagingConnectionName);
         services.AddSingleton<ConfirmingPublisher>();

@@ -16,7 +16,7 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         ? ObjectStorageExtensions.CreateClient(publicEndpoint, connection)
         : client;
 
-    private readonly SizedUploadSigner _sizedSigner = new(connection, options.Value.PublicEndpoint ?? connection.Endpoint, time);
+    private readonly PresignedUrlSigner _sizedSigner = new(connection, options.Value.PublicEndpoint ?? connection.Endpoint, time);
 
     /// <param name="sizeBytes">When given, the URL is signed for exactly this Content-Length: storage refuses any other.</param>
     public async Task<PresignedUrl> PresignUploadAsync(string key, DateTimeOffset now, long? sizeBytes)
@@ -73,17 +73,6 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         catch (Exception exception) when (exception is MinioException or HttpRequestException)
         {
             throw new StorageUnavailableException(exception);
-        }
-    }
-
-    public async Task EnsureBucketsAsync(CancellationToken cancellationToken)
-    {
-        foreach (var bucket in new[] { StorageNames.InputBucket, StorageNames.OutputBucket })
-        {
-            if (!await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken))
-            {
-                await client.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket), cancellationToken);
-            }
         }
     }
 }

@@ -30,8 +30,14 @@ public sealed class AppHostSettings
 
     public string RabbitMQServerPath { get; private init; } = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-    /// <summary>MinIO server binary; when unset, "minio" is looked up on PATH.</summary>
+    /// <summary>
+    /// MinIO server binary ("minio" on PATH unless set). Used on the host only together with its
+    /// client (<see cref="MinioClientPath"/>), which creates the services' users; otherwise the S3 stand-in runs.
+    /// </summary>
     public string? MinioPath { get; private init; }
+
+    /// <summary>MinIO's client, mc ("mc" on PATH unless set).</summary>
+    public string? MinioClientPath { get; private init; }
 
     public string NodePath { get; private init; } = "node";
 
@@ -45,6 +51,7 @@ public sealed class AppHostSettings
         var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         var isPublish = builder.ExecutionContext.IsPublishMode;
         var requested = section.GetValue("Infrastructure", InfrastructureMode.Auto);
+        var minioClient = ExecutableLocator.Resolve(section["MinioClientPath"] ?? "mc");
 
         return new AppHostSettings
         {
@@ -56,7 +63,8 @@ public sealed class AppHostSettings
             RepositoryRoot = repositoryRoot,
             DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? Path.Combine(repositoryRoot, ".data")),
             RabbitMQServerPath = section["RabbitMQServerPath"] ?? "/usr/lib/rabbitmq/bin/rabbitmq-server",
-            MinioPath = ExecutableLocator.Resolve(section["MinioPath"] ?? "minio"),
+            MinioClientPath = minioClient,
+            MinioPath = minioClient is null ? null : ExecutableLocator.Resolve(section["MinioPath"] ?? "minio"),
             NodePath = section["NodePath"] ?? "node",
             FFmpegPath = section["FFmpegPath"] ?? "ffmpeg",
             FFprobePath = section["FFprobePath"] ?? "ffprobe",

@@ -19,27 +19,78 @@ internal static class MessagingResources
     private static readonly string ConsumerTimeoutErlangArgument =
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-rabbit consumer_timeout {ConsumerTimeoutMilliseconds}");
 
-    public static IResourceBuilder<IResourceWithConnectionString> AddMessagingBroker(
+    public static MessagingBroker AddMessagingBroker(
         this IDistributedApplicationBuilder builder, string name, AppHostSettings settings)
     {
+        // The operator's administrator (management UI, health check); services get users of their own.
         var userName = builder.AddParameter($"{name}-username", "videoconversion");
-        var password = builder.AddParameter(
-            $"{name}-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+        var password = Password(builder, $"{name}-password");
 
+        // The broker's users and their permissions, imported at every boot.
+        var definitionsFile = Path.Combine(settings.DataDirectory, name, "definitions.json");
+        IResourceBuilder<IResourceWithConnectionString> server;
         if (settings.Mode == InfrastructureMode.Container)
         {
-            return builder.AddRabbitMQ(name, userName, password)
+            var container = builder.AddRabbitMQ(name, userName, password)
                 .WithManagementPlugin()
-                .WithDataVolume()
-                .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", ConsumerTimeoutErlangArgument);
+                .WithDataVolume();
+            if (settings.IsPublishMode)
+            {
+                container.WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", ConsumerTimeoutErlangArgument);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(definitionsFile)!);
+                container
+                    .WithBindMount(definitionsFile, ContainerDefinitionsPath, isReadOnly: true)
+                    .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+                        $"{ConsumerTimeoutErlangArgument} -rabbit load_definitions \"{ContainerDefinitionsPath}\"");
+            }
+
+            server = container;
+        }
+        else
+        {
+            server = builder.AddRabbitMQExecutable(name, settings, userName.Resource, password.Resource, definitionsFile);
         }
 
-        return builder.AddRabbitMQExecutable(name, settings, userName.Resource, password.Resource);
+        var users = ServiceIdentity.All.ToDictionary(service => service, service =>
+            builder.AddResource(new BrokerUserResource(
+                $"{name}-{service}", (IResourceWithEndpoints)server.Resource, Password(builder, $"{name}-{service}-password").Resource,
+                BrokerGrant.For(service))));
+
+        if (!settings.IsPublishMode)
+        {
+            // Passwords are only known once parameters resolve, so the file is written just before start.
+            builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (_, cancellationToken) =>
+            {
+                List<(BrokerGrant, string)> services = [];
+                foreach (var user in users.Values)
+                {
+                    services.Add((user.Resource.Grant, await user.Resource.Password.GetValueAsync(cancellationToken) ?? ""));
+                }
+
+                var definitions = BrokerDefinitions.Json(
+                    await userName.Resource.GetValueAsync(cancellationToken) ?? "",
+                    await password.Resource.GetValueAsync(cancellationToken) ?? "",
+                    services);
+                // The container's broker runs as another user and must read it; its directory is the owner's alone.
+                await SecretFiles.WriteAsync(definitionsFile, definitions, readableByOthers: settings.Mode == InfrastructureMode.Container, cancellationToken);
+            });
+        }
+
+        return new MessagingBroker(server, users);
     }
+
+    /// <summary>Where the container reads the definitions file.</summary>
+    private const string ContainerDefinitionsPath = "/etc/rabbitmq/videoconversion-definitions.json";
+
+    private static IResourceBuilder<ParameterResource> Password(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
     private static IResourceBuilder<RabbitMQExecutableResource> AddRabbitMQExecutable(
         this IDistributedApplicationBuilder builder, string name, AppHostSettings settings,
-        ParameterResource userName, ParameterResource password)
+        ParameterResource userName, ParameterResource password, string definitionsFile)
     {
         var dataDirectory = Path.Combine(settings.DataDirectory, name);
         var homeDirectory = Path.Combine(dataDirectory, "home");
@@ -53,24 +104,9 @@ internal static class MessagingResources
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new AmqpHealthCheck(resource), failureStatus: null, tags: null));
 
-        // The credentials are only known once parameters resolve, so the config file is written just before start.
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (_, cancellationToken) =>
         {
-            var config = BrokerConfig(ports,
-                await userName.GetValueAsync(cancellationToken) ?? "",
-                await password.GetValueAsync(cancellationToken) ?? "");
-            // Owner-only from the moment it exists: it holds the password.
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            await using (var writer = new StreamWriter(configFile, options))
-            {
-                await writer.WriteAsync(config.AsMemory(), cancellationToken);
-            }
-
+            await File.WriteAllTextAsync(configFile, BrokerConfig(ports, definitionsFile), cancellationToken);
             await File.WriteAllTextAsync(pluginsFile, "[rabbitmq_management,rabbitmq_prometheus].\n", cancellationToken);
         });
 
@@ -88,14 +124,13 @@ internal static class MessagingResources
             .WithHealthCheck(healthCheckKey);
     }
 
-    private static string BrokerConfig(BrokerPorts ports, string userName, string password) => $"""
+    private static string BrokerConfig(BrokerPorts ports, string definitionsFile) => $"""
         listeners.tcp.1 = 127.0.0.1:{ports.Amqp}
         management.tcp.ip = 127.0.0.1
         management.tcp.port = {ports.Management}
         prometheus.tcp.ip = 127.0.0.1
         prometheus.tcp.port = {ports.Prometheus}
-        default_user = {userName}
-        default_pass = {password}
+        load_definitions = {definitionsFile}
         loopback_users = none
         consumer_timeout = {ConsumerTimeoutMilliseconds}
         log.console = true

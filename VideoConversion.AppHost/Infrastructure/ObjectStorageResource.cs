@@ -23,10 +23,13 @@ public sealed class MinioContainerResource(string name, ParameterResource access
 
 /// <summary>An S3-compatible server run on the host: MinIO's own binary, or the npm stand-in.</summary>
 public sealed class ObjectStorageExecutableResource(
-    string name, string command, string workingDirectory, ParameterResource accessKey, ParameterResource secretKey)
+    string name, string command, string workingDirectory, ParameterResource accessKey, ParameterResource secretKey, bool isStandIn)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     public const string ApiEndpointName = "http";
+
+    /// <summary>The npm stand-in (it takes its users from the environment) rather than MinIO (users are made with mc).</summary>
+    public bool IsStandIn { get; } = isStandIn;
 
     public ParameterResource AccessKey { get; } = accessKey;
 

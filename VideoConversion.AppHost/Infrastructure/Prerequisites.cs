@@ -60,7 +60,7 @@ internal static class Prerequisites
 
         if (settings.MinioPath is null && !S3StandIn.IsInstalled(settings))
         {
-            yield return "object storage: neither a 'minio' binary on PATH nor the S3 stand-in " +
+            yield return "object storage: neither 'minio' with its client 'mc' on PATH nor the S3 stand-in " +
                 $"('npm ci' in {S3StandIn.Directory(settings)}, which needs Node.js)";
         }
     }

@@ -19,6 +19,19 @@ internal static class ServiceResourceExtensions
         return builder.WithEnvironment("ConnectionStrings__jobs", $"Data Source={Path.Combine(directory, "jobs.db")}");
     }
 
+    /// <summary>The service's own broker user, as the "messaging" connection string it reads.</summary>
+    public static IResourceBuilder<ProjectResource> WithMessaging(
+        this IResourceBuilder<ProjectResource> builder, MessagingBroker messaging, string service) =>
+        builder.WithReference(messaging.Users[service], connectionName: "messaging").WaitFor(messaging.Server);
+
+    /// <summary>The service's own storage user, as the "storage" connection string it reads, once storage is prepared.</summary>
+    public static IResourceBuilder<ProjectResource> WithStorage(
+        this IResourceBuilder<ProjectResource> builder, ObjectStorage storage, string service)
+    {
+        builder.WithReference(storage.Users[service], connectionName: "storage").WaitFor(storage.Server);
+        return storage.Setup is { } setup ? builder.WaitForCompletion(setup) : builder;
+    }
+
     public static IResourceBuilder<ProjectResource> WithFFmpeg(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings) =>
         builder
             .WithEnvironment("Conversion__FFmpegPath", settings.FFmpegPath)

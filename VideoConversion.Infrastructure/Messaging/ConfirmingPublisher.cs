@@ -45,9 +45,10 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
             using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);
             try
             {
-                // Mandatory: a message that reaches no queue comes back as an error instead of vanishing.
+                // Through the queue's own exchange (permissions are per exchange). Mandatory: a
+                // message that reaches no queue comes back as an error instead of vanishing.
                 await channel.BasicPublishAsync(
-                    exchange: "", routingKey: queue, mandatory: true, basicProperties: properties,
+                    exchange: queue, routingKey: queue, mandatory: true, basicProperties: properties,
                     body: body, cancellationToken: timeout.Token);
             }
             catch (Exception exception)

@@ -3,8 +3,9 @@ using RabbitMQ.Client;
 namespace VideoConversion.Infrastructure.Messaging;
 
 /// <summary>
-/// Declares the queues both sides use. Declarations are idempotent, so every service declares
-/// what it touches at start-up and the system needs no manual broker set-up.
+/// Declares the queues and exchanges. The API owns the topology and declares it at start-up
+/// (declarations are idempotent, so the broker needs no manual set-up); workers hold no configure
+/// permission and only use what the API declared.
 /// </summary>
 public static class MessagingTopology
 {
@@ -43,6 +44,22 @@ public static class MessagingTopology
         // Filled by the API itself, not by broker dead-lettering: video_job_events exists in
         // deployed brokers without a dead-letter argument, and a queue's arguments cannot change.
         await DeclareQuorumQueueAsync(channel, QueueNames.JobEventsDead, new Dictionary<string, object?>(), cancellationToken);
+
+        foreach (var queue in QueueNames.Published)
+        {
+            await DeclareEntranceAsync(channel, queue, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A direct exchange of the queue's own name, bound to it: publishers write to that exchange,
+    /// never to the default one. Write permission on the default exchange would open every queue,
+    /// so this is what lets a worker's user publish reports and nothing else.
+    /// </summary>
+    private static async Task DeclareEntranceAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclareAsync(queue, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(queue, queue, routingKey: queue, cancellationToken: cancellationToken);
     }
 
     private static Task<QueueDeclareOk> DeclareQuorumQueueAsync(

@@ -8,7 +8,7 @@ using VideoConversion.Infrastructure.Telemetry;
 namespace VideoConversion.Infrastructure.Messaging;
 
 /// <summary>
-/// A manual-acknowledgement consumer of one queue. It declares the topology, limits unacknowledged
+/// A manual-acknowledgement consumer of one queue. The topology's owner declares it first; it limits unacknowledged
 /// deliveries to <see cref="PrefetchCount"/>, acknowledges only what its handler finished, and
 /// keeps consuming across broker restarts. On shutdown it drains: it stops taking deliveries,
 /// lets the ones in hand finish within <see cref="DrainTimeout"/>, then hands back the rest.
@@ -25,6 +25,12 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     protected abstract string QueueName { get; }
 
     protected abstract ushort PrefetchCount { get; }
+
+    /// <summary>
+    /// Whether this service declares the topology before consuming (the API). A worker's broker user
+    /// has no configure permission: until the API has declared the queue, consuming fails and is retried.
+    /// </summary>
+    protected virtual bool DeclaresTopology => true;
 
     protected abstract Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken);
 
@@ -126,7 +132,11 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     private async Task ConsumeWhileChannelLivesAsync(CancellationToken stoppingToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        await MessagingTopology.DeclareAsync(channel, stoppingToken);
+        if (DeclaresTopology)
+        {
+            await MessagingTopology.DeclareAsync(channel, stoppingToken);
+        }
+
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: PrefetchCount, global: false, stoppingToken);
 
         var consumer = new AsyncEventingBasicConsumer(channel);

@@ -16,4 +16,7 @@ public static class QueueNames
 
     /// <summary>Reports the API could not apply (unreadable, for an unknown job, or failing every time), kept for a person to look at.</summary>
     public const string JobEventsDead = "video_job_events.dead";
+
+    /// <summary>Queues messages are published to, each through an exchange of its own name (see <see cref="MessagingTopology"/>).</summary>
+    public static readonly IReadOnlyList<string> Published = [VideoJobs, JobEvents, JobEventsDead];
 }

@@ -13,9 +13,10 @@ public static class ObjectStorageExtensions
 
     /// <summary>
     /// Registers an <see cref="IMinioClient"/> for the S3-compatible storage named in
-    /// <c>ConnectionStrings:{connectionName}</c>, and a readiness check that it answers.
+    /// <c>ConnectionStrings:{connectionName}</c>, and a readiness check that it answers and holds
+    /// <paramref name="readinessBucket"/>, a bucket this service's storage user may list.
     /// </summary>
-    public static IHostApplicationBuilder AddObjectStorage(this IHostApplicationBuilder builder, string connectionName)
+    public static IHostApplicationBuilder AddObjectStorage(this IHostApplicationBuilder builder, string connectionName, string readinessBucket)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName)
             ?? throw new InvalidOperationException(
@@ -25,7 +26,9 @@ public static class ObjectStorageExtensions
 
         builder.Services.AddSingleton(connection);
         builder.Services.AddSingleton(_ => CreateClient(connection.Endpoint, connection));
-        builder.Services.AddHealthChecks().AddCheck<ObjectStorageHealthCheck>(connectionName, tags: ["ready"]);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            connectionName, services => new ObjectStorageHealthCheck(services.GetRequiredService<IMinioClient>(), readinessBucket),
+            failureStatus: null, tags: ["ready"]));
         return builder;
     }
 
@@ -41,7 +44,8 @@ public static class ObjectStorageExtensions
             // operation with a cancellation token (the worker's TransferTimeout, the request's abort).
             .Build();
 
-    private sealed class ObjectStorageHealthCheck(IMinioClient client) : IHealthCheck
+    /// <summary>Storage answers this service's credentials, and its set-up has created the bucket (services may not create buckets).</summary>
+    private sealed class ObjectStorageHealthCheck(IMinioClient client, string bucket) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -49,8 +53,9 @@ public static class ObjectStorageExtensions
             timeout.CancelAfter(HealthCheckTimeout);
             try
             {
-                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(StorageNames.InputBucket), timeout.Token);
-                return HealthCheckResult.Healthy();
+                return await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), timeout.Token)
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"Bucket '{bucket}' does not exist: storage set-up has not run.");
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {

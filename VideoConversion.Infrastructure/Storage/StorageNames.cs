@@ -14,6 +14,9 @@ public static class StorageNames
 
     public static string InputKey(string jobId, string extension) => $"{jobId}{extension}";
 
+    /// <summary>The workers' count of a job's attempts; the storage policies give workers this prefix of the output bucket.</summary>
+    public static string AttemptLedgerKey(string jobId) => $"attempts/{jobId}.json";
+
     public static string InputPath(string inputKey) => $"{InputBucket}/{inputKey}";
 
     /// <summary>Splits "bucket/key" as carried in job messages.</summary>

@@ -46,7 +46,7 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
             var container = _rendered.Named<V1Deployment>(name).Spec.Template.Spec.Containers.Single();
             foreach (var (variable, value) in AppHostManifest.Environment(resource).Where(item => item.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal)))
             {
-                var target = ReferencedResource().Match(value).Groups["resource"].Value;
+                var target = ServerOf(ReferencedResource().Match(value).Groups["resource"].Value);
                 var deployed = container.Env.Single(item => item.Name == variable).Value;
                 var (host, port) = HostAndPort(deployed);
                 Assert.Equal(target, host);
@@ -108,6 +108,61 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
         Assert.Contains($"queue=\"{QueueNames.VideoJobs}\"", string.Join('\n', DashboardQueries.Expressions(DashboardQueries.Dashboards()["scalability"])), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_brokers_definitions_in_the_cluster_grant_each_service_what_the_apphost_grants()
+    {
+        var definitions = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec.InitContainers.Single(container => container.Name == "definitions");
+        var credentials = _rendered.All<V1Secret>().Single(secret => secret.Metadata.Name.StartsWith("messaging-credentials", StringComparison.Ordinal));
+        var file = Path.Combine(Path.GetTempPath(), $"definitions-{Guid.NewGuid():N}.json");
+        try
+        {
+            // The init container's own script, run by sh with the Secret's values, as the pod runs it.
+            var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
+            foreach (var argument in definitions.Command.Skip(1).Concat(definitions.Args))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            foreach (var variable in definitions.Env)
+            {
+                start.Environment[variable.Name] = variable.ValueFrom?.SecretKeyRef is { } secret
+                    ? RenderedManifests.SecretValue(credentials, secret.Key)
+                    : variable.Value;
+            }
+
+            start.Environment["DEFINITIONS_FILE"] = file;
+            using (var shell = System.Diagnostics.Process.Start(start)!)
+            {
+                shell.WaitForExit();
+                Assert.True(shell.ExitCode == 0, shell.StandardError.ReadToEnd());
+            }
+
+            using var written = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            var permissions = written.RootElement.GetProperty("permissions").EnumerateArray().ToDictionary(
+                permission => permission.GetProperty("user").GetString()!,
+                permission => (permission.GetProperty("configure").GetString(), permission.GetProperty("write").GetString(), permission.GetProperty("read").GetString()));
+            foreach (var grant in new[] { VideoConversion.AppHost.Infrastructure.BrokerGrant.Api, VideoConversion.AppHost.Infrastructure.BrokerGrant.Worker })
+            {
+                Assert.Equal((grant.Configure, grant.Write, grant.Read), permissions[grant.UserName]);
+            }
+
+            Assert.Equal(4, written.RootElement.GetProperty("users").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>A service's own user ("messaging-api", a value resource) resolves to the server its address names.</summary>
+    private string ServerOf(string resource)
+    {
+        var model = appHost.Resources.GetProperty(resource);
+        return model.GetProperty("type").GetString() == "value.v0"
+            ? ServerBinding().Match(model.GetProperty("connectionString").GetString()!).Groups["server"].Value
+            : resource;
+    }
+
     /// <summary>"amqp://user:pass@messaging:5672" or "Endpoint=http://storage:9000;AccessKey=…".</summary>
     private static (string Host, int Port) HostAndPort(string connectionString)
     {
@@ -120,6 +175,9 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
 
     [GeneratedRegex(@"^\{(?<resource>[a-z-]+)\.connectionString\}$")]
     private static partial Regex ReferencedResource();
+
+    [GeneratedRegex(@"\{(?<server>[a-z]+)\.bindings\.")]
+    private static partial Regex ServerBinding();
 
     [GeneratedRegex(@"consumer_timeout (?<ms>\d+)")]
     private static partial Regex ConsumerTimeoutArgument();

@@ -47,15 +47,16 @@ public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixt
     }
 
     [Fact]
-    public void The_trigger_authenticates_with_the_brokers_own_secret()
+    public void The_trigger_authenticates_as_the_brokers_scaler_user()
     {
         var reference = Scaling.Spec.Triggers.Single().AuthenticationRef!.Name;
         var authentication = _rendered.Named<TriggerAuthentication>(reference);
         Assert.Equal(["password", "username"], authentication.Spec.SecretTargetRef.Select(target => target.Parameter).Order(StringComparer.Ordinal));
 
-        var broker = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec.Containers.Single();
-        var brokerUser = broker.Env.Single(variable => variable.Name == "RABBITMQ_DEFAULT_USER").ValueFrom.SecretKeyRef;
-        var brokerPassword = broker.Env.Single(variable => variable.Name == "RABBITMQ_DEFAULT_PASS").ValueFrom.SecretKeyRef;
+        // The user the broker's definitions create with the "monitoring" tag and no queue permissions.
+        var definitions = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec.InitContainers.Single(container => container.Name == "definitions");
+        var brokerUser = definitions.Env.Single(variable => variable.Name == "SCALER_USERNAME").ValueFrom.SecretKeyRef;
+        var brokerPassword = definitions.Env.Single(variable => variable.Name == "SCALER_PASSWORD").ValueFrom.SecretKeyRef;
         var user = authentication.Spec.SecretTargetRef.Single(target => target.Parameter == "username");
         var password = authentication.Spec.SecretTargetRef.Single(target => target.Parameter == "password");
         // The same generated Secret (kustomize rewrote both references to its hashed name).

@@ -157,21 +157,54 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     }
 
     [Fact]
-    public void Minio_keeps_its_data_on_a_volume_and_a_job_creates_the_buckets_and_cors()
+    public void Minio_keeps_its_data_on_a_volume_and_a_job_creates_the_buckets_users_and_cors()
     {
         var storage = _rendered.Named<V1Deployment>("storage");
         Assert.Equal("Recreate", storage.Spec.Strategy.Type);
         var volume = storage.Spec.Template.Spec.Volumes.Single(volume => volume.PersistentVolumeClaim is not null);
         Assert.Equal(["ReadWriteOnce"], _rendered.Named<V1PersistentVolumeClaim>(volume.PersistentVolumeClaim.ClaimName).Spec.AccessModes);
 
-        var setup = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec.Containers.Single();
+        var job = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec;
+        var setup = job.Containers.Single();
         Assert.Equal(StorageNames.InputBucket, Env(setup, "INPUT_BUCKET"));
         Assert.Equal(StorageNames.OutputBucket, Env(setup, "OUTPUT_BUCKET"));
-        var script = string.Join('\n', setup.Args);
-        Assert.Contains("mc mb --ignore-existing \"store/$INPUT_BUCKET\" \"store/$OUTPUT_BUCKET\"", script, StringComparison.Ordinal);
+        Assert.Equal(["/bin/sh", "/setup/setup.sh"], setup.Command);
+        var mount = setup.VolumeMounts.Single(item => item.MountPath == "/setup");
+        var files = _rendered.Generated<V1ConfigMap>("storage-setup");
+        Assert.Equal(files.Metadata.Name, job.Volumes.Single(item => item.Name == mount.Name).ConfigMap.Name);
+
+        // The very files the AppHost uses for MinIO and the stand-in.
+        var directory = Path.Combine(RepositoryPaths.Root, "manifests", "base", "storage");
+        foreach (var file in new[] { "setup.sh", "api-policy.json", "worker-policy.json" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(directory, file)), files.Data[file]);
+        }
+
+        var script = files.Data["setup.sh"];
+        Assert.Contains("mb --ignore-existing \"store/$INPUT_BUCKET\" \"store/$OUTPUT_BUCKET\"", script, StringComparison.Ordinal);
         Assert.Contains("cors_allow_origin=\"$WEB_ORIGIN\"", script, StringComparison.Ordinal);
         var origin = setup.Env.Single(variable => variable.Name == "WEB_ORIGIN").ValueFrom.ConfigMapKeyRef;
         Assert.Equal(_rendered.Generated<V1ConfigMap>("public-endpoints").Metadata.Name, origin.Name);
+    }
+
+    [Fact]
+    public void Each_service_holds_the_storage_keys_the_setup_job_gives_its_own_user_and_never_the_root_keys()
+    {
+        var setup = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec.Containers.Single();
+        var root = setup.Env.Single(variable => variable.Name == "ROOT_SECRET_KEY").ValueFrom.SecretKeyRef;
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var container = _rendered.Named<V1Deployment>(service).Spec.Template.Spec.Containers.Single();
+            var prefix = service.ToUpperInvariant();
+            foreach (var (deployed, given) in new[] { ("STORAGE_ACCESS_KEY", $"{prefix}_ACCESS_KEY"), ("STORAGE_SECRET_KEY", $"{prefix}_SECRET_KEY") })
+            {
+                var held = container.Env.Single(variable => variable.Name == deployed).ValueFrom.SecretKeyRef;
+                var made = setup.Env.Single(variable => variable.Name == given).ValueFrom.SecretKeyRef;
+                Assert.Equal((made.Name, made.Key), (held.Name, held.Key));
+            }
+
+            Assert.DoesNotContain(container.Env, variable => variable.ValueFrom?.SecretKeyRef is { } secret && secret.Name == root.Name && secret.Key == root.Key);
+        }
     }
 
     [Fact]

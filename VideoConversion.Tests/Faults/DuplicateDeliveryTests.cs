@@ -33,7 +33,7 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
             using (var storage = await system.StorageClientAsync())
             using (var ledger = new MemoryStream("2"u8.ToArray()))
             {
-                await storage.PutObjectAsync(new PutObjectArgs().WithBucket(StorageNames.InputBucket)
+                await storage.PutObjectAsync(new PutObjectArgs().WithBucket(StorageNames.OutputBucket)
                     .WithObject(VideoConversion.Worker.Jobs.AttemptLedger.Key(jobId)).WithStreamData(ledger).WithObjectSize(ledger.Length));
             }
 

@@ -59,7 +59,7 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
         using (var ledger = new MemoryStream("3"u8.ToArray()))
         {
             await storage.PutObjectAsync(new PutObjectArgs()
-                .WithBucket(StorageNames.InputBucket).WithObject(VideoConversion.Worker.Jobs.AttemptLedger.Key(jobId))
+                .WithBucket(StorageNames.OutputBucket).WithObject(VideoConversion.Worker.Jobs.AttemptLedger.Key(jobId))
                 .WithStreamData(ledger).WithObjectSize(ledger.Length));
         }
 

@@ -208,9 +208,10 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     /// <summary>Points the API's and the worker's storage connection string at <see cref="StorageProxy"/>.</summary>
     private void RouteStorageThroughProxy(IDistributedApplicationTestingBuilder builder)
     {
-        var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "storage");
         foreach (var project in builder.Resources.OfType<ProjectResource>().Where(resource => resource.Name is Worker or ApiService))
         {
+            // The service's own storage user ("storage-api", "storage-worker"), as the AppHost gives it.
+            var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == $"storage-{project.Name}");
             // Runs after the reference's own callback, when the storage endpoint is known, and replaces its value.
             builder.CreateResourceBuilder(project).WithEnvironment(async context =>
             {
@@ -225,14 +226,7 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     }
 
     /// <summary>A resource's process id, as DCP started it.</summary>
-    public async Task<int> ProcessIdAsync(string resource)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var running = await App.ResourceNotifications.WaitForResourceAsync(resource,
-            candidate => candidate.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(candidate.Snapshot) is not null,
-            timeout.Token);
-        return ProcessId(running.Snapshot)!.Value;
-    }
+    public Task<int> ProcessIdAsync(string resource) => App.ProcessIdAsync(resource);
 
     /// <summary>kill -9 of a resource's process and the processes it started (FFmpeg, the Erlang VM): a crash, as abrupt as it gets.</summary>
     public async Task KillAsync(string resource)
@@ -261,9 +255,27 @@ public sealed class FaultSystemFixture : IAsyncLifetime
     /// <summary>Starts a stopped or crashed resource again and waits until it reports healthy.</summary>
     public async Task StartAsync(string resource)
     {
+        // The snapshot still says Exited for a moment after the start command returns, and a health wait that sees it
+        // gives up at once; so wait for a running process other than the dead one first.
+        var deadPid = App.ResourceNotifications.TryGetCurrentState(resource, out var before) ? ResourceProcesses.ProcessId(before.Snapshot) : null;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
         Assert.True(result.Success, $"starting {resource} failed: {result.Message}");
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceAsync(resource,
+                candidate => candidate.Snapshot.State?.Text == KnownResourceStates.Running &&
+                             ResourceProcesses.ProcessId(candidate.Snapshot) is { } pid && pid != deadPid,
+                timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var state = App.ResourceNotifications.TryGetCurrentState(resource, out var last)
+                ? $"{last.Snapshot.State?.Text} (exit code {last.Snapshot.ExitCode})"
+                : "unknown";
+            Assert.Fail($"{resource} did not start again within 2 minutes; its state is {state}");
+        }
+
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
     }
 
@@ -274,12 +286,6 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
         return await App.ResourceNotifications.WaitForResourceAsync(resource, candidate => predicate(candidate.Snapshot.State?.Text), deadline.Token);
     }
-
-    private static int? ProcessId(CustomResourceSnapshot snapshot) =>
-        snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value is { } value &&
-        int.TryParse(value.ToString(), out var pid)
-            ? pid
-            : null;
 
     private static async Task RunAsync(string program, params string[] arguments)
     {

@@ -20,6 +20,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The running AppHost: its resources' connection strings and processes.</summary>
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The system has not started.");
+
     /// <summary>The worker's own HTTP endpoint: health and /metrics.</summary>
     public HttpClient Worker { get; private set; } = null!;
 

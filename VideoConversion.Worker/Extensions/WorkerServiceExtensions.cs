@@ -28,7 +28,7 @@ public static class WorkerServiceExtensions
             host.ShutdownTimeout = conversion.Value.DrainTimeout + ShutdownMargin);
         services.AddHealthChecks().AddCheck<FFmpegHealthCheck>("ffmpeg");
 
-        builder.AddObjectStorage("storage");
+        builder.AddObjectStorage("storage", readinessBucket: StorageNames.OutputBucket);
         builder.AddMessaging("messaging");
 
         services.AddSingleton<MediaProbe>();

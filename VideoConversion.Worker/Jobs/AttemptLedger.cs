@@ -6,7 +6,7 @@ using VideoConversion.Infrastructure.Storage;
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// Counts the attempts on a job in object storage, next to its input. RabbitMQ 3.x counts a
+/// Counts the attempts on a job in object storage, beside the outputs. RabbitMQ 3.x counts a
 /// delivery whose worker died towards the queue's delivery limit, but 4.3 and later count only
 /// explicit rejections, so there a job that kills its worker every time would be redelivered for
 /// ever. The ledger counts every attempt that started and was not handed back, on any broker.
@@ -22,8 +22,11 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
 
     private const int MaxWriteRounds = 20;
 
-    /// <summary>Beside the input, under an extension no upload can have (uploads use an allow-list of video extensions).</summary>
-    public static string Key(string jobId) => $"{jobId}.attempts";
+    /// <summary>
+    /// In the output bucket, where the worker may write, under a prefix of its own: the worker's
+    /// storage user may read inputs but never write them.
+    /// </summary>
+    public static string Key(string jobId) => StorageNames.AttemptLedgerKey(jobId);
 
     /// <summary>Records a new attempt, the higher of the ledger's count + 1 and <paramref name="atLeast"/>, and leases it.</summary>
     /// <returns>The attempt, and whether another attempt of the job is running right now (a duplicate delivery).</returns>
@@ -73,7 +76,7 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     {
         try
         {
-            await objects.DeleteAsync(StorageNames.InputBucket, Key(jobId), CancellationToken.None);
+            await objects.DeleteAsync(StorageNames.OutputBucket, Key(jobId), CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -98,11 +101,11 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     {
         for (var round = 0; round < MaxWriteRounds; round++)
         {
-            var stored = await objects.ReadAsync(StorageNames.InputBucket, Key(jobId), cancellationToken);
+            var stored = await objects.ReadAsync(StorageNames.OutputBucket, Key(jobId), cancellationToken);
             var entry = stored is { } found ? LedgerEntry.Parse(found.Content) : new LedgerEntry();
             change(entry);
             entry.Running = entry.Running.Where(lease => lease.Value > time.GetUtcNow()).ToDictionary();
-            if (await objects.TryWriteAsync(StorageNames.InputBucket, Key(jobId), entry.ToBytes(), stored?.ETag, cancellationToken))
+            if (await objects.TryWriteAsync(StorageNames.OutputBucket, Key(jobId), entry.ToBytes(), stored?.ETag, cancellationToken))
             {
                 return;
             }

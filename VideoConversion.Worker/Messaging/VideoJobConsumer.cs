@@ -19,6 +19,9 @@ public sealed partial class VideoJobConsumer(
     // here while an idle worker elsewhere could take it.
     protected override ushort PrefetchCount => 1;
 
+    // The worker's broker user may read video_jobs and publish reports, nothing more: the API declares.
+    protected override bool DeclaresTopology => false;
+
     // A scale-in or deploy sends SIGTERM: the conversion in hand gets this long to finish.
     protected override TimeSpan DrainTimeout => options.Value.DrainTimeout;
 

@@ -4,6 +4,7 @@
 
 const S3rver = require('@20minutes/s3rver');
 const { DUMMY_ACCOUNT } = require('@20minutes/s3rver/lib/models/account');
+const policy = require('./policy');
 
 function required(name) {
   const value = process.env[name];
@@ -40,6 +41,19 @@ const corsXml = `<CORSConfiguration>
 DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
 
+// The services' own keys, each limited by an IAM-style policy as MinIO users are:
+// S3_USERS='[{"accessKey": "...", "secretKey": "...", "policy": {"Statement": [...]}}]'.
+// The root pair above may do anything; it is for operators and set-up, never for a service.
+const users = new Map();
+for (const user of JSON.parse(process.env.S3_USERS || '[]')) {
+  if (!user.accessKey || !user.secretKey || user.accessKey === accessKey) {
+    console.error('s3-standin: every entry of S3_USERS needs its own accessKey and a secretKey');
+    process.exit(2);
+  }
+  DUMMY_ACCOUNT.createKeyPair(user.accessKey, user.secretKey);
+  users.set(user.accessKey, policy.compile(user.policy));
+}
+
 const server = new S3rver({
   address,
   port,
@@ -62,14 +76,33 @@ server.middleware.unshift(async (ctx, next) => {
     ctx.status = 200;
     return;
   }
-  if (ctx.method !== 'OPTIONS' && !isSigned(ctx)) {
-    ctx.status = 403;
-    ctx.type = 'application/xml';
-    ctx.body = ACCESS_DENIED;
+  if (ctx.method === 'OPTIONS') {
+    await next();
     return;
+  }
+  if (!isSigned(ctx)) {
+    deny(ctx);
+    return;
+  }
+  // A service's key is held to its policy before s3rver checks the signature: a request that claims
+  // a key it cannot sign for is refused either way.
+  const allowed = users.get(policy.signingKey(ctx));
+  if (allowed) {
+    const { action, resource, reads } = policy.describe(ctx);
+    if (!allowed(action, resource) || (reads && !allowed('s3:GetObject', reads))) {
+      console.error(`s3-standin: denied ${action} on ${resource} to ${policy.signingKey(ctx)}`);
+      deny(ctx);
+      return;
+    }
   }
   await next();
 });
+
+function deny(ctx) {
+  ctx.status = 403;
+  ctx.type = 'application/xml';
+  ctx.body = ACCESS_DENIED;
+}
 
 server.run().then(
   ({ address: host, port: boundPort }) => console.log(`s3-standin listening on http://${host}:${boundPort} (buckets: ${buckets.join(', ') || 'none'})`),

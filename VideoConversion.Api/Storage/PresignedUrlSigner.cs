@@ -6,27 +6,36 @@ using VideoConversion.Infrastructure.Storage;
 namespace VideoConversion.Api.Storage;
 
 /// <summary>
-/// Presigns a PUT with AWS Signature Version 4 in the query string, with Content-Length among the
-/// signed headers: storage then refuses a body of any other length (a different length is a
-/// different signature), so an upload cannot be larger than the size the client declared. The
-/// Minio SDK signs only the host header, which leaves the size open.
+/// Presigns requests with AWS Signature Version 4 in the query string. Uploads are signed with
+/// Content-Length among the signed headers: storage then refuses a body of any other length (a
+/// different length is a different signature), so an upload cannot be larger than the size the
+/// client declared. The Minio SDK signs only the host header, which leaves the size open, and
+/// presigns only GET and PUT.
 /// </summary>
-public sealed class SizedUploadSigner(StorageConnection connection, Uri endpoint, TimeProvider time)
+public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoint, TimeProvider time)
 {
     private const string Algorithm = "AWS4-HMAC-SHA256";
     private const string Region = "us-east-1";
     private const string Service = "s3";
 
-    public string PresignPut(string bucket, string key, long contentLength, TimeSpan lifetime)
+    public string PresignPut(string bucket, string key, long contentLength, TimeSpan lifetime) =>
+        Presign(HttpMethod.Put, bucket, key, lifetime, contentLength);
+
+    /// <param name="key">Null for a request on the bucket itself (a listing, say).</param>
+    /// <param name="contentLength">When given, the only body length storage accepts.</param>
+    public string Presign(HttpMethod method, string bucket, string? key, TimeSpan lifetime, long? contentLength = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var date = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         var timestamp = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var scope = $"{date}/{Region}/{Service}/aws4_request";
         var host = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}";
-        const string signedHeaders = "content-length;host";
+        var signedHeaders = contentLength is null ? "host" : "content-length;host";
+        var canonicalHeaders = contentLength is { } length
+            ? $"content-length:{length.ToString(CultureInfo.InvariantCulture)}\nhost:{host}\n"
+            : $"host:{host}\n";
 
-        var path = "/" + Encode(bucket) + "/" + string.Join('/', key.Split('/').Select(Encode));
+        var path = "/" + Encode(bucket) + (key is null ? "" : "/" + string.Join('/', key.Split('/').Select(Encode)));
         var query = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["X-Amz-Algorithm"] = Algorithm,
@@ -37,9 +46,7 @@ public sealed class SizedUploadSigner(StorageConnection connection, Uri endpoint
         };
         var canonicalQuery = string.Join('&', query.Select(pair => $"{Encode(pair.Key)}={Encode(pair.Value)}"));
         var canonicalRequest = string.Join('\n',
-            "PUT", path, canonicalQuery,
-            $"content-length:{contentLength.ToString(CultureInfo.InvariantCulture)}\nhost:{host}\n",
-            signedHeaders, "UNSIGNED-PAYLOAD");
+            method.Method, path, canonicalQuery, canonicalHeaders, signedHeaders, "UNSIGNED-PAYLOAD");
         var stringToSign = string.Join('\n', Algorithm, timestamp, scope, Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest))));
 
         var key0 = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + connection.SecretKey), Encoding.UTF8.GetBytes(date));

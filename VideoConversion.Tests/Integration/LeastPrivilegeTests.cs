@@ -1,0 +1,184 @@
+using System.Net;
+using Aspire.Hosting.Testing;
+using Minio;
+using Minio.DataModel.Args;
+using RabbitMQ.Client;
+using VideoConversion.Api.Storage;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>
+/// Each service runs with credentials of its own, limited to what it does, on storage and on the
+/// broker; the root keys stay with the operator. Requests are made with the very credentials the
+/// running services hold (read from their processes), as a compromised service would make them.
+/// </summary>
+[Collection(WholeSystem.Name)]
+public sealed class LeastPrivilegeTests(SystemFixture system)
+{
+    private static readonly TimeSpan UrlLifetime = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task No_service_holds_the_root_keys_of_storage_or_the_broker()
+    {
+        var storageRoot = await StorageAsync("storage");
+        var brokerAdmin = new Uri((await system.App.GetConnectionStringAsync("messaging"))!);
+        var adminPassword = brokerAdmin.UserInfo.Split(':')[1];
+
+        var users = new Dictionary<string, (string StorageKey, string BrokerUser)>();
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var environment = await system.App.EnvironmentAsync(service);
+            Assert.DoesNotContain(environment, variable => variable.Value.Contains(storageRoot.SecretKey, StringComparison.Ordinal));
+            Assert.DoesNotContain(environment, variable => variable.Value.Contains(adminPassword, StringComparison.Ordinal));
+
+            var storage = StorageConnection.Parse(environment["ConnectionStrings__storage"], service);
+            var broker = new Uri(environment["ConnectionStrings__messaging"]);
+            Assert.NotEqual(storageRoot.AccessKey, storage.AccessKey);
+            Assert.NotEqual(brokerAdmin.UserInfo.Split(':')[0], broker.UserInfo.Split(':')[0]);
+            users[service] = (storage.AccessKey, broker.UserInfo.Split(':')[0]);
+        }
+
+        Assert.NotEqual(users["api"].StorageKey, users["worker"].StorageKey);
+        Assert.NotEqual(users["api"].BrokerUser, users["worker"].BrokerUser);
+    }
+
+    [Fact]
+    public async Task The_worker_may_read_uploads_and_write_results_and_nothing_else_in_storage()
+    {
+        var (upload, result) = await PlaceProbesAsync();
+        var worker = await ServiceSignerAsync("worker");
+        var ledger = StorageNames.AttemptLedgerKey(Guid.NewGuid().ToString("N"));
+
+        await AssertStorageAnswersAsync(worker, [
+            (HttpMethod.Get, StorageNames.InputBucket, upload, HttpStatusCode.OK),
+            (HttpMethod.Put, StorageNames.InputBucket, upload, HttpStatusCode.Forbidden),
+            (HttpMethod.Put, StorageNames.InputBucket, $"planted-{Guid.NewGuid():N}.mp4", HttpStatusCode.Forbidden),
+            (HttpMethod.Delete, StorageNames.InputBucket, upload, HttpStatusCode.Forbidden),
+            (HttpMethod.Get, StorageNames.InputBucket, null, HttpStatusCode.Forbidden), // no listing of others' uploads
+            (HttpMethod.Put, StorageNames.OutputBucket, result, HttpStatusCode.OK),
+            (HttpMethod.Get, StorageNames.OutputBucket, result, HttpStatusCode.OK),
+            (HttpMethod.Delete, StorageNames.OutputBucket, result, HttpStatusCode.Forbidden),
+            (HttpMethod.Put, StorageNames.OutputBucket, ledger, HttpStatusCode.OK),
+            (HttpMethod.Delete, StorageNames.OutputBucket, ledger, HttpStatusCode.NoContent),
+            (HttpMethod.Put, $"bucket-{Guid.NewGuid():N}"[..20], null, HttpStatusCode.Forbidden),
+        ]);
+    }
+
+    [Fact]
+    public async Task The_api_may_sign_check_and_remove_uploads_and_read_results_and_nothing_else_in_storage()
+    {
+        var (upload, result) = await PlaceProbesAsync();
+        var api = await ServiceSignerAsync("api");
+        var ownUpload = $"probe-{Guid.NewGuid():N}.mp4";
+
+        await AssertStorageAnswersAsync(api, [
+            (HttpMethod.Put, StorageNames.InputBucket, ownUpload, HttpStatusCode.OK),
+            (HttpMethod.Head, StorageNames.InputBucket, upload, HttpStatusCode.OK),
+            (HttpMethod.Delete, StorageNames.InputBucket, ownUpload, HttpStatusCode.NoContent),
+            (HttpMethod.Get, StorageNames.OutputBucket, result, HttpStatusCode.OK),
+            (HttpMethod.Put, StorageNames.OutputBucket, result, HttpStatusCode.Forbidden),
+            (HttpMethod.Put, StorageNames.OutputBucket, $"planted-{Guid.NewGuid():N}.mp4", HttpStatusCode.Forbidden),
+            (HttpMethod.Delete, StorageNames.OutputBucket, result, HttpStatusCode.Forbidden),
+            (HttpMethod.Put, $"bucket-{Guid.NewGuid():N}"[..20], null, HttpStatusCode.Forbidden),
+        ]);
+    }
+
+    [Fact]
+    public async Task The_worker_may_take_jobs_and_send_reports_and_nothing_else_on_the_broker()
+    {
+        await using var connection = await ServiceConnectionAsync("worker");
+
+        await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: false, autoDelete: true));
+        await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(QueueNames.VideoJobs));
+        await AssertRefusedAsync(connection, channel => channel.QueuePurgeAsync(QueueNames.JobEvents));
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.VideoJobs)); // no forged jobs
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, "")); // the default exchange reaches every queue
+        await AssertRefusedAsync(connection, channel => channel.BasicConsumeAsync(QueueNames.JobEvents, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel)));
+    }
+
+    [Fact]
+    public async Task The_api_may_touch_the_system_queues_and_nothing_else_on_the_broker()
+    {
+        await using var connection = await ServiceConnectionAsync("api");
+
+        await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: false, autoDelete: true));
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, ""));
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, "amq.topic"));
+    }
+
+    private async Task<StorageConnection> StorageAsync(string resource) =>
+        StorageConnection.Parse((await system.App.GetConnectionStringAsync(resource))!, resource);
+
+    /// <summary>An upload and a result, placed with the root keys, for the services' users to try their hands on.</summary>
+    private async Task<(string Upload, string Result)> PlaceProbesAsync()
+    {
+        var root = await StorageAsync("storage");
+        using var client = ObjectStorageExtensions.CreateClient(root.Endpoint, root);
+        var upload = $"probe-{Guid.NewGuid():N}.mp4";
+        var result = $"probe-{Guid.NewGuid():N}.mp4";
+        foreach (var (bucket, key) in new[] { (StorageNames.InputBucket, upload), (StorageNames.OutputBucket, result) })
+        {
+            using var body = new MemoryStream([1, 2, 3]);
+            await client.PutObjectAsync(new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(body).WithObjectSize(body.Length));
+        }
+
+        return (upload, result);
+    }
+
+    private async Task<PresignedUrlSigner> ServiceSignerAsync(string service)
+    {
+        var connection = StorageConnection.Parse((await system.App.EnvironmentAsync(service))["ConnectionStrings__storage"], service);
+        return new PresignedUrlSigner(connection, connection.Endpoint, TimeProvider.System);
+    }
+
+    private static async Task AssertStorageAnswersAsync(
+        PresignedUrlSigner signer, IEnumerable<(HttpMethod Method, string Bucket, string? Key, HttpStatusCode Expected)> requests)
+    {
+        using var http = new HttpClient();
+        var answers = new List<string>();
+        var expected = new List<string>();
+        foreach (var (method, bucket, key, status) in requests)
+        {
+            var body = method == HttpMethod.Put && key is not null ? new byte[] { 4, 5, 6 } : null;
+            using var request = new HttpRequestMessage(method, signer.Presign(method, bucket, key, UrlLifetime, body?.Length));
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+            }
+
+            using var response = await http.SendAsync(request);
+            answers.Add($"{method} {bucket}/{key}: {(int)response.StatusCode}");
+            expected.Add($"{method} {bucket}/{key}: {(int)status}");
+        }
+
+        Assert.Equal(string.Join('\n', expected), string.Join('\n', answers));
+    }
+
+    private async Task<IConnection> ServiceConnectionAsync(string service) =>
+        await new ConnectionFactory { Uri = new Uri((await system.App.EnvironmentAsync(service))["ConnectionStrings__messaging"]) }
+            .CreateConnectionAsync();
+
+    private static async Task PublishAsync(IChannel channel, string exchange) =>
+        await channel.BasicPublishAsync(exchange, QueueNames.VideoJobs, mandatory: true, new BasicProperties(), "{}"u8.ToArray());
+
+    /// <summary>The broker closes the channel with ACCESS_REFUSED (403), whether the operation waits for an answer or not.</summary>
+    private static async Task AssertRefusedAsync(IConnection connection, Func<IChannel, Task> operation)
+    {
+        await using var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        try
+        {
+            await operation(channel);
+        }
+        catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            // The refusal itself; its code is checked below.
+        }
+
+        await Polling.WaitUntilAsync(() => Task.FromResult(channel.IsClosed), "the broker to close the channel", TimeSpan.FromSeconds(10));
+        Assert.Equal((ushort?)403, channel.CloseReason?.ReplyCode);
+    }
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Prepares MinIO for the services, idempotently: the buckets, one user per service limited by its
+# policy (api-policy.json, worker-policy.json beside this script), and CORS for the upload page.
+# Run by the storage-setup Job in Kubernetes and by the AppHost whenever it runs MinIO.
+#
+# Environment: STORAGE_URL (http://host:9000), ROOT_ACCESS_KEY, ROOT_SECRET_KEY, INPUT_BUCKET,
+# OUTPUT_BUCKET, API_ACCESS_KEY, API_SECRET_KEY, WORKER_ACCESS_KEY, WORKER_SECRET_KEY;
+# optional: WEB_ORIGIN (sets CORS), MC (the mc client, default "mc").
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+mc="${MC:-mc}"
+
+# The root keys reach mc through the environment only: no alias file with them is written.
+scheme="${STORAGE_URL%%://*}"
+address="${STORAGE_URL#*://}"
+export MC_HOST_store="$scheme://$ROOT_ACCESS_KEY:$ROOT_SECRET_KEY@$address"
+
+until "$mc" ready store >/dev/null 2>&1; do
+  echo "waiting for storage at $STORAGE_URL"
+  sleep 3
+done
+
+"$mc" mb --ignore-existing "store/$INPUT_BUCKET" "store/$OUTPUT_BUCKET"
+
+# Each service's own user: the API signs uploads and reads results, the worker reads uploads and
+# writes results. Neither may create buckets, change policies or touch the other's side.
+grant() {
+  service="$1" access_key="$2" secret_key="$3"
+  policy="videoconversion-$service"
+  "$mc" admin policy create store "$policy" "$here/$service-policy.json" >/dev/null
+  "$mc" admin user add store "$access_key" "$secret_key" >/dev/null
+  if ! "$mc" admin user info store "$access_key" | grep -q "PolicyName: .*$policy"; then
+    "$mc" admin policy attach store "$policy" --user "$access_key" >/dev/null
+  fi
+  echo "user $access_key holds policy $policy"
+}
+grant api "$API_ACCESS_KEY" "$API_SECRET_KEY"
+grant worker "$WORKER_ACCESS_KEY" "$WORKER_SECRET_KEY"
+
+# Browsers upload from the page's origin straight to storage: allow that origin only. MinIO applies
+# it on restart, so it restarts only when the setting changes (a restart cuts off transfers).
+if [ -n "${WEB_ORIGIN:-}" ] && ! "$mc" admin config get store api | grep -Fq "cors_allow_origin=$WEB_ORIGIN"; then
+  "$mc" admin config set store api cors_allow_origin="$WEB_ORIGIN"
+  "$mc" admin service restart store --json >/dev/null
+  until "$mc" ready store >/dev/null 2>&1; do sleep 2; done
+fi
+echo "buckets $INPUT_BUCKET and $OUTPUT_BUCKET ready${WEB_ORIGIN:+; CORS allows $WEB_ORIGIN}"
