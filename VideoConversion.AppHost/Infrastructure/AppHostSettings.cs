@@ -51,7 +51,7 @@ public sealed class AppHostSettings
         var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         var isPublish = builder.ExecutionContext.IsPublishMode;
         var requested = section.GetValue("Infrastructure", InfrastructureMode.Auto);
-        var minioClient = ExecutableLocator.Resolve(section["MinioClientPath"] ?? "mc");
+        var minioClient = MinioClient.Find(section["MinioClientPath"]);
 
         return new AppHostSettings
         {

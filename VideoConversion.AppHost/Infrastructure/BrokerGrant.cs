@@ -8,7 +8,8 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
 {
     /// <summary>Every queue and exchange of the system, and nothing else in the virtual host (not the default exchange).</summary>
     private static readonly string AllNames = Exactly(
-        QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.VideoJobsDeadLetterExchange, QueueNames.JobEvents, QueueNames.JobEventsDead);
+        [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.VideoJobsDeadLetterExchange, QueueNames.JobEvents, QueueNames.JobEventsDead,
+         .. QueueNames.Published.Select(QueueNames.ExchangeFor)]);
 
     /// <summary>
     /// The API owns the topology: it declares and binds the queues and exchanges (configure, and
@@ -16,8 +17,12 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     /// </summary>
     public static readonly BrokerGrant Api = new("videoconversion-api", AllNames, AllNames, AllNames);
 
-    /// <summary>A worker takes jobs and publishes reports: it can neither declare, delete nor publish a job.</summary>
-    public static readonly BrokerGrant Worker = new("videoconversion-worker", "^$", Exactly(QueueNames.JobEvents), Exactly(QueueNames.VideoJobs));
+    /// <summary>
+    /// A worker takes jobs and publishes reports: it can neither declare, delete, bind nor publish a
+    /// job. (Reading video_jobs includes purging it; RabbitMQ's patterns cannot tell the two apart.)
+    /// </summary>
+    public static readonly BrokerGrant Worker = new(
+        "videoconversion-worker", "^$", Exactly([QueueNames.ExchangeFor(QueueNames.JobEvents)]), Exactly([QueueNames.VideoJobs]));
 
     public static BrokerGrant For(string service) => service switch
     {
@@ -30,7 +35,7 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     /// A pattern matching exactly these names. Dots are written "[.]", not "\\.": the pattern then
     /// needs no escaping in JSON or shell, where the Kubernetes deployment writes it too.
     /// </summary>
-    private static string Exactly(params string[] names) =>
+    private static string Exactly(IEnumerable<string> names) =>
         $"^({string.Join('|', names.Select(name => SafeName().IsMatch(name)
             ? name.Replace(".", "[.]", StringComparison.Ordinal)
             : throw new ArgumentException($"'{name}' needs escaping this pattern does not do.", nameof(names))))})$";

@@ -48,7 +48,7 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
                 // Through the queue's own exchange (permissions are per exchange). Mandatory: a
                 // message that reaches no queue comes back as an error instead of vanishing.
                 await channel.BasicPublishAsync(
-                    exchange: queue, routingKey: queue, mandatory: true, basicProperties: properties,
+                    exchange: QueueNames.ExchangeFor(queue), routingKey: queue, mandatory: true, basicProperties: properties,
                     body: body, cancellationToken: timeout.Token);
             }
             catch (Exception exception)

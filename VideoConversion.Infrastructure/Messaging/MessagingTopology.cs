@@ -52,14 +52,15 @@ public static class MessagingTopology
     }
 
     /// <summary>
-    /// A direct exchange of the queue's own name, bound to it: publishers write to that exchange,
-    /// never to the default one. Write permission on the default exchange would open every queue,
-    /// so this is what lets a worker's user publish reports and nothing else.
+    /// The queue's own direct exchange, bound to it: publishers write to that exchange, never to the
+    /// default one. Write permission on the default exchange would open every queue, so this is what
+    /// lets a worker's user publish reports and nothing else.
     /// </summary>
     private static async Task DeclareEntranceAsync(IChannel channel, string queue, CancellationToken cancellationToken)
     {
-        await channel.ExchangeDeclareAsync(queue, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(queue, queue, routingKey: queue, cancellationToken: cancellationToken);
+        var exchange = QueueNames.ExchangeFor(queue);
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(queue, exchange, routingKey: queue, cancellationToken: cancellationToken);
     }
 
     private static Task<QueueDeclareOk> DeclareQuorumQueueAsync(

@@ -17,6 +17,13 @@ public static class QueueNames
     /// <summary>Reports the API could not apply (unreadable, for an unknown job, or failing every time), kept for a person to look at.</summary>
     public const string JobEventsDead = "video_job_events.dead";
 
-    /// <summary>Queues messages are published to, each through an exchange of its own name (see <see cref="MessagingTopology"/>).</summary>
+    /// <summary>Queues messages are published to, each through its own exchange (see <see cref="MessagingTopology"/>).</summary>
     public static readonly IReadOnlyList<string> Published = [VideoJobs, JobEvents, JobEventsDead];
+
+    /// <summary>
+    /// The direct exchange publishers write to for <paramref name="queue"/>. Its name is no queue's:
+    /// RabbitMQ's permission patterns match queues and exchanges alike, so a shared name would let
+    /// the right to publish reports also reach the report queue.
+    /// </summary>
+    public static string ExchangeFor(string queue) => $"{queue}.in";
 }

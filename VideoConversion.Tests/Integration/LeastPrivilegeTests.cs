@@ -94,7 +94,9 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: false, autoDelete: true));
         await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(QueueNames.VideoJobs));
         await AssertRefusedAsync(connection, channel => channel.QueuePurgeAsync(QueueNames.JobEvents));
-        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.VideoJobs)); // no forged jobs
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.ExchangeFor(QueueNames.VideoJobs))); // no forged jobs
+        // Nor can it route jobs into the report queue (binding needs write on the queue, read on the exchange).
+        await AssertRefusedAsync(connection, channel => channel.QueueBindAsync(QueueNames.JobEvents, QueueNames.ExchangeFor(QueueNames.VideoJobs), QueueNames.VideoJobs));
         await AssertRefusedAsync(connection, channel => PublishAsync(channel, "")); // the default exchange reaches every queue
         await AssertRefusedAsync(connection, channel => channel.BasicConsumeAsync(QueueNames.JobEvents, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel)));
     }

@@ -32,17 +32,38 @@ function compile(document) {
   };
 }
 
-/** The access key a request is signed with (V4 header or query, V2 query), or undefined. */
-function signingKey(ctx) {
-  const header = /Credential=([^/,\s]+)\//.exec(ctx.headers.authorization || '');
-  const query = ctx.query['X-Amz-Credential'];
-  return header?.[1] ?? (typeof query === 'string' ? query.split('/')[0] : undefined) ?? ctx.query.AWSAccessKeyId;
+/**
+ * Every access key a request names, wherever s3rver might read one: the V4 header's Credential (with
+ * spaces removed, as s3rver does), a V2 header ("AWS key:signature"), and the V4 and V2 query
+ * parameters, repeated or not. The caller allows a request only when they all agree.
+ */
+function signingKeys(ctx) {
+  const keys = [];
+  const header = (ctx.headers.authorization || '').replace(/\s+/g, ' ');
+  for (const match of header.replace(/ /g, '').matchAll(/Credential=([^/,]*)/g)) keys.push(match[1]);
+  const v2 = /^AWS ([^:]*):/.exec(header);
+  if (v2) keys.push(v2[1]);
+  for (const name of ['X-Amz-Credential', 'x-amz-credential', 'AWSAccessKeyId']) {
+    for (const value of [].concat(ctx.query[name] ?? [])) keys.push(String(value).split('/')[0]);
+  }
+  return keys;
+}
+
+/**
+ * Whether a key as s3rver stores it is a safe object name. s3rver joins keys into file paths, so a
+ * "." or ".." segment would reach another bucket or leave the data directory; MinIO refuses such
+ * names too, as it does empty segments, backslashes and NUL.
+ */
+function isSafeKey(key) {
+  return !/[\\\0]/.test(key) && key.split('/').every((segment, index, all) =>
+    segment !== '.' && segment !== '..' && (segment !== '' || index === all.length - 1));
 }
 
 /** The S3 action and resource ARN of a path-style request, as IAM names them. */
 function describe(ctx) {
   const [bucket = '', ...rest] = ctx.path.replace(/^\//, '').split('/');
   const key = decodeURIComponent(rest.join('/'));
+  if (!isSafeKey(key)) return { action: 's3:Invalid', resource: `arn:aws:s3:::${bucket}/${key}`, invalid: true };
   const q = ctx.query;
   const method = ctx.method;
   if (!bucket) {
@@ -50,7 +71,8 @@ function describe(ctx) {
   }
   if (!key) {
     const resource = `arn:aws:s3:::${bucket}`;
-    if (method === 'POST' && 'delete' in q) return { action: 's3:DeleteObject', resource: `${resource}/*` };
+    // The keys of a batch delete are in its body, unchecked here: only the root key may send one.
+    if (method === 'POST' && 'delete' in q) return { action: 's3:DeleteObject', resource: `${resource}/*`, rootOnly: true };
     if ('cors' in q) return { action: method === 'GET' ? 's3:GetBucketCORS' : 's3:PutBucketCORS', resource };
     if ('location' in q) return { action: 's3:GetBucketLocation', resource };
     if ('uploads' in q) return { action: 's3:ListBucketMultipartUploads', resource };
@@ -63,13 +85,13 @@ function describe(ctx) {
     if (method === 'GET') return { action: 's3:ListMultipartUploadParts', resource };
     return { action: 's3:PutObject', resource };
   }
-  const source = ctx.headers['x-amz-copy-source'];
-  if (method === 'PUT' && source) {
-    // A copy writes its target and reads its source, as in S3.
-    return { action: 's3:PutObject', resource, reads: `arn:aws:s3:::${decodeURIComponent(source).replace(/^\//, '').split('?')[0]}` };
+  // No service copies objects: a copy (whole or part, its source in a header or the query) needs the root key.
+  if (ctx.headers['x-amz-copy-source'] !== undefined || ctx.query['x-amz-copy-source'] !== undefined ||
+      ctx.query['X-Amz-Copy-Source'] !== undefined) {
+    return { action: 's3:PutObject', resource, rootOnly: true };
   }
   const objectActions = { GET: 's3:GetObject', HEAD: 's3:GetObject', PUT: 's3:PutObject', POST: 's3:PutObject', DELETE: 's3:DeleteObject' };
   return { action: objectActions[method] ?? `s3:Unknown${method}`, resource };
 }
 
-module.exports = { compile, signingKey, describe };
+module.exports = { compile, signingKeys, isSafeKey, describe };

@@ -84,13 +84,23 @@ server.middleware.unshift(async (ctx, next) => {
     deny(ctx);
     return;
   }
-  // A service's key is held to its policy before s3rver checks the signature: a request that claims
-  // a key it cannot sign for is refused either way.
-  const allowed = users.get(policy.signingKey(ctx));
-  if (allowed) {
-    const { action, resource, reads } = policy.describe(ctx);
-    if (!allowed(action, resource) || (reads && !allowed('s3:GetObject', reads))) {
-      console.error(`s3-standin: denied ${action} on ${resource} to ${policy.signingKey(ctx)}`);
+  const { action, resource, invalid, rootOnly } = policy.describe(ctx);
+  if (invalid) {
+    ctx.status = 400;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>XMinioInvalidObjectName</Code><Message>Object name contains unsupported characters.</Message></Error>';
+    return;
+  }
+  // Held to a policy before s3rver checks the signature, so fail closed: every key the request names
+  // must be the same one; the root key may do anything, a service's key what its policy allows, and
+  // anything else (an unknown key, keys that disagree, a service's V2 signature) is refused.
+  const keys = [...new Set(policy.signingKeys(ctx))];
+  const key = keys.length === 1 ? keys[0] : undefined;
+  if (key !== accessKey) {
+    const allowed = users.get(key);
+    const v2 = /^AWS /.test(ctx.headers.authorization || '') || 'Signature' in ctx.query;
+    if (!allowed || v2 || rootOnly || !allowed(action, resource)) {
+      console.error(`s3-standin: denied ${action} on ${resource} to ${keys.join(',') || 'no key'}`);
       deny(ctx);
       return;
     }

@@ -15,7 +15,14 @@ scheme="${STORAGE_URL%%://*}"
 address="${STORAGE_URL#*://}"
 export MC_HOST_store="$scheme://$ROOT_ACCESS_KEY:$ROOT_SECRET_KEY@$address"
 
+# Storage gets 5 minutes to answer; then the step fails where it can be seen instead of hanging.
+tries=0
 until "$mc" ready store >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -gt 100 ]; then
+    echo "storage at $STORAGE_URL did not answer within 5 minutes" >&2
+    exit 1
+  fi
   echo "waiting for storage at $STORAGE_URL"
   sleep 3
 done
@@ -28,10 +35,11 @@ grant() {
   service="$1" access_key="$2" secret_key="$3"
   policy="videoconversion-$service"
   "$mc" admin policy create store "$policy" "$here/$service-policy.json" >/dev/null
-  "$mc" admin user add store "$access_key" "$secret_key" >/dev/null
-  if ! "$mc" admin user info store "$access_key" | grep -q "PolicyName: .*$policy"; then
-    "$mc" admin policy attach store "$policy" --user "$access_key" >/dev/null
-  fi
+  # The secret goes in on stdin (mc reads it there when not given): never on a command line,
+  # where any local user could read it.
+  printf '%s\n' "$secret_key" | "$mc" admin user add store "$access_key" >/dev/null
+  # Attaching a policy already attached is not an error for mc.
+  "$mc" admin policy attach store "$policy" --user "$access_key" >/dev/null
   echo "user $access_key holds policy $policy"
 }
 grant api "$API_ACCESS_KEY" "$API_SECRET_KEY"
