@@ -111,6 +111,68 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         await AssertRefusedAsync(connection, channel => PublishAsync(channel, "amq.topic"));
     }
 
+    [Fact]
+    public async Task The_s3_stand_in_holds_a_service_key_to_its_policy_however_the_request_is_put()
+    {
+        var (upload, _) = await PlaceProbesAsync();
+        var root = await StorageAsync("storage");
+        var worker = StorageConnection.Parse((await system.App.EnvironmentAsync("worker"))["ConnectionStrings__storage"], "worker");
+
+        // An old-style (V2) signature: valid, since the root's made the same way is taken, yet refused for the worker.
+        Assert.Equal(HttpStatusCode.OK, await PutWithV2SignatureAsync(root, StorageNames.InputBucket, $"probe-{Guid.NewGuid():N}.mp4"));
+        Assert.Equal(HttpStatusCode.Forbidden, await PutWithV2SignatureAsync(worker, StorageNames.InputBucket, upload));
+
+        // A key under the worker's own prefix whose dot segments lead to the upload: refused as a name, not
+        // as a signature, and the upload is untouched.
+        var signed = new PresignedUrlSigner(worker, worker.Endpoint, TimeProvider.System)
+            .Presign(HttpMethod.Put, StorageNames.OutputBucket, $"attempts/../../{StorageNames.InputBucket}/{upload}", UrlLifetime, contentLength: 3);
+        var pathAndQuery = signed[signed.IndexOf('/', signed.IndexOf("://", StringComparison.Ordinal) + 3)..]
+            .Replace("..", "%2E%2E", StringComparison.Ordinal); // as sent on the wire: an HTTP client would resolve ".."
+        var answer = await RawPutAsync(worker.Endpoint, pathAndQuery, [7, 7, 7]);
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("XMinioInvalidObjectName", answer, StringComparison.Ordinal);
+
+        using var client = ObjectStorageExtensions.CreateClient(root.Endpoint, root);
+        using var stored = new MemoryStream();
+        await client.GetObjectAsync(new GetObjectArgs().WithBucket(StorageNames.InputBucket).WithObject(upload)
+            .WithCallbackStream(stream => stream.CopyTo(stored)));
+        Assert.Equal(new byte[] { 1, 2, 3 }, stored.ToArray());
+    }
+
+    /// <summary>A PUT signed as S3's version 2 does it in the Authorization header (HMAC-SHA1 of method, headers and resource).</summary>
+    private static async Task<HttpStatusCode> PutWithV2SignatureAsync(StorageConnection connection, string bucket, string key)
+    {
+        var date = DateTimeOffset.UtcNow;
+        var stringToSign = $"PUT\n\n\n\n/{bucket}/{key}";
+#pragma warning disable CA5350 // SHA-1 is what version 2 signatures are: the test makes one to show it is refused.
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
+            System.Text.Encoding.UTF8.GetBytes(connection.SecretKey), System.Text.Encoding.UTF8.GetBytes(stringToSign)));
+#pragma warning restore CA5350
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(connection.Endpoint, $"/{bucket}/{key}"))
+        {
+            Content = new ByteArrayContent([4, 5, 6]),
+        };
+        request.Headers.Date = date;
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS {connection.AccessKey}:{signature}");
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>A PUT written to the socket as given, so nothing normalizes its path on the way.</summary>
+    private static async Task<string> RawPutAsync(Uri endpoint, string pathAndQuery, byte[] body)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(endpoint.Host, endpoint.Port);
+        await using var stream = tcp.GetStream();
+        var head = $"PUT {pathAndQuery} HTTP/1.1\r\nHost: {endpoint.Host}:{endpoint.Port}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body);
+        using var reader = new StreamReader(stream);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+
     private async Task<StorageConnection> StorageAsync(string resource) =>
         StorageConnection.Parse((await system.App.GetConnectionStringAsync(resource))!, resource);
 

@@ -41,7 +41,7 @@ function signingKeys(ctx) {
   const keys = [];
   const header = (ctx.headers.authorization || '').replace(/\s+/g, ' ');
   for (const match of header.replace(/ /g, '').matchAll(/Credential=([^/,]*)/g)) keys.push(match[1]);
-  const v2 = /^AWS ([^:]*):/.exec(header);
+  const v2 = /^AWS ([^:]*):/i.exec(header);
   if (v2) keys.push(v2[1]);
   for (const name of ['X-Amz-Credential', 'x-amz-credential', 'AWSAccessKeyId']) {
     for (const value of [].concat(ctx.query[name] ?? [])) keys.push(String(value).split('/')[0]);

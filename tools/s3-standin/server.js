@@ -98,7 +98,7 @@ server.middleware.unshift(async (ctx, next) => {
   const key = keys.length === 1 ? keys[0] : undefined;
   if (key !== accessKey) {
     const allowed = users.get(key);
-    const v2 = /^AWS /.test(ctx.headers.authorization || '') || 'Signature' in ctx.query;
+    const v2 = /^AWS /i.test(ctx.headers.authorization || '') || 'Signature' in ctx.query;
     if (!allowed || v2 || rootOnly || !allowed(action, resource)) {
       console.error(`s3-standin: denied ${action} on ${resource} to ${keys.join(',') || 'no key'}`);
       deny(ctx);
