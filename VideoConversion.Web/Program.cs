@@ -1,11 +1,13 @@
 using VideoConversion.Web.Components;
 using VideoConversion.Web.Jobs;
+using VideoConversion.Web.Security;
 using VideoConversion.Web.Uploads;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddPageDataProtection(builder.Configuration);
 builder.Services.AddOptions<UploadOptions>()
     .BindConfiguration(UploadOptions.SectionName)
     .ValidateDataAnnotations()

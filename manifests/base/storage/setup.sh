@@ -47,9 +47,15 @@ grant worker "$WORKER_ACCESS_KEY" "$WORKER_SECRET_KEY"
 
 # Browsers upload from the page's origin straight to storage: allow that origin only. MinIO applies
 # it on restart, so it restarts only when the setting changes (a restart cuts off transfers).
-if [ -n "${WEB_ORIGIN:-}" ] && ! "$mc" admin config get store api | grep -Fq "cors_allow_origin=$WEB_ORIGIN"; then
-  "$mc" admin config set store api cors_allow_origin="$WEB_ORIGIN"
-  "$mc" admin service restart store --json >/dev/null
-  until "$mc" ready store >/dev/null 2>&1; do sleep 2; done
+# (No grep: the MinIO image may not have it; a shell pattern does the same.)
+if [ -n "${WEB_ORIGIN:-}" ]; then
+  case "$("$mc" admin config get store api)" in
+    *"cors_allow_origin=$WEB_ORIGIN"* | *"cors_allow_origin=\"$WEB_ORIGIN\""*) ;;
+    *)
+      "$mc" admin config set store api cors_allow_origin="$WEB_ORIGIN"
+      "$mc" admin service restart store --json >/dev/null
+      until "$mc" ready store >/dev/null 2>&1; do sleep 2; done
+      ;;
+  esac
 fi
 echo "buckets $INPUT_BUCKET and $OUTPUT_BUCKET ready${WEB_ORIGIN:+; CORS allows $WEB_ORIGIN}"
