@@ -109,34 +109,19 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
     }
 
     [Fact]
-    public void The_brokers_definitions_in_the_cluster_grant_each_service_what_the_apphost_grants()
+    public async Task The_brokers_definitions_in_the_cluster_grant_each_service_what_the_apphost_grants()
     {
-        var definitions = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec.InitContainers.Single(container => container.Name == "definitions");
-        var credentials = _rendered.All<V1Secret>().Single(secret => secret.Metadata.Name.StartsWith("messaging-credentials", StringComparison.Ordinal));
-        var file = Path.Combine(Path.GetTempPath(), $"definitions-{Guid.NewGuid():N}.json");
+        var pod = _rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec;
+        var root = Directory.CreateTempSubdirectory("videoconversion-definitions-");
         try
         {
             // The init container's own script, run by sh with the Secret's values, as the pod runs it.
-            var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
-            foreach (var argument in definitions.Command.Skip(1).Concat(definitions.Args))
-            {
-                start.ArgumentList.Add(argument);
-            }
+            var files = new PodFiles(_rendered, pod, root.FullName);
+            string Local(string text) => text.Replace("/etc/rabbitmq/", files.Local("/etc/rabbitmq/"), StringComparison.Ordinal);
+            var definitions = pod.InitContainers.Single(container => container.Name == "definitions");
+            await files.RunAsync(definitions, Local);
 
-            foreach (var variable in definitions.Env)
-            {
-                start.Environment[variable.Name] = variable.ValueFrom?.SecretKeyRef is { } secret
-                    ? RenderedManifests.SecretValue(credentials, secret.Key)
-                    : variable.Value;
-            }
-
-            start.Environment["DEFINITIONS_FILE"] = file;
-            using (var shell = System.Diagnostics.Process.Start(start)!)
-            {
-                shell.WaitForExit();
-                Assert.True(shell.ExitCode == 0, shell.StandardError.ReadToEnd());
-            }
-
+            var file = Local(files.Value(definitions.Env.Single(variable => variable.Name == "DEFINITIONS_FILE")));
             using var written = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
             var permissions = written.RootElement.GetProperty("permissions").EnumerateArray().ToDictionary(
                 permission => permission.GetProperty("user").GetString()!,
@@ -150,7 +135,7 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
         }
         finally
         {
-            File.Delete(file);
+            root.Delete(recursive: true);
         }
     }
 

@@ -24,28 +24,15 @@ public sealed class RenderedBrokerTests(MinikubeManifests manifests) : IClassFix
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("videoconversion-broker-");
 
+    /// <summary>One per test, kept across its boots: the node's data is found by its name.</summary>
+    private readonly string _nodeName = $"rendered-{Guid.NewGuid():N}"[..18];
+
     [Fact]
     public async Task The_rendered_broker_boots_with_its_plugins_users_permissions_and_dashboard_metrics()
     {
         var rendered = manifests.Rendered;
-        var pod = rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec;
-        var files = new PodFiles(rendered, pod, _root.FullName);
-        string Local(string text) => text.Replace(PodConfigRoot, files.Local(PodConfigRoot), StringComparison.Ordinal);
-
-        foreach (var init in pod.InitContainers ?? [])
-        {
-            await files.RunAsync(init, Local);
-        }
-
-        var broker = pod.Containers.Single();
-        files.Mount(broker, Local);
-        var environment = broker.Env.ToDictionary(variable => variable.Name, variable => Local(files.Value(variable)));
-        var configFiles = environment["RABBITMQ_CONFIG_FILES"];
-
-        await using var node = RabbitMQNode.Start(_root.FullName, environment, ports =>
-            File.WriteAllText(Path.Combine(Path.GetDirectoryName(configFiles)!, "99-test-ports.conf"), ports));
-        var secret = rendered.All<V1Secret>().Single(item => item.Metadata.Name.StartsWith("messaging-credentials", StringComparison.Ordinal));
-        string Credential(string key) => RenderedManifests.SecretValue(secret, key);
+        await using var node = await BootAsync(secretOverrides: null);
+        string Credential(string key) => RenderedManifests.SecretValue(Secret(), key);
 
         // The API's user declares the whole topology, as the API does on a fresh broker.
         await using (var api = await ConnectAsync(node, Credential("api-username"), Credential("api-password")))
@@ -93,6 +80,58 @@ public sealed class RenderedBrokerTests(MinikubeManifests manifests) : IClassFix
         }, "the dashboards' RabbitMQ series", TimeSpan.FromSeconds(30));
         Assert.All(DashboardSeries(), series => Assert.Contains(series, metrics, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_rotated_password_replaces_the_one_the_brokers_volume_kept()
+    {
+        var user = RenderedManifests.SecretValue(Secret(), "api-username");
+        var before = RenderedManifests.SecretValue(Secret(), "api-password");
+        await using (var node = await BootAsync(secretOverrides: null))
+        await using (await ConnectAsync(node, user, before))
+        {
+        }
+
+        // generate-secrets wrote a new value; the pod starts again on the same volume.
+        var after = $"Rotated{Guid.NewGuid():N}";
+        await using (var node = await BootAsync(new Dictionary<string, string> { ["api-password"] = after }))
+        {
+            await using (await ConnectAsync(node, user, after))
+            {
+            }
+
+            await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.BrokerUnreachableException>(() => new ConnectionFactory
+            {
+                HostName = "127.0.0.1", Port = node.AmqpPort, UserName = user, Password = before,
+            }.CreateConnectionAsync());
+        }
+    }
+
+    /// <summary>
+    /// The pod, started on this machine: its init containers run, its ConfigMaps laid out, RabbitMQ
+    /// started with the container's environment. The same data directory and node name every time,
+    /// as the StatefulSet's volume is.
+    /// </summary>
+    private async Task<RabbitMQNode> BootAsync(IReadOnlyDictionary<string, string>? secretOverrides)
+    {
+        var pod = manifests.Rendered.Named<V1StatefulSet>("messaging").Spec.Template.Spec;
+        var files = new PodFiles(manifests.Rendered, pod, _root.FullName, secretOverrides);
+        string Local(string text) => text.Replace(PodConfigRoot, files.Local(PodConfigRoot), StringComparison.Ordinal);
+
+        foreach (var init in pod.InitContainers ?? [])
+        {
+            await files.RunAsync(init, Local);
+        }
+
+        var broker = pod.Containers.Single();
+        files.Mount(broker, Local);
+        var environment = broker.Env.ToDictionary(variable => variable.Name, variable => Local(files.Value(variable)));
+        var configFiles = environment["RABBITMQ_CONFIG_FILES"];
+        return RabbitMQNode.Start(_root.FullName, _nodeName, environment, ports =>
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(configFiles)!, "99-test-ports.conf"), ports));
+    }
+
+    private V1Secret Secret() =>
+        manifests.Rendered.All<V1Secret>().Single(item => item.Metadata.Name.StartsWith("messaging-credentials", StringComparison.Ordinal));
 
     private static async Task<IConnection> ConnectAsync(RabbitMQNode node, string user, string password)
     {

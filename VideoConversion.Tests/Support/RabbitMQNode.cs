@@ -57,7 +57,8 @@ public sealed class RabbitMQNode : IAsyncDisposable
 
     /// <param name="environment">The container's RabbitMQ variables, paths already made local.</param>
     /// <param name="writePorts">Writes <see cref="PortsConfig"/> where the node will read it, given the three ports.</param>
-    public static RabbitMQNode Start(string root, IReadOnlyDictionary<string, string> environment, Action<string> writePorts)
+    /// <param name="nodeName">The same name on the same root starts the same node again, with its data.</param>
+    public static RabbitMQNode Start(string root, string nodeName, IReadOnlyDictionary<string, string> environment, Action<string> writePorts)
     {
         var (amqp, management, prometheus, distribution) = (FreePort(), FreePort(), FreePort(), FreePort());
         writePorts(PortsConfig(amqp, management, prometheus));
@@ -75,7 +76,7 @@ public sealed class RabbitMQNode : IAsyncDisposable
         }
 
         start.Environment["HOME"] = home; // its own Erlang cookie
-        start.Environment["RABBITMQ_NODENAME"] = $"rendered-{Guid.NewGuid():N}"[..20] + "@localhost";
+        start.Environment["RABBITMQ_NODENAME"] = $"{nodeName}@localhost";
         start.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(root, "var", "lib", "rabbitmq", "mnesia");
         start.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(root, "var", "log", "rabbitmq");
         start.Environment["RABBITMQ_DIST_PORT"] = distribution.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -8,8 +8,11 @@ namespace VideoConversion.Tests.Support.Kubernetes;
 /// ConfigMap volumes with their items, behind the "..data" symlink of an atomic writer; emptyDirs
 /// as directories; init containers' shell scripts run with the rendered Secrets' values.
 /// </summary>
-public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string root)
+/// <param name="secretOverrides">Secret values by key that differ from the rendered ones (a rotated password).</param>
+public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string root, IReadOnlyDictionary<string, string>? secretOverrides = null)
 {
+    private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
+
     /// <summary>Where a path inside the pod is on this machine.</summary>
     public string Local(string podPath) => Path.Combine(root, podPath.TrimStart('/'));
 
@@ -22,6 +25,16 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
             // Not among the pod's volumes: a StatefulSet's volume claim template.
             var volume = pod.Volumes.SingleOrDefault(item => item.Name == mount.Name);
             var target = Local(mount.MountPath);
+            if (!_prepared.Add(mount.Name))
+            {
+                continue; // shared by the pod's containers: an init container's emptyDir keeps what it wrote
+            }
+
+            if (volume is { ConfigMap: not null } or { EmptyDir: not null } && Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true); // an earlier pod's: only claims outlive it
+            }
+
             Directory.CreateDirectory(target);
             if (volume?.ConfigMap is not { } source)
             {
@@ -44,7 +57,7 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
     /// <summary>An environment variable's value as the pod sees it: literal, or from a Secret or ConfigMap.</summary>
     public string Value(V1EnvVar variable) => variable.ValueFrom switch
     {
-        { SecretKeyRef: { } secret } => RenderedManifests.SecretValue(
+        { SecretKeyRef: { } secret } => secretOverrides?.GetValueOrDefault(secret.Key) ?? RenderedManifests.SecretValue(
             rendered.All<V1Secret>().Single(item => item.Metadata.Name == secret.Name), secret.Key),
         { ConfigMapKeyRef: { } map } => rendered.All<V1ConfigMap>().Single(item => item.Metadata.Name == map.Name).Data[map.Key],
         _ => variable.Value,
