@@ -219,7 +219,7 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         }
 
         var secretNames = _rendered.All<V1Secret>().Select(secret => secret.Metadata.Name).ToHashSet();
-        Assert.All(_rendered.PodTemplates().SelectMany(pod => pod.Template.Spec.Containers), container =>
+        Assert.All(_rendered.PodTemplates().SelectMany(pod => pod.Template.Spec.Containers.Concat(pod.Template.Spec.InitContainers ?? [])), container =>
             Assert.All((container.Env ?? []).Where(IsCredential), variable =>
             {
                 Assert.Null(variable.Value);
@@ -231,6 +231,51 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
             var value = RenderedManifests.SecretValue(_rendered.Generated<V1Secret>(secret), key);
             Assert.True(value.Length >= 24 && value.All(char.IsAsciiLetterOrDigit), $"{secret}/{key} is not a long random password");
         }
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public void Services_wait_for_the_broker_before_they_start_and_say_so(string service)
+    {
+        var pod = _rendered.Named<V1Deployment>(service).Spec.Template.Spec;
+        var wait = Assert.Single(pod.InitContainers ?? []);
+        var script = string.Join('\n', wait.Args);
+        var messaging = _rendered.Named<V1Service>("messaging").Spec.Ports.Single(port => port.Name == "tcp");
+        Assert.Contains($"/dev/tcp/messaging/{messaging.Port}", script, StringComparison.Ordinal);
+        Assert.Contains("echo \"waiting for RabbitMQ", script, StringComparison.Ordinal);
+        // The service's own image (already on the node), with bash for /dev/tcp.
+        Assert.Equal(pod.Containers.Single().Image, wait.Image);
+        Assert.Equal("/bin/bash", wait.Command[0]);
+    }
+
+    [Fact]
+    public void The_pages_keys_live_on_a_volume_that_outlives_its_pod()
+    {
+        var pod = _rendered.Named<V1Deployment>("web").Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        var directory = Env(container, "DataProtection__KeysDirectory");
+        var mount = container.VolumeMounts.Single(item => item.MountPath == directory);
+        var claim = pod.Volumes.Single(item => item.Name == mount.Name).PersistentVolumeClaim.ClaimName;
+        Assert.Equal(["ReadWriteOnce"], _rendered.Named<V1PersistentVolumeClaim>(claim).Spec.AccessModes);
+        Assert.Equal("Recreate", _rendered.Named<V1Deployment>("web").Spec.Strategy.Type);
+    }
+
+    [Fact]
+    public void Storage_lets_the_page_upload_from_either_name_of_this_machine()
+    {
+        var origins = _rendered.Generated<V1ConfigMap>("public-endpoints").Data["WEB_ORIGIN"].Split(',');
+        Assert.Contains("http://localhost:8080", origins);
+        Assert.Contains("http://127.0.0.1:8080", origins);
+    }
+
+    [Fact]
+    public void The_storage_setup_script_uses_only_the_shell_and_mc_which_the_minio_image_has()
+    {
+        // The MinIO image is minimal: no grep, sed, awk, curl or jq.
+        var script = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "manifests", "base", "storage", "setup.sh"))
+            .Where(line => !line.TrimStart().StartsWith('#'));
+        Assert.DoesNotContain(script, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"\b(grep|sed|awk|curl|wget|jq|tr|cut)\b"));
     }
 
     private static bool IsCredential(V1EnvVar variable) =>

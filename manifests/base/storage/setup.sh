@@ -7,7 +7,8 @@
 # OUTPUT_BUCKET, API_ACCESS_KEY, API_SECRET_KEY, WORKER_ACCESS_KEY, WORKER_SECRET_KEY;
 # optional: WEB_ORIGIN (sets CORS), MC (the mc client, default "mc").
 set -eu
-here="$(cd "$(dirname "$0")" && pwd)"
+case "$0" in */*) here="${0%/*}" ;; *) here=. ;; esac
+here="$(cd "$here" && pwd)"
 mc="${MC:-mc}"
 
 # The root keys reach mc through the environment only: no alias file with them is written.

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Kubernetes;
+
+namespace VideoConversion.Tests.Deployment;
+
+/// <summary>
+/// manifests/deploy-minikube, run for real on a copy of the repository. No Minikube can run here, so
+/// `minikube` and `kubectl` are small stand-ins that record what they are asked, answer as a 4-CPU
+/// node would, and render `kubectl apply -k` with the real kubectl, so the test sees what would be
+/// applied. (With Docker, `minikube start … && manifests/deploy-minikube` runs the same steps for real.)
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // bash, git and executable bits
+public sealed partial class DeployScriptTests : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-deploy-");
+    private string Repository => Path.Combine(_work.FullName, "repo");
+    private string Calls => Path.Combine(_work.FullName, "calls.log");
+    private string Applied => Path.Combine(_work.FullName, "applied.yaml");
+
+    public DeployScriptTests()
+    {
+        CopyTree(Path.Combine(RepositoryPaths.Root, "manifests"), Path.Combine(Repository, "manifests"));
+        foreach (var service in new[] { "Api", "Worker", "Web" })
+        {
+            var project = Directory.CreateDirectory(Path.Combine(Repository, $"VideoConversion.{service}")).FullName;
+            File.Copy(Path.Combine(RepositoryPaths.Root, $"VideoConversion.{service}", "Dockerfile"), Path.Combine(project, "Dockerfile"));
+        }
+
+        Git("init", "-q");
+        Git("add", "-A");
+        Git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "deployed");
+        WriteStandIns();
+    }
+
+    [Fact]
+    public async Task A_second_deploy_after_a_change_rolls_out_images_tagged_by_the_new_content()
+    {
+        var first = await DeployAsync();
+        Assert.True(first.ExitCode == 0, first.Output);
+        var commit = Git("rev-parse", "--short=12", "HEAD");
+        var firstTags = ImageTags();
+        // The three services and the api's and worker's init containers.
+        Assert.Equal(5, firstTags.Count);
+        Assert.All(firstTags, tag => Assert.Equal(commit, tag));
+
+        File.AppendAllText(Path.Combine(Repository, "VideoConversion.Worker", "Dockerfile"), "# a change\n");
+        var second = await DeployAsync();
+        Assert.True(second.ExitCode == 0, second.Output);
+        var secondTags = ImageTags();
+        Assert.All(secondTags, tag => Assert.StartsWith($"{commit}-", tag, StringComparison.Ordinal));
+        Assert.DoesNotContain(secondTags, firstTags.Contains);
+        Assert.Equal(5, secondTags.Count);
+    }
+
+    [Fact]
+    public async Task Every_kubectl_call_names_the_minikube_context()
+    {
+        var result = await DeployAsync();
+        Assert.True(result.ExitCode == 0, result.Output);
+
+        var kubectl = File.ReadAllLines(Calls).Where(line => line.StartsWith("kubectl ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(kubectl);
+        Assert.All(kubectl, call => Assert.StartsWith("kubectl --context minikube ", call, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_build_that_fails_stops_the_deploy_before_anything_is_applied()
+    {
+        // minikube image build can exit 0 on a failed build: the stand-in does exactly that.
+        var result = await DeployAsync(("STANDIN_FAILED_BUILD", "videoconversion/worker"));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("the build of videoconversion/worker:", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(File.ReadAllLines(Calls), call => call.Contains(" apply ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_node_too_small_for_every_worker_is_named_in_a_warning()
+    {
+        var small = await DeployAsync(("STANDIN_NODE_CPU", "2"));
+        Assert.True(small.ExitCode == 0, small.Output);
+        Assert.Contains("warning: this node fits about 0 of 10 workers", small.Output, StringComparison.Ordinal);
+
+        var documented = await DeployAsync();
+        Assert.DoesNotContain("warning: this node fits", documented.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int ExitCode, string Output)> DeployAsync(params (string Name, string Value)[] environment)
+    {
+        File.WriteAllText(Calls, "");
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository, "manifests", "deploy-minikube")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Repository,
+        };
+        start.Environment["PATH"] = $"{Path.Combine(_work.FullName, "bin")}:{Environment.GetEnvironmentVariable("PATH")}";
+        start.Environment["STANDIN_CALLS"] = Calls;
+        start.Environment["STANDIN_APPLIED"] = Applied;
+        start.Environment["STANDIN_IMAGES"] = Path.Combine(_work.FullName, "images");
+        start.Environment["STANDIN_KUBECTL"] = Kubectl.Path;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
+    }
+
+    /// <summary>The tags of our images in what was applied last.</summary>
+    private List<string> ImageTags() =>
+        OurImage().Matches(File.ReadAllText(Applied)).Select(match => match.Groups["tag"].Value).ToList();
+
+    private void WriteStandIns()
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(_work.FullName, "bin")).FullName;
+        File.WriteAllText(Path.Combine(bin, "minikube"), """
+            #!/usr/bin/env bash
+            # Minikube, as far as deploy-minikube asks it: running; builds "succeed" (exit 0) even when they fail.
+            echo "minikube $*" >>"$STANDIN_CALLS"
+            case "$*" in
+              *"image build"*)
+                image="$(printf '%s\n' "$@" | sed -n '/^-t$/{n;p;}')"
+                if [ -n "${STANDIN_FAILED_BUILD:-}" ] && [[ "$image" == "$STANDIN_FAILED_BUILD"* ]]; then
+                  echo "ERROR: failed to solve: process \"dotnet publish\" did not complete successfully" >&2
+                else
+                  echo "$image" >>"$STANDIN_IMAGES"
+                fi ;;
+              *"image ls"*) cat "$STANDIN_IMAGES" 2>/dev/null ;;
+            esac
+            exit 0
+            """);
+        File.WriteAllText(Path.Combine(bin, "kubectl"), """
+            #!/usr/bin/env bash
+            # A one-node cluster with KEDA on Kubernetes 1.33; `apply -k` is rendered by the real kubectl.
+            echo "kubectl $*" >>"$STANDIN_CALLS"
+            args=("$@")
+            [ "${args[0]}" = "--context" ] && args=("${args[@]:2}")
+            case "${args[*]}" in
+              *"apply -k "*) "$STANDIN_KUBECTL" kustomize "${args[${#args[@]}-1]}" >"$STANDIN_APPLIED" || exit 1 ;;
+              *"allocatable.cpu"*) printf '%s' "${STANDIN_NODE_CPU:-4}" ;;
+              *"allocatable.memory"*) printf '%s' "7880000Ki" ;;
+              *"version -o json"*) printf '{"serverVersion": {"major": "1", "minor": "33"}}' ;;
+            esac
+            exit 0
+            """);
+        foreach (var tool in new[] { "minikube", "kubectl" })
+        {
+            File.SetUnixFileMode(Path.Combine(bin, tool), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private string Git(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
+        return output.Trim();
+    }
+
+    private static void CopyTree(string source, string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
+                     .Where(file => !file.EndsWith(".env", StringComparison.Ordinal) && !file.Contains("/.minikube-deploy/", StringComparison.Ordinal)))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, File.GetUnixFileMode(file));
+        }
+    }
+
+    [GeneratedRegex(@"image: videoconversion/(api|worker|web):(?<tag>\S+)")]
+    private static partial Regex OurImage();
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
