@@ -49,6 +49,15 @@ public sealed class RenderedManifests
         }
     }
 
+    /// <summary>
+    /// Parses the YAML again, refusing any field the models do not know: a misspelt or misplaced
+    /// field, which the API server would refuse (or, without strict validation, silently drop).
+    /// </summary>
+    public IReadOnlyList<object> LoadStrictly() => LoadStrictly(Yaml);
+
+    /// <inheritdoc cref="LoadStrictly()"/>
+    public static IReadOnlyList<object> LoadStrictly(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomKinds, strict: true);
+
     public IEnumerable<T> All<T>() => Objects.OfType<T>();
 
     public T Named<T>(string name) where T : IKubernetesObject<V1ObjectMeta> =>
