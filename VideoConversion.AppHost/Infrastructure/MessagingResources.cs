@@ -33,6 +33,7 @@ internal static class MessagingResources
         {
             var container = builder.AddRabbitMQ(name, userName, password)
                 .WithManagementPlugin()
+                .WithHttpEndpoint(targetPort: 15692, name: PrometheusEndpointName)
                 .WithDataVolume();
             if (settings.IsPublishMode)
             {
@@ -82,6 +83,9 @@ internal static class MessagingResources
         return new MessagingBroker(server, users);
     }
 
+    /// <summary>The Prometheus plugin's endpoint (per-queue numbers at /metrics/detailed), as the cluster's Service names it.</summary>
+    public const string PrometheusEndpointName = "prometheus";
+
     /// <summary>Where the container reads the definitions file.</summary>
     private const string ContainerDefinitionsPath = "/etc/rabbitmq/videoconversion-definitions.json";
 
@@ -113,6 +117,7 @@ internal static class MessagingResources
         return builder.AddResource(resource)
             .WithEndpoint(targetPort: ports.Amqp, name: RabbitMQExecutableResource.AmqpEndpointName)
             .WithHttpEndpoint(targetPort: ports.Management, name: RabbitMQExecutableResource.ManagementEndpointName)
+            .WithHttpEndpoint(targetPort: ports.Prometheus, name: PrometheusEndpointName)
             .WithEnvironment("HOME", homeDirectory) // its own Erlang cookie, apart from any system RabbitMQ
             .WithEnvironment("RABBITMQ_NODENAME", NodeName(dataDirectory))
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(dataDirectory, "mnesia"))

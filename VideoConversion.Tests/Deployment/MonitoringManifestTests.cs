@@ -37,6 +37,43 @@ public sealed class MonitoringManifestTests(MinikubeManifests manifests) : IClas
     }
 
     [Fact]
+    public async Task Promtool_accepts_the_rendered_prometheus_configuration()
+    {
+        // Debian's promtool is built without Kubernetes service discovery: each discovery block becomes
+        // a static target for the check; everything else (relabelling, params, intervals) is checked as rendered.
+        var config = new YamlStream();
+        config.Load(new StringReader(_rendered.Generated<V1ConfigMap>("prometheus-config").Data["prometheus.yml"]));
+        var swapped = 0;
+        foreach (var job in ((YamlSequenceNode)((YamlMappingNode)config.Documents[0].RootNode)["scrape_configs"]).Cast<YamlMappingNode>())
+        {
+            if (job.Children.Remove(new YamlScalarNode("kubernetes_sd_configs")))
+            {
+                job.Add("static_configs", new YamlSequenceNode(new YamlMappingNode("targets", new YamlSequenceNode(new YamlScalarNode("pod:8080")))));
+                swapped++;
+            }
+        }
+
+        Assert.Equal(1, swapped);
+        var file = Path.Combine(Path.GetTempPath(), $"prometheus-{Guid.NewGuid():N}.yml");
+        try
+        {
+            await using (var writer = new StreamWriter(file))
+            {
+                config.Save(writer, assignAnchors: false);
+            }
+
+            var result = await VideoConversion.Worker.Conversion.ProcessRunner.RunAsync(
+                "promtool", ["check", "config", file], Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
+            Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardErrorTail);
+            Assert.Contains("SUCCESS", result.StandardOutput + result.StandardErrorTail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Grafana_provisions_the_scalability_performance_and_reliability_dashboards()
     {
         var dashboards = _rendered.Generated<V1ConfigMap>("grafana-dashboards");

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Kubernetes;
+
+namespace VideoConversion.Tests.Observability;
+
+/// <summary>
+/// Every query of the Grafana dashboards, evaluated by a real Prometheus (Debian's) scraping the
+/// running system as the cluster's Prometheus does (the services' /metrics, RabbitMQ's
+/// /metrics/detailed), while a job succeeds and one fails: none errors, and each gives a series.
+/// </summary>
+[Collection(WholeSystem.Name)]
+public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
+{
+    private static readonly TimeSpan SeriesTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-prometheus-");
+
+    [Fact]
+    public async Task Every_dashboard_query_answers_with_a_series_from_the_running_system()
+    {
+        var port = FreePort();
+        var broker = system.App.GetEndpoint("messaging", "prometheus");
+        var config = Path.Combine(_work.FullName, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $$"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: api
+                static_configs: [{targets: ["{{system.Api.BaseAddress!.Authority}}"]}]
+              - job_name: worker
+                static_configs: [{targets: ["{{system.Worker.BaseAddress!.Authority}}"]}]
+              - job_name: rabbitmq
+                metrics_path: /metrics/detailed
+                params:
+                  family: [queue_coarse_metrics, queue_consumer_count]
+                static_configs: [{targets: ["{{broker.Authority}}"]}]
+            """);
+        using var prometheus = Process.Start(new ProcessStartInfo("prometheus",
+            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_work.FullName, "data")}", $"--web.listen-address=127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var log = prometheus.StandardError.ReadToEndAsync();
+        _ = prometheus.StandardOutput.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            await Polling.WaitUntilAsync(async () =>
+            {
+                Assert.False(prometheus.HasExited, "Prometheus exited");
+                try
+                {
+                    return await SeriesCountAsync(http, "up == 1") == 3;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            }, "Prometheus scraping the API, the worker and RabbitMQ", TimeSpan.FromMinutes(1));
+
+            // While it scrapes: one job that converts and one that fails.
+            var good = await system.Api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
+            var bad = Path.Combine(_work.FullName, "not-a-video.avi");
+            await File.WriteAllTextAsync(bad, "this is not a video");
+            var failing = await system.Api.StartJobAsync(bad);
+            foreach (var job in new[] { good, failing })
+            {
+                await system.Api.WaitForOutcomeAsync(job, TimeSpan.FromMinutes(3));
+            }
+
+            var expressions = DashboardQueries.Dashboards().Values.SelectMany(DashboardQueries.Expressions).Distinct(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(expressions);
+            var deadline = DateTime.UtcNow + SeriesTimeout;
+            var missing = expressions.ToList();
+            while (missing.Count > 0 && DateTime.UtcNow < deadline)
+            {
+                List<string> stillMissing = [];
+                foreach (var expression in missing)
+                {
+                    if (await SeriesCountAsync(http, expression) == 0)
+                    {
+                        stillMissing.Add(expression);
+                    }
+                }
+
+                missing = stillMissing;
+                if (missing.Count > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                }
+            }
+
+            Assert.True(missing.Count == 0, "no series for:\n" + string.Join('\n', missing));
+        }
+        finally
+        {
+            if (!prometheus.HasExited)
+            {
+                prometheus.Kill(entireProcessTree: true);
+            }
+
+            await prometheus.WaitForExitAsync();
+            _ = await log;
+        }
+    }
+
+    /// <summary>How many series a query gives now; a query Prometheus refuses fails the test at once.</summary>
+    private static async Task<int> SeriesCountAsync(HttpClient http, string expression)
+    {
+        using var response = await http.GetAsync($"/api/v1/query?query={Uri.EscapeDataString(expression)}");
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(answer.RootElement.GetProperty("status").GetString() == "success",
+            $"Prometheus refused {expression}: {answer.RootElement}");
+        var result = answer.RootElement.GetProperty("data").GetProperty("result");
+        return result.ValueKind == JsonValueKind.Array ? result.GetArrayLength() : 1;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
