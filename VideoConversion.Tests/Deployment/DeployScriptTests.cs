@@ -87,6 +87,17 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.DoesNotContain("warning: this node fits", documented.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_kubernetes_version_keda_does_not_support_is_named_in_a_warning()
+    {
+        var newer = await DeployAsync(("STANDIN_KUBERNETES_MINOR", "35"));
+        Assert.True(newer.ExitCode == 0, newer.Output);
+        Assert.Contains("warning: Kubernetes 1.35; KEDA 2.18.0 supports 1.31-1.33", newer.Output, StringComparison.Ordinal);
+
+        var supported = await DeployAsync();
+        Assert.DoesNotContain("warning: Kubernetes", supported.Output, StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Output)> DeployAsync(params (string Name, string Value)[] environment)
     {
         File.WriteAllText(Calls, "");
@@ -147,7 +158,7 @@ public sealed partial class DeployScriptTests : IDisposable
               *"apply -k "*) "$STANDIN_KUBECTL" kustomize "${args[${#args[@]}-1]}" >"$STANDIN_APPLIED" || exit 1 ;;
               *"allocatable.cpu"*) printf '%s' "${STANDIN_NODE_CPU:-4}" ;;
               *"allocatable.memory"*) printf '%s' "7880000Ki" ;;
-              *"version -o json"*) printf '{"serverVersion": {"major": "1", "minor": "33"}}' ;;
+              *"version -o json"*) printf '{"serverVersion": {"major": "1", "minor": "%s"}}' "${STANDIN_KUBERNETES_MINOR:-33}" ;;
             esac
             exit 0
             """);
