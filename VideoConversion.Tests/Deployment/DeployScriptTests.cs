@@ -30,7 +30,7 @@ public sealed partial class DeployScriptTests : IDisposable
 
         Git("init", "-q");
         Git("add", "-A");
-        Git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "deployed");
+        Git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", "commit", "-qm", "deployed");
         WriteStandIns();
     }
 
@@ -52,6 +52,29 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.All(secondTags, tag => Assert.StartsWith($"{commit}-", tag, StringComparison.Ordinal));
         Assert.DoesNotContain(secondTags, firstTags.Contains);
         Assert.Equal(5, secondTags.Count);
+
+        // Nothing changed since: the same tag again, so nothing rolls.
+        var third = await DeployAsync();
+        Assert.True(third.ExitCode == 0, third.Output);
+        Assert.Equal(secondTags, ImageTags());
+    }
+
+    [Fact]
+    public async Task Without_git_the_tag_is_a_checksum_of_the_tree()
+    {
+        Directory.Delete(Path.Combine(Repository, ".git"), recursive: true);
+        var first = await DeployAsync();
+        Assert.True(first.ExitCode == 0, first.Output);
+        var firstTags = ImageTags();
+
+        File.AppendAllText(Path.Combine(Repository, "VideoConversion.Api", "Dockerfile"), "# a change\n");
+        var second = await DeployAsync();
+        Assert.True(second.ExitCode == 0, second.Output);
+
+        Assert.All(firstTags.Concat(ImageTags()), tag => Assert.StartsWith("tree-", tag, StringComparison.Ordinal));
+        Assert.Equal(5, firstTags.Count);
+        Assert.Single(firstTags.Distinct());
+        Assert.NotEqual(firstTags[0], ImageTags()[0]);
     }
 
     [Fact]
@@ -83,8 +106,21 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.True(small.ExitCode == 0, small.Output);
         Assert.Contains("warning: this node fits about 0 of 10 workers", small.Output, StringComparison.Ordinal);
 
-        var documented = await DeployAsync();
+        var documented = await DeployAsync(("STANDIN_NODE_CPU", "4000m"), ("STANDIN_NODE_MEMORY", "8Gi"));
         Assert.DoesNotContain("warning: this node fits", documented.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_docker_driver_the_profiles_limits_count_not_the_hosts()
+    {
+        // The node reports the host's 16 CPUs; the profile was started with 2.
+        var profile = Directory.CreateDirectory(Path.Combine(_work.FullName, "minikube-home", "profiles", "minikube")).FullName;
+        File.WriteAllText(Path.Combine(profile, "config.json"), """{"Name": "minikube", "Memory": 8192, "CPUs": 2, "DiskSize": 81920}""");
+
+        var result = await DeployAsync(("STANDIN_NODE_CPU", "16"), ("MINIKUBE_HOME", Path.Combine(_work.FullName, "minikube-home")));
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("warning: this node fits about 0 of 10 workers (2000m CPU", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -112,6 +148,10 @@ public sealed partial class DeployScriptTests : IDisposable
         start.Environment["STANDIN_APPLIED"] = Applied;
         start.Environment["STANDIN_IMAGES"] = Path.Combine(_work.FullName, "images");
         start.Environment["STANDIN_KUBECTL"] = Kubectl.Path;
+        // Nothing of the caller's Minikube set-up leaks in; a test sets what it needs.
+        start.Environment.Remove("MINIKUBE_PROFILE");
+        start.Environment.Remove("KEDA_VERSION");
+        start.Environment["MINIKUBE_HOME"] = Path.Combine(_work.FullName, "no-minikube-home");
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -121,7 +161,16 @@ public sealed partial class DeployScriptTests : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return (process.ExitCode, await output + await errors);
     }
 
@@ -142,7 +191,7 @@ public sealed partial class DeployScriptTests : IDisposable
                 if [ -n "${STANDIN_FAILED_BUILD:-}" ] && [[ "$image" == "$STANDIN_FAILED_BUILD"* ]]; then
                   echo "ERROR: failed to solve: process \"dotnet publish\" did not complete successfully" >&2
                 else
-                  echo "$image" >>"$STANDIN_IMAGES"
+                  echo "docker.io/$image" >>"$STANDIN_IMAGES"
                 fi ;;
               *"image ls"*) cat "$STANDIN_IMAGES" 2>/dev/null ;;
             esac
@@ -157,7 +206,7 @@ public sealed partial class DeployScriptTests : IDisposable
             case "${args[*]}" in
               *"apply -k "*) "$STANDIN_KUBECTL" kustomize "${args[${#args[@]}-1]}" >"$STANDIN_APPLIED" || exit 1 ;;
               *"allocatable.cpu"*) printf '%s' "${STANDIN_NODE_CPU:-4}" ;;
-              *"allocatable.memory"*) printf '%s' "7880000Ki" ;;
+              *"allocatable.memory"*) printf '%s' "${STANDIN_NODE_MEMORY:-7880000Ki}" ;;
               *"version -o json"*) printf '{"serverVersion": {"major": "1", "minor": "%s"}}' "${STANDIN_KUBERNETES_MINOR:-33}" ;;
             esac
             exit 0

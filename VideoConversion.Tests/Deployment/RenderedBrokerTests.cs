@@ -71,6 +71,7 @@ public sealed class RenderedBrokerTests(MinikubeManifests manifests) : IClassFix
 
         // The Prometheus plugin answers the scrape the monitoring config makes, with every series the dashboards use.
         var scrape = Scrape(rendered);
+        Assert.NotEmpty(DashboardSeries());
         var metrics = await Polling.WaitForAsync(async () =>
         {
             var text = await http.GetStringAsync($"http://127.0.0.1:{node.PrometheusPort}{scrape}");

@@ -85,7 +85,14 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
         ("&>> or |& (bash 4)", new Regex(@"&>>|\|&")),
         (";;& or ;& in case (bash 4)", new Regex(@";;&|;&\s*$")),
         ("[[ -v ]] (bash 4.2)", new Regex(@"\[\[\s+-v\s")),
-        ("globstar or coproc (bash 4)", new Regex(@"\bglobstar\b|\bcoproc\b")),
+        ("globstar, coproc, lastpipe or inherit_errexit (bash 4+)", new Regex(@"\b(globstar|coproc|lastpipe|inherit_errexit)\b")),
+        ("declare -g/-l/-u (bash 4)", new Regex(@"\b(declare|local|typeset)\s+-[a-zA-Z]*[glu]")),
+        ("test -v (bash 4.2)", new Regex(@"(\[|\btest)\s+-v\s")),
+        ("brace ranges with a step or zero padding (bash 4)", new Regex(@"\{-?\d+\.\.-?\d+\.\.-?\d+\}|\{0\d+\.\.\d+\}")),
+        ("wait -n (bash 4.3)", new Regex(@"\bwait\s+-n\b")),
+        ("read -i/-N or a fractional -t (bash 4)", new Regex(@"\bread\b[^;|&]*\s-(i|N|t\s*\d*\.\d)")),
+        ("printf %(…)T (bash 4.2)", new Regex(@"printf\b.*%\(")),
+        ("$'\\u…' (bash 4.2)", new Regex(@"\$'[^']*\\u")),
         ("$EPOCHSECONDS/$BASHPID (bash 4+)", new Regex(@"\$\{?(EPOCHSECONDS|EPOCHREALTIME|BASHPID)\b")),
     ];
 
@@ -116,7 +123,16 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return (process.ExitCode, await output + await errors);
     }
 }

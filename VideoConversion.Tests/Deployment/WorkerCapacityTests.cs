@@ -19,6 +19,13 @@ public sealed partial class WorkerCapacityTests(MinikubeManifests manifests) : I
     private const decimal PlatformCpuMillicores = 750 + 300;
     private const decimal PlatformMemoryMebibytes = 170 + 300;
 
+    /// <summary>
+    /// Our three images at one tag (the .NET runtime layers they share, the worker's FFmpeg), the base
+    /// images of RabbitMQ, MinIO, Prometheus and Grafana, KEDA's and Kubernetes' own: about 6 GB, with room
+    /// for one previous tag while a deploy rolls out.
+    /// </summary>
+    private const decimal ImagesGibibytes = 8;
+
     /// <summary>Of the memory Minikube is given, what its node reports allocatable (the VM keeps some).</summary>
     private const decimal AllocatableMemoryShare = 0.94m;
 
@@ -38,6 +45,20 @@ public sealed partial class WorkerCapacityTests(MinikubeManifests manifests) : I
         Assert.True(fit >= maximum,
             $"{fit} of {maximum} workers fit: node {nodeCpu}m/{nodeMemory}Mi, the rest {otherCpu + PlatformCpuMillicores}m/" +
             $"{otherMemory + PlatformMemoryMebibytes}Mi, a worker {workerCpu}m/{workerMemory}Mi");
+    }
+
+    [Fact]
+    public void The_documented_disk_holds_the_volumes_one_full_worker_scratch_and_the_images()
+    {
+        var start = MinikubeStart().Match(_script);
+        var disk = decimal.Parse(start.Groups["disk"].Value, System.Globalization.CultureInfo.InvariantCulture) * 1000 / 1024; // GB → GiB
+        var claims = _rendered.All<V1PersistentVolumeClaim>().Select(claim => claim.Spec.Resources.Requests["storage"])
+            .Concat(_rendered.All<V1StatefulSet>().SelectMany(set => set.Spec.VolumeClaimTemplates ?? []).Select(claim => claim.Spec.Resources.Requests["storage"]))
+            .Sum(quantity => quantity.ToDecimal()) / (1024m * 1024 * 1024);
+        var scratch = _rendered.Named<V1Deployment>("worker").Spec.Template.Spec.Containers.Single().Resources.Limits["ephemeral-storage"].ToDecimal() / (1024m * 1024 * 1024);
+
+        Assert.True(claims + scratch + ImagesGibibytes <= disk,
+            $"volumes {claims:0.#} GiB + a worker's scratch {scratch:0.#} GiB + images {ImagesGibibytes} GiB > disk {disk:0.#} GiB");
     }
 
     [Fact]
@@ -92,6 +113,6 @@ public sealed partial class WorkerCapacityTests(MinikubeManifests manifests) : I
 
     private static decimal Mebibytes(ResourceQuantity quantity) => quantity.ToDecimal() / (1024 * 1024);
 
-    [GeneratedRegex(@"minikube start --cpus (?<cpus>\d+) --memory (?<gigabytes>\d+)g --disk-size \d+g")]
+    [GeneratedRegex(@"minikube start --cpus (?<cpus>\d+) --memory (?<gigabytes>\d+)g --disk-size (?<disk>\d+)g")]
     private static partial Regex MinikubeStart();
 }

@@ -262,6 +262,17 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     }
 
     [Fact]
+    public void Every_pod_that_mounts_a_volume_claim_can_write_it_whoever_owns_the_disk()
+    {
+        var claimed = _rendered.PodTemplates()
+            .Where(pod => (pod.Template.Spec.Volumes ?? []).Any(volume => volume.PersistentVolumeClaim is not null) ||
+                          _rendered.All<V1StatefulSet>().Any(set => set.Metadata.Name == pod.Workload && set.Spec.VolumeClaimTemplates is { Count: > 0 }))
+            .ToList();
+        Assert.Contains(claimed, pod => pod.Workload == "web");
+        Assert.All(claimed, pod => Assert.True(pod.Template.Spec.SecurityContext?.FsGroup is not null, $"{pod.Workload} sets no fsGroup"));
+    }
+
+    [Fact]
     public void Storage_lets_the_page_upload_from_either_name_of_this_machine()
     {
         var origins = _rendered.Generated<V1ConfigMap>("public-endpoints").Data["WEB_ORIGIN"].Split(',');

@@ -7,9 +7,10 @@ public static class DataProtectionExtensions
     public const string KeysDirectorySetting = "DataProtection:KeysDirectory";
 
     /// <summary>
-    /// The keys that protect antiforgery tokens and Blazor circuits. In memory (the default) they are
-    /// new on every restart, which breaks every open page; with <c>DataProtection:KeysDirectory</c>
-    /// set (the cluster mounts a volume there) they survive restarts and new pods.
+    /// The keys that protect antiforgery tokens and protected browser state. In memory (the default)
+    /// they are new on every restart, so a form loaded before a deploy fails after it; with
+    /// <c>DataProtection:KeysDirectory</c> set (the cluster mounts a volume there) they survive
+    /// restarts and new pods. (Blazor Server circuits themselves live in memory either way.)
     /// </summary>
     public static IServiceCollection AddPageDataProtection(this IServiceCollection services, IConfiguration configuration)
     {

@@ -82,7 +82,16 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
         var errors = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         Xunit.Assert.True(process.ExitCode == 0, $"init container {container.Name} failed: {await errors}");
     }
 }
