@@ -122,16 +122,7 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
 
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitOrKillAsync(TimeSpan.FromMinutes(1));
 
         return (process.ExitCode, await output + await errors);
     }

@@ -81,16 +81,7 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        await process.WaitOrKillAsync(TimeSpan.FromMinutes(1));
 
         Xunit.Assert.True(process.ExitCode == 0, $"init container {container.Name} failed: {await errors}");
     }
