@@ -16,14 +16,14 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         ? ObjectStorageExtensions.CreateClient(publicEndpoint, connection)
         : client;
 
-    private readonly PresignedUrlSigner _sizedSigner = new(connection, options.Value.PublicEndpoint ?? connection.Endpoint, time);
+    private readonly PresignedUrlSigner _urlSigner = new(connection, options.Value.PublicEndpoint ?? connection.Endpoint, time);
 
     /// <param name="sizeBytes">When given, the URL is signed for exactly this Content-Length: storage refuses any other.</param>
     public async Task<PresignedUrl> PresignUploadAsync(string key, DateTimeOffset now, long? sizeBytes)
     {
         var lifetime = _options.UploadUrlLifetime;
         var url = sizeBytes is { } size
-            ? _sizedSigner.PresignPut(StorageNames.InputBucket, key, size, lifetime)
+            ? _urlSigner.PresignPut(StorageNames.InputBucket, key, size, lifetime)
             : await _signer.PresignedPutObjectAsync(new PresignedPutObjectArgs()
                 .WithBucket(StorageNames.InputBucket)
                 .WithObject(key)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace VideoConversion.AppHost.Infrastructure;
 
 /// <summary>
@@ -10,35 +8,5 @@ internal static class ContainerRuntimeProbe
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static bool IsAvailable(string runtime)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(runtime, "info")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            });
-            if (process is null)
-            {
-                return false;
-            }
-
-            // Drain the pipes so a chatty runtime cannot block on a full buffer.
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return false;
-            }
-
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // the runtime's CLI is not installed
-        }
-    }
+    public static bool IsAvailable(string runtime) => QuickCommand.Run(runtime, "info", Timeout) is { ExitCode: 0 };
 }

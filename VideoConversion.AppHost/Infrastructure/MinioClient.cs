@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VideoConversion.Infrastructure.Processes;
 
 namespace VideoConversion.AppHost.Infrastructure;
@@ -17,29 +16,6 @@ internal static class MinioClient
         .Select(ExecutableLocator.Resolve)
         .FirstOrDefault(path => path is not null && IsMinioClient(path));
 
-    private static bool IsMinioClient(string path)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(path, "--version")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            })!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(VersionTimeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return false;
-            }
-
-            return output.Result.Contains("MinIO", StringComparison.Ordinal);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
+    private static bool IsMinioClient(string path) =>
+        QuickCommand.Run(path, "--version", VersionTimeout)?.Output.Contains("MinIO", StringComparison.Ordinal) == true;
 }

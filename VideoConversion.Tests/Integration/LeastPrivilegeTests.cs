@@ -116,7 +116,7 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     {
         var (upload, _) = await PlaceProbesAsync();
         var root = await StorageAsync("storage");
-        var worker = StorageConnection.Parse((await system.App.EnvironmentAsync("worker"))["ConnectionStrings__storage"], "worker");
+        var worker = await ServiceStorageAsync("worker");
 
         // An old-style (V2) signature: valid, since the root's made the same way is taken, yet refused for the worker.
         Assert.Equal(HttpStatusCode.OK, await PutWithV2SignatureAsync(root, StorageNames.InputBucket, $"probe-{Guid.NewGuid():N}.mp4"));
@@ -192,9 +192,13 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
         return (upload, result);
     }
 
+    /// <summary>The storage connection the service's running process holds.</summary>
+    private async Task<StorageConnection> ServiceStorageAsync(string service) =>
+        StorageConnection.Parse((await system.App.EnvironmentAsync(service))["ConnectionStrings__storage"], service);
+
     private async Task<PresignedUrlSigner> ServiceSignerAsync(string service)
     {
-        var connection = StorageConnection.Parse((await system.App.EnvironmentAsync(service))["ConnectionStrings__storage"], service);
+        var connection = await ServiceStorageAsync(service);
         return new PresignedUrlSigner(connection, connection.Endpoint, TimeProvider.System);
     }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using VideoConversion.Tests.Support;
@@ -23,7 +21,7 @@ public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
     [Fact]
     public async Task Every_dashboard_query_answers_with_a_series_from_the_running_system()
     {
-        var port = FreePort();
+        var port = FreeTcpPort.Next();
         var broker = system.App.GetEndpoint("messaging", "prometheus");
         var config = Path.Combine(_work.FullName, "prometheus.yml");
         await File.WriteAllTextAsync(config, $$"""
@@ -160,13 +158,6 @@ public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
             $"Prometheus refused {expression}: {answer.RootElement}");
         var result = answer.RootElement.GetProperty("data").GetProperty("result");
         return result.ValueKind == JsonValueKind.Array ? result.GetArrayLength() : 1;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace VideoConversion.Tests.Support;
@@ -60,7 +58,7 @@ public sealed class RabbitMQNode : IAsyncDisposable
     /// <param name="nodeName">The same name on the same root starts the same node again, with its data.</param>
     public static RabbitMQNode Start(string root, string nodeName, IReadOnlyDictionary<string, string> environment, Action<string> writePorts)
     {
-        var (amqp, management, prometheus, distribution) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (amqp, management, prometheus, distribution) = (FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next(), FreeTcpPort.Next());
         writePorts(PortsConfig(amqp, management, prometheus));
 
         var home = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
@@ -94,13 +92,6 @@ public sealed class RabbitMQNode : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
