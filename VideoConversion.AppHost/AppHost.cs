@@ -1,4 +1,4 @@
-using VideoConversion.AppHost.Infrastructure;
+using VideoConversion.AppHost.Resources;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using VideoConversion.Contracts.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,8 +21,6 @@ public static class Extensions
     public const string MetricsEndpointPath = "/metrics";
     private const string LiveTag = "live";
 
-    /// <summary>Names of the activity sources and meters the services define themselves.</summary>
-    public const string TelemetryPrefix = "VideoConversion.";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -50,12 +49,12 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + "*")
+                .AddMeter(TelemetryNames.Prefix + "*")
                 // Kubernetes and Prometheus scrape /metrics in every environment, not only in development.
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
-                .AddSource(TelemetryPrefix + "*")
+                .AddSource(TelemetryNames.Prefix + "*")
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes and scrapes are noise in traces.
                     options.Filter = context => !IsInfrastructurePath(context.Request.Path))

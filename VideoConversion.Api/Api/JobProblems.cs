@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VideoConversion.Api.Jobs;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Api.Api;
 

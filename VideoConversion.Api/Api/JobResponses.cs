@@ -1,6 +1,6 @@
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Api.Api;

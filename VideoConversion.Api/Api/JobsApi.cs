@@ -7,7 +7,7 @@ using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Telemetry;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Infrastructure.Telemetry;

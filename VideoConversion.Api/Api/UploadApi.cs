@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Telemetry;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Infrastructure.Telemetry;
 

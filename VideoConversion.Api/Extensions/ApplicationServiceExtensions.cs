@@ -5,6 +5,7 @@ using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 
@@ -49,7 +50,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<JobMetrics>();
         services.AddHostedService<QueueDepthMonitor>();
         services.AddSingleton<JobReportWriter>();
-        services.AddHostedService<JobEventsConsumer>();
+        services.AddHostedService<JobReportsConsumer>();
         services.AddHostedService<DeadLetterConsumer>();
         services.AddOptions<JobOptions>()
             .BindConfiguration(JobOptions.SectionName)

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Jobs;
@@ -141,10 +142,10 @@ public sealed class Job
     /// from an earlier attempt (a worker that lost the job) does not overwrite the current one.
     /// </summary>
     /// <param name="receivedAt">When the API received it: a job's silence is measured by the API's clock, not a worker's.</param>
-    public bool Apply(JobEventMessage report, DateTimeOffset? receivedAt = null)
+    public bool Apply(JobReport report, DateTimeOffset? receivedAt = null)
     {
         if (IsFinished || Status == JobStatus.AwaitingUpload ||
-            (report.Kind is JobEventKind.Processing or JobEventKind.Retrying && report.Attempt < Attempts))
+            (report.Kind is JobReportKind.Processing or JobReportKind.Retrying && report.Attempt < Attempts))
         {
             return false;
         }
@@ -154,13 +155,13 @@ public sealed class Job
         var at = report.OccurredAt;
         switch (report.Kind)
         {
-            case JobEventKind.Processing:
+            case JobReportKind.Processing:
                 Status = JobStatus.Processing;
                 StartedAt ??= at;
                 // 100 is reserved for DONE: a job at 100% that is not done would confuse people.
                 Progress = Math.Clamp(report.Progress, 0, 99);
                 break;
-            case JobEventKind.Done:
+            case JobReportKind.Done:
                 Status = JobStatus.Done;
                 StartedAt ??= at;
                 FinishedAt = at;
@@ -169,12 +170,12 @@ public sealed class Job
                 ConversionMethod = report.ConversionMethod;
                 Error = null;
                 break;
-            case JobEventKind.Failed:
+            case JobReportKind.Failed:
                 Status = JobStatus.Failed;
                 FinishedAt = at;
                 Error = string.IsNullOrWhiteSpace(report.Error) ? DefaultFailureMessage : report.Error;
                 break;
-            case JobEventKind.Retrying:
+            case JobReportKind.Retrying:
                 // Back in the queue for its next attempt: waiting, not working.
                 Status = JobStatus.Pending;
                 Progress = 0;

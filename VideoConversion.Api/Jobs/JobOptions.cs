@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Api.Jobs;
 

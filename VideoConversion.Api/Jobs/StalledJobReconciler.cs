@@ -4,6 +4,8 @@ using VideoConversion.Api.Data;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
@@ -77,7 +79,7 @@ public sealed partial class StalledJobReconciler(
         if (await storage.GetCheckedOutputAsync(job.Id, cancellationToken) is { } output)
         {
             // The worker stored its checked output, and its DONE report never arrived.
-            var (result, _) = await writer.ApplyAsync(new JobEventMessage(job.Id, JobEventKind.Done, 100, now,
+            var (result, _) = await writer.ApplyAsync(new JobReport(job.Id, JobReportKind.Done, 100, now,
                 OutputBytes: output.Bytes, Attempt: job.Attempts, ConversionMethod: output.Method), cancellationToken);
             Count(result, "done", job.Id);
             return;
@@ -87,7 +89,7 @@ public sealed partial class StalledJobReconciler(
         if (decision.Action != RetryAction.Retry)
         {
             // Every attempt ended without an outcome: set aside, and counted as a dead letter.
-            var (result, _) = await writer.ApplyAsync(new JobEventMessage(job.Id, JobEventKind.Failed, 0, now,
+            var (result, _) = await writer.ApplyAsync(new JobReport(job.Id, JobReportKind.Failed, 0, now,
                 Error: decision.Message, Attempt: job.Attempts, SetAside: true, Cause: decision.Cause), cancellationToken);
             Count(result, "failed", job.Id);
             return;

@@ -1,5 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
@@ -36,7 +38,7 @@ public sealed partial class DeadLetterConsumer(
             ? RetryPolicy.Decide(FailureCause.WorkerStopped, RetryPolicy.MaxAttempts)
             : new RetryDecision(RetryAction.SetAside, FailureCause.Unexpected, reason,
                 $"The job could not be processed and was set aside ({reason}).");
-        var report = new JobEventMessage(job.JobId, JobEventKind.Failed, 0, time.GetUtcNow(), Error: decision.Message,
+        var report = new JobReport(job.JobId, JobReportKind.Failed, 0, time.GetUtcNow(), Error: decision.Message,
             Attempt: reason == "delivery_limit" ? RetryPolicy.MaxAttempts : 1, Cause: decision.Cause);
 
         using var jobContext = JobContext.Enter(logger, job.JobId, report.Attempt);

@@ -1,5 +1,7 @@
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Messaging;
@@ -23,7 +24,7 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
 {
     private const int MaxConcurrencyRetries = 3;
 
-    public async Task<(ReportResult Result, Jobs.Job? Job)> ApplyAsync(JobEventMessage report, CancellationToken cancellationToken)
+    public async Task<(ReportResult Result, Jobs.Job? Job)> ApplyAsync(JobReport report, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {

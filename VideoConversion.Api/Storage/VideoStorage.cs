@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Api.Storage;

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -37,7 +39,7 @@ public sealed class JobMetrics
         _deadLettered = meter.CreateCounter<long>(
             "videoconversion.jobs.dead_lettered", "{job}", "Jobs the broker set aside after every delivery ended without an outcome.");
         _reportsDeadLettered = meter.CreateCounter<long>(
-            "videoconversion.job_events.dead_lettered", "{report}", "Worker reports the API could not apply, kept in video_job_events.dead, by reason.");
+            "videoconversion.job_reports.dead_lettered", "{report}", "Worker reports the API could not apply, kept in video_job_reports.dead, by reason.");
         _failedAttempts = meter.CreateCounter<long>(
             "videoconversion.attempts.failed", "{attempt}",
             "Failed attempts as the workers reported them, by cause and by the retry policy's decision (retry, fail, set_aside).");
@@ -79,7 +81,7 @@ public sealed class JobMetrics
     /// attempt number is a retry (counted here, where it survives any worker's restart), an
     /// outcome ends the job.
     /// </summary>
-    public void ReportApplied(Job job, JobEventMessage report, bool wasStarted, int previousAttempts)
+    public void ReportApplied(Job job, JobReport report, bool wasStarted, int previousAttempts)
     {
         // An attempt killed before its first report is still seen: attempt 3 after 1 is two retries.
         var retries = job.Attempts - Math.Max(previousAttempts, 1);
@@ -90,14 +92,14 @@ public sealed class JobMetrics
 
         // Only a start report ends the wait: DONE without one (the start report was lost) would
         // stretch the wait over the whole conversion.
-        if (!wasStarted && report.Kind == JobEventKind.Processing && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
+        if (!wasStarted && report.Kind == JobReportKind.Processing && job.StartedAt is { } started && job.SubmittedAt is { } submittedAt)
         {
             _queueWait.Record(Seconds(started - submittedAt));
         }
 
-        if (report.Cause is { } cause && report.Kind is JobEventKind.Retrying or JobEventKind.Failed)
+        if (report.Cause is { } cause && report.Kind is JobReportKind.Retrying or JobReportKind.Failed)
         {
-            var decision = report.Kind == JobEventKind.Retrying ? "retry" : report.SetAside ? "set_aside" : "fail";
+            var decision = report.Kind == JobReportKind.Retrying ? "retry" : report.SetAside ? "set_aside" : "fail";
             _failedAttempts.Add(1,
                 new KeyValuePair<string, object?>(TelemetryNames.FailureCause, cause.ToString()),
                 new KeyValuePair<string, object?>(TelemetryNames.RetryDecision, decision));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Telemetry;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -16,7 +18,7 @@ public sealed partial class QueueDepthMonitor : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
-    private static readonly string[] Queues = [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.JobEvents, QueueNames.JobEventsDead];
+    private static readonly string[] Queues = [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.JobReports, QueueNames.JobReportsDead];
 
     private readonly IConnection _connection;
     private readonly ILogger<QueueDepthMonitor> _logger;

@@ -1,3 +1,5 @@
+using VideoConversion.Contracts.Jobs;
+
 namespace VideoConversion.Infrastructure.Jobs;
 
 /// <summary>What happens to a job after a failed attempt.</summary>

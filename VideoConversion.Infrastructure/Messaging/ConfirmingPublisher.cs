@@ -1,4 +1,5 @@
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Infrastructure.Messaging;

@@ -1,4 +1,5 @@
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
 
 namespace VideoConversion.Infrastructure.Messaging;
 
@@ -14,13 +15,6 @@ public static class MessagingTopology
     /// attempts before it is dead-lettered (RabbitMQ dead-letters once deliveries exceed the limit).
     /// </summary>
     public const int JobDeliveryLimit = Jobs.RetryPolicy.MaxAttempts - 1;
-
-    /// <summary>
-    /// Long conversions must not be handed to a second worker: RabbitMQ's consumer timeout
-    /// (30 minutes by default) has to exceed the longest time a worker may hold a job. The broker
-    /// is configured with this value; a test holds it above the worker's limits.
-    /// </summary>
-    public static readonly TimeSpan ConsumerTimeout = TimeSpan.FromHours(4);
 
     public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
     {
@@ -40,10 +34,10 @@ public static class MessagingTopology
             ["x-overflow"] = "reject-publish",
         }, cancellationToken);
 
-        await DeclareQuorumQueueAsync(channel, QueueNames.JobEvents, new Dictionary<string, object?>(), cancellationToken);
-        // Filled by the API itself, not by broker dead-lettering: video_job_events exists in
+        await DeclareQuorumQueueAsync(channel, QueueNames.JobReports, new Dictionary<string, object?>(), cancellationToken);
+        // Filled by the API itself, not by broker dead-lettering: video_job_reports exists in
         // deployed brokers without a dead-letter argument, and a queue's arguments cannot change.
-        await DeclareQuorumQueueAsync(channel, QueueNames.JobEventsDead, new Dictionary<string, object?>(), cancellationToken);
+        await DeclareQuorumQueueAsync(channel, QueueNames.JobReportsDead, new Dictionary<string, object?>(), cancellationToken);
 
         foreach (var queue in QueueNames.Published)
         {

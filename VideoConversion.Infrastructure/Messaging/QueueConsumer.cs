@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Infrastructure.Messaging;

@@ -1,6 +1,7 @@
 using Minio;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
+using VideoConversion.Contracts.Storage;
 
 namespace VideoConversion.Infrastructure.Storage;
 

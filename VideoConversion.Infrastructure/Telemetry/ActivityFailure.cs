@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoConversion.Contracts.Telemetry;
 
 namespace VideoConversion.Infrastructure.Telemetry;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using VideoConversion.Contracts.Telemetry;
 
 namespace VideoConversion.Infrastructure.Telemetry;
 

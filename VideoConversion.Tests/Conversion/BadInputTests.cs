@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;

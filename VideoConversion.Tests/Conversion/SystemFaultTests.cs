@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support.Kubernetes;
@@ -126,7 +128,7 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
             var permissions = written.RootElement.GetProperty("permissions").EnumerateArray().ToDictionary(
                 permission => permission.GetProperty("user").GetString()!,
                 permission => (permission.GetProperty("configure").GetString(), permission.GetProperty("write").GetString(), permission.GetProperty("read").GetString()));
-            foreach (var grant in new[] { VideoConversion.AppHost.Infrastructure.BrokerGrant.Api, VideoConversion.AppHost.Infrastructure.BrokerGrant.Worker })
+            foreach (var grant in new[] { VideoConversion.AppHost.Resources.BrokerGrant.Api, VideoConversion.AppHost.Resources.BrokerGrant.Worker })
             {
                 Assert.Equal((grant.Configure, grant.Write, grant.Read), permissions[grant.UserName]);
             }

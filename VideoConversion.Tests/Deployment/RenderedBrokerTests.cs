@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using k8s.Models;
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Kubernetes;
@@ -50,7 +51,7 @@ public sealed class RenderedBrokerTests(MinikubeManifests manifests) : IClassFix
             var job = await channel.BasicGetAsync(QueueNames.VideoJobs, autoAck: false);
             Assert.NotNull(job);
             await channel.BasicNackAsync(job.DeliveryTag, multiple: false, requeue: true); // kept for the depth checks below
-            await channel.BasicPublishAsync(QueueNames.ExchangeFor(QueueNames.JobEvents), QueueNames.JobEvents, mandatory: true,
+            await channel.BasicPublishAsync(QueueNames.ExchangeFor(QueueNames.JobReports), QueueNames.JobReports, mandatory: true,
                 new BasicProperties { Persistent = true }, "{}"u8.ToArray());
         }
 

@@ -1,4 +1,5 @@
 using k8s.Models;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Tests.Support.Kubernetes;
 

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
@@ -150,8 +151,8 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         var config = _rendered.Generated<V1ConfigMap>("messaging-config");
         Assert.Contains("rabbitmq_management", config.Data["enabled_plugins"], StringComparison.Ordinal);
         Assert.Contains("rabbitmq_prometheus", config.Data["enabled_plugins"], StringComparison.Ordinal);
-        var timeout = TimeSpan.FromMilliseconds(ConfigValue(config.Data["rabbitmq.conf"], "consumer_timeout"));
-        Assert.Equal(MessagingTopology.ConsumerTimeout, timeout);
+        var timeout = TimeSpan.FromMilliseconds(BrokerConfigFile.Value(config.Data["rabbitmq.conf"], "consumer_timeout"));
+        Assert.Equal(BrokerConfigFile.ConsumerTimeout, timeout);
         Assert.True(timeout > new ConversionOptions().MaxConversionTime + new ConversionOptions().TransferTimeout * 2,
             "a conversion plus its download and upload must end before the broker takes the job back");
     }
@@ -296,9 +297,4 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     private static string Env(V1Container container, string name) =>
         container.Env.SingleOrDefault(variable => variable.Name == name)?.Value
         ?? throw new Xunit.Sdk.XunitException($"{container.Name} has no {name} value.");
-
-    private static double ConfigValue(string config, string key) =>
-        double.Parse(config.Split('\n').Select(line => line.Trim())
-            .Single(line => line.StartsWith(key + " ", StringComparison.Ordinal) || line.StartsWith(key + "=", StringComparison.Ordinal))
-            .Split('=', 2)[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Minio.DataModel.Args;
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;

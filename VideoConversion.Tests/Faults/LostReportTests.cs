@@ -1,6 +1,8 @@
 using System.Text;
 using Minio.DataModel.Args;
 using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
@@ -38,7 +40,7 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
 
             // A worker's attempt: it starts, stores its checked output, and its DONE report is garbled.
             await PublishReportAsync(channel, MessageSerializer.Serialize(
-                new JobEventMessage(jobId, JobEventKind.Processing, 0, DateTimeOffset.UtcNow, Attempt: 1)));
+                new JobReport(jobId, JobReportKind.Processing, 0, DateTimeOffset.UtcNow, Attempt: 1)));
             await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("status").GetString() == "PROCESSING", "PROCESSING");
             using (var storage = await system.StorageClientAsync())
             {
@@ -48,12 +50,12 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
                     .WithHeaders(new Dictionary<string, string> { ["x-amz-meta-" + StorageNames.ConversionMethodMetadata] = "remux" }));
             }
 
-            var deadBefore = (await channel.QueueDeclarePassiveAsync(QueueNames.JobEventsDead)).MessageCount;
+            var deadBefore = (await channel.QueueDeclarePassiveAsync(QueueNames.JobReportsDead)).MessageCount;
             await PublishReportAsync(channel, Encoding.UTF8.GetBytes($$"""{"job_id": "{{jobId}}", "kind": "DONE", "progress": """));
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
 
-            await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.JobEventsDead)).MessageCount > deadBefore,
-                "the garbled report in video_job_events.dead", TimeSpan.FromSeconds(30));
+            await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.JobReportsDead)).MessageCount > deadBefore,
+                "the garbled report in video_job_reports.dead", TimeSpan.FromSeconds(30));
             var (job, seen) = await _api.WaitForOutcomeAsync(jobId, FaultSystemFixture.StallLimit * 3);
             log.WriteLine($"1 job whose DONE report was garbled: {string.Join(" → ", seen)}");
 
@@ -61,7 +63,7 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
             Assert.Equal(new FileInfo(output).Length, job.GetProperty("output_bytes").GetInt64());
             Assert.Equal("remux", job.GetProperty("conversion_method").GetString());
             var metricsAfter = await _api.ScrapeMetricsAsync();
-            PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_job_events_dead_lettered_total", 1,
+            PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_job_reports_dead_lettered_total", 1,
                 ("videoconversion_dead_letter_reason", "unreadable"));
             PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_jobs_reconciled_total", 1,
                 ("videoconversion_reconcile_action", "done"));
@@ -73,7 +75,7 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
     }
 
     private static async Task PublishReportAsync(IChannel channel, byte[] body) =>
-        await channel.BasicPublishAsync("", QueueNames.JobEvents, mandatory: true,
+        await channel.BasicPublishAsync("", QueueNames.JobReports, mandatory: true,
             new BasicProperties { Persistent = true, ContentType = "application/json" }, body);
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Minio.DataModel.Args;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
 
@@ -70,7 +71,7 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
 
         var (job, _) = await _api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         Assert.Equal("FAILED", job.GetProperty("status").GetString());
-        Assert.Equal(VideoConversion.Infrastructure.Jobs.RetryPolicy.GaveUpMessage(VideoConversion.Infrastructure.Jobs.FailureCause.WorkerStopped, 3), job.GetProperty("error").GetString());
+        Assert.Equal(VideoConversion.Infrastructure.Jobs.RetryPolicy.GaveUpMessage(VideoConversion.Contracts.Jobs.FailureCause.WorkerStopped, 3), job.GetProperty("error").GetString());
         Assert.Equal(3, job.GetProperty("attempts").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
 using Xunit.Abstractions;

@@ -4,6 +4,8 @@ using Minio;
 using Minio.DataModel.Args;
 using RabbitMQ.Client;
 using VideoConversion.Api.Storage;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Tests.Support;
@@ -93,12 +95,12 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
 
         await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: false, autoDelete: true));
         await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(QueueNames.VideoJobs));
-        await AssertRefusedAsync(connection, channel => channel.QueuePurgeAsync(QueueNames.JobEvents));
+        await AssertRefusedAsync(connection, channel => channel.QueuePurgeAsync(QueueNames.JobReports));
         await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.ExchangeFor(QueueNames.VideoJobs))); // no forged jobs
         // Nor can it route jobs into the report queue (binding needs write on the queue, read on the exchange).
-        await AssertRefusedAsync(connection, channel => channel.QueueBindAsync(QueueNames.JobEvents, QueueNames.ExchangeFor(QueueNames.VideoJobs), QueueNames.VideoJobs));
+        await AssertRefusedAsync(connection, channel => channel.QueueBindAsync(QueueNames.JobReports, QueueNames.ExchangeFor(QueueNames.VideoJobs), QueueNames.VideoJobs));
         await AssertRefusedAsync(connection, channel => PublishAsync(channel, "")); // the default exchange reaches every queue
-        await AssertRefusedAsync(connection, channel => channel.BasicConsumeAsync(QueueNames.JobEvents, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel)));
+        await AssertRefusedAsync(connection, channel => channel.BasicConsumeAsync(QueueNames.JobReports, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel)));
     }
 
     [Fact]

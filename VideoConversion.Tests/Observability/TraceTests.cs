@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -31,7 +32,7 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
         var spans = await JobJourney.WaitForAsync(system.Telemetry, client.TraceId.ToHexString(), output.WriteLine);
         JobJourney.AssertOneTree(spans, rootParent: client.SpanId.ToHexString());
         AssertEveryJobSpanIsIn(client.TraceId.ToHexString(), jobId);
-        var done = spans.Where(span => span.Name == $"process {QueueNames.JobEvents}" && span.Attribute("videoconversion.job.status") == "DONE").ToList();
+        var done = spans.Where(span => span.Name == $"process {QueueNames.JobReports}" && span.Attribute("videoconversion.job.status") == "DONE").ToList();
         Assert.Single(done);
         Assert.Equal(jobId, done[0].Attribute("videoconversion.job.id"));
     }

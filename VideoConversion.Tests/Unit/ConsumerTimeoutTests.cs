@@ -1,4 +1,4 @@
-using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Unit;
@@ -11,7 +11,7 @@ public class ConsumerTimeoutTests
         var worker = new ConversionOptions();
         var longestHold = worker.TransferTimeout + worker.ProbeTimeout + worker.MaxConversionTime + worker.TransferTimeout + worker.DrainTimeout;
 
-        Assert.True(MessagingTopology.ConsumerTimeout > longestHold,
-            $"consumer_timeout {MessagingTopology.ConsumerTimeout} must exceed the longest hold {longestHold}");
+        Assert.True(BrokerConfigFile.ConsumerTimeout > longestHold,
+            $"consumer_timeout {BrokerConfigFile.ConsumerTimeout} must exceed the longest hold {longestHold}");
     }
 }

@@ -199,7 +199,7 @@ public class ConversionPlannerTests
         var huge = SafeVideo with { CodecName = "hevc", Profile = "Main", Width = 7680, Height = 4320, AverageFrameRate = 60, Duration = TimeSpan.FromHours(1) };
         var failure = Assert.Throws<ConversionFailedException>(() =>
             ConversionPlanner.Plan(new MediaInfo("matroska,webm", TimeSpan.FromHours(1), [huge]), Options));
-        Assert.Equal(VideoConversion.Infrastructure.Jobs.FailureCause.LimitExceeded, failure.Cause);
+        Assert.Equal(VideoConversion.Contracts.Jobs.FailureCause.LimitExceeded, failure.Cause);
         Assert.Contains("too much work for one job", failure.Message, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using VideoConversion.Api.Jobs;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
 

@@ -1,4 +1,5 @@
 using VideoConversion.Api.Jobs;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Tests.Unit;
@@ -9,7 +10,7 @@ public class JobStateTests
 
     private static Job NewJob() => Job.Create("0123456789abcdef0123456789abcdef", "clip.mov", "video/quicktime", "0123456789abcdef0123456789abcdef.mov", T0, T0.AddMinutes(10));
 
-    private static JobEventMessage Report(JobEventKind kind, int progress = 0, string? error = null, int seconds = 1) =>
+    private static JobReport Report(JobReportKind kind, int progress = 0, string? error = null, int seconds = 1) =>
         new("0123456789abcdef0123456789abcdef", kind, progress, T0.AddSeconds(seconds), error);
 
     [Fact]
@@ -36,7 +37,7 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Failed, error: "broken"));
+        job.Apply(Report(JobReportKind.Failed, error: "broken"));
         Assert.Equal(SubmitOutcome.NotSubmittable, job.Submit(1, "etag", T0.AddSeconds(9)));
         Assert.Equal(JobStatus.Failed, job.Status);
     }
@@ -45,7 +46,7 @@ public class JobStateTests
     public void Reports_for_a_job_that_was_never_submitted_are_ignored()
     {
         var job = NewJob();
-        Assert.False(job.Apply(Report(JobEventKind.Done)));
+        Assert.False(job.Apply(Report(JobReportKind.Done)));
         Assert.Equal(JobStatus.AwaitingUpload, job.Status);
     }
 
@@ -54,7 +55,7 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        Assert.True(job.Apply(Report(JobEventKind.Processing, 42, seconds: 3)));
+        Assert.True(job.Apply(Report(JobReportKind.Processing, 42, seconds: 3)));
         Assert.Equal(JobStatus.Processing, job.Status);
         Assert.Equal(42, job.Progress);
         Assert.Equal(T0.AddSeconds(3), job.StartedAt);
@@ -65,7 +66,7 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 100));
+        job.Apply(Report(JobReportKind.Processing, 100));
         Assert.Equal(99, job.Progress);
     }
 
@@ -74,8 +75,8 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 50, seconds: 2));
-        Assert.True(job.Apply(new JobEventMessage(job.Id, JobEventKind.Done, 100, T0.AddSeconds(9), OutputBytes: 777)));
+        job.Apply(Report(JobReportKind.Processing, 50, seconds: 2));
+        Assert.True(job.Apply(new JobReport(job.Id, JobReportKind.Done, 100, T0.AddSeconds(9), OutputBytes: 777)));
         Assert.Equal(JobStatus.Done, job.Status);
         Assert.Equal(100, job.Progress);
         Assert.Equal(T0.AddSeconds(9), job.FinishedAt);
@@ -84,14 +85,14 @@ public class JobStateTests
     }
 
     [Theory]
-    [InlineData(JobEventKind.Processing)]
-    [InlineData(JobEventKind.Failed)]
-    [InlineData(JobEventKind.Done)]
-    public void Nothing_overwrites_a_done_job(JobEventKind lateReport)
+    [InlineData(JobReportKind.Processing)]
+    [InlineData(JobReportKind.Failed)]
+    [InlineData(JobReportKind.Done)]
+    public void Nothing_overwrites_a_done_job(JobReportKind lateReport)
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Done, 100, seconds: 5));
+        job.Apply(Report(JobReportKind.Done, 100, seconds: 5));
         var version = job.Version;
 
         Assert.False(job.Apply(Report(lateReport, 10, "late", seconds: 6)));
@@ -106,8 +107,8 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Failed, error: "The file has no video stream."));
-        Assert.False(job.Apply(Report(JobEventKind.Processing, 30, seconds: 8)));
+        job.Apply(Report(JobReportKind.Failed, error: "The file has no video stream."));
+        Assert.False(job.Apply(Report(JobReportKind.Processing, 30, seconds: 8)));
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Equal("The file has no video stream.", job.Error);
     }
@@ -117,7 +118,7 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Failed, error: " "));
+        job.Apply(Report(JobReportKind.Failed, error: " "));
         Assert.Equal(Job.DefaultFailureMessage, job.Error);
     }
 
@@ -126,11 +127,11 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 10) with { Attempt = 1 });
-        job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
+        job.Apply(Report(JobReportKind.Processing, 10) with { Attempt = 1 });
+        job.Apply(Report(JobReportKind.Processing, 5, seconds: 2) with { Attempt = 2 });
         Assert.Equal(2, job.Attempts);
 
-        job.Apply(Report(JobEventKind.Done, 100, seconds: 3) with { Attempt = 2, ConversionMethod = "remux" });
+        job.Apply(Report(JobReportKind.Done, 100, seconds: 3) with { Attempt = 2, ConversionMethod = "remux" });
         Assert.Equal(("remux", 2), (job.ConversionMethod, job.Attempts));
     }
 
@@ -139,9 +140,9 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 5, seconds: 2) with { Attempt = 2 });
+        job.Apply(Report(JobReportKind.Processing, 5, seconds: 2) with { Attempt = 2 });
 
-        Assert.False(job.Apply(Report(JobEventKind.Processing, 60, seconds: 3) with { Attempt = 1 }));
+        Assert.False(job.Apply(Report(JobReportKind.Processing, 60, seconds: 3) with { Attempt = 1 }));
         Assert.Equal(5, job.Progress);
     }
 
@@ -150,12 +151,12 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 40, seconds: 10));
+        job.Apply(Report(JobReportKind.Processing, 40, seconds: 10));
         var stalledAfter = TimeSpan.FromMinutes(2);
 
         Assert.False(job.IsStalled(T0.AddSeconds(10) + stalledAfter, stalledAfter));
         Assert.True(job.IsStalled(T0.AddSeconds(11) + stalledAfter, stalledAfter));
-        job.Apply(Report(JobEventKind.Done, 100, seconds: 500));
+        job.Apply(Report(JobReportKind.Done, 100, seconds: 500));
         Assert.False(job.IsStalled(T0.AddHours(1), stalledAfter));
     }
 
@@ -173,12 +174,12 @@ public class JobStateTests
     {
         var job = NewJob();
         job.Submit(1, "etag", T0);
-        job.Apply(Report(JobEventKind.Processing, 40) with { Attempt = 1 });
-        Assert.True(job.Apply(Report(JobEventKind.Retrying) with { Attempt = 1, Cause = VideoConversion.Infrastructure.Jobs.FailureCause.OutOfMemory }));
+        job.Apply(Report(JobReportKind.Processing, 40) with { Attempt = 1 });
+        Assert.True(job.Apply(Report(JobReportKind.Retrying) with { Attempt = 1, Cause = VideoConversion.Contracts.Jobs.FailureCause.OutOfMemory }));
         Assert.Equal((JobStatus.Pending, 0), (job.Status, job.Progress));
 
-        job.Apply(Report(JobEventKind.Processing, 10, seconds: 20) with { Attempt = 2 });
-        Assert.False(job.Apply(Report(JobEventKind.Retrying, seconds: 21) with { Attempt = 1 }));
+        job.Apply(Report(JobReportKind.Processing, 10, seconds: 20) with { Attempt = 2 });
+        Assert.False(job.Apply(Report(JobReportKind.Retrying, seconds: 21) with { Attempt = 1 }));
         Assert.Equal(JobStatus.Processing, job.Status);
     }
 
@@ -188,7 +189,7 @@ public class JobStateTests
         var job = NewJob();
         job.Submit(1, "etag", T0);
         // The worker's clock is ten minutes behind; the API received the report at T0 + 5 s.
-        job.Apply(new JobEventMessage(job.Id, JobEventKind.Processing, 5, T0.AddMinutes(-10), Attempt: 1), T0.AddSeconds(5));
+        job.Apply(new JobReport(job.Id, JobReportKind.Processing, 5, T0.AddMinutes(-10), Attempt: 1), T0.AddSeconds(5));
         Assert.False(job.IsStalled(T0.AddMinutes(1), TimeSpan.FromMinutes(2)));
         Assert.True(job.IsStalled(T0.AddMinutes(3), TimeSpan.FromMinutes(2)));
     }
@@ -200,10 +201,10 @@ public class JobStateTests
         Assert.False(job.Requeue(T0));
         job.Submit(1, "etag", T0);
         Assert.False(job.Requeue(T0));
-        job.Apply(Report(JobEventKind.Processing, 30) with { Attempt = 1 });
+        job.Apply(Report(JobReportKind.Processing, 30) with { Attempt = 1 });
         Assert.True(job.Requeue(T0.AddMinutes(5)));
         Assert.Equal((JobStatus.Pending, 0, (DateTimeOffset?)null), (job.Status, job.Progress, job.QueuedAt));
-        job.Apply(Report(JobEventKind.Done, seconds: 400) with { Attempt = 2 });
+        job.Apply(Report(JobReportKind.Done, seconds: 400) with { Attempt = 2 });
         Assert.False(job.Requeue(T0.AddMinutes(10)));
     }
 }

@@ -22,7 +22,7 @@ public sealed class LoadReportTests
     {
         const string metrics = """
             # TYPE videoconversion_queue_messages gauge
-            videoconversion_queue_messages{otel_scope_name="VideoConversion.Api",messaging_destination_name="video_job_events"} 9
+            videoconversion_queue_messages{otel_scope_name="VideoConversion.Api",messaging_destination_name="video_job_reports"} 9
             videoconversion_queue_messages{otel_scope_name="VideoConversion.Api",messaging_destination_name="video_jobs"} 17
             videoconversion_queue_consumers{otel_scope_name="VideoConversion.Api",messaging_destination_name="video_jobs"} 3
             """;

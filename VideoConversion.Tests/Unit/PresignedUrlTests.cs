@@ -1,4 +1,5 @@
 using VideoConversion.Api.Storage;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Tests.Unit;

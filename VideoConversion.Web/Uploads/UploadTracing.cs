@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoConversion.Contracts.Telemetry;
 
 namespace VideoConversion.Web.Uploads;
 
@@ -9,7 +10,7 @@ namespace VideoConversion.Web.Uploads;
 /// </summary>
 public static class UploadTracing
 {
-    public const string SourceName = Microsoft.Extensions.Hosting.Extensions.TelemetryPrefix + "Web";
+    public const string SourceName = TelemetryNames.Prefix + "Web";
 
     private static readonly ActivitySource Source = new(SourceName);
 

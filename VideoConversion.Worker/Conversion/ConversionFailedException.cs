@@ -1,4 +1,4 @@
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 

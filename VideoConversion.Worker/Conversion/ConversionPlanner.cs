@@ -1,5 +1,5 @@
 using System.Globalization;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 

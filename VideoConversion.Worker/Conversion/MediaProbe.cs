@@ -1,7 +1,7 @@
-using VideoConversion.Infrastructure.Jobs;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 

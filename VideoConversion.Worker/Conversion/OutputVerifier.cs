@@ -1,6 +1,6 @@
-using VideoConversion.Infrastructure.Jobs;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 

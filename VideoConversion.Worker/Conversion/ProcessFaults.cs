@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 
 namespace VideoConversion.Worker.Conversion;
 

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 
 namespace VideoConversion.Worker.Conversion;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 using VideoConversion.Worker.Telemetry;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
@@ -35,7 +36,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<OutputVerifier>();
         services.AddSingleton<VideoConverter>();
         services.AddSingleton<ConfirmingPublisher>();
-        services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<JobReportPublisher>();
         services.AddSingleton<ConditionalObjects>();
         services.AddSingleton<AttemptLedger>();
         services.AddSingleton<InputDownloader>();

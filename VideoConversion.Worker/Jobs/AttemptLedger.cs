@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Worker.Jobs;

@@ -1,5 +1,6 @@
 using Minio.Exceptions;
 using RabbitMQ.Client.Exceptions;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Worker.Conversion;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Minio;
 using Minio.DataModel.Args;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Worker.Jobs;

@@ -3,6 +3,10 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Minio;
 using Minio.DataModel.Args;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -22,7 +26,7 @@ public sealed partial class JobProcessor(
     AttemptLedger ledger,
     InputDownloader downloader,
     VideoConverter converter,
-    JobEventPublisher events,
+    JobReportPublisher events,
     ConversionMetrics metrics,
     TimeProvider time,
     IOptions<ConversionOptions> options,

@@ -1,4 +1,4 @@
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
 using VideoConversion.Worker.Messaging;
 
 namespace VideoConversion.Worker.Jobs;
@@ -16,7 +16,7 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     private int _percent;
 
     public ProgressHeartbeat(
-        JobEventPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _beating = BeatAsync(events, ledger, jobId, attempt, time, _stop.Token);
@@ -25,7 +25,7 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     public void Update(int percent) => Volatile.Write(ref _percent, percent);
 
     private async Task BeatAsync(
-        JobEventPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(JobHeartbeat.Interval, time);
         try

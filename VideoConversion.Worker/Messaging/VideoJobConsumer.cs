@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Jobs;

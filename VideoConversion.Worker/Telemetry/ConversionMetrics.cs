@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Worker.Telemetry;

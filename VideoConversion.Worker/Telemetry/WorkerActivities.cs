@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Worker.Telemetry;

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Tests.Support.Telemetry;
@@ -22,8 +23,8 @@ public static class JobJourney
         new("worker", "ffmpeg"),
         new("worker", "verify output"),
         new("worker", "upload output"),
-        new("worker", $"send {QueueNames.JobEvents}"),
-        new("api", $"process {QueueNames.JobEvents}", Status: "DONE"),
+        new("worker", $"send {QueueNames.JobReports}"),
+        new("api", $"process {QueueNames.JobReports}", Status: "DONE"),
     ];
 
     /// <summary>Waits until every stage (but <paramref name="except"/>) has arrived in <paramref name="trace"/>; returns the trace's spans.</summary>

@@ -1,6 +1,0 @@
-namespace VideoConversion.AppHost.Infrastructure;
-
-/// <summary>The broker and each service's own user on it.</summary>
-internal sealed record MessagingBroker(
-    IResourceBuilder<IResourceWithConnectionString> Server,
-    IReadOnlyDictionary<string, IResourceBuilder<BrokerUserResource>> Users);

@@ -1,0 +1,67 @@
+using VideoConversion.Infrastructure.Processes;
+
+namespace VideoConversion.AppHost.Resources;
+
+/// <summary>
+/// Checks, before anything starts, that every program the chosen mode runs on the host exists.
+/// A resource that cannot start would otherwise leave everything that waits for it hanging.
+/// </summary>
+internal static class Prerequisites
+{
+    private const string InstallHint =
+        "Run 'scripts/install-prerequisites' (Debian/Ubuntu), or install them yourself; " +
+        "with Docker running, RabbitMQ and MinIO run as containers instead.";
+
+    public static bool AreMet(AppHostSettings settings, TextWriter report)
+    {
+        if (settings.IsPublishMode)
+        {
+            return true;
+        }
+
+        var missing = FindMissing(settings).ToList();
+        if (missing.Count == 0)
+        {
+            return true;
+        }
+
+        report.WriteLine($"VideoConversion cannot start in {settings.Mode} mode. Missing:");
+        foreach (var item in missing)
+        {
+            report.WriteLine($"  - {item}");
+        }
+
+        report.WriteLine(InstallHint);
+        return false;
+    }
+
+    public static IEnumerable<string> FindMissing(AppHostSettings settings)
+    {
+        // The worker always runs on the host in local runs, so it always needs FFmpeg.
+        if (ExecutableLocator.Resolve(settings.FFmpegPath) is null)
+        {
+            yield return $"FFmpeg ('{settings.FFmpegPath}'; Debian package 'ffmpeg')";
+        }
+
+        if (ExecutableLocator.Resolve(settings.FFprobePath) is null)
+        {
+            yield return $"ffprobe ('{settings.FFprobePath}'; Debian package 'ffmpeg')";
+        }
+
+        if (settings.Mode != InfrastructureMode.Executable)
+        {
+            yield break;
+        }
+
+        if (!File.Exists(settings.RabbitMQServerPath))
+        {
+            yield return $"RabbitMQ server ('{settings.RabbitMQServerPath}'; Debian package 'rabbitmq-server')";
+        }
+
+        if (settings.MinioPath is null && !S3StandIn.IsInstalled(settings))
+        {
+            yield return "object storage: neither 'minio' with its client 'mc' on PATH nor the S3 stand-in " +
+                $"('npm ci' in {S3StandIn.Directory(settings)}, which needs Node.js)";
+        }
+    }
+}

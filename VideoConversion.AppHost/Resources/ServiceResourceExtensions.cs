@@ -1,0 +1,39 @@
+namespace VideoConversion.AppHost.Resources;
+
+internal static class ServiceResourceExtensions
+{
+    /// <summary>Pins the port users and scripts reach the service on; tests randomize it anyway.</summary>
+    public static IResourceBuilder<ProjectResource> WithPublicPort(this IResourceBuilder<ProjectResource> builder, int port) =>
+        builder.WithEndpoint("http", endpoint => endpoint.Port = port);
+
+    /// <summary>The API alone owns the job database; it lives with the other host-run state.</summary>
+    public static IResourceBuilder<ProjectResource> WithJobDatabase(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings)
+    {
+        if (settings.IsPublishMode)
+        {
+            return builder; // the deployment mounts a volume and sets the path itself
+        }
+
+        var directory = Path.Combine(settings.DataDirectory, "api");
+        Directory.CreateDirectory(directory);
+        return builder.WithEnvironment("ConnectionStrings__jobs", $"Data Source={Path.Combine(directory, "jobs.db")}");
+    }
+
+    /// <summary>The service's own broker user, as the "messaging" connection string it reads.</summary>
+    public static IResourceBuilder<ProjectResource> WithMessaging(
+        this IResourceBuilder<ProjectResource> builder, MessagingBroker messaging, string service) =>
+        builder.WithReference(messaging.Users[service], connectionName: "messaging").WaitFor(messaging.Server);
+
+    /// <summary>The service's own storage user, as the "storage" connection string it reads, once storage is prepared.</summary>
+    public static IResourceBuilder<ProjectResource> WithStorage(
+        this IResourceBuilder<ProjectResource> builder, ObjectStorage storage, string service)
+    {
+        builder.WithReference(storage.Users[service], connectionName: "storage").WaitFor(storage.Server);
+        return storage.Setup is { } setup ? builder.WaitForCompletion(setup) : builder;
+    }
+
+    public static IResourceBuilder<ProjectResource> WithFFmpeg(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings) =>
+        builder
+            .WithEnvironment("Conversion__FFmpegPath", settings.FFmpegPath)
+            .WithEnvironment("Conversion__FFprobePath", settings.FFprobePath);
+}

@@ -1,0 +1,42 @@
+namespace VideoConversion.Contracts.Jobs;
+
+/// <summary>
+/// Why an attempt on a job failed. Only the first three are the file's own doing; every other
+/// cause is a fault of the system, and a video is never failed for good because of one while
+/// attempts remain (see the retry policy in VideoConversion.Infrastructure).
+/// </summary>
+public enum FailureCause
+{
+    /// <summary>A demuxer or decoder rejected the data: the file is damaged or not a video.</summary>
+    InputRejected,
+
+    /// <summary>The file breaks a configured limit (size, length, frames, pixel budget, time limit).</summary>
+    LimitExceeded,
+
+    /// <summary>The stored upload is not the one that was submitted.</summary>
+    InputChanged,
+
+    /// <summary>FFmpeg or ffprobe ran out of memory, or was killed the way the OOM killer kills (SIGKILL).</summary>
+    OutOfMemory,
+
+    /// <summary>FFmpeg or ffprobe ended by another signal (SIGSEGV, SIGABRT, …).</summary>
+    ProcessCrashed,
+
+    /// <summary>FFmpeg made no progress for the stall limit and was stopped.</summary>
+    Stalled,
+
+    /// <summary>The worker's scratch disk cannot hold the input or the output.</summary>
+    ScratchDiskFull,
+
+    /// <summary>Object storage failed or did not answer in time.</summary>
+    StorageUnavailable,
+
+    /// <summary>The broker failed while the job was in hand.</summary>
+    BrokerUnavailable,
+
+    /// <summary>The worker stopped mid-job (a crash, a kill): the attempt ended without a word.</summary>
+    WorkerStopped,
+
+    /// <summary>Anything else, a bug of ours included.</summary>
+    Unexpected,
+}

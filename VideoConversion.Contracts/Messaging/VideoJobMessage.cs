@@ -1,0 +1,11 @@
+namespace VideoConversion.Contracts.Messaging;
+
+/// <summary>
+/// The job message on <see cref="QueueNames.VideoJobs"/>, as the seed guide's clients know it:
+/// <c>{"job_id", "input_path", "output_format"}</c>; <c>input_path</c> is "bucket/key".
+/// </summary>
+/// <param name="InputETag">The input as it was submitted: the worker converts that object or nothing (If-Match).</param>
+/// <param name="InputBytes">Its size, so the worker can check its scratch space before downloading.</param>
+/// <param name="PreviousAttempts">Attempts the job already had when the API republished it (its worker vanished): the next counts on from there.</param>
+public sealed record VideoJobMessage(
+    string JobId, string InputPath, string OutputFormat, string? InputETag = null, long? InputBytes = null, int PreviousAttempts = 0);

@@ -1,0 +1,30 @@
+namespace VideoConversion.Contracts.Storage;
+
+/// <summary>Where inputs and outputs live. Keys derive from the job id only, never from user input.</summary>
+public static class StorageNames
+{
+    public const string InputBucket = "input";
+    public const string OutputBucket = "output";
+
+    /// <summary>User metadata on every output: how it was made. Only a worker whose output passed its check writes it.</summary>
+    public const string ConversionMethodMetadata = "conversion-method";
+
+    /// <summary>Deterministic, so a repeated conversion overwrites the same object.</summary>
+    public static string OutputKey(string jobId) => $"{jobId}.mp4";
+
+    public static string InputKey(string jobId, string extension) => $"{jobId}{extension}";
+
+    /// <summary>The workers' count of a job's attempts; the storage policies give workers this prefix of the output bucket.</summary>
+    public static string AttemptLedgerKey(string jobId) => $"attempts/{jobId}.json";
+
+    public static string InputPath(string inputKey) => $"{InputBucket}/{inputKey}";
+
+    /// <summary>Splits "bucket/key" as carried in job messages.</summary>
+    public static (string Bucket, string Key) SplitPath(string path)
+    {
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        return slash <= 0 || slash == path.Length - 1
+            ? throw new FormatException($"'{path}' is not a 'bucket/key' path.")
+            : (path[..slash], path[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,36 @@
+namespace VideoConversion.Contracts.Telemetry;
+
+/// <summary>
+/// Attribute names on spans, metrics and log scopes. Standard OpenTelemetry names where a
+/// semantic convention exists (messaging.*, error.type), "videoconversion.*" where none does.
+/// </summary>
+public static class TelemetryNames
+{
+    /// <summary>Every activity source and meter of the system starts with this; service defaults listen to all of them.</summary>
+    public const string Prefix = "VideoConversion.";
+
+    public const string JobId = "videoconversion.job.id";
+    public const string JobAttempt = "videoconversion.job.attempt";
+    public const string JobStatus = "videoconversion.job.status";
+    public const string JobOutcome = "videoconversion.job.outcome";
+    public const string ConversionMethod = "videoconversion.conversion.method";
+    public const string IoDirection = "videoconversion.io.direction";
+    public const string DeadLetterReason = "videoconversion.dead_letter.reason";
+    public const string DeliveryOutcome = "videoconversion.delivery.outcome";
+    public const string RetryDecision = "videoconversion.retry.decision";
+    public const string FailureCause = "videoconversion.failure.cause";
+    public const string ReconcileAction = "videoconversion.reconcile.action";
+
+    public const string MessagingSystem = "messaging.system";
+    public const string MessagingDestination = "messaging.destination.name";
+    public const string MessagingOperationType = "messaging.operation.type";
+    public const string MessagingOperationName = "messaging.operation.name";
+    public const string MessagingMessageId = "messaging.message.id";
+    public const string MessagingRoutingKey = "messaging.rabbitmq.destination.routing_key";
+    public const string MessagingBodySize = "messaging.message.body.size";
+    public const string ErrorType = "error.type";
+
+    /// <summary>Log scope keys: every log line about a job carries both.</summary>
+    public const string JobIdScope = "JobId";
+    public const string AttemptScope = "Attempt";
+}
