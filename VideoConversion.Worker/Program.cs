@@ -1,4 +1,4 @@
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.CommandLine;
 using VideoConversion.Worker.Extensions;
 
 switch (args.FirstOrDefault())

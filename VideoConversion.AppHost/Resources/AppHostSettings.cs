@@ -1,6 +1,6 @@
-using VideoConversion.Infrastructure.Processes;
 
 using Microsoft.Extensions.Configuration;
+using VideoConversion.Processes;
 
 namespace VideoConversion.AppHost.Resources;
 

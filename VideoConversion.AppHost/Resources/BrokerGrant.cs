@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using VideoConversion.Contracts.Messaging;
-using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.AppHost.Resources;
 

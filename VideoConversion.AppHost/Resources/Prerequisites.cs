@@ -1,4 +1,4 @@
-using VideoConversion.Infrastructure.Processes;
+using VideoConversion.Processes;
 
 namespace VideoConversion.AppHost.Resources;
 

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using System.ComponentModel;
+using VideoConversion.Processes;
 
 namespace VideoConversion.AppHost.Resources;
 
@@ -10,32 +11,16 @@ internal static class QuickCommand
     {
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(fileName, argument)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            });
-            if (process is null)
-            {
-                return null;
-            }
-
-            // Drain both pipes so a chatty program cannot block on a full buffer.
-            var output = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return null;
-            }
-
-            return (process.ExitCode, output.GetAwaiter().GetResult());
+            // Synchronous: the AppHost asks these questions while it builds its model, before anything runs.
+            var result = ProcessRunner.RunAsync(
+                    fileName, [argument], Environment.CurrentDirectory, timeout, onOutputLine: null, CancellationToken.None,
+                    inheritEnvironment: true) // a container runtime needs HOME, DOCKER_HOST and the like
+                .GetAwaiter().GetResult();
+            return (result.ExitCode, result.StandardOutput);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception exception) when (exception is Win32Exception or TimeoutException)
         {
-            return null; // not installed
+            return null; // not installed, or no answer in time
         }
     }
 }

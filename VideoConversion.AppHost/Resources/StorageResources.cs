@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using VideoConversion.Contracts.Storage;
-using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.AppHost.Resources;
 

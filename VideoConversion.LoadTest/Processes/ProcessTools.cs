@@ -1,46 +1,34 @@
-using System.Diagnostics;
+using System.ComponentModel;
+using VideoConversion.Processes;
 
 namespace VideoConversion.LoadTest.Processes;
 
-/// <summary>Runs other programs (kubectl, tc, pgrep, FFmpeg, the worker) and reads their answer.</summary>
+/// <summary>
+/// Runs other programs (kubectl, tc, pgrep, FFmpeg, the worker) through the system's one process
+/// runner, with the load tool's environment and a default time limit, and reads their answer.
+/// </summary>
 public static class ProcessTools
 {
+    private static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromMinutes(2);
+
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
         string tool, IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
     {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(timeLimit ?? TimeSpan.FromMinutes(2));
-        Process process;
         try
         {
-            process = Process.Start(start) ?? throw new LoadTestException($"{tool} could not be started.");
+            // Our own tools and the operator's (kubectl reads KUBECONFIG and HOME): they get this environment.
+            var result = await ProcessRunner.RunAsync(
+                tool, arguments, Environment.CurrentDirectory, timeLimit ?? DefaultTimeLimit, onOutputLine: null, cancellationToken,
+                inheritEnvironment: true);
+            return (result.ExitCode, result.StandardOutput, result.StandardErrorTail);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Win32Exception)
         {
             throw new LoadTestException($"{tool} is not installed here.");
         }
-
-        using (process)
+        catch (TimeoutException exception)
         {
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var error = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            return (process.ExitCode, await output, await error);
+            throw new LoadTestException(exception.Message);
         }
     }
 }

@@ -2,6 +2,7 @@ using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Tests.Conversion;
 

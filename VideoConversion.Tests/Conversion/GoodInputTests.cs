@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
-using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Conversion;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Tests.Conversion;
 

@@ -1,5 +1,8 @@
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
+using VideoConversion.Worker.Conversion.Verification;
 
 namespace VideoConversion.Tests.Conversion;
 

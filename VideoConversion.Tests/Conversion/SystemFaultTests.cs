@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Processes;
 using VideoConversion.Worker.Jobs;
 
 namespace VideoConversion.Tests.Conversion;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Kubernetes;
 
@@ -137,32 +137,27 @@ public sealed partial class DeployScriptTests : IDisposable
     private async Task<(int ExitCode, string Output)> DeployAsync(params (string Name, string Value)[] environment)
     {
         File.WriteAllText(Calls, "");
-        var start = new ProcessStartInfo("bash", [Path.Combine(Repository, "manifests", "deploy-minikube")])
+        var variables = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Repository,
+            ["PATH"] = $"{Path.Combine(_work.FullName, "bin")}:{Environment.GetEnvironmentVariable("PATH")}",
+            ["STANDIN_CALLS"] = Calls,
+            ["STANDIN_APPLIED"] = Applied,
+            ["STANDIN_IMAGES"] = Path.Combine(_work.FullName, "images"),
+            ["STANDIN_KUBECTL"] = Kubectl.Path,
+            // Nothing of the caller's Minikube set-up leaks in; a test sets what it needs.
+            ["MINIKUBE_PROFILE"] = null,
+            ["KEDA_VERSION"] = null,
+            ["MINIKUBE_HOME"] = Path.Combine(_work.FullName, "no-minikube-home"),
         };
-        start.Environment["PATH"] = $"{Path.Combine(_work.FullName, "bin")}:{Environment.GetEnvironmentVariable("PATH")}";
-        start.Environment["STANDIN_CALLS"] = Calls;
-        start.Environment["STANDIN_APPLIED"] = Applied;
-        start.Environment["STANDIN_IMAGES"] = Path.Combine(_work.FullName, "images");
-        start.Environment["STANDIN_KUBECTL"] = Kubectl.Path;
-        // Nothing of the caller's Minikube set-up leaks in; a test sets what it needs.
-        start.Environment.Remove("MINIKUBE_PROFILE");
-        start.Environment.Remove("KEDA_VERSION");
-        start.Environment["MINIKUBE_HOME"] = Path.Combine(_work.FullName, "no-minikube-home");
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            variables[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitOrKillAsync(TimeSpan.FromMinutes(3));
-
-        return (process.ExitCode, await output + await errors);
+        var result = await ProcessRunner.RunAsync(
+            "bash", [Path.Combine(Repository, "manifests", "deploy-minikube")], Repository, TimeSpan.FromMinutes(3), null,
+            CancellationToken.None, inheritEnvironment: true, environment: variables);
+        return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 
     /// <summary>The tags of our images in what was applied last.</summary>
@@ -210,17 +205,10 @@ public sealed partial class DeployScriptTests : IDisposable
 
     private string Git(params string[] arguments)
     {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-        return output.Trim();
+        var result = ProcessRunner.RunAsync("git", arguments, Repository, TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true)
+            .GetAwaiter().GetResult();
+        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)}: {result.StandardErrorTail}");
+        return result.StandardOutput.Trim();
     }
 
     private static void CopyTree(string source, string target)

@@ -1,6 +1,6 @@
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Kubernetes;
-using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Deployment;
 

@@ -62,7 +62,7 @@ public sealed class MonitoringManifestTests(MinikubeManifests manifests) : IClas
                 config.Save(writer, assignAnchors: false);
             }
 
-            var result = await VideoConversion.Worker.Conversion.ProcessRunner.RunAsync(
+            var result = await VideoConversion.Processes.ProcessRunner.RunAsync(
                 "promtool", ["check", "config", file], Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
             Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardErrorTail);
             Assert.Contains("SUCCESS", result.StandardOutput + result.StandardErrorTail, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
-using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Deployment;
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using k8s.Models;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Kubernetes;
 
@@ -101,29 +101,9 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
 
     private static async Task<(int ExitCode, string Output)> ShellcheckAsync(IEnumerable<string> arguments, string? stdin)
     {
-        var start = new ProcessStartInfo("shellcheck")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("shellcheck did not start");
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-            process.StandardInput.Close();
-        }
-
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitOrKillAsync(TimeSpan.FromMinutes(1));
-
-        return (process.ExitCode, await output + await errors);
+        var result = await ProcessRunner.RunAsync(
+            "shellcheck", arguments, Environment.CurrentDirectory, TimeSpan.FromMinutes(1), null, CancellationToken.None,
+            inheritEnvironment: true, standardInput: stdin);
+        return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 }

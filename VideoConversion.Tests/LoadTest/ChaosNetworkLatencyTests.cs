@@ -1,5 +1,5 @@
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
-using VideoConversion.Worker.Conversion;
 using Xunit.Abstractions;
 
 namespace VideoConversion.Tests.LoadTest;

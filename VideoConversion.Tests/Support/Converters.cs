@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
+using VideoConversion.Worker.Conversion.Verification;
 
 namespace VideoConversion.Tests.Support;
 

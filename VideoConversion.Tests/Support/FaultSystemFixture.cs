@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 
+using VideoConversion.Processes;
 namespace VideoConversion.Tests.Support;
 
 /// <summary>
@@ -287,11 +288,9 @@ public sealed class FaultSystemFixture : IAsyncLifetime
         return await App.ResourceNotifications.WaitForResourceAsync(resource, candidate => predicate(candidate.Snapshot.State?.Text), deadline.Token);
     }
 
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
-        await process.WaitForExitAsync();
-    }
+    /// <summary>kill and pkill: their exit code says only whether a process matched, which the callers check otherwise.</summary>
+    private static async Task RunAsync(string program, params string[] arguments) =>
+        await ProcessRunner.RunAsync(program, arguments, Environment.CurrentDirectory, TimeSpan.FromSeconds(30), null, CancellationToken.None);
 
     public async Task DisposeAsync()
     {

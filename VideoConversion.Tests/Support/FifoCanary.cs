@@ -1,4 +1,4 @@
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support;
 

@@ -1,4 +1,6 @@
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Tests.Unit;
 

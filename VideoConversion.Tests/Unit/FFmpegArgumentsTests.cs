@@ -1,4 +1,7 @@
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Tests.Unit;
 

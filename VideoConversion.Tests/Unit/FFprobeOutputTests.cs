@@ -1,4 +1,4 @@
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Tests.Unit;
 

@@ -2,7 +2,6 @@ using VideoConversion.Api.Jobs;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
-using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Tests.Unit;
 

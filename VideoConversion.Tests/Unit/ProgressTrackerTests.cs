@@ -1,4 +1,4 @@
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Processes;
 
 namespace VideoConversion.Tests.Unit;
 

@@ -1,6 +1,6 @@
-using VideoConversion.Infrastructure.Processes;
 
 using Microsoft.Extensions.Options;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Worker.Conversion;
 

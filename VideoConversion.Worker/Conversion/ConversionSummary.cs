@@ -1,3 +1,6 @@
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
+
 namespace VideoConversion.Worker.Conversion;
 
 /// <summary>What a finished conversion did, for logs, reports and metrics.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using VideoConversion.Infrastructure.Processes;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Worker.Conversion;
 

@@ -3,6 +3,12 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
+using VideoConversion.Processes;
+using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
+using VideoConversion.Worker.Conversion.Processes;
+using VideoConversion.Worker.Conversion.Verification;
 using VideoConversion.Worker.Telemetry;
 
 namespace VideoConversion.Worker.Conversion;

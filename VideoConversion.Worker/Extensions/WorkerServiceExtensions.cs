@@ -3,6 +3,8 @@ using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
+using VideoConversion.Worker.Conversion.Verification;
 using VideoConversion.Worker.Jobs;
 using VideoConversion.Worker.Messaging;
 using VideoConversion.Worker.Telemetry;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support.Kubernetes;
 

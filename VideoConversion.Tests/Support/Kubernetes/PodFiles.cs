@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using k8s.Models;
 
+using VideoConversion.Processes;
 namespace VideoConversion.Tests.Support.Kubernetes;
 
 /// <summary>
@@ -67,22 +67,11 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
     public async Task RunAsync(V1Container container, Func<string, string> rewrite)
     {
         Mount(container, rewrite);
-        var start = new ProcessStartInfo(container.Command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in container.Command.Skip(1).Concat(container.Args ?? []))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var variables = (container.Env ?? []).ToDictionary(variable => variable.Name, variable => (string?)rewrite(Value(variable)));
+        var result = await ProcessRunner.RunAsync(
+            container.Command[0], container.Command.Skip(1).Concat(container.Args ?? []), Environment.CurrentDirectory,
+            TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true, environment: variables);
 
-        foreach (var variable in container.Env ?? [])
-        {
-            start.Environment[variable.Name] = rewrite(Value(variable));
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await process.WaitOrKillAsync(TimeSpan.FromMinutes(1));
-
-        Xunit.Assert.True(process.ExitCode == 0, $"init container {container.Name} failed: {await errors}");
+        Xunit.Assert.True(result.ExitCode == 0, $"init container {container.Name} failed: {result.StandardErrorTail}");
     }
 }

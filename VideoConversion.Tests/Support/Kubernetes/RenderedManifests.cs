@@ -1,7 +1,7 @@
 using System.Text;
 using k8s;
 using k8s.Models;
-using VideoConversion.Worker.Conversion;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support.Kubernetes;
 

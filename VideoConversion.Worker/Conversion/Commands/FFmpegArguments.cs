@@ -1,6 +1,8 @@
 using System.Globalization;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Commands;
 
 /// <summary>Builds the FFmpeg and ffprobe command lines: a sandboxed read, then a browser-playable MP4.</summary>
 public static class FFmpegArguments

@@ -2,8 +2,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Processes;
+using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Processes;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 /// <summary>
 /// Inspects a file with ffprobe, sandboxed and within time and size limits, and turns its

@@ -1,4 +1,4 @@
-namespace VideoConversion.Infrastructure.Processes;
+namespace VideoConversion.Processes;
 
 public static class ExecutableLocator
 {

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
+using VideoConversion.Worker.Conversion.Verification;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.CommandLine;
 
 /// <summary>
 /// "convert INPUT OUTPUT": one local file through exactly the worker's conversion (probe, plan,

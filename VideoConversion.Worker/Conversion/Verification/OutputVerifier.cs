@@ -1,8 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>
 /// Holds a finished conversion to the output contract before it is stored: a silently broken

@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Processes;
 
 /// <summary>How a process ended: its exit code, all it wrote to stdout, and the end of what it wrote to stderr.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardErrorTail)

@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 /// <summary>What ffprobe found in a file, as far as planning and checking a conversion needs it.</summary>
 /// <param name="FormatName">The demuxer that read the file, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".</param>

@@ -1,4 +1,6 @@
-namespace VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
+
+namespace VideoConversion.Worker.Conversion.Planning;
 
 /// <summary>
 /// What one conversion does: which streams it keeps, which it copies as they are (the fast path)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>Reads the top-level boxes of an MP4 file.</summary>
 public static class Mp4Layout

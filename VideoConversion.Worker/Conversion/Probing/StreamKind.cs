@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 public enum StreamKind
 {

@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 /// <summary>
 /// The demuxers FFmpeg and ffprobe may use (their -format_whitelist). Everything else is refused

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 /// <summary>Reads ffprobe's JSON (-show_format -show_streams) into a <see cref="MediaInfo"/>.</summary>
 public static class FFprobeOutput

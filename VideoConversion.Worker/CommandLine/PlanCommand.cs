@@ -1,7 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Planning;
+using VideoConversion.Worker.Conversion.Probing;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.CommandLine;
 
 /// <summary>
 /// "plan INPUT OUTPUT": prints, as a JSON array, the FFmpeg arguments the worker would run for

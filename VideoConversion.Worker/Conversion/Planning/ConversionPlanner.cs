@@ -1,7 +1,8 @@
 using System.Globalization;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Worker.Conversion.Probing;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Planning;
 
 /// <summary>
 /// Decides, from what ffprobe found, how to turn an input into the browser-playable output, and

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using VideoConversion.Infrastructure.Processes;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Processes;
 
 /// <summary>
 /// Runs a program with an argument list (never a shell string), a time limit, an optional
@@ -26,6 +25,8 @@ public static class ProcessRunner
     /// <exception cref="TimeoutException">The process ran longer than <paramref name="timeout"/>.</exception>
     /// <param name="memoryLimitBytes">When set, the process's address space is capped (RLIMIT_AS): an allocation past it fails.</param>
     /// <param name="inheritEnvironment">For tools of our own (never FFmpeg on an upload): pass this process's environment on.</param>
+    /// <param name="environment">Variables to set on top (a null value removes one).</param>
+    /// <param name="standardInput">Written to the program's standard input, which is then closed; by default it is closed at once.</param>
     /// <exception cref="ProcessStalledException">The process wrote nothing for <paramref name="silenceLimit"/>.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
@@ -36,7 +37,9 @@ public static class ProcessRunner
         CancellationToken cancellationToken,
         TimeSpan? silenceLimit = null,
         long? memoryLimitBytes = null,
-        bool inheritEnvironment = false)
+        bool inheritEnvironment = false,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? standardInput = null)
     {
         // Looked up on the worker's PATH: the child's environment has none.
         var program = ExecutableLocator.Resolve(fileName) ?? fileName;
@@ -57,6 +60,18 @@ public static class ProcessRunner
             }
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
         if (memoryLimitBytes is { } limit)
         {
             startInfo.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--as={limit}"));
@@ -71,7 +86,12 @@ public static class ProcessRunner
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start '{fileName}'.");
-        process.StandardInput.Close(); // nothing to read: a program waiting for input fails instead of hanging
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken);
+        }
+
+        process.StandardInput.Close(); // nothing (more) to read: a program waiting for input fails instead of hanging
 
         using var timeoutSource = new CancellationTokenSource(timeout);
         using var silenceSource = new CancellationTokenSource(silenceLimit ?? Timeout.InfiniteTimeSpan);

@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Probing;
 
 /// <summary>One stream of a probed file; fields that do not apply to its kind are null or zero.</summary>
 public sealed record StreamInfo

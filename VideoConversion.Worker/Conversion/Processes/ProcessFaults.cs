@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Processes;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Processes;
 
 /// <summary>
 /// Tells a failed FFmpeg or ffprobe run that the system caused (killed, crashed, out of memory,

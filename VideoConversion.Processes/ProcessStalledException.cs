@@ -1,4 +1,4 @@
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Processes;
 
 /// <summary>A program stopped reporting progress and was killed.</summary>
 public sealed class ProcessStalledException(string message) : Exception(message);

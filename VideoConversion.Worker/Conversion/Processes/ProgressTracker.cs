@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VideoConversion.Worker.Conversion;
+namespace VideoConversion.Worker.Conversion.Processes;
 
 /// <summary>
 /// Turns FFmpeg's "-progress" key=value lines into a percentage of the input's duration.

@@ -1,4 +1,6 @@
-namespace VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Probing;
+
+namespace VideoConversion.Worker.Conversion.Planning;
 
 /// <summary>
 /// The output contract in one place: what every current browser plays. The planner copies a
