@@ -32,7 +32,7 @@ public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
               - job_name: api
                 static_configs: [{targets: ["{{system.Api.BaseAddress!.Authority}}"]}]
               - job_name: worker
-                static_configs: [{targets: ["{{system.Worker.BaseAddress!.Authority}}"]}]
+                static_configs: [{targets: ["{{system.WorkerEndpoint.BaseAddress!.Authority}}"]}]
               - job_name: rabbitmq
                 metrics_path: /metrics/detailed
                 params:

@@ -23,7 +23,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
     public async Task Job_metrics_move_after_a_job_and_are_served_as_prometheus_text()
     {
         var apiBefore = await system.Api.ScrapeMetricsAsync();
-        var workerBefore = await system.Worker.ScrapeMetricsAsync();
+        var workerBefore = await system.WorkerEndpoint.ScrapeMetricsAsync();
 
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
         var jobId = await system.Api.StartJobAsync(input);
@@ -36,7 +36,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         var api = await system.Api.ScrapeMetricsAsync();
         var worker = await Polling.WaitForAsync(async () =>
         {
-            var scrape = await system.Worker.ScrapeMetricsAsync();
+            var scrape = await system.WorkerEndpoint.ScrapeMetricsAsync();
             var finished = scrape.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"))
                 > workerBefore.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"));
             return finished ? scrape : null;
@@ -75,7 +75,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         // After a job every histogram has data; counters exist from start-up.
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
         await system.Api.WaitForOutcomeAsync(await system.Api.StartJobAsync(input), ConversionTimeout);
-        var exported = Families(await system.Api.ScrapeMetricsAsync()).Concat(Families(await system.Worker.ScrapeMetricsAsync())).ToHashSet();
+        var exported = Families(await system.Api.ScrapeMetricsAsync()).Concat(Families(await system.WorkerEndpoint.ScrapeMetricsAsync())).ToHashSet();
 
         var queried = DashboardQueries.Dashboards().Values
             .SelectMany(DashboardQueries.Expressions).SelectMany(DashboardQueries.OurFamilies).ToHashSet();
@@ -92,7 +92,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
     public async Task Readiness_names_each_dependency_of_the_api_and_the_worker()
     {
         var api = await HealthAsync(system.Api);
-        var worker = await HealthAsync(system.Worker);
+        var worker = await HealthAsync(system.WorkerEndpoint);
 
         Assert.Equal("Healthy", api.GetProperty("status").GetString());
         Assert.Equal(["RabbitMQ.Client", "jobs", "self", "storage"], Checks(api));

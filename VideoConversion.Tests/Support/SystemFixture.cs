@@ -1,6 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using VideoConversion.Infrastructure.Storage;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support.Telemetry;
 
 namespace VideoConversion.Tests.Support;
@@ -9,31 +11,55 @@ namespace VideoConversion.Tests.Support;
 /// The whole system, started once for a test collection through the real AppHost: RabbitMQ,
 /// S3-compatible storage, the API, the worker with FFmpeg, and the web front end. Each run
 /// gets its own data directory and random ports, so it never meets another run's state.
-/// The services export their traces and logs over OTLP to <see cref="Telemetry"/>.
+/// A <see cref="SystemShape"/> says how a collection's system differs (settings, a storage
+/// proxy, where telemetry goes); the operations on its processes serve the fault tests.
 /// </summary>
-public sealed class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime
 {
+    public const string ApiService = "api";
+    public const string Worker = "worker";
+    public const string Web = "web";
+    public const string Broker = "messaging";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("videoconversion-tests-").FullName;
+    private readonly SystemShape _shape;
+    private readonly string _dataDirectory;
     private DistributedApplication? _app;
+
+    public SystemFixture()
+        : this(SystemShape.Whole)
+    {
+    }
+
+    protected SystemFixture(SystemShape shape)
+    {
+        _shape = shape;
+        _dataDirectory = Directory.CreateTempSubdirectory(shape.DataDirectoryPrefix).FullName;
+    }
 
     public HttpClient Api { get; private set; } = null!;
 
     /// <summary>The running AppHost: its resources' connection strings and processes.</summary>
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The system has not started.");
 
-    /// <summary>The worker's own HTTP endpoint: health and /metrics.</summary>
-    public HttpClient Worker { get; private set; } = null!;
+    /// <summary>The worker's own HTTP endpoint (health, /metrics); it stays at one address across restarts.</summary>
+    public HttpClient WorkerEndpoint { get; private set; } = null!;
 
-    /// <summary>Every span and log record the services exported during the run.</summary>
+    /// <summary>Every span and log record the services exported during the run, when the shape sends them here.</summary>
     public OtlpReceiver Telemetry { get; } = new();
 
     /// <summary>The upload page, as a browser on this machine reaches it.</summary>
-    public Uri WebAddress { get; private set; } = null!;
+    public Uri WebAddress => App.GetEndpoint(Web, "http");
 
     /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
+
+    /// <summary>Every connection the API and the worker make to object storage, when the shape routes them here; its latency is 0 until a test sets it.</summary>
+    public DelayingTcpProxy StorageProxy { get; } = new();
+
+    /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
+    public long? WorkerMemoryLimitBytes { get; set; }
 
     public async Task InitializeAsync()
     {
@@ -43,23 +69,58 @@ public sealed class SystemFixture : IAsyncLifetime
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
 
-        await Telemetry.StartAsync();
+        if (_shape.ExportsTelemetry)
+        {
+            await Telemetry.StartAsync();
+        }
+
         foreach (var service in builder.Resources.OfType<ProjectResource>())
         {
-            service.Annotations.Add(new EnvironmentCallbackAnnotation(context => ExportTelemetryToTheTest(context, service.Name)));
+            Configure(builder, service);
         }
 
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("api", timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("worker", timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
-        WebAddress = _app.GetEndpoint("web", "http");
+        foreach (var resource in _shape.HealthyBeforeTests)
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
 
-        Api = _app.CreateHttpClient("api");
+        Api = _app.CreateHttpClient(ApiService);
         Api.Timeout = TimeSpan.FromSeconds(30);
-        Worker = _app.CreateHttpClient("worker");
-        Worker.Timeout = TimeSpan.FromSeconds(30);
+        WorkerEndpoint = _app.CreateHttpClient(Worker);
+        WorkerEndpoint.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    private void Configure(IDistributedApplicationTestingBuilder builder, ProjectResource service)
+    {
+        var resource = builder.CreateResourceBuilder(service);
+        foreach (var (name, value) in _shape.Settings.GetValueOrDefault(service.Name) ?? new Dictionary<string, string>())
+        {
+            resource.WithEnvironment(name, value);
+        }
+
+        if (_shape.ExportsTelemetry)
+        {
+            resource.WithEnvironment(context => ExportTelemetryToTheTest(context, service.Name));
+        }
+
+        if (service.Name == Worker)
+        {
+            // Read at every start of the worker, so a test can restart it with a memory cap.
+            resource.WithEnvironment(context =>
+            {
+                if (WorkerMemoryLimitBytes is { } limit)
+                {
+                    context.EnvironmentVariables["Conversion__MemoryLimitBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+            });
+        }
+
+        if (_shape.RoutesStorageThroughProxy && service.Name is Worker or ApiService)
+        {
+            RouteStorageThroughProxy(builder, resource);
+        }
     }
 
     /// <summary>What the Aspire dashboard sets, pointed at the test's receiver, and exported within a fraction of a second.</summary>
@@ -73,10 +134,121 @@ public sealed class SystemFixture : IAsyncLifetime
         context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
     }
 
+    /// <summary>Points the service's storage connection string at <see cref="StorageProxy"/>.</summary>
+    private void RouteStorageThroughProxy(IDistributedApplicationTestingBuilder builder, IResourceBuilder<ProjectResource> service)
+    {
+        // The service's own storage user ("storage-api", "storage-worker"), as the AppHost gives it.
+        var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == $"storage-{service.Resource.Name}");
+        // Runs after the reference's own callback, when the storage endpoint is known, and replaces its value.
+        service.WithEnvironment(async context =>
+        {
+            var connectionString = await storage.GetConnectionStringAsync(context.CancellationToken)
+                ?? throw new InvalidOperationException("Storage has no connection string.");
+            var endpoint = StorageConnection.Parse(connectionString, "storage").Endpoint;
+            StorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
+            context.EnvironmentVariables["ConnectionStrings__storage"] =
+                connectionString.Replace(endpoint.Authority, $"127.0.0.1:{StorageProxy.Port}", StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>A connection to the system's broker, as a worker or a tool holding its credentials would open one.</summary>
+    public async Task<RabbitMQ.Client.IConnection> BrokerConnectionAsync()
+    {
+        var connectionString = await App.GetConnectionStringAsync(Broker)
+            ?? throw new InvalidOperationException("The broker has no connection string.");
+        return await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
+    }
+
+    /// <summary>A client of the real object storage with its root credentials, bypassing any proxy.</summary>
+    public async Task<Minio.IMinioClient> StorageClientAsync()
+    {
+        var connectionString = await App.GetConnectionStringAsync("storage")
+            ?? throw new InvalidOperationException("Storage has no connection string.");
+        var connection = StorageConnection.Parse(connectionString, "storage");
+        return ObjectStorageExtensions.CreateClient(connection.Endpoint, connection);
+    }
+
+    /// <summary>A resource's process id, as DCP started it.</summary>
+    public Task<int> ProcessIdAsync(string resource) => App.ProcessIdAsync(resource);
+
+    /// <summary>The FFmpeg processes the worker runs right now (its descendants), with their command lines.</summary>
+    public async Task<IReadOnlyList<(int Pid, string CommandLine)>> FFmpegProcessesAsync() =>
+        await ProcessTree.DescendantsNamedAsync(await ProcessIdAsync(Worker), "ffmpeg");
+
+    /// <summary>
+    /// A second worker process, as a second replica would run: the worker's own program with the
+    /// worker's own environment (its credentials included), on another HTTP port. The caller stops it.
+    /// </summary>
+    public async Task<System.Diagnostics.Process> StartSecondWorkerAsync() =>
+        await ProcessTree.StartSiblingAsync(await ProcessIdAsync(Worker), "VideoConversion.Worker");
+
+    /// <summary>kill -9 of a resource's process and the processes it started (FFmpeg, the Erlang VM): a crash, as abrupt as it gets.</summary>
+    public async Task KillAsync(string resource)
+    {
+        var pid = (await ProcessIdAsync(resource)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await SignalAsync("pkill", "-KILL", "-P", pid);
+        await SignalAsync("kill", "-KILL", pid);
+        await WaitForStateAsync(resource, state => state != KnownResourceStates.Running);
+    }
+
+    public Task KillWorkerAsync() => KillAsync(Worker);
+
+    /// <summary>SIGTERM, as Kubernetes sends on scale-in; returns the worker's exit code once it is gone.</summary>
+    public async Task<int?> TerminateWorkerAsync(TimeSpan timeout)
+    {
+        var pid = await ProcessIdAsync(Worker);
+        await SignalAsync("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var stopped = await WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
+        return stopped.Snapshot.ExitCode;
+    }
+
+    /// <summary>Waits until something else (a chaos tool) has stopped the worker, however it did it.</summary>
+    public Task WaitForWorkerToStopAsync(TimeSpan timeout) =>
+        WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
+
+    /// <summary>Starts a stopped or crashed resource again and waits until it reports healthy.</summary>
+    public async Task StartAsync(string resource)
+    {
+        // The snapshot still says Exited for a moment after the start command returns, and a health wait that sees it
+        // gives up at once; so wait for a running process other than the dead one first.
+        var deadPid = App.ResourceNotifications.TryGetCurrentState(resource, out var before) ? ResourceProcesses.ProcessId(before.Snapshot) : null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
+        Assert.True(result.Success, $"starting {resource} failed: {result.Message}");
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceAsync(resource,
+                candidate => candidate.Snapshot.State?.Text == KnownResourceStates.Running &&
+                             ResourceProcesses.ProcessId(candidate.Snapshot) is { } pid && pid != deadPid,
+                timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var state = App.ResourceNotifications.TryGetCurrentState(resource, out var last)
+                ? $"{last.Snapshot.State?.Text} (exit code {last.Snapshot.ExitCode})"
+                : "unknown";
+            Assert.Fail($"{resource} did not start again within 2 minutes; its state is {state}");
+        }
+
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+    }
+
+    public Task StartWorkerAsync() => StartAsync(Worker);
+
+    private async Task<ResourceEvent> WaitForStateAsync(string resource, Func<string?, bool> predicate, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
+        return await App.ResourceNotifications.WaitForResourceAsync(resource, candidate => predicate(candidate.Snapshot.State?.Text), deadline.Token);
+    }
+
+    /// <summary>kill and pkill: their exit code says only whether a process matched, which the callers check otherwise.</summary>
+    private static async Task SignalAsync(string program, params string[] arguments) =>
+        await ProcessRunner.RunAsync(program, arguments, Environment.CurrentDirectory, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+
     public async Task DisposeAsync()
     {
         Api?.Dispose();
-        Worker?.Dispose();
+        WorkerEndpoint?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();
@@ -84,6 +256,7 @@ public sealed class SystemFixture : IAsyncLifetime
         }
 
         await Telemetry.DisposeAsync();
+        await StorageProxy.DisposeAsync();
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

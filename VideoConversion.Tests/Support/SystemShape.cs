@@ -1,0 +1,21 @@
+namespace VideoConversion.Tests.Support;
+
+/// <summary>How a test collection's system differs from a plain start of the AppHost.</summary>
+/// <param name="DataDirectoryPrefix">The run's temporary data directory begins with this, so a leftover one says whose it was.</param>
+/// <param name="Settings">Per service (api, worker): configuration given as environment variables.</param>
+/// <param name="ExportsTelemetry">The services send their traces and logs to the test's OTLP receiver.</param>
+/// <param name="RoutesStorageThroughProxy">The API's and the worker's storage connections pass a proxy whose latency a test sets.</param>
+/// <param name="HealthyBeforeTests">The resources that must be healthy before the first test runs.</param>
+public sealed record SystemShape(
+    string DataDirectoryPrefix,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Settings,
+    bool ExportsTelemetry,
+    bool RoutesStorageThroughProxy,
+    IReadOnlyList<string> HealthyBeforeTests)
+{
+    /// <summary>The system as users start it, every service waited for, its telemetry received by the test.</summary>
+    public static SystemShape Whole { get; } = new(
+        "videoconversion-tests-", new Dictionary<string, IReadOnlyDictionary<string, string>>(),
+        ExportsTelemetry: true, RoutesStorageThroughProxy: false,
+        HealthyBeforeTests: [SystemFixture.ApiService, SystemFixture.Worker, SystemFixture.Web]);
+}

@@ -1,0 +1,50 @@
+using VideoConversion.LoadTest.Benchmark;
+using VideoConversion.LoadTest.Reports;
+
+namespace VideoConversion.UnitTests.LoadTest;
+
+public sealed class BenchmarkReportTests
+{
+    private static readonly BenchmarkSettings Settings = new(
+        new Uri("http://127.0.0.1:5000"), "worker", Workers: 2, Runs: 3, ThroughputJobs: 8, InputSeconds: 10, BigFileMegabytes: 200,
+        ApiConcurrency: 32, ApiDuration: TimeSpan.FromSeconds(10), ApiMaxJobs: 200, WorkDirectory: "/tmp", Report: "report.md");
+
+    private static SystemBenchmark.Results Results(double systemTranscodeSeconds, double systemRemuxSeconds, double systemThroughputPerMinute, double submitPerSecond, double submitP99) => new(
+        "2 cores, test machine",
+        RawTranscodeRuns: [10.0, 10.2, 9.9],
+        RawRemuxRuns: [0.5, 0.6, 0.5],
+        SystemTranscodeRuns: [systemTranscodeSeconds, systemTranscodeSeconds + 0.1, systemTranscodeSeconds - 0.1],
+        SystemRemuxRuns: [systemRemuxSeconds, systemRemuxSeconds, systemRemuxSeconds],
+        RawTranscodeSeconds: 10.0,
+        RawRemuxSeconds: 0.5,
+        RawThroughputPerMinute: 12.0,
+        SystemTranscodeSeconds: systemTranscodeSeconds,
+        SystemRemuxSeconds: systemRemuxSeconds,
+        SystemThroughputPerMinute: systemThroughputPerMinute,
+        InputMegabytes: 10.4,
+        MemorySmallMebibytes: new Dictionary<string, double> { ["api"] = 120, ["worker"] = 150 },
+        MemoryLargeMebibytes: null,
+        LargeInputMegabytes: null,
+        Create: new ApiBenchmark.Phase("POST /upload/request", 3000, 0, 10, 300, new Distribution(80, 75, 120, 150, 200)),
+        Submit: new ApiBenchmark.Phase("POST /jobs", 30, 0, 10, submitPerSecond, new Distribution(900, 800, 1500, submitP99, 2500)),
+        SubmitAnatomy: new ApiBenchmark.Anatomy(2.1, 40.0),
+        StorageRoundTripMilliseconds: 6,
+        FFprobeSeconds: 0.08);
+
+    [Fact]
+    public void Each_target_is_reported_met_or_not_met_from_the_measured_numbers()
+    {
+        var missed = BenchmarkReport.Markdown(Results(11.0, 1.3, 10.0, 3, 2000), Settings, "scripts/benchmark");
+        var met = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
+
+        Assert.Contains("| Transcode, per job | 10.00 s | 11.00 s | 1.100× (overhead 10.0 %) | overhead ≤ 5% | **not met** |", missed, StringComparison.Ordinal);
+        Assert.Contains("| Remux, per job | 0.50 s | 1.30 s | +0.80 s | ≤ +0.3 s | **not met** |", missed, StringComparison.Ordinal);
+        Assert.Contains("| 83.3 % of raw | ≥ 95% | **not met** |", missed, StringComparison.Ordinal);
+        Assert.Contains("| ≥ 1,000/s, p99 < 25 ms | **not met** |", missed, StringComparison.Ordinal);
+        Assert.Contains("| overhead ≤ 5% | met |", met, StringComparison.Ordinal);
+        Assert.Contains("| ≤ +0.3 s | met |", met, StringComparison.Ordinal);
+        Assert.Contains("| ≥ 95% | met |", met, StringComparison.Ordinal);
+        Assert.Contains("| ≥ 1,000/s, p99 < 25 ms | met |", met, StringComparison.Ordinal);
+        Assert.DoesNotContain("not met", met, StringComparison.Ordinal);
+    }
+}

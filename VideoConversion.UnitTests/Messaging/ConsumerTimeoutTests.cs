@@ -1,0 +1,17 @@
+using VideoConversion.Tests.Support;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.UnitTests.Messaging;
+
+public class ConsumerTimeoutTests
+{
+    [Fact]
+    public void The_broker_never_hands_a_job_to_a_second_worker_while_the_first_may_still_hold_it()
+    {
+        var worker = new ConversionOptions();
+        var longestHold = worker.TransferTimeout + worker.ProbeTimeout + worker.MaxConversionTime + worker.TransferTimeout + worker.DrainTimeout;
+
+        Assert.True(BrokerConfigFile.ConsumerTimeout > longestHold,
+            $"consumer_timeout {BrokerConfigFile.ConsumerTimeout} must exceed the longest hold {longestHold}");
+    }
+}

@@ -1,0 +1,128 @@
+using Bunit;
+using VideoConversion.Web.Components.Jobs;
+using VideoConversion.Web.Components.Uploads;
+using VideoConversion.Web.Jobs;
+using VideoConversion.Web.Uploads;
+
+namespace VideoConversion.UnitTests.Web;
+
+/// <summary>Every state a file and its job can be in on the page, rendered as a person sees it.</summary>
+public sealed class UploadComponentTests : BunitContext
+{
+    private static readonly DateTimeOffset Created = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
+
+    private static JobSummary Job(string status, int progress = 0, string? error = null, bool stalled = false) => new(
+        "job-1", status, progress, Created, null, status is "DONE" or "FAILED" ? Created.AddMinutes(1) : null, error,
+        status == "DONE" ? "http://storage.example/output/job-1.mp4?X-Amz-Signature=abc" : null, "holiday.mov",
+        InputBytes: 12_000_000, OutputBytes: status == "DONE" ? 3_000_000 : null, Stalled: stalled);
+
+    private IRenderedComponent<UploadCard> Card(UploadItem item) => Render<UploadCard>(parameters => parameters.Add(card => card.Item, item));
+
+    [Fact]
+    public void A_rejected_file_says_why_and_offers_no_progress()
+    {
+        var item = new UploadItem("a", "notes.txt", 10) { Stage = UploadStage.Rejected, Error = "notes.txt is not a video file this service accepts." };
+        var card = Card(item);
+
+        Assert.Equal("notes.txt is not a video file this service accepts.", card.Find(".error").TextContent);
+        Assert.Empty(card.FindAll("progress"));
+    }
+
+    [Fact]
+    public void An_upload_shows_percent_bytes_speed_and_time_left_and_can_be_cancelled()
+    {
+        UploadItem? cancelled = null;
+        var item = new UploadItem("a", "holiday.mov", 1_000_000_000)
+        {
+            Transfer = new TransferProgress(250_000_000, 1_000_000_000, TimeSpan.FromSeconds(10)),
+        };
+        var card = Render<UploadCard>(parameters => parameters
+            .Add(card => card.Item, item)
+            .Add(card => card.OnCancel, (UploadItem target) => cancelled = target));
+
+        Assert.Equal("25", card.Find("progress").GetAttribute("value"));
+        Assert.Equal("Uploading: 25%", card.Find("label.progress-label").TextContent);
+        var transfer = card.Find(".transfer").TextContent;
+        Assert.Contains("250 MB of 1 GB", transfer, StringComparison.Ordinal);
+        Assert.Contains("25 MB/s", transfer, StringComparison.Ordinal);
+        Assert.Contains("30 s left", transfer, StringComparison.Ordinal);
+
+        card.Find("button").Click();
+        Assert.Same(item, cancelled);
+    }
+
+    [Fact]
+    public void A_cancelled_upload_says_so()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Cancelled });
+        Assert.Equal("Upload cancelled.", card.Find("p").TextContent);
+    }
+
+    [Fact]
+    public void A_failed_upload_shows_its_reason()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Failed, Error = "The upload failed: the connection to storage failed. Please try again." });
+        Assert.Contains("connection to storage failed", card.Find(".error").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_finished_upload_shows_that_the_job_is_starting()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Starting });
+        Assert.Equal("Uploaded. Starting the conversion…", card.Find(".status").TextContent);
+    }
+
+    [Fact]
+    public void A_pending_job_waits_for_a_worker()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("PENDING") });
+        Assert.StartsWith("PENDING", card.Find(".status").TextContent, StringComparison.Ordinal);
+        Assert.Equal("PENDING", card.Find("li").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public void A_processing_job_shows_its_conversion_progress_and_a_stall()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("PROCESSING", 42, stalled: true) });
+        Assert.Equal("PROCESSING 42%", card.Find("label.progress-label").TextContent);
+        Assert.Equal("42", card.Find("progress").GetAttribute("value"));
+        Assert.Contains("No word from the worker", card.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_done_job_plays_inline_with_sizes_and_a_download_link()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 12_000_000) { Stage = UploadStage.Converting, Job = Job("DONE") });
+
+        var video = card.Find("video");
+        Assert.Equal("http://storage.example/output/job-1.mp4?X-Amz-Signature=abc", video.GetAttribute("src"));
+        Assert.True(video.HasAttribute("controls"));
+        Assert.Contains("12 MB before, 3 MB after.", card.Find(".sizes").TextContent, StringComparison.Ordinal);
+        var download = card.Find("a[download]");
+        Assert.Equal(("holiday.mp4", video.GetAttribute("src")), (download.GetAttribute("download"), download.GetAttribute("href")));
+    }
+
+    [Fact]
+    public void A_failed_job_shows_the_reason_and_no_player()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("FAILED", error: "The file is empty.") });
+        Assert.Equal("FAILED", card.Find(".status").TextContent);
+        Assert.Equal("The file is empty.", card.Find(".error").TextContent);
+        Assert.Empty(card.FindAll("video"));
+    }
+
+    [Fact]
+    public void The_recent_list_shows_loading_empty_unavailable_and_jobs()
+    {
+        Assert.Contains("Loading", Render<RecentJobs>().Markup, StringComparison.Ordinal);
+        Assert.Contains("No jobs yet.", Render<RecentJobs>(p => p.Add(r => r.Page, new JobPage([], 1, 20, 0))).Markup, StringComparison.Ordinal);
+        Assert.Equal("The job list is unavailable: connection refused",
+            Render<RecentJobs>(p => p.Add(r => r.Error, "connection refused")).Find("[role=alert]").TextContent);
+
+        var list = Render<RecentJobs>(p => p.Add(r => r.Page, new JobPage([Job("DONE"), Job("PROCESSING", 7) with { JobId = "job-2" }], 1, 20, 2)));
+        var rows = list.FindAll("tbody tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("Download MP4", rows[0].QuerySelector("a")!.TextContent);
+        Assert.Equal("PROCESSING 7%", rows[1].Children[1].TextContent);
+    }
+}
