@@ -12,7 +12,8 @@ namespace VideoConversion.Processes;
 /// </summary>
 public static class ProcessRunner
 {
-    private const int StandardErrorTailLength = 8 * 1024;
+    /// <summary>How much of the end of standard error a result keeps by default: the end of FFmpeg's log says what went wrong.</summary>
+    public const int StandardErrorTailLength = 8 * 1024;
 
     /// <summary>What a child process gets of an environment: messages in plain ASCII, nothing else.</summary>
     public static readonly IReadOnlyDictionary<string, string> ChildEnvironment = new Dictionary<string, string> { ["LC_ALL"] = "C" };
@@ -27,6 +28,7 @@ public static class ProcessRunner
     /// <param name="inheritEnvironment">For tools of our own (never FFmpeg on an upload): pass this process's environment on.</param>
     /// <param name="environment">Variables to set on top (a null value removes one).</param>
     /// <param name="standardInput">Written to the program's standard input, which is then closed; by default it is closed at once.</param>
+    /// <param name="standardErrorLimit">How many characters of the end of standard error the result keeps; <see cref="int.MaxValue"/> for all.</param>
     /// <exception cref="ProcessStalledException">The process wrote nothing for <paramref name="silenceLimit"/>.</exception>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
@@ -39,7 +41,8 @@ public static class ProcessRunner
         long? memoryLimitBytes = null,
         bool inheritEnvironment = false,
         IReadOnlyDictionary<string, string?>? environment = null,
-        string? standardInput = null)
+        string? standardInput = null,
+        int standardErrorLimit = StandardErrorTailLength)
     {
         // Looked up on the worker's PATH: the child's environment has none.
         var program = ExecutableLocator.Resolve(fileName) ?? fileName;
@@ -86,12 +89,6 @@ public static class ProcessRunner
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start '{fileName}'.");
-        if (standardInput is not null)
-        {
-            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken);
-        }
-
-        process.StandardInput.Close(); // nothing (more) to read: a program waiting for input fails instead of hanging
 
         using var timeoutSource = new CancellationTokenSource(timeout);
         using var silenceSource = new CancellationTokenSource(silenceLimit ?? Timeout.InfiniteTimeSpan);
@@ -113,22 +110,25 @@ public static class ProcessRunner
             output.AppendLine(line);
             return Task.CompletedTask;
         });
-        var errorTail = new TailBuffer(StandardErrorTailLength);
+        var errorTail = new TailBuffer(standardErrorLimit);
         var readError = ReadLinesAsync(process.StandardError, line =>
         {
             errorTail.AppendLine(line);
             return Task.CompletedTask;
         });
+        // Written while the output is read and under the limits: a program that answers before it has read all its
+        // input would otherwise block on a full pipe, and the runner with it.
+        var writeInput = WriteInputAsync(process.StandardInput, standardInput, linked.Token);
 
         try
         {
-            await process.WaitForExitAsync(linked.Token);
-            await Task.WhenAll(readOutput, readError).WaitAsync(linked.Token);
+            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await Task.WhenAll(readOutput, readError, writeInput).WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             if (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"'{Path.GetFileName(fileName)}' did not finish within {timeout}.");
@@ -147,9 +147,27 @@ public static class ProcessRunner
 
     private static async Task ReadLinesAsync(StreamReader reader, Func<string, Task> onLine)
     {
-        while (await reader.ReadLineAsync() is { } line)
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            await onLine(line);
+            await onLine(line).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes standard input once <paramref name="input"/> is written: a program waiting for more fails instead of hanging.</summary>
+    private static async Task WriteInputAsync(StreamWriter writer, string? input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await writer.WriteAsync(input.AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            writer.Close();
+        }
+        catch (IOException)
+        {
+            // The program ended, or closed its input, without reading it all: how it ended is its result.
         }
     }
 

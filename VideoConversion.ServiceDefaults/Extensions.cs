@@ -21,7 +21,6 @@ public static class Extensions
     public const string MetricsEndpointPath = "/metrics";
     private const string LiveTag = "live";
 
-
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();

@@ -1,4 +1,3 @@
-
 using Microsoft.Extensions.Configuration;
 using VideoConversion.Processes;
 
@@ -25,7 +24,7 @@ public sealed class AppHostSettings
     /// <summary>Where host-run services keep their state: job database, broker data, stored objects.</summary>
     public string DataDirectory { get; private init; } = "";
 
-    /// <summary>Root of the repository, for the S3 stand-in's launcher.</summary>
+    /// <summary>Root of the repository: the S3 stand-in, and the files the cluster shares (storage set-up, broker configuration).</summary>
     public string RepositoryRoot { get; private init; } = "";
 
     public string RabbitMQServerPath { get; private init; } = "/usr/lib/rabbitmq/bin/rabbitmq-server";

@@ -15,7 +15,10 @@ internal static class MessagingResources
     /// </summary>
     private static string ConsumerTimeoutErlangArgument(AppHostSettings settings) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"-rabbit consumer_timeout {BrokerConfiguration.ConsumerTimeoutMilliseconds(settings.RepositoryRoot)}");
+            $"-rabbit consumer_timeout {ConsumerTimeoutMilliseconds(settings)}");
+
+    private static long ConsumerTimeoutMilliseconds(AppHostSettings settings) =>
+        (long)BrokerConfiguration.ConsumerTimeout(settings.RepositoryRoot).TotalMilliseconds;
 
     public static MessagingBroker AddMessagingBroker(
         this IDistributedApplicationBuilder builder, string name, AppHostSettings settings)
@@ -108,7 +111,7 @@ internal static class MessagingResources
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (_, cancellationToken) =>
         {
-            await File.WriteAllTextAsync(configFile, BrokerConfig(ports, definitionsFile, BrokerConfiguration.ConsumerTimeoutMilliseconds(settings.RepositoryRoot)), cancellationToken);
+            await File.WriteAllTextAsync(configFile, BrokerConfig(ports, definitionsFile, ConsumerTimeoutMilliseconds(settings)), cancellationToken);
             await File.WriteAllTextAsync(pluginsFile, "[rabbitmq_management,rabbitmq_prometheus].\n", cancellationToken);
         });
 

@@ -17,7 +17,7 @@ public static class QueueNames
     /// <summary>Reports the API could not apply (unreadable, for an unknown job, or failing every time), kept for a person to look at.</summary>
     public const string JobReportsDead = "video_job_reports.dead";
 
-    /// <summary>Queues messages are published to, each through its own exchange (see <see cref="MessagingTopology"/>).</summary>
+    /// <summary>Queues messages are published to, each through its own exchange (see MessagingTopology in VideoConversion.Infrastructure).</summary>
     public static readonly IReadOnlyList<string> Published = [VideoJobs, JobReports, JobReportsDead];
 
     /// <summary>

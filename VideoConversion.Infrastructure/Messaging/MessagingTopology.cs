@@ -35,8 +35,8 @@ public static class MessagingTopology
         }, cancellationToken);
 
         await DeclareQuorumQueueAsync(channel, QueueNames.JobReports, new Dictionary<string, object?>(), cancellationToken);
-        // Filled by the API itself, not by broker dead-lettering: video_job_reports exists in
-        // deployed brokers without a dead-letter argument, and a queue's arguments cannot change.
+        // Filled by the API itself, not by broker dead-lettering: the API sets a report aside with the
+        // reason it could not apply it (unreadable, unknown job, not applicable), which the broker cannot know.
         await DeclareQuorumQueueAsync(channel, QueueNames.JobReportsDead, new Dictionary<string, object?>(), cancellationToken);
 
         foreach (var queue in QueueNames.Published)

@@ -19,7 +19,7 @@ public static class ProcessTools
             // Our own tools and the operator's (kubectl reads KUBECONFIG and HOME): they get this environment.
             var result = await ProcessRunner.RunAsync(
                 tool, arguments, Environment.CurrentDirectory, timeLimit ?? DefaultTimeLimit, onOutputLine: null, cancellationToken,
-                inheritEnvironment: true);
+                inheritEnvironment: true, standardErrorLimit: int.MaxValue);
             return (result.ExitCode, result.StandardOutput, result.StandardErrorTail);
         }
         catch (Win32Exception)

@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
-using VideoConversion.Worker.Conversion.Processes;
+using VideoConversion.Worker.Conversion.Runs;
 using VideoConversion.Worker.Jobs;
 
 namespace VideoConversion.Tests.Conversion;
@@ -96,8 +95,8 @@ public sealed class SystemFaultTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            using var pkill = Process.Start(new ProcessStartInfo("pkill", ["-KILL", "-f", $"ffmpeg .*{output}"]) { UseShellExecute = false })!;
-            await pkill.WaitForExitAsync();
+            var pkill = await ProcessRunner.RunAsync(
+                "pkill", ["-KILL", "-f", $"ffmpeg .*{output}"], Environment.CurrentDirectory, TimeSpan.FromSeconds(10), null, CancellationToken.None);
             if (pkill.ExitCode == 0)
             {
                 return;

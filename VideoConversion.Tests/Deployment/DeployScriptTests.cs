@@ -156,7 +156,7 @@ public sealed partial class DeployScriptTests : IDisposable
 
         var result = await ProcessRunner.RunAsync(
             "bash", [Path.Combine(Repository, "manifests", "deploy-minikube")], Repository, TimeSpan.FromMinutes(3), null,
-            CancellationToken.None, inheritEnvironment: true, environment: variables);
+            CancellationToken.None, inheritEnvironment: true, environment: variables, standardErrorLimit: int.MaxValue);
         return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 

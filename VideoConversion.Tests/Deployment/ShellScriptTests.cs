@@ -103,7 +103,7 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
     {
         var result = await ProcessRunner.RunAsync(
             "shellcheck", arguments, Environment.CurrentDirectory, TimeSpan.FromMinutes(1), null, CancellationToken.None,
-            inheritEnvironment: true, standardInput: stdin);
+            inheritEnvironment: true, standardInput: stdin, standardErrorLimit: int.MaxValue);
         return (result.ExitCode, result.StandardOutput + result.StandardErrorTail);
     }
 }

@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
+using VideoConversion.AppHost.Resources;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -151,8 +152,9 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         var config = _rendered.Generated<V1ConfigMap>("messaging-config");
         Assert.Contains("rabbitmq_management", config.Data["enabled_plugins"], StringComparison.Ordinal);
         Assert.Contains("rabbitmq_prometheus", config.Data["enabled_plugins"], StringComparison.Ordinal);
-        var timeout = TimeSpan.FromMilliseconds(BrokerConfigFile.Value(config.Data["rabbitmq.conf"], "consumer_timeout"));
-        Assert.Equal(BrokerConfigFile.ConsumerTimeout, timeout);
+        // The ConfigMap is generated from the file the AppHost reads: the cluster's broker and the local one agree.
+        var timeout = BrokerConfiguration.ConsumerTimeout(config.Data["rabbitmq.conf"].Split('\n'), "the rendered messaging-config");
+        Assert.Equal(BrokerConfiguration.ConsumerTimeout(RepositoryPaths.Root), timeout);
         Assert.True(timeout > new ConversionOptions().MaxConversionTime + new ConversionOptions().TransferTimeout * 2,
             "a conversion plus its download and upload must end before the broker takes the job back");
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
 using Xunit.Abstractions;
@@ -44,8 +45,8 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
                 if (jobs.FirstOrDefault(commandLine.Contains) is { } jobId && !killed.Contains(jobId))
                 {
                     await Task.Delay(300); // mid-conversion, not at its first instruction
-                    using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])!;
-                    await kill.WaitForExitAsync();
+                    var kill = await ProcessRunner.RunAsync(
+                        "kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)], Environment.CurrentDirectory, TimeSpan.FromSeconds(10), null, CancellationToken.None);
                     if (kill.ExitCode == 0)
                     {
                         killed.Add(jobId); // it was still running: killed mid-conversion

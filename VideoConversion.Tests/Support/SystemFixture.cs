@@ -2,7 +2,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using VideoConversion.Infrastructure.Storage;
-using VideoConversion.Processes;
 using VideoConversion.Tests.Support.Telemetry;
 
 namespace VideoConversion.Tests.Support;
@@ -12,9 +11,9 @@ namespace VideoConversion.Tests.Support;
 /// S3-compatible storage, the API, the worker with FFmpeg, and the web front end. Each run
 /// gets its own data directory and random ports, so it never meets another run's state.
 /// A <see cref="SystemShape"/> says how a collection's system differs (settings, a storage
-/// proxy, where telemetry goes); the operations on its processes serve the fault tests.
+/// proxy, where telemetry goes); <see cref="FaultSystemFixture"/> adds what kills and restarts it.
 /// </summary>
-public class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 {
     public const string ApiService = "api";
     public const string Worker = "worker";
@@ -25,6 +24,8 @@ public class SystemFixture : IAsyncLifetime
 
     private readonly SystemShape _shape;
     private readonly string _dataDirectory;
+    private readonly OtlpReceiver _telemetry = new();
+    private readonly DelayingTcpProxy? _storageProxy;
     private DistributedApplication? _app;
 
     public SystemFixture()
@@ -36,6 +37,7 @@ public class SystemFixture : IAsyncLifetime
     {
         _shape = shape;
         _dataDirectory = Directory.CreateTempSubdirectory(shape.DataDirectoryPrefix).FullName;
+        _storageProxy = shape.RoutesStorageThroughProxy ? new DelayingTcpProxy() : null;
     }
 
     public HttpClient Api { get; private set; } = null!;
@@ -46,8 +48,8 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>The worker's own HTTP endpoint (health, /metrics); it stays at one address across restarts.</summary>
     public HttpClient WorkerEndpoint { get; private set; } = null!;
 
-    /// <summary>Every span and log record the services exported during the run, when the shape sends them here.</summary>
-    public OtlpReceiver Telemetry { get; } = new();
+    /// <summary>Every span and log record the services exported during the run.</summary>
+    public OtlpReceiver Telemetry => _shape.ExportsTelemetry ? _telemetry : throw new InvalidOperationException("This system's services export no telemetry to the test.");
 
     /// <summary>The upload page, as a browser on this machine reaches it.</summary>
     public Uri WebAddress => App.GetEndpoint(Web, "http");
@@ -55,8 +57,8 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
-    /// <summary>Every connection the API and the worker make to object storage, when the shape routes them here; its latency is 0 until a test sets it.</summary>
-    public DelayingTcpProxy StorageProxy { get; } = new();
+    /// <summary>Every connection the API and the worker make to object storage; its latency is 0 until a test sets it.</summary>
+    public DelayingTcpProxy StorageProxy => _storageProxy ?? throw new InvalidOperationException("This system's storage is not behind a proxy.");
 
     /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
     public long? WorkerMemoryLimitBytes { get; set; }
@@ -71,7 +73,7 @@ public class SystemFixture : IAsyncLifetime
 
         if (_shape.ExportsTelemetry)
         {
-            await Telemetry.StartAsync();
+            await _telemetry.StartAsync();
         }
 
         foreach (var service in builder.Resources.OfType<ProjectResource>())
@@ -168,82 +170,11 @@ public class SystemFixture : IAsyncLifetime
         return ObjectStorageExtensions.CreateClient(connection.Endpoint, connection);
     }
 
-    /// <summary>A resource's process id, as DCP started it.</summary>
-    public Task<int> ProcessIdAsync(string resource) => App.ProcessIdAsync(resource);
-
-    /// <summary>The FFmpeg processes the worker runs right now (its descendants), with their command lines.</summary>
-    public async Task<IReadOnlyList<(int Pid, string CommandLine)>> FFmpegProcessesAsync() =>
-        await ProcessTree.DescendantsNamedAsync(await ProcessIdAsync(Worker), "ffmpeg");
-
-    /// <summary>
-    /// A second worker process, as a second replica would run: the worker's own program with the
-    /// worker's own environment (its credentials included), on another HTTP port. The caller stops it.
-    /// </summary>
-    public async Task<System.Diagnostics.Process> StartSecondWorkerAsync() =>
-        await ProcessTree.StartSiblingAsync(await ProcessIdAsync(Worker), "VideoConversion.Worker");
-
-    /// <summary>kill -9 of a resource's process and the processes it started (FFmpeg, the Erlang VM): a crash, as abrupt as it gets.</summary>
-    public async Task KillAsync(string resource)
+    async ValueTask IAsyncDisposable.DisposeAsync()
     {
-        var pid = (await ProcessIdAsync(resource)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await SignalAsync("pkill", "-KILL", "-P", pid);
-        await SignalAsync("kill", "-KILL", pid);
-        await WaitForStateAsync(resource, state => state != KnownResourceStates.Running);
+        await DisposeAsync();
+        GC.SuppressFinalize(this);
     }
-
-    public Task KillWorkerAsync() => KillAsync(Worker);
-
-    /// <summary>SIGTERM, as Kubernetes sends on scale-in; returns the worker's exit code once it is gone.</summary>
-    public async Task<int?> TerminateWorkerAsync(TimeSpan timeout)
-    {
-        var pid = await ProcessIdAsync(Worker);
-        await SignalAsync("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var stopped = await WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
-        return stopped.Snapshot.ExitCode;
-    }
-
-    /// <summary>Waits until something else (a chaos tool) has stopped the worker, however it did it.</summary>
-    public Task WaitForWorkerToStopAsync(TimeSpan timeout) =>
-        WaitForStateAsync(Worker, state => state != KnownResourceStates.Running, timeout);
-
-    /// <summary>Starts a stopped or crashed resource again and waits until it reports healthy.</summary>
-    public async Task StartAsync(string resource)
-    {
-        // The snapshot still says Exited for a moment after the start command returns, and a health wait that sees it
-        // gives up at once; so wait for a running process other than the dead one first.
-        var deadPid = App.ResourceNotifications.TryGetCurrentState(resource, out var before) ? ResourceProcesses.ProcessId(before.Snapshot) : null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
-        Assert.True(result.Success, $"starting {resource} failed: {result.Message}");
-        try
-        {
-            await App.ResourceNotifications.WaitForResourceAsync(resource,
-                candidate => candidate.Snapshot.State?.Text == KnownResourceStates.Running &&
-                             ResourceProcesses.ProcessId(candidate.Snapshot) is { } pid && pid != deadPid,
-                timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            var state = App.ResourceNotifications.TryGetCurrentState(resource, out var last)
-                ? $"{last.Snapshot.State?.Text} (exit code {last.Snapshot.ExitCode})"
-                : "unknown";
-            Assert.Fail($"{resource} did not start again within 2 minutes; its state is {state}");
-        }
-
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-    }
-
-    public Task StartWorkerAsync() => StartAsync(Worker);
-
-    private async Task<ResourceEvent> WaitForStateAsync(string resource, Func<string?, bool> predicate, TimeSpan? timeout = null)
-    {
-        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
-        return await App.ResourceNotifications.WaitForResourceAsync(resource, candidate => predicate(candidate.Snapshot.State?.Text), deadline.Token);
-    }
-
-    /// <summary>kill and pkill: their exit code says only whether a process matched, which the callers check otherwise.</summary>
-    private static async Task SignalAsync(string program, params string[] arguments) =>
-        await ProcessRunner.RunAsync(program, arguments, Environment.CurrentDirectory, TimeSpan.FromSeconds(30), null, CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -255,8 +186,11 @@ public class SystemFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        await Telemetry.DisposeAsync();
-        await StorageProxy.DisposeAsync();
+        await _telemetry.DisposeAsync();
+        if (_storageProxy is not null)
+        {
+            await _storageProxy.DisposeAsync();
+        }
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

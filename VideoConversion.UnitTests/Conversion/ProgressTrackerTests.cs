@@ -1,4 +1,4 @@
-using VideoConversion.Worker.Conversion.Processes;
+using VideoConversion.Worker.Conversion.Runs;
 
 namespace VideoConversion.UnitTests.Conversion;
 

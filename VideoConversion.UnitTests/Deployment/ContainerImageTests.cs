@@ -1,4 +1,5 @@
 using VideoConversion.Tests.Support;
+
 namespace VideoConversion.UnitTests.Deployment;
 
 /// <summary>

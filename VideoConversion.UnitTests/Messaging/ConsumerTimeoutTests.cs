@@ -1,3 +1,4 @@
+using VideoConversion.AppHost.Resources;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
 
@@ -10,8 +11,8 @@ public class ConsumerTimeoutTests
     {
         var worker = new ConversionOptions();
         var longestHold = worker.TransferTimeout + worker.ProbeTimeout + worker.MaxConversionTime + worker.TransferTimeout + worker.DrainTimeout;
+        var consumerTimeout = BrokerConfiguration.ConsumerTimeout(RepositoryPaths.Root);
 
-        Assert.True(BrokerConfigFile.ConsumerTimeout > longestHold,
-            $"consumer_timeout {BrokerConfigFile.ConsumerTimeout} must exceed the longest hold {longestHold}");
+        Assert.True(consumerTimeout > longestHold, $"consumer_timeout {consumerTimeout} must exceed the longest hold {longestHold}");
     }
 }

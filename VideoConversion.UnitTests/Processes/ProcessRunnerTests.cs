@@ -28,4 +28,78 @@ public class ProcessRunnerTests
     {
         await Assert.ThrowsAsync<TimeoutException>(() => RunAsync("while true; do echo tick; sleep 0.2; done", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task A_stopped_process_takes_the_processes_it_started_with_it()
+    {
+        var pidFile = Path.Combine(Path.GetTempPath(), $"runner-child-{Guid.NewGuid():N}");
+        try
+        {
+            // The grandchild writes its pid and keeps running; the time limit stops the tree.
+            await Assert.ThrowsAsync<TimeoutException>(() =>
+                RunAsync($"sleep 300 & echo $! > {pidFile}; wait", TimeSpan.FromSeconds(2), silenceLimit: null));
+
+            var grandchild = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.False(Directory.Exists($"/proc/{grandchild}") && !File.ReadAllText($"/proc/{grandchild}/stat").Contains(") Z ", StringComparison.Ordinal),
+                $"the grandchild {grandchild} outlived the stopped process");
+        }
+        finally
+        {
+            File.Delete(pidFile);
+        }
+    }
+
+    [Fact]
+    public async Task The_child_gets_an_empty_environment_unless_it_is_passed_on_and_overrides_set_and_remove_variables()
+    {
+        Environment.SetEnvironmentVariable("RUNNER_TEST_SECRET", "not for children");
+        Environment.SetEnvironmentVariable("RUNNER_TEST_REMOVED", "removed");
+        try
+        {
+            var isolated = await ProcessRunner.RunAsync("env", [], Path.GetTempPath(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.DoesNotContain("RUNNER_TEST_SECRET", isolated.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("LC_ALL=C", isolated.StandardOutput, StringComparison.Ordinal);
+
+            var passedOn = await ProcessRunner.RunAsync("env", [], Path.GetTempPath(), TimeSpan.FromSeconds(30), null, CancellationToken.None,
+                inheritEnvironment: true,
+                environment: new Dictionary<string, string?> { ["RUNNER_TEST_ADDED"] = "added", ["RUNNER_TEST_REMOVED"] = null });
+            var variables = passedOn.StandardOutput.Split('\n');
+            Assert.Contains("RUNNER_TEST_SECRET=not for children", variables);
+            Assert.Contains("RUNNER_TEST_ADDED=added", variables);
+            Assert.DoesNotContain(variables, line => line.StartsWith("RUNNER_TEST_REMOVED=", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("RUNNER_TEST_SECRET", null);
+            Environment.SetEnvironmentVariable("RUNNER_TEST_REMOVED", null);
+        }
+    }
+
+    [Fact]
+    public async Task Standard_input_reaches_a_program_that_answers_before_it_has_read_it_all()
+    {
+        // 1 MB out before any of the 1 MB in is read: both pipes fill unless input and output flow at once.
+        var input = new string('x', 1024 * 1024) + "\n";
+        var result = await ProcessRunner.RunAsync(
+            "bash", ["-c", "head -c 1048576 /dev/zero | tr '\\0' y; echo; wc -c"], Path.GetTempPath(), TimeSpan.FromSeconds(30), null,
+            CancellationToken.None, standardInput: input);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.EndsWith($"{input.Length}\n", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Standard_error_keeps_its_end_by_default_and_all_of_it_when_asked()
+    {
+        const string Script = "for i in $(seq 1 3000); do echo \"line $i of the log\" >&2; done";
+        var tail = await ProcessRunner.RunAsync("bash", ["-c", Script], Path.GetTempPath(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        var all = await ProcessRunner.RunAsync("bash", ["-c", Script], Path.GetTempPath(), TimeSpan.FromSeconds(30), null, CancellationToken.None,
+            standardErrorLimit: int.MaxValue);
+
+        Assert.True(tail.StandardErrorTail.Length <= ProcessRunner.StandardErrorTailLength);
+        Assert.Contains("line 3000 of the log", tail.StandardErrorTail, StringComparison.Ordinal);
+        Assert.DoesNotContain("line 1 of the log", tail.StandardErrorTail, StringComparison.Ordinal);
+        Assert.StartsWith("line 1 of the log", all.StandardErrorTail, StringComparison.Ordinal);
+        Assert.Contains("line 3000 of the log", all.StandardErrorTail, StringComparison.Ordinal);
+    }
 }

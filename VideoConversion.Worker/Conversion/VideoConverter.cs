@@ -7,7 +7,7 @@ using VideoConversion.Processes;
 using VideoConversion.Worker.Conversion.Commands;
 using VideoConversion.Worker.Conversion.Planning;
 using VideoConversion.Worker.Conversion.Probing;
-using VideoConversion.Worker.Conversion.Processes;
+using VideoConversion.Worker.Conversion.Runs;
 using VideoConversion.Worker.Conversion.Verification;
 using VideoConversion.Worker.Telemetry;
 

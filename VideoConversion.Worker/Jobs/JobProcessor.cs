@@ -26,7 +26,7 @@ public sealed partial class JobProcessor(
     AttemptLedger ledger,
     InputDownloader downloader,
     VideoConverter converter,
-    JobReportPublisher events,
+    JobReportPublisher reports,
     ConversionMetrics metrics,
     TimeProvider time,
     IOptions<ConversionOptions> options,
@@ -64,7 +64,7 @@ public sealed partial class JobProcessor(
             // record a second, competing one.
             var decision = RetryPolicy.Decide(FailureCause.WorkerStopped, attempt - 1);
             LogDecision(logger, null, job.JobId, attempt - 1, decision.Action, decision.Cause, decision.Reason);
-            await events.ReportFailedAsync(job.JobId, attempt - 1, decision, cancellationToken);
+            await reports.ReportFailedAsync(job.JobId, attempt - 1, decision, cancellationToken);
             await ledger.ForgetAsync(job.JobId);
             return DeliveryOutcome.Ack;
         }
@@ -117,9 +117,9 @@ public sealed partial class JobProcessor(
         var outcome = "interrupted";
         try
         {
-            await events.ReportProgressAsync(job.JobId, attempt, 0, cancellationToken);
+            await reports.ReportProgressAsync(job.JobId, attempt, 0, cancellationToken);
             (var outputBytes, method) = await ConvertAndStoreAsync(job, attempt, cancellationToken);
-            await events.ReportDoneAsync(job.JobId, attempt, outputBytes, method, cancellationToken);
+            await reports.ReportDoneAsync(job.JobId, attempt, outputBytes, method, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
@@ -144,13 +144,13 @@ public sealed partial class JobProcessor(
                 outcome = "retry";
                 // The job waits in the queue again (PENDING, not a silent PROCESSING the
                 // reconciler would take up), after a pause that lets a short outage pass.
-                await events.ReportRetryingAsync(job.JobId, attempt, decision, cancellationToken);
+                await reports.ReportRetryingAsync(job.JobId, attempt, decision, cancellationToken);
                 await Task.Delay(decision.Backoff, time, cancellationToken);
                 return DeliveryOutcome.Requeue;
             }
 
             outcome = "failed";
-            await events.ReportFailedAsync(job.JobId, attempt, decision, cancellationToken);
+            await reports.ReportFailedAsync(job.JobId, attempt, decision, cancellationToken);
             return DeliveryOutcome.Ack;
         }
         finally
@@ -169,7 +169,7 @@ public sealed partial class JobProcessor(
             return (stored.Bytes, stored.Method ?? "unknown");
         }
 
-        await using var heartbeat = new ProgressHeartbeat(events, ledger, job.JobId, attempt, time, cancellationToken);
+        await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
         // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
@@ -200,7 +200,7 @@ public sealed partial class JobProcessor(
             if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
             {
                 lastReport = time.GetTimestamp();
-                await events.ReportProgressAsync(job.JobId, attempt, percent, cancellationToken);
+                await reports.ReportProgressAsync(job.JobId, attempt, percent, cancellationToken);
             }
         }, cancellationToken);
 

@@ -16,23 +16,23 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     private int _percent;
 
     public ProgressHeartbeat(
-        JobReportPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher reports, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _beating = BeatAsync(events, ledger, jobId, attempt, time, _stop.Token);
+        _beating = BeatAsync(reports, ledger, jobId, attempt, time, _stop.Token);
     }
 
     public void Update(int percent) => Volatile.Write(ref _percent, percent);
 
     private async Task BeatAsync(
-        JobReportPublisher events, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher reports, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(JobHeartbeat.Interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await events.ReportProgressAsync(jobId, attempt, Volatile.Read(ref _percent), cancellationToken);
+                await reports.ReportProgressAsync(jobId, attempt, Volatile.Read(ref _percent), cancellationToken);
                 await ledger.RenewAsync(jobId, attempt, cancellationToken);
             }
         }

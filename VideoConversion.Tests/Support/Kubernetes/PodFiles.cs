@@ -1,6 +1,6 @@
 using k8s.Models;
-
 using VideoConversion.Processes;
+
 namespace VideoConversion.Tests.Support.Kubernetes;
 
 /// <summary>
@@ -70,7 +70,8 @@ public sealed class PodFiles(RenderedManifests rendered, V1PodSpec pod, string r
         var variables = (container.Env ?? []).ToDictionary(variable => variable.Name, variable => (string?)rewrite(Value(variable)));
         var result = await ProcessRunner.RunAsync(
             container.Command[0], container.Command.Skip(1).Concat(container.Args ?? []), Environment.CurrentDirectory,
-            TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true, environment: variables);
+            TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true, environment: variables,
+            standardErrorLimit: int.MaxValue);
 
         Xunit.Assert.True(result.ExitCode == 0, $"init container {container.Name} failed: {result.StandardErrorTail}");
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Processes;
 using VideoConversion.Worker.Conversion.Commands;
-using VideoConversion.Worker.Conversion.Processes;
+using VideoConversion.Worker.Conversion.Runs;
 
 namespace VideoConversion.Worker.Conversion.Probing;
 

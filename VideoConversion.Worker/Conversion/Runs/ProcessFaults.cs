@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Processes;
 
-namespace VideoConversion.Worker.Conversion.Processes;
+namespace VideoConversion.Worker.Conversion.Runs;
 
 /// <summary>
 /// Tells a failed FFmpeg or ffprobe run that the system caused (killed, crashed, out of memory,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VideoConversion.Worker.Conversion.Processes;
+namespace VideoConversion.Worker.Conversion.Runs;
 
 /// <summary>
 /// Turns FFmpeg's "-progress" key=value lines into a percentage of the input's duration.
