@@ -1,25 +1,37 @@
+using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
+
+if (args.FirstOrDefault() == ManageCommand.Name)
+{
+    return await ManageCommand.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddAccounts();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapApiReference();
 app.MapUploadApi();
 app.MapJobsApi();
+app.MapAccountsApi();
 
 await app.Services.InitializeDatabaseAsync(app.Lifetime.ApplicationStopping);
+await app.Services.EnsureAdministratorAsync(app.Lifetime.ApplicationStopping);
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory-based tests.</summary>
 public partial class Program;

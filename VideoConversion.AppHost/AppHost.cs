@@ -15,6 +15,7 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithMessaging(messaging, ServiceIdentity.Api)
     .WithStorage(storage, ServiceIdentity.Api)
     .WithJobDatabase(settings)
+    .WithFirstAdministrator(builder, settings)
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");

@@ -1,3 +1,4 @@
+using VideoConversion.Web.Accounts;
 using VideoConversion.Web.Components;
 using VideoConversion.Web.Jobs;
 using VideoConversion.Web.Security;
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddPageDataProtection(builder.Configuration);
+builder.Services.AddPageSessions();
 builder.Services.AddOptions<UploadOptions>()
     .BindConfiguration(UploadOptions.SectionName)
     .ValidateDataAnnotations()
@@ -15,13 +17,18 @@ builder.Services.AddOptions<UploadOptions>()
 builder.Services.AddSingleton(TimeProvider.System);
 // "api" resolves through service discovery: Aspire, or services__api__http__0 in a deployment.
 builder.Services.AddHttpClient<JobsClient>(client => client.BaseAddress = new Uri("http://api"));
+builder.Services.AddHttpClient<AccountClient>(client => client.BaseAddress = new Uri("http://api"));
+builder.Services.AddHttpClient<SignInClient>(client => client.BaseAddress = new Uri("http://api"));
 
 var app = builder.Build();
 
 app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapSignOut();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();

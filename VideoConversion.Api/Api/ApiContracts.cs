@@ -16,6 +16,7 @@ public sealed record SubmitJobRequest(string? JobId, string? OutputFormat);
 
 public sealed record SubmitJobResponse(string JobId, JobStatus Status);
 
+/// <param name="OutputUrl">Signed for this answer only, for its owner; it stops working at <paramref name="OutputUrlExpiresAt"/>. Read the job again for a new one.</param>
 public sealed record JobResponse(
     string JobId,
     JobStatus Status,
@@ -31,6 +32,7 @@ public sealed record JobResponse(
     long? OutputBytes,
     int Attempts,
     string? ConversionMethod,
-    bool Stalled);
+    bool Stalled,
+    DateTimeOffset? OutputUrlExpiresAt = null);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

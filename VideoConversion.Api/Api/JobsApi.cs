@@ -1,9 +1,11 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using VideoConversion.Api.Storage;
+using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Storage;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Telemetry;
@@ -21,7 +23,7 @@ public static partial class JobsApi
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/jobs").WithTags("Jobs");
+        var jobs = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization();
 
         jobs.MapPost("/", SubmitJob)
             .WithName(nameof(SubmitJob))
@@ -38,7 +40,8 @@ public static partial class JobsApi
     }
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
-        SubmitJobRequest? request, [AsParameters] JobServices services, IOptions<UploadOptions> uploads, CancellationToken cancellationToken)
+        SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
+        CancellationToken cancellationToken)
     {
         var jobId = request?.JobId?.Trim();
         if (string.IsNullOrEmpty(jobId))
@@ -51,7 +54,9 @@ public static partial class JobsApi
             return JobProblems.UnsupportedOutputFormat(request.OutputFormat);
         }
 
-        var job = JobId.IsWellFormed(jobId) ? await services.Db.Jobs.FindAsync([jobId], cancellationToken) : null;
+        var job = JobId.IsWellFormed(jobId)
+            ? await services.Db.Jobs.VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            : null;
         if (job is null)
         {
             return JobProblems.UnknownJob(jobId);
@@ -99,7 +104,7 @@ public static partial class JobsApi
         {
             // A concurrent submit won the race; answer with what it decided.
             services.Db.ChangeTracker.Clear();
-            job = await services.Db.Jobs.SingleAsync(j => j.Id == jobId, cancellationToken);
+            job = await services.Db.Jobs.VisibleTo(caller).SingleAsync(j => j.Id == jobId, cancellationToken);
             return Answer(job);
         }
 
@@ -115,10 +120,10 @@ public static partial class JobsApi
     }
 
     public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(
-        string jobId, [AsParameters] JobServices services, CancellationToken cancellationToken)
+        string jobId, ClaimsPrincipal caller, [AsParameters] JobServices services, CancellationToken cancellationToken)
     {
         var job = JobId.IsWellFormed(jobId)
-            ? await services.Db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            ? await services.Db.Jobs.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
             : null;
         return job is null
             ? JobProblems.UnknownJob(jobId)
@@ -126,6 +131,7 @@ public static partial class JobsApi
     }
 
     public static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobs(
+        ClaimsPrincipal caller,
         [AsParameters] JobServices services,
         CancellationToken cancellationToken,
         [FromQuery] int page = 1,
@@ -141,7 +147,7 @@ public static partial class JobsApi
             return JobProblems.InvalidField("page_size", $"The page size must be between 1 and {MaxPageSize}.");
         }
 
-        var query = services.Db.Jobs.AsNoTracking();
+        var query = services.Db.Jobs.AsNoTracking().VisibleTo(caller);
         var total = await query.CountAsync(cancellationToken);
         var jobs = await query
             .OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using VideoConversion.Api.Storage;
+using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Storage;
@@ -15,12 +17,14 @@ public static partial class UploadApi
     public static IEndpointRouteBuilder MapUploadApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/upload/request", RequestUpload)
+            .RequireAuthorization()
             .WithName(nameof(RequestUpload))
             .WithTags("Uploads")
             .WithSummary("Create a job and get a presigned URL to PUT the video to")
             .WithDescription("The video goes straight to object storage; no video bytes pass through the API. " +
                 "Give size_bytes and the URL accepts exactly that many bytes; a size over the limit is refused with 413.");
         app.MapGet("/upload/limits", GetUploadLimits)
+            .RequireAuthorization()
             .WithName(nameof(GetUploadLimits))
             .WithTags("Uploads")
             .WithSummary("The largest upload accepted and the accepted file extensions");
@@ -31,7 +35,8 @@ public static partial class UploadApi
         TypedResults.Ok(new UploadLimits(options.Value.MaxFileBytes, InputFormats.Supported));
 
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
-        UploadRequest? request, [AsParameters] JobServices services, IOptions<UploadOptions> uploads, CancellationToken cancellationToken)
+        UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
+        CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
         if (string.IsNullOrEmpty(fileName))
@@ -73,7 +78,7 @@ public static partial class UploadApi
         var upload = await services.Storage.PresignUploadAsync(inputKey, now, sizeBytes);
 
         using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
-        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes));
+        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, caller.AccountId()));
         await services.Db.SaveChangesAsync(cancellationToken);
         LogUploadRequested(services.Logger, jobId, fileName);
 

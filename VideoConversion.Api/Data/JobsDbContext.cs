@@ -1,10 +1,14 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
 
 namespace VideoConversion.Api.Data;
 
-public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate) : DbContext(options)
+/// <summary>The API's database: jobs, their outbox, and the accounts (Identity's tables) and API keys that own them.</summary>
+public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate) : IdentityDbContext<IdentityUser>(options)
 {
     /// <summary>For work that writes outside SaveChanges (an explicit transaction): hold it for the whole transaction.</summary>
     public DatabaseWriteGate WriteGate => writeGate;
@@ -24,15 +28,18 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite has no date type; a binary (tick) encoding keeps ordering and comparisons in SQL.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<Job>(job =>
+        base.OnModelCreating(builder); // Identity's tables
+        builder.Entity<Job>(job =>
         {
             job.ToTable("jobs");
             job.HasKey(j => j.Id);
@@ -47,11 +54,14 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.TraceParent).HasMaxLength(TraceParentLength);
             job.Property(j => j.InputETag).HasMaxLength(JobLimits.ETagLength);
             job.Property(j => j.Version).IsConcurrencyToken();
+            job.Property(j => j.OwnerId).HasMaxLength(JobLimits.AccountIdLength);
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);
+            // A caller's own jobs, newest first: the list every page and client reads.
+            job.HasIndex(j => new { j.OwnerId, j.CreatedAt });
         });
 
-        modelBuilder.Entity<OutboxMessage>(message =>
+        builder.Entity<OutboxMessage>(message =>
         {
             message.ToTable("outbox");
             message.HasKey(m => m.Id);
@@ -59,6 +69,17 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             message.Property(m => m.Queue).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(JobLimits.ErrorLength);
             message.Property(m => m.TraceParent).HasMaxLength(TraceParentLength);
+        });
+
+        builder.Entity<ApiKey>(key =>
+        {
+            key.ToTable("api_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(16);
+            key.Property(k => k.UserId).HasMaxLength(JobLimits.AccountIdLength);
+            key.Property(k => k.Name).HasMaxLength(100);
+            key.HasIndex(k => k.UserId);
+            key.HasOne<IdentityUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -27,13 +27,8 @@ public static class ApplicationServiceExtensions
         services.AddOpenApi();
         services.AddApiJson();
         services.AddRequestBodyLimit();
-        services.AddSingleton(TimeProvider.System);
 
-        var database = builder.Configuration.GetConnectionString(DatabaseConnectionName)
-            ?? throw new InvalidOperationException(
-                $"Connection string '{DatabaseConnectionName}' is missing: set ConnectionStrings__{DatabaseConnectionName} to 'Data Source=/path/jobs.db'.");
-        services.AddSingleton<DatabaseWriteGate>();
-        services.AddDbContext<JobsDbContext>(options => options.UseSqlite(database));
+        builder.AddJobDatabase();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
 
         builder.AddObjectStorage(StorageConnectionName, readinessBucket: StorageNames.InputBucket);

@@ -24,6 +24,9 @@ public sealed class Job
 
     public required string InputKey { get; init; }
 
+    /// <summary>The account the job belongs to: only it (and administrators) can see, submit or download it. Null for jobs made before accounts existed.</summary>
+    public string? OwnerId { get; init; }
+
     public required string OutputFormat { get; init; }
 
     public JobStatus Status { get; private set; }
@@ -83,10 +86,11 @@ public sealed class Job
 
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
-        string? traceParent = null, long? declaredBytes = null) =>
+        string? traceParent = null, long? declaredBytes = null, string? ownerId = null) =>
         new()
         {
             Id = id,
+            OwnerId = ownerId,
             DeclaredBytes = declaredBytes,
             TraceParent = traceParent,
             FileName = fileName,

@@ -9,4 +9,7 @@ public static class JobLimits
 
     /// <summary>S3 ETags are 32 hex digits, plus "-N" for multipart uploads; room to spare.</summary>
     public const int ETagLength = 80;
+
+    /// <summary>Identity's account ids are GUIDs (36 characters); room to spare.</summary>
+    public const int AccountIdLength = 64;
 }

@@ -19,9 +19,12 @@ public sealed class UploadOptions
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00", ErrorMessage = "Uploads:UploadUrlLifetime must be between 10 seconds and 7 days (the S3 maximum).")]
     public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How long a download URL of a finished video stays valid.</summary>
+    /// <summary>
+    /// How long a download URL of a finished video stays valid. Each read of a job signs a new one for
+    /// its owner, so a short life costs nothing; a link that leaks stops working soon.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00", ErrorMessage = "Uploads:DownloadUrlLifetime must be between 10 seconds and 7 days (the S3 maximum).")]
-    public TimeSpan DownloadUrlLifetime { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan DownloadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// The storage endpoint as browsers and clients reach it, when that differs from the one the

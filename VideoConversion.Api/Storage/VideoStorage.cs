@@ -32,6 +32,9 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         return new PresignedUrl(url, now + lifetime);
     }
 
+    /// <summary>How long the download URLs this API signs stay valid.</summary>
+    public TimeSpan DownloadUrlLifetime => _options.DownloadUrlLifetime;
+
     public Task<string> PresignDownloadAsync(string bucket, string key) =>
         _signer.PresignedGetObjectAsync(new PresignedGetObjectArgs()
             .WithBucket(bucket)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using VideoConversion.LoadTest.Api;
 using VideoConversion.LoadTest.Reports;
 
 namespace VideoConversion.LoadTest.Benchmark;
@@ -14,7 +15,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// the measurement is the API's, with the rest of the system running as usual.
 /// </summary>
 /// <param name="maxJobs">Jobs created (and submitted) at most, whatever the duration: each submitted one is work for the workers.</param>
-public sealed class ApiBenchmark(Uri api, int concurrency, TimeSpan duration, int maxJobs)
+public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan duration, int maxJobs)
 {
     public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
 
@@ -23,7 +24,7 @@ public sealed class ApiBenchmark(Uri api, int concurrency, TimeSpan duration, in
 
     public async Task<Anatomy> AnatomyAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = api.CreateClient(TimeSpan.FromSeconds(30));
         List<double> reads = [], checks = [];
         for (var i = 0; i < 10; i++)
         {
@@ -48,11 +49,7 @@ public sealed class ApiBenchmark(Uri api, int concurrency, TimeSpan duration, in
 
     public async Task<(Phase Create, Phase Submit)> RunAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 })
-        {
-            BaseAddress = api,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
+        using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;

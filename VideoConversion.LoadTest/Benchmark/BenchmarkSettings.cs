@@ -1,3 +1,5 @@
+using VideoConversion.LoadTest.Api;
+
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <param name="Workers">Worker processes the system runs: the raw loop runs as many FFmpeg at once.</param>
@@ -5,7 +7,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="ThroughputJobs">Jobs in the throughput comparison.</param>
 /// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
 public sealed record BenchmarkSettings(
-    Uri ApiUrl,
+    ApiEndpoint Api,
     string WorkerBinary,
     int Workers,
     int Runs,

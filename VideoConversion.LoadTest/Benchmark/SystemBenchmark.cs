@@ -81,7 +81,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var ffprobe = await FFprobeSecondsAsync(remux, cancellationToken);
 
         progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
-        var apiBenchmark = new ApiBenchmark(settings.ApiUrl, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
+        var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         var (create, submit) = await apiBenchmark.RunAsync(cancellationToken);
 
@@ -126,7 +126,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
     private async Task<RunResult> RunJobsAsync(string name, string input, int jobs, int concurrency, CancellationToken cancellationToken)
     {
-        var run = new RunSettings(settings.ApiUrl, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory);
+        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory);
         var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
         var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
         return failed.Count == 0

@@ -12,6 +12,16 @@ public sealed class CommonOptions
         DefaultValueFactory = _ => new Uri("http://localhost:8000"),
     };
 
+    public Option<string> ApiKey { get; } = new("--api-key")
+    {
+        Description = $"The API key to call with (scripts/manage keys create NAME --user USER). Default: ${Api.ApiEndpoint.KeyVariable}.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Api.ApiEndpoint.KeyVariable) ?? "",
+    };
+
+    /// <summary>The API's address and key, as the command line gave them.</summary>
+    public Api.ApiEndpoint Endpoint(ParseResult parse) =>
+        new(parse.GetValue(ApiUrl)!, parse.GetValue(ApiKey) is { Length: > 0 } key ? key : null);
+
     public Option<FileInfo[]> VideoFiles { get; } = new("--video-file")
     {
         Description = "Video(s) to upload, used in turn. Without one, test videos are generated with FFmpeg.",
@@ -46,6 +56,7 @@ public sealed class CommonOptions
     public void AddTo(Command command)
     {
         command.Options.Add(ApiUrl);
+        command.Options.Add(ApiKey);
         command.Options.Add(VideoFiles);
         command.Options.Add(InputKind);
         command.Options.Add(InputSeconds);

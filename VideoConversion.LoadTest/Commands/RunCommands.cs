@@ -75,10 +75,10 @@ public static class RunCommands
         try
         {
             var settings = await SettingsAsync(common, parse, jobs, concurrency, cancellationToken);
-            using var api = new HttpClient { BaseAddress = settings.ApiUrl, Timeout = TimeSpan.FromSeconds(30) };
+            using var api = settings.Api.CreateClient(TimeSpan.FromSeconds(30));
             using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             var client = new VideoConversionClient(api, storage);
-            console.MarkupLine($"[bold]{command}[/]: {jobs} jobs, {concurrency} at a time, against {Markup.Escape(settings.ApiUrl.ToString())}");
+            console.MarkupLine($"[bold]{command}[/]: {jobs} jobs, {concurrency} at a time, against {Markup.Escape(settings.Api.ToString())}");
 
             RunResult? reference = null;
             if (fault is not null)
@@ -141,7 +141,7 @@ public static class RunCommands
             inputs.Add(await GeneratedInputs.CreateAsync(Path.Combine(output, "inputs"), parse.GetValue(common.InputKind)!, parse.GetValue(common.InputSeconds), cancellationToken));
         }
 
-        return new RunSettings(parse.GetValue(common.ApiUrl)!, jobs, concurrency, inputs, parse.GetValue(common.JobTimeout), output);
+        return new RunSettings(common.Endpoint(parse), jobs, concurrency, inputs, parse.GetValue(common.JobTimeout), output);
     }
 
     /// <summary>Where storage is, as clients see it: the host of a presigned URL (asked for, never used).</summary>

@@ -34,7 +34,7 @@ public static class ReportWriter
     public static string Markdown(RunResult run, RunSummary summary, IReadOnlyList<string> findings, string chartFile)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# {run.Command}: {summary.Jobs} jobs against {run.Settings.ApiUrl}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"# {run.Command}: {summary.Jobs} jobs against {run.Settings.Api}");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Started {run.StartedAt:u}; concurrency {run.Settings.Concurrency}; inputs: {string.Join(", ", run.Settings.Inputs.Select(Path.GetFileName))}.");
         text.AppendLine();

@@ -1,8 +1,10 @@
+using VideoConversion.LoadTest.Api;
+
 namespace VideoConversion.LoadTest.Runs;
 
 /// <summary>What a run does: how many jobs, how many clients at once, with which inputs, for how long at most.</summary>
 public sealed record RunSettings(
-    Uri ApiUrl,
+    ApiEndpoint Api,
     int NumJobs,
     int Concurrency,
     IReadOnlyList<string> Inputs,

@@ -67,6 +67,7 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         }
 
         using var client = new HttpClient { BaseAddress = _api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = _api.DefaultRequestHeaders.Authorization;
         var firstAccepted = new TaskCompletionSource();
         var submissions = jobs.Select(async jobId =>
         {

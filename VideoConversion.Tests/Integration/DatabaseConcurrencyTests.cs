@@ -15,6 +15,7 @@ public sealed class DatabaseConcurrencyTests(SystemFixture system, ITestOutputHe
     {
         const int creations = 200;
         using var api = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
+        api.DefaultRequestHeaders.Authorization = system.Account.Authorization;
 
         var responses = await Task.WhenAll(Enumerable.Range(0, creations).Select(async i =>
         {

@@ -17,7 +17,7 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
     {
         var report = Path.Combine(_work.FullName, "BENCHMARKS.md");
         var (exitCode, text) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(10), [
-            "benchmark", "--api-url", system.Api.BaseAddress!.ToString(),
+            "benchmark", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey,
             "--worker-binary", Path.Combine(AppContext.BaseDirectory, "VideoConversion.Worker.dll"),
             "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
             "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",

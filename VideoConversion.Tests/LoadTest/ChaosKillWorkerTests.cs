@@ -18,7 +18,7 @@ public sealed class ChaosKillWorkerTests(FaultSystemFixture system, ITestOutputH
         // 720p MPEG-4 Part 2 of 20 s: seconds of conversion, so the kill finds the job in hand.
         var input = await TestMedia.Mpeg4720pAsync(_work.FullName, "chaos.avi", seconds: 20);
         var run = LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), TimeSpan.FromMinutes(10),
-            "chaos", "--test", "kill-worker", "--api-url", system.Api.BaseAddress!.ToString(), "--num-jobs", "4", "--concurrency", "2", "--video-file", input);
+            "chaos", "--test", "kill-worker", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--num-jobs", "4", "--concurrency", "2", "--video-file", input);
 
         // Play the supervisor: once the tool has killed the worker, start another.
         await system.WaitForWorkerToStopAsync(TimeSpan.FromMinutes(5));

@@ -20,7 +20,7 @@ public sealed class ChaosNetworkLatencyTests(FaultSystemFixture system, ITestOut
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
         var netem = await KernelHasNetemAsync();
         var (exitCode, text, report, _) = await LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), TimeSpan.FromMinutes(10),
-            "chaos", "--test", "network-latency", "--latency", "100ms", "--api-url", system.Api.BaseAddress!.ToString(),
+            "chaos", "--test", "network-latency", "--latency", "100ms", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey,
             "--num-jobs", "3", "--concurrency", "3", "--video-file", input);
         output.WriteLine($"tc netem usable here: {netem}");
         output.WriteLine(text);

@@ -17,7 +17,7 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
         var (exitCode, text, report, _) = await LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), ToolTimeout,
-            "baseline", "--api-url", system.Api.BaseAddress!.ToString(), "--num-jobs", "2", "--video-file", input);
+            "baseline", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--num-jobs", "2", "--video-file", input);
         output.WriteLine(text);
 
         Assert.Equal(0, exitCode);
@@ -40,7 +40,7 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
     {
         var directory = Path.Combine(_work.FullName, "out");
         var (exitCode, text, report, files) = await LoadTestTool.RunAsync(directory, ToolTimeout,
-            "load", "--api-url", system.Api.BaseAddress!.ToString(), "--num-jobs", "4", "--concurrency", "2", "--input-seconds", "2");
+            "load", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--num-jobs", "4", "--concurrency", "2", "--input-seconds", "2");
         output.WriteLine(text);
 
         Assert.Equal(0, exitCode);
@@ -69,7 +69,7 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
         var (exitCode, text, report, _) = await LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), ToolTimeout,
-            "chaos", "--test", "cpu-stress", "--api-url", system.Api.BaseAddress!.ToString(), "--num-jobs", "3", "--concurrency", "3", "--video-file", input);
+            "chaos", "--test", "cpu-stress", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--num-jobs", "3", "--concurrency", "3", "--video-file", input);
         output.WriteLine(text);
 
         Assert.Equal(0, exitCode);
@@ -83,7 +83,7 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
     public async Task Bad_arguments_get_a_clear_error()
     {
         var (exitCode, text, _, _) = await LoadTestTool.RunAsync(Path.Combine(_work.FullName, "out"), ToolTimeout,
-            "baseline", "--api-url", system.Api.BaseAddress!.ToString(), "--video-file", Path.Combine(_work.FullName, "missing.mp4"));
+            "baseline", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--video-file", Path.Combine(_work.FullName, "missing.mp4"));
 
         Assert.Equal(2, exitCode);
         Assert.Contains("No such video file", text, StringComparison.Ordinal);

@@ -98,6 +98,7 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
             BaseAddress = system.Api.BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
         };
+        http.DefaultRequestHeaders.Authorization = system.Account.Authorization;
 
         using var uploadRequest = Traced(HttpMethod.Post, "/upload/request", new { filename = "traced.avi", content_type = "video/x-msvideo" }, client);
         using var uploadResponse = await http.SendAsync(uploadRequest);

@@ -40,7 +40,17 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         _storageProxy = shape.RoutesStorageThroughProxy ? new DelayingTcpProxy() : null;
     }
 
+    /// <summary>The API, called with <see cref="Account"/>'s key.</summary>
     public HttpClient Api { get; private set; } = null!;
+
+    /// <summary>The account the tests work as: every job they make is its.</summary>
+    public TestAccount Account { get; private set; } = null!;
+
+    /// <summary>A second account, for what one account must not see of another's.</summary>
+    public TestAccount OtherAccount { get; private set; } = null!;
+
+    /// <summary>The first administrator's password, as the AppHost generated it (and keeps it in its user secrets).</summary>
+    public string AdministratorPassword { get; private set; } = null!;
 
     /// <summary>The running AppHost: its resources' connection strings and processes.</summary>
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The system has not started.");
@@ -53,6 +63,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>The upload page, as a browser on this machine reaches it.</summary>
     public Uri WebAddress => App.GetEndpoint(Web, "http");
+
+    /// <summary>Where this run's host-run services keep their state (the AppHost's VideoConversion:DataDirectory).</summary>
+    public string DataDirectory => _dataDirectory;
 
     /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
@@ -90,8 +103,21 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
         Api = _app.CreateHttpClient(ApiService);
         Api.Timeout = TimeSpan.FromSeconds(30);
+        await CreateAccountsAsync(builder, timeout.Token);
+        Api.DefaultRequestHeaders.Authorization = Account.Authorization;
         WorkerEndpoint = _app.CreateHttpClient(Worker);
         WorkerEndpoint.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>As an operator would: sign in as the first administrator and create two accounts, each with a key.</summary>
+    private async Task CreateAccountsAsync(IDistributedApplicationTestingBuilder builder, CancellationToken cancellationToken)
+    {
+        var password = builder.Resources.OfType<ParameterResource>().Single(parameter => parameter.Name == "admin-password");
+        AdministratorPassword = await password.GetValueAsync(cancellationToken)
+            ?? throw new InvalidOperationException("The AppHost generated no administrator password.");
+        var administrator = await TestAccount.SignInAsync(Api, "admin", AdministratorPassword);
+        Account = await TestAccount.CreateAsync(Api, administrator, "alice");
+        OtherAccount = await TestAccount.CreateAsync(Api, administrator, "bob");
     }
 
     private void Configure(IDistributedApplicationTestingBuilder builder, ProjectResource service)

@@ -171,10 +171,66 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "upload-page-phone.png"), FullPage = true });
     }
 
-    private async Task<IPage> OpenAsync(int width, int height)
+    [Fact]
+    public async Task An_anonymous_visitor_gets_the_sign_in_form_and_no_job()
     {
+        var someonesJob = (await system.Api.RequestUploadAsync($"private-{Guid.NewGuid():N}.mp4")).GetProperty("job_id").GetString()!;
+        var page = await _browser.NewPageAsync();
+
+        var response = await page.GotoAsync(system.WebAddress.ToString());
+
+        Assert.EndsWith("/signin?ReturnUrl=%2F", page.Url, StringComparison.Ordinal);
+        Assert.True(response!.Ok, $"the sign-in form answered {response.Status}");
+        await page.Locator("form.signin-form #user-name").WaitForAsync();
+        var html = await page.ContentAsync();
+        Assert.DoesNotContain("data-job-id", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(someonesJob, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("file-input", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_person_signed_in_sees_only_their_own_jobs()
+    {
+        var fileName = $"only-alice-{Guid.NewGuid():N}.mp4";
+        var jobId = (await system.Api.RequestUploadAsync(fileName)).GetProperty("job_id").GetString()!;
+
+        var alice = await OpenAsync(width: 1100, height: 900, system.Account);
+        await alice.Locator($"tr[data-job-id='{jobId}']").WaitForAsync(new() { Timeout = 30_000 });
+        Assert.Contains(fileName, await alice.Locator($"tr[data-job-id='{jobId}']").InnerTextAsync(), StringComparison.Ordinal);
+
+        var bob = await OpenAsync(width: 1100, height: 900, system.OtherAccount);
+        await bob.Locator("#your-jobs-heading").WaitForAsync();
+        // Wait until the list has loaded (it shows a count or says there are none), then look for Alice's job.
+        await bob.Locator(".recent caption, .recent p.muted:not(:has-text('Loading'))").First.WaitForAsync(new() { Timeout = 30_000 });
+        var html = await bob.ContentAsync();
+        Assert.DoesNotContain(jobId, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(fileName, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_the_reason_and_no_session()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(system.WebAddress.ToString());
+        await page.FillAsync("#user-name", system.Account.UserName);
+        await page.FillAsync("#password", system.Account.Password + "-wrong");
+        await page.ClickAsync("form.signin-form button[type=submit]");
+
+        await page.Locator("[role=alert]").WaitForAsync();
+        Assert.Contains("not right", await page.Locator("[role=alert]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), cookie => cookie.Name == "videoconversion.session");
+    }
+
+    /// <summary>Opens the page signed in as <paramref name="account"/> (the tests' account by default), through the sign-in form.</summary>
+    private async Task<IPage> OpenAsync(int width, int height, TestAccount? account = null)
+    {
+        account ??= system.Account;
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         await page.GotoAsync(system.WebAddress.ToString());
+        await page.FillAsync("#user-name", account.UserName);
+        await page.FillAsync("#password", account.Password);
+        await page.ClickAsync("form.signin-form button[type=submit]");
         // The picker is enabled once the page is interactive and the upload script is attached.
         await page.Locator("#file-input:enabled").WaitForAsync(new() { Timeout = 30_000 });
         return page;

@@ -6,7 +6,7 @@ namespace VideoConversion.UnitTests.LoadTest;
 public sealed class BenchmarkReportTests
 {
     private static readonly BenchmarkSettings Settings = new(
-        new Uri("http://127.0.0.1:5000"), "worker", Workers: 2, Runs: 3, ThroughputJobs: 8, InputSeconds: 10, BigFileMegabytes: 200,
+        new VideoConversion.LoadTest.Api.ApiEndpoint(new Uri("http://127.0.0.1:5000"), null), "worker", Workers: 2, Runs: 3, ThroughputJobs: 8, InputSeconds: 10, BigFileMegabytes: 200,
         ApiConcurrency: 32, ApiDuration: TimeSpan.FromSeconds(10), ApiMaxJobs: 200, WorkDirectory: "/tmp", Report: "report.md");
 
     private static SystemBenchmark.Results Results(double systemTranscodeSeconds, double systemRemuxSeconds, double systemThroughputPerMinute, double submitPerSecond, double submitP99) => new(

@@ -112,17 +112,41 @@ public sealed class UploadComponentTests : BunitContext
     }
 
     [Fact]
-    public void The_recent_list_shows_loading_empty_unavailable_and_jobs()
+    public void Your_jobs_shows_loading_empty_unavailable_and_jobs()
     {
-        Assert.Contains("Loading", Render<RecentJobs>().Markup, StringComparison.Ordinal);
-        Assert.Contains("No jobs yet.", Render<RecentJobs>(p => p.Add(r => r.Page, new JobPage([], 1, 20, 0))).Markup, StringComparison.Ordinal);
+        Assert.Contains("Loading", Render<YourJobs>().Markup, StringComparison.Ordinal);
+        Assert.Contains("No jobs yet.", Render<YourJobs>(p => p.Add(r => r.Page, new JobPage([], 1, 20, 0))).Markup, StringComparison.Ordinal);
         Assert.Equal("The job list is unavailable: connection refused",
-            Render<RecentJobs>(p => p.Add(r => r.Error, "connection refused")).Find("[role=alert]").TextContent);
+            Render<YourJobs>(p => p.Add(r => r.Error, "connection refused")).Find("[role=alert]").TextContent);
 
-        var list = Render<RecentJobs>(p => p.Add(r => r.Page, new JobPage([Job("DONE"), Job("PROCESSING", 7) with { JobId = "job-2" }], 1, 20, 2)));
+        var list = Render<YourJobs>(p => p.Add(r => r.Page, new JobPage([Job("DONE"), Job("PROCESSING", 7) with { JobId = "job-2" }], 1, 20, 2)));
         var rows = list.FindAll("tbody tr");
         Assert.Equal(2, rows.Count);
         Assert.Equal("Download MP4", rows[0].QuerySelector("a")!.TextContent);
         Assert.Equal("PROCESSING 7%", rows[1].Children[1].TextContent);
+        Assert.Equal("Your jobs", list.Find("h2").TextContent);
+    }
+
+    [Fact]
+    public void Your_jobs_pages_through_older_and_newer_jobs()
+    {
+        int? asked = null;
+        var middle = Render<YourJobs>(p => p
+            .Add(r => r.Page, new JobPage([Job("DONE"), Job("FAILED") with { JobId = "job-2" }], 2, 2, 5))
+            .Add(r => r.OnPageChange, page => asked = page));
+
+        Assert.Equal("Jobs 3–4 of 5, newest first", middle.Find("caption").TextContent);
+        Assert.Equal("Page 2 of 3", middle.Find(".pager span").TextContent);
+        var (newer, older) = (middle.FindAll(".pager button")[0], middle.FindAll(".pager button")[1]);
+        Assert.False(newer.HasAttribute("disabled"));
+        older.Click();
+        Assert.Equal(3, asked);
+        middle.FindAll(".pager button")[0].Click();
+        Assert.Equal(1, asked);
+
+        var last = Render<YourJobs>(p => p.Add(r => r.Page, new JobPage([Job("DONE")], 3, 2, 5)));
+        Assert.True(last.FindAll(".pager button")[1].HasAttribute("disabled"));
+        var first = Render<YourJobs>(p => p.Add(r => r.Page, new JobPage([Job("DONE")], 1, 2, 5)));
+        Assert.True(first.FindAll(".pager button")[0].HasAttribute("disabled"));
     }
 }

@@ -15,8 +15,12 @@ public sealed record JobSummary(
     string Filename,
     long? InputBytes = null,
     long? OutputBytes = null,
-    bool Stalled = false)
+    bool Stalled = false,
+    DateTimeOffset? OutputUrlExpiresAt = null)
 {
+    /// <summary>The download link stops working within <paramref name="margin"/>: time to read the job again for a new one.</summary>
+    public bool LinkExpiresWithin(DateTimeOffset now, TimeSpan margin) => OutputUrlExpiresAt is { } expires && expires - now < margin;
+
     [JsonIgnore]
     public bool IsDone => Status == "DONE";
 

@@ -26,4 +26,10 @@ public sealed class UploadItem(string id, string fileName, long size)
 
     /// <summary>Whether the page still has to ask the API about this file's job.</summary>
     public bool NeedsStatus => Stage == UploadStage.Converting && Job?.IsFinal != true;
+
+    /// <summary>Its job is done, but the download link is about to expire: the API signs a new one on the next read.</summary>
+    public bool NeedsNewLink(DateTimeOffset now) => Stage == UploadStage.Converting && Job is { IsDone: true } job && job.LinkExpiresWithin(now, LinkMargin);
+
+    /// <summary>Links are renewed this long before they expire, so a click never meets a dead one.</summary>
+    public static readonly TimeSpan LinkMargin = TimeSpan.FromMinutes(1);
 }

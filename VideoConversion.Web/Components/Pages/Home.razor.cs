@@ -13,10 +13,10 @@ namespace VideoConversion.Web.Components.Pages;
 /// </summary>
 public sealed partial class Home
 {
-    private const int RecentJobCount = 20;
+    private const int JobPageSize = 20;
 
-    /// <summary>The recent list changes slowly; it is refreshed every this many status rounds.</summary>
-    private const int RecentRefreshEvery = 5;
+    /// <summary>The job list changes slowly; it is refreshed every this many status rounds (and its links with it).</summary>
+    private const int JobListRefreshEvery = 5;
 
     private readonly List<UploadItem> _uploads = [];
     private readonly CancellationTokenSource _closing = new();
@@ -26,8 +26,9 @@ public sealed partial class Home
     private DotNetObjectReference<Home>? _self;
     private bool _ready;
     private string? _announcement;
-    private JobPage? _recent;
-    private string? _recentError;
+    private JobPage? _jobs;
+    private string? _jobsError;
+    private int _jobPageNumber = 1;
 
     /// <summary>The API's size limit, to refuse a large file before it is sent; the API enforces it anyway.</summary>
     private UploadLimits? _limits;
@@ -44,12 +45,19 @@ public sealed partial class Home
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
     protected override async Task OnInitializedAsync()
     {
-        await RefreshRecentAsync();
+        await RefreshJobListAsync();
         try
         {
             _limits = await Jobs.GetUploadLimitsAsync(_closing.Token);
+        }
+        catch (SignInRequiredException)
+        {
+            SignInAgain();
         }
         catch (JobsApiException)
         {
@@ -192,14 +200,15 @@ public sealed partial class Home
     private async Task FollowOnceAsync(int round, CancellationToken cancellationToken)
     {
         var changed = false;
-        foreach (var item in _uploads.Where(upload => upload.NeedsStatus).ToList())
+        var now = Time.GetUtcNow();
+        foreach (var item in _uploads.Where(upload => upload.NeedsStatus || upload.NeedsNewLink(now)).ToList())
         {
             changed |= await RefreshJobAsync(item, cancellationToken);
         }
 
-        if (round % RecentRefreshEvery == 0 || changed)
+        if (round % JobListRefreshEvery == 0 || changed)
         {
-            await RefreshRecentAsync();
+            await RefreshJobListAsync();
             changed = true;
         }
 
@@ -227,24 +236,42 @@ public sealed partial class Home
             item.Job = job;
             return true;
         }
+        catch (SignInRequiredException)
+        {
+            await InvokeAsync(SignInAgain);
+            return false;
+        }
         catch (JobsApiException)
         {
             return false; // shown as it was; the next round asks again
         }
     }
 
-    private async Task RefreshRecentAsync()
+    private async Task ShowPageAsync(int pageNumber)
+    {
+        _jobPageNumber = Math.Max(1, pageNumber);
+        await RefreshJobListAsync();
+    }
+
+    private async Task RefreshJobListAsync()
     {
         try
         {
-            _recent = await Jobs.GetRecentAsync(RecentJobCount, _closing.Token);
-            _recentError = null;
+            _jobs = await Jobs.GetPageAsync(_jobPageNumber, JobPageSize, _closing.Token);
+            _jobsError = null;
+        }
+        catch (SignInRequiredException)
+        {
+            await InvokeAsync(SignInAgain);
         }
         catch (JobsApiException exception)
         {
-            _recentError = exception.Message; // written for people; no host names or stack traces
+            _jobsError = exception.Message; // written for people; no host names or stack traces
         }
     }
+
+    /// <summary>The session ended (its API token expired): to the sign-in form, and back here after.</summary>
+    private void SignInAgain() => Navigation.NavigateTo("/signin?ReturnUrl=%2F", forceLoad: true);
 
     private void Fail(UploadItem item, UploadStage stage, string error)
     {

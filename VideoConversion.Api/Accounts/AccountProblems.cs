@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace VideoConversion.Api.Accounts;
+
+/// <summary>RFC 7807 problems of the account endpoints. Each names what is wrong.</summary>
+internal static class AccountProblems
+{
+    public static ProblemHttpResult InvalidField(string field, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Invalid '{field}'", detail: detail);
+
+    public static ProblemHttpResult UnknownKey(string keyId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown API key", detail: $"There is no API key with id '{keyId}'.");
+
+    public static ProblemHttpResult AccountRefused(string userName, IReadOnlyList<string> reasons) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Account not created",
+            detail: $"The account '{userName}' was not created: {string.Join(" ", reasons)}");
+
+    public static ProblemHttpResult RegistrationClosed() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Registration is closed",
+            detail: "Accounts are created by an administrator here (Accounts:AllowSelfRegistration is off).");
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Identity;
+using VideoConversion.Api.Data;
+
+namespace VideoConversion.Api.Accounts;
+
+public static class AccountsServiceExtensions
+{
+    /// <summary>
+    /// Accounts (ASP.NET Core Identity, in the API's database), their API keys, and one default
+    /// authentication scheme that takes either an API key or a sign-in token as the bearer.
+    /// </summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AccountOptions>()
+            .BindConfiguration(AccountOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddIdentityApiEndpoints<IdentityUser>(identity =>
+            {
+                identity.User.RequireUniqueEmail = false;
+                identity.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<JobsDbContext>();
+        services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme)
+            .Configure<Microsoft.Extensions.Options.IOptions<AccountOptions>>((bearer, accounts) =>
+                bearer.BearerTokenExpiration = accounts.Value.SessionLifetime);
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = CredentialSchemes.Credentials;
+                options.DefaultChallengeScheme = CredentialSchemes.Credentials;
+                options.DefaultForbidScheme = CredentialSchemes.Credentials;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(CredentialSchemes.ApiKey, _ => { })
+            .AddPolicyScheme(CredentialSchemes.Credentials, "API key or sign-in token", policy =>
+            {
+                // A key is recognised by its prefix; any other bearer is a sign-in token; no header at all is
+                // the key scheme's to refuse. Every refusal is answered by the key scheme, as one ProblemDetails.
+                policy.ForwardDefaultSelector = context =>
+                    ApiKeyAuthenticationHandler.BearerToken(context.Request) is { } token && !ApiKeyToken.LooksLikeKey(token)
+                        ? IdentityConstants.BearerScheme
+                        : CredentialSchemes.ApiKey;
+                policy.ForwardChallenge = CredentialSchemes.ApiKey;
+                policy.ForwardForbid = CredentialSchemes.ApiKey;
+            });
+        services.AddAuthorization();
+        services.AddScoped<AccountStore>();
+        return builder;
+    }
+}

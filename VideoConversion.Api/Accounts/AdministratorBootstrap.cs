@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+
+namespace VideoConversion.Api.Accounts;
+
+/// <summary>
+/// On a start with no administrator, creates the configured one, so a new installation can be
+/// signed in to at once. Its password comes from configuration (the AppHost generates it and keeps
+/// it in user secrets; Kubernetes from a Secret); it is never written to a log.
+/// </summary>
+public static partial class AdministratorBootstrap
+{
+    public static async Task EnsureAdministratorAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<AccountOptions>>().Value;
+        var store = scope.ServiceProvider.GetRequiredService<AccountStore>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdministratorBootstrap));
+        if (await store.AnyAdministratorAsync(cancellationToken))
+        {
+            return;
+        }
+
+        if (string.IsNullOrEmpty(options.AdministratorPassword))
+        {
+            LogNoAdministrator(logger);
+            return;
+        }
+
+        var (_, _, errors) = await store.CreateUserAsync(options.AdministratorUserName, options.AdministratorPassword, administrator: true);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The administrator '{options.AdministratorUserName}' could not be created: {string.Join(" ", errors)}");
+        }
+
+        LogAdministratorCreated(logger, options.AdministratorUserName);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Administrator {UserName} created with the configured password")]
+    private static partial void LogAdministratorCreated(ILogger logger, string userName);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "No administrator exists and Accounts:AdministratorPassword is not set: create one with scripts/manage users create NAME --admin")]
+    private static partial void LogNoAdministrator(ILogger logger);
+}

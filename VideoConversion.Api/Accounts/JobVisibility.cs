@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Accounts;
+
+/// <summary>
+/// The jobs a caller may see: its own; an administrator, all. Every job read goes through this, so
+/// another owner's job is simply not found (404, exactly as an unknown id).
+/// </summary>
+public static class JobVisibility
+{
+    public static IQueryable<Job> VisibleTo(this IQueryable<Job> jobs, ClaimsPrincipal caller)
+    {
+        if (caller.IsAdministrator())
+        {
+            return jobs;
+        }
+
+        var owner = caller.AccountId();
+        return jobs.Where(job => job.OwnerId == owner);
+    }
+}
