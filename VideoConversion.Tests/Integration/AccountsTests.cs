@@ -77,10 +77,12 @@ public sealed class AccountsTests(SystemFixture system)
 
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, submit.StatusCode);
-        Assert.Equal("Unknown job", (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
-        Assert.Equal(
-            (await readUnknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(),
-            (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, readUnknown.StatusCode);
+        // The same answer as for an id nobody has: it does not even say the job exists.
+        var foreignTitle = (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString();
+        Assert.Equal("Unknown job", foreignTitle);
+        Assert.Equal((await readUnknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), foreignTitle);
+        Assert.Equal("Unknown job", (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), job => job.GetProperty("job_id").GetString() == jobId);
         // Its owner, and an administrator, see it, download link and all.
         var owned = await system.Api.GetJobAsync(jobId);
