@@ -8,6 +8,7 @@ using VideoConversion.Api.Data;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
@@ -41,7 +42,7 @@ public static partial class JobsApi
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
         SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
-        CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
     {
         var jobId = request?.JobId?.Trim();
         if (string.IsNullOrEmpty(jobId))
@@ -86,6 +87,17 @@ public static partial class JobsApi
             await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
             LogTooLargeDeleted(services.Logger, job.Id, upload.Size);
             return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
+        }
+
+        // An upload that declared no size is counted against the storage quota now that its size is known.
+        if (job.DeclaredBytes is null && job.OwnerId is { } owner)
+        {
+            var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
+            if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
+            {
+                await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
+                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes);
+            }
         }
 
         var inputBytes = upload.Size;

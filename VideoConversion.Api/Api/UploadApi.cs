@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
@@ -36,7 +37,7 @@ public static partial class UploadApi
 
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
         UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
-        CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
         if (string.IsNullOrEmpty(fileName))
@@ -78,8 +79,26 @@ public static partial class UploadApi
         var upload = await services.Storage.PresignUploadAsync(inputKey, now, sizeBytes);
 
         using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
-        services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, caller.AccountId()));
-        await services.Db.SaveChangesAsync(cancellationToken);
+        var owner = caller.AccountId();
+        // The quota check and the new job commit as one step under the write gate: requests arriving
+        // together cannot all pass a quota that has room for one of them.
+        using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+        {
+            var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
+            if (usage.ActiveJobs >= quotas.Value.MaxActiveJobs)
+            {
+                return QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs);
+            }
+
+            if (sizeBytes is { } declared && usage.StoredBytes + declared > quotas.Value.MaxStoredBytes)
+            {
+                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes);
+            }
+
+            services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner));
+            await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+        }
+
         LogUploadRequested(services.Logger, jobId, fileName);
 
         return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt));

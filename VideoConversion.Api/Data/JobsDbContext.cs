@@ -21,6 +21,9 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
         }
     }
 
+    /// <summary>For a caller that already holds <see cref="WriteGate"/> (a check and the write it allows, as one step).</summary>
+    public Task<int> SaveChangesHoldingGateAsync(CancellationToken cancellationToken) => base.SaveChangesAsync(true, cancellationToken);
+
     /// <summary>"00-" + 32 + "-" + 16 + "-" + 2 characters; a little room for a future version.</summary>
     private const int TraceParentLength = 64;
 

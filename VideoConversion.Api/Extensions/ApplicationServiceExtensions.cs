@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Storage;
@@ -24,7 +26,7 @@ public static class ApplicationServiceExtensions
         services.AddExceptionHandler<KnownProblemExceptionHandler>();
         // Binding failures reach KnownProblemExceptionHandler in production too, so they get a named problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>());
         services.AddApiJson();
         services.AddRequestBodyLimit();
 
@@ -37,6 +39,10 @@ public static class ApplicationServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<VideoStorage>();
+        services.AddOptions<QuotaOptions>()
+            .BindConfiguration(QuotaOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         builder.AddMessaging(MessagingConnectionName);
         services.AddSingleton<ConfirmingPublisher>();

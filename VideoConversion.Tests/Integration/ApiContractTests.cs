@@ -173,10 +173,16 @@ public class ApiContractTests(SystemFixture system)
     {
         var document = await _api.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/upload/request", "/jobs", "/jobs/{jobId}" })
+        foreach (var path in new[] { "/upload/request", "/jobs", "/jobs/{jobId}", "/keys", "/keys/{keyId}", "/account", "/users", "/auth/login" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI lacks {path}");
         }
+
+        // How to call it: a bearer credential, for every operation.
+        var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        Assert.Contains(document.GetProperty("security").EnumerateArray(), requirement => requirement.TryGetProperty("Bearer", out _));
 
         using var reference = await _api.GetAsync(new Uri("/scalar", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);

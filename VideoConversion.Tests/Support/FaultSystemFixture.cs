@@ -40,6 +40,8 @@ public sealed class FaultSystemFixture() : SystemFixture(Shape)
             {
                 ["Uploads__MaxFileBytes"] = MaxFileBytes.ToString(CultureInfo.InvariantCulture),
                 ["Jobs__StallLimit"] = StallLimit.ToString(),
+                // The fault tests keep many jobs in flight in one account; quotas are tested on the whole system.
+                ["Quotas__MaxActiveJobs"] = "1000",
             },
         },
         ExportsTelemetry: false,

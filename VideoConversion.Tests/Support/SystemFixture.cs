@@ -20,7 +20,13 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     public const string Web = "web";
     public const string Broker = "messaging";
 
+    /// <summary>The whole system's quotas: above the 200 jobs the concurrency test makes in its own account.</summary>
+    public const int MaxActiveJobs = 220;
+
+    public const long MaxStoredBytes = 5L * 1000 * 1000 * 1000;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private string? _administratorToken;
 
     private readonly SystemShape _shape;
     private readonly string _dataDirectory;
@@ -115,10 +121,14 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         var password = builder.Resources.OfType<ParameterResource>().Single(parameter => parameter.Name == "admin-password");
         AdministratorPassword = await password.GetValueAsync(cancellationToken)
             ?? throw new InvalidOperationException("The AppHost generated no administrator password.");
-        var administrator = await TestAccount.SignInAsync(Api, "admin", AdministratorPassword);
-        Account = await TestAccount.CreateAsync(Api, administrator, "alice");
-        OtherAccount = await TestAccount.CreateAsync(Api, administrator, "bob");
+        _administratorToken = await TestAccount.SignInAsync(Api, "admin", AdministratorPassword);
+        Account = await TestAccount.CreateAsync(Api, _administratorToken, "alice");
+        OtherAccount = await TestAccount.CreateAsync(Api, _administratorToken, "bob");
     }
+
+    /// <summary>A new account of its own, for a test that fills a quota or must count only its own jobs.</summary>
+    public Task<TestAccount> CreateAccountAsync(string purpose) =>
+        TestAccount.CreateAsync(Api, _administratorToken ?? throw new InvalidOperationException("The system has not started."), $"{purpose}-{Guid.NewGuid():N}");
 
     private void Configure(IDistributedApplicationTestingBuilder builder, ProjectResource service)
     {

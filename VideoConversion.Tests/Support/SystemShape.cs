@@ -15,7 +15,16 @@ public sealed record SystemShape(
 {
     /// <summary>The system as users start it, every service waited for, its telemetry received by the test.</summary>
     public static SystemShape Whole { get; } = new(
-        "videoconversion-tests-", new Dictionary<string, IReadOnlyDictionary<string, string>>(),
+        "videoconversion-tests-",
+        new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            // Quotas a test can reach in seconds, above what any other test holds in one account.
+            [SystemFixture.ApiService] = new Dictionary<string, string>
+            {
+                ["Quotas__MaxActiveJobs"] = SystemFixture.MaxActiveJobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Quotas__MaxStoredBytes"] = SystemFixture.MaxStoredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        },
         ExportsTelemetry: true, RoutesStorageThroughProxy: false,
         HealthyBeforeTests: [SystemFixture.ApiService, SystemFixture.Worker, SystemFixture.Web]);
 }

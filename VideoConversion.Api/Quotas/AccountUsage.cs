@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Quotas;
+
+/// <summary>What an account holds now: its active jobs, and the bytes its jobs keep in storage.</summary>
+public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
+{
+    public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
+    {
+        var jobs = db.Jobs.AsNoTracking().Where(job => job.OwnerId == ownerId);
+        var active = await jobs.CountAsync(
+            job => job.Status == JobStatus.AwaitingUpload || job.Status == JobStatus.Pending || job.Status == JobStatus.Processing,
+            cancellationToken);
+        // An input counts from its request (its declared size, then its real one); an output once made.
+        var stored = await jobs.SumAsync(job => (job.InputBytes ?? job.DeclaredBytes ?? 0L) + (job.OutputBytes ?? 0L), cancellationToken);
+        return new AccountUsage(active, stored);
+    }
+}

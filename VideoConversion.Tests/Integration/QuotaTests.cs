@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>Per-account quotas against the running system, each in an account of its own, each refusal naming the limit and the use.</summary>
+[Collection(WholeSystem.Name)]
+public sealed class QuotaTests(SystemFixture system)
+{
+    [Fact]
+    public async Task One_job_past_the_active_jobs_quota_is_refused_with_429_naming_limit_and_use()
+    {
+        using var api = await ClientOfNewAccountAsync("active");
+        using var gate = new SemaphoreSlim(8);
+        var created = await Task.WhenAll(Enumerable.Range(0, SystemFixture.MaxActiveJobs).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                using var response = await api.PostAsJsonAsync("/upload/request", new { filename = $"clip-{i}.mp4" });
+                return response.StatusCode;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        Assert.All(created, status => Assert.Equal(HttpStatusCode.Created, status));
+
+        using var refused = await api.PostAsJsonAsync("/upload/request", new { filename = "one-too-many.mp4" });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Too many active jobs", problem.GetProperty("title").GetString());
+        Assert.Equal("active_jobs", problem.GetProperty("quota").GetString());
+        Assert.Equal(SystemFixture.MaxActiveJobs, problem.GetProperty("limit").GetInt32());
+        Assert.Equal(SystemFixture.MaxActiveJobs, problem.GetProperty("current").GetInt32());
+        // Another account is not held back by this one's jobs.
+        using var other = await system.Api.PostAsJsonAsync("/upload/request", new { filename = "unaffected.mp4" });
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_upload_past_the_storage_quota_is_refused_with_413_naming_limit_and_use()
+    {
+        using var api = await ClientOfNewAccountAsync("stored");
+        var size = SystemFixture.MaxStoredBytes * 6 / 10;
+        using var first = await api.PostAsJsonAsync("/upload/request", new { filename = "big.mp4", size_bytes = size });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        using var second = await api.PostAsJsonAsync("/upload/request", new { filename = "bigger-than-what-is-left.mp4", size_bytes = size });
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, second.StatusCode);
+        var problem = await second.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Storage quota exceeded", problem.GetProperty("title").GetString());
+        Assert.Equal("stored_bytes", problem.GetProperty("quota").GetString());
+        Assert.Equal(SystemFixture.MaxStoredBytes, problem.GetProperty("limit").GetInt64());
+        Assert.Equal(size, problem.GetProperty("current").GetInt64());
+    }
+
+    private async Task<HttpClient> ClientOfNewAccountAsync(string purpose)
+    {
+        var account = await system.CreateAccountAsync(purpose);
+        var client = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = account.Authorization;
+        return client;
+    }
+}
