@@ -2,6 +2,7 @@ using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
+using VideoConversion.Api.RateLimits;
 
 if (args.FirstOrDefault() == ManageCommand.Name)
 {
@@ -13,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddAccounts();
+builder.AddRateLimits();
 
 var app = builder.Build();
 
@@ -21,6 +23,7 @@ app.UseStatusCodePages();
 app.UseRequestBodyLimit();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapApiReference();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.RateLimits;
 
 namespace VideoConversion.Api.Accounts;
 
@@ -19,10 +20,10 @@ public static class AccountsApi
             .AddEndpointFilter(RefuseRegistrationUnlessAllowed)
             .MapIdentityApi<IdentityUser>();
 
-        var account = app.MapGroup("/account").WithTags("Account").RequireAuthorization();
+        var account = app.MapGroup("/account").WithTags("Account").RequireAuthorization().RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
         account.MapGet("/", GetAccount).WithName(nameof(GetAccount)).WithSummary("Who the credentials belong to");
 
-        var keys = app.MapGroup("/keys").WithTags("API keys").RequireAuthorization();
+        var keys = app.MapGroup("/keys").WithTags("API keys").RequireAuthorization().RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
         keys.MapPost("/", CreateKey).WithName(nameof(CreateKey))
             .WithSummary("Create an API key for the calling account")
             .WithDescription("The key is in this answer only; the service keeps a hash of it.");
@@ -30,7 +31,8 @@ public static class AccountsApi
         keys.MapDelete("/{keyId}", RevokeKey).WithName(nameof(RevokeKey))
             .WithSummary("Revoke an API key: from now on it answers 401. Revoking twice is harmless.");
 
-        var users = app.MapGroup("/users").WithTags("Accounts").RequireAuthorization(policy => policy.RequireRole(Roles.Administrator));
+        var users = app.MapGroup("/users").WithTags("Accounts").RequireAuthorization(policy => policy.RequireRole(Roles.Administrator))
+            .RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
         users.MapPost("/", CreateUser).WithName(nameof(CreateUser))
             .WithSummary("Create an account (administrators only)")
             .WithDescription("Without a password one is generated and returned once.");

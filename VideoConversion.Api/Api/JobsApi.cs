@@ -9,6 +9,7 @@ using VideoConversion.Api.Storage;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
+using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
@@ -24,7 +25,7 @@ public static partial class JobsApi
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization();
+        var jobs = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization().RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
 
         jobs.MapPost("/", SubmitJob)
             .WithName(nameof(SubmitJob))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Quotas;
+using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
@@ -19,6 +20,7 @@ public static partial class UploadApi
     {
         app.MapPost("/upload/request", RequestUpload)
             .RequireAuthorization()
+            .RequireRateLimiting(RateLimitServiceExtensions.PerCaller)
             .WithName(nameof(RequestUpload))
             .WithTags("Uploads")
             .WithSummary("Create a job and get a presigned URL to PUT the video to")
@@ -26,6 +28,7 @@ public static partial class UploadApi
                 "Give size_bytes and the URL accepts exactly that many bytes; a size over the limit is refused with 413.");
         app.MapGet("/upload/limits", GetUploadLimits)
             .RequireAuthorization()
+            .RequireRateLimiting(RateLimitServiceExtensions.PerCaller)
             .WithName(nameof(GetUploadLimits))
             .WithTags("Uploads")
             .WithSummary("The largest upload accepted and the accepted file extensions");

@@ -25,6 +25,11 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
     public const long MaxStoredBytes = 5L * 1000 * 1000 * 1000;
 
+    /// <summary>The whole system's rate limit per caller: a burst above what any test sends in one account, a test can pass in a second.</summary>
+    public const int RequestsPerSecond = 50;
+
+    public const int Burst = 300;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private string? _administratorToken;
 

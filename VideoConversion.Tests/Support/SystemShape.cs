@@ -23,6 +23,8 @@ public sealed record SystemShape(
             {
                 ["Quotas__MaxActiveJobs"] = SystemFixture.MaxActiveJobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Quotas__MaxStoredBytes"] = SystemFixture.MaxStoredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["RateLimits__RequestsPerSecond"] = SystemFixture.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["RateLimits__Burst"] = SystemFixture.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         },
         ExportsTelemetry: true, RoutesStorageThroughProxy: false,

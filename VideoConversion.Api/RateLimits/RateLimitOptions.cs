@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VideoConversion.Api.RateLimits;
+
+/// <summary>How fast one caller may call the API, from the "RateLimits" configuration section.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    /// <summary>Sustained requests a second per API key (or per signed-in person).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "RateLimits:RequestsPerSecond must be between 1 and 1,000,000.")]
+    public int RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Requests one caller may make at once above the sustained rate (a token bucket of this size).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "RateLimits:Burst must be between 1 and 1,000,000.")]
+    public int Burst { get; set; } = 1000;
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using VideoConversion.Api.Accounts;
+
+namespace VideoConversion.Api.RateLimits;
+
+public static class RateLimitServiceExtensions
+{
+    /// <summary>The policy every authenticated endpoint carries: a token bucket per API key, or per person for a sign-in token.</summary>
+    public const string PerCaller = "per-caller";
+
+    public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitOptions>()
+            .BindConfiguration(RateLimitOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(PerCaller, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                // Runs after authorization, so a caller is known; each key has a bucket of its own.
+                var caller = context.User.FindFirstValue(CallerClaims.ApiKeyId) is { } key
+                    ? $"key:{key}"
+                    : context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } account ? $"account:{account}" : null;
+                return caller is null
+                    ? RateLimitPartition.GetNoLimiter("anonymous")
+                    : RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = options.Burst,
+                        TokensPerPeriod = options.RequestsPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    });
+            });
+            limiter.OnRejected = RejectAsync;
+        });
+        builder.Services.AddSingleton<RateLimitMetrics>();
+        return builder;
+    }
+
+    /// <summary>429 with Retry-After and a ProblemDetails naming the limit; counted in videoconversion.rate_limit.rejections.</summary>
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var http = rejected.HttpContext;
+        var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        http.RequestServices.GetRequiredService<RateLimitMetrics>().Rejected(PerCaller);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = string.Create(CultureInfo.InvariantCulture,
+                    $"One caller may make {options.RequestsPerSecond} requests a second, in bursts of up to {options.Burst}. Try again in {seconds} s."),
+                Extensions = { ["retry_after_seconds"] = seconds },
+            },
+        });
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>The per-caller rate limit against the running system, in an account of its own.</summary>
+[Collection(WholeSystem.Name)]
+public sealed class RateLimitTests(SystemFixture system)
+{
+    [Fact]
+    public async Task A_burst_beyond_the_rate_limit_is_answered_429_with_retry_after_and_counted()
+    {
+        var account = await system.CreateAccountAsync("burst");
+        using var api = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        api.DefaultRequestHeaders.Authorization = account.Authorization;
+        var before = (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total");
+
+        // Twice the bucket, 32 at a time: the bucket empties long before the refill can keep up.
+        using var gate = new SemaphoreSlim(32);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2 * SystemFixture.Burst).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                using var response = await api.GetAsync("/jobs?page_size=1");
+                return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta,
+                    Body: response.StatusCode == HttpStatusCode.TooManyRequests ? await response.Content.ReadFromJsonAsync<JsonElement>() : default);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        var refused = answers.Where(answer => answer.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(refused);
+        Assert.InRange(answers.Count(answer => answer.StatusCode == HttpStatusCode.OK), SystemFixture.Burst, 2 * SystemFixture.Burst - 1);
+        Assert.All(refused, answer =>
+        {
+            Assert.NotNull(answer.RetryAfter);
+            Assert.True(answer.RetryAfter >= TimeSpan.FromSeconds(1), $"Retry-After {answer.RetryAfter}");
+            Assert.Equal("Too many requests", answer.Body.GetProperty("title").GetString());
+            Assert.Contains($"{SystemFixture.RequestsPerSecond} requests a second", answer.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        });
+
+        // Another caller is not slowed by this one.
+        using var other = await system.Api.GetAsync("/jobs?page_size=1");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        // The exporter may answer from its cache for a moment: the count shows within seconds.
+        await Polling.WaitUntilAsync(
+            async () => (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total") - before >= refused.Count,
+            $"videoconversion_rate_limit_rejections_total to grow by {refused.Count}", TimeSpan.FromSeconds(30));
+    }
+}
