@@ -42,9 +42,11 @@ internal static class JobProblems
         StatusCodes.Status409Conflict, "Video not uploaded",
         $"Job '{jobId}' has no uploaded video yet. PUT the file to the presigned URL first, then submit the job.");
 
-    public static ProblemHttpResult NotSubmittable(string jobId) => Problem(
+    public static ProblemHttpResult NotSubmittable(string jobId, JobStatus status) => Problem(
         StatusCodes.Status409Conflict, "Job cannot be submitted",
-        $"Job '{jobId}' has failed and cannot be submitted again. Request a new upload to try again.");
+        status == JobStatus.Expired
+            ? $"Job '{jobId}' has expired and cannot be submitted. Request a new upload to try again."
+            : $"Job '{jobId}' has failed and cannot be submitted again. Request a new upload to try again.");
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);

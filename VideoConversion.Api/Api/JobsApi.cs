@@ -127,8 +127,8 @@ public static partial class JobsApi
         return Answer(job);
 
         static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job) =>
-            job.Status == JobStatus.Failed
-                ? JobProblems.NotSubmittable(job.Id)
+            job.Status is JobStatus.Failed or JobStatus.Expired
+                ? JobProblems.NotSubmittable(job.Id, job.Status)
                 : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status));
     }
 

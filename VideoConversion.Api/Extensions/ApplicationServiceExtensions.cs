@@ -5,6 +5,7 @@ using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
+using VideoConversion.Api.Retention;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Storage;
@@ -58,6 +59,12 @@ public static class ApplicationServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<StalledJobReconciler>();
+        services.AddOptions<RetentionOptions>()
+            .BindConfiguration(RetentionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<RetentionMetrics>();
+        services.AddHostedService<RetentionSweeper>();
 
         return builder;
     }

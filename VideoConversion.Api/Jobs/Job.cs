@@ -75,7 +75,72 @@ public sealed class Job
     /// <summary>Optimistic concurrency token: two writers never both apply a change read from the same state.</summary>
     public int Version { get; private set; }
 
-    public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed;
+    public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed or JobStatus.Expired;
+
+    /// <summary>When the retention sweeper removed the uploaded input from storage; null while it is kept.</summary>
+    public DateTimeOffset? InputDeletedAt { get; private set; }
+
+    /// <summary>When the retention sweeper removed the converted output from storage; null while it is kept.</summary>
+    public DateTimeOffset? OutputDeletedAt { get; private set; }
+
+    public const string UploadExpiredMessage = "The upload did not arrive before its upload URL expired. Request a new upload to try again.";
+
+    /// <summary>An upload that never came: the job ends as EXPIRED, and its partial object (if any) is removed next. Only a job awaiting its upload can.</summary>
+    public bool ExpireUpload(DateTimeOffset now)
+    {
+        if (Status != JobStatus.AwaitingUpload)
+        {
+            return false;
+        }
+
+        Status = JobStatus.Expired;
+        Error = UploadExpiredMessage;
+        FinishedAt = now;
+        Touch(now);
+        return true;
+    }
+
+    /// <summary>
+    /// An output past its retention time: the job is EXPIRED and hands out no download from now on; the
+    /// object itself is removed next. Only a DONE job can.
+    /// </summary>
+    public bool ExpireOutput(DateTimeOffset now)
+    {
+        if (Status != JobStatus.Done)
+        {
+            return false;
+        }
+
+        Status = JobStatus.Expired;
+        Touch(now);
+        return true;
+    }
+
+    /// <summary>The input is gone from storage (removed by retention after the job ended).</summary>
+    public bool ForgetInput(DateTimeOffset now)
+    {
+        if (!IsFinished || InputDeletedAt is not null)
+        {
+            return false;
+        }
+
+        InputDeletedAt = now;
+        Touch(now);
+        return true;
+    }
+
+    /// <summary>The output of an expired job is gone from storage.</summary>
+    public bool ForgetOutput(DateTimeOffset now)
+    {
+        if (Status != JobStatus.Expired || OutputDeletedAt is not null)
+        {
+            return false;
+        }
+
+        OutputDeletedAt = now;
+        Touch(now);
+        return true;
+    }
 
     /// <summary>
     /// PROCESSING, but its worker has not reported for <paramref name="stalledAfter"/>: it most
@@ -115,7 +180,7 @@ public sealed class Job
                 SubmittedAt = now;
                 Touch(now);
                 return SubmitOutcome.Submitted;
-            case JobStatus.Failed:
+            case JobStatus.Failed or JobStatus.Expired:
                 return SubmitOutcome.NotSubmittable;
             default:
                 return SubmitOutcome.AlreadySubmitted;

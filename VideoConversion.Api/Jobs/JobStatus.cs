@@ -1,6 +1,6 @@
 namespace VideoConversion.Api.Jobs;
 
-/// <summary>Where a job is in its life. Serialized as AWAITING_UPLOAD, PENDING, PROCESSING, DONE, FAILED.</summary>
+/// <summary>Where a job is in its life. Serialized as AWAITING_UPLOAD, PENDING, PROCESSING, DONE, FAILED, EXPIRED.</summary>
 public enum JobStatus
 {
     AwaitingUpload,
@@ -8,4 +8,7 @@ public enum JobStatus
     Processing,
     Done,
     Failed,
+
+    /// <summary>Its upload never arrived in time, or its output was removed after the retention time: nothing to download.</summary>
+    Expired,
 }

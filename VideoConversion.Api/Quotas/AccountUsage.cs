@@ -13,8 +13,11 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
         var active = await jobs.CountAsync(
             job => job.Status == JobStatus.AwaitingUpload || job.Status == JobStatus.Pending || job.Status == JobStatus.Processing,
             cancellationToken);
-        // An input counts from its request (its declared size, then its real one); an output once made.
-        var stored = await jobs.SumAsync(job => (job.InputBytes ?? job.DeclaredBytes ?? 0L) + (job.OutputBytes ?? 0L), cancellationToken);
+        // An input counts from its request (its declared size, then its real one) until retention removes it;
+        // an output from when it is made until retention removes it.
+        var stored = await jobs.SumAsync(job =>
+            (job.InputDeletedAt == null ? job.InputBytes ?? job.DeclaredBytes ?? 0L : 0L) +
+            (job.OutputDeletedAt == null ? job.OutputBytes ?? 0L : 0L), cancellationToken);
         return new AccountUsage(active, stored);
     }
 }

@@ -68,11 +68,21 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         await StoredOutputs.FindAsync(client, jobId, cancellationToken) is { Bytes: > 0, Method: not null } output ? output : null;
 
     /// <summary>Removes an input that may not be kept (over the size limit, or not the size declared).</summary>
-    public async Task DeleteInputAsync(string key, CancellationToken cancellationToken)
+    public Task DeleteInputAsync(string key, CancellationToken cancellationToken) =>
+        DeleteAsync(StorageNames.InputBucket, key, cancellationToken);
+
+    /// <summary>Removes a job's converted output and its workers' attempt ledger (retention); removing what is gone already is no error.</summary>
+    public async Task DeleteOutputAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await DeleteAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId), cancellationToken);
+        await DeleteAsync(StorageNames.OutputBucket, StorageNames.AttemptLedgerKey(jobId), cancellationToken);
+    }
+
+    private async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         try
         {
-            await client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(StorageNames.InputBucket).WithObject(key), cancellationToken);
+            await client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken);
         }
         catch (Exception exception) when (exception is MinioException or HttpRequestException)
         {

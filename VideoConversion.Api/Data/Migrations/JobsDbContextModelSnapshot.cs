@@ -318,6 +318,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<long?>("InputBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("InputDeletedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("InputETag")
                         .HasMaxLength(80)
                         .HasColumnType("TEXT");
@@ -328,6 +331,9 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("OutputBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OutputDeletedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("OutputFormat")

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Minio.DataModel.Args;
+using Minio.Exceptions;
+using VideoConversion.Contracts.Storage;
+using VideoConversion.Tests.Support;
+using VideoConversion.Tests.Support.Telemetry;
+
+namespace VideoConversion.Tests.Integration;
+
+/// <summary>The retention sweeper on a system whose retention times are seconds: what expires becomes EXPIRED, and its objects are gone.</summary>
+[Collection(RetentionSystem.Name)]
+public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-retention-");
+
+    [Fact]
+    public async Task An_unfinished_upload_expires_and_its_object_is_gone()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
+        var upload = await system.Api.RequestUploadAsync("never-submitted.avi");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        // The bytes arrive, but the job is never submitted: an upload abandoned half-way, as far as the service can tell.
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+        var key = $"{jobId}.avi";
+        Assert.True(await ExistsAsync(StorageNames.InputBucket, key), "the upload should be stored before it expires");
+
+        var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
+
+        Assert.Contains("did not arrive", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, key), "the abandoned upload to be removed", TimeSpan.FromSeconds(15));
+        using var submit = await system.Api.PostAsJsonAsync("/jobs", new { job_id = jobId });
+        Assert.Equal(HttpStatusCode.Conflict, submit.StatusCode);
+        Assert.Contains("expired", (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_past_its_retention_is_gone_and_its_job_says_so()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
+        var jobId = await system.Api.StartJobAsync(input);
+        var (done, _) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        Assert.Equal("DONE", done.GetProperty("status").GetString());
+        Assert.True(await ExistsAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)), "the output should be stored while it is kept");
+
+        var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.OutputRetention + TimeSpan.FromSeconds(30));
+
+        Assert.Equal(JsonValueKind.Null, expired.GetProperty("output_url").ValueKind);
+        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)),
+            "the expired output to be removed", TimeSpan.FromSeconds(15));
+        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, $"{jobId}.avi"),
+            "the input to be removed after its job ended", TimeSpan.FromSeconds(15));
+        await Polling.WaitUntilAsync(async () =>
+        {
+            var metrics = await system.Api.ScrapeMetricsAsync();
+            return metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "output")) >= 1 &&
+                   metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "input")) >= 1;
+        }, "the sweep to be counted", TimeSpan.FromSeconds(30));
+    }
+
+    private async Task<JsonElement> WaitForStatusAsync(string jobId, string status, TimeSpan timeout)
+    {
+        JsonElement job = default;
+        await Polling.WaitUntilAsync(async () =>
+        {
+            job = await system.Api.GetJobAsync(jobId);
+            return job.GetProperty("status").GetString() == status;
+        }, $"job {jobId} to become {status}", timeout);
+        return job;
+    }
+
+    private async Task<bool> ExistsAsync(string bucket, string key)
+    {
+        var storage = await system.StorageClientAsync();
+        try
+        {
+            await storage.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key));
+            return true;
+        }
+        catch (ObjectNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+}

@@ -1,0 +1,34 @@
+namespace VideoConversion.Tests.Support;
+
+/// <summary>
+/// A system whose retention times are seconds, not days, so its sweeper can be watched at work:
+/// upload URLs live <see cref="UploadUrlLifetime"/>, outputs <see cref="OutputRetention"/>.
+/// </summary>
+public sealed class RetentionSystemFixture() : SystemFixture(Shape)
+{
+    public static readonly TimeSpan UploadUrlLifetime = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan OutputRetention = TimeSpan.FromSeconds(20);
+
+    private static SystemShape Shape => new(
+        "videoconversion-retention-",
+        new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            [ApiService] = new Dictionary<string, string>
+            {
+                ["Uploads__UploadUrlLifetime"] = UploadUrlLifetime.ToString(),
+                ["Retention__UploadGracePeriod"] = "00:00:02",
+                ["Retention__InputsAfter"] = "00:00:05",
+                ["Retention__Outputs"] = OutputRetention.ToString(),
+                ["Retention__SweepInterval"] = "00:00:01",
+            },
+        },
+        ExportsTelemetry: false,
+        RoutesStorageThroughProxy: false,
+        HealthyBeforeTests: [ApiService, Worker]);
+}
+
+[CollectionDefinition(Name)]
+public sealed class RetentionSystem : ICollectionFixture<RetentionSystemFixture>
+{
+    public const string Name = "Retention system";
+}
