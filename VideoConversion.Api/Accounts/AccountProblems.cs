@@ -15,6 +15,10 @@ internal static class AccountProblems
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Account not created",
             detail: $"The account '{userName}' was not created: {string.Join(" ", reasons)}");
 
+    public static ProblemHttpResult PersonOnly() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
+            detail: "An API key cannot manage the account or its keys; sign in as the person who owns it.");
+
     public static ProblemHttpResult RegistrationClosed() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Registration is closed",
             detail: "Accounts are created by an administrator here (Accounts:AllowSelfRegistration is off).");

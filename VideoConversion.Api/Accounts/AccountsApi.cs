@@ -24,14 +24,14 @@ public static class AccountsApi
         account.MapGet("/", GetAccount).WithName(nameof(GetAccount)).WithSummary("Who the credentials belong to");
 
         var keys = app.MapGroup("/keys").WithTags("API keys").RequireAuthorization().RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
-        keys.MapPost("/", CreateKey).WithName(nameof(CreateKey))
+        keys.MapPost("/", CreateKey).WithName(nameof(CreateKey)).RequireAuthorization(PersonOnly.Policy)
             .WithSummary("Create an API key for the calling account")
             .WithDescription("The key is in this answer only; the service keeps a hash of it.");
         keys.MapGet("/", ListKeys).WithName(nameof(ListKeys)).WithSummary("The calling account's API keys, without their secrets");
-        keys.MapDelete("/{keyId}", RevokeKey).WithName(nameof(RevokeKey))
+        keys.MapDelete("/{keyId}", RevokeKey).WithName(nameof(RevokeKey)).RequireAuthorization(PersonOnly.Policy)
             .WithSummary("Revoke an API key: from now on it answers 401. Revoking twice is harmless.");
 
-        var users = app.MapGroup("/users").WithTags("Accounts").RequireAuthorization(policy => policy.RequireRole(Roles.Administrator))
+        var users = app.MapGroup("/users").WithTags("Accounts").RequireAuthorization(PersonOnly.Policy).RequireAuthorization(policy => policy.RequireRole(Roles.Administrator))
             .RequireRateLimiting(RateLimitServiceExtensions.PerCaller);
         users.MapPost("/", CreateUser).WithName(nameof(CreateUser))
             .WithSummary("Create an account (administrators only)")
@@ -99,7 +99,7 @@ public static class AccountsApi
             return AccountProblems.AccountRefused(userName, errors);
         }
 
-        return TypedResults.Created($"/users/{Uri.EscapeDataString(userName)}",
+        return TypedResults.Created((string?)null,
             new CreatedUserResponse(userName, request.Administrator, request.Password is null ? password : null));
     }
 
@@ -110,6 +110,13 @@ public static class AccountsApi
             !http.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowSelfRegistration)
         {
             return AccountProblems.RegistrationClosed();
+        }
+
+        // Identity's /auth/manage/* change the account itself (two-factor, e-mail): a person's, never a key's.
+        if (http.Request.Path.StartsWithSegments("/auth/manage", StringComparison.OrdinalIgnoreCase) &&
+            http.User.HasClaim(claim => claim.Type == CallerClaims.ApiKeyId))
+        {
+            return AccountProblems.PersonOnly();
         }
 
         return await next(context);

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
 
 namespace VideoConversion.Api.Accounts;
@@ -27,8 +29,12 @@ public static class AccountsServiceExtensions
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<JobsDbContext>();
         services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme)
-            .Configure<Microsoft.Extensions.Options.IOptions<AccountOptions>>((bearer, accounts) =>
-                bearer.BearerTokenExpiration = accounts.Value.SessionLifetime);
+            .Configure<IOptions<AccountOptions>>((bearer, accounts) =>
+            {
+                bearer.BearerTokenExpiration = accounts.Value.SessionLifetime;
+                // A refresh must not make a sign-in outlive its session.
+                bearer.RefreshTokenExpiration = accounts.Value.SessionLifetime;
+            });
 
         services.AddAuthentication(options =>
             {
@@ -48,7 +54,16 @@ public static class AccountsServiceExtensions
                 policy.ForwardChallenge = CredentialSchemes.ApiKey;
                 policy.ForwardForbid = CredentialSchemes.ApiKey;
             });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddPersonOnlyPolicy();
+
+        // Sign-in tokens are protected with Data Protection keys: kept with the database, a restart
+        // of the API (or a second replica reading the same volume) does not sign everyone out.
+        var dataProtection = services.AddDataProtection().SetApplicationName("VideoConversion.Api");
+        if (builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } keys)
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+
         services.AddScoped<AccountStore>();
         return builder;
     }

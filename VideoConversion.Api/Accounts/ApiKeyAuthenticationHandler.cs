@@ -75,7 +75,9 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblemAsync(StatusCodes.Status403Forbidden, "Not allowed", "Only an administrator may do this.");
+        WriteProblemAsync(StatusCodes.Status403Forbidden, "Not allowed", Context.User.HasClaim(claim => claim.Type == CallerClaims.ApiKeyId)
+            ? "An API key cannot manage accounts or keys, and only an administrator may create accounts; sign in as a person who may."
+            : "Only an administrator may do this.");
 
     /// <summary>The token of an "Authorization: Bearer" header, or null when there is none.</summary>
     public static string? BearerToken(HttpRequest request)

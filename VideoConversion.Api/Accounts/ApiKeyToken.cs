@@ -34,7 +34,8 @@ public static class ApiKeyToken
 
         var rest = token[Prefix.Length..];
         var separator = rest.IndexOf('_', StringComparison.Ordinal);
-        if (separator != IdBytes * 2 || rest.Length - separator - 1 < 40)
+        // 32 bytes are 43 base64url characters: anything else was never issued here.
+        if (separator != IdBytes * 2 || rest.Length - separator - 1 != 43)
         {
             return null;
         }

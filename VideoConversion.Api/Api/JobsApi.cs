@@ -90,10 +90,14 @@ public static partial class JobsApi
             return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
         }
 
-        // An upload that declared no size is counted against the storage quota now that its size is known.
-        if (job.DeclaredBytes is null && job.OwnerId is { } owner)
+        // An upload that declared no size counts against the storage quota now that its size is known: the
+        // check and the submission commit as one step under the write gate, as at /upload/request.
+        using var quotaGate = job.DeclaredBytes is null && job.OwnerId is not null
+            ? await services.Db.WriteGate.EnterAsync(cancellationToken)
+            : null;
+        if (quotaGate is not null)
         {
-            var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
+            var usage = await AccountUsage.OfAsync(services.Db, job.OwnerId!, cancellationToken);
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
                 await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
@@ -111,11 +115,14 @@ public static partial class JobsApi
         try
         {
             // The status change and its message commit together (transactional outbox).
-            await services.Db.SaveChangesAsync(cancellationToken);
+            _ = quotaGate is null
+                ? await services.Db.SaveChangesAsync(cancellationToken)
+                : await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
             // A concurrent submit won the race; answer with what it decided.
+            quotaGate?.Dispose();
             services.Db.ChangeTracker.Clear();
             job = await services.Db.Jobs.VisibleTo(caller).SingleAsync(j => j.Id == jobId, cancellationToken);
             return Answer(job);

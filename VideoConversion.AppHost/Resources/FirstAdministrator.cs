@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-
 namespace VideoConversion.AppHost.Resources;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace VideoConversion.AppHost.Resources;
 /// in the AppHost's user secrets with the other credentials, and printed at start beside the
 /// dashboard's login URL, as the operator's way in.
 /// </summary>
-internal static partial class FirstAdministrator
+internal static class FirstAdministrator
 {
     public const string UserName = "admin";
 
@@ -27,15 +24,13 @@ internal static partial class FirstAdministrator
             builder.Eventing.Subscribe<AfterResourcesCreatedEvent>(async (created, cancellationToken) =>
             {
                 var value = await password.Resource.GetValueAsync(cancellationToken);
-                var logger = created.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VideoConversion");
-                LogSignIn(logger, UserName, value);
+                // To the operator's console only, like the dashboard's login URL: never to a log sink or telemetry.
+                await Console.Out.WriteLineAsync(
+                    $"Sign in to the upload page as '{UserName}' with the password {value} (kept in the AppHost's user secrets; " +
+                    "the API uses it only to create this administrator when none exists).");
             });
         }
 
         return api;
     }
-
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "Sign in to the upload page as '{UserName}' with the password {Password} (kept in the AppHost's user secrets)")]
-    private static partial void LogSignIn(ILogger logger, string userName, string? password);
 }

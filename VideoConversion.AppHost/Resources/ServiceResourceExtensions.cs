@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace VideoConversion.AppHost.Resources;
 
 internal static class ServiceResourceExtensions
@@ -16,7 +18,28 @@ internal static class ServiceResourceExtensions
 
         var directory = Path.Combine(settings.DataDirectory, "api");
         Directory.CreateDirectory(directory);
-        return builder.WithEnvironment("ConnectionStrings__jobs", $"Data Source={Path.Combine(directory, "jobs.db")}");
+        return builder
+            .WithEnvironment("ConnectionStrings__jobs", $"Data Source={Path.Combine(directory, "jobs.db")}")
+            // The keys that protect sign-in tokens live with the accounts they sign in.
+            .WithEnvironment("DataProtection__KeysDirectory", Path.Combine(directory, "keys"));
+    }
+
+    /// <summary>
+    /// The service's own settings given to the AppHost: "VideoConversion:Api:Quotas:MaxActiveJobs=500" (on
+    /// its command line or as VideoConversion__Api__Quotas__MaxActiveJobs) reaches the API as Quotas:MaxActiveJobs.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSettingsFrom(
+        this IResourceBuilder<ProjectResource> builder, IConfiguration configuration, string section)
+    {
+        foreach (var (key, value) in configuration.GetSection(section).AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null)
+            {
+                builder.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return builder;
     }
 
     /// <summary>The service's own broker user, as the "messaging" connection string it reads.</summary>

@@ -26,6 +26,9 @@ public sealed class AccountsTests(SystemFixture system)
         { "GET", "/keys" },
         { "POST", "/keys" },
         { "GET", "/account" },
+        { "DELETE", "/keys/0123456789abcdef" },
+        { "POST", "/users" },
+        { "GET", "/auth/manage/info" },
     };
 
     [Theory]
@@ -121,7 +124,7 @@ public sealed class AccountsTests(SystemFixture system)
         Assert.DoesNotContain(key.GetProperty("key").GetString()!, keys, StringComparison.Ordinal);
         Assert.Contains("revoked_at", keys, StringComparison.Ordinal);
         // Another account cannot revoke it: not found, as if it did not exist.
-        using var stranger = Caller(system.OtherAccount.ApiKey);
+        using var stranger = Caller(await TestAccount.SignInAsync(system.Api, system.OtherAccount.UserName, system.OtherAccount.Password));
         using var foreign = await stranger.DeleteAsync($"/keys/{keyId}");
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
     }
@@ -138,6 +141,25 @@ public sealed class AccountsTests(SystemFixture system)
         using var register = await anonymous.PostAsJsonAsync("/auth/register", new { email = "someone@example.invalid", password = "Passw0rd!long" });
         Assert.Equal(HttpStatusCode.Forbidden, register.StatusCode);
         Assert.Equal("Registration is closed", (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [InlineData("POST", "/keys")]
+    [InlineData("DELETE", "/keys/0123456789abcdef")]
+    [InlineData("POST", "/users")]
+    [InlineData("GET", "/auth/manage/info")]
+    public async Task An_api_key_cannot_manage_credentials_so_revoking_a_leaked_one_cuts_it_off(string method, string path)
+    {
+        using var withKey = Caller(system.Account.ApiKey);
+        using var response = await withKey.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method == "POST" ? JsonContent.Create(new { name = "minted-by-a-key", user_name = "made-by-a-key" }) : null,
+        });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Not allowed", problem.GetProperty("title").GetString());
+        Assert.Contains("API key cannot", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

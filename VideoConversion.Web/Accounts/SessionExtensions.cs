@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
@@ -39,7 +40,9 @@ public static class SessionExtensions
         {
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(SignInPath);
-        });
+        })
+        // Another site must not be able to sign a person out: the form's token is checked.
+        .WithMetadata(new RequireAntiforgeryTokenAttribute());
         return app;
     }
 }
