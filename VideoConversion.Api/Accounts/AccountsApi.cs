@@ -18,6 +18,7 @@ public static class AccountsApi
         // Self-registration is refused unless Accounts:AllowSelfRegistration is on.
         app.MapGroup("/auth").WithTags("Sign-in")
             .AddEndpointFilter(RefuseRegistrationUnlessAllowed)
+            .AddEndpointFilter(SignInThrottle.FilterAsync)
             .MapIdentityApi<IdentityUser>();
 
         var account = app.MapGroup("/account").WithTags("Account").RequireAuthorization().RequireRateLimiting(RateLimitServiceExtensions.PerCaller);

@@ -14,4 +14,8 @@ public sealed class RateLimitOptions
     /// <summary>Requests one caller may make at once above the sustained rate (a token bucket of this size).</summary>
     [Range(1, 1_000_000, ErrorMessage = "RateLimits:Burst must be between 1 and 1,000,000.")]
     public int Burst { get; set; } = 1000;
+
+    /// <summary>Sign-in attempts a minute for one account from one client address (POST /auth/login).</summary>
+    [Range(1, 10_000, ErrorMessage = "RateLimits:SignInsPerMinute must be between 1 and 10,000.")]
+    public int SignInsPerMinute { get; set; } = 10;
 }

@@ -42,6 +42,7 @@ public static class RateLimitServiceExtensions
             limiter.OnRejected = RejectAsync;
         });
         builder.Services.AddSingleton<RateLimitMetrics>();
+        builder.Services.AddSingleton<SignInThrottle>();
         return builder;
     }
 

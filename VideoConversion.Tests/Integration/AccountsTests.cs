@@ -163,6 +163,32 @@ public sealed class AccountsTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task Sign_ins_past_the_limit_for_one_account_are_answered_429_with_retry_after_and_others_go_on()
+    {
+        using var anonymous = Caller();
+        var name = $"guessed-{Guid.NewGuid():N}";
+        List<HttpStatusCode> statuses = [];
+        HttpResponseMessage? last = null;
+        for (var attempt = 0; attempt <= SystemFixture.SignInsPerMinute; attempt++)
+        {
+            last?.Dispose();
+            last = await anonymous.PostAsJsonAsync("/auth/login", new { email = name, password = $"guess-{attempt}" });
+            statuses.Add(last.StatusCode);
+        }
+
+        using (last)
+        {
+            Assert.All(statuses[..SystemFixture.SignInsPerMinute], status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+            Assert.Equal(HttpStatusCode.TooManyRequests, statuses[SystemFixture.SignInsPerMinute]);
+            Assert.True(last!.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After {last.Headers.RetryAfter}");
+            Assert.Equal("Too many sign-in attempts", (await last.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+
+        // The same address signing in to another account is not held back.
+        Assert.False(string.IsNullOrEmpty(await TestAccount.SignInAsync(system.Api, system.Account.UserName, system.Account.Password)));
+    }
+
+    [Fact]
     public async Task Scripts_manage_creates_an_account_and_a_key_that_work_while_the_system_runs()
     {
         var name = $"carol-{Guid.NewGuid():N}"[..20];

@@ -30,6 +30,12 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
     public const int Burst = 300;
 
+    /// <summary>
+    /// Sign-ins a minute per account and address: every test signs in from this machine, the browser's
+    /// through the page, and the tests' own account does so a dozen times in a minute.
+    /// </summary>
+    public const int SignInsPerMinute = 40;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private string? _administratorToken;
 

@@ -25,6 +25,7 @@ public sealed record SystemShape(
                 ["Quotas__MaxStoredBytes"] = SystemFixture.MaxStoredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__RequestsPerSecond"] = SystemFixture.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__Burst"] = SystemFixture.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["RateLimits__SignInsPerMinute"] = SystemFixture.SignInsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         },
         ExportsTelemetry: true, RoutesStorageThroughProxy: false,
