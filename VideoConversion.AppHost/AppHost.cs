@@ -16,7 +16,7 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithStorage(storage, ServiceIdentity.Api)
     .WithJobDatabase(settings)
     .WithFirstAdministrator(builder, settings)
-    .WithSettingsFrom(builder.Configuration, "VideoConversion:Api")
+    .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Quotas", "RateLimits", "Retention", "Uploads")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");

@@ -15,6 +15,10 @@ internal static class AccountProblems
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Account not created",
             detail: $"The account '{userName}' was not created: {string.Join(" ", reasons)}");
 
+    public static ProblemHttpResult SignInAgain() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign in again",
+            detail: "Sign-ins are not refreshed: when a session ends, sign in again at POST /auth/login.");
+
     public static ProblemHttpResult PersonOnly() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
             detail: "An API key cannot manage the account or its keys; sign in as the person who owns it.");

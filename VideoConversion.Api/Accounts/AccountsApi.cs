@@ -113,6 +113,12 @@ public static class AccountsApi
             return AccountProblems.RegistrationClosed();
         }
 
+        // A sign-in lasts its session and no longer: a refresh would start a new one from a token alone.
+        if (http.Request.Path.StartsWithSegments("/auth/refresh", StringComparison.OrdinalIgnoreCase))
+        {
+            return AccountProblems.SignInAgain();
+        }
+
         // Identity's /auth/manage/* change the account itself (two-factor, e-mail): a person's, never a key's.
         if (http.Request.Path.StartsWithSegments("/auth/manage", StringComparison.OrdinalIgnoreCase) &&
             http.User.HasClaim(claim => claim.Type == CallerClaims.ApiKeyId))

@@ -32,7 +32,7 @@ public static class AccountsServiceExtensions
             .Configure<IOptions<AccountOptions>>((bearer, accounts) =>
             {
                 bearer.BearerTokenExpiration = accounts.Value.SessionLifetime;
-                // A refresh must not make a sign-in outlive its session.
+                // /auth/refresh is refused (a refresh would start a new session from a token alone); its tokens live no longer anyway.
                 bearer.RefreshTokenExpiration = accounts.Value.SessionLifetime;
             });
 

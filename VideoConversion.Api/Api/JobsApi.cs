@@ -100,6 +100,7 @@ public static partial class JobsApi
             var usage = await AccountUsage.OfAsync(services.Db, job.OwnerId!, cancellationToken);
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
+                quotaGate.Dispose(); // the other writers do not wait on storage
                 await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
                 return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes);
             }

@@ -5,7 +5,7 @@ namespace VideoConversion.Api.Jobs;
 
 /// <summary>
 /// A conversion job and its state machine. Every change goes through a method here, so the
-/// rules (which transitions exist, that DONE and FAILED are final) live in one place.
+/// rules (which transitions exist, that DONE, FAILED and EXPIRED are final) live in one place.
 /// </summary>
 public sealed class Job
 {
@@ -85,8 +85,14 @@ public sealed class Job
 
     public const string UploadExpiredMessage = "The upload did not arrive before its upload URL expired. Request a new upload to try again.";
 
-    /// <summary>An upload that never came: the job ends as EXPIRED, and its partial object (if any) is removed next. Only a job awaiting its upload can.</summary>
-    public bool ExpireUpload(DateTimeOffset now)
+    public const string NeverSubmittedMessage =
+        "The video was uploaded but the job was never submitted (POST /jobs) before its upload URL expired. Request a new upload to try again.";
+
+    /// <summary>
+    /// An upload that never came, or came and was never submitted: the job ends as EXPIRED, and what storage
+    /// holds of it is removed next. Only a job awaiting its upload can.
+    /// </summary>
+    public bool ExpireUpload(DateTimeOffset now, bool uploaded = false)
     {
         if (Status != JobStatus.AwaitingUpload)
         {
@@ -94,7 +100,7 @@ public sealed class Job
         }
 
         Status = JobStatus.Expired;
-        Error = UploadExpiredMessage;
+        Error = uploaded ? NeverSubmittedMessage : UploadExpiredMessage;
         FinishedAt = now;
         Touch(now);
         return true;

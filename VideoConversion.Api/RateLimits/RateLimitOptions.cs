@@ -7,11 +7,11 @@ public sealed class RateLimitOptions
 {
     public const string SectionName = "RateLimits";
 
-    /// <summary>Sustained requests a second per API key (or per signed-in person).</summary>
+    /// <summary>Sustained requests a second per account, over all its API keys and sign-ins.</summary>
     [Range(1, 1_000_000, ErrorMessage = "RateLimits:RequestsPerSecond must be between 1 and 1,000,000.")]
     public int RequestsPerSecond { get; set; } = 200;
 
-    /// <summary>Requests one caller may make at once above the sustained rate (a token bucket of this size).</summary>
+    /// <summary>Requests one account may make at once above the sustained rate (a token bucket of this size).</summary>
     [Range(1, 1_000_000, ErrorMessage = "RateLimits:Burst must be between 1 and 1,000,000.")]
     public int Burst { get; set; } = 1000;
 

@@ -4,13 +4,15 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using VideoConversion.Api.Accounts;
 
 namespace VideoConversion.Api.RateLimits;
 
 public static class RateLimitServiceExtensions
 {
-    /// <summary>The policy every authenticated endpoint carries: a token bucket per API key, or per person for a sign-in token.</summary>
+    /// <summary>
+    /// The policy every authenticated endpoint carries: a token bucket per account, shared by all its keys
+    /// and its sign-ins, so making more keys does not make more room.
+    /// </summary>
     public const string PerCaller = "per-caller";
 
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
@@ -24,10 +26,8 @@ public static class RateLimitServiceExtensions
             limiter.AddPolicy(PerCaller, context =>
             {
                 var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                // Runs after authorization, so a caller is known; each key has a bucket of its own.
-                var caller = context.User.FindFirstValue(CallerClaims.ApiKeyId) is { } key
-                    ? $"key:{key}"
-                    : context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } account ? $"account:{account}" : null;
+                // Runs after authorization, so the caller's account is known.
+                var caller = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
                 return caller is null
                     ? RateLimitPartition.GetNoLimiter("anonymous")
                     : RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
@@ -39,6 +39,7 @@ public static class RateLimitServiceExtensions
                         AutoReplenishment = true,
                     });
             });
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = RejectAsync;
         });
         builder.Services.AddSingleton<RateLimitMetrics>();
@@ -56,7 +57,7 @@ public static class RateLimitServiceExtensions
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         http.RequestServices.GetRequiredService<RateLimitMetrics>().Rejected(PerCaller);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        var written = await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
             ProblemDetails = new ProblemDetails
@@ -64,9 +65,14 @@ public static class RateLimitServiceExtensions
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Too many requests",
                 Detail = string.Create(CultureInfo.InvariantCulture,
-                    $"One caller may make {options.RequestsPerSecond} requests a second, in bursts of up to {options.Burst}. Try again in {seconds} s."),
+                    $"One account may make {options.RequestsPerSecond} requests a second, in bursts of up to {options.Burst}. Try again in {seconds} s."),
                 Extensions = { ["retry_after_seconds"] = seconds },
             },
         });
+        if (!written)
+        {
+            // The caller accepts no JSON: the status and Retry-After say it all.
+            await http.Response.WriteAsync("Too many requests.", cancellationToken);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.Data;
 using Microsoft.Extensions.Options;
 
@@ -22,15 +23,17 @@ public sealed class SignInThrottle : IDisposable
     /// <summary>The endpoint filter on /auth/login: a 429 with Retry-After once a caller has tried too often.</summary>
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (context.Arguments.OfType<LoginRequest>().FirstOrDefault() is not { } login)
+        var http = context.HttpContext;
+        if (context.Arguments.OfType<LoginRequest>().FirstOrDefault() is not { Email: { } userName })
         {
             return await next(context);
         }
 
-        var http = context.HttpContext;
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
-        using var lease = throttle._limiter.AttemptAcquire($"{address}|{login.Email.Trim().ToUpperInvariant()}");
+        // The name as Identity looks it up, so spellings of one account share one count.
+        var account = http.RequestServices.GetRequiredService<ILookupNormalizer>().NormalizeName(userName.Trim());
+        using var lease = throttle._limiter.AttemptAcquire($"{address}|{account}");
         if (lease.IsAcquired)
         {
             return await next(context);

@@ -23,6 +23,9 @@ public sealed partial class RetentionSweeper(
 {
     private const int BatchSize = 100;
 
+    /// <summary>A round goes on while batches come back full, up to this many per kind: a backlog is worked off, not a minute at a time.</summary>
+    private const int MaxBatchesPerRound = 20;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
@@ -44,81 +47,103 @@ public sealed partial class RetentionSweeper(
     {
         var now = time.GetUtcNow();
         var retention = options.Value;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-
         var uploadCutoff = now - retention.UploadGracePeriod;
-        await ChangeAsync(db, jobs => jobs.Where(job => job.Status == JobStatus.AwaitingUpload && job.UploadExpiresAt < uploadCutoff),
-            job => job.ExpireUpload(now), cancellationToken);
+        var outputCutoff = now - retention.Outputs;
+        var inputCutoff = now - retention.InputsAfter;
+        // A removed output stays removable until every download link signed before it expired has run out.
+        var downloadCutoff = now - storage.DownloadUrlLifetime;
+
+        // An upload that never came: the job expires, and what storage holds of it is removed at once. A PUT
+        // still running then (a large file on a slow link) may land later: the input rule below removes it
+        // again, and records it gone, once InputsAfter has passed.
+        await SweepAsync(jobs => jobs.Where(job => job.Status == JobStatus.AwaitingUpload && job.UploadExpiresAt < uploadCutoff),
+            async job =>
+            {
+                var uploaded = await storage.GetUploadAsync(job.InputKey, cancellationToken) is not null;
+                if (!job.ExpireUpload(time.GetUtcNow(), uploaded))
+                {
+                    return null;
+                }
+
+                return async () =>
+                {
+                    await storage.DeleteInputAsync(job.InputKey, cancellationToken);
+                    metrics.Swept("upload");
+                };
+            }, cancellationToken);
         if (retention.Outputs > TimeSpan.Zero)
         {
-            var outputCutoff = now - retention.Outputs;
-            await ChangeAsync(db, jobs => jobs.Where(job => job.Status == JobStatus.Done && job.FinishedAt < outputCutoff),
-                job => job.ExpireOutput(now), cancellationToken);
+            await SweepAsync(jobs => jobs.Where(job => job.Status == JobStatus.Done && job.FinishedAt < outputCutoff),
+                job => Task.FromResult(job.ExpireOutput(time.GetUtcNow()) ? NothingMore : null), cancellationToken);
         }
 
-        // An upload that never came is removed at once (it can only be partial); other inputs after InputsAfter.
-        var inputCutoff = now - retention.InputsAfter;
-        await RemoveAsync(db,
-            jobs => jobs.Where(job => job.InputDeletedAt == null &&
-                (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired) &&
-                ((job.Status == JobStatus.Expired && job.SubmittedAt == null) || job.FinishedAt < inputCutoff)),
+        await SweepAsync(
+            jobs => jobs.Where(job => job.InputDeletedAt == null && job.FinishedAt < inputCutoff &&
+                (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired)),
             async job =>
             {
                 await storage.DeleteInputAsync(job.InputKey, cancellationToken);
-                metrics.Swept(job.SubmittedAt is null ? "upload" : "input");
-                return job.ForgetInput(time.GetUtcNow());
+                metrics.Swept("input");
+                return job.ForgetInput(time.GetUtcNow()) ? NothingMore : null;
             }, cancellationToken);
-        await RemoveAsync(db,
-            jobs => jobs.Where(job => job.Status == JobStatus.Expired && job.OutputBytes != null && job.OutputDeletedAt == null),
+        await SweepAsync(
+            jobs => jobs.Where(job => job.Status == JobStatus.Expired && job.SubmittedAt != null && job.OutputDeletedAt == null &&
+                job.UpdatedAt < downloadCutoff),
             async job =>
             {
                 await storage.DeleteOutputAsync(job.Id, cancellationToken);
                 metrics.Swept("output");
-                return job.ForgetOutput(time.GetUtcNow());
+                return job.ForgetOutput(time.GetUtcNow()) ? NothingMore : null;
             }, cancellationToken);
     }
 
-    /// <summary>Applies a state change to each matching job; one a request changed meanwhile is left for the next round.</summary>
-    private async Task ChangeAsync(
-        JobsDbContext db, Func<IQueryable<Job>, IQueryable<Job>> select, Func<Job, bool> change, CancellationToken cancellationToken)
+    /// <summary>After a change is saved: nothing more to do.</summary>
+    private static readonly Func<Task> NothingMore = () => Task.CompletedTask;
+
+    /// <summary>
+    /// For each matching job (in batches, until none is left or <see cref="MaxBatchesPerRound"/>): <paramref name="step"/>
+    /// changes it and says what to do once the change is saved (null: nothing changed). A job a request
+    /// changed meanwhile is left for the next round.
+    /// </summary>
+    private async Task SweepAsync(
+        Func<IQueryable<Job>, IQueryable<Job>> select, Func<Job, Task<Func<Task>?>> step, CancellationToken cancellationToken)
     {
-        foreach (var job in await select(db.Jobs).OrderBy(job => job.CreatedAt).Take(BatchSize).ToListAsync(cancellationToken))
+        for (var batch = 0; batch < MaxBatchesPerRound; batch++)
         {
-            if (change(job))
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var jobs = await select(db.Jobs).OrderBy(job => job.CreatedAt).Take(BatchSize).ToListAsync(cancellationToken);
+            foreach (var job in jobs)
             {
-                await SaveAsync(db, job, cancellationToken);
+                if (await step(job) is { } afterSave && await SaveAsync(db, job, cancellationToken))
+                {
+                    await afterSave();
+                }
+            }
+
+            if (jobs.Count < BatchSize)
+            {
+                return;
             }
         }
     }
 
-    /// <summary>Removes each matching job's object, then records that it is gone.</summary>
-    private async Task RemoveAsync(
-        JobsDbContext db, Func<IQueryable<Job>, IQueryable<Job>> select, Func<Job, Task<bool>> remove, CancellationToken cancellationToken)
-    {
-        foreach (var job in await select(db.Jobs).OrderBy(job => job.CreatedAt).Take(BatchSize).ToListAsync(cancellationToken))
-        {
-            if (await remove(job))
-            {
-                await SaveAsync(db, job, cancellationToken);
-            }
-        }
-    }
-
-    private async Task SaveAsync(JobsDbContext db, Job job, CancellationToken cancellationToken)
+    private async Task<bool> SaveAsync(JobsDbContext db, Job job, CancellationToken cancellationToken)
     {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
             LogSwept(logger, job.Id, job.Status);
+            return true;
         }
         catch (DbUpdateConcurrencyException)
         {
             db.Entry(job).State = EntityState.Detached; // a request got there first; the next round sees what it did
+            return false;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: job {JobId} is {Status}, its expired objects removed")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: job {JobId} is {Status}")]
     private static partial void LogSwept(ILogger logger, string jobId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A retention sweep failed; the next round tries again")]

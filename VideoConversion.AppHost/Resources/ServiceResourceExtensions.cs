@@ -28,15 +28,28 @@ internal static class ServiceResourceExtensions
     /// The service's own settings given to the AppHost: "VideoConversion:Api:Quotas:MaxActiveJobs=500" (on
     /// its command line or as VideoConversion__Api__Quotas__MaxActiveJobs) reaches the API as Quotas:MaxActiveJobs.
     /// </summary>
+    /// <remarks>
+    /// Only the service's own policy sections pass (<paramref name="sections"/>): what the AppHost wires
+    /// itself (connection strings, credentials, key directories) cannot be replaced this way.
+    /// </remarks>
     public static IResourceBuilder<ProjectResource> WithSettingsFrom(
-        this IResourceBuilder<ProjectResource> builder, IConfiguration configuration, string section)
+        this IResourceBuilder<ProjectResource> builder, IConfiguration configuration, string section, params string[] sections)
     {
         foreach (var (key, value) in configuration.GetSection(section).AsEnumerable(makePathsRelative: true))
         {
-            if (value is not null)
+            var top = key.Split(':')[0];
+            if (value is null)
             {
-                builder.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+                continue;
             }
+
+            if (!sections.Contains(top, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"{section}:{key} cannot be set through the AppHost; settings of these sections can: {string.Join(", ", sections)}.");
+            }
+
+            builder.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
         }
 
         return builder;

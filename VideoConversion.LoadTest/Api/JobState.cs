@@ -14,5 +14,5 @@ public sealed record JobState(
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("conversion_method")] string? ConversionMethod)
 {
-    public bool IsFinal => Status is "DONE" or "FAILED";
+    public bool IsFinal => Status is "DONE" or "FAILED" or "EXPIRED";
 }

@@ -18,9 +18,9 @@ public sealed class RateLimitTests(SystemFixture system)
         api.DefaultRequestHeaders.Authorization = account.Authorization;
         var before = (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total");
 
-        // Twice the bucket, 32 at a time: the bucket empties long before the refill can keep up.
+        // Three times the bucket, 32 at a time: unless the machine answers fewer than 30 a second, the bucket runs dry.
         using var gate = new SemaphoreSlim(32);
-        var answers = await Task.WhenAll(Enumerable.Range(0, 2 * SystemFixture.Burst).Select(async _ =>
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3 * SystemFixture.Burst).Select(async _ =>
         {
             await gate.WaitAsync();
             try
@@ -37,7 +37,7 @@ public sealed class RateLimitTests(SystemFixture system)
 
         var refused = answers.Where(answer => answer.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         Assert.NotEmpty(refused);
-        Assert.InRange(answers.Count(answer => answer.StatusCode == HttpStatusCode.OK), SystemFixture.Burst, 2 * SystemFixture.Burst - 1);
+        Assert.InRange(answers.Count(answer => answer.StatusCode == HttpStatusCode.OK), SystemFixture.Burst, 3 * SystemFixture.Burst - 1);
         Assert.All(refused, answer =>
         {
             Assert.NotNull(answer.RetryAfter);

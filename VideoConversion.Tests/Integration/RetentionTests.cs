@@ -16,7 +16,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-retention-");
 
     [Fact]
-    public async Task An_unfinished_upload_expires_and_its_object_is_gone()
+    public async Task An_upload_never_submitted_expires_and_its_object_is_gone()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
         var upload = await system.Api.RequestUploadAsync("never-submitted.avi");
@@ -28,7 +28,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
 
         var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
 
-        Assert.Contains("did not arrive", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("never submitted", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
         await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, key), "the abandoned upload to be removed", TimeSpan.FromSeconds(15));
         using var submit = await system.Api.PostAsJsonAsync("/jobs", new { job_id = jobId });
         Assert.Equal(HttpStatusCode.Conflict, submit.StatusCode);
@@ -48,7 +48,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
 
         Assert.Equal(JsonValueKind.Null, expired.GetProperty("output_url").ValueKind);
         await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)),
-            "the expired output to be removed", TimeSpan.FromSeconds(15));
+            "the expired output to be removed once its last download link ran out", TimeSpan.FromSeconds(30));
         await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, $"{jobId}.avi"),
             "the input to be removed after its job ended", TimeSpan.FromSeconds(15));
         await Polling.WaitUntilAsync(async () =>

@@ -55,7 +55,9 @@ public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
                 Assert.False(prometheus.HasExited, "Prometheus exited");
                 try
                 {
-                    return await SeriesCountAsync(http, "up == 1") == 3;
+                    // Until its storage is open, Prometheus answers 503 "Service Unavailable" in plain text.
+                    using var ready = await http.GetAsync("/-/ready");
+                    return ready.IsSuccessStatusCode && await SeriesCountAsync(http, "up == 1") == 3;
                 }
                 catch (HttpRequestException)
                 {

@@ -66,7 +66,7 @@ public static class ApiCalls
                 seen.Add(label);
             }
 
-            if (status is "DONE" or "FAILED")
+            if (status is "DONE" or "FAILED" or "EXPIRED")
             {
                 return (job, seen);
             }

@@ -6,7 +6,9 @@ namespace VideoConversion.Tests.Support;
 /// </summary>
 public sealed class RetentionSystemFixture() : SystemFixture(Shape)
 {
-    public static readonly TimeSpan UploadUrlLifetime = TimeSpan.FromSeconds(15);
+    /// <summary>Long enough to request, PUT and submit a small file on a loaded machine.</summary>
+    public static readonly TimeSpan UploadUrlLifetime = TimeSpan.FromSeconds(30);
+
     public static readonly TimeSpan OutputRetention = TimeSpan.FromSeconds(20);
 
     private static SystemShape Shape => new(
@@ -16,7 +18,9 @@ public sealed class RetentionSystemFixture() : SystemFixture(Shape)
             [ApiService] = new Dictionary<string, string>
             {
                 ["Uploads__UploadUrlLifetime"] = UploadUrlLifetime.ToString(),
-                ["Retention__UploadGracePeriod"] = "00:00:02",
+                ["Retention__UploadGracePeriod"] = "00:00:05",
+                // Outputs are removed once no download link signed before they expired can still work.
+                ["Uploads__DownloadUrlLifetime"] = "00:00:10",
                 ["Retention__InputsAfter"] = "00:00:05",
                 ["Retention__Outputs"] = OutputRetention.ToString(),
                 ["Retention__SweepInterval"] = "00:00:01",

@@ -207,4 +207,52 @@ public class JobStateTests
         job.Apply(Report(JobReportKind.Done, seconds: 400) with { Attempt = 2 });
         Assert.False(job.Requeue(T0.AddMinutes(10)));
     }
+
+    [Fact]
+    public void An_upload_that_never_came_expires_says_so_and_can_no_longer_be_submitted_or_reported_on()
+    {
+        var job = NewJob();
+
+        Assert.True(job.ExpireUpload(T0.AddMinutes(30)));
+
+        Assert.Equal(JobStatus.Expired, job.Status);
+        Assert.True(job.IsFinished);
+        Assert.Equal(Job.UploadExpiredMessage, job.Error);
+        Assert.Equal(T0.AddMinutes(30), job.FinishedAt);
+        Assert.Equal(SubmitOutcome.NotSubmittable, job.Submit(1, "etag", T0.AddMinutes(31)));
+        Assert.False(job.Apply(Report(JobReportKind.Done, seconds: 2000)));
+        Assert.False(job.ExpireUpload(T0.AddMinutes(32)));
+    }
+
+    [Fact]
+    public void An_upload_stored_but_never_submitted_expires_with_its_own_reason()
+    {
+        var job = NewJob();
+        Assert.True(job.ExpireUpload(T0.AddMinutes(30), uploaded: true));
+        Assert.Equal(Job.NeverSubmittedMessage, job.Error);
+    }
+
+    [Fact]
+    public void Only_a_submitted_job_expires_its_output_and_only_a_finished_one_forgets_its_input()
+    {
+        var waiting = NewJob();
+        Assert.False(waiting.ExpireOutput(T0));
+        Assert.False(waiting.ForgetInput(T0));
+
+        var done = NewJob();
+        done.Submit(1, "etag", T0);
+        Assert.False(done.ForgetInput(T0.AddSeconds(1)));
+        Assert.False(done.ExpireOutput(T0.AddSeconds(1)));
+        Assert.True(done.Apply(Report(JobReportKind.Done, seconds: 10)));
+
+        Assert.True(done.ForgetInput(T0.AddDays(1)));
+        Assert.False(done.ForgetInput(T0.AddDays(2)));
+        Assert.False(done.ForgetOutput(T0.AddDays(2)));
+        Assert.True(done.ExpireOutput(T0.AddDays(30)));
+        Assert.Equal(JobStatus.Expired, done.Status);
+        Assert.True(done.ForgetOutput(T0.AddDays(30)));
+        Assert.False(done.ForgetOutput(T0.AddDays(31)));
+        Assert.Equal(T0.AddDays(1), done.InputDeletedAt);
+        Assert.Equal(T0.AddDays(30), done.OutputDeletedAt);
+    }
 }

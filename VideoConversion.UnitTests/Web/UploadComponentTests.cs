@@ -128,6 +128,30 @@ public sealed class UploadComponentTests : BunitContext
     }
 
     [Fact]
+    public void An_expired_job_says_so_offers_nothing_to_download_and_is_no_longer_followed()
+    {
+        var item = new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("EXPIRED", error: "The upload did not arrive in time.") };
+        var card = Card(item);
+
+        Assert.Equal("EXPIRED", card.Find(".status").TextContent);
+        Assert.Equal("The upload did not arrive in time.", card.Find(".status + .muted").TextContent);
+        Assert.Empty(card.FindAll("video"));
+        Assert.Empty(card.FindAll("a[download]"));
+        Assert.False(item.NeedsStatus);
+    }
+
+    [Fact]
+    public void A_done_jobs_download_link_is_renewed_a_minute_before_it_expires()
+    {
+        var now = DateTimeOffset.Parse("2026-11-30T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var fresh = new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("DONE") with { OutputUrlExpiresAt = now.AddMinutes(14) } };
+        var expiring = new UploadItem("b", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = Job("DONE") with { OutputUrlExpiresAt = now.AddSeconds(50) } };
+
+        Assert.False(fresh.NeedsNewLink(now));
+        Assert.True(expiring.NeedsNewLink(now));
+    }
+
+    [Fact]
     public void Your_jobs_pages_through_older_and_newer_jobs()
     {
         int? asked = null;

@@ -27,8 +27,12 @@ public sealed record JobSummary(
     [JsonIgnore]
     public bool IsFailed => Status == "FAILED";
 
+    /// <summary>Its upload never came, or its output was removed after the retention time: nothing to download.</summary>
     [JsonIgnore]
-    public bool IsFinal => IsDone || IsFailed;
+    public bool IsExpired => Status == "EXPIRED";
+
+    [JsonIgnore]
+    public bool IsFinal => IsDone || IsFailed || IsExpired;
 }
 
 public sealed record JobPage(IReadOnlyList<JobSummary> Items, int Page, int PageSize, int TotalCount);
