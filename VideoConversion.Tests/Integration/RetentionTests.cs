@@ -36,6 +36,21 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
     }
 
     [Fact]
+    public async Task An_upload_that_never_came_expires_and_says_so()
+    {
+        var jobId = (await system.Api.RequestUploadAsync("never-sent.avi")).GetProperty("job_id").GetString()!;
+
+        var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
+
+        Assert.Contains("did not arrive", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(StorageNames.InputBucket, $"{jobId}.avi"));
+        // Listed with the others, as expired: its owner sees what became of it.
+        var list = await system.Api.GetFromJsonAsync<JsonElement>("/jobs?page_size=100");
+        Assert.Contains(list.GetProperty("items").EnumerateArray(),
+            job => job.GetProperty("job_id").GetString() == jobId && job.GetProperty("status").GetString() == "EXPIRED");
+    }
+
+    [Fact]
     public async Task An_output_past_its_retention_is_gone_and_its_job_says_so()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
