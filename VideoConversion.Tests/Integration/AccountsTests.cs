@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using VideoConversion.Processes;
@@ -218,15 +217,5 @@ public sealed class AccountsTests(SystemFixture system)
 
     private static string LastLine(string output) => output.TrimEnd('\n').Split('\n')[^1].Trim();
 
-    /// <summary>A client of the API sending the given bearer credential, or none at all.</summary>
-    private HttpClient Caller(string? bearer = null)
-    {
-        var client = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (bearer is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        return client;
-    }
+    private HttpClient Caller(string? bearer = null) => system.ApiClient(bearer);
 }

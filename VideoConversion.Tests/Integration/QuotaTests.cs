@@ -65,8 +65,6 @@ public sealed class QuotaTests(SystemFixture system)
     private async Task<HttpClient> ClientOfNewAccountAsync(string purpose)
     {
         var account = await system.CreateAccountAsync(purpose);
-        var client = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = account.Authorization;
-        return client;
+        return system.ApiClient(account.ApiKey);
     }
 }

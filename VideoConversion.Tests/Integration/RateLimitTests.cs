@@ -14,8 +14,7 @@ public sealed class RateLimitTests(SystemFixture system)
     public async Task A_burst_beyond_the_rate_limit_is_answered_429_with_retry_after_and_counted()
     {
         var account = await system.CreateAccountAsync("burst");
-        using var api = new HttpClient { BaseAddress = system.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        api.DefaultRequestHeaders.Authorization = account.Authorization;
+        using var api = system.ApiClient(account.ApiKey);
         var before = (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total");
 
         // Three times the bucket, 32 at a time: unless the machine answers fewer than 30 a second, the bucket runs dry.

@@ -140,6 +140,18 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         OtherAccount = await TestAccount.CreateAsync(Api, _administratorToken, "bob");
     }
 
+    /// <summary>A client of the API sending <paramref name="bearer"/> (an API key or a sign-in token), or no credential at all.</summary>
+    public HttpClient ApiClient(string? bearer, TimeSpan? timeout = null)
+    {
+        var client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
     /// <summary>A new account of its own, for a test that fills a quota or must count only its own jobs.</summary>
     public Task<TestAccount> CreateAccountAsync(string purpose) =>
         TestAccount.CreateAsync(Api, _administratorToken ?? throw new InvalidOperationException("The system has not started."), $"{purpose}-{Guid.NewGuid():N}");
