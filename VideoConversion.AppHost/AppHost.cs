@@ -19,23 +19,25 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Quotas", "RateLimits", "Retention", "Uploads")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint(settings, settings.ApiManagementPort);
 
 var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
     .WithMessaging(messaging, ServiceIdentity.Worker)
     .WithStorage(storage, ServiceIdentity.Worker)
     .WithFFmpeg(settings)
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint(settings);
 if (settings.WorkerReplicas > 1)
 {
     worker.WithReplicas(settings.WorkerReplicas);
 }
 
 var web = builder.AddProject<Projects.VideoConversion_Web>("web")
-    .WithReference(api).WaitFor(api)
+    // The API's public endpoint only: the page has no business on its management port.
+    .WithReference(api.GetEndpoint("http")).WaitFor(api)
+    .WithSettingsFrom(builder.Configuration, "VideoConversion:Web", "RateLimits", "Uploads")
     .WithPublicPort(settings.WebPort)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint(settings);
 storage.AllowBrowsersFrom(web, settings);
 
 await builder.Build().RunAsync();

@@ -26,6 +26,15 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
+        // Registered in this order, so they run in it: the management gate first, then forwarded headers.
+        var managementPort = ManagementPort.From(builder.Configuration);
+        builder.Services.AddSingleton(new ManagementGate(managementPort, servesLoopbackWithoutPort: builder.Environment.IsDevelopment()).AsStartupFilter());
+        builder.Services.AddTrustedProxies(builder.Configuration);
+        if (builder is WebApplicationBuilder web)
+        {
+            web.WebHost.ListenOnManagementPort(builder.Configuration);
+        }
+
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             // POSTs are not retried: a retry after a lost answer would create a second job.
@@ -49,14 +58,14 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetryNames.Prefix + "*")
-                // Kubernetes and Prometheus scrape /metrics in every environment, not only in development.
+                // Kubernetes and Prometheus scrape /metrics in every environment, on the management port.
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryNames.Prefix + "*")
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes and scrapes are noise in traces.
-                    options.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                    options.Filter = context => !ManagementGate.IsProbePath(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -76,7 +85,8 @@ public static class Extensions
 
     /// <summary>
     /// Maps /health (ready: every dependency answers), /alive (the process runs) and /metrics.
-    /// They are mapped in every environment because Kubernetes probes and Prometheus use them.
+    /// They are mapped in every environment because Kubernetes probes and Prometheus use them;
+    /// /health and /metrics answer on the management port only (<see cref="ManagementGate"/>).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -89,9 +99,4 @@ public static class Extensions
         app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
         return app;
     }
-
-    private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>
-        path.StartsWithSegments(HealthEndpointPath) ||
-        path.StartsWithSegments(AlivenessEndpointPath) ||
-        path.StartsWithSegments(MetricsEndpointPath);
 }

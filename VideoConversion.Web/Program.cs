@@ -10,6 +10,7 @@ builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddPageDataProtection(builder.Configuration);
 builder.Services.AddPageSessions();
+builder.Services.AddSignInRateLimit();
 builder.Services.AddOptions<UploadOptions>()
     .BindConfiguration(UploadOptions.SectionName)
     .ValidateDataAnnotations()
@@ -25,6 +26,7 @@ var app = builder.Build();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

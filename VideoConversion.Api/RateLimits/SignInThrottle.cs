@@ -29,7 +29,7 @@ public sealed class SignInThrottle : IDisposable
             return await next(context);
         }
 
-        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = ClientAddress.PartitionKey(http.Connection.RemoteIpAddress);
         var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
         // The name as Identity looks it up, so spellings of one account share one count.
         var account = http.RequestServices.GetRequiredService<ILookupNormalizer>().NormalizeName(userName.Trim());

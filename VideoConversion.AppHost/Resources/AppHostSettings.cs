@@ -18,6 +18,9 @@ public sealed class AppHostSettings
 
     public int WebPort { get; private init; } = 8080;
 
+    /// <summary>Fixed host port of the API's management endpoint (/metrics, /health), for scripts; never public.</summary>
+    public int ApiManagementPort { get; private init; } = 8001;
+
     /// <summary>How many worker processes to run locally (benchmarks run one per core). Kubernetes: KEDA decides.</summary>
     public int WorkerReplicas { get; private init; } = 1;
 
@@ -58,6 +61,7 @@ public sealed class AppHostSettings
             Mode = ResolveMode(requested, isPublish, builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]),
             ApiPort = section.GetValue("ApiPort", 8000),
             WebPort = section.GetValue("WebPort", 8080),
+            ApiManagementPort = section.GetValue("ApiManagementPort", 8001),
             WorkerReplicas = Math.Max(1, section.GetValue("WorkerReplicas", 1)),
             RepositoryRoot = repositoryRoot,
             DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? Path.Combine(repositoryRoot, ".data")),

@@ -8,6 +8,20 @@ internal static class ServiceResourceExtensions
     public static IResourceBuilder<ProjectResource> WithPublicPort(this IResourceBuilder<ProjectResource> builder, int port) =>
         builder.WithEndpoint("http", endpoint => endpoint.Port = port);
 
+    /// <summary>
+    /// The port /metrics and the detailed /health answer on (Management__Port): Prometheus and the
+    /// readiness check reach it, users never (it is not external, and nothing references it). It is not
+    /// in ASPNETCORE_URLS (Aspire leaves endpoints with a port variable out); the service adds it itself.
+    /// </summary>
+    /// <param name="port">A fixed host port, for scripts; otherwise one is picked.</param>
+    public static IResourceBuilder<ProjectResource> WithManagementEndpoint(
+        this IResourceBuilder<ProjectResource> builder, AppHostSettings settings, int? port = null) =>
+        builder
+            // In the cluster every service's management port is the same one (manifests/); here each gets its own.
+            .WithHttpEndpoint(port: settings.IsPublishMode ? null : port, targetPort: settings.IsPublishMode ? ManagementEndpoint.TargetPort : null,
+                name: ManagementEndpoint.Name, env: ManagementEndpoint.PortVariable)
+            .WithHttpHealthCheck("/health", endpointName: ManagementEndpoint.Name);
+
     /// <summary>The API alone owns the job database; it lives with the other host-run state.</summary>
     public static IResourceBuilder<ProjectResource> WithJobDatabase(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings)
     {

@@ -10,7 +10,8 @@ namespace VideoConversion.LoadTest.Api;
 /// The public API as any client uses it: ask for an upload URL, PUT the file straight to storage,
 /// start the job, read its state. Errors carry the API's RFC 7807 detail.
 /// </summary>
-public sealed class VideoConversionClient(HttpClient api, HttpClient storage)
+/// <param name="management">The API's management port, for the queue readings in /metrics; null for none.</param>
+public sealed class VideoConversionClient(HttpClient api, HttpClient storage, HttpClient? management = null)
 {
     public Uri BaseAddress => api.BaseAddress!;
 
@@ -55,12 +56,18 @@ public sealed class VideoConversionClient(HttpClient api, HttpClient storage)
     /// <summary>The queue as the API reads it from the broker; nothing when /metrics is not reachable.</summary>
     public async Task<QueueReading> ReadQueueAsync(CancellationToken cancellationToken)
     {
+        if (management is null)
+        {
+            return new QueueReading(null, null);
+        }
+
         try
         {
-            return QueueReading.Parse(await api.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken));
+            return QueueReading.Parse(await management.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken));
         }
-        catch (HttpRequestException)
+        catch (Exception problem) when (problem is HttpRequestException || (problem is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // Unreachable, or silent past the client's timeout: a gap in the timeline, not a failed run.
             return new QueueReading(null, null);
         }
     }

@@ -17,6 +17,7 @@ public static class BenchmarkCommand
             Description = $"The API key to call with. Default: ${ApiEndpoint.KeyVariable}.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiEndpoint.KeyVariable) ?? "",
         };
+        var apiManagement = CommonOptions.ApiManagementUrlOption();
         var worker = new Option<FileInfo>("--worker-binary") { Description = "The worker executable (or its .dll), whose `plan` prints the FFmpeg command it runs.", Required = true };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { Description = "Jobs timed one at a time (median reported).", DefaultValueFactory = _ => 3 };
@@ -30,13 +31,13 @@ public static class BenchmarkCommand
         var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
-            api, apiKey, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report,
+            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new BenchmarkSettings(
-                new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
+                new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
                 parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName);
             var console = AnsiConsole.Console;
@@ -44,7 +45,8 @@ public static class BenchmarkCommand
             {
                 using var apiClient = settings.Api.CreateClient(TimeSpan.FromSeconds(30));
                 using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
-                var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage), new QuietRunDisplay());
+                using var management = settings.Api.CreateManagementClient(TimeSpan.FromSeconds(10));
+                var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage, management), new QuietRunDisplay());
                 var results = await benchmark.RunAsync(step => console.MarkupLine($"[bold]benchmark[/]: {Markup.Escape(step)}"), cancellationToken);
                 var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark");
                 Directory.CreateDirectory(Path.GetDirectoryName(settings.Report)!);

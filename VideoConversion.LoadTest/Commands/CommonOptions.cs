@@ -12,6 +12,19 @@ public sealed class CommonOptions
         DefaultValueFactory = _ => new Uri("http://localhost:8000"),
     };
 
+    public Option<Uri?> ApiManagementUrl { get; } = ApiManagementUrlOption();
+
+    /// <summary>
+    /// "--api-management-url": where the tool reads the broker's queue from the API's /metrics. No default:
+    /// a guessed address could be another system's; without it the timeline has no queue readings.
+    /// </summary>
+    public static Option<Uri?> ApiManagementUrlOption() => new("--api-management-url")
+    {
+        Description = "The API's management port, whose /metrics the timeline reads the queue from " +
+            "(scripts/start: http://localhost:8001; Kubernetes: kubectl port-forward deploy/api 8001:9090).",
+        CustomParser = OptionParsers.AbsoluteUri,
+    };
+
     public Option<string> ApiKey { get; } = new("--api-key")
     {
         Description = $"The API key to call with (scripts/manage keys create NAME --user USER). Default: ${Api.ApiEndpoint.KeyVariable}.",
@@ -20,7 +33,7 @@ public sealed class CommonOptions
 
     /// <summary>The API's address and key, as the command line gave them.</summary>
     public Api.ApiEndpoint Endpoint(ParseResult parse) =>
-        new(parse.GetValue(ApiUrl)!, parse.GetValue(ApiKey) is { Length: > 0 } key ? key : null);
+        new(parse.GetValue(ApiUrl)!, parse.GetValue(ApiKey) is { Length: > 0 } key ? key : null, parse.GetValue(ApiManagementUrl));
 
     public Option<FileInfo[]> VideoFiles { get; } = new("--video-file")
     {
@@ -57,6 +70,7 @@ public sealed class CommonOptions
     {
         command.Options.Add(ApiUrl);
         command.Options.Add(ApiKey);
+        command.Options.Add(ApiManagementUrl);
         command.Options.Add(VideoFiles);
         command.Options.Add(InputKind);
         command.Options.Add(InputSeconds);

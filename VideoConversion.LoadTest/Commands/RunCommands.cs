@@ -77,7 +77,8 @@ public static class RunCommands
             var settings = await SettingsAsync(common, parse, jobs, concurrency, cancellationToken);
             using var api = settings.Api.CreateClient(TimeSpan.FromSeconds(30));
             using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-            var client = new VideoConversionClient(api, storage);
+            using var management = settings.Api.CreateManagementClient(TimeSpan.FromSeconds(10));
+            var client = new VideoConversionClient(api, storage, management);
             console.MarkupLine($"[bold]{command}[/]: {jobs} jobs, {concurrency} at a time, against {Markup.Escape(settings.Api.ToString())}");
 
             RunResult? reference = null;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
+using VideoConversion.AppHost.Resources;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
@@ -38,6 +39,31 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
                 Assert.True(deployed.Contains(variable), $"{name} reads {variable} (AppHost: {value}) but its Deployment does not set it");
             }
         }
+    }
+
+    [Fact]
+    public void Every_service_has_the_management_port_the_cluster_probes_and_scrapes_and_no_service_names_it()
+    {
+        foreach (var (name, resource) in appHost.OfType("project.v0"))
+        {
+            Assert.Contains((ManagementEndpoint.Name, ManagementEndpoint.TargetPort), AppHostManifest.Bindings(resource));
+            var binding = resource.GetProperty("bindings").GetProperty(ManagementEndpoint.Name);
+            Assert.False(binding.TryGetProperty("external", out var external) && external.GetBoolean(), $"{name}'s management port is external");
+            Assert.Contains((ManagementEndpoint.PortVariable, $"{{{name}.bindings.{ManagementEndpoint.Name}.targetPort}}"), AppHostManifest.Environment(resource));
+
+            var pod = _rendered.Named<V1Deployment>(name).Spec.Template;
+            var container = pod.Spec.Containers.Single();
+            Assert.Contains(container.Ports, port => port.Name == ManagementEndpoint.Name && port.ContainerPort == ManagementEndpoint.TargetPort);
+            Assert.Equal($"{ManagementEndpoint.TargetPort}", container.Env.Single(variable => variable.Name == ManagementEndpoint.PortVariable).Value);
+            // Prometheus reaches pods directly; no Service carries the management port to anyone else.
+            var services = _rendered.All<V1Service>().Where(service => service.Spec.Selector is { } selector && selector.TryGetValue("app.kubernetes.io/name", out var app) && app == name);
+            Assert.DoesNotContain(services.SelectMany(service => service.Spec.Ports),
+                port => port.TargetPort?.Value is ManagementEndpoint.Name or "9090");
+        }
+
+        // Nothing else references a management endpoint (the page knows only the API's public one).
+        Assert.DoesNotContain(appHost.OfType("project.v0").SelectMany(item => AppHostManifest.Environment(item.Resource)),
+            variable => variable.Value.Contains($".bindings.{ManagementEndpoint.Name}.url", StringComparison.Ordinal) || variable.Name.Contains("__management__", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -124,6 +124,18 @@ public sealed partial class DeployScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cluster_that_would_not_enforce_the_network_policies_is_named_in_a_warning()
+    {
+        var withoutCalico = await DeployAsync(("STANDIN_NO_CALICO", "1"));
+        Assert.True(withoutCalico.ExitCode == 0, withoutCalico.Output);
+        Assert.Contains("warning: no Calico in this cluster: its NetworkPolicies are not enforced", withoutCalico.Output, StringComparison.Ordinal);
+
+        var withCalico = await DeployAsync();
+        Assert.DoesNotContain("warning: no Calico", withCalico.Output, StringComparison.Ordinal);
+        Assert.Contains(File.ReadAllLines(Calls), call => call == "kubectl --context minikube -n kube-system get daemonset calico-node");
+    }
+
+    [Fact]
     public async Task A_kubernetes_version_keda_does_not_support_is_named_in_a_warning()
     {
         var newer = await DeployAsync(("STANDIN_KUBERNETES_MINOR", "35"));
@@ -194,6 +206,7 @@ public sealed partial class DeployScriptTests : IDisposable
               *"allocatable.cpu"*) printf '%s' "${STANDIN_NODE_CPU:-4}" ;;
               *"allocatable.memory"*) printf '%s' "${STANDIN_NODE_MEMORY:-7880000Ki}" ;;
               *"version -o json"*) printf '{"serverVersion": {"major": "1", "minor": "%s"}}' "${STANDIN_KUBERNETES_MINOR:-33}" ;;
+              *"get daemonset calico-node"*) [ -z "${STANDIN_NO_CALICO:-}" ] || exit 1 ;;
             esac
             exit 0
             """);

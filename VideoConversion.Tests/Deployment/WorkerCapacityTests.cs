@@ -13,10 +13,11 @@ public sealed partial class WorkerCapacityTests(MinikubeManifests manifests) : I
 {
     /// <summary>
     /// What Minikube's own pods request (etcd 100m/100Mi, API server 250m, controller manager 200m,
-    /// scheduler 100m, CoreDNS 100m/70Mi) and KEDA 2.18's three (operator, metrics API server,
-    /// admission webhooks: 100m/100Mi each), from their published manifests.
+    /// scheduler 100m, CoreDNS 100m/70Mi), KEDA 2.18's three (operator, metrics API server,
+    /// admission webhooks: 100m/100Mi each) and Calico's node agent (250m; it enforces the
+    /// NetworkPolicies, --cni calico), from their published manifests.
     /// </summary>
-    private const decimal PlatformCpuMillicores = 750 + 300;
+    private const decimal PlatformCpuMillicores = 750 + 300 + 250;
     private const decimal PlatformMemoryMebibytes = 170 + 300;
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using VideoConversion.AppHost.Resources;
@@ -109,13 +110,18 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         Assert.Equal(Extensions.HealthEndpointPath, container.ReadinessProbe.HttpGet.Path);
         Assert.Equal(Extensions.AlivenessEndpointPath, container.LivenessProbe.HttpGet.Path);
         Assert.Equal(Extensions.AlivenessEndpointPath, container.StartupProbe.HttpGet.Path);
-        Assert.Equal("http", container.ReadinessProbe.HttpGet.Port.Value);
         Assert.Contains(container.Ports, port => port.Name == "http" && port.ContainerPort == 8080);
         Assert.Equal("8080", Env(container, "HTTP_PORTS"));
 
+        // /health and /metrics answer on the management port only (ServiceDefaultsTests): readiness and
+        // Prometheus go there, at the port the AppHost gives every service in a deployment.
+        Assert.Equal("management", container.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Contains(container.Ports, port => port.Name == "management" && port.ContainerPort == ManagementEndpoint.TargetPort);
+        Assert.Equal(ManagementEndpoint.TargetPort.ToString(CultureInfo.InvariantCulture), Env(container, ManagementEndpoint.PortVariable));
         var annotations = _rendered.Named<V1Deployment>(service).Spec.Template.Metadata.Annotations;
         Assert.Equal("true", annotations["prometheus.io/scrape"]);
         Assert.Equal(Extensions.MetricsEndpointPath, annotations["prometheus.io/path"]);
+        Assert.Equal(ManagementEndpoint.TargetPort.ToString(CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
     {
         const int jobCount = 10;
         const int kills = 4;
-        var metricsBefore = await _api.ScrapeMetricsAsync();
+        var metricsBefore = await system.ApiManagement.ScrapeMetricsAsync();
         var input = await TestMedia.Mpeg4720pAsync(_work.FullName, "batch.avi", seconds: 8);
         List<string> jobs = [];
         for (var i = 0; i < jobCount; i++)
@@ -72,7 +72,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.All(finished.Where(job => killed.Contains(job.GetProperty("job_id").GetString()!)),
             job => Assert.Equal(2, job.GetProperty("attempts").GetInt32()));
         // Each kill was reported to the API as a fault of the system, and retried.
-        PrometheusText.AssertGrew(metricsBefore, await _api.ScrapeMetricsAsync(), "videoconversion_attempts_failed_total", kills,
+        PrometheusText.AssertGrew(metricsBefore, await system.ApiManagement.ScrapeMetricsAsync(), "videoconversion_attempts_failed_total", kills,
             ("videoconversion_failure_cause", "OutOfMemory"), ("videoconversion_retry_decision", "retry"));
     }
 
@@ -82,7 +82,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
         var input = Path.Combine(_work.FullName, "prores.mov");
         await TestMedia.FFmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=2", "-c:v", "prores_ks", "-profile:v", "0", input);
         // Room for FFmpeg's libraries, not for x264's 1080p buffers: the cap FFmpeg runs under in this worker.
-        var metricsBefore = await _api.ScrapeMetricsAsync();
+        var metricsBefore = await system.ApiManagement.ScrapeMetricsAsync();
         system.WorkerMemoryLimitBytes = 300L * 1024 * 1024;
         await system.RestartWorkerAsync();
         try
@@ -95,7 +95,7 @@ public sealed class FFmpegFaultTests(FaultSystemFixture system, ITestOutputHelpe
             Assert.Equal(3, job.GetProperty("attempts").GetInt32());
             Assert.Equal(RetryPolicy.GaveUpMessage(FailureCause.OutOfMemory, 3), job.GetProperty("error").GetString());
             Assert.Contains("ran out of memory 3 times", job.GetProperty("error").GetString(), StringComparison.Ordinal);
-            var metricsAfter = await _api.ScrapeMetricsAsync();
+            var metricsAfter = await system.ApiManagement.ScrapeMetricsAsync();
             PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_attempts_failed_total", 2,
                 ("videoconversion_failure_cause", "OutOfMemory"), ("videoconversion_retry_decision", "retry"));
             PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_attempts_failed_total", 1,

@@ -32,8 +32,8 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         await system.KillAsync(FaultSystemFixture.Broker);
 
         // Readiness tells the truth: both services say which dependency is gone, then recover.
-        await AssertNotReadyWithoutTheBrokerAsync(_api);
-        await AssertNotReadyWithoutTheBrokerAsync(system.WorkerEndpoint);
+        await AssertNotReadyWithoutTheBrokerAsync(system.ApiManagement);
+        await AssertNotReadyWithoutTheBrokerAsync(system.WorkerManagement);
 
         // With the broker down the API still accepts jobs: they wait in its outbox.
         for (var i = 0; i < 4; i++)
@@ -42,8 +42,8 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         }
 
         await system.StartAsync(FaultSystemFixture.Broker);
-        await Polling.WaitUntilAsync(async () => (await _api.ReadinessAsync()).Status == HttpStatusCode.OK, "the API to be ready again");
-        await Polling.WaitUntilAsync(async () => (await system.WorkerEndpoint.ReadinessAsync()).Status == HttpStatusCode.OK, "the worker to be ready again");
+        await Polling.WaitUntilAsync(async () => (await system.ApiManagement.ReadinessAsync()).Status == HttpStatusCode.OK, "the API to be ready again");
+        await Polling.WaitUntilAsync(async () => (await system.WorkerManagement.ReadinessAsync()).Status == HttpStatusCode.OK, "the worker to be ready again");
         var outcomes = new List<string>();
         foreach (var jobId in accepted)
         {

@@ -25,7 +25,7 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
     [Fact]
     public async Task A_malformed_report_is_dead_lettered_and_the_job_still_ends_done_through_the_reconciler()
     {
-        var metricsBefore = await _api.ScrapeMetricsAsync();
+        var metricsBefore = await system.ApiManagement.ScrapeMetricsAsync();
         var input = await TestMedia.MjpegAviAsync(_work.FullName, 2);
         var output = await InputCorpus.CreateAsync(InputCorpus.Named("ready.mp4"), _work.FullName);
         await system.KillWorkerAsync(); // the test takes the job in its place
@@ -62,7 +62,7 @@ public sealed class LostReportTests(FaultSystemFixture system, ITestOutputHelper
             Assert.Equal("DONE", job.GetProperty("status").GetString());
             Assert.Equal(new FileInfo(output).Length, job.GetProperty("output_bytes").GetInt64());
             Assert.Equal("remux", job.GetProperty("conversion_method").GetString());
-            var metricsAfter = await _api.ScrapeMetricsAsync();
+            var metricsAfter = await system.ApiManagement.ScrapeMetricsAsync();
             PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_job_reports_dead_lettered_total", 1,
                 ("videoconversion_dead_letter_reason", "unreadable"));
             PrometheusText.AssertGrew(metricsBefore, metricsAfter, "videoconversion_jobs_reconciled_total", 1,

@@ -23,7 +23,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     {
         const int jobCount = 20;
         const int kills = 3;
-        var metricsBefore = await _api.ScrapeMetricsAsync();
+        var metricsBefore = await system.ApiManagement.ScrapeMetricsAsync();
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
         var jobs = new List<string>();
         for (var i = 0; i < jobCount; i++)
@@ -50,7 +50,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.InRange(retried, 1, kills);
         // The API counts each retry as it sees a higher attempt: the same number the jobs show.
         var retries = finished.Sum(job => job.GetProperty("attempts").GetInt32() - 1);
-        PrometheusText.AssertGrew(metricsBefore, await _api.ScrapeMetricsAsync(), "videoconversion_jobs_retried_total", retries);
+        PrometheusText.AssertGrew(metricsBefore, await system.ApiManagement.ScrapeMetricsAsync(), "videoconversion_jobs_retried_total", retries);
         foreach (var job in finished)
         {
             await AssertPlayableOutputAsync(job);
@@ -60,7 +60,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
     [Fact]
     public async Task A_job_that_keeps_killing_workers_is_dead_lettered_after_three_attempts_while_others_flow()
     {
-        var apiBefore = await _api.ScrapeMetricsAsync();
+        var apiBefore = await system.ApiManagement.ScrapeMetricsAsync();
         var poison = await _api.StartJobAsync(await InputTakingAsync("poison.avi", TimeSpan.FromSeconds(10)));
         var healthy = await _api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
 
@@ -89,7 +89,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
 
         // Set aside by the broker's dead-letter queue or by the worker's own attempt count: the API
         // counts it once either way.
-        var apiAfter = await _api.ScrapeMetricsAsync();
+        var apiAfter = await system.ApiManagement.ScrapeMetricsAsync();
         Assert.Equal(1, apiAfter.Sum("videoconversion_jobs_dead_lettered_total") - apiBefore.Sum("videoconversion_jobs_dead_lettered_total"));
         PrometheusText.AssertGrew(apiBefore, apiAfter, "videoconversion_jobs_retried_total", 2);
         PrometheusText.AssertGrew(apiBefore, apiAfter, "videoconversion_jobs_completed_total", 1, ("videoconversion_job_outcome", "failed"));
@@ -110,7 +110,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         // Read from the broker by the API: three jobs ready, no consumer.
         await Polling.WaitUntilAsync(async () =>
         {
-            var metrics = await _api.ScrapeMetricsAsync();
+            var metrics = await system.ApiManagement.ScrapeMetricsAsync();
             return metrics.Sum("videoconversion_queue_messages", video) >= 3 && metrics.Sum("videoconversion_queue_consumers", video) == 0;
         }, "the gauges to show 3 jobs waiting and no worker", TimeSpan.FromSeconds(60));
 
@@ -119,7 +119,7 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         Assert.All(outcomes, job => Assert.Equal("DONE", Status(job)));
         await Polling.WaitUntilAsync(async () =>
         {
-            var metrics = await _api.ScrapeMetricsAsync();
+            var metrics = await system.ApiManagement.ScrapeMetricsAsync();
             return metrics.Sum("videoconversion_queue_messages", video) == 0 && metrics.Sum("videoconversion_queue_consumers", video) >= 1;
         }, "the gauges to show the queue drained by a worker", TimeSpan.FromSeconds(60));
     }

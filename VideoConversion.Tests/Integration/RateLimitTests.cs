@@ -15,7 +15,7 @@ public sealed class RateLimitTests(SystemFixture system)
     {
         var account = await system.CreateAccountAsync("burst");
         using var api = system.ApiClient(account.ApiKey);
-        var before = (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total");
+        var before = (await system.ApiManagement.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total");
 
         // Three times the bucket, 32 at a time: unless the machine answers fewer than 30 a second, the bucket runs dry.
         using var gate = new SemaphoreSlim(32);
@@ -50,7 +50,7 @@ public sealed class RateLimitTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         // The exporter may answer from its cache for a moment: the count shows within seconds.
         await Polling.WaitUntilAsync(
-            async () => (await system.Api.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total") - before >= refused.Count,
+            async () => (await system.ApiManagement.ScrapeMetricsAsync()).Sum("videoconversion_rate_limit_rejections_total") - before >= refused.Count,
             $"videoconversion_rate_limit_rejections_total to grow by {refused.Count}", TimeSpan.FromSeconds(30));
     }
 }

@@ -68,7 +68,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
             "the input to be removed after its job ended", TimeSpan.FromSeconds(15));
         await Polling.WaitUntilAsync(async () =>
         {
-            var metrics = await system.Api.ScrapeMetricsAsync();
+            var metrics = await system.ApiManagement.ScrapeMetricsAsync();
             return metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "output")) >= 1 &&
                    metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "input")) >= 1;
         }, "the sweep to be counted", TimeSpan.FromSeconds(30));

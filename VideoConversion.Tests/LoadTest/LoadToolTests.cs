@@ -40,7 +40,7 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
     {
         var directory = Path.Combine(_work.FullName, "out");
         var (exitCode, text, report, files) = await LoadTestTool.RunAsync(directory, ToolTimeout,
-            "load", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--num-jobs", "4", "--concurrency", "2", "--input-seconds", "2");
+            "load", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey, "--api-management-url", system.ApiManagement.BaseAddress!.ToString(), "--num-jobs", "4", "--concurrency", "2", "--input-seconds", "2");
         output.WriteLine(text);
 
         Assert.Equal(0, exitCode);

@@ -30,9 +30,9 @@ public sealed class DashboardQueryTests(SystemFixture system) : IDisposable
               evaluation_interval: 1s
             scrape_configs:
               - job_name: api
-                static_configs: [{targets: ["{{system.Api.BaseAddress!.Authority}}"]}]
+                static_configs: [{targets: ["{{system.ApiManagement.BaseAddress!.Authority}}"]}]
               - job_name: worker
-                static_configs: [{targets: ["{{system.WorkerEndpoint.BaseAddress!.Authority}}"]}]
+                static_configs: [{targets: ["{{system.WorkerManagement.BaseAddress!.Authority}}"]}]
               - job_name: rabbitmq
                 metrics_path: /metrics/detailed
                 params:

@@ -22,8 +22,8 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
     [Fact]
     public async Task Job_metrics_move_after_a_job_and_are_served_as_prometheus_text()
     {
-        var apiBefore = await system.Api.ScrapeMetricsAsync();
-        var workerBefore = await system.WorkerEndpoint.ScrapeMetricsAsync();
+        var apiBefore = await system.ApiManagement.ScrapeMetricsAsync();
+        var workerBefore = await system.WorkerManagement.ScrapeMetricsAsync();
 
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
         var jobId = await system.Api.StartJobAsync(input);
@@ -33,10 +33,10 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
 
         // The API records an outcome as it applies the worker's report: by the time the job reads DONE.
         // The worker records its attempt just after the API has it, so it is waited for.
-        var api = await system.Api.ScrapeMetricsAsync();
+        var api = await system.ApiManagement.ScrapeMetricsAsync();
         var worker = await Polling.WaitForAsync(async () =>
         {
-            var scrape = await system.WorkerEndpoint.ScrapeMetricsAsync();
+            var scrape = await system.WorkerManagement.ScrapeMetricsAsync();
             var finished = scrape.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"))
                 > workerBefore.Sum("videoconversion_job_processing_duration_seconds_count", ("videoconversion_job_outcome", "done"));
             return finished ? scrape : null;
@@ -61,7 +61,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         // the queue drains (they are read every 5 s, and earlier tests may have left jobs queued).
         var gauges = await Polling.WaitForAsync(async () =>
         {
-            var scrape = await system.Api.ScrapeMetricsAsync();
+            var scrape = await system.ApiManagement.ScrapeMetricsAsync();
             return scrape.Sum("videoconversion_queue_consumers", ("messaging_destination_name", "video_jobs")) >= 1 &&
                    scrape.Sum("videoconversion_queue_messages", ("messaging_destination_name", "video_jobs")) == 0 ? scrape : null;
         }, "the queue gauges read from the broker, with the queue drained", ScrapeTimeout);
@@ -75,7 +75,7 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
         // After a job every histogram has data; counters exist from start-up.
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
         await system.Api.WaitForOutcomeAsync(await system.Api.StartJobAsync(input), ConversionTimeout);
-        var exported = Families(await system.Api.ScrapeMetricsAsync()).Concat(Families(await system.WorkerEndpoint.ScrapeMetricsAsync())).ToHashSet();
+        var exported = Families(await system.ApiManagement.ScrapeMetricsAsync()).Concat(Families(await system.WorkerManagement.ScrapeMetricsAsync())).ToHashSet();
 
         var queried = DashboardQueries.Dashboards().Values
             .SelectMany(DashboardQueries.Expressions).SelectMany(DashboardQueries.OurFamilies).ToHashSet();
@@ -91,8 +91,8 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
     [Fact]
     public async Task Readiness_names_each_dependency_of_the_api_and_the_worker()
     {
-        var api = await HealthAsync(system.Api);
-        var worker = await HealthAsync(system.WorkerEndpoint);
+        var api = await HealthAsync(system.ApiManagement);
+        var worker = await HealthAsync(system.WorkerManagement);
 
         Assert.Equal("Healthy", api.GetProperty("status").GetString());
         Assert.Equal(["RabbitMQ.Client", "jobs", "self", "storage"], Checks(api));

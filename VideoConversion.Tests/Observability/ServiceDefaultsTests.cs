@@ -17,17 +17,19 @@ namespace VideoConversion.Tests.Observability;
 
 /// <summary>
 /// What every service gets from ServiceDefaults, in Production as Kubernetes runs it: Prometheus
-/// scrapes /metrics, the readiness probe reads /health, the liveness probe /alive.
+/// scrapes /metrics and the readiness probe reads /health on the management port, the liveness
+/// probe /alive on either port.
 /// </summary>
 public sealed class ServiceDefaultsTests
 {
     [Fact]
-    public async Task Metrics_readiness_and_aliveness_are_served_in_production()
+    public async Task Metrics_readiness_and_aliveness_are_served_in_production_on_the_management_port()
     {
-        await using var app = await StartServiceAsync(_ => { });
+        var managementPort = FreeTcpPort.Next();
+        await using var app = await StartServiceAsync(_ => { }, managementPort);
         using var meter = app.Services.GetRequiredService<IMeterFactory>().Create("VideoConversion.Probe");
         meter.CreateCounter<long>("videoconversion.probe.calls", "{call}").Add(3);
-        using var http = new HttpClient { BaseAddress = Address(app) };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}") };
 
         var metrics = await http.ScrapeMetricsAsync();
         Assert.Equal(3, metrics.Sum("videoconversion_probe_calls_total"));
@@ -44,14 +46,40 @@ public sealed class ServiceDefaultsTests
         Assert.Equal("Healthy", report.CheckStatus("self"));
         using var alive = await http.GetAsync(new Uri("/alive", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        using var service = await http.GetAsync(new Uri("/hello", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, service.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_public_port_serves_the_service_and_aliveness_but_not_metrics_or_readiness()
+    {
+        var managementPort = FreeTcpPort.Next();
+        await using var app = await StartServiceAsync(_ => { }, managementPort);
+        using var http = new HttpClient { BaseAddress = PublicAddress(app, managementPort) };
+
+        using var hello = await http.GetAsync(new Uri("/hello", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
+        using var alive = await http.GetAsync(new Uri("/alive", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        foreach (var path in new[] { "/metrics", "/health" })
+        {
+            using var refused = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            // Naming the management port in the Host header changes nothing: the connection's port decides.
+            using var spoofed = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+            spoofed.Headers.Host = $"127.0.0.1:{managementPort}";
+            using var stillRefused = await http.SendAsync(spoofed);
+            Assert.Equal(HttpStatusCode.NotFound, stillRefused.StatusCode);
+        }
     }
 
     [Fact]
     public async Task A_dependency_down_makes_the_service_unready_by_name_but_still_alive()
     {
+        var managementPort = FreeTcpPort.Next();
         await using var app = await StartServiceAsync(checks =>
-            checks.AddCheck("storage", () => HealthCheckResult.Unhealthy("Object storage does not answer.")));
-        using var http = new HttpClient { BaseAddress = Address(app) };
+            checks.AddCheck("storage", () => HealthCheckResult.Unhealthy("Object storage does not answer.")), managementPort);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}") };
 
         var (ready, report) = await http.ReadinessAsync();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready);
@@ -77,18 +105,22 @@ public sealed class ServiceDefaultsTests
         Assert.StartsWith("ffmpeg version", healthy.Description, StringComparison.Ordinal);
     }
 
-    private static async Task<WebApplication> StartServiceAsync(Action<IHealthChecksBuilder> addChecks)
+    /// <summary>A service as the AppHost and the manifests start one: its own URL, plus the management port to add.</summary>
+    private static async Task<WebApplication> StartServiceAsync(Action<IHealthChecksBuilder> addChecks, int managementPort)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration[ManagementPort.Setting] = managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddServiceDefaults();
         addChecks(builder.Services.AddHealthChecks());
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapGet("/hello", () => "hello");
         await app.StartAsync();
         return app;
     }
 
-    private static Uri Address(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+    private static Uri PublicAddress(WebApplication app, int managementPort) =>
+        new(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Single(address => new Uri(address).Port != managementPort));
 }

@@ -61,6 +61,8 @@ public static class ProcessTree
         startInfo.Environment.Remove("HTTP_PORTS");
         startInfo.Environment.Remove("HTTPS_PORTS");
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        // A management port of its own: the sibling's is taken, and a second process there could not start.
+        startInfo.Environment["Management__Port"] = FreeTcpPort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         // A long-running service, not a command: started here and stopped by the caller, so not the process runner.
         var process = Process.Start(startInfo)!;
         process.OutputDataReceived += (_, _) => { };

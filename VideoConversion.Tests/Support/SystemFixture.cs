@@ -75,8 +75,14 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>The running AppHost: its resources' connection strings and processes.</summary>
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The system has not started.");
 
-    /// <summary>The worker's own HTTP endpoint (health, /metrics); it stays at one address across restarts.</summary>
-    public HttpClient WorkerEndpoint { get; private set; } = null!;
+    /// <summary>The API's management port (/metrics, /health), as Prometheus and the readiness check reach it.</summary>
+    public HttpClient ApiManagement { get; private set; } = null!;
+
+    /// <summary>The worker's management port (/metrics, /health); it stays at one address across restarts.</summary>
+    public HttpClient WorkerManagement { get; private set; } = null!;
+
+    /// <summary>The upload page's management port (/metrics, /health).</summary>
+    public HttpClient WebManagement { get; private set; } = null!;
 
     /// <summary>Every span and log record the services exported during the run.</summary>
     public OtlpReceiver Telemetry => _shape.ExportsTelemetry ? _telemetry : throw new InvalidOperationException("This system's services export no telemetry to the test.");
@@ -125,8 +131,16 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         Api.Timeout = TimeSpan.FromSeconds(30);
         await CreateAccountsAsync(builder, timeout.Token);
         Api.DefaultRequestHeaders.Authorization = Account.Authorization;
-        WorkerEndpoint = _app.CreateHttpClient(Worker);
-        WorkerEndpoint.Timeout = TimeSpan.FromSeconds(30);
+        ApiManagement = ManagementClient(ApiService);
+        WorkerManagement = ManagementClient(Worker);
+        WebManagement = ManagementClient(Web);
+    }
+
+    private HttpClient ManagementClient(string service)
+    {
+        var client = App.CreateHttpClient(service, "management");
+        client.Timeout = TimeSpan.FromSeconds(30);
+        return client;
     }
 
     /// <summary>As an operator would: sign in as the first administrator and create two accounts, each with a key.</summary>
@@ -241,7 +255,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     public async Task DisposeAsync()
     {
         Api?.Dispose();
-        WorkerEndpoint?.Dispose();
+        ApiManagement?.Dispose();
+        WorkerManagement?.Dispose();
+        WebManagement?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -28,6 +29,14 @@ public sealed class SignInClient(HttpClient http)
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 return "The user name or password is not right.";
+            }
+
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                var wait = response.Headers.RetryAfter?.Delta is { } delta
+                    ? string.Create(CultureInfo.InvariantCulture, $" in {Math.Ceiling(delta.TotalSeconds)} seconds")
+                    : " in a minute";
+                return $"Too many sign-in attempts for this account. Try again{wait}.";
             }
 
             if (!response.IsSuccessStatusCode)
