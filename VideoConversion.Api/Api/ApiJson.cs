@@ -12,4 +12,7 @@ internal static class ApiJson
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
         });
+
+    /// <summary>A status as clients read it (PROCESSING, AWAITING_UPLOAD), for messages that name it.</summary>
+    public static string StatusName(Jobs.JobStatus status) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(status.ToString());
 }

@@ -44,9 +44,24 @@ internal static class JobProblems
 
     public static ProblemHttpResult NotSubmittable(string jobId, JobStatus status) => Problem(
         StatusCodes.Status409Conflict, "Job cannot be submitted",
-        status == JobStatus.Expired
-            ? $"Job '{jobId}' has expired and cannot be submitted. Request a new upload to try again."
-            : $"Job '{jobId}' has failed and cannot be submitted again. Request a new upload to try again.");
+        status switch
+        {
+            JobStatus.Expired => $"Job '{jobId}' has expired and cannot be submitted. Request a new upload to try again.",
+            JobStatus.Canceled => $"Job '{jobId}' was canceled. Retry it (POST /jobs/{jobId}/retry) or request a new upload.",
+            _ => $"Job '{jobId}' has failed and cannot be submitted again. Retry it (POST /jobs/{jobId}/retry) or request a new upload.",
+        });
+
+    public static ProblemHttpResult NotCancelable(string jobId, JobStatus status) => Problem(
+        StatusCodes.Status409Conflict, "Job cannot be canceled",
+        $"Job '{jobId}' is {ApiJson.StatusName(status)} already: only a job awaiting its upload, pending or processing can be canceled.");
+
+    public static ProblemHttpResult NotRetryable(string jobId, JobStatus status) => Problem(
+        StatusCodes.Status409Conflict, "Job cannot be retried",
+        $"Job '{jobId}' is {ApiJson.StatusName(status)}: only a FAILED or CANCELED job can be retried.");
+
+    public static ProblemHttpResult InputGone(string jobId) => Problem(
+        StatusCodes.Status409Conflict, "Input no longer stored",
+        $"Job '{jobId}' cannot be retried: its video was never uploaded, or retention has removed it. Request a new upload to try again.");
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);

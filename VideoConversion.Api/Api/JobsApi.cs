@@ -37,6 +37,7 @@ public static partial class JobsApi
         jobs.MapGet("/", ListJobs)
             .WithName(nameof(ListJobs))
             .WithSummary("Jobs, newest first, one page at a time");
+        jobs.MapJobActions();
 
         return app;
     }
@@ -135,7 +136,7 @@ public static partial class JobsApi
         return Answer(job);
 
         static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job) =>
-            job.Status is JobStatus.Failed or JobStatus.Expired
+            job.Status is JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled
                 ? JobProblems.NotSubmittable(job.Id, job.Status)
                 : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status));
     }

@@ -17,8 +17,8 @@ public sealed class Job
 
     public required string Id { get; init; }
 
-    /// <summary>The name the user gave; shown to people, never used to build storage keys.</summary>
-    public required string FileName { get; init; }
+    /// <summary>The name the user gave; shown to people, never used to build storage keys. Erased when the job is deleted.</summary>
+    public required string FileName { get; set; }
 
     public string? ContentType { get; init; }
 
@@ -75,7 +75,93 @@ public sealed class Job
     /// <summary>Optimistic concurrency token: two writers never both apply a change read from the same state.</summary>
     public int Version { get; private set; }
 
-    public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed or JobStatus.Expired;
+    public bool IsFinished => Status is JobStatus.Done or JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled;
+
+    /// <summary>Runs its owner asked for after the first (retries): each counts its attempts afresh, and a report of an earlier one is stale.</summary>
+    public int Runs { get; private set; }
+
+    /// <summary>When its owner deleted it: from then on it is a tombstone no one sees, kept until storage holds nothing of it.</summary>
+    public DateTimeOffset? DeletedAt { get; private set; }
+
+    public const string CanceledMessage = "Canceled by its owner.";
+
+    /// <summary>
+    /// Its owner no longer wants it: a job awaiting its upload, pending or processing becomes CANCELED at once
+    /// (a worker that is converting it is told to stop). Canceling a canceled job changes nothing.
+    /// </summary>
+    public CancelOutcome Cancel(DateTimeOffset now)
+    {
+        switch (Status)
+        {
+            case JobStatus.AwaitingUpload or JobStatus.Pending or JobStatus.Processing:
+                var wasWithAWorker = Status != JobStatus.AwaitingUpload;
+                Status = JobStatus.Canceled;
+                Error = CanceledMessage;
+                FinishedAt = now;
+                Touch(now);
+                return wasWithAWorker ? CancelOutcome.CanceledWithWorkers : CancelOutcome.Canceled;
+            case JobStatus.Canceled:
+                return CancelOutcome.AlreadyCanceled;
+            default:
+                return CancelOutcome.AlreadyFinished;
+        }
+    }
+
+    /// <summary>
+    /// A fresh run of a FAILED or CANCELED job whose input is still stored: PENDING again, with its attempts,
+    /// progress and error cleared. The caller queues its message in the same transaction.
+    /// </summary>
+    public RetryOutcome Retry(DateTimeOffset now)
+    {
+        if (Status is not (JobStatus.Failed or JobStatus.Canceled))
+        {
+            return RetryOutcome.NotRetryable;
+        }
+
+        if (InputETag is null || InputDeletedAt is not null)
+        {
+            return RetryOutcome.InputGone;
+        }
+
+        Status = JobStatus.Pending;
+        Runs++;
+        Attempts = 0;
+        Progress = 0;
+        Error = null;
+        OutputBytes = null;
+        ConversionMethod = null;
+        QueuedAt = null;
+        StartedAt = null;
+        FinishedAt = null;
+        SubmittedAt = now;
+        Touch(now);
+        return RetryOutcome.Retried;
+    }
+
+    /// <summary>
+    /// Its owner deleted it: a tombstone with no file name, seen by no one, until storage holds nothing of it.
+    /// Cancel first when it is still active.
+    /// </summary>
+    public void Delete(DateTimeOffset now)
+    {
+        DeletedAt ??= now;
+        FileName = "";
+        Touch(now);
+    }
+
+    /// <summary>A deleted job's files are gone from storage: its input and its output.</summary>
+    public bool ForgetFiles(DateTimeOffset now)
+    {
+        if (DeletedAt is null || (InputDeletedAt is not null && OutputDeletedAt is not null))
+        {
+            return false;
+        }
+
+        InputDeletedAt ??= now;
+        OutputDeletedAt ??= now;
+        Touch(now);
+        return true;
+    }
 
     /// <summary>When the retention sweeper removed the uploaded input from storage; null while it is kept.</summary>
     public DateTimeOffset? InputDeletedAt { get; private set; }
@@ -186,7 +272,7 @@ public sealed class Job
                 SubmittedAt = now;
                 Touch(now);
                 return SubmitOutcome.Submitted;
-            case JobStatus.Failed or JobStatus.Expired:
+            case JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled:
                 return SubmitOutcome.NotSubmittable;
             default:
                 return SubmitOutcome.AlreadySubmitted;
@@ -219,7 +305,7 @@ public sealed class Job
     /// <param name="receivedAt">When the API received it: a job's silence is measured by the API's clock, not a worker's.</param>
     public bool Apply(JobReport report, DateTimeOffset? receivedAt = null)
     {
-        if (IsFinished || Status == JobStatus.AwaitingUpload ||
+        if (IsFinished || Status == JobStatus.AwaitingUpload || report.Run != Runs ||
             (report.Kind is JobReportKind.Processing or JobReportKind.Retrying && report.Attempt < Attempts))
         {
             return false;
@@ -268,6 +354,31 @@ public sealed class Job
         UpdatedAt = now > UpdatedAt ? now : UpdatedAt;
         Version++;
     }
+}
+
+public enum CancelOutcome
+{
+    /// <summary>It was awaiting its upload: no worker has it.</summary>
+    Canceled,
+
+    /// <summary>It was pending or processing: the workers must hear of it.</summary>
+    CanceledWithWorkers,
+
+    AlreadyCanceled,
+
+    /// <summary>DONE, FAILED or EXPIRED: nothing left to cancel.</summary>
+    AlreadyFinished,
+}
+
+public enum RetryOutcome
+{
+    Retried,
+
+    /// <summary>Only a FAILED or CANCELED job can be run again.</summary>
+    NotRetryable,
+
+    /// <summary>Its input was never uploaded, or retention has removed it.</summary>
+    InputGone,
 }
 
 public enum SubmitOutcome

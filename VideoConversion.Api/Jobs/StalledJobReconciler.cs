@@ -80,7 +80,7 @@ public sealed partial class StalledJobReconciler(
         {
             // The worker stored its checked output, and its DONE report never arrived.
             var (result, _) = await writer.ApplyAsync(new JobReport(job.Id, JobReportKind.Done, 100, now,
-                OutputBytes: output.Bytes, Attempt: job.Attempts, ConversionMethod: output.Method), cancellationToken);
+                OutputBytes: output.Bytes, Attempt: job.Attempts, ConversionMethod: output.Method, Run: job.Runs), cancellationToken);
             Count(result, "done", job.Id);
             return;
         }
@@ -90,7 +90,7 @@ public sealed partial class StalledJobReconciler(
         {
             // Every attempt ended without an outcome: set aside, and counted as a dead letter.
             var (result, _) = await writer.ApplyAsync(new JobReport(job.Id, JobReportKind.Failed, 0, now,
-                Error: decision.Message, Attempt: job.Attempts, SetAside: true, Cause: decision.Cause), cancellationToken);
+                Error: decision.Message, Attempt: job.Attempts, SetAside: true, Cause: decision.Cause, Run: job.Runs), cancellationToken);
             Count(result, "failed", job.Id);
             return;
         }

@@ -39,7 +39,7 @@ public sealed partial class DeadLetterConsumer(
             : new RetryDecision(RetryAction.SetAside, FailureCause.Unexpected, reason,
                 $"The job could not be processed and was set aside ({reason}).");
         var report = new JobReport(job.JobId, JobReportKind.Failed, 0, time.GetUtcNow(), Error: decision.Message,
-            Attempt: reason == "delivery_limit" ? RetryPolicy.MaxAttempts : 1, Cause: decision.Cause);
+            Attempt: reason == "delivery_limit" ? RetryPolicy.MaxAttempts : 1, Cause: decision.Cause, Run: job.Run);
 
         using var jobContext = JobContext.Enter(logger, job.JobId, report.Attempt);
         var (result, _) = await writer.ApplyAsync(report, cancellationToken);

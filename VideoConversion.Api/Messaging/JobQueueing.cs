@@ -7,15 +7,27 @@ using VideoConversion.Infrastructure.Storage;
 
 namespace VideoConversion.Api.Messaging;
 
-/// <summary>The outbox message that puts a job on <see cref="QueueNames.VideoJobs"/>: at submission, and again when the reconciler requeues it.</summary>
+/// <summary>
+/// The outbox messages about a job: the one that puts it on <see cref="QueueNames.VideoJobs"/> (at submission, at a retry, and
+/// again when the reconciler requeues it), and the one that tells every worker it was canceled.
+/// </summary>
 internal static class JobQueueing
 {
+    public static OutboxMessage Cancellation(Job job, DateTimeOffset now) => new()
+    {
+        JobId = job.Id,
+        Queue = QueueNames.JobCancellations,
+        Payload = MessageSerializer.Serialize(new JobCancellation(job.Id, job.Runs)),
+        CreatedAt = now,
+        TraceParent = job.TraceParent,
+    };
+
     public static OutboxMessage Message(Job job, string outputFormat, DateTimeOffset now, string? traceParent) => new()
     {
         JobId = job.Id,
         Queue = QueueNames.VideoJobs,
         Payload = MessageSerializer.Serialize(new VideoJobMessage(
-            job.Id, StorageNames.InputPath(job.InputKey), outputFormat, job.InputETag, job.InputBytes, job.Attempts)),
+            job.Id, StorageNames.InputPath(job.InputKey), outputFormat, job.InputETag, job.InputBytes, job.Attempts, job.Runs)),
         CreatedAt = now,
         TraceParent = traceParent,
     };

@@ -20,7 +20,7 @@ public enum ReportResult
 /// Applies one report to its job record through the job's state machine, re-reading and
 /// re-deciding when another writer changed the job in between.
 /// </summary>
-public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics, TimeProvider time)
+public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics, OutboxSignal outbox, TimeProvider time)
 {
     private const int MaxConcurrencyRetries = 3;
 
@@ -39,6 +39,11 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
             var (wasStarted, previousAttempts) = (job.StartedAt is not null, job.Attempts);
             if (!job.Apply(report, time.GetUtcNow()))
             {
+                if (job.Status == Jobs.JobStatus.Canceled && report.Kind == JobReportKind.Processing && report.Run == job.Runs)
+                {
+                    await CancelAgainAsync(db, job, cancellationToken);
+                }
+
                 return (ReportResult.Stale, job);
             }
 
@@ -54,5 +59,16 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
                 // Someone changed the job since it was read: read it again and re-decide.
             }
         }
+    }
+
+    /// <summary>
+    /// A worker works on a job its owner canceled: it did not hear the cancellation (it started after it,
+    /// or it was cut off), so it is told again; it is listening now.
+    /// </summary>
+    private async Task CancelAgainAsync(JobsDbContext db, Jobs.Job job, CancellationToken cancellationToken)
+    {
+        db.Outbox.Add(JobQueueing.Cancellation(job, time.GetUtcNow()));
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
     }
 }

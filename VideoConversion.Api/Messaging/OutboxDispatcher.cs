@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -59,7 +60,10 @@ public sealed partial class OutboxDispatcher(
             using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
             try
             {
-                await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken);
+                // A cancellation is a broadcast: with no worker running, nobody needs to hear it (a worker that
+                // takes the job later is told again when it reports), so it may reach no queue.
+                await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken,
+                    mandatory: message.Queue != QueueNames.JobCancellations);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -77,8 +81,12 @@ public sealed partial class OutboxDispatcher(
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
             {
                 await db.Outbox.Where(m => m.Id == message.Id).ExecuteDeleteAsync(cancellationToken);
-                await db.Jobs.Where(j => j.Id == message.JobId && j.QueuedAt == null)
-                    .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellationToken);
+                if (message.Queue == QueueNames.VideoJobs)
+                {
+                    await db.Jobs.Where(j => j.Id == message.JobId && j.QueuedAt == null)
+                        .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellationToken);
+                }
+
                 await transaction.CommitAsync(cancellationToken);
             }
 

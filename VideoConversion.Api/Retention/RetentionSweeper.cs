@@ -79,7 +79,8 @@ public sealed partial class RetentionSweeper(
 
         await SweepAsync(
             jobs => jobs.Where(job => job.InputDeletedAt == null && job.FinishedAt < inputCutoff &&
-                (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired)),
+                (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired ||
+                 job.Status == JobStatus.Canceled)),
             async job =>
             {
                 await storage.DeleteInputAsync(job.InputKey, cancellationToken);
@@ -95,6 +96,47 @@ public sealed partial class RetentionSweeper(
                 metrics.Swept("output");
                 return job.ForgetOutput(time.GetUtcNow()) ? NothingMore : null;
             }, cancellationToken);
+
+        // A deleted job whose files storage did not remove when it was deleted.
+        await SweepAsync(
+            jobs => jobs.Where(job => job.DeletedAt != null && (job.InputDeletedAt == null || job.OutputDeletedAt == null)),
+            async job =>
+            {
+                await storage.DeleteJobFilesAsync(job.Id, job.InputKey, job.Runs, cancellationToken);
+                metrics.Swept("deleted");
+                return job.ForgetFiles(time.GetUtcNow()) ? NothingMore : null;
+            }, cancellationToken);
+        await RemoveTombstonesAsync(inputCutoff, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deleted jobs go for good once InputsAfter has passed: their files are removed once more first, for
+    /// the output a worker that never heard of the cancellation may have stored since.
+    /// </summary>
+    private async Task RemoveTombstonesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        for (var batch = 0; batch < MaxBatchesPerRound; batch++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var tombstones = await db.Jobs.AsNoTracking().Where(job => job.DeletedAt != null && job.DeletedAt < cutoff)
+                .OrderBy(job => job.DeletedAt).Take(BatchSize).ToListAsync(cancellationToken);
+            foreach (var job in tombstones)
+            {
+                await storage.DeleteJobFilesAsync(job.Id, job.InputKey, job.Runs, cancellationToken);
+                using (await db.WriteGate.EnterAsync(cancellationToken))
+                {
+                    await db.Jobs.Where(stored => stored.Id == job.Id && stored.Version == job.Version).ExecuteDeleteAsync(cancellationToken);
+                }
+
+                LogTombstoneRemoved(logger, job.Id);
+            }
+
+            if (tombstones.Count < BatchSize)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>After a change is saved: nothing more to do.</summary>
@@ -145,6 +187,9 @@ public sealed partial class RetentionSweeper(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: job {JobId} is {Status}")]
     private static partial void LogSwept(ILogger logger, string jobId, JobStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted job {JobId} removed for good")]
+    private static partial void LogTombstoneRemoved(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A retention sweep failed; the next round tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -78,6 +78,17 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
         await DeleteAsync(StorageNames.OutputBucket, StorageNames.AttemptLedgerKey(jobId), cancellationToken);
     }
 
+    /// <summary>Removes everything storage holds of a deleted job: its input, its output, and every run's attempt ledger.</summary>
+    public async Task DeleteJobFilesAsync(string jobId, string inputKey, int runs, CancellationToken cancellationToken)
+    {
+        await DeleteInputAsync(inputKey, cancellationToken);
+        await DeleteOutputAsync(jobId, cancellationToken);
+        for (var run = 1; run <= runs; run++)
+        {
+            await DeleteAsync(StorageNames.OutputBucket, StorageNames.AttemptLedgerKey(StorageNames.AttemptLedgerEntry(jobId, run)), cancellationToken);
+        }
+    }
+
     private async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         try

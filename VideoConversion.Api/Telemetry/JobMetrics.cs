@@ -24,6 +24,7 @@ public sealed class JobMetrics
     private readonly Counter<long> _reportsDeadLettered;
     private readonly Counter<long> _failedAttempts;
     private readonly Counter<long> _reconciled;
+    private readonly Counter<long> _canceled;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _endToEnd;
 
@@ -45,6 +46,8 @@ public sealed class JobMetrics
             "Failed attempts as the workers reported them, by cause and by the retry policy's decision (retry, fail, set_aside).");
         _reconciled = meter.CreateCounter<long>(
             "videoconversion.jobs.reconciled", "{job}", "Jobs the reconciler closed or queued again after their worker fell silent, by action.");
+        _canceled = meter.CreateCounter<long>(
+            "videoconversion.jobs.canceled", "{job}", "Jobs their owners canceled (or deleted) before they were done, by the state they were in.");
         _queueWait = meter.CreateHistogram(
             "videoconversion.job.queue_wait.duration", "s", "From submission until a worker first took the job up.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });
@@ -61,7 +64,11 @@ public sealed class JobMetrics
         _deadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "delivery_limit"));
         _reportsDeadLettered.Add(0, new KeyValuePair<string, object?>(TelemetryNames.DeadLetterReason, "unreadable"));
         _reconciled.Add(0, new KeyValuePair<string, object?>(TelemetryNames.ReconcileAction, "requeued"));
+        _canceled.Add(0, new KeyValuePair<string, object?>(TelemetryNames.JobStatus, "PROCESSING"));
     }
+
+    /// <param name="status">The state it was canceled in: AWAITING_UPLOAD, PENDING or PROCESSING.</param>
+    public void Canceled(string status) => _canceled.Add(1, new KeyValuePair<string, object?>(TelemetryNames.JobStatus, status));
 
     private static KeyValuePair<string, object?> Outcome(string outcome) => new(TelemetryNames.JobOutcome, outcome);
 

@@ -9,7 +9,10 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     /// <summary>Every queue and exchange of the system, and nothing else in the virtual host (not the default exchange).</summary>
     private static readonly string AllNames = Exactly(
         [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.VideoJobsDeadLetterExchange, QueueNames.JobReports, QueueNames.JobReportsDead,
-         .. QueueNames.Published.Select(QueueNames.ExchangeFor)]);
+         .. QueueNames.Published.Select(QueueNames.ExchangeFor), QueueNames.ExchangeFor(QueueNames.JobCancellations)]);
+
+    /// <summary>The names RabbitMQ gives server-named queues ("amq.gen-…"): a worker's private cancellation queue.</summary>
+    private const string PrivateQueues = "amq[.]gen-.*";
 
     /// <summary>
     /// The API owns the topology: it declares and binds the queues and exchanges (configure, and
@@ -18,11 +21,16 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     public static readonly BrokerGrant Api = new("videoconversion-api", AllNames, AllNames, AllNames);
 
     /// <summary>
-    /// A worker takes jobs and publishes reports: it can neither declare, delete, bind nor publish a
-    /// job. (Reading video_jobs includes purging it; RabbitMQ's patterns cannot tell the two apart.)
+    /// A worker takes jobs, publishes reports and hears cancellations: it can neither declare, delete nor
+    /// bind any queue of the system, nor publish a job. Its one declaration is its private, exclusive queue
+    /// (server-named, gone with its connection), bound to the cancellations' fanout. (Reading video_jobs
+    /// includes purging it; RabbitMQ's patterns cannot tell the two apart.)
     /// </summary>
     public static readonly BrokerGrant Worker = new(
-        "videoconversion-worker", "^$", Exactly([QueueNames.ExchangeFor(QueueNames.JobReports)]), Exactly([QueueNames.VideoJobs]));
+        "videoconversion-worker",
+        $"^({PrivateQueues})$",
+        Exactly([QueueNames.ExchangeFor(QueueNames.JobReports)], PrivateQueues),
+        Exactly([QueueNames.VideoJobs, QueueNames.ExchangeFor(QueueNames.JobCancellations)], PrivateQueues));
 
     public static BrokerGrant For(string service) => service switch
     {
@@ -35,10 +43,11 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     /// A pattern matching exactly these names. Dots are written "[.]", not "\\.": the pattern then
     /// needs no escaping in JSON or shell, where the Kubernetes deployment writes it too.
     /// </summary>
-    private static string Exactly(IEnumerable<string> names) =>
+    /// <param name="patterns">Patterns beside the names, written as they are (<see cref="PrivateQueues"/>).</param>
+    private static string Exactly(IEnumerable<string> names, params string[] patterns) =>
         $"^({string.Join('|', names.Select(name => SafeName().IsMatch(name)
             ? name.Replace(".", "[.]", StringComparison.Ordinal)
-            : throw new ArgumentException($"'{name}' needs escaping this pattern does not do.", nameof(names))))})$";
+            : throw new ArgumentException($"'{name}' needs escaping this pattern does not do.", nameof(names))).Concat(patterns))})$";
 
     [GeneratedRegex("^[a-z_.]+$")]
     private static partial Regex SafeName();

@@ -17,6 +17,12 @@ public static class QueueNames
     /// <summary>Reports the API could not apply (unreadable, for an unknown job, or failing every time), kept for a person to look at.</summary>
     public const string JobReportsDead = "video_job_reports.dead";
 
+    /// <summary>
+    /// Jobs canceled by their owner, from the API to every worker at once: a fanout exchange
+    /// (<see cref="ExchangeFor"/>) with no queue of its own; each worker binds a private queue while it runs.
+    /// </summary>
+    public const string JobCancellations = "video_job_cancellations";
+
     /// <summary>Queues messages are published to, each through its own exchange (see MessagingTopology in VideoConversion.Infrastructure).</summary>
     public static readonly IReadOnlyList<string> Published = [VideoJobs, JobReports, JobReportsDead];
 

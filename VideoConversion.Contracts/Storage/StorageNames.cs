@@ -14,8 +14,12 @@ public static class StorageNames
 
     public static string InputKey(string jobId, string extension) => $"{jobId}{extension}";
 
-    /// <summary>The workers' count of a job's attempts; the storage policies give workers this prefix of the output bucket.</summary>
-    public static string AttemptLedgerKey(string jobId) => $"attempts/{jobId}.json";
+    /// <summary>The workers' count of a run's attempts; the storage policies give workers this prefix of the output bucket.</summary>
+    /// <param name="entry">The run's entry: <see cref="AttemptLedgerEntry"/> (the job id itself for a first run).</param>
+    public static string AttemptLedgerKey(string entry) => $"attempts/{entry}.json";
+
+    /// <summary>A run's entry in the attempt ledger: a retry its owner asked for counts its attempts afresh, in an entry of its own.</summary>
+    public static string AttemptLedgerEntry(string jobId, int run) => run == 0 ? jobId : $"{jobId}.run{run}";
 
     public static string InputPath(string inputKey) => $"{InputBucket}/{inputKey}";
 

@@ -23,9 +23,13 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
 
     /// <inheritdoc cref="PublishAsync{T}"/>
     /// <param name="headers">Extra message headers (a dead letter's reason).</param>
+    /// <param name="mandatory">
+    /// True: a message that reaches no queue comes back as an error instead of vanishing. False for a
+    /// broadcast that may find no listener (a cancellation while no worker runs).
+    /// </param>
     public async Task PublishSerializedAsync(
         string queue, ReadOnlyMemory<byte> body, string messageId, CancellationToken cancellationToken, bool recordSpan = true,
-        IDictionary<string, object?>? headers = null)
+        IDictionary<string, object?>? headers = null, bool mandatory = true)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConfirmTimeout);
@@ -46,10 +50,9 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
             using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);
             try
             {
-                // Through the queue's own exchange (permissions are per exchange). Mandatory: a
-                // message that reaches no queue comes back as an error instead of vanishing.
+                // Through the queue's own exchange (permissions are per exchange).
                 await channel.BasicPublishAsync(
-                    exchange: QueueNames.ExchangeFor(queue), routingKey: queue, mandatory: true, basicProperties: properties,
+                    exchange: QueueNames.ExchangeFor(queue), routingKey: queue, mandatory: mandatory, basicProperties: properties,
                     body: body, cancellationToken: timeout.Token);
             }
             catch (Exception exception)

@@ -43,6 +43,11 @@ public static class MessagingTopology
         {
             await DeclareEntranceAsync(channel, queue, cancellationToken);
         }
+
+        // Cancellations go to every worker at once: a fanout, to which each worker binds a private queue.
+        await channel.ExchangeDeclareAsync(
+            QueueNames.ExchangeFor(QueueNames.JobCancellations), ExchangeType.Fanout, durable: true, autoDelete: false,
+            cancellationToken: cancellationToken);
     }
 
     /// <summary>

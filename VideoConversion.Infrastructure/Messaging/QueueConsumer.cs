@@ -35,6 +35,20 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
 
     protected abstract Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes ready the queue to consume on a new channel and names it: by default the topology's owner
+    /// declares the topology, and the queue is <see cref="QueueName"/>. A consumer of a private queue declares its own here.
+    /// </summary>
+    protected virtual async Task<string> PrepareQueueAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        if (DeclaresTopology)
+        {
+            await MessagingTopology.DeclareAsync(channel, cancellationToken);
+        }
+
+        return QueueName;
+    }
+
     /// <summary>How long deliveries in hand may take to finish once the service is asked to stop.</summary>
     protected virtual TimeSpan DrainTimeout => TimeSpan.FromSeconds(10);
 
@@ -133,16 +147,13 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     private async Task ConsumeWhileChannelLivesAsync(CancellationToken stoppingToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        if (DeclaresTopology)
-        {
-            await MessagingTopology.DeclareAsync(channel, stoppingToken);
-        }
+        var queue = await PrepareQueueAsync(channel, stoppingToken);
 
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: PrefetchCount, global: false, stoppingToken);
 
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) => SettleAsync(channel, delivery);
-        _consumerTag = await channel.BasicConsumeAsync(QueueName, autoAck: false, consumer, stoppingToken);
+        _consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, stoppingToken);
         _channel = channel;
         LogConsuming(logger, QueueName, PrefetchCount);
 

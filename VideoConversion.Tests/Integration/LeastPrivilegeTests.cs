@@ -90,9 +90,29 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task The_worker_may_take_jobs_and_send_reports_and_nothing_else_on_the_broker()
+    public async Task The_worker_may_take_jobs_and_send_reports_and_hear_cancellations_and_nothing_else_on_the_broker()
     {
         await using var connection = await ServiceConnectionAsync("worker");
+
+        // Its one declaration: a private, server-named queue, bound to the cancellations' fanout.
+        await using (var own = await connection.CreateChannelAsync())
+        {
+            var queue = await own.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+            await own.QueueBindAsync(queue.QueueName, QueueNames.ExchangeFor(QueueNames.JobCancellations), "");
+        }
+
+        // Bound to nothing else: no copy of every job, no listening in on the reports.
+        await AssertRefusedAsync(connection, async channel =>
+        {
+            var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+            await channel.QueueBindAsync(queue.QueueName, QueueNames.ExchangeFor(QueueNames.VideoJobs), QueueNames.VideoJobs);
+        });
+        await AssertRefusedAsync(connection, async channel =>
+        {
+            var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+            await channel.QueueBindAsync(queue.QueueName, QueueNames.ExchangeFor(QueueNames.JobReports), QueueNames.JobReports);
+        });
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.ExchangeFor(QueueNames.JobCancellations))); // no forged cancellations
 
         await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: false, autoDelete: true));
         await AssertRefusedAsync(connection, channel => channel.QueueDeleteAsync(QueueNames.VideoJobs));

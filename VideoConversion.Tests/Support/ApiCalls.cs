@@ -51,7 +51,7 @@ public static class ApiCalls
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>Polls until the job is DONE or FAILED; returns every status it saw, and the last job.</summary>
+    /// <summary>Polls until the job is DONE, FAILED, EXPIRED or CANCELED; returns every status it saw, and the last job.</summary>
     public static async Task<(JsonElement Job, List<string> Seen)> WaitForOutcomeAsync(this HttpClient api, string jobId, TimeSpan timeout)
     {
         var seen = new List<string>();
@@ -66,7 +66,7 @@ public static class ApiCalls
                 seen.Add(label);
             }
 
-            if (status is "DONE" or "FAILED" or "EXPIRED")
+            if (status is "DONE" or "FAILED" or "EXPIRED" or "CANCELED")
             {
                 return (job, seen);
             }

@@ -69,5 +69,14 @@ public abstract class SignedInApiClient(HttpClient http, ApiCredentials credenti
         }
     }
 
+    /// <summary>For calls answered with no body (204): a problem becomes the page's message.</summary>
+    protected static async Task EnsureSucceededAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            await ReadAsync<JsonElement>(response, cancellationToken);
+        }
+    }
+
     private sealed record ProblemResponse(string? Title, string? Detail);
 }

@@ -31,8 +31,20 @@ public sealed record JobSummary(
     [JsonIgnore]
     public bool IsExpired => Status == "EXPIRED";
 
+    /// <summary>Its owner canceled it; it can be retried while its upload is kept.</summary>
     [JsonIgnore]
-    public bool IsFinal => IsDone || IsFailed || IsExpired;
+    public bool IsCanceled => Status == "CANCELED";
+
+    [JsonIgnore]
+    public bool IsFinal => IsDone || IsFailed || IsExpired || IsCanceled;
+
+    /// <summary>A FAILED or CANCELED job can be run again (the API says no when its upload is gone).</summary>
+    [JsonIgnore]
+    public bool CanRetry => IsFailed || IsCanceled;
+
+    /// <summary>Awaiting its upload, pending or processing: it can still be canceled.</summary>
+    [JsonIgnore]
+    public bool CanCancel => !IsFinal;
 }
 
 public sealed record JobPage(IReadOnlyList<JobSummary> Items, int Page, int PageSize, int TotalCount);

@@ -42,6 +42,30 @@ public sealed class JobsClient(HttpClient http, ApiCredentials credentials) : Si
         await ReadAsync<JsonElement>(response, cancellationToken);
     }
 
+    /// <summary>Cancels the job (CANCELED at once; its conversion stops).</summary>
+    /// <exception cref="JobsApiException">The job is done already, unknown, or the API is unavailable.</exception>
+    public async Task<JobSummary> CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/jobs/{Uri.EscapeDataString(jobId)}/cancel", null, cancellationToken);
+        return await ReadAsync<JobSummary>(response, cancellationToken);
+    }
+
+    /// <summary>Runs a FAILED or CANCELED job again.</summary>
+    /// <exception cref="JobsApiException">It cannot be retried (its problem detail says why), or the API is unavailable.</exception>
+    public async Task RetryAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/jobs/{Uri.EscapeDataString(jobId)}/retry", null, cancellationToken);
+        await ReadAsync<JsonElement>(response, cancellationToken);
+    }
+
+    /// <summary>Deletes the job and its files.</summary>
+    /// <exception cref="JobsApiException">The job is unknown or the API is unavailable.</exception>
+    public async Task DeleteAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"/jobs/{Uri.EscapeDataString(jobId)}", null, cancellationToken);
+        await EnsureSucceededAsync(response, cancellationToken);
+    }
+
     /// <exception cref="JobsApiException">The job is unknown or the API is unavailable.</exception>
     public async Task<JobSummary> GetAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -44,7 +44,9 @@ public static class WorkerServiceExtensions
         services.AddSingleton<InputDownloader>();
         services.AddSingleton<ConversionMetrics>();
         services.AddSingleton<JobProcessor>();
+        services.AddSingleton<CanceledJobs>();
         services.AddHostedService<ScratchJanitor>();
+        services.AddHostedService<JobCancellationListener>();
         services.AddHostedService<VideoJobConsumer>();
 
         return builder;

@@ -27,7 +27,8 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     /// In the output bucket, where the worker may write, under a prefix of its own: the worker's
     /// storage user may read inputs but never write them.
     /// </summary>
-    public static string Key(string jobId) => StorageNames.AttemptLedgerKey(jobId);
+    /// <param name="entry">The run's entry (<see cref="StorageNames.AttemptLedgerEntry"/>); every method below takes it where it says job.</param>
+    public static string Key(string entry) => StorageNames.AttemptLedgerKey(entry);
 
     /// <summary>Records a new attempt, the higher of the ledger's count + 1 and <paramref name="atLeast"/>, and leases it.</summary>
     /// <returns>The attempt, and whether another attempt of the job is running right now (a duplicate delivery).</returns>

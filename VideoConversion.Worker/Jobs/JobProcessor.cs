@@ -27,6 +27,7 @@ public sealed partial class JobProcessor(
     InputDownloader downloader,
     VideoConverter converter,
     JobReportPublisher reports,
+    CanceledJobs canceledJobs,
     ConversionMetrics metrics,
     TimeProvider time,
     IOptions<ConversionOptions> options,
@@ -43,8 +44,19 @@ public sealed partial class JobProcessor(
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
     {
+        if (canceledJobs.IsCanceled(job.JobId, job.Run))
+        {
+            using var skipped = JobContext.Enter(logger, job.JobId, job.PreviousAttempts);
+            LogSkippedCanceled(logger, job.JobId);
+            return DeliveryOutcome.Ack;
+        }
+
+        // Canceled by its owner while it runs: everything in hand stops (FFmpeg is killed, transfers end).
+        using var running = canceledJobs.Watch(job.JobId, job.Run);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, running.Canceled);
+        var entry = StorageNames.AttemptLedgerEntry(job.JobId, job.Run);
         // A job the API requeued after its worker vanished counts on from the attempts it had.
-        var (attempt, otherRunning) = await CountAttemptAsync(job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
+        var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
         if (attempt > MaxAttempts && otherRunning)
@@ -53,7 +65,7 @@ public sealed partial class JobProcessor(
             // dead one, and the job is in hand. Leave it to it (the API's reconciler takes the job
             // up again should it fall silent) instead of failing a job that is being converted.
             LogDuplicateLeftAlone(logger, job.JobId, attempt);
-            await ledger.HandBackAsync(job.JobId, attempt);
+            await ledger.HandBackAsync(entry, attempt);
             return DeliveryOutcome.Ack;
         }
 
@@ -64,38 +76,46 @@ public sealed partial class JobProcessor(
             // record a second, competing one.
             var decision = RetryPolicy.Decide(FailureCause.WorkerStopped, attempt - 1);
             LogDecision(logger, null, job.JobId, attempt - 1, decision.Action, decision.Cause, decision.Reason);
-            await reports.ReportFailedAsync(job.JobId, attempt - 1, decision, cancellationToken);
-            await ledger.ForgetAsync(job.JobId);
+            await reports.ReportFailedAsync(job.JobId, job.Run, attempt - 1, decision, cancellationToken);
+            await ledger.ForgetAsync(entry);
             return DeliveryOutcome.Ack;
         }
 
         try
         {
-            var outcome = await ProcessAttemptAsync(job, attempt, cancellationToken);
+            var outcome = await ProcessAttemptAsync(job, entry, attempt, work.Token);
             if (outcome == DeliveryOutcome.Ack)
             {
-                await ledger.ForgetAsync(job.JobId);
+                await ledger.ForgetAsync(entry);
             }
             else
             {
-                await ledger.EndAsync(job.JobId, attempt);
+                await ledger.EndAsync(entry, attempt);
             }
 
             return outcome;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await ledger.HandBackAsync(job.JobId, attempt);
+            await ledger.HandBackAsync(entry, attempt);
             throw;
+        }
+        catch (Exception) when (running.Canceled.IsCancellationRequested)
+        {
+            // Whatever the stop left behind (a killed FFmpeg, a cut transfer) is the cancellation, not a failure:
+            // the scratch is gone with its scope, the API has the job as CANCELED, and the message is done.
+            LogCanceledWhileRunning(logger, job.JobId, attempt);
+            await ledger.ForgetAsync(entry);
+            return DeliveryOutcome.Ack;
         }
     }
 
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
-    private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(string jobId, int brokerAttempt, CancellationToken cancellationToken)
+    private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(string entry, string jobId, int brokerAttempt, CancellationToken cancellationToken)
     {
         try
         {
-            return await ledger.BeginAsync(jobId, brokerAttempt, cancellationToken);
+            return await ledger.BeginAsync(entry, brokerAttempt, cancellationToken);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -107,7 +127,7 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
     {
         using var active = metrics.Active();
 
@@ -117,9 +137,9 @@ public sealed partial class JobProcessor(
         var outcome = "interrupted";
         try
         {
-            await reports.ReportProgressAsync(job.JobId, attempt, 0, cancellationToken);
-            (var outputBytes, method) = await ConvertAndStoreAsync(job, attempt, cancellationToken);
-            await reports.ReportDoneAsync(job.JobId, attempt, outputBytes, method, cancellationToken);
+            await reports.ReportProgressAsync(job.JobId, job.Run, attempt, 0, cancellationToken);
+            (var outputBytes, method) = await ConvertAndStoreAsync(job, entry, attempt, cancellationToken);
+            await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
@@ -144,13 +164,13 @@ public sealed partial class JobProcessor(
                 outcome = "retry";
                 // The job waits in the queue again (PENDING, not a silent PROCESSING the
                 // reconciler would take up), after a pause that lets a short outage pass.
-                await reports.ReportRetryingAsync(job.JobId, attempt, decision, cancellationToken);
+                await reports.ReportRetryingAsync(job.JobId, job.Run, attempt, decision, cancellationToken);
                 await Task.Delay(decision.Backoff, time, cancellationToken);
                 return DeliveryOutcome.Requeue;
             }
 
             outcome = "failed";
-            await reports.ReportFailedAsync(job.JobId, attempt, decision, cancellationToken);
+            await reports.ReportFailedAsync(job.JobId, job.Run, attempt, decision, cancellationToken);
             return DeliveryOutcome.Ack;
         }
         finally
@@ -159,7 +179,7 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, int attempt, CancellationToken cancellationToken)
+    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
     {
         // A redelivery after a worker stored the output but died before acknowledging: the
         // output (written in one PUT, after its check) is complete, so report it, don't redo it.
@@ -169,7 +189,7 @@ public sealed partial class JobProcessor(
             return (stored.Bytes, stored.Method ?? "unknown");
         }
 
-        await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, attempt, time, cancellationToken);
+        await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, job.Run, entry, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
         // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
@@ -200,7 +220,7 @@ public sealed partial class JobProcessor(
             if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
             {
                 lastReport = time.GetTimestamp();
-                await reports.ReportProgressAsync(job.JobId, attempt, percent, cancellationToken);
+                await reports.ReportProgressAsync(job.JobId, job.Run, attempt, percent, cancellationToken);
             }
         }, cancellationToken);
 
@@ -237,6 +257,12 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; going by the broker's count")]
     private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} was canceled by its owner before it started; skipped")]
+    private static partial void LogSkippedCanceled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: canceled by its owner; stopped, and its scratch removed")]
+    private static partial void LogCanceledWhileRunning(ILogger logger, string jobId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: delivery {Attempt} arrived while another attempt runs; left to that one")]
     private static partial void LogDuplicateLeftAlone(ILogger logger, string jobId, int attempt);

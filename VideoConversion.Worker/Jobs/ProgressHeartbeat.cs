@@ -16,24 +16,24 @@ public sealed class ProgressHeartbeat : IAsyncDisposable
     private int _percent;
 
     public ProgressHeartbeat(
-        JobReportPublisher reports, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher reports, AttemptLedger ledger, string jobId, int run, string ledgerEntry, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _beating = BeatAsync(reports, ledger, jobId, attempt, time, _stop.Token);
+        _beating = BeatAsync(reports, ledger, jobId, run, ledgerEntry, attempt, time, _stop.Token);
     }
 
     public void Update(int percent) => Volatile.Write(ref _percent, percent);
 
     private async Task BeatAsync(
-        JobReportPublisher reports, AttemptLedger ledger, string jobId, int attempt, TimeProvider time, CancellationToken cancellationToken)
+        JobReportPublisher reports, AttemptLedger ledger, string jobId, int run, string ledgerEntry, int attempt, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(JobHeartbeat.Interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await reports.ReportProgressAsync(jobId, attempt, Volatile.Read(ref _percent), cancellationToken);
-                await ledger.RenewAsync(jobId, attempt, cancellationToken);
+                await reports.ReportProgressAsync(jobId, run, attempt, Volatile.Read(ref _percent), cancellationToken);
+                await ledger.RenewAsync(ledgerEntry, attempt, cancellationToken);
             }
         }
         catch (OperationCanceledException)

@@ -9,27 +9,27 @@ namespace VideoConversion.Worker.Messaging;
 public sealed partial class JobReportPublisher(ConfirmingPublisher publisher, TimeProvider time, ILogger<JobReportPublisher> logger)
 {
     /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
-    public Task ReportDoneAsync(string jobId, int attempt, long outputBytes, string conversionMethod, CancellationToken cancellationToken) =>
+    public Task ReportDoneAsync(string jobId, int run, int attempt, long outputBytes, string conversionMethod, CancellationToken cancellationToken) =>
         PublishAsync(new JobReport(jobId, JobReportKind.Done, 100, time.GetUtcNow(),
-            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod), cancellationToken);
+            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod, Run: run), cancellationToken);
 
     /// <param name="decision">The retry policy's final word on the job: its message, its cause, and whether it was set aside.</param>
-    public Task ReportFailedAsync(string jobId, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
+    public Task ReportFailedAsync(string jobId, int run, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
         PublishAsync(new JobReport(jobId, JobReportKind.Failed, 0, time.GetUtcNow(), Error: decision.Message, Attempt: attempt,
-            SetAside: decision.Action == RetryAction.SetAside, Cause: decision.Cause), cancellationToken);
+            SetAside: decision.Action == RetryAction.SetAside, Cause: decision.Cause, Run: run), cancellationToken);
 
     /// <summary>The attempt failed through a fault of the system and goes back to the queue: the job waits again.</summary>
-    public Task ReportRetryingAsync(string jobId, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
+    public Task ReportRetryingAsync(string jobId, int run, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>
         PublishAsync(new JobReport(jobId, JobReportKind.Retrying, 0, time.GetUtcNow(), Error: decision.Reason, Attempt: attempt,
-            Cause: decision.Cause), cancellationToken);
+            Cause: decision.Cause, Run: run), cancellationToken);
 
     /// <summary>Progress is informative: losing one report must not fail a conversion.</summary>
-    public async Task ReportProgressAsync(string jobId, int attempt, int percent, CancellationToken cancellationToken)
+    public async Task ReportProgressAsync(string jobId, int run, int attempt, int percent, CancellationToken cancellationToken)
     {
         try
         {
             // The start (0%) is a span in the job's trace; the many updates after it are not.
-            await PublishAsync(new JobReport(jobId, JobReportKind.Processing, percent, time.GetUtcNow(), Attempt: attempt),
+            await PublishAsync(new JobReport(jobId, JobReportKind.Processing, percent, time.GetUtcNow(), Attempt: attempt, Run: run),
                 cancellationToken, recordSpan: percent == 0);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

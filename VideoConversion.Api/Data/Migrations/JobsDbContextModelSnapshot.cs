@@ -303,6 +303,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<long?>("DeclaredBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -349,6 +352,9 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Runs")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("StartedAt")

@@ -28,6 +28,9 @@ public sealed partial class Home
     private string? _announcement;
     private JobPage? _jobs;
     private string? _jobsError;
+
+    /// <summary>Why the last retry or delete from the list was refused, for the person who asked.</summary>
+    private string? _actionError;
     private int _jobPageNumber = 1;
 
     /// <summary>The API's size limit, to refuse a large file before it is sent; the API enforces it anyway.</summary>
@@ -171,12 +174,104 @@ public sealed partial class Home
         await RefreshJobAsync(item, _closing.Token);
     }
 
+    /// <summary>Stops the upload in the browser, and cancels the job at the API (during the upload too: nothing is left waiting for it).</summary>
     private async Task CancelAsync(UploadItem item)
     {
         if (_module is not null && item.Stage == UploadStage.Uploading)
         {
             await _module.InvokeVoidAsync("cancel", item.Id);
         }
+
+        if (item.JobId is not { } jobId)
+        {
+            return;
+        }
+
+        try
+        {
+            var job = await Jobs.CancelAsync(jobId, _closing.Token);
+            if (item.Stage == UploadStage.Converting)
+            {
+                item.Job = job;
+                Announce($"{item.FileName}: canceled.");
+            }
+        }
+        catch (JobsApiException exception) when (item.Stage == UploadStage.Converting)
+        {
+            Announce(exception.Message);
+        }
+        catch (JobsApiException)
+        {
+            // The upload is stopped either way; the job it was for expires by itself.
+        }
+
+        await RefreshJobListAsync();
+    }
+
+    private async Task RetryAsync(UploadItem item)
+    {
+        if (item.JobId is { } jobId && await RetryJobCoreAsync(jobId))
+        {
+            item.Job = null; // followed again from PENDING
+            item.Stage = UploadStage.Converting;
+            await RefreshJobAsync(item, _closing.Token);
+        }
+    }
+
+    private async Task RetryJobAsync(string jobId)
+    {
+        await RetryJobCoreAsync(jobId);
+        if (_uploads.Find(upload => upload.JobId == jobId) is { } item)
+        {
+            item.Job = null;
+            item.Stage = UploadStage.Converting;
+        }
+    }
+
+    private async Task<bool> RetryJobCoreAsync(string jobId)
+    {
+        try
+        {
+            await Jobs.RetryAsync(jobId, _closing.Token);
+            _actionError = null;
+            Announce("Queued again.");
+            await RefreshJobListAsync();
+            return true;
+        }
+        catch (SignInRequiredException)
+        {
+            SignInAgain();
+            return false;
+        }
+        catch (JobsApiException exception)
+        {
+            _actionError = exception.Message;
+            Announce(exception.Message);
+            return false;
+        }
+    }
+
+    private async Task DeleteJobAsync(string jobId)
+    {
+        try
+        {
+            await Jobs.DeleteAsync(jobId, _closing.Token);
+            _actionError = null;
+            _uploads.RemoveAll(upload => upload.JobId == jobId);
+            Announce("Deleted.");
+        }
+        catch (SignInRequiredException)
+        {
+            SignInAgain();
+            return;
+        }
+        catch (JobsApiException exception)
+        {
+            _actionError = exception.Message;
+            Announce(exception.Message);
+        }
+
+        await RefreshJobListAsync();
     }
 
     /// <summary>Asks the API about every job still running, and now and then about the recent list.</summary>
