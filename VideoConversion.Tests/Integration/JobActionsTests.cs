@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Minio.DataModel.Args;
-using Minio.Exceptions;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -93,8 +92,7 @@ public sealed class JobActionsTests(SystemFixture system, ITestOutputHelper outp
         Assert.Equal("CANCELED", job.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("started_at").ValueKind);
         Assert.Equal(0, job.GetProperty("attempts").GetInt32());
-        using var storage = await system.StorageClientAsync();
-        Assert.False(await ExistsAsync(storage, StorageNames.OutputBucket, StorageNames.OutputKey(waiting)), "the canceled job was converted");
+        Assert.False(await system.IsStoredAsync(StorageNames.OutputBucket, StorageNames.OutputKey(waiting)), "the canceled job was converted");
     }
 
     [Fact]
@@ -124,9 +122,8 @@ public sealed class JobActionsTests(SystemFixture system, ITestOutputHelper outp
             Assert.False(after.IsSuccessStatusCode, $"the old download link still answers {(int)after.StatusCode}");
         }
 
-        using var storage = await system.StorageClientAsync();
-        Assert.False(await ExistsAsync(storage, StorageNames.OutputBucket, StorageNames.OutputKey(jobId)), "the output is still stored");
-        Assert.False(await ExistsAsync(storage, StorageNames.InputBucket, inputKey), "the input is still stored");
+        Assert.False(await system.IsStoredAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)), "the output is still stored");
+        Assert.False(await system.IsStoredAsync(StorageNames.InputBucket, inputKey), "the input is still stored");
         var listed = await _api.GetFromJsonAsync<JsonElement>("/jobs?page_size=100");
         Assert.DoesNotContain(listed.GetProperty("items").EnumerateArray(), item => item.GetProperty("job_id").GetString() == jobId);
         using var twice = await _api.DeleteAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));
@@ -195,19 +192,6 @@ public sealed class JobActionsTests(SystemFixture system, ITestOutputHelper outp
         }
 
         return Assert.Single(keys);
-    }
-
-    private static async Task<bool> ExistsAsync(Minio.IMinioClient storage, string bucket, string key)
-    {
-        try
-        {
-            await storage.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key));
-            return true;
-        }
-        catch (ObjectNotFoundException)
-        {
-            return false;
-        }
     }
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Minio.DataModel.Args;
-using Minio.Exceptions;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -24,12 +22,12 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         // The bytes arrive, but the job is never submitted: an upload abandoned half-way, as far as the service can tell.
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
         var key = $"{jobId}.avi";
-        Assert.True(await ExistsAsync(StorageNames.InputBucket, key), "the upload should be stored before it expires");
+        Assert.True(await system.IsStoredAsync(StorageNames.InputBucket, key), "the upload should be stored before it expires");
 
         var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
 
         Assert.Contains("never submitted", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
-        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, key), "the abandoned upload to be removed", TimeSpan.FromSeconds(15));
+        await Polling.WaitUntilAsync(async () => !await system.IsStoredAsync(StorageNames.InputBucket, key), "the abandoned upload to be removed", TimeSpan.FromSeconds(15));
         using var submit = await system.Api.PostAsJsonAsync("/jobs", new { job_id = jobId });
         Assert.Equal(HttpStatusCode.Conflict, submit.StatusCode);
         Assert.Contains("expired", (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -43,7 +41,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
 
         Assert.Contains("did not arrive", expired.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.False(await ExistsAsync(StorageNames.InputBucket, $"{jobId}.avi"));
+        Assert.False(await system.IsStoredAsync(StorageNames.InputBucket, $"{jobId}.avi"));
         // Listed with the others, as expired: its owner sees what became of it.
         var list = await system.Api.GetFromJsonAsync<JsonElement>("/jobs?page_size=100");
         Assert.Contains(list.GetProperty("items").EnumerateArray(),
@@ -57,14 +55,14 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         var jobId = await system.Api.StartJobAsync(input);
         var (done, _) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         Assert.Equal("DONE", done.GetProperty("status").GetString());
-        Assert.True(await ExistsAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)), "the output should be stored while it is kept");
+        Assert.True(await system.IsStoredAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)), "the output should be stored while it is kept");
 
         var expired = await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.OutputRetention + TimeSpan.FromSeconds(30));
 
         Assert.Equal(JsonValueKind.Null, expired.GetProperty("output_url").ValueKind);
-        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)),
+        await Polling.WaitUntilAsync(async () => !await system.IsStoredAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId)),
             "the expired output to be removed once its last download link ran out", TimeSpan.FromSeconds(30));
-        await Polling.WaitUntilAsync(async () => !await ExistsAsync(StorageNames.InputBucket, $"{jobId}.avi"),
+        await Polling.WaitUntilAsync(async () => !await system.IsStoredAsync(StorageNames.InputBucket, $"{jobId}.avi"),
             "the input to be removed after its job ended", TimeSpan.FromSeconds(15));
         await Polling.WaitUntilAsync(async () =>
         {
@@ -83,20 +81,6 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
             return job.GetProperty("status").GetString() == status;
         }, $"job {jobId} to become {status}", timeout);
         return job;
-    }
-
-    private async Task<bool> ExistsAsync(string bucket, string key)
-    {
-        var storage = await system.StorageClientAsync();
-        try
-        {
-            await storage.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key));
-            return true;
-        }
-        catch (ObjectNotFoundException)
-        {
-            return false;
-        }
     }
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -246,6 +246,21 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         return ObjectStorageExtensions.CreateClient(connection.Endpoint, connection);
     }
 
+    /// <summary>Whether storage holds the object, asked with its root credentials.</summary>
+    public async Task<bool> IsStoredAsync(string bucket, string key)
+    {
+        using var storage = await StorageClientAsync();
+        try
+        {
+            await storage.StatObjectAsync(new Minio.DataModel.Args.StatObjectArgs().WithBucket(bucket).WithObject(key));
+            return true;
+        }
+        catch (Minio.Exceptions.ObjectNotFoundException)
+        {
+            return false;
+        }
+    }
+
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
         await DisposeAsync();
