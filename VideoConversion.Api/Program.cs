@@ -3,6 +3,7 @@ using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
 using VideoConversion.Api.RateLimits;
+using VideoConversion.Api.Webhooks;
 
 if (args.FirstOrDefault() == ManageCommand.Name)
 {
@@ -15,6 +16,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddAccounts();
 builder.AddRateLimits();
+builder.AddWebhooks();
 
 var app = builder.Build();
 
@@ -30,6 +32,7 @@ app.MapApiReference();
 app.MapUploadApi();
 app.MapJobsApi();
 app.MapAccountsApi();
+app.MapWebhooksApi();
 
 await app.Services.InitializeDatabaseAsync(app.Lifetime.ApplicationStopping);
 await app.Services.EnsureAdministratorAsync(app.Lifetime.ApplicationStopping);

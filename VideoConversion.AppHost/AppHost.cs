@@ -16,7 +16,7 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithStorage(storage, ServiceIdentity.Api)
     .WithJobDatabase(settings)
     .WithFirstAdministrator(builder, settings)
-    .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Quotas", "RateLimits", "Retention", "Uploads")
+    .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Outbound", "Quotas", "RateLimits", "Retention", "Uploads", "Webhooks")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithManagementEndpoint(settings, settings.ApiManagementPort);

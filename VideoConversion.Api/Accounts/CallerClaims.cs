@@ -12,4 +12,7 @@ public static class CallerClaims
         caller.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The caller is not authenticated.");
 
     public static bool IsAdministrator(this ClaimsPrincipal caller) => caller.IsInRole(Roles.Administrator);
+
+    /// <summary>The API key the caller used; null for a signed-in person.</summary>
+    public static string? CallingApiKeyId(this ClaimsPrincipal caller) => caller.FindFirstValue(ApiKeyId);
 }

@@ -5,16 +5,20 @@ namespace VideoConversion.Api.Api;
 // The public contract. Property names travel as snake_case (see ApiJson).
 
 /// <param name="SizeBytes">Optional: the file's exact size. The upload URL is then signed for it, so storage refuses any other length.</param>
-public sealed record UploadRequest(string? Filename, string? ContentType, long? SizeBytes = null);
+/// <param name="WebhookUrl">Optional: an endpoint that hears of this job's events, with a secret of its own (in the answer, once).</param>
+public sealed record UploadRequest(string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null);
 
 /// <summary>What an upload must respect: one setting, read by the upload page too.</summary>
 public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> AcceptedExtensions);
 
-public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt);
+/// <param name="WebhookSecret">The signing secret of the job's <c>webhook_url</c>; in this answer only.</param>
+public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null);
 
-public sealed record SubmitJobRequest(string? JobId, string? OutputFormat);
+/// <param name="WebhookUrl">Optional: an endpoint that hears of this job's events, when the job has none yet.</param>
+public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, string? WebhookUrl = null);
 
-public sealed record SubmitJobResponse(string JobId, JobStatus Status);
+/// <param name="WebhookSecret">The signing secret of the <c>webhook_url</c> given with this call; in this answer only.</param>
+public sealed record SubmitJobResponse(string JobId, JobStatus Status, string? WebhookSecret = null);
 
 /// <param name="OutputUrl">Signed for this answer only, for its owner; it stops working at <paramref name="OutputUrlExpiresAt"/>. Read the job again for a new one.</param>
 public sealed record JobResponse(
@@ -33,6 +37,7 @@ public sealed record JobResponse(
     int Attempts,
     string? ConversionMethod,
     bool Stalled,
-    DateTimeOffset? OutputUrlExpiresAt = null);
+    DateTimeOffset? OutputUrlExpiresAt = null,
+    double? DurationSeconds = null);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

@@ -11,6 +11,7 @@ using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -44,7 +45,7 @@ public static partial class JobsApi
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
         SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
-        IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, CancellationToken cancellationToken)
     {
         var jobId = request?.JobId?.Trim();
         if (string.IsNullOrEmpty(jobId))
@@ -69,6 +70,12 @@ public static partial class JobsApi
         if (job.Status != JobStatus.AwaitingUpload)
         {
             return Answer(job);
+        }
+
+        var webhookUrl = request.WebhookUrl?.Trim();
+        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         if (await services.Storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
@@ -113,6 +120,10 @@ public static partial class JobsApi
         // The message goes on in the job's trace (that of its upload request).
         using var submission = JobTrace.ContinueForSubmission(job);
         services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current()));
+        // Its endpoint commits with the submission: the job's first event cannot miss it.
+        var webhookSecret = string.IsNullOrEmpty(webhookUrl) || job.OwnerId is null
+            ? null
+            : webhooks.Add(services.Db, job.OwnerId, job.Id, webhookUrl, now);
 
         try
         {
@@ -133,12 +144,12 @@ public static partial class JobsApi
         services.Outbox.Notify();
         services.Metrics.Submitted();
         LogSubmitted(services.Logger, job.Id, inputBytes);
-        return Answer(job);
+        return Answer(job, webhookSecret);
 
-        static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job) =>
+        static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job, string? webhookSecret = null) =>
             job.Status is JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled
                 ? JobProblems.NotSubmittable(job.Id, job.Status)
-                : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status));
+                : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status, webhookSecret));
     }
 
     public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetJob(

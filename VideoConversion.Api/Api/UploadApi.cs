@@ -7,6 +7,7 @@ using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
@@ -40,7 +41,7 @@ public static partial class UploadApi
 
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
         UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
-        IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
         if (string.IsNullOrEmpty(fileName))
@@ -76,6 +77,12 @@ public static partial class UploadApi
             return JobProblems.UploadTooLarge(sizeBytes.Value, uploads.Value.MaxFileBytes);
         }
 
+        var webhookUrl = request?.WebhookUrl?.Trim();
+        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var jobId = JobId.New();
         var inputKey = StorageNames.InputKey(jobId, extension);
         var now = services.Time.GetUtcNow();
@@ -98,13 +105,14 @@ public static partial class UploadApi
                 return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes);
             }
 
-            services.Db.Jobs.Add(Job.Create(jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner));
+            services.Db.Jobs.Add(Job.Create(
+                jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId()));
+            // The job and its endpoint commit together: no event of the job can miss it.
+            var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);
             await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+            LogUploadRequested(services.Logger, jobId, fileName);
+            return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt, webhookSecret));
         }
-
-        LogUploadRequested(services.Logger, jobId, fileName);
-
-        return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for {FileName}; waiting for its upload")]

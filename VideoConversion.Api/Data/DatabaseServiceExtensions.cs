@@ -13,7 +13,15 @@ public static class DatabaseServiceExtensions
                 $"Connection string '{ApplicationServiceExtensions.DatabaseConnectionName}' is missing: " +
                 $"set ConnectionStrings__{ApplicationServiceExtensions.DatabaseConnectionName} to 'Data Source=/path/jobs.db'.");
         builder.Services.AddSingleton<DatabaseWriteGate>();
-        builder.Services.AddDbContext<JobsDbContext>(options => options.UseSqlite(database));
+        builder.Services.AddDbContext<JobsDbContext>((services, options) =>
+        {
+            options.UseSqlite(database);
+            // Where webhooks run (the API, not scripts/manage), every job change records its events in its own save.
+            if (services.GetService<Webhooks.WebhookEventRecorder>() is { } recorder)
+            {
+                options.AddInterceptors(recorder);
+            }
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.Api.Data;
 
-/// <summary>The API's database: jobs, their outbox, and the accounts (Identity's tables) and API keys that own them.</summary>
+/// <summary>The API's database: jobs, their outbox and webhooks, and the accounts (Identity's tables) and API keys that own them.</summary>
 public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate) : IdentityDbContext<IdentityUser>(options)
 {
     /// <summary>For work that writes outside SaveChanges (an explicit transaction): hold it for the whole transaction.</summary>
@@ -32,6 +33,12 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -58,6 +65,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.InputETag).HasMaxLength(JobLimits.ETagLength);
             job.Property(j => j.Version).IsConcurrencyToken();
             job.Property(j => j.OwnerId).HasMaxLength(JobLimits.AccountIdLength);
+            job.Property(j => j.ApiKeyId).HasMaxLength(16);
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);
             // A caller's own jobs, newest first: the list every page and client reads.
@@ -83,6 +91,49 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             key.Property(k => k.Name).HasMaxLength(100);
             key.HasIndex(k => k.UserId);
             key.HasOne<IdentityUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // Webhooks: an endpoint goes with its job (a job's own) and takes its deliveries with it, each with its attempts.
+        builder.Entity<WebhookEndpoint>(endpoint =>
+        {
+            endpoint.ToTable("webhook_endpoints");
+            endpoint.HasKey(e => e.Id);
+            endpoint.Property(e => e.Id).HasMaxLength(WebhookLimits.IdLength);
+            endpoint.Property(e => e.OwnerId).HasMaxLength(JobLimits.AccountIdLength);
+            endpoint.Property(e => e.ApiKeyId).HasMaxLength(16);
+            endpoint.Property(e => e.JobId).HasMaxLength(32);
+            endpoint.Property(e => e.Url).HasMaxLength(WebhookLimits.UrlLength);
+            endpoint.HasIndex(e => new { e.OwnerId, e.JobId });
+            endpoint.HasOne<Job>().WithMany().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<WebhookDelivery>(delivery =>
+        {
+            delivery.ToTable("webhook_deliveries");
+            delivery.HasKey(d => d.Id);
+            delivery.Property(d => d.Id).HasMaxLength(WebhookLimits.IdLength);
+            delivery.Property(d => d.EndpointId).HasMaxLength(WebhookLimits.IdLength);
+            delivery.Property(d => d.JobId).HasMaxLength(32);
+            delivery.Property(d => d.EventType).HasMaxLength(32);
+            delivery.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            delivery.Property(d => d.LastError).HasMaxLength(WebhookLimits.ErrorLength);
+            delivery.Property(d => d.Version).IsConcurrencyToken();
+            // What the dispatcher asks every second: the pending ones that are due.
+            delivery.HasIndex(d => new { d.Status, d.NextAttemptAt });
+            delivery.HasIndex(d => d.JobId);
+            delivery.HasIndex(d => new { d.EndpointId, d.CreatedAt });
+            delivery.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
+            delivery.HasOne<Job>().WithMany().HasForeignKey(d => d.JobId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<WebhookAttempt>(attempt =>
+        {
+            attempt.ToTable("webhook_attempts");
+            attempt.HasKey(a => a.Id);
+            attempt.Property(a => a.DeliveryId).HasMaxLength(WebhookLimits.IdLength);
+            attempt.Property(a => a.Error).HasMaxLength(WebhookLimits.ErrorLength);
+            attempt.HasIndex(a => a.DeliveryId);
+            attempt.HasOne<WebhookDelivery>().WithMany().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -27,6 +27,9 @@ public sealed class Job
     /// <summary>The account the job belongs to: only it (and administrators) can see, submit or download it. Null for jobs made before accounts existed.</summary>
     public string? OwnerId { get; init; }
 
+    /// <summary>The API key that made the job, if one did: its webhook endpoints hear of the job.</summary>
+    public string? ApiKeyId { get; init; }
+
     public required string OutputFormat { get; init; }
 
     public JobStatus Status { get; private set; }
@@ -44,6 +47,9 @@ public sealed class Job
     public string? InputETag { get; private set; }
 
     public long? OutputBytes { get; private set; }
+
+    /// <summary>The converted video's length, as the worker planned it; null when the input stated none.</summary>
+    public double? OutputDurationSeconds { get; private set; }
 
     /// <summary>How many times a worker has taken the job up: above 1 means it was retried.</summary>
     public int Attempts { get; private set; }
@@ -129,6 +135,7 @@ public sealed class Job
         Progress = 0;
         Error = null;
         OutputBytes = null;
+        OutputDurationSeconds = null;
         ConversionMethod = null;
         QueuedAt = null;
         StartedAt = null;
@@ -243,11 +250,12 @@ public sealed class Job
 
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
-        string? traceParent = null, long? declaredBytes = null, string? ownerId = null) =>
+        string? traceParent = null, long? declaredBytes = null, string? ownerId = null, string? apiKeyId = null) =>
         new()
         {
             Id = id,
             OwnerId = ownerId,
+            ApiKeyId = apiKeyId,
             DeclaredBytes = declaredBytes,
             TraceParent = traceParent,
             FileName = fileName,
@@ -328,6 +336,7 @@ public sealed class Job
                 FinishedAt = at;
                 Progress = 100;
                 OutputBytes = report.OutputBytes;
+                OutputDurationSeconds = report.DurationSeconds;
                 ConversionMethod = report.ConversionMethod;
                 Error = null;
                 break;

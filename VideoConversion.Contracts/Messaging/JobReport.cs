@@ -5,6 +5,7 @@ namespace VideoConversion.Contracts.Messaging;
 /// <param name="ConversionMethod">On <see cref="JobReportKind.Done"/>: "remux", "transcode", or which streams were copied.</param>
 /// <param name="SetAside">On <see cref="JobReportKind.Failed"/>: the job was set aside because every attempt died (a dead letter).</param>
 /// <param name="Cause">On <see cref="JobReportKind.Failed"/>: why, as the retry policy saw it.</param>
+/// <param name="DurationSeconds">On <see cref="JobReportKind.Done"/>: the converted video's length, when known.</param>
 /// <param name="Run">The job's run the report comes from (<see cref="VideoJobMessage.Run"/>): one from before a retry is stale.</param>
 public sealed record JobReport(
     string JobId,
@@ -17,4 +18,5 @@ public sealed record JobReport(
     string? ConversionMethod = null,
     bool SetAside = false,
     Jobs.FailureCause? Cause = null,
-    int Run = 0);
+    int Run = 0,
+    double? DurationSeconds = null);

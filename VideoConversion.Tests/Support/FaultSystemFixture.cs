@@ -36,13 +36,13 @@ public sealed class FaultSystemFixture() : SystemFixture(Shape)
                 ["Conversion__Preset"] = "veryfast",
                 ["Conversion__MaxPixels"] = MaxPixels.ToString(CultureInfo.InvariantCulture),
             },
-            [ApiService] = new Dictionary<string, string>
+            [ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {
                 ["Uploads__MaxFileBytes"] = MaxFileBytes.ToString(CultureInfo.InvariantCulture),
                 ["Jobs__StallLimit"] = StallLimit.ToString(),
                 // The fault tests keep many jobs in flight in one account; quotas are tested on the whole system.
                 ["Quotas__MaxActiveJobs"] = "1000",
-            },
+            }),
         },
         ExportsTelemetry: false,
         RoutesStorageThroughProxy: true,

@@ -166,6 +166,10 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         return client;
     }
 
+    /// <summary>The API as the first administrator calls it (signed in).</summary>
+    public HttpClient AdministratorClient() =>
+        ApiClient(_administratorToken ?? throw new InvalidOperationException("The system has not started."));
+
     /// <summary>A new account of its own, for a test that fills a quota or must count only its own jobs.</summary>
     public Task<TestAccount> CreateAccountAsync(string purpose) =>
         TestAccount.CreateAsync(Api, _administratorToken ?? throw new InvalidOperationException("The system has not started."), $"{purpose}-{Guid.NewGuid():N}");

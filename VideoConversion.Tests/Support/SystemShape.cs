@@ -19,14 +19,14 @@ public sealed record SystemShape(
         new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
             // Quotas a test can reach in seconds, above what any other test holds in one account.
-            [SystemFixture.ApiService] = new Dictionary<string, string>
+            [SystemFixture.ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {
                 ["Quotas__MaxActiveJobs"] = SystemFixture.MaxActiveJobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Quotas__MaxStoredBytes"] = SystemFixture.MaxStoredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__RequestsPerSecond"] = SystemFixture.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__Burst"] = SystemFixture.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__SignInsPerMinute"] = SystemFixture.SignInsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            }),
         },
         ExportsTelemetry: true, RoutesStorageThroughProxy: false,
         HealthyBeforeTests: [SystemFixture.ApiService, SystemFixture.Worker, SystemFixture.Web]);

@@ -138,8 +138,8 @@ public sealed partial class JobProcessor(
         try
         {
             await reports.ReportProgressAsync(job.JobId, job.Run, attempt, 0, cancellationToken);
-            (var outputBytes, method) = await ConvertAndStoreAsync(job, entry, attempt, cancellationToken);
-            await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, cancellationToken);
+            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, cancellationToken);
+            await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, duration?.TotalSeconds, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
@@ -179,14 +179,14 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<(long OutputBytes, string Method)> ConvertAndStoreAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
+    private async Task<(long OutputBytes, string Method, TimeSpan? Duration)> ConvertAndStoreAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
     {
         // A redelivery after a worker stored the output but died before acknowledging: the
         // output (written in one PUT, after its check) is complete, so report it, don't redo it.
         if (await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
         {
             LogAlreadyConverted(logger, job.JobId, attempt);
-            return (stored.Bytes, stored.Method ?? "unknown");
+            return (stored.Bytes, stored.Method ?? "unknown", null);
         }
 
         await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, job.Run, entry, attempt, time, cancellationToken);
@@ -239,7 +239,7 @@ public sealed partial class JobProcessor(
             metrics.Uploaded(outputBytes);
         }
 
-        return (outputBytes, summary.Method);
+        return (outputBytes, summary.Method, summary.Plan.Duration);
     }
 
     private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)

@@ -9,9 +9,10 @@ namespace VideoConversion.Worker.Messaging;
 public sealed partial class JobReportPublisher(ConfirmingPublisher publisher, TimeProvider time, ILogger<JobReportPublisher> logger)
 {
     /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
-    public Task ReportDoneAsync(string jobId, int run, int attempt, long outputBytes, string conversionMethod, CancellationToken cancellationToken) =>
+    public Task ReportDoneAsync(
+        string jobId, int run, int attempt, long outputBytes, string conversionMethod, double? durationSeconds, CancellationToken cancellationToken) =>
         PublishAsync(new JobReport(jobId, JobReportKind.Done, 100, time.GetUtcNow(),
-            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod, Run: run), cancellationToken);
+            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod, Run: run, DurationSeconds: durationSeconds), cancellationToken);
 
     /// <param name="decision">The retry policy's final word on the job: its message, its cause, and whether it was set aside.</param>
     public Task ReportFailedAsync(string jobId, int run, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>

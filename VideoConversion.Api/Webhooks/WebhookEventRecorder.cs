@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
+
+namespace VideoConversion.Api.Webhooks;
+
+/// <summary>
+/// Records a delivery for every endpoint that wants to hear of a job's move, inside the SaveChanges that
+/// makes the move: the event and the job change commit together, whichever code changed the job (a
+/// report, a cancel, the sweeper, the reconciler), as the job messages do through the outbox.
+/// </summary>
+public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal) : SaveChangesInterceptor
+{
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(
+        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is JobsDbContext db)
+        {
+            await RecordAsync(db, cancellationToken);
+        }
+
+        return result;
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) =>
+        eventData.Context is JobsDbContext db && Moves(db).Any()
+            ? throw new InvalidOperationException("Job changes are saved with SaveChangesAsync, which records their webhook events.")
+            : result;
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is JobsDbContext db && db.ChangeTracker.Entries<WebhookDelivery>().Any())
+        {
+            signal.Notify();
+        }
+
+        return ValueTask.FromResult(result);
+    }
+
+    private async Task RecordAsync(JobsDbContext db, CancellationToken cancellationToken)
+    {
+        var moves = Moves(db).ToList();
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (job, eventType) in moves)
+        {
+            var endpoints = await db.WebhookEndpoints.AsNoTracking()
+                .Where(endpoint => endpoint.OwnerId == job.OwnerId &&
+                    (endpoint.JobId == job.Id || (endpoint.JobId == null && (endpoint.ApiKeyId == null || endpoint.ApiKeyId == job.ApiKeyId))))
+                .ToListAsync(cancellationToken);
+            var payload = WebhookPayload.Create(eventType, job, now);
+            foreach (var endpoint in endpoints)
+            {
+                db.WebhookDeliveries.Add(new WebhookDelivery
+                {
+                    Id = "msg_" + Guid.NewGuid().ToString("N"),
+                    EndpointId = endpoint.Id,
+                    JobId = job.Id,
+                    EventType = eventType,
+                    Payload = payload,
+                    CreatedAt = now,
+                    NextAttemptAt = now,
+                });
+            }
+        }
+    }
+
+    /// <summary>The jobs whose state this save changes, with the event each move announces.</summary>
+    private static IEnumerable<(Job Job, string EventType)> Moves(JobsDbContext db)
+    {
+        db.ChangeTracker.DetectChanges();
+        foreach (var entry in db.ChangeTracker.Entries<Job>())
+        {
+            if (entry.State != EntityState.Modified || entry.Entity.OwnerId is null)
+            {
+                continue;
+            }
+
+            var status = entry.Property(job => job.Status);
+            if (status.IsModified && status.OriginalValue != status.CurrentValue && WebhookEventTypes.For(status.CurrentValue) is { } eventType)
+            {
+                yield return (entry.Entity, eventType);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using VideoConversion.Infrastructure.Outbound;
+
+namespace VideoConversion.Api.Webhooks;
+
+public static class WebhookServiceExtensions
+{
+    /// <summary>Endpoints, events recorded with every job change, and the dispatcher that sends them.</summary>
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(options => options.Waits() is { Count: > 0 } waits && waits.All(wait => wait >= TimeSpan.Zero),
+                "Webhooks:RetrySchedule must list at least one wait, none negative (e.g. 00:00:05,00:05:00).")
+            .ValidateOnStart();
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName);
+        services.AddSingleton<OutboundTargets>();
+        services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<WebhookEventRecorder>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<JobWebhooks>();
+        services.AddHostedService<WebhookDispatcher>();
+        return builder;
+    }
+}

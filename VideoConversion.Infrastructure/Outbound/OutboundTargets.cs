@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace VideoConversion.Infrastructure.Outbound;
+
+/// <summary>
+/// The rules for calling a URL a user gave (a webhook endpoint, a video to fetch): https only, to public
+/// addresses only, except for the hosts <see cref="OutboundOptions.AllowedHosts"/> names. The name is
+/// resolved and every address checked here, and the connection goes to a checked address
+/// (<see cref="ConnectAsync"/>), so a name that resolves differently the second time (DNS rebinding)
+/// cannot lead anywhere else. Redirects are the caller's to re-check: the HTTP clients follow none.
+/// </summary>
+public sealed class OutboundTargets
+{
+    private readonly HashSet<string> _allowed;
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
+
+    public OutboundTargets(IOptions<OutboundOptions> options)
+        : this(options, Dns.GetHostAddressesAsync)
+    {
+    }
+
+    /// <param name="resolve">How names are looked up: the system's resolver, or a test's.</param>
+    public OutboundTargets(IOptions<OutboundOptions> options, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
+    {
+        _allowed = new(
+            options.Value.AllowedHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            StringComparer.OrdinalIgnoreCase);
+        _resolve = resolve;
+    }
+
+    public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The URL's form: absolute, http(s), no credentials in it, https unless its host is allowed.</summary>
+    /// <exception cref="OutboundTargetRefusedException">Why not.</exception>
+    public Uri CheckForm(string? url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new OutboundTargetRefusedException("The URL must be an absolute http or https address.");
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new OutboundTargetRefusedException("The URL must not carry a user name or password.");
+        }
+
+        if (uri.Scheme == "http" && !IsAllowed(uri.IdnHost))
+        {
+            throw new OutboundTargetRefusedException("The URL must use https.");
+        }
+
+        return uri;
+    }
+
+    /// <summary>Checks the URL's form and what its host resolves to now.</summary>
+    /// <exception cref="OutboundTargetRefusedException">Why not.</exception>
+    public async Task<Uri> CheckAsync(string? url, CancellationToken cancellationToken)
+    {
+        var uri = CheckForm(url);
+        await AddressesAsync(uri.IdnHost, cancellationToken);
+        return uri;
+    }
+
+    /// <summary>The host's addresses, each one allowed; refused when it has none or any is not.</summary>
+    public async Task<IPAddress[]> AddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ResolveTimeout);
+            try
+            {
+                addresses = await _resolve(host, timeout.Token);
+            }
+            catch (SocketException)
+            {
+                throw new OutboundTargetRefusedException($"The host '{host}' cannot be found.");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OutboundTargetRefusedException($"The host '{host}' could not be looked up in time.");
+            }
+        }
+
+        if (addresses.Length == 0)
+        {
+            throw new OutboundTargetRefusedException($"The host '{host}' has no address.");
+        }
+
+        // Every address, not only the first: a name with one public and one private address must not
+        // reach the private one on a later connection.
+        if (!IsAllowed(host) && addresses.Any(address => !PublicAddresses.IsPublic(address)))
+        {
+            throw new OutboundTargetRefusedException("That address is not allowed: it is not a public internet address.");
+        }
+
+        return addresses;
+    }
+
+    /// <summary>For SocketsHttpHandler.ConnectCallback: connects to a checked address of the request's host.</summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var addresses = await AddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException exception)
+            {
+                socket.Dispose();
+                last = exception;
+            }
+        }
+
+        throw new HttpRequestException($"No address of '{context.DnsEndPoint.Host}' accepted a connection.", last);
+    }
+
+    /// <summary>An HTTP client that connects only through <see cref="ConnectAsync"/> and follows no redirect.</summary>
+    public HttpMessageHandler CreateHandler() => new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        ConnectCallback = ConnectAsync,
+        UseCookies = false,
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+    };
+
+    private bool IsAllowed(string host) => _allowed.Contains(host) || _allowed.Contains(host.Trim('[', ']'));
+}
