@@ -10,6 +10,11 @@ public sealed record CreatedWebhookResponse(string Id, string Url, string? ApiKe
 
 public sealed record WebhookResponse(string Id, string Url, string? ApiKeyId, DateTimeOffset CreatedAt);
 
+public sealed record WebhookList(IReadOnlyList<WebhookResponse> Items);
+
+/// <summary>Newest first, at most 50.</summary>
+public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryResponse> Items);
+
 public sealed record WebhookAttemptResponse(DateTimeOffset StartedAt, double DurationMs, int? StatusCode, string? Error);
 
 /// <param name="Id">The <c>webhook-id</c> every attempt carries.</param>

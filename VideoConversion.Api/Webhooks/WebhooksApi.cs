@@ -98,11 +98,11 @@ public static class WebhooksApi
         return TypedResults.Created($"/webhooks/{endpoint.Id}", new CreatedWebhookResponse(endpoint.Id, endpoint.Url, endpoint.ApiKeyId, secret, endpoint.CreatedAt));
     }
 
-    public static async Task<Ok<List<WebhookResponse>>> ListWebhooks(ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await VisibleTo(db.WebhookEndpoints.AsNoTracking(), caller)
+    public static async Task<Ok<WebhookList>> ListWebhooks(ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new WebhookList(await VisibleTo(db.WebhookEndpoints.AsNoTracking(), caller)
             .OrderBy(endpoint => endpoint.CreatedAt)
             .Select(endpoint => new WebhookResponse(endpoint.Id, endpoint.Url, endpoint.ApiKeyId, endpoint.CreatedAt))
-            .ToListAsync(cancellationToken));
+            .ToListAsync(cancellationToken)));
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(
         string endpointId, ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken)
@@ -118,7 +118,7 @@ public static class WebhooksApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<List<WebhookDeliveryResponse>>, ProblemHttpResult>> ListEndpointDeliveries(
+    public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> ListEndpointDeliveries(
         string endpointId, ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken)
     {
         if (!await VisibleTo(db.WebhookEndpoints.AsNoTracking(), caller).AnyAsync(e => e.Id == endpointId, cancellationToken))
@@ -126,10 +126,10 @@ public static class WebhooksApi
             return WebhookProblems.UnknownEndpoint(endpointId);
         }
 
-        return TypedResults.Ok(await DeliveriesAsync(db, db.WebhookDeliveries.Where(d => d.EndpointId == endpointId), cancellationToken));
+        return TypedResults.Ok(new WebhookDeliveryList(await DeliveriesAsync(db, db.WebhookDeliveries.Where(d => d.EndpointId == endpointId), cancellationToken)));
     }
 
-    public static async Task<Results<Ok<List<WebhookDeliveryResponse>>, ProblemHttpResult>> ListJobDeliveries(
+    public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> ListJobDeliveries(
         string jobId, ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken)
     {
         if (!JobId.IsWellFormed(jobId) || !await db.Jobs.AsNoTracking().VisibleTo(caller).AnyAsync(j => j.Id == jobId, cancellationToken))
@@ -137,7 +137,7 @@ public static class WebhooksApi
             return JobProblems.UnknownJob(jobId);
         }
 
-        return TypedResults.Ok(await DeliveriesAsync(db, db.WebhookDeliveries.Where(d => d.JobId == jobId), cancellationToken));
+        return TypedResults.Ok(new WebhookDeliveryList(await DeliveriesAsync(db, db.WebhookDeliveries.Where(d => d.JobId == jobId), cancellationToken)));
     }
 
     public static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> Redeliver(

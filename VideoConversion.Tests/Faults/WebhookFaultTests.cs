@@ -40,7 +40,7 @@ public sealed class WebhookFaultTests(FaultSystemFixture system, ITestOutputHelp
         var received = receiver.Received("durable");
         output.WriteLine($"1 API kill during a webhook: {string.Join(", ", received.Select(webhook => $"{webhook.Type} {webhook.Id}"))}");
         Assert.Equal(inFlight.Type, received.Last(webhook => webhook.Id == inFlight.Id).Type);
-        var deliveries = await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks");
+        var deliveries = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items");
         Assert.Contains(deliveries.EnumerateArray(), delivery =>
             delivery.GetProperty("id").GetString() == inFlight.Id && delivery.GetProperty("status").GetString() == "DELIVERED");
     }

@@ -61,7 +61,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
             Assert.Equal(HttpStatusCode.OK, output.StatusCode);
         }
 
-        var deliveries = await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks");
+        var deliveries = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items");
         Assert.Equal(2, deliveries.GetArrayLength());
         Assert.All(deliveries.EnumerateArray(), delivery =>
         {
@@ -90,7 +90,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
         Assert.Equal("DONE", (await api.WaitForOutcomeAsync(jobId, JobTimeout)).Job.GetProperty("status").GetString());
         var deliveries = await Polling.WaitForAsync(async () =>
         {
-            var list = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).EnumerateArray().ToList();
+            var list = ((await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items")).EnumerateArray().ToList();
             return list.Count == 2 && list.All(d => d.GetProperty("status").GetString() == "DELIVERED") ? list : null;
         }, "both events delivered", EventTimeout);
 
@@ -132,7 +132,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
         // Each attempt at the hanging one ends at the time limit (2 s here); after the schedule's last, it is FAILED.
         var hung = await Polling.WaitForAsync(async () =>
         {
-            var list = await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks");
+            var list = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items");
             var forHang = list.EnumerateArray().Where(d => d.GetProperty("url").GetString() == _receiver.Url("hang")).ToList();
             return forHang.Count == 2 && forHang.All(d => d.GetProperty("status").GetString() == "FAILED") ? forHang : null;
         }, "the hanging receiver's deliveries to fail", TimeSpan.FromMinutes(1));
@@ -176,7 +176,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
         Assert.Equal("DONE", (await api.WaitForOutcomeAsync(jobId, JobTimeout)).Job.GetProperty("status").GetString());
         var failed = await Polling.WaitForAsync(async () =>
         {
-            var list = await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks");
+            var list = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items");
             var found = list.EnumerateArray().Where(d => d.GetProperty("event_type").GetString() == "job.done" && d.GetProperty("status").GetString() == "FAILED").ToList();
             return found.Count == 1 ? found : null;
         }, "the redirected delivery to fail", TimeSpan.FromMinutes(1));
@@ -197,7 +197,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
             Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
         }
 
-        await Polling.WaitUntilAsync(async () => (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks"))
+        await Polling.WaitUntilAsync(async () => ((await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items"))
             .EnumerateArray().Any(d => d.GetProperty("id").GetString() == deliveryId && d.GetProperty("status").GetString() == "DELIVERED"),
             "the redelivery", EventTimeout);
         Assert.Equal(deliveryId, _receiver.Received("moved")[^1].Id);

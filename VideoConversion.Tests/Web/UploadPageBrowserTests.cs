@@ -105,10 +105,73 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
 
         await page.Locator("li.upload-card[data-stage=cancelled]").WaitForAsync(new() { Timeout = 10_000 });
         Assert.Equal("Upload cancelled.", (await page.Locator("li.upload-card p").TextContentAsync())?.Trim());
-        // The job the page asked for stays waiting for its upload: nothing was submitted.
-        var jobs = await system.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/jobs?page=1&page_size=50");
-        var job = jobs.GetProperty("items").EnumerateArray().First(item => item.GetProperty("filename").GetString() == "large.mp4");
-        Assert.Equal("AWAITING_UPLOAD", job.GetProperty("status").GetString());
+        // The job the page asked for is canceled with the upload: nothing was submitted, and nothing waits for it.
+        await Polling.WaitUntilAsync(async () =>
+        {
+            var jobs = await system.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/jobs?page=1&page_size=50");
+            var job = jobs.GetProperty("items").EnumerateArray().First(item => item.GetProperty("filename").GetString() == "large.mp4");
+            return job.GetProperty("status").GetString() == "CANCELED" && job.GetProperty("submitted_at").ValueKind == System.Text.Json.JsonValueKind.Null;
+        }, "the upload's job canceled, never submitted", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_conversion_is_canceled_and_retried_on_the_page_and_a_job_deleted_from_the_list_after_a_confirmation()
+    {
+        var name = $"long-{Guid.NewGuid():N}.avi";
+        var input = Path.Combine(_work.FullName, name);
+        File.Move(await TestMedia.Mpeg4720pAsync(_work.FullName, "long.avi", seconds: 45), input);
+        var page = await OpenAsync(width: 1100, height: 900);
+        await page.SetInputFilesAsync("#file-input", input);
+
+        var card = page.Locator("li.upload-card").First;
+        await card.And(page.Locator("[data-status=PROCESSING]")).WaitForAsync(new() { Timeout = 120_000 });
+        await card.GetByRole(AriaRole.Button, new() { Name = $"Cancel conversion of {name}" }).ClickAsync();
+        await card.And(page.Locator("[data-status=CANCELED]")).WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Equal("CANCELED", (await card.Locator(".status").TextContentAsync())?.Trim());
+
+        await card.GetByRole(AriaRole.Button, new() { Name = $"Retry {name}" }).ClickAsync();
+        await card.And(page.Locator("[data-status=DONE]")).WaitForAsync(new() { Timeout = 180_000 });
+
+        var row = page.Locator("table.jobs tbody tr", new() { HasText = name });
+        await row.WaitForAsync(new() { Timeout = 30_000 });
+        var jobId = await row.GetAttributeAsync("data-job-id");
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Delete {name}" }).ClickAsync();
+        // Nothing is deleted before the person says yes.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await system.Api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative))).StatusCode);
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Yes, delete {name}" }).ClickAsync();
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 10_000 });
+        using var gone = await system.Api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_account_page_adds_a_webhook_endpoint_shows_its_secret_once_and_its_deliveries()
+    {
+        await using var receiver = new WebhookReceiver();
+        await receiver.StartAsync();
+        var account = await system.CreateAccountAsync("page-hooks");
+        var page = await OpenAsync(width: 1100, height: 900, account);
+        await page.GotoAsync(new Uri(system.WebAddress, "/account").ToString());
+        await page.Locator("#webhook-url:enabled").WaitForAsync(new() { Timeout = 30_000 });
+        await page.FillAsync("#webhook-url", receiver.Url("page"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add endpoint" }).ClickAsync();
+
+        var secret = await page.Locator("#new-webhook-secret").TextContentAsync(new() { Timeout = 10_000 });
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        using var api = system.ApiClient(account.ApiKey);
+        var jobId = await api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1));
+        await api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        await Polling.WaitUntilAsync(() => Task.FromResult(receiver.Received("page").Count >= 2), "the page's endpoint to hear of the job", TimeSpan.FromSeconds(30));
+
+        await page.ReloadAsync();
+        await page.Locator("#webhook-url:enabled").WaitForAsync(new() { Timeout = 30_000 });
+        var endpointRow = page.Locator("table.webhooks tbody tr", new() { HasText = receiver.Url("page") });
+        await endpointRow.WaitForAsync(new() { Timeout = 30_000 });
+        Assert.DoesNotContain(secret!, await page.ContentAsync(), StringComparison.Ordinal);
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = "Recent deliveries" }).ClickAsync();
+        var done = page.Locator("table.deliveries tbody tr", new() { HasText = "job.done" });
+        await done.WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Contains("DELIVERED", await done.InnerTextAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

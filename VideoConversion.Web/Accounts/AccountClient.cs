@@ -16,7 +16,7 @@ public sealed class AccountClient(HttpClient http, ApiCredentials credentials) :
     public async Task<IReadOnlyList<KeySummary>> GetKeysAsync(CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, "/keys", null, cancellationToken);
-        return (await ReadAsync<KeyList>(response, cancellationToken)).Items;
+        return (await ReadAsync<ItemList<KeySummary>>(response, cancellationToken)).Items;
     }
 
     /// <returns>The new key with its secret, which the API shows this once.</returns>
@@ -42,5 +42,32 @@ public sealed class AccountClient(HttpClient http, ApiCredentials credentials) :
         return await ReadAsync<CreatedAccount>(response, cancellationToken);
     }
 
-    private sealed record KeyList(IReadOnlyList<KeySummary> Items);
+    public async Task<IReadOnlyList<WebhookSummary>> GetWebhooksAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/webhooks", null, cancellationToken);
+        return (await ReadAsync<ItemList<WebhookSummary>>(response, cancellationToken)).Items;
+    }
+
+    /// <param name="apiKeyId">Only the jobs this key makes; null for every job of the account.</param>
+    /// <returns>The endpoint with its signing secret, which the API shows this once.</returns>
+    public async Task<CreatedWebhook> CreateWebhookAsync(string url, string? apiKeyId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/webhooks", new { url, api_key_id = apiKeyId }, cancellationToken);
+        return await ReadAsync<CreatedWebhook>(response, cancellationToken);
+    }
+
+    public async Task DeleteWebhookAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"/webhooks/{Uri.EscapeDataString(endpointId)}", null, cancellationToken);
+        await EnsureSucceededAsync(response, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<WebhookDeliverySummary>> GetDeliveriesAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/webhooks/{Uri.EscapeDataString(endpointId)}/deliveries", null, cancellationToken);
+        return (await ReadAsync<ItemList<WebhookDeliverySummary>>(response, cancellationToken)).Items;
+    }
+
+    /// <summary>The API's lists: <c>{"items": [...]}</c>.</summary>
+    private sealed record ItemList<T>(IReadOnlyList<T> Items);
 }

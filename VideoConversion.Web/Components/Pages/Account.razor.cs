@@ -17,6 +17,18 @@ public sealed partial class Account : IDisposable
     private bool _newUserIsAdministrator;
     private string? _error;
 
+    /// <summary>The forms take input once the page is live (its circuit connected), not in the prerendered copy.</summary>
+    private bool _interactive;
+    private IReadOnlyList<WebhookSummary>? _webhooks;
+    private CreatedWebhook? _createdWebhook;
+    private string? _newWebhookUrl;
+
+    /// <summary>"" for every job of the account, or a key's id.</summary>
+    private string _newWebhookKey = "";
+
+    /// <summary>The endpoint whose recent deliveries are shown, and them.</summary>
+    private (string EndpointId, IReadOnlyList<WebhookDeliverySummary> Deliveries)? _deliveries;
+
     [Inject]
     public required AccountClient Accounts { get; init; }
 
@@ -27,7 +39,42 @@ public sealed partial class Account : IDisposable
     {
         _account = await Accounts.GetAccountAsync(_closing.Token);
         _keys = await Accounts.GetKeysAsync(_closing.Token);
+        _webhooks = await Accounts.GetWebhooksAsync(_closing.Token);
     });
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
+    private Task CreateWebhookAsync() => RunAsync(async () =>
+    {
+        _createdWebhook = await Accounts.CreateWebhookAsync(
+            _newWebhookUrl!.Trim(), string.IsNullOrEmpty(_newWebhookKey) ? null : _newWebhookKey, _closing.Token);
+        _newWebhookUrl = null;
+        _webhooks = await Accounts.GetWebhooksAsync(_closing.Token);
+    });
+
+    private Task DeleteWebhookAsync(WebhookSummary webhook) => RunAsync(async () =>
+    {
+        await Accounts.DeleteWebhookAsync(webhook.Id, _closing.Token);
+        if (_deliveries?.EndpointId == webhook.Id)
+        {
+            _deliveries = null;
+        }
+
+        _webhooks = await Accounts.GetWebhooksAsync(_closing.Token);
+    });
+
+    private Task ShowDeliveriesAsync(WebhookSummary webhook) => RunAsync(async () =>
+        _deliveries = (webhook.Id, await Accounts.GetDeliveriesAsync(webhook.Id, _closing.Token)));
+
+    private string KeyName(string? keyId) =>
+        keyId is null ? "every job" : _keys?.FirstOrDefault(key => key.Id == keyId)?.Name is { } name ? $"jobs of key {name}" : "jobs of a removed key";
 
     private Task CreateKeyAsync() => RunAsync(async () =>
     {
