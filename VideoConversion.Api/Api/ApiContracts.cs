@@ -14,7 +14,7 @@ public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> Accep
 /// <param name="WebhookSecret">The signing secret of the job's <c>webhook_url</c>; in this answer only.</param>
 public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null);
 
-/// <param name="WebhookUrl">Optional: an endpoint that hears of this job's events, when the job has none yet.</param>
+/// <param name="WebhookUrl">Optional, with the job's first submission only: an endpoint that hears of this job's events.</param>
 public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, string? WebhookUrl = null);
 
 /// <param name="WebhookSecret">The signing secret of the <c>webhook_url</c> given with this call; in this answer only.</param>

@@ -7,6 +7,7 @@ using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Api;
@@ -179,7 +180,12 @@ public static partial class JobActionsApi
     {
         if (canceled == CancelOutcome.CanceledWithWorkers)
         {
-            services.Db.Outbox.Add(JobQueueing.Cancellation(job, now));
+            services.Db.Outbox.Add(JobQueueing.Cancellation(job, job.Runs, now));
+            // A job message not yet published never will be: no worker even starts on the job.
+            foreach (var unsent in await services.Db.Outbox.Where(m => m.JobId == job.Id && m.Queue == QueueNames.VideoJobs).ToListAsync(cancellationToken))
+            {
+                services.Db.Outbox.Remove(unsent);
+            }
         }
 
         try

@@ -51,6 +51,10 @@ internal static class JobProblems
             _ => $"Job '{jobId}' has failed and cannot be submitted again. Retry it (POST /jobs/{jobId}/retry) or request a new upload.",
         });
 
+    public static ProblemHttpResult WebhookTooLate(string jobId) => Problem(
+        StatusCodes.Status409Conflict, "Webhook URL too late",
+        $"Job '{jobId}' was submitted already; a webhook_url goes with its first submission (or /upload/request). Register an endpoint at POST /webhooks instead.");
+
     public static ProblemHttpResult NotCancelable(string jobId, JobStatus status) => Problem(
         StatusCodes.Status409Conflict, "Job cannot be canceled",
         $"Job '{jobId}' is {ApiJson.StatusName(status)} already: only a job awaiting its upload, pending or processing can be canceled.");

@@ -67,12 +67,18 @@ public static partial class JobsApi
         }
 
         using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
+        var webhookUrl = request.WebhookUrl?.Trim();
+        if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
+        {
+            // Its secret would go in an answer that was already given: a repeated submission cannot carry one.
+            return JobProblems.WebhookTooLate(job.Id);
+        }
+
         if (job.Status != JobStatus.AwaitingUpload)
         {
             return Answer(job);
         }
 
-        var webhookUrl = request.WebhookUrl?.Trim();
         if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
         {
             return refused;
@@ -121,9 +127,7 @@ public static partial class JobsApi
         using var submission = JobTrace.ContinueForSubmission(job);
         services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current()));
         // Its endpoint commits with the submission: the job's first event cannot miss it.
-        var webhookSecret = string.IsNullOrEmpty(webhookUrl) || job.OwnerId is null
-            ? null
-            : webhooks.Add(services.Db, job.OwnerId, job.Id, webhookUrl, now);
+        var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, job.OwnerId!, job.Id, webhookUrl, now);
 
         try
         {

@@ -68,6 +68,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.ApiKeyId).HasMaxLength(16);
             job.HasIndex(j => j.CreatedAt);
             job.HasIndex(j => j.Status);
+            job.HasIndex(j => j.DeletedAt);
             // A caller's own jobs, newest first: the list every page and client reads.
             job.HasIndex(j => new { j.OwnerId, j.CreatedAt });
         });

@@ -13,11 +13,12 @@ namespace VideoConversion.Api.Messaging;
 /// </summary>
 internal static class JobQueueing
 {
-    public static OutboxMessage Cancellation(Job job, DateTimeOffset now) => new()
+    /// <param name="run">The run to stop: the job's current one when its owner cancels, an earlier one a retry replaced.</param>
+    public static OutboxMessage Cancellation(Job job, int run, DateTimeOffset now) => new()
     {
         JobId = job.Id,
         Queue = QueueNames.JobCancellations,
-        Payload = MessageSerializer.Serialize(new JobCancellation(job.Id, job.Runs)),
+        Payload = MessageSerializer.Serialize(new JobCancellation(job.Id, run)),
         CreatedAt = now,
         TraceParent = job.TraceParent,
     };

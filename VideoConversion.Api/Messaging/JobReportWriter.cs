@@ -39,9 +39,11 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
             var (wasStarted, previousAttempts) = (job.StartedAt is not null, job.Attempts);
             if (!job.Apply(report, time.GetUtcNow()))
             {
-                if (job.Status == Jobs.JobStatus.Canceled && report.Kind == JobReportKind.Processing && report.Run == job.Runs)
+                // Working on a run its owner canceled, or one a retry has replaced: that worker must stop.
+                if (report.Kind == JobReportKind.Processing &&
+                    ((job.Status == Jobs.JobStatus.Canceled && report.Run == job.Runs) || report.Run < job.Runs))
                 {
-                    await CancelAgainAsync(db, job, cancellationToken);
+                    await CancelAgainAsync(db, job, report.Run, cancellationToken);
                 }
 
                 return (ReportResult.Stale, job);
@@ -65,9 +67,15 @@ public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metr
     /// A worker works on a job its owner canceled: it did not hear the cancellation (it started after it,
     /// or it was cut off), so it is told again; it is listening now.
     /// </summary>
-    private async Task CancelAgainAsync(JobsDbContext db, Jobs.Job job, CancellationToken cancellationToken)
+    private async Task CancelAgainAsync(JobsDbContext db, Jobs.Job job, int run, CancellationToken cancellationToken)
     {
-        db.Outbox.Add(JobQueueing.Cancellation(job, time.GetUtcNow()));
+        // Once while one is on its way: the worker reports every second until it hears it.
+        if (await db.Outbox.AnyAsync(message => message.JobId == job.Id && message.Queue == QueueNames.JobCancellations, cancellationToken))
+        {
+            return;
+        }
+
+        db.Outbox.Add(JobQueueing.Cancellation(job, run, time.GetUtcNow()));
         await db.SaveChangesAsync(cancellationToken);
         outbox.Notify();
     }

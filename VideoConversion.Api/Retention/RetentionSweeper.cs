@@ -73,7 +73,7 @@ public sealed partial class RetentionSweeper(
             }, cancellationToken);
         if (retention.Outputs > TimeSpan.Zero)
         {
-            await SweepAsync(jobs => jobs.Where(job => job.Status == JobStatus.Done && job.FinishedAt < outputCutoff),
+            await SweepAsync(jobs => jobs.Where(job => job.Status == JobStatus.Done && job.DeletedAt == null && job.FinishedAt < outputCutoff),
                 job => Task.FromResult(job.ExpireOutput(time.GetUtcNow()) ? NothingMore : null), cancellationToken);
         }
 
@@ -85,6 +85,12 @@ public sealed partial class RetentionSweeper(
             {
                 await storage.DeleteInputAsync(job.InputKey, cancellationToken);
                 metrics.Swept("input");
+                if (job.Status == JobStatus.Canceled)
+                {
+                    // A worker that finished as the cancel arrived may have stored an output nobody will get.
+                    await storage.DeleteOutputAsync(job.Id, cancellationToken);
+                }
+
                 return job.ForgetInput(time.GetUtcNow()) ? NothingMore : null;
             }, cancellationToken);
         await SweepAsync(
@@ -119,17 +125,24 @@ public sealed partial class RetentionSweeper(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-            var tombstones = await db.Jobs.AsNoTracking().Where(job => job.DeletedAt != null && job.DeletedAt < cutoff)
+            // Kept while a webhook of it (its job.canceled) is still being delivered.
+            var tombstones = await db.Jobs.AsNoTracking()
+                .Where(job => job.DeletedAt != null && job.DeletedAt < cutoff &&
+                    !db.WebhookDeliveries.Any(delivery => delivery.JobId == job.Id && delivery.Status == Webhooks.WebhookDeliveryStatus.Pending))
                 .OrderBy(job => job.DeletedAt).Take(BatchSize).ToListAsync(cancellationToken);
             foreach (var job in tombstones)
             {
                 await storage.DeleteJobFilesAsync(job.Id, job.InputKey, job.Runs, cancellationToken);
+                int removed;
                 using (await db.WriteGate.EnterAsync(cancellationToken))
                 {
-                    await db.Jobs.Where(stored => stored.Id == job.Id && stored.Version == job.Version).ExecuteDeleteAsync(cancellationToken);
+                    removed = await db.Jobs.Where(stored => stored.Id == job.Id && stored.Version == job.Version).ExecuteDeleteAsync(cancellationToken);
                 }
 
-                LogTombstoneRemoved(logger, job.Id);
+                if (removed > 0)
+                {
+                    LogTombstoneRemoved(logger, job.Id);
+                }
             }
 
             if (tombstones.Count < BatchSize)

@@ -27,8 +27,19 @@ public sealed partial class WebhookDispatcher(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perEndpoint = new(StringComparer.Ordinal);
+    /// <summary>How long a delivery whose attempt could not even be recorded waits before it is tried again.</summary>
+    private static readonly TimeSpan UnrecordedBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>The deliveries being attempted now, left out of the due query until their attempt is recorded.</summary>
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _backedOff = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per receiving host (scheme, host, port), not per endpoint: one job's own webhook_url is an endpoint of its
+    /// own, and many of them at one hanging host must not take every place.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perHost = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _overall = new(options.Value.MaxConcurrency);
     private readonly IReadOnlyList<TimeSpan> _waits = options.Value.Waits();
 
@@ -38,9 +49,16 @@ public sealed partial class WebhookDispatcher(
         {
             try
             {
-                foreach (var (id, endpointId) in await DueAsync(stoppingToken))
+                foreach (var (id, url) in await DueAsync(stoppingToken))
                 {
-                    _inFlight.TryAdd(id, Task.Run(() => AttemptAsync(id, endpointId, stoppingToken), CancellationToken.None));
+                    if (!_inFlight.TryAdd(id, 0))
+                    {
+                        continue;
+                    }
+
+                    var attempt = Task.Run(() => AttemptAsync(id, url, stoppingToken), CancellationToken.None);
+                    _running.TryAdd(attempt, 0);
+                    _ = attempt.ContinueWith(done => _running.TryRemove(done, out _), TaskScheduler.Default);
                 }
 
                 await signal.WaitAsync(PollInterval, stoppingToken);
@@ -56,30 +74,39 @@ public sealed partial class WebhookDispatcher(
             }
         }
 
-        await Task.WhenAll(_inFlight.Values);
+        await Task.WhenAll(_running.Keys);
     }
 
-    private async Task<List<(string Id, string EndpointId)>> DueAsync(CancellationToken cancellationToken)
+    /// <summary>The oldest due deliveries not in hand already (the query leaves those out, so a backlog at one host blocks no other).</summary>
+    private async Task<List<(string Id, string Url)>> DueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
         var now = time.GetUtcNow();
+        foreach (var (id, until) in _backedOff.Where(entry => entry.Value <= now).ToList())
+        {
+            _backedOff.TryRemove(new KeyValuePair<string, DateTimeOffset>(id, until));
+        }
+
+        var skip = _inFlight.Keys.Concat(_backedOff.Keys).ToList();
         var due = await db.WebhookDeliveries.AsNoTracking()
-            .Where(delivery => delivery.Status == WebhookDeliveryStatus.Pending && delivery.NextAttemptAt <= now)
+            .Where(delivery => delivery.Status == WebhookDeliveryStatus.Pending && delivery.NextAttemptAt <= now && !skip.Contains(delivery.Id))
             .OrderBy(delivery => delivery.NextAttemptAt)
             .Take(options.Value.MaxConcurrency * 4)
-            .Select(delivery => new { delivery.Id, delivery.EndpointId })
+            .Join(db.WebhookEndpoints, delivery => delivery.EndpointId, endpoint => endpoint.Id, (delivery, endpoint) => new { delivery.Id, endpoint.Url })
             .ToListAsync(cancellationToken);
-        return [.. due.Where(delivery => !_inFlight.ContainsKey(delivery.Id)).Select(delivery => (delivery.Id, delivery.EndpointId))];
+        return [.. due.Select(delivery => (delivery.Id, delivery.Url))];
     }
 
-    private async Task AttemptAsync(string deliveryId, string endpointId, CancellationToken stoppingToken)
+    private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : url;
+
+    private async Task AttemptAsync(string deliveryId, string url, CancellationToken stoppingToken)
     {
-        var endpointGate = _perEndpoint.GetOrAdd(endpointId, _ => new SemaphoreSlim(options.Value.MaxConcurrencyPerEndpoint));
+        var hostGate = _perHost.GetOrAdd(HostOf(url), _ => new SemaphoreSlim(options.Value.MaxConcurrencyPerEndpoint));
         try
         {
-            // The endpoint's own place first: attempts queued behind a slow receiver hold none of the others'.
-            await endpointGate.WaitAsync(stoppingToken);
+            // The host's own place first: attempts queued behind a slow receiver hold none of the others'.
+            await hostGate.WaitAsync(stoppingToken);
             try
             {
                 await _overall.WaitAsync(stoppingToken);
@@ -94,7 +121,7 @@ public sealed partial class WebhookDispatcher(
             }
             finally
             {
-                endpointGate.Release();
+                hostGate.Release();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -103,12 +130,38 @@ public sealed partial class WebhookDispatcher(
         }
         catch (Exception exception)
         {
+            // Not the receiver's doing (the secret could not be read, the database did not answer): counted as a
+            // failed attempt on the schedule like any other, or, if even that cannot be recorded, left alone a while.
             LogAttemptFailed(logger, exception, deliveryId);
+            if (!await TryRecordFailureAsync(deliveryId, "The attempt could not be made (an error of the service).", stoppingToken))
+            {
+                _backedOff[deliveryId] = time.GetUtcNow() + UnrecordedBackoff;
+            }
         }
         finally
         {
             _inFlight.TryRemove(deliveryId, out _);
             signal.Notify(); // a place is free: anything waiting may go
+        }
+    }
+
+    private async Task<bool> TryRecordFailureAsync(string deliveryId, string error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            if (await db.WebhookDeliveries.FindAsync([deliveryId], cancellationToken) is { Status: WebhookDeliveryStatus.Pending } delivery)
+            {
+                metrics.Attempted(Schedule(delivery, error, permanent: false));
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -139,34 +192,44 @@ public sealed partial class WebhookDispatcher(
             StartedAt = result.StartedAt,
             DurationMs = Math.Round(result.Duration.TotalMilliseconds, 1),
             StatusCode = result.StatusCode,
-            Error = result.Error,
+            Error = result.Error is { Length: > WebhookLimits.ErrorLength } text ? text[..WebhookLimits.ErrorLength] : result.Error,
         });
-        delivery.Attempts++;
         delivery.LastStatusCode = result.StatusCode;
-        delivery.LastError = result.Error;
         string outcome;
         if (result.Received)
         {
+            delivery.Attempts++;
+            delivery.LastError = null;
             delivery.Status = WebhookDeliveryStatus.Delivered;
             delivery.DeliveredAt = time.GetUtcNow();
+            delivery.Version++;
             metrics.Delivered(delivery.DeliveredAt.Value - delivery.CreatedAt);
             outcome = "delivered";
         }
-        else if (delivery.Attempts > _waits.Count)
-        {
-            delivery.Status = WebhookDeliveryStatus.Failed;
-            outcome = "failed";
-            LogGaveUp(logger, delivery.Id, delivery.JobId, delivery.Attempts, result.Error);
-        }
         else
         {
-            delivery.NextAttemptAt = time.GetUtcNow() + Jittered(_waits[delivery.Attempts - 1]);
-            outcome = "retrying";
+            outcome = Schedule(delivery, result.Error!, result.Permanent);
         }
 
-        delivery.Version++;
         await db.SaveChangesAsync(cancellationToken);
         metrics.Attempted(outcome);
+    }
+
+    /// <summary>A failed attempt: the next one on the schedule, or FAILED when the schedule (or the target) allows no other.</summary>
+    private string Schedule(WebhookDelivery delivery, string error, bool permanent)
+    {
+        delivery.Attempts++;
+        delivery.LastError = error.Length <= WebhookLimits.ErrorLength ? error : error[..WebhookLimits.ErrorLength];
+        delivery.Version++;
+        if (permanent || delivery.Attempts > _waits.Count)
+        {
+            delivery.Status = WebhookDeliveryStatus.Failed;
+            LogGaveUp(logger, delivery.Id, delivery.JobId, delivery.Attempts, error);
+            return "failed";
+        }
+
+        delivery.NextAttemptAt = time.GetUtcNow() + Jittered(_waits[delivery.Attempts - 1]);
+        return "retrying";
     }
 
     /// <summary>The recorded body; a job.done one with a download link signed now, while the job still has its output.</summary>
@@ -187,13 +250,16 @@ public sealed partial class WebhookDispatcher(
         return WebhookPayload.WithOutputLink(delivery.Payload, url, time.GetUtcNow() + storage.DownloadUrlLifetime);
     }
 
-    /// <summary>Up to a fifth more or less, so endpoints that failed together are not all tried again together.</summary>
-    private static TimeSpan Jittered(TimeSpan wait) => wait * (0.8 + (Random.Shared.NextDouble() * 0.4));
+    /// <summary>
+    /// Up to a fifth longer, so endpoints that failed together are not all tried again together; never shorter,
+    /// so the schedule's whole span (the 24 hours and more a receiver is promised) holds.
+    /// </summary>
+    private static TimeSpan Jittered(TimeSpan wait) => wait * (1.0 + (Random.Shared.NextDouble() * 0.2));
 
     public override void Dispose()
     {
         _overall.Dispose();
-        foreach (var gate in _perEndpoint.Values)
+        foreach (var gate in _perHost.Values)
         {
             gate.Dispose();
         }

@@ -28,6 +28,23 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
             ? throw new InvalidOperationException("Job changes are saved with SaveChangesAsync, which records their webhook events.")
             : result;
 
+    /// <summary>
+    /// A save that failed (a concurrent change, the database) announced nothing: the deliveries it added go, so
+    /// a later save of the same context cannot record an event for a change that never happened.
+    /// </summary>
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is JobsDbContext db)
+        {
+            foreach (var added in db.ChangeTracker.Entries<WebhookDelivery>().Where(entry => entry.State == EntityState.Added).ToList())
+            {
+                added.State = EntityState.Detached;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
         if (eventData.Context is JobsDbContext db && db.ChangeTracker.Entries<WebhookDelivery>().Any())
@@ -58,7 +75,7 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
             {
                 db.WebhookDeliveries.Add(new WebhookDelivery
                 {
-                    Id = "msg_" + Guid.NewGuid().ToString("N"),
+                    Id = WebhookLimits.NewDeliveryId(),
                     EndpointId = endpoint.Id,
                     JobId = job.Id,
                     EventType = eventType,
@@ -76,7 +93,8 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
         db.ChangeTracker.DetectChanges();
         foreach (var entry in db.ChangeTracker.Entries<Job>())
         {
-            if (entry.State != EntityState.Modified || entry.Entity.OwnerId is null)
+            // A deleted job announces nothing more; its cancellation was announced before it was deleted.
+            if (entry.State != EntityState.Modified || entry.Entity.OwnerId is null || entry.Property(job => job.DeletedAt).OriginalValue is not null)
             {
                 continue;
             }

@@ -7,6 +7,9 @@ public static class WebhookLimits
     public const int IdLength = 40;
     public const int ErrorLength = 500;
 
-    /// <summary>Unguessable, like job ids.</summary>
+    /// <summary>An endpoint's id: unguessable, like job ids.</summary>
     public static string NewId() => "we_" + Guid.NewGuid().ToString("N");
+
+    /// <summary>A delivery's id, its <c>webhook-id</c>: the same on every attempt.</summary>
+    public static string NewDeliveryId() => "msg_" + Guid.NewGuid().ToString("N");
 }

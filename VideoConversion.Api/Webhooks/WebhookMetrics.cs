@@ -17,7 +17,7 @@ public sealed class WebhookMetrics
     {
         var meter = meterFactory.Create(JobMetrics.MeterName);
         _attempts = meter.CreateCounter<long>(
-            "videoconversion.webhook.deliveries", "{attempt}", "Webhook attempts, by outcome: delivered, retrying or failed.");
+            "videoconversion.webhook.attempts", "{attempt}", "Webhook attempts, by outcome: delivered, retrying or failed.");
         _latency = meter.CreateHistogram(
             "videoconversion.webhook.delivery.duration", "s", "From the job change to the receiver's 2xx, retries included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.JobSeconds });

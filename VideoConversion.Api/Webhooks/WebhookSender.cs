@@ -27,6 +27,8 @@ public sealed class WebhookSender(OutboundTargets targets, WebhookSecrets secret
         limit.CancelAfter(timeout);
         try
         {
+            // The rules of now, not of the registration: an allow-list since narrowed applies.
+            targets.CheckForm(endpoint.Url);
             var sentAt = time.GetUtcNow();
             var signature = new StandardWebhook(secrets.Unprotect(endpoint.ProtectedSecret)).Sign(messageId, sentAt, body);
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
@@ -53,7 +55,12 @@ public sealed class WebhookSender(OutboundTargets targets, WebhookSecrets secret
         }
         catch (OutboundTargetRefusedException refused)
         {
-            return new WebhookAttemptResult(started, clock.Elapsed, null, refused.Message);
+            return new WebhookAttemptResult(started, clock.Elapsed, null, refused.Message, Permanent: true);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundTargetRefusedException refused)
+        {
+            // Refused at the connection (the name resolves to a non-public address now): no retry makes it allowed.
+            return new WebhookAttemptResult(started, clock.Elapsed, null, refused.Message, Permanent: true);
         }
         catch (HttpRequestException exception)
         {
@@ -66,7 +73,8 @@ public sealed class WebhookSender(OutboundTargets targets, WebhookSecrets secret
 
 /// <param name="StatusCode">The receiver's answer; null when there was none.</param>
 /// <param name="Error">Why it does not count as received; null for a 2xx.</param>
-public sealed record WebhookAttemptResult(DateTimeOffset StartedAt, TimeSpan Duration, int? StatusCode, string? Error)
+/// <param name="Permanent">No later attempt can do better (the target is not allowed): the delivery fails now.</param>
+public sealed record WebhookAttemptResult(DateTimeOffset StartedAt, TimeSpan Duration, int? StatusCode, string? Error, bool Permanent = false)
 {
     public bool Received => Error is null;
 }

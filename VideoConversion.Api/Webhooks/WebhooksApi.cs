@@ -78,6 +78,8 @@ public static class WebhooksApi
             return WebhookProblems.UnknownApiKey(keyId);
         }
 
+        // The count and the new endpoint as one step under the write gate, like the quotas: requests together cannot pass it together.
+        using var gate = await db.WriteGate.EnterAsync(cancellationToken);
         if (await db.WebhookEndpoints.CountAsync(endpoint => endpoint.OwnerId == owner && endpoint.JobId == null, cancellationToken) >= options.Value.MaxEndpointsPerAccount)
         {
             return WebhookProblems.TooManyEndpoints(options.Value.MaxEndpointsPerAccount);
@@ -94,7 +96,7 @@ public static class WebhooksApi
             CreatedAt = time.GetUtcNow(),
         };
         db.WebhookEndpoints.Add(endpoint);
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesHoldingGateAsync(cancellationToken);
         return TypedResults.Created($"/webhooks/{endpoint.Id}", new CreatedWebhookResponse(endpoint.Id, endpoint.Url, endpoint.ApiKeyId, secret, endpoint.CreatedAt));
     }
 
@@ -137,7 +139,14 @@ public static class WebhooksApi
             return JobProblems.UnknownJob(jobId);
         }
 
-        return TypedResults.Ok(new WebhookDeliveryList(await DeliveriesAsync(db, db.WebhookDeliveries.Where(d => d.JobId == jobId), cancellationToken)));
+        // An API key sees the deliveries to its own endpoints and to the job's own; not another key's (their URLs may carry tokens).
+        var deliveries = db.WebhookDeliveries.Where(d => d.JobId == jobId);
+        if (caller.CallingApiKeyId() is { } key)
+        {
+            deliveries = deliveries.Where(d => db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && (e.JobId != null || e.ApiKeyId == key)));
+        }
+
+        return TypedResults.Ok(new WebhookDeliveryList(await DeliveriesAsync(db, deliveries, cancellationToken)));
     }
 
     public static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> Redeliver(

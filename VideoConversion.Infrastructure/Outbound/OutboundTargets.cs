@@ -81,24 +81,19 @@ public sealed class OutboundTargets
             }
             catch (SocketException)
             {
-                throw new OutboundTargetRefusedException($"The host '{host}' cannot be found.");
+                throw NotAllowed(host);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OutboundTargetRefusedException($"The host '{host}' could not be looked up in time.");
+                throw NotAllowed(host);
             }
-        }
-
-        if (addresses.Length == 0)
-        {
-            throw new OutboundTargetRefusedException($"The host '{host}' has no address.");
         }
 
         // Every address, not only the first: a name with one public and one private address must not
         // reach the private one on a later connection.
-        if (!IsAllowed(host) && addresses.Any(address => !PublicAddresses.IsPublic(address)))
+        if (addresses.Length == 0 || (!IsAllowed(host) && addresses.Any(address => !PublicAddresses.IsPublic(address))))
         {
-            throw new OutboundTargetRefusedException("That address is not allowed: it is not a public internet address.");
+            throw NotAllowed(host);
         }
 
         return addresses;
@@ -136,6 +131,13 @@ public sealed class OutboundTargets
         UseProxy = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
     };
+
+    /// <summary>
+    /// One answer whether the name does not resolve or resolves to a private address: a user learns nothing of
+    /// how names resolve inside the service's network.
+    /// </summary>
+    private static OutboundTargetRefusedException NotAllowed(string host) =>
+        new($"That address is not allowed: '{host}' must be a name that resolves, to public internet addresses only.");
 
     private bool IsAllowed(string host) => _allowed.Contains(host) || _allowed.Contains(host.Trim('[', ']'));
 }

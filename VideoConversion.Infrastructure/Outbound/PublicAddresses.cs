@@ -6,7 +6,8 @@ namespace VideoConversion.Infrastructure.Outbound;
 /// <summary>
 /// Whether an address is somewhere on the public internet, as opposed to this machine, a private or
 /// shared network, a link (cloud metadata at 169.254.169.254 among them), or a range reserved for
-/// documentation, benchmarks or multicast. IPv4 inside IPv6 (mapped, NAT64) is judged as the IPv4 it carries.
+/// documentation, benchmarks or multicast. IPv4 inside IPv6 (mapped, compatible, NAT64, 6to4) is judged as the IPv4 it carries,
+/// or refused.
 /// </summary>
 public static class PublicAddresses
 {
@@ -16,7 +17,7 @@ public static class PublicAddresses
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
             "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
             "240.0.0.0/4",
-            "::/128", "::1/128", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"),
+            "::/96", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"),
     ];
 
     public static bool IsPublic(IPAddress address)
@@ -29,6 +30,11 @@ public static class PublicAddresses
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && IsNat64(address, out var embedded))
         {
             return IsPublic(embedded);
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && Is6To4(address, out var tunneled))
+        {
+            return IsPublic(tunneled);
         }
 
         return address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 &&
@@ -47,6 +53,20 @@ public static class PublicAddresses
         }
 
         embedded = new IPAddress(bytes.AsSpan(12, 4));
+        return true;
+    }
+
+    /// <summary>2002::/16 (6to4) carries an IPv4 address in bits 16 to 48.</summary>
+    private static bool Is6To4(IPAddress address, out IPAddress embedded)
+    {
+        var bytes = address.GetAddressBytes();
+        embedded = IPAddress.None;
+        if (bytes[0] != 0x20 || bytes[1] != 0x02)
+        {
+            return false;
+        }
+
+        embedded = new IPAddress(bytes.AsSpan(2, 4));
         return true;
     }
 

@@ -173,7 +173,12 @@ public class ApiContractTests(SystemFixture system)
     {
         var document = await _api.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/upload/request", "/jobs", "/jobs/{jobId}", "/keys", "/keys/{keyId}", "/account", "/users", "/auth/login" })
+        foreach (var path in new[]
+        {
+            "/upload/request", "/jobs", "/jobs/{jobId}", "/jobs/{jobId}/cancel", "/jobs/{jobId}/retry", "/jobs/{jobId}/webhooks", "/keys", "/keys/{keyId}",
+            "/account", "/users", "/auth/login", "/webhooks", "/webhooks/{endpointId}", "/webhooks/{endpointId}/deliveries",
+            "/webhooks/deliveries/{deliveryId}/redeliver",
+        })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI lacks {path}");
         }

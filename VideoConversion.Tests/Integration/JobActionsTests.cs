@@ -36,6 +36,7 @@ public sealed class JobActionsTests(SystemFixture system, ITestOutputHelper outp
         await Polling.WaitUntilAsync(async () => (await ProcessTree.DescendantsNamedAsync(worker, "ffmpeg")).Count > 0 &&
             (await _api.GetJobAsync(jobId)).GetProperty("status").GetString() == "PROCESSING", "FFmpeg converting the job", JobTimeout);
 
+        Assert.True(ScratchExists(jobId), "the worker's scratch for the job is not where the test looks for it");
         var clock = Stopwatch.StartNew();
         using var canceled = await _api.PostAsync(new Uri($"/jobs/{jobId}/cancel", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);

@@ -143,7 +143,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
                 Assert.Contains("did not answer within 2 s", attempt.GetProperty("error").GetString(), StringComparison.Ordinal));
         });
         var metrics = await system.ApiManagement.ScrapeMetricsAsync();
-        Assert.True(metrics.Sum("videoconversion_webhook_deliveries_total", ("videoconversion_webhook_outcome", "failed")) >= 2);
+        Assert.True(metrics.Sum("videoconversion_webhook_attempts_total", ("videoconversion_webhook_outcome", "failed")) >= 2);
     }
 
     [Theory]
@@ -159,7 +159,7 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
         Assert.Contains(reason, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         using var upload = await system.Api.PostAsJsonAsync("/upload/request", new { filename = "a.avi", webhook_url = url });
-        await upload.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("webhook_url", (await upload.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("field").GetString());
     }
 
     [Fact]

@@ -168,7 +168,7 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         var endpointRow = page.Locator("table.webhooks tbody tr", new() { HasText = receiver.Url("page") });
         await endpointRow.WaitForAsync(new() { Timeout = 30_000 });
         Assert.DoesNotContain(secret!, await page.ContentAsync(), StringComparison.Ordinal);
-        await endpointRow.GetByRole(AriaRole.Button, new() { Name = "Recent deliveries" }).ClickAsync();
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = $"Recent deliveries to {receiver.Url("page")}" }).ClickAsync();
         var done = page.Locator("table.deliveries tbody tr", new() { HasText = "job.done" });
         await done.WaitForAsync(new() { Timeout = 10_000 });
         Assert.Contains("DELIVERED", await done.InnerTextAsync(), StringComparison.Ordinal);

@@ -33,6 +33,11 @@ public sealed class OutboundTargetsTests
     [InlineData("::ffff:8.8.8.8", true)]
     [InlineData("64:ff9b::a00:1", false)]
     [InlineData("64:ff9b::808:808", true)]
+    [InlineData("::7f00:1", false)]
+    [InlineData("64:ff9b:1::1", false)]
+    [InlineData("2002:7f00:1::", false)]
+    [InlineData("2002:c0a8:101::1", false)]
+    [InlineData("2002:808:808::1", true)]
     public void Only_public_internet_addresses_are_public(string address, bool isPublic) =>
         Assert.Equal(isPublic, PublicAddresses.IsPublic(IPAddress.Parse(address)));
 

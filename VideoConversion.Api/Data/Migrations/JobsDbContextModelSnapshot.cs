@@ -393,6 +393,8 @@ namespace VideoConversion.Api.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("DeletedAt");
+
                     b.HasIndex("Status");
 
                     b.HasIndex("OwnerId", "CreatedAt");

@@ -220,12 +220,34 @@ public sealed partial class Home
 
     private async Task RetryJobAsync(string jobId)
     {
-        await RetryJobCoreAsync(jobId);
-        if (_uploads.Find(upload => upload.JobId == jobId) is { } item)
+        if (await RetryJobCoreAsync(jobId) && _uploads.Find(upload => upload.JobId == jobId) is { } item)
         {
             item.Job = null;
             item.Stage = UploadStage.Converting;
         }
+    }
+
+    /// <summary>Cancel from the list: for a job this page did not upload (another tab, before a reload).</summary>
+    private async Task CancelJobAsync(string jobId)
+    {
+        try
+        {
+            await Jobs.CancelAsync(jobId, _closing.Token);
+            _actionError = null;
+            Announce("Canceled.");
+        }
+        catch (SignInRequiredException)
+        {
+            SignInAgain();
+            return;
+        }
+        catch (JobsApiException exception)
+        {
+            _actionError = exception.Message;
+            Announce(exception.Message);
+        }
+
+        await RefreshJobListAsync();
     }
 
     private async Task<bool> RetryJobCoreAsync(string jobId)

@@ -5,7 +5,7 @@
 namespace VideoConversion.Api.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class Webhooks : Migration
+    public partial class JobActionsAndWebhooks : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,11 +17,24 @@ namespace VideoConversion.Api.Data.Migrations
                 maxLength: 16,
                 nullable: true);
 
+            migrationBuilder.AddColumn<long>(
+                name: "DeletedAt",
+                table: "jobs",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.AddColumn<double>(
                 name: "OutputDurationSeconds",
                 table: "jobs",
                 type: "REAL",
                 nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Runs",
+                table: "jobs",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
 
             migrationBuilder.CreateTable(
                 name: "webhook_endpoints",
@@ -105,6 +118,11 @@ namespace VideoConversion.Api.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_jobs_DeletedAt",
+                table: "jobs",
+                column: "DeletedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_webhook_attempts_DeliveryId",
                 table: "webhook_attempts",
                 column: "DeliveryId");
@@ -147,12 +165,24 @@ namespace VideoConversion.Api.Data.Migrations
             migrationBuilder.DropTable(
                 name: "webhook_endpoints");
 
+            migrationBuilder.DropIndex(
+                name: "IX_jobs_DeletedAt",
+                table: "jobs");
+
             migrationBuilder.DropColumn(
                 name: "ApiKeyId",
                 table: "jobs");
 
             migrationBuilder.DropColumn(
+                name: "DeletedAt",
+                table: "jobs");
+
+            migrationBuilder.DropColumn(
                 name: "OutputDurationSeconds",
+                table: "jobs");
+
+            migrationBuilder.DropColumn(
+                name: "Runs",
                 table: "jobs");
         }
     }
