@@ -25,6 +25,7 @@ var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
     .WithMessaging(messaging, ServiceIdentity.Worker)
     .WithStorage(storage, ServiceIdentity.Worker)
     .WithFFmpeg(settings)
+    .WithSettingsFrom(builder.Configuration, "VideoConversion:Worker", "Outbound")
     .WithManagementEndpoint(settings);
 if (settings.WorkerReplicas > 1)
 {

@@ -15,7 +15,9 @@ public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> Accep
 public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null);
 
 /// <param name="WebhookUrl">Optional, with the job's first submission only: an endpoint that hears of this job's events.</param>
-public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, string? WebhookUrl = null);
+/// <param name="InputUrl">In place of <paramref name="JobId"/>: a new job whose video the worker fetches from this http(s) address.</param>
+/// <param name="Filename">With <paramref name="InputUrl"/>: the name to show (by default the URL's last segment).</param>
+public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, string? WebhookUrl = null, string? InputUrl = null, string? Filename = null);
 
 /// <param name="WebhookSecret">The signing secret of the <c>webhook_url</c> given with this call; in this answer only.</param>
 public sealed record SubmitJobResponse(string JobId, JobStatus Status, string? WebhookSecret = null);
@@ -38,6 +40,7 @@ public sealed record JobResponse(
     string? ConversionMethod,
     bool Stalled,
     DateTimeOffset? OutputUrlExpiresAt = null,
-    double? DurationSeconds = null);
+    double? DurationSeconds = null,
+    string? InputUrl = null);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

@@ -14,6 +14,7 @@ using VideoConversion.Api.Telemetry;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Outbound;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -31,7 +32,8 @@ public static partial class JobsApi
         jobs.MapPost("/", SubmitJob)
             .WithName(nameof(SubmitJob))
             .WithSummary("Queue an uploaded video for conversion")
-            .WithDescription("Idempotent: submitting a job that is already queued, running or done changes nothing.");
+            .WithDescription("Idempotent: submitting a job that is already queued, running or done changes nothing. " +
+                "With input_url instead of job_id: a new job whose video the worker fetches from that http(s) address.");
         jobs.MapGet("/{jobId}", GetJob)
             .WithName(nameof(GetJob))
             .WithSummary("Status, progress and, once done, a download URL of the converted video");
@@ -45,8 +47,15 @@ public static partial class JobsApi
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
         SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
-        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, OutboundTargets targets, CancellationToken cancellationToken)
     {
+        if (!string.IsNullOrWhiteSpace(request?.InputUrl))
+        {
+            return OutputFormats.Normalize(request.OutputFormat ?? OutputFormats.Mp4) is { } format
+                ? await JobsFromUrl.CreateAsync(request, format, caller, services, uploads.Value, quotas.Value, webhooks, targets, cancellationToken)
+                : JobProblems.UnsupportedOutputFormat(request.OutputFormat);
+        }
+
         var jobId = request?.JobId?.Trim();
         if (string.IsNullOrEmpty(jobId))
         {

@@ -57,6 +57,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.FileName).HasMaxLength(JobLimits.FileNameLength);
             job.Property(j => j.ContentType).HasMaxLength(JobLimits.ContentTypeLength);
             job.Property(j => j.InputKey).HasMaxLength(64);
+            job.Property(j => j.InputUrl).HasMaxLength(WebhookLimits.UrlLength);
             job.Property(j => j.OutputFormat).HasMaxLength(16);
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);

@@ -24,6 +24,9 @@ public sealed class Job
 
     public required string InputKey { get; init; }
 
+    /// <summary>For a job from a URL: where the worker fetches the video (nothing is uploaded, nothing of it kept).</summary>
+    public string? InputUrl { get; init; }
+
     /// <summary>The account the job belongs to: only it (and administrators) can see, submit or download it. Null for jobs made before accounts existed.</summary>
     public string? OwnerId { get; init; }
 
@@ -124,7 +127,8 @@ public sealed class Job
             return RetryOutcome.NotRetryable;
         }
 
-        if (InputETag is null || InputDeletedAt is not null)
+        // A job from a URL is fetched again; an upload must still be stored.
+        if (InputUrl is null && (InputETag is null || InputDeletedAt is not null))
         {
             return RetryOutcome.InputGone;
         }
@@ -267,6 +271,29 @@ public sealed class Job
             UpdatedAt = now,
             UploadExpiresAt = uploadExpiresAt,
         };
+
+    /// <summary>A job from a URL: PENDING at once, for a worker to fetch and convert.</summary>
+    public static Job CreateFromUrl(
+        string id, string fileName, string inputKey, string inputUrl, DateTimeOffset now, string? traceParent, string ownerId, string? apiKeyId)
+    {
+        var job = new Job
+        {
+            Id = id,
+            OwnerId = ownerId,
+            ApiKeyId = apiKeyId,
+            TraceParent = traceParent,
+            FileName = fileName,
+            InputKey = inputKey,
+            InputUrl = inputUrl,
+            OutputFormat = OutputFormats.Mp4,
+            Status = JobStatus.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+            UploadExpiresAt = now,
+        };
+        job.SubmittedAt = now;
+        return job;
+    }
 
     /// <summary>The upload is in storage: the job may be queued. Only an uploaded job awaiting it can move.</summary>
     public SubmitOutcome Submit(long inputBytes, string inputETag, DateTimeOffset now)

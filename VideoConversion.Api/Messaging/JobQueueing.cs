@@ -23,12 +23,14 @@ internal static class JobQueueing
         TraceParent = job.TraceParent,
     };
 
-    public static OutboxMessage Message(Job job, string outputFormat, DateTimeOffset now, string? traceParent) => new()
+    /// <param name="maxInputBytes">For a job from a URL: the largest file the worker may fetch.</param>
+    public static OutboxMessage Message(Job job, string outputFormat, DateTimeOffset now, string? traceParent, long? maxInputBytes = null) => new()
     {
         JobId = job.Id,
         Queue = QueueNames.VideoJobs,
         Payload = MessageSerializer.Serialize(new VideoJobMessage(
-            job.Id, StorageNames.InputPath(job.InputKey), outputFormat, job.InputETag, job.InputBytes, job.Attempts, job.Runs)),
+            job.Id, StorageNames.InputPath(job.InputKey), outputFormat, job.InputETag, job.InputBytes, job.Attempts, job.Runs,
+            job.InputUrl, job.InputUrl is null ? null : maxInputBytes)),
         CreatedAt = now,
         TraceParent = traceParent,
     };

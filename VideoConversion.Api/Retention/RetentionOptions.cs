@@ -22,6 +22,10 @@ public sealed class RetentionOptions
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Retention:Outputs must be between 0 (for ever) and 10 years.")]
     public TimeSpan Outputs { get; set; } = TimeSpan.Zero;
 
+    /// <summary>A webhook delivery that ended (delivered or failed) is forgotten, with its attempts, this long after its event.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Retention:WebhookDeliveries must be between 1 day and 10 years.")]
+    public TimeSpan WebhookDeliveries { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>How often the sweeper looks for what has expired.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Retention:SweepInterval must be between 1 second and 1 day.")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);

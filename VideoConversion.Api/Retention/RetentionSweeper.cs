@@ -113,6 +113,20 @@ public sealed partial class RetentionSweeper(
                 return job.ForgetFiles(time.GetUtcNow()) ? NothingMore : null;
             }, cancellationToken);
         await RemoveTombstonesAsync(inputCutoff, cancellationToken);
+        await ForgetWebhookDeliveriesAsync(now - retention.WebhookDeliveries, cancellationToken);
+    }
+
+    /// <summary>The record of webhooks stays bounded: deliveries that ended go after their retention, their attempts with them.</summary>
+    private async Task ForgetWebhookDeliveriesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        using (await db.WriteGate.EnterAsync(cancellationToken))
+        {
+            await db.WebhookDeliveries
+                .Where(delivery => delivery.Status != Webhooks.WebhookDeliveryStatus.Pending && delivery.CreatedAt < cutoff)
+                .ExecuteDeleteAsync(cancellationToken);
+        }
     }
 
     /// <summary>

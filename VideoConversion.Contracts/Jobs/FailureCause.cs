@@ -1,7 +1,7 @@
 namespace VideoConversion.Contracts.Jobs;
 
 /// <summary>
-/// Why an attempt on a job failed. Only the first three are the file's own doing; every other
+/// Why an attempt on a job failed. Only the first four are the file's (or its URL's) own doing; every other
 /// cause is a fault of the system, and a video is never failed for good because of one while
 /// attempts remain (see the retry policy in VideoConversion.Infrastructure).
 /// </summary>
@@ -15,6 +15,9 @@ public enum FailureCause
 
     /// <summary>The stored upload is not the one that was submitted.</summary>
     InputChanged,
+
+    /// <summary>The job's input URL cannot be fetched as given: an address not allowed, a 4xx answer, too many redirects.</summary>
+    InputUnavailable,
 
     /// <summary>FFmpeg or ffprobe ran out of memory, or was killed the way the OOM killer kills (SIGKILL).</summary>
     OutOfMemory,
@@ -30,6 +33,9 @@ public enum FailureCause
 
     /// <summary>Object storage failed or did not answer in time.</summary>
     StorageUnavailable,
+
+    /// <summary>The server of the job's input URL failed (a 5xx answer) or did not answer in time.</summary>
+    InputSourceFailed,
 
     /// <summary>The broker failed while the job was in hand.</summary>
     BrokerUnavailable,

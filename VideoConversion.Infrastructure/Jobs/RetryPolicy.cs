@@ -33,7 +33,7 @@ public static class RetryPolicy
     public const int MaxAttempts = 3;
 
     public static bool IsTheFilesFault(FailureCause cause) =>
-        cause is FailureCause.InputRejected or FailureCause.LimitExceeded or FailureCause.InputChanged;
+        cause is FailureCause.InputRejected or FailureCause.LimitExceeded or FailureCause.InputChanged or FailureCause.InputUnavailable;
 
     /// <param name="attempt">The attempt that failed, counting from 1.</param>
     /// <param name="fileMessage">For the file's own faults: what is wrong with it, for the uploader.</param>
@@ -73,6 +73,8 @@ public static class RetryPolicy
             $"The conversion stopped making progress {attempts} times and was stopped each time; the details are in the worker's log.",
         FailureCause.ScratchDiskFull =>
             $"The worker's disk was too full to convert this video {attempts} times; ask the operator to give the workers more scratch space.",
+        FailureCause.InputSourceFailed =>
+            $"The video's address could not be fetched {attempts} times (its server failed or did not answer in time); try again later.",
         FailureCause.WorkerStopped =>
             $"The conversion was interrupted {attempts} times (the worker stopped or crashed each time), so the job was set aside.",
         _ =>

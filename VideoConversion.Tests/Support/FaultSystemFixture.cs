@@ -35,6 +35,7 @@ public sealed class FaultSystemFixture() : SystemFixture(Shape)
                 ["Conversion__DrainTimeout"] = WorkerDrainTimeout.ToString(),
                 ["Conversion__Preset"] = "veryfast",
                 ["Conversion__MaxPixels"] = MaxPixels.ToString(CultureInfo.InvariantCulture),
+                ["Outbound__AllowedHosts"] = "127.0.0.1",
             },
             [ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {

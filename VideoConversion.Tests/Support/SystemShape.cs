@@ -18,6 +18,8 @@ public sealed record SystemShape(
         "videoconversion-tests-",
         new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
+            // Videos at addresses on this machine may be fetched (input_url tests).
+            [SystemFixture.Worker] = new Dictionary<string, string> { ["Outbound__AllowedHosts"] = "127.0.0.1" },
             // Quotas a test can reach in seconds, above what any other test holds in one account.
             [SystemFixture.ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {

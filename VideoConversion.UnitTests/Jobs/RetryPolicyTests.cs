@@ -10,6 +10,7 @@ public class RetryPolicyTests
     [InlineData(FailureCause.InputRejected)]
     [InlineData(FailureCause.LimitExceeded)]
     [InlineData(FailureCause.InputChanged)]
+    [InlineData(FailureCause.InputUnavailable)]
     public void The_files_own_faults_are_final_on_the_first_attempt_with_the_files_message(FailureCause cause)
     {
         var decision = RetryPolicy.Decide(cause, attempt: 1, "The file is damaged.");
@@ -23,6 +24,7 @@ public class RetryPolicyTests
     [InlineData(FailureCause.Stalled)]
     [InlineData(FailureCause.ScratchDiskFull)]
     [InlineData(FailureCause.StorageUnavailable)]
+    [InlineData(FailureCause.InputSourceFailed)]
     [InlineData(FailureCause.BrokerUnavailable)]
     [InlineData(FailureCause.WorkerStopped)]
     [InlineData(FailureCause.Unexpected)]

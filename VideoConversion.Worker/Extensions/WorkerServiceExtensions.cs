@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Outbound;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Conversion.Probing;
@@ -42,6 +43,9 @@ public static class WorkerServiceExtensions
         services.AddSingleton<ConditionalObjects>();
         services.AddSingleton<AttemptLedger>();
         services.AddSingleton<InputDownloader>();
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName);
+        services.AddSingleton<OutboundTargets>();
+        services.AddSingleton<InputFetcher>();
         services.AddSingleton<ConversionMetrics>();
         services.AddSingleton<JobProcessor>();
         services.AddSingleton<CanceledJobs>();

@@ -25,6 +25,7 @@ public sealed partial class JobProcessor(
     IMinioClient storage,
     AttemptLedger ledger,
     InputDownloader downloader,
+    InputFetcher fetcher,
     VideoConverter converter,
     JobReportPublisher reports,
     CanceledJobs canceledJobs,
@@ -207,7 +208,15 @@ public sealed partial class JobProcessor(
                     $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0}."));
             }
 
-            await downloader.DownloadAsync(inputBucket, inputKey, job.InputETag, job.InputBytes, inputFile, transfer.Token);
+            if (job.InputUrl is { } inputUrl)
+            {
+                await FetchAsync(inputUrl, job.MaxInputBytes ?? long.MaxValue, inputFile, transfer.Token, cancellationToken);
+            }
+            else
+            {
+                await downloader.DownloadAsync(inputBucket, inputKey, job.InputETag, job.InputBytes, inputFile, transfer.Token);
+            }
+
             var inputBytes = new FileInfo(inputFile).Length;
             download?.SetTag("videoconversion.input.size", inputBytes);
             metrics.Downloaded(inputBytes);
@@ -240,6 +249,19 @@ public sealed partial class JobProcessor(
         }
 
         return (outputBytes, summary.Method, summary.Plan.Duration);
+    }
+
+    /// <summary>A job from a URL: its input comes from there, not from storage; a server too slow for the transfer limit is its server's fault.</summary>
+    private async Task FetchAsync(string url, long maxBytes, string file, CancellationToken transfer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await fetcher.FetchAsync(url, maxBytes, file, transfer);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SystemFaultException(FailureCause.InputSourceFailed, "The video's address did not finish sending within the transfer time limit.");
+        }
     }
 
     private CancellationTokenSource TransferTimeout(CancellationToken cancellationToken)

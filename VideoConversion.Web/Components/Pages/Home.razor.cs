@@ -228,37 +228,29 @@ public sealed partial class Home
     }
 
     /// <summary>Cancel from the list: for a job this page did not upload (another tab, before a reload).</summary>
-    private async Task CancelJobAsync(string jobId)
+    private Task CancelJobAsync(string jobId) => ListActionAsync(() => Jobs.CancelAsync(jobId, _closing.Token), "Canceled.");
+
+    private Task<bool> RetryJobCoreAsync(string jobId) => ListActionAsync(() => Jobs.RetryAsync(jobId, _closing.Token), "Queued again.");
+
+    private Task DeleteJobAsync(string jobId) => ListActionAsync(async () =>
     {
+        await Jobs.DeleteAsync(jobId, _closing.Token);
+        _uploads.RemoveAll(upload => upload.JobId == jobId);
+    }, "Deleted.");
+
+    /// <summary>
+    /// One of the list's actions: done and announced, or refused with the API's reason shown by the list; the
+    /// list is read again either way. False when it did not happen.
+    /// </summary>
+    private async Task<bool> ListActionAsync(Func<Task> action, string done)
+    {
+        bool succeeded;
         try
         {
-            await Jobs.CancelAsync(jobId, _closing.Token);
+            await action();
             _actionError = null;
-            Announce("Canceled.");
-        }
-        catch (SignInRequiredException)
-        {
-            SignInAgain();
-            return;
-        }
-        catch (JobsApiException exception)
-        {
-            _actionError = exception.Message;
-            Announce(exception.Message);
-        }
-
-        await RefreshJobListAsync();
-    }
-
-    private async Task<bool> RetryJobCoreAsync(string jobId)
-    {
-        try
-        {
-            await Jobs.RetryAsync(jobId, _closing.Token);
-            _actionError = null;
-            Announce("Queued again.");
-            await RefreshJobListAsync();
-            return true;
+            Announce(done);
+            succeeded = true;
         }
         catch (SignInRequiredException)
         {
@@ -269,31 +261,11 @@ public sealed partial class Home
         {
             _actionError = exception.Message;
             Announce(exception.Message);
-            return false;
-        }
-    }
-
-    private async Task DeleteJobAsync(string jobId)
-    {
-        try
-        {
-            await Jobs.DeleteAsync(jobId, _closing.Token);
-            _actionError = null;
-            _uploads.RemoveAll(upload => upload.JobId == jobId);
-            Announce("Deleted.");
-        }
-        catch (SignInRequiredException)
-        {
-            SignInAgain();
-            return;
-        }
-        catch (JobsApiException exception)
-        {
-            _actionError = exception.Message;
-            Announce(exception.Message);
+            succeeded = false;
         }
 
         await RefreshJobListAsync();
+        return succeeded;
     }
 
     /// <summary>Asks the API about every job still running, and now and then about the recent list.</summary>

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Infrastructure.Outbound;
+using VideoConversion.Worker.Conversion;
+
+namespace VideoConversion.Worker.Jobs;
+
+/// <summary>
+/// Fetches a job's input from the URL its owner gave, into the scratch file FFmpeg then reads: under the
+/// outbound rules (https to public addresses only, unless allowed), following at most <see cref="MaxRedirects"/>
+/// redirects, each checked again, and never more than the size limit. Its refusals are readable: the job
+/// fails with them, since another attempt would meet them again; a server that fails or does not answer is retried.
+/// </summary>
+public sealed class InputFetcher(OutboundTargets targets) : IDisposable
+{
+    public const int MaxRedirects = 3;
+
+    private readonly HttpClient _http = new(targets.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <exception cref="ConversionFailedException">The URL cannot be fetched as given (<see cref="FailureCause.InputUnavailable"/>) or is too large (<see cref="FailureCause.LimitExceeded"/>).</exception>
+    /// <exception cref="SystemFaultException">Its server failed or did not answer (<see cref="FailureCause.InputSourceFailed"/>).</exception>
+    public async Task FetchAsync(string url, long maxBytes, string file, CancellationToken cancellationToken)
+    {
+        var target = Check(url);
+        for (var redirects = 0; ; redirects++)
+        {
+            using var response = await SendAsync(target, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400 && response.Headers.Location is { } location)
+            {
+                if (redirects == MaxRedirects)
+                {
+                    throw Unavailable($"The video's address redirected more than {MaxRedirects} times.");
+                }
+
+                target = Check(new Uri(target, location).ToString());
+                continue;
+            }
+
+            if (status >= 500)
+            {
+                throw new SystemFaultException(FailureCause.InputSourceFailed, $"The server of the video's address answered {status}.");
+            }
+
+            if (status is < 200 or >= 300)
+            {
+                throw Unavailable($"The server of the video's address answered {status}.");
+            }
+
+            if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            await CopyAsync(response, maxBytes, file, cancellationToken);
+            return;
+        }
+    }
+
+    private Uri Check(string url)
+    {
+        try
+        {
+            return targets.CheckForm(url);
+        }
+        catch (OutboundTargetRefusedException refused)
+        {
+            throw Unavailable(refused.Message);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Uri target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundTargetRefusedException refused)
+        {
+            throw Unavailable(refused.Message);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new SystemFaultException(FailureCause.InputSourceFailed, $"The video's address could not be reached: {exception.Message}");
+        }
+    }
+
+    /// <summary>Counted as it arrives: a server that says nothing of the size (or lies about it) is stopped at the limit.</summary>
+    private static async Task CopyAsync(HttpResponseMessage response, long maxBytes, string file, CancellationToken cancellationToken)
+    {
+        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await using var target = File.Create(file);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    private static ConversionFailedException Unavailable(string message) =>
+        new(message, message, FailureCause.InputUnavailable);
+
+    private static ConversionFailedException TooLarge(long maxBytes)
+    {
+        var message = string.Create(CultureInfo.InvariantCulture, $"The file at the video's address is larger than {maxBytes:N0} bytes, the limit.");
+        return new ConversionFailedException(message, message, FailureCause.LimitExceeded);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
