@@ -11,11 +11,13 @@ internal static class JobProblems
     public static ProblemHttpResult UnknownJob(string? jobId) => Problem(
         StatusCodes.Status404NotFound, "Unknown job", $"There is no job with id '{jobId}'.");
 
-    public static ProblemHttpResult MissingField(string field) => Problem(
-        StatusCodes.Status400BadRequest, "Missing field", $"The request body must contain '{field}'.");
+    public static ProblemHttpResult MissingField(string field) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest, title: "Missing field", detail: $"The request body must contain '{field}'.",
+        extensions: new Dictionary<string, object?> { ["field"] = field });
 
-    public static ProblemHttpResult InvalidField(string field, string detail) => Problem(
-        StatusCodes.Status400BadRequest, $"Invalid '{field}'", detail);
+    public static ProblemHttpResult InvalidField(string field, string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status400BadRequest, title: $"Invalid '{field}'", detail: detail,
+        extensions: new Dictionary<string, object?> { ["field"] = field });
 
     public static ProblemHttpResult UnsupportedInputFormat(string fileName) => Problem(
         StatusCodes.Status400BadRequest, "Unsupported video format",

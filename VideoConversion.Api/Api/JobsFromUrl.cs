@@ -52,9 +52,9 @@ public static partial class JobsFromUrl
         }
 
         var webhookUrl = request.WebhookUrl?.Trim();
-        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
+        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } webhookRefused)
         {
-            return refused;
+            return webhookRefused;
         }
 
         var jobId = JobId.New();

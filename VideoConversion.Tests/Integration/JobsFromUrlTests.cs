@@ -54,7 +54,7 @@ public sealed class JobsFromUrlTests(SystemFixture system) : IAsyncLifetime, IAs
     [Fact]
     public async Task A_redirect_to_a_private_address_a_server_refusal_and_endless_redirects_fail_the_job_saying_why()
     {
-        _source.Redirect("moved", "http://10.1.2.3/video.mp4");
+        _source.Redirect("moved", "https://10.1.2.3/video.mp4");
         _source.Status("gone", 404);
         _source.Redirect("loop", _source.Url("loop"));
 

@@ -337,6 +337,10 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("InputUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("OutputBytes")
                         .HasColumnType("INTEGER");
 

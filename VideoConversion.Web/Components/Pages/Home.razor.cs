@@ -228,11 +228,11 @@ public sealed partial class Home
     }
 
     /// <summary>Cancel from the list: for a job this page did not upload (another tab, before a reload).</summary>
-    private Task CancelJobAsync(string jobId) => ListActionAsync(() => Jobs.CancelAsync(jobId, _closing.Token), "Canceled.");
+    private Task<bool> CancelJobAsync(string jobId) => ListActionAsync(() => Jobs.CancelAsync(jobId, _closing.Token), "Canceled.");
 
     private Task<bool> RetryJobCoreAsync(string jobId) => ListActionAsync(() => Jobs.RetryAsync(jobId, _closing.Token), "Queued again.");
 
-    private Task DeleteJobAsync(string jobId) => ListActionAsync(async () =>
+    private Task<bool> DeleteJobAsync(string jobId) => ListActionAsync(async () =>
     {
         await Jobs.DeleteAsync(jobId, _closing.Token);
         _uploads.RemoveAll(upload => upload.JobId == jobId);
