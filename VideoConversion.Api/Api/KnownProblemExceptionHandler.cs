@@ -6,7 +6,7 @@ namespace VideoConversion.Api.Api;
 
 /// <summary>
 /// Names the problem for failures that are not the API's bug: a request the framework could not
-/// bind (malformed JSON, wrong content type) is a 400, one too large a 413, storage that does not answer a 503.
+/// bind (malformed JSON, wrong content type) is a 400, one too large a 413, storage or a name lookup that does not answer a 503.
 /// Anything else stays a plain 500.
 /// </summary>
 internal sealed class KnownProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -22,6 +22,9 @@ internal sealed class KnownProblemExceptionHandler(IProblemDetailsService proble
             BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),
             StorageUnavailableException unavailable =>
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"{unavailable.Message} Try again shortly."),
+            // A URL (webhook_url, input_url) whose name our resolver could not look up: not the caller's fault.
+            Infrastructure.Outbound.OutboundLookupFailedException lookup =>
+                (StatusCodes.Status503ServiceUnavailable, "Name lookup unavailable", $"{lookup.Message} Try again shortly."),
             _ => (0, "", ""),
         };
         if (status == 0)

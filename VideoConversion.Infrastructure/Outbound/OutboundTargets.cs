@@ -79,13 +79,17 @@ public sealed class OutboundTargets
             {
                 addresses = await _resolve(host, timeout.Token);
             }
-            catch (SocketException)
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
             {
-                throw NotAllowed(host);
+                throw NotAllowed(host); // the name does not exist: the URL's fault
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (SocketException exception)
             {
-                throw NotAllowed(host);
+                throw new OutboundLookupFailedException(host, exception); // the resolver's trouble: ours, tried again
+            }
+            catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OutboundLookupFailedException(host, exception);
             }
         }
 

@@ -90,6 +90,19 @@ public sealed class OutboundTargetsTests
     }
 
     [Fact]
+    public async Task A_name_that_does_not_exist_is_refused_but_a_resolver_in_trouble_is_ours_and_tried_again()
+    {
+        static OutboundTargets Resolving(SocketError error) => new(Options.Create(new OutboundOptions()),
+            (_, _) => Task.FromException<IPAddress[]>(new SocketException((int)error)));
+
+        await Assert.ThrowsAsync<OutboundTargetRefusedException>(
+            () => Resolving(SocketError.HostNotFound).CheckAsync("https://no-such-name.example/hook", CancellationToken.None));
+        var lookup = await Assert.ThrowsAsync<OutboundLookupFailedException>(
+            () => Resolving(SocketError.TryAgain).CheckAsync("https://hooks.example/hook", CancellationToken.None));
+        Assert.Contains("could not be looked up right now", lookup.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_handler_follows_no_redirect()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
