@@ -23,14 +23,8 @@ public sealed class VideoSource : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.MapGet("/{**path}", (string path, HttpContext context) =>
-            _paths.TryGetValue(path, out var answer) ? answer(context) : Task.FromResult(context.Response.StatusCode = StatusCodes.Status404NotFound));
-        await _app.StartAsync();
-        Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        (_app, Address) = await LoopbackServer.StartAsync(app => app.MapGet("/{**path}", (string path, HttpContext context) =>
+            _paths.TryGetValue(path, out var answer) ? answer(context) : Task.FromResult(context.Response.StatusCode = StatusCodes.Status404NotFound)));
     }
 
     public string Url(string path) => new Uri(Address, path).ToString();

@@ -45,11 +45,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.MapPost("/{name}", async (string name, HttpContext context) =>
+        (_app, Address) = await LoopbackServer.StartAsync(app => app.MapPost("/{name}", async (string name, HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
@@ -57,9 +53,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             log.Enqueue(new ReceivedWebhook(DateTimeOffset.UtcNow, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body));
             var answer = _answers.TryGetValue(name, out var script) ? await script(log.Count, context) : StatusCodes.Status200OK;
             context.Response.StatusCode = answer;
-        });
-        await _app.StartAsync();
-        Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        }));
     }
 
     /// <summary>Where an endpoint of this receiver is: http://127.0.0.1:port/name.</summary>
