@@ -172,6 +172,16 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         var done = page.Locator("table.deliveries tbody tr", new() { HasText = "job.done" });
         await done.WaitForAsync(new() { Timeout = 10_000 });
         Assert.Contains("DELIVERED", await done.InnerTextAsync(), StringComparison.Ordinal);
+
+        // Removing asks first; keeping it changes nothing, confirming removes it from the account (seen after a reload too).
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = $"Remove {receiver.Url("page")}" }).ClickAsync();
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = $"Keep {receiver.Url("page")}" }).ClickAsync();
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = $"Remove {receiver.Url("page")}" }).ClickAsync();
+        await endpointRow.GetByRole(AriaRole.Button, new() { Name = $"Yes, remove {receiver.Url("page")}" }).ClickAsync();
+        await endpointRow.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 10_000 });
+        await page.ReloadAsync();
+        await page.Locator("#webhook-url:enabled").WaitForAsync(new() { Timeout = 30_000 });
+        await page.GetByText("No endpoints yet.").WaitForAsync(new() { Timeout = 10_000 });
     }
 
     [Fact]

@@ -17,6 +17,9 @@ public sealed partial class Account : IDisposable
     private bool _newUserIsAdministrator;
     private string? _error;
 
+    /// <summary>The key or endpoint whose removal waits for the person to confirm it.</summary>
+    private string? _confirming;
+
     /// <summary>The forms take input once the page is live (its circuit connected), not in the prerendered copy.</summary>
     private bool _interactive;
     private IReadOnlyList<WebhookSummary>? _webhooks;
@@ -61,6 +64,7 @@ public sealed partial class Account : IDisposable
 
     private Task DeleteWebhookAsync(WebhookSummary webhook) => RunAsync(async () =>
     {
+        _confirming = null;
         await Accounts.DeleteWebhookAsync(webhook.Id, _closing.Token);
         if (_deliveries?.EndpointId == webhook.Id)
         {
@@ -85,6 +89,7 @@ public sealed partial class Account : IDisposable
 
     private Task RevokeKeyAsync(KeySummary key) => RunAsync(async () =>
     {
+        _confirming = null;
         await Accounts.RevokeKeyAsync(key.Id, _closing.Token);
         _keys = await Accounts.GetKeysAsync(_closing.Token);
     });
