@@ -41,7 +41,7 @@ public sealed partial class WebhookDispatcher(
     /// </summary>
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _perHost = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _overall = new(options.Value.MaxConcurrency);
-    private readonly IReadOnlyList<TimeSpan> _waits = options.Value.Waits();
+    private readonly WebhookRetrySchedule _schedule = options.Value.Schedule();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -221,14 +221,15 @@ public sealed partial class WebhookDispatcher(
         delivery.Attempts++;
         delivery.LastError = error.Length <= WebhookLimits.ErrorLength ? error : error[..WebhookLimits.ErrorLength];
         delivery.Version++;
-        if (permanent || delivery.Attempts > _waits.Count)
+        var wait = permanent ? null : _schedule.WaitAfter(delivery.Attempts, Random.Shared.NextDouble());
+        if (wait is null)
         {
             delivery.Status = WebhookDeliveryStatus.Failed;
             LogGaveUp(logger, delivery.Id, delivery.JobId, delivery.Attempts, error);
             return "failed";
         }
 
-        delivery.NextAttemptAt = time.GetUtcNow() + Jittered(_waits[delivery.Attempts - 1]);
+        delivery.NextAttemptAt = time.GetUtcNow() + wait.Value;
         return "retrying";
     }
 
@@ -249,12 +250,6 @@ public sealed partial class WebhookDispatcher(
         var url = await storage.PresignDownloadAsync(StorageNames.OutputBucket, StorageNames.OutputKey(job.Id));
         return WebhookPayload.WithOutputLink(delivery.Payload, url, time.GetUtcNow() + storage.DownloadUrlLifetime);
     }
-
-    /// <summary>
-    /// Up to a fifth longer, so endpoints that failed together are not all tried again together; never shorter,
-    /// so the schedule's whole span (the 24 hours and more a receiver is promised) holds.
-    /// </summary>
-    private static TimeSpan Jittered(TimeSpan wait) => wait * (1.0 + (Random.Shared.NextDouble() * 0.2));
 
     public override void Dispose()
     {

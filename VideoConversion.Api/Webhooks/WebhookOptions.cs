@@ -31,7 +31,7 @@ public sealed class WebhookOptions
     [Range(1, 1000)]
     public int MaxEndpointsPerAccount { get; set; } = 20;
 
-    public IReadOnlyList<TimeSpan> Waits() =>
-        [.. RetrySchedule.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(wait => TimeSpan.Parse(wait, System.Globalization.CultureInfo.InvariantCulture))];
+    /// <summary>The parsed <see cref="RetrySchedule"/> (validated at start).</summary>
+    public WebhookRetrySchedule Schedule() =>
+        WebhookRetrySchedule.TryParse(RetrySchedule, out var schedule) ? schedule : throw new FormatException("Webhooks:RetrySchedule is not a list of waits.");
 }

@@ -11,7 +11,7 @@ public static class WebhookServiceExtensions
         services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(options => options.Waits() is { Count: > 0 } waits && waits.All(wait => wait >= TimeSpan.Zero),
+            .Validate(options => WebhookRetrySchedule.TryParse(options.RetrySchedule, out _),
                 "Webhooks:RetrySchedule must list at least one wait, none negative (e.g. 00:00:05,00:05:00).")
             .ValidateOnStart();
         services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName);
