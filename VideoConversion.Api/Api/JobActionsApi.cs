@@ -105,7 +105,7 @@ public static partial class JobActionsApi
                     return QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs);
                 }
 
-                services.Db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, job.TraceParent));
+                services.Db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, job.TraceParent, services.Uploads.Value.MaxFileBytes));
                 try
                 {
                     await services.Db.SaveChangesHoldingGateAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
@@ -9,4 +10,4 @@ namespace VideoConversion.Api.Api;
 /// <summary>What the job endpoints depend on, bound with [AsParameters].</summary>
 public sealed record JobServices(
     JobsDbContext Db, VideoStorage Storage, OutboxSignal Outbox, TimeProvider Time, JobMetrics Metrics,
-    Microsoft.Extensions.Options.IOptions<JobOptions> JobOptions, ILogger<JobServices> Logger);
+    IOptions<JobOptions> JobOptions, IOptions<UploadOptions> Uploads, ILogger<JobServices> Logger);

@@ -134,7 +134,7 @@ public static partial class JobsApi
         job.Submit(inputBytes, upload.ETag, now);
         // The message goes on in the job's trace (that of its upload request).
         using var submission = JobTrace.ContinueForSubmission(job);
-        services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current()));
+        services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), services.Uploads.Value.MaxFileBytes));
         // Its endpoint commits with the submission: the job's first event cannot miss it.
         var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, job.OwnerId!, job.Id, webhookUrl, now);
 

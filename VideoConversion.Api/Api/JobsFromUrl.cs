@@ -72,8 +72,14 @@ public static partial class JobsFromUrl
                 return QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.MaxActiveJobs);
             }
 
+            // Its input is not kept in storage, but its output will be.
+            if (usage.StoredBytes >= quotas.MaxStoredBytes)
+            {
+                return QuotaProblems.StorageQuotaFull(usage.StoredBytes, quotas.MaxStoredBytes);
+            }
+
             // The job's trace is this request's, as an upload's is its /upload/request.
-            job = Job.CreateFromUrl(jobId, fileName, inputKey, address.ToString(), now, JobTrace.Current(), owner, caller.CallingApiKeyId());
+            job = Job.CreateFromUrl(jobId, fileName, inputKey, address.AbsoluteUri, now, JobTrace.Current(), owner, caller.CallingApiKeyId());
             services.Db.Jobs.Add(job);
             services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), uploads.MaxFileBytes));
             webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);

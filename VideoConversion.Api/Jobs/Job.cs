@@ -24,8 +24,11 @@ public sealed class Job
 
     public required string InputKey { get; init; }
 
-    /// <summary>For a job from a URL: where the worker fetches the video (nothing is uploaded, nothing of it kept).</summary>
-    public string? InputUrl { get; init; }
+    /// <summary>
+    /// For a job from a URL: where the worker fetches the video (nothing is uploaded, nothing of it kept).
+    /// Erased when the job is deleted: a URL may carry its owner's token.
+    /// </summary>
+    public string? InputUrl { get; private set; }
 
     /// <summary>The account the job belongs to: only it (and administrators) can see, submit or download it. Null for jobs made before accounts existed.</summary>
     public string? OwnerId { get; init; }
@@ -157,6 +160,7 @@ public sealed class Job
     {
         DeletedAt ??= now;
         FileName = "";
+        InputUrl = null;
         Touch(now);
     }
 

@@ -26,6 +26,7 @@ public sealed partial class StalledJobReconciler(
     JobMetrics metrics,
     TimeProvider time,
     IOptions<JobOptions> options,
+    IOptions<UploadOptions> uploads,
     ILogger<StalledJobReconciler> logger) : BackgroundService
 {
     private const int BatchSize = 50;
@@ -97,7 +98,7 @@ public sealed partial class StalledJobReconciler(
 
         // The requeue and its message commit together, as a submission's do.
         job.Requeue(now);
-        db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, job.TraceParent));
+        db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, job.TraceParent, uploads.Value.MaxFileBytes));
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -23,8 +23,8 @@ internal static class JobQueueing
         TraceParent = job.TraceParent,
     };
 
-    /// <param name="maxInputBytes">For a job from a URL: the largest file the worker may fetch.</param>
-    public static OutboxMessage Message(Job job, string outputFormat, DateTimeOffset now, string? traceParent, long? maxInputBytes = null) => new()
+    /// <param name="maxInputBytes">For a job from a URL: the largest file the worker may fetch (Uploads:MaxFileBytes, as for an upload).</param>
+    public static OutboxMessage Message(Job job, string outputFormat, DateTimeOffset now, string? traceParent, long maxInputBytes) => new()
     {
         JobId = job.Id,
         Queue = QueueNames.VideoJobs,

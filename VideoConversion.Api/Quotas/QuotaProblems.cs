@@ -18,6 +18,13 @@ internal static class QuotaProblems
             $"This account keeps {stored:N0} bytes in storage; {requested:N0} more would pass its quota of {limit:N0} bytes."),
         "stored_bytes", stored, limit);
 
+    /// <summary>A job whose size is not known until it is fetched: refused once the account's storage is full.</summary>
+    public static ProblemHttpResult StorageQuotaFull(long stored, long limit) => Problem(
+        StatusCodes.Status413PayloadTooLarge, "Storage quota exceeded",
+        string.Create(CultureInfo.InvariantCulture,
+            $"This account keeps {stored:N0} bytes in storage, all of its quota of {limit:N0} bytes; delete jobs to make room."),
+        "stored_bytes", stored, limit);
+
     private static ProblemHttpResult Problem(int status, string title, string detail, string usage, long current, long limit)
     {
         var problem = TypedResults.Problem(statusCode: status, title: title, detail: detail);

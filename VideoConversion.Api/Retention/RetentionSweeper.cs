@@ -81,17 +81,25 @@ public sealed partial class RetentionSweeper(
             jobs => jobs.Where(job => job.InputDeletedAt == null && job.FinishedAt < inputCutoff &&
                 (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired ||
                  job.Status == JobStatus.Canceled)),
-            async job =>
+            job =>
             {
-                await storage.DeleteInputAsync(job.InputKey, cancellationToken);
-                metrics.Swept("input");
-                if (job.Status == JobStatus.Canceled)
+                // Claimed first, then removed: a retry that commits in between sees the claim (its version
+                // check fails, or it finds the input gone and says so) and never starts a run on a removed input.
+                if (!job.ForgetInput(time.GetUtcNow()))
                 {
-                    // A worker that finished as the cancel arrived may have stored an output nobody will get.
-                    await storage.DeleteOutputAsync(job.Id, cancellationToken);
+                    return Task.FromResult<Func<Task>?>(null);
                 }
 
-                return job.ForgetInput(time.GetUtcNow()) ? NothingMore : null;
+                return Task.FromResult<Func<Task>?>(async () =>
+                {
+                    await storage.DeleteInputAsync(job.InputKey, cancellationToken);
+                    metrics.Swept("input");
+                    if (job.Status == JobStatus.Canceled)
+                    {
+                        // A worker that finished as the cancel arrived may have stored an output nobody will get.
+                        await storage.DeleteOutputAsync(job.Id, cancellationToken);
+                    }
+                });
             }, cancellationToken);
         await SweepAsync(
             jobs => jobs.Where(job => job.Status == JobStatus.Expired && job.SubmittedAt != null && job.OutputDeletedAt == null &&

@@ -59,8 +59,9 @@ public sealed class WebhookSender(OutboundTargets targets, WebhookSecrets secret
         }
         catch (HttpRequestException exception) when (exception.InnerException is OutboundTargetRefusedException refused)
         {
-            // Refused at the connection (the name resolves to a non-public address now): no retry makes it allowed.
-            return new WebhookAttemptResult(started, clock.Elapsed, null, refused.Message, Permanent: true);
+            // Refused at the connection: a name that resolves to a non-public address now is final; one that does not
+            // resolve (the receiver's DNS is down) is tried again on the schedule.
+            return new WebhookAttemptResult(started, clock.Elapsed, null, refused.Message, Permanent: !refused.NameNotFound);
         }
         catch (HttpRequestException exception)
         {

@@ -34,7 +34,10 @@ public enum FailureCause
     /// <summary>Object storage failed or did not answer in time.</summary>
     StorageUnavailable,
 
-    /// <summary>The server of the job's input URL failed (a 5xx answer) or did not answer in time.</summary>
+    /// <summary>
+    /// The server of the job's input URL failed (5xx, 408, 429), broke off the transfer or did not answer in time,
+    /// or its name could not be looked up (the resolver's trouble, not a name that does not exist).
+    /// </summary>
     InputSourceFailed,
 
     /// <summary>The broker failed while the job was in hand.</summary>

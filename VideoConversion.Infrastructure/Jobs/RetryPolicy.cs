@@ -74,7 +74,7 @@ public static class RetryPolicy
         FailureCause.ScratchDiskFull =>
             $"The worker's disk was too full to convert this video {attempts} times; ask the operator to give the workers more scratch space.",
         FailureCause.InputSourceFailed =>
-            $"The video's address could not be fetched {attempts} times (its server failed or did not answer in time); try again later.",
+            $"The video's address could not be fetched {attempts} times (its server failed, broke off or did not answer in time, or its name could not be looked up); try again later.",
         FailureCause.WorkerStopped =>
             $"The conversion was interrupted {attempts} times (the worker stopped or crashed each time), so the job was set aside.",
         _ =>

@@ -81,7 +81,7 @@ public sealed class OutboundTargets
             }
             catch (SocketException exception) when (exception.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
             {
-                throw NotAllowed(host); // the name does not exist: the URL's fault
+                throw NotAllowed(host, nameNotFound: true); // the name does not exist: the URL's fault
             }
             catch (SocketException exception)
             {
@@ -95,7 +95,12 @@ public sealed class OutboundTargets
 
         // Every address, not only the first: a name with one public and one private address must not
         // reach the private one on a later connection.
-        if (addresses.Length == 0 || (!IsAllowed(host) && addresses.Any(address => !PublicAddresses.IsPublic(address))))
+        if (addresses.Length == 0)
+        {
+            throw NotAllowed(host, nameNotFound: true);
+        }
+
+        if (!IsAllowed(host) && addresses.Any(address => !PublicAddresses.IsPublic(address)))
         {
             throw NotAllowed(host);
         }
@@ -121,6 +126,11 @@ public sealed class OutboundTargets
                 socket.Dispose();
                 last = exception;
             }
+            catch
+            {
+                socket.Dispose(); // cancelled or worse: no socket is left behind
+                throw;
+            }
         }
 
         throw new HttpRequestException($"No address of '{context.DnsEndPoint.Host}' accepted a connection.", last);
@@ -140,8 +150,8 @@ public sealed class OutboundTargets
     /// One answer whether the name does not resolve or resolves to a private address: a user learns nothing of
     /// how names resolve inside the service's network.
     /// </summary>
-    private static OutboundTargetRefusedException NotAllowed(string host) =>
-        new($"That address is not allowed: '{host}' must be a name that resolves, to public internet addresses only.");
+    private static OutboundTargetRefusedException NotAllowed(string host, bool nameNotFound = false) =>
+        new($"That address is not allowed: '{host}' must be a name that resolves, to public internet addresses only.", nameNotFound);
 
     private bool IsAllowed(string host) => _allowed.Contains(host) || _allowed.Contains(host.Trim('[', ']'));
 }

@@ -11,6 +11,12 @@ namespace VideoConversion.Infrastructure.Outbound;
 /// </summary>
 public static class PublicAddresses
 {
+    /// <summary>
+    /// IPv6 global unicast: everything outside it (reserved space, IPv4-translated ::ffff:0:0/96, whatever a
+    /// future RFC assigns) is not public until proved otherwise: an allow-list of space, not a block-list.
+    /// </summary>
+    private static readonly (IPAddress Network, int Bits) GlobalUnicast = Ranges("2000::/3").Single();
+
     private static readonly (IPAddress Network, int Bits)[] NotPublic =
     [
         .. Ranges(
@@ -35,6 +41,11 @@ public static class PublicAddresses
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && Is6To4(address, out var tunneled))
         {
             return IsPublic(tunneled);
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && !InRange(address, GlobalUnicast.Network, GlobalUnicast.Bits))
+        {
+            return false;
         }
 
         return address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 &&

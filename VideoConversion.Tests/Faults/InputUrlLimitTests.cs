@@ -24,7 +24,7 @@ public sealed class InputUrlLimitTests(FaultSystemFixture system) : IAsyncLifeti
         var (job, _) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(4));
 
         Assert.Equal("FAILED", job.GetProperty("status").GetString());
-        Assert.Contains("larger than 536,870,912 bytes", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("larger than 536.9 MB, the limit", job.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, job.GetProperty("attempts").GetInt32());
     }
 

@@ -60,6 +60,16 @@ public sealed class QuotaTests(SystemFixture system)
         Assert.Equal("stored_bytes", problem.GetProperty("quota").GetString());
         Assert.Equal(SystemFixture.MaxStoredBytes, problem.GetProperty("limit").GetInt64());
         Assert.Equal(size, problem.GetProperty("current").GetInt64());
+
+        // Filled to the quota exactly, the account can start no job from a URL either, whose size is unknown until fetched.
+        var rest = SystemFixture.MaxStoredBytes - size;
+        using var last = await api.PostAsJsonAsync("/upload/request", new { filename = "the-rest.mp4", size_bytes = rest });
+        Assert.Equal(HttpStatusCode.Created, last.StatusCode);
+        using var fromUrl = await api.PostAsJsonAsync("/jobs", new { input_url = "http://127.0.0.1:9/clip.mp4" });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, fromUrl.StatusCode);
+        var full = await fromUrl.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("stored_bytes", full.GetProperty("quota").GetString());
+        Assert.Equal(SystemFixture.MaxStoredBytes, full.GetProperty("current").GetInt64());
     }
 
     private async Task<HttpClient> ClientOfNewAccountAsync(string purpose)

@@ -147,4 +147,15 @@ public sealed class JobOwnerActionsTests
         var kept = Submitted();
         Assert.False(kept.ForgetFiles(T0.AddSeconds(3)));
     }
+
+    [Fact]
+    public void A_deleted_job_from_a_url_keeps_no_url_which_may_carry_its_owners_token()
+    {
+        var job = Job.CreateFromUrl(Id, "clip.mp4", Id + ".mp4", "https://videos.example.com/clip.mp4?token=secret", T0, null, "owner", null);
+        job.Cancel(T0.AddSeconds(1));
+        job.Delete(T0.AddSeconds(2));
+
+        Assert.Null(job.InputUrl);
+        Assert.Equal("", job.FileName);
+    }
 }

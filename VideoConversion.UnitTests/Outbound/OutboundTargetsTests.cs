@@ -38,6 +38,11 @@ public sealed class OutboundTargetsTests
     [InlineData("2002:7f00:1::", false)]
     [InlineData("2002:c0a8:101::1", false)]
     [InlineData("2002:808:808::1", true)]
+    [InlineData("::ffff:0:7f00:1", false)]
+    [InlineData("::ffff:0:808:808", false)]
+    [InlineData("4000::1", false)]
+    [InlineData("2001:db8::1", false)]
+    [InlineData("2001:4860:4860::8888", true)]
     public void Only_public_internet_addresses_are_public(string address, bool isPublic) =>
         Assert.Equal(isPublic, PublicAddresses.IsPublic(IPAddress.Parse(address)));
 
@@ -56,6 +61,12 @@ public sealed class OutboundTargetsTests
     [InlineData("https://10.0.0.5/hook")]
     [InlineData("https://169.254.169.254/latest/meta-data")]
     [InlineData("https://[::1]:8443/")]
+    [InlineData("https://2130706433/")]
+    [InlineData("https://0x7f.1/")]
+    [InlineData("https://0177.0.0.1/")]
+    [InlineData("https://127.1/")]
+    [InlineData("https://[::ffff:7f00:1]/")]
+    [InlineData("https://0.0.0.0/")]
     [InlineData("https://internal.example/hook")]
     [InlineData("https://mixed.example/hook")]
     public async Task A_host_that_is_or_resolves_to_a_private_address_is_refused(string url)
@@ -95,8 +106,12 @@ public sealed class OutboundTargetsTests
         static OutboundTargets Resolving(SocketError error) => new(Options.Create(new OutboundOptions()),
             (_, _) => Task.FromException<IPAddress[]>(new SocketException((int)error)));
 
-        await Assert.ThrowsAsync<OutboundTargetRefusedException>(
+        var missing = await Assert.ThrowsAsync<OutboundTargetRefusedException>(
             () => Resolving(SocketError.HostNotFound).CheckAsync("https://no-such-name.example/hook", CancellationToken.None));
+        Assert.True(missing.NameNotFound, "a name that does not exist may exist later: a webhook delivery tries again");
+        var privateName = await Assert.ThrowsAsync<OutboundTargetRefusedException>(
+            () => Targets("").CheckAsync("https://internal.example/hook", CancellationToken.None));
+        Assert.False(privateName.NameNotFound, "a name that resolves to a private address is refused for good");
         var lookup = await Assert.ThrowsAsync<OutboundLookupFailedException>(
             () => Resolving(SocketError.TryAgain).CheckAsync("https://hooks.example/hook", CancellationToken.None));
         Assert.Contains("could not be looked up right now", lookup.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Text;
 using VideoConversion.Web.Uploads;
 
 namespace VideoConversion.UnitTests.Web;

@@ -1,4 +1,5 @@
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Text;
 
 namespace VideoConversion.Web.Uploads;
 

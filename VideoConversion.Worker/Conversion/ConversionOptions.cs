@@ -77,6 +77,13 @@ public sealed class ConversionOptions
     [Range(1e6, 1e16, ErrorMessage = "Conversion:MaxPixels must be between 10^6 and 10^16.")]
     public double MaxPixels { get; set; } = 1.8e12;
 
+    /// <summary>
+    /// The largest input a worker fetches from a job's URL. A job's message names the API's limit
+    /// (Uploads:MaxFileBytes); this one applies when it names none and caps it when it names more.
+    /// </summary>
+    [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxInputBytes must be at least 1 MiB.")]
+    public long MaxInputBytes { get; set; } = 10L * 1000 * 1000 * 1000;
+
     /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>
     [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxOutputBytes must be at least 1 MiB.")]
     public long MaxOutputBytes { get; set; } = 20L * 1024 * 1024 * 1024;

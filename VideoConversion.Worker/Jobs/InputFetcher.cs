@@ -1,6 +1,7 @@
-using System.Globalization;
 using System.Net;
+using System.Security.Authentication;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Text;
 using VideoConversion.Infrastructure.Outbound;
 using VideoConversion.Worker.Conversion;
 
@@ -16,11 +17,12 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
 {
     public const int MaxRedirects = 3;
 
-    private readonly HttpClient _http = new(targets.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = CreateClient(targets);
 
     /// <exception cref="ConversionFailedException">The URL cannot be fetched as given (<see cref="FailureCause.InputUnavailable"/>) or is too large (<see cref="FailureCause.LimitExceeded"/>).</exception>
     /// <exception cref="SystemFaultException">Its server failed or did not answer (<see cref="FailureCause.InputSourceFailed"/>).</exception>
-    public async Task FetchAsync(string url, long maxBytes, string file, CancellationToken cancellationToken)
+    /// <param name="ensureRoom">Called with the size the server declares, before a byte is written: throws when the scratch disk lacks room.</param>
+    public async Task FetchAsync(string url, long maxBytes, string file, Action<long> ensureRoom, CancellationToken cancellationToken)
     {
         var target = Check(url);
         for (var redirects = 0; ; redirects++)
@@ -38,7 +40,8 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
                 continue;
             }
 
-            if (status >= 500)
+            // A server error, a timeout or a rate limit passes: another attempt later may well succeed.
+            if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
             {
                 throw new SystemFaultException(FailureCause.InputSourceFailed, $"The server of the video's address answered {status}.");
             }
@@ -51,6 +54,11 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
             if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
             {
                 throw TooLarge(maxBytes);
+            }
+
+            if (response.Content.Headers.ContentLength is { } size)
+            {
+                ensureRoom(size);
             }
 
             await CopyAsync(response, maxBytes, file, cancellationToken);
@@ -81,6 +89,15 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
         {
             throw Unavailable(refused.Message);
         }
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundLookupFailedException lookup)
+        {
+            throw new SystemFaultException(FailureCause.InputSourceFailed, lookup.Message);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is AuthenticationException)
+        {
+            // The server's certificate is not valid for its name: the same on every attempt, and the owner's to fix.
+            throw Unavailable($"The video's address could not be reached securely: the certificate of '{target.Host}' is not valid.");
+        }
         catch (HttpRequestException exception)
         {
             throw new SystemFaultException(FailureCause.InputSourceFailed, $"The video's address could not be reached: {exception.Message}");
@@ -95,7 +112,7 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
         var buffer = new byte[81920];
         long total = 0;
         int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await ReadAsync(source, buffer, cancellationToken)) > 0)
         {
             total += read;
             if (total > maxBytes)
@@ -107,12 +124,35 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
         }
     }
 
+    /// <summary>
+    /// A read from the server; its connection breaking off (a reset, a body cut short) is the server's or the
+    /// network's trouble, tried again, never the file's, and never mistaken for our storage or our disk.
+    /// </summary>
+    private static async ValueTask<int> ReadAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception exception) when (exception is IOException or HttpRequestException)
+        {
+            throw new SystemFaultException(FailureCause.InputSourceFailed, $"The video's address stopped sending before the end: {exception.Message}");
+        }
+    }
+
+    private static HttpClient CreateClient(OutboundTargets targets)
+    {
+        var client = new HttpClient(targets.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("VideoConversion-Fetch/1.0");
+        return client;
+    }
+
     private static ConversionFailedException Unavailable(string message) =>
         new(message, message, FailureCause.InputUnavailable);
 
     private static ConversionFailedException TooLarge(long maxBytes)
     {
-        var message = string.Create(CultureInfo.InvariantCulture, $"The file at the video's address is larger than {maxBytes:N0} bytes, the limit.");
+        var message = $"The file at the video's address is larger than {ByteText.Size(maxBytes)}, the limit.";
         return new ConversionFailedException(message, message, FailureCause.LimitExceeded);
     }
 

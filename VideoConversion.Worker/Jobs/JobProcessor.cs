@@ -200,17 +200,26 @@ public sealed partial class JobProcessor(
         using (var download = WorkerActivities.Start("download input"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
-            if (job.InputBytes is { } expectedBytes &&
-                (Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(expectedBytes)) is var room && room.Free < room.Needed)
+            // Fail fast, before filling the disk; another worker (or this one later) may have room.
+            void EnsureRoom(long inputBytes)
             {
-                // Fail fast, before filling the disk; another worker (or this one later) may have room.
-                throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
-                    $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0}."));
+                if ((Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(inputBytes)) is var room && room.Free < room.Needed)
+                {
+                    throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
+                        $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0}."));
+                }
+            }
+
+            if (job.InputBytes is { } expectedBytes)
+            {
+                EnsureRoom(expectedBytes);
             }
 
             if (job.InputUrl is { } inputUrl)
             {
-                await FetchAsync(inputUrl, job.MaxInputBytes ?? long.MaxValue, inputFile, transfer.Token, cancellationToken);
+                // A URL's size is known only from its server's answer, checked there.
+                var maxBytes = Math.Min(job.MaxInputBytes ?? long.MaxValue, _options.MaxInputBytes);
+                await FetchAsync(inputUrl, maxBytes, inputFile, EnsureRoom, transfer.Token, cancellationToken);
             }
             else
             {
@@ -252,11 +261,12 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>A job from a URL: its input comes from there, not from storage; a server too slow for the transfer limit is its server's fault.</summary>
-    private async Task FetchAsync(string url, long maxBytes, string file, CancellationToken transfer, CancellationToken cancellationToken)
+    private async Task FetchAsync(
+        string url, long maxBytes, string file, Action<long> ensureRoom, CancellationToken transfer, CancellationToken cancellationToken)
     {
         try
         {
-            await fetcher.FetchAsync(url, maxBytes, file, transfer);
+            await fetcher.FetchAsync(url, maxBytes, file, ensureRoom, transfer);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

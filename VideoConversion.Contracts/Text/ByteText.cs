@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VideoConversion.Web.Uploads;
+namespace VideoConversion.Contracts.Text;
 
 /// <summary>Sizes, speeds and times as people read them: "1.5 GB", "12.3 MB/s", "2 min 5 s".</summary>
 public static class ByteText
