@@ -211,7 +211,17 @@ public sealed partial class WebhookDispatcher(
             outcome = Schedule(delivery, result.Error!, result.Permanent);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Changed while it was being sent (an administrator redelivered it, its endpoint went): that change
+            // stands, and this attempt is not recorded over it. A redelivered one goes out again, as asked.
+            LogChangedWhileSending(logger, deliveryId);
+        }
+
         metrics.Attempted(outcome);
     }
 
@@ -267,6 +277,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId}: the attempt could not be made or recorded; it is tried again")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook delivery {DeliveryId} changed while it was being sent; the attempt is not recorded over the change")]
+    private static partial void LogChangedWhileSending(ILogger logger, string deliveryId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for due webhook deliveries failed; trying again")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);

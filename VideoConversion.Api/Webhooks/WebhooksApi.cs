@@ -139,11 +139,13 @@ public static class WebhooksApi
             return JobProblems.UnknownJob(jobId);
         }
 
-        // An API key sees the deliveries to its own endpoints and to the job's own; not another key's (their URLs may carry tokens).
+        // An API key sees the deliveries to its own endpoints, and to the job's own when the job is its own; not
+        // another key's (their URLs may carry tokens), nor those of the webhook_url another key gave.
         var deliveries = db.WebhookDeliveries.Where(d => d.JobId == jobId);
         if (caller.CallingApiKeyId() is { } key)
         {
-            deliveries = deliveries.Where(d => db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && (e.JobId != null || e.ApiKeyId == key)));
+            var madeByThisKey = await db.Jobs.AsNoTracking().AnyAsync(j => j.Id == jobId && j.ApiKeyId == key, cancellationToken);
+            deliveries = deliveries.Where(d => db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && (e.JobId != null ? madeByThisKey : e.ApiKeyId == key)));
         }
 
         return TypedResults.Ok(new WebhookDeliveryList(await DeliveriesAsync(db, deliveries, cancellationToken)));

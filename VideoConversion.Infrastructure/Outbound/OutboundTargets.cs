@@ -17,7 +17,7 @@ public sealed class OutboundTargets
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
     public OutboundTargets(IOptions<OutboundOptions> options)
-        : this(options, Dns.GetHostAddressesAsync)
+        : this(options, ResolverFor(options.Value))
     {
     }
 
@@ -28,6 +28,23 @@ public sealed class OutboundTargets
             options.Value.AllowedHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             StringComparer.OrdinalIgnoreCase);
         _resolve = resolve;
+    }
+
+    /// <summary>The system's resolver, or the DNS servers Outbound:NameServers names.</summary>
+    private static Func<string, CancellationToken, Task<IPAddress[]>> ResolverFor(OutboundOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.NameServers))
+        {
+            return Dns.GetHostAddressesAsync;
+        }
+
+        if (!NameServerResolver.TryParse(options.NameServers, out var servers) || servers.Count == 0)
+        {
+            throw new OptionsValidationException(OutboundOptions.SectionName, typeof(OutboundOptions),
+                [$"Outbound:NameServers must list DNS servers as addresses, each with an optional port (\"1.1.1.1,[::1]:53\"); got '{options.NameServers}'."]);
+        }
+
+        return new NameServerResolver(servers).ResolveAsync;
     }
 
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(10);

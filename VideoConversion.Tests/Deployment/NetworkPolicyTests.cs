@@ -117,7 +117,7 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
     }
 
     [Fact]
-    public void Every_pod_resolves_names_and_only_prometheus_and_the_apis_webhooks_reach_beyond_the_namespace()
+    public void Every_pod_resolves_names_and_only_prometheus_the_apis_webhooks_and_the_workers_fetches_reach_beyond_the_namespace()
     {
         Assert.All(_pods.Values, pod =>
         {
@@ -126,18 +126,23 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
             Assert.False(_policies.Allows(pod, ClusterDns, 8080), $"{pod} reaches kube-system beyond DNS");
         });
 
-        // Prometheus asks the Kubernetes API server which pods there are; the API sends webhooks over https to the
-        // internet (never a private range, the cloud's metadata service included); nothing else leaves the namespace.
+        // Prometheus asks the Kubernetes API server which pods there are; the API sends webhooks and the worker fetches
+        // videos over https from the internet (never a private range, the cloud's metadata service included); nothing
+        // else leaves the namespace.
         Assert.True(_policies.Allows(_pods["prometheus"], NetworkEndpoint.Outside("the API server", "192.168.49.2"), 8443));
-        Assert.True(_policies.Allows(_pods["api"], Outside, 443), "the API cannot send webhooks");
-        Assert.True(_policies.Allows(_pods["api"], NetworkEndpoint.Outside("a receiver on IPv6", "2001:4860:4860::8888"), 443));
-        foreach (var inside in new[] { "10.96.0.1", "169.254.169.254", "192.168.1.10", "172.20.0.5", "fd00:ec2::254" })
+        foreach (var (pod, purpose) in new[] { ("api", "send webhooks"), ("worker", "fetch videos from URLs") })
         {
-            Assert.False(_policies.Allows(_pods["api"], NetworkEndpoint.Outside(inside, inside), 443), $"the API reaches {inside}");
+            Assert.True(_policies.Allows(_pods[pod], Outside, 443), $"the {pod} cannot {purpose}");
+            Assert.True(_policies.Allows(_pods[pod], NetworkEndpoint.Outside("a server on IPv6", "2001:4860:4860::8888"), 443));
+            foreach (var inside in new[] { "10.96.0.1", "169.254.169.254", "192.168.1.10", "172.20.0.5", "fd00:ec2::254" })
+            {
+                Assert.False(_policies.Allows(_pods[pod], NetworkEndpoint.Outside(inside, inside), 443), $"the {pod} reaches {inside}");
+            }
+
+            Assert.False(_policies.Allows(_pods[pod], Outside, 80), $"the {pod} reaches the internet over plain http");
         }
 
-        Assert.False(_policies.Allows(_pods["api"], Outside, 80), "the API reaches the internet over plain http");
-        Assert.All(_pods.Values.Where(pod => pod.Name is not ("prometheus" or "api")), pod =>
+        Assert.All(_pods.Values.Where(pod => pod.Name is not ("prometheus" or "api" or "worker")), pod =>
             Assert.False(_policies.Allows(pod, Outside, 443), $"{pod} reaches the internet"));
     }
 

@@ -163,6 +163,45 @@ public sealed class WebhookTests(SystemFixture system) : IAsyncLifetime, IAsyncD
     }
 
     [Fact]
+    public async Task A_name_that_resolves_to_a_private_address_is_refused_at_registration_and_at_delivery_time()
+    {
+        using var api = await NewAccountAsync("rebound");
+        // The system looks names up at the tests' DNS server: one name private from the start, one public when
+        // registered that points at this machine by the time of the delivery (DNS rebinding).
+        var privateName = $"private-{Guid.NewGuid():N}.example";
+        TestNameServer.Shared.Map(privateName, IPAddress.Parse("10.0.0.5"));
+        using (var refused = await api.PostAsJsonAsync("/webhooks", new { url = $"https://{privateName}/hook" }))
+        {
+            Assert.Contains("not allowed", (await refused.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        var reboundName = $"rebound-{Guid.NewGuid():N}.example";
+        TestNameServer.Shared.Map(reboundName, IPAddress.Parse("93.184.216.34"));
+        using (var registered = await api.PostAsJsonAsync("/webhooks", new { url = $"https://{reboundName}:{_receiver.Address.Port}/hook" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        TestNameServer.Shared.Map(reboundName, IPAddress.Loopback);
+        var jobId = await api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1));
+        Assert.Equal("DONE", (await api.WaitForOutcomeAsync(jobId, JobTimeout)).Job.GetProperty("status").GetString());
+
+        var failed = await Polling.WaitForAsync(async () =>
+        {
+            var list = (await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items");
+            var found = list.EnumerateArray().Where(d => d.GetProperty("status").GetString() == "FAILED").ToList();
+            return found.Count == 2 ? found : null;
+        }, "both deliveries to the rebound name to fail", TimeSpan.FromMinutes(1));
+        Assert.All(failed, delivery =>
+        {
+            // Refused for good at the first attempt: no schedule makes a private address allowed.
+            Assert.Contains("not allowed", delivery.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(1, delivery.GetProperty("attempts").GetInt32());
+        });
+        Assert.Empty(_receiver.Received("hook"));
+    }
+
+    [Fact]
     public async Task A_redirect_is_not_followed_and_an_administrator_can_send_a_delivery_again()
     {
         using var api = await NewAccountAsync("redirected");

@@ -19,7 +19,11 @@ public sealed record SystemShape(
         new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
             // Videos at addresses on this machine may be fetched (input_url tests).
-            [SystemFixture.Worker] = new Dictionary<string, string> { ["Outbound__AllowedHosts"] = "127.0.0.1" },
+            [SystemFixture.Worker] = new Dictionary<string, string>
+            {
+                ["Outbound__AllowedHosts"] = "127.0.0.1",
+                ["Outbound__NameServers"] = TestNameServer.Shared.Address,
+            },
             // Quotas a test can reach in seconds, above what any other test holds in one account.
             [SystemFixture.ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {

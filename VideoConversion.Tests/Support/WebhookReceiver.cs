@@ -21,6 +21,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public static readonly IReadOnlyDictionary<string, string> SystemSettings = new Dictionary<string, string>
     {
         ["Outbound__AllowedHosts"] = "127.0.0.1",
+        ["Outbound__NameServers"] = TestNameServer.Shared.Address,
         ["Webhooks__RetrySchedule"] = "00:00:01,00:00:01,00:00:01,00:00:01",
         ["Webhooks__Timeout"] = "00:00:02",
     };
