@@ -27,7 +27,7 @@ public static class ApplicationServiceExtensions
         services.AddExceptionHandler<KnownProblemExceptionHandler>();
         // Binding failures reach KnownProblemExceptionHandler in production too, so they get a named problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>().AddOperationTransformer<ProblemResponses>());
         services.AddApiJson();
         services.AddRequestBodyLimit();
 

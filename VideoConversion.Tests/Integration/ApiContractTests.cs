@@ -183,6 +183,16 @@ public class ApiContractTests(SystemFixture system)
             Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI lacks {path}");
         }
 
+        // What a refusal looks like, for every operation: problem details.
+        var operations = paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject())
+            .Where(operation => operation.Value.ValueKind == JsonValueKind.Object && operation.Value.TryGetProperty("responses", out _)).ToList();
+        Assert.True(operations.Count > 15, $"only {operations.Count} operations in the document");
+        foreach (var operation in operations)
+        {
+            Assert.True(operation.Value.GetProperty("responses").TryGetProperty("default", out var refusal), $"{operation.Name} declares no problem response");
+            Assert.True(refusal.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        }
+
         // How to call it: a bearer credential, for every operation.
         var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
         Assert.Equal("http", bearer.GetProperty("type").GetString());
