@@ -39,7 +39,10 @@ public sealed partial class WebhookDispatcher(
     /// Per receiving host (scheme, host, port), not per endpoint: one job's own webhook_url is an endpoint of its
     /// own, and many of them at one hanging host must not take every place.
     /// </summary>
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perHost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly KeyedGates _perHost = new(options.Value.MaxConcurrencyPerEndpoint);
+
+    /// <summary>Per account: one whose receivers hang (however many hosts they name) holds only its own places.</summary>
+    private readonly KeyedGates _perAccount = new(options.Value.MaxConcurrencyPerAccount);
     private readonly SemaphoreSlim _overall = new(options.Value.MaxConcurrency);
     private readonly WebhookRetrySchedule _schedule = options.Value.Schedule();
 
@@ -49,14 +52,14 @@ public sealed partial class WebhookDispatcher(
         {
             try
             {
-                foreach (var (id, url) in await DueAsync(stoppingToken))
+                foreach (var (id, url, owner) in await DueAsync(stoppingToken))
                 {
                     if (!_inFlight.TryAdd(id, 0))
                     {
                         continue;
                     }
 
-                    var attempt = Task.Run(() => AttemptAsync(id, url, stoppingToken), CancellationToken.None);
+                    var attempt = Task.Run(() => AttemptAsync(id, url, owner, stoppingToken), CancellationToken.None);
                     _running.TryAdd(attempt, 0);
                     _ = attempt.ContinueWith(done => _running.TryRemove(done, out _), TaskScheduler.Default);
                 }
@@ -78,7 +81,7 @@ public sealed partial class WebhookDispatcher(
     }
 
     /// <summary>The oldest due deliveries not in hand already (the query leaves those out, so a backlog at one host blocks no other).</summary>
-    private async Task<List<(string Id, string Url)>> DueAsync(CancellationToken cancellationToken)
+    private async Task<List<(string Id, string Url, string Owner)>> DueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
@@ -93,21 +96,21 @@ public sealed partial class WebhookDispatcher(
             .Where(delivery => delivery.Status == WebhookDeliveryStatus.Pending && delivery.NextAttemptAt <= now && !skip.Contains(delivery.Id))
             .OrderBy(delivery => delivery.NextAttemptAt)
             .Take(options.Value.MaxConcurrency * 4)
-            .Join(db.WebhookEndpoints, delivery => delivery.EndpointId, endpoint => endpoint.Id, (delivery, endpoint) => new { delivery.Id, endpoint.Url })
+            .Join(db.WebhookEndpoints, delivery => delivery.EndpointId, endpoint => endpoint.Id,
+                (delivery, endpoint) => new { delivery.Id, endpoint.Url, endpoint.OwnerId })
             .ToListAsync(cancellationToken);
-        return [.. due.Select(delivery => (delivery.Id, delivery.Url))];
+        return [.. due.Select(delivery => (delivery.Id, delivery.Url, delivery.OwnerId))];
     }
 
     private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : url;
 
-    private async Task AttemptAsync(string deliveryId, string url, CancellationToken stoppingToken)
+    private async Task AttemptAsync(string deliveryId, string url, string owner, CancellationToken stoppingToken)
     {
-        var hostGate = _perHost.GetOrAdd(HostOf(url), _ => new SemaphoreSlim(options.Value.MaxConcurrencyPerEndpoint));
         try
         {
-            // The host's own place first: attempts queued behind a slow receiver hold none of the others'.
-            await hostGate.WaitAsync(stoppingToken);
-            try
+            // The account's and the host's own places first: attempts queued behind a slow receiver hold none of the others'.
+            using (await _perAccount.EnterAsync(owner, stoppingToken))
+            using (await _perHost.EnterAsync(HostOf(url), stoppingToken))
             {
                 await _overall.WaitAsync(stoppingToken);
                 try
@@ -118,10 +121,6 @@ public sealed partial class WebhookDispatcher(
                 {
                     _overall.Release();
                 }
-            }
-            finally
-            {
-                hostGate.Release();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -264,11 +263,6 @@ public sealed partial class WebhookDispatcher(
     public override void Dispose()
     {
         _overall.Dispose();
-        foreach (var gate in _perHost.Values)
-        {
-            gate.Dispose();
-        }
-
         base.Dispose();
     }
 

@@ -27,6 +27,10 @@ public sealed class WebhookOptions
     [Range(1, 100)]
     public int MaxConcurrencyPerEndpoint { get; set; } = 4;
 
+    /// <summary>Attempts in flight at once for one account, to all its receivers: one account's hanging receivers hold at most this many places.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrencyPerAccount { get; set; } = 8;
+
     /// <summary>Endpoints one account may register at /webhooks.</summary>
     [Range(1, 1000)]
     public int MaxEndpointsPerAccount { get; set; } = 20;
