@@ -8,6 +8,7 @@ using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Retention;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -27,7 +28,7 @@ public static class ApplicationServiceExtensions
         services.AddExceptionHandler<KnownProblemExceptionHandler>();
         // Binding failures reach KnownProblemExceptionHandler in production too, so they get a named problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>().AddOperationTransformer<ProblemResponses>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityScheme>().AddDocumentTransformer<WebhookEventsDocument>().AddOperationTransformer<ProblemResponses>());
         services.AddApiJson();
         services.AddRequestBodyLimit();
 

@@ -19,26 +19,12 @@ public static class WebhookPayload
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper) },
     };
 
-    public static string Create(string eventType, Job job, DateTimeOffset at) => JsonSerializer.Serialize(new
-    {
-        Type = eventType,
-        Timestamp = at,
-        Data = new
-        {
-            JobId = job.Id,
-            job.Status,
-            Filename = job.FileName,
-            job.CreatedAt,
-            job.StartedAt,
-            job.FinishedAt,
-            job.Attempts,
-            job.Error,
-            job.InputBytes,
-            job.OutputBytes,
-            DurationSeconds = job.OutputDurationSeconds,
-            job.ConversionMethod,
-        },
-    }, Json);
+    public static string Create(string eventType, Job job, DateTimeOffset at) => JsonSerializer.Serialize(new WebhookEvent(
+        eventType,
+        at,
+        new WebhookJobData(
+            job.Id, job.Status, job.FileName, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Attempts, job.Error,
+            job.InputBytes, job.OutputBytes, job.OutputDurationSeconds, job.ConversionMethod)), Json);
 
     /// <summary>The recorded body with the output's link added, as it goes out.</summary>
     public static string WithOutputLink(string payload, string url, DateTimeOffset expiresAt)

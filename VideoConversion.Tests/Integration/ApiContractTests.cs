@@ -193,6 +193,16 @@ public class ApiContractTests(SystemFixture system)
             Assert.True(refusal.GetProperty("content").TryGetProperty("application/problem+json", out _));
         }
 
+        // What a receiver gets: every event, its Standard Webhooks headers and its body.
+        var webhooks = document.GetProperty("webhooks");
+        foreach (var eventType in new[] { "job.processing", "job.done", "job.failed", "job.canceled", "job.expired" })
+        {
+            var post = webhooks.GetProperty(eventType).GetProperty("post");
+            Assert.Equal(["webhook-id", "webhook-timestamp", "webhook-signature"],
+                post.GetProperty("parameters").EnumerateArray().Select(parameter => parameter.GetProperty("name").GetString()));
+            Assert.True(post.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        }
+
         // How to call it: a bearer credential, for every operation.
         var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
         Assert.Equal("http", bearer.GetProperty("type").GetString());
