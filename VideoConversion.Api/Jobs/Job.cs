@@ -181,6 +181,12 @@ public sealed class Job
     /// <summary>When the retention sweeper removed the uploaded input from storage; null while it is kept.</summary>
     public DateTimeOffset? InputDeletedAt { get; private set; }
 
+    /// <summary>
+    /// The input is to go (<see cref="InputDeletedAt"/> is set) but storage has not yet confirmed its removal: the
+    /// claim is saved first, so no retry can start on an input being removed, and the removal is repeated until done.
+    /// </summary>
+    public bool InputRemovalPending { get; private set; }
+
     /// <summary>When the retention sweeper removed the converted output from storage; null while it is kept.</summary>
     public DateTimeOffset? OutputDeletedAt { get; private set; }
 
@@ -223,7 +229,10 @@ public sealed class Job
         return true;
     }
 
-    /// <summary>The input is gone from storage (removed by retention after the job ended).</summary>
+    /// <summary>
+    /// Retention claims the input after the job ended: it counts as gone from now on (a retry is refused), and
+    /// <see cref="InputRemovalPending"/> until storage confirms it is removed.
+    /// </summary>
     public bool ForgetInput(DateTimeOffset now)
     {
         if (!IsFinished || InputDeletedAt is not null)
@@ -232,6 +241,7 @@ public sealed class Job
         }
 
         InputDeletedAt = now;
+        InputRemovalPending = true;
         Touch(now);
         return true;
     }

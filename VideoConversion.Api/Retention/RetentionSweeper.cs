@@ -26,6 +26,9 @@ public sealed partial class RetentionSweeper(
     /// <summary>A round goes on while batches come back full, up to this many per kind: a backlog is worked off, not a minute at a time.</summary>
     private const int MaxBatchesPerRound = 20;
 
+    /// <summary>How old a claimed input's removal must be before it is repeated: past the round that claimed it.</summary>
+    private static readonly TimeSpan PendingRemovalGrace = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
@@ -77,30 +80,16 @@ public sealed partial class RetentionSweeper(
                 job => Task.FromResult(job.ExpireOutput(time.GetUtcNow()) ? NothingMore : null), cancellationToken);
         }
 
+        // Claimed first, then removed: a retry that commits in between sees the claim (its version check fails,
+        // or it finds the input gone and says so) and never starts a run on an input being removed.
         await SweepAsync(
             jobs => jobs.Where(job => job.InputDeletedAt == null && job.FinishedAt < inputCutoff &&
                 (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired ||
                  job.Status == JobStatus.Canceled)),
-            job =>
-            {
-                // Claimed first, then removed: a retry that commits in between sees the claim (its version
-                // check fails, or it finds the input gone and says so) and never starts a run on a removed input.
-                if (!job.ForgetInput(time.GetUtcNow()))
-                {
-                    return Task.FromResult<Func<Task>?>(null);
-                }
-
-                return Task.FromResult<Func<Task>?>(async () =>
-                {
-                    await storage.DeleteInputAsync(job.InputKey, cancellationToken);
-                    metrics.Swept("input");
-                    if (job.Status == JobStatus.Canceled)
-                    {
-                        // A worker that finished as the cancel arrived may have stored an output nobody will get.
-                        await storage.DeleteOutputAsync(job.Id, cancellationToken);
-                    }
-                });
-            }, cancellationToken);
+            job => Task.FromResult<Func<Task>?>(job.ForgetInput(time.GetUtcNow()) ? () => RemoveInputAsync(job, cancellationToken) : null),
+            cancellationToken);
+        // A claim whose removal did not happen (storage failed, the API stopped in between): removed again, until done.
+        await RemoveClaimedInputsAsync(now - PendingRemovalGrace, cancellationToken);
         await SweepAsync(
             jobs => jobs.Where(job => job.Status == JobStatus.Expired && job.SubmittedAt != null && job.OutputDeletedAt == null &&
                 job.UpdatedAt < downloadCutoff),
@@ -122,6 +111,48 @@ public sealed partial class RetentionSweeper(
             }, cancellationToken);
         await RemoveTombstonesAsync(inputCutoff, cancellationToken);
         await ForgetWebhookDeliveriesAsync(now - retention.WebhookDeliveries, cancellationToken);
+    }
+
+    /// <summary>Removes a claimed input (and a canceled job's late output), then records storage's confirmation.</summary>
+    private async Task RemoveInputAsync(Job job, CancellationToken cancellationToken)
+    {
+        await storage.DeleteInputAsync(job.InputKey, cancellationToken);
+        if (job.Status == JobStatus.Canceled)
+        {
+            // A worker that finished as the cancel arrived may have stored an output nobody will get.
+            await storage.DeleteOutputAsync(job.Id, cancellationToken);
+        }
+
+        metrics.Swept("input");
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        using (await db.WriteGate.EnterAsync(cancellationToken))
+        {
+            // Only this column: a request that changed the job meanwhile keeps its change, and no version is bumped.
+            await db.Jobs.Where(stored => stored.Id == job.Id)
+                .ExecuteUpdateAsync(update => update.SetProperty(stored => stored.InputRemovalPending, false), cancellationToken);
+        }
+    }
+
+    private async Task RemoveClaimedInputsAsync(DateTimeOffset claimedBefore, CancellationToken cancellationToken)
+    {
+        for (var batch = 0; batch < MaxBatchesPerRound; batch++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var claimed = await db.Jobs.AsNoTracking()
+                .Where(job => job.InputRemovalPending && job.InputDeletedAt < claimedBefore)
+                .OrderBy(job => job.InputDeletedAt).Take(BatchSize).ToListAsync(cancellationToken);
+            foreach (var job in claimed)
+            {
+                await RemoveInputAsync(job, cancellationToken);
+            }
+
+            if (claimed.Count < BatchSize)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The record of webhooks stays bounded: deliveries that ended go after their retention, their attempts with them.</summary>

@@ -1,82 +1,67 @@
 namespace VideoConversion.Api.Webhooks;
 
 /// <summary>
-/// At most a fixed number of holders per key (a receiving host, an account): a semaphore made on first use and
-/// dropped once no one holds or awaits it, so there are never more than there are keys in flight.
+/// At most a fixed number of holders per key (a receiving host, an account), taken without waiting: a caller
+/// that finds its key full leaves the work for later instead of holding anything while it waits. A key's count
+/// exists only while it has holders, so there are never more than there are keys in flight.
 /// </summary>
 public sealed class KeyedGates(int perKey)
 {
-    private readonly Dictionary<string, Entry> _gates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _holders = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Keys with a holder or a waiter now.</summary>
+    /// <summary>Keys with a holder now.</summary>
     public int Count
     {
         get
         {
-            lock (_gates)
+            lock (_holders)
             {
-                return _gates.Count;
+                return _holders.Count;
             }
         }
     }
 
-    /// <summary>Waits for a place under <paramref name="key"/>; disposing the answer gives it back.</summary>
-    public async Task<IDisposable> EnterAsync(string key, CancellationToken cancellationToken)
+    /// <summary>A place under <paramref name="key"/>, given back when disposed; null when the key is full.</summary>
+    public IDisposable? TryEnter(string key)
     {
-        Entry entry;
-        lock (_gates)
+        lock (_holders)
         {
-            if (!_gates.TryGetValue(key, out entry!))
+            var holders = _holders.GetValueOrDefault(key);
+            if (holders >= perKey)
             {
-                entry = new Entry(new SemaphoreSlim(perKey));
-                _gates[key] = entry;
+                return null;
             }
 
-            entry.Users++;
+            _holders[key] = holders + 1;
         }
 
-        try
-        {
-            await entry.Gate.WaitAsync(cancellationToken);
-        }
-        catch
-        {
-            Leave(key, entry);
-            throw;
-        }
-
-        return new Place(this, key, entry);
+        return new Place(this, key);
     }
 
-    private void Leave(string key, Entry entry)
+    private void Leave(string key)
     {
-        lock (_gates)
+        lock (_holders)
         {
-            if (--entry.Users == 0)
+            if (_holders[key] == 1)
             {
-                _gates.Remove(key);
-                entry.Gate.Dispose();
+                _holders.Remove(key);
+            }
+            else
+            {
+                _holders[key]--;
             }
         }
     }
 
-    private sealed class Entry(SemaphoreSlim gate)
+    private sealed class Place(KeyedGates gates, string key) : IDisposable
     {
-        public SemaphoreSlim Gate { get; } = gate;
-
-        public int Users { get; set; }
-    }
-
-    private sealed class Place(KeyedGates gates, string key, Entry entry) : IDisposable
-    {
-        private int _released;
+        private int _left;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            if (Interlocked.Exchange(ref _left, 1) == 0)
             {
-                entry.Gate.Release();
-                gates.Leave(key, entry);
+                gates.Leave(key);
             }
         }
     }

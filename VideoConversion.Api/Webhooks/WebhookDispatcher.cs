@@ -10,9 +10,10 @@ namespace VideoConversion.Api.Webhooks;
 
 /// <summary>
 /// Sends what is due: every pending delivery whose next attempt has come, at most
-/// <see cref="WebhookOptions.MaxConcurrency"/> at once and <see cref="WebhookOptions.MaxConcurrencyPerEndpoint"/>
-/// to one endpoint, each within its time limit, so a slow or hanging receiver delays neither job processing
-/// (which never waits on a webhook) nor the other receivers. A failed attempt is tried again on the
+/// <see cref="WebhookOptions.MaxConcurrency"/> at once, <see cref="WebhookOptions.MaxConcurrencyPerAccount"/> for one
+/// account and <see cref="WebhookOptions.MaxConcurrencyPerEndpoint"/> to one receiving host, each within its time
+/// limit, so a slow or hanging receiver delays neither job processing (which never waits on a webhook) nor the
+/// other receivers. A failed attempt is tried again on the
 /// schedule; after the last, the delivery is FAILED. What was in hand at a stop or crash is sent after the start.
 /// </summary>
 public sealed partial class WebhookDispatcher(
@@ -54,12 +55,23 @@ public sealed partial class WebhookDispatcher(
             {
                 foreach (var (id, url, owner) in await DueAsync(stoppingToken))
                 {
-                    if (!_inFlight.TryAdd(id, 0))
+                    if (_inFlight.ContainsKey(id))
                     {
                         continue;
                     }
 
-                    var attempt = Task.Run(() => AttemptAsync(id, url, owner, stoppingToken), CancellationToken.None);
+                    if (!TryAdmit(id, url, owner, out var places))
+                    {
+                        break; // every place is taken: the next round, when an attempt ends
+                    }
+
+                    if (places is null)
+                    {
+                        continue; // its account or host is full: passed over, so the next round looks past it
+                    }
+
+                    _inFlight.TryAdd(id, 0);
+                    var attempt = Task.Run(() => AttemptAsync(id, places, stoppingToken), CancellationToken.None);
                     _running.TryAdd(attempt, 0);
                     _ = attempt.ContinueWith(done => _running.TryRemove(done, out _), TaskScheduler.Default);
                 }
@@ -104,23 +116,42 @@ public sealed partial class WebhookDispatcher(
 
     private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : url;
 
-    private async Task AttemptAsync(string deliveryId, string url, string owner, CancellationToken stoppingToken)
+    /// <summary>
+    /// Takes the delivery's three places (overall, its account's, its host's) without waiting for any: nothing is
+    /// ever held while waiting, so deliveries queued behind a hanging receiver hold none of another's places.
+    /// </summary>
+    /// <returns>False when every place is taken. Otherwise true, with the places, or with null when its account or
+    /// host is full: then it is passed over for a poll interval, and the next due query looks past it.</returns>
+    private bool TryAdmit(string deliveryId, string url, string owner, out IDisposable? places)
+    {
+        places = null;
+        if (!_overall.Wait(0))
+        {
+            return false;
+        }
+
+        var overall = new Place(_overall);
+        var account = _perAccount.TryEnter(owner);
+        var host = account is null ? null : _perHost.TryEnter(HostOf(url));
+        if (account is null || host is null)
+        {
+            account?.Dispose();
+            overall.Dispose();
+            _backedOff[deliveryId] = time.GetUtcNow() + PollInterval;
+            return true;
+        }
+
+        places = new Places(overall, account, host);
+        return true;
+    }
+
+    private async Task AttemptAsync(string deliveryId, IDisposable places, CancellationToken stoppingToken)
     {
         try
         {
-            // The account's and the host's own places first: attempts queued behind a slow receiver hold none of the others'.
-            using (await _perAccount.EnterAsync(owner, stoppingToken))
-            using (await _perHost.EnterAsync(HostOf(url), stoppingToken))
+            using (places)
             {
-                await _overall.WaitAsync(stoppingToken);
-                try
-                {
-                    await SendAsync(deliveryId, stoppingToken);
-                }
-                finally
-                {
-                    _overall.Release();
-                }
+                await SendAsync(deliveryId, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -185,14 +216,15 @@ public sealed partial class WebhookDispatcher(
 
         var body = await BodyAsync(db, delivery, cancellationToken);
         var result = await sender.SendAsync(endpoint, delivery.Id, body, options.Value.Timeout, cancellationToken);
-        db.WebhookAttempts.Add(new WebhookAttempt
+        var attempt = new WebhookAttempt
         {
             DeliveryId = delivery.Id,
             StartedAt = result.StartedAt,
             DurationMs = Math.Round(result.Duration.TotalMilliseconds, 1),
             StatusCode = result.StatusCode,
             Error = result.Error is { Length: > WebhookLimits.ErrorLength } text ? text[..WebhookLimits.ErrorLength] : result.Error,
-        });
+        };
+        db.WebhookAttempts.Add(attempt);
         delivery.LastStatusCode = result.StatusCode;
         string outcome;
         if (result.Received)
@@ -217,8 +249,15 @@ public sealed partial class WebhookDispatcher(
         catch (DbUpdateConcurrencyException)
         {
             // Changed while it was being sent (an administrator redelivered it, its endpoint went): that change
-            // stands, and this attempt is not recorded over it. A redelivered one goes out again, as asked.
+            // stands, and the delivery's state is not recorded over it (a redelivered one goes out again, as
+            // asked); the attempt itself, made all the same, stays in its log while the delivery exists.
             LogChangedWhileSending(logger, deliveryId);
+            db.ChangeTracker.Clear();
+            if (await db.WebhookDeliveries.AnyAsync(d => d.Id == deliveryId, cancellationToken))
+            {
+                db.WebhookAttempts.Add(attempt);
+                await db.SaveChangesAsync(cancellationToken);
+            }
         }
 
         metrics.Attempted(outcome);
@@ -258,6 +297,22 @@ public sealed partial class WebhookDispatcher(
 
         var url = await storage.PresignDownloadAsync(StorageNames.OutputBucket, StorageNames.OutputKey(job.Id));
         return WebhookPayload.WithOutputLink(delivery.Payload, url, time.GetUtcNow() + storage.DownloadUrlLifetime);
+    }
+
+    private sealed class Place(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    private sealed class Places(params IDisposable[] held) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var place in held)
+            {
+                place.Dispose();
+            }
+        }
     }
 
     public override void Dispose()

@@ -23,7 +23,10 @@ public sealed class WebhookOptions
     [Range(1, 1000)]
     public int MaxConcurrency { get; set; } = 32;
 
-    /// <summary>Attempts in flight at once to one endpoint: a slow receiver holds at most this many of the others' places.</summary>
+    /// <summary>
+    /// Attempts in flight at once to one receiving host (scheme, host and port; every endpoint there together):
+    /// a slow receiver holds at most this many of the others' places.
+    /// </summary>
     [Range(1, 100)]
     public int MaxConcurrencyPerEndpoint { get; set; } = 4;
 

@@ -10,6 +10,9 @@ public sealed class WebhookRetrySchedule
 {
     private const double MaxJitter = 0.2;
 
+    /// <summary>The longest one wait may be: past it a receiver has long been given up on, and the sums stay in range.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(7);
+
     private readonly IReadOnlyList<TimeSpan> _waits;
 
     private WebhookRetrySchedule(IReadOnlyList<TimeSpan> waits) => _waits = waits;
@@ -20,14 +23,18 @@ public sealed class WebhookRetrySchedule
     /// <summary>Attempts in all, the first included.</summary>
     public int Attempts => _waits.Count + 1;
 
-    /// <summary>Reads "00:00:05,00:05:00,…"; false unless it names at least one wait and none is negative.</summary>
+    /// <summary>
+    /// Reads "00:00:05,00:05:00,…"; false unless it names at least one wait, each written as hh:mm:ss (a bare "5"
+    /// would read as five days) and none negative or over <see cref="MaxWait"/>.
+    /// </summary>
     public static bool TryParse(string? text, out WebhookRetrySchedule schedule)
     {
         schedule = new WebhookRetrySchedule([]);
         var waits = new List<TimeSpan>();
         foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!TimeSpan.TryParse(part, CultureInfo.InvariantCulture, out var wait) || wait < TimeSpan.Zero)
+            if (!part.Contains(':', StringComparison.Ordinal) || !TimeSpan.TryParse(part, CultureInfo.InvariantCulture, out var wait) ||
+                wait < TimeSpan.Zero || wait > MaxWait)
             {
                 return false;
             }

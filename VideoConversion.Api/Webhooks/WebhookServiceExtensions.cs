@@ -14,8 +14,7 @@ public static class WebhookServiceExtensions
             .Validate(options => WebhookRetrySchedule.TryParse(options.RetrySchedule, out _),
                 "Webhooks:RetrySchedule must list at least one wait, none negative (e.g. 00:00:05,00:05:00).")
             .ValidateOnStart();
-        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName);
-        services.AddSingleton<OutboundTargets>();
+        services.AddOutboundTargets();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookEventRecorder>();

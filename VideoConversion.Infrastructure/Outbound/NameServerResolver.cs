@@ -51,33 +51,51 @@ public sealed class NameServerResolver
 
     public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
     {
-        IDnsQueryResponse[] answers;
-        try
-        {
-            answers = await Task.WhenAll(
-                _client.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken),
-                _client.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken));
-        }
-        catch (DnsResponseException exception)
-        {
-            throw new SocketException((int)SocketError.TryAgain, exception.Message);
-        }
-
-        if (answers.Any(answer => answer.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain))
+        var answers = await Task.WhenAll(QueryAsync(host, QueryType.A, cancellationToken), QueryAsync(host, QueryType.AAAA, cancellationToken));
+        if (answers.Any(answer => answer.Response?.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain))
         {
             throw new SocketException((int)SocketError.HostNotFound);
         }
 
-        if (answers.FirstOrDefault(answer => answer.HasError) is { } failed)
-        {
-            throw new SocketException((int)SocketError.TryAgain, failed.ErrorMessage);
-        }
-
         IPAddress[] addresses =
         [
-            .. answers.SelectMany(answer => answer.Answers.OfType<ARecord>()).Select(record => record.Address),
-            .. answers.SelectMany(answer => answer.Answers.OfType<AaaaRecord>()).Select(record => record.Address),
+            .. answers.SelectMany(answer => answer.Response?.Answers.OfType<ARecord>() ?? []).Select(record => record.Address),
+            .. answers.SelectMany(answer => answer.Response?.Answers.OfType<AaaaRecord>() ?? []).Select(record => record.Address),
         ];
-        return addresses.Length > 0 ? addresses : throw new SocketException((int)SocketError.NoData);
+        if (addresses.Length > 0)
+        {
+            return addresses; // as the system's resolver does, whatever one family's query met
+        }
+
+        // Nothing found: a server in trouble is ours to try again; a name with no address is the URL's.
+        if (answers.FirstOrDefault(answer => answer.Error is not null) is { Error: { } error })
+        {
+            throw new SocketException((int)SocketError.TryAgain, error);
+        }
+
+        throw new SocketException((int)SocketError.NoData);
+    }
+
+    /// <summary>One question; the server's failure (no answer, a garbled one, SERVFAIL) as an error, never thrown.</summary>
+    private async Task<(IDnsQueryResponse? Response, string? Error)> QueryAsync(string host, QueryType type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _client.QueryAsync(host, type, QueryClass.IN, cancellationToken);
+            return response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain
+                ? (response, response.ErrorMessage)
+                : (response, null);
+        }
+        catch (ArgumentException)
+        {
+            // Not a name DNS can carry (a label over 63 octets, a name over 255): no such name.
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // DnsClient reports a cancelled query as a timeout: the caller's cancellation stays a cancellation.
+            cancellationToken.ThrowIfCancellationRequested();
+            return (null, exception.Message);
+        }
     }
 }

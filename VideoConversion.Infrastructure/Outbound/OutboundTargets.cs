@@ -38,13 +38,10 @@ public sealed class OutboundTargets
             return Dns.GetHostAddressesAsync;
         }
 
-        if (!NameServerResolver.TryParse(options.NameServers, out var servers) || servers.Count == 0)
-        {
-            throw new OptionsValidationException(OutboundOptions.SectionName, typeof(OutboundOptions),
-                [$"Outbound:NameServers must list DNS servers as addresses, each with an optional port (\"1.1.1.1,[::1]:53\"); got '{options.NameServers}'."]);
-        }
-
-        return new NameServerResolver(servers).ResolveAsync;
+        // Validated at start (AddOutboundTargets); a bad value cannot get this far in a running service.
+        return NameServerResolver.TryParse(options.NameServers, out var servers) && servers.Count > 0
+            ? new NameServerResolver(servers).ResolveAsync
+            : throw new ArgumentException($"Outbound:NameServers is not a list of DNS servers: '{options.NameServers}'.", nameof(options));
     }
 
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(10);

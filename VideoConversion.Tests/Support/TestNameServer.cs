@@ -35,19 +35,21 @@ public sealed class TestNameServer : IAsyncDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            UdpReceiveResult query;
             try
             {
-                query = await _socket.ReceiveAsync(_stopping.Token);
+                var query = await _socket.ReceiveAsync(_stopping.Token);
+                if (Answer(query.Buffer) is { } answer)
+                {
+                    await _socket.SendAsync(answer, query.RemoteEndPoint, _stopping.Token);
+                }
             }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException && _stopping.IsCancellationRequested)
             {
                 return;
             }
-
-            if (Answer(query.Buffer) is { } answer)
+            catch (SocketException)
             {
-                await _socket.SendAsync(answer, query.RemoteEndPoint, _stopping.Token);
+                // One client's trouble (an ICMP unreachable for a client gone): the server goes on for the others.
             }
         }
     }

@@ -182,6 +182,19 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         await page.ReloadAsync();
         await page.Locator("#webhook-url:enabled").WaitForAsync(new() { Timeout = 30_000 });
         await page.GetByText("No endpoints yet.").WaitForAsync(new() { Timeout = 10_000 });
+
+        // Revoking a key asks first as well.
+        await page.FillAsync("#key-name", "page-revoke");
+        await page.PressAsync("#key-name", "Tab");
+        await page.Locator("button:has-text('Create key'):enabled").ClickAsync();
+        var keyRow = page.Locator("table.keys tbody tr", new() { HasText = "page-revoke" });
+        await keyRow.WaitForAsync(new() { Timeout = 10_000 });
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Revoke page-revoke" }).ClickAsync();
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Keep page-revoke" }).ClickAsync();
+        Assert.Contains("active", await keyRow.InnerTextAsync(), StringComparison.Ordinal);
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Revoke page-revoke" }).ClickAsync();
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke page-revoke" }).ClickAsync();
+        await keyRow.GetByText("revoked").WaitForAsync(new() { Timeout = 10_000 });
     }
 
     [Fact]

@@ -245,7 +245,9 @@ public class JobStateTests
         Assert.False(done.ExpireOutput(T0.AddSeconds(1)));
         Assert.True(done.Apply(Report(JobReportKind.Done, seconds: 10)));
 
+        Assert.False(done.InputRemovalPending);
         Assert.True(done.ForgetInput(T0.AddDays(1)));
+        Assert.True(done.InputRemovalPending, "a claimed input is removed until storage confirms it");
         Assert.False(done.ForgetInput(T0.AddDays(2)));
         Assert.False(done.ForgetOutput(T0.AddDays(2)));
         Assert.True(done.ExpireOutput(T0.AddDays(30)));

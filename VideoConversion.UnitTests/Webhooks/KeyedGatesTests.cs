@@ -6,41 +6,38 @@ namespace VideoConversion.UnitTests.Webhooks;
 public class KeyedGatesTests
 {
     [Fact]
-    public async Task A_key_at_its_limit_makes_the_next_wait_while_other_keys_go_on()
+    public void A_full_key_refuses_the_next_at_once_while_other_keys_go_on()
     {
         var gates = new KeyedGates(perKey: 2);
-        using var first = await gates.EnterAsync("hanging.example", CancellationToken.None);
-        using var second = await gates.EnterAsync("hanging.example", CancellationToken.None);
+        using var first = gates.TryEnter("hanging.example");
+        using var second = gates.TryEnter("hanging.example");
 
-        var third = gates.EnterAsync("hanging.example", CancellationToken.None);
-        using (await gates.EnterAsync("prompt.example", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)))
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.Null(gates.TryEnter("HANGING.example"));
+        using (var other = gates.TryEnter("prompt.example"))
         {
-            Assert.False(third.IsCompleted, "a third holder got past a limit of two");
+            Assert.NotNull(other);
         }
 
-        first.Dispose();
-        using var entered = await third.WaitAsync(TimeSpan.FromSeconds(5));
+        first!.Dispose();
+        using var third = gates.TryEnter("hanging.example");
+        Assert.NotNull(third);
     }
 
     [Fact]
-    public async Task Keys_nobody_holds_or_awaits_are_forgotten()
+    public void Keys_nobody_holds_are_forgotten_and_a_place_is_given_back_once()
     {
         var gates = new KeyedGates(perKey: 1);
-        var held = await gates.EnterAsync("a", CancellationToken.None);
-        using (var canceled = new CancellationTokenSource())
-        {
-            var waiting = gates.EnterAsync("a", canceled.Token);
-            (await gates.EnterAsync("b", CancellationToken.None)).Dispose();
-            Assert.Equal(1, gates.Count);
-
-            await canceled.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        }
+        var held = gates.TryEnter("a")!;
+        gates.TryEnter("b")!.Dispose();
+        Assert.Equal(1, gates.Count);
 
         held.Dispose();
-        held.Dispose(); // twice is harmless
+        held.Dispose(); // twice is harmless: it gives back no place it did not hold
         Assert.Equal(0, gates.Count);
-        using var again = await gates.EnterAsync("a", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(1, gates.Count);
+        using var again = gates.TryEnter("a");
+        Assert.NotNull(again);
+        Assert.Null(gates.TryEnter("a"));
     }
 }

@@ -54,6 +54,8 @@ public class WebhookRetryScheduleTests
     [InlineData(" , ")]
     [InlineData("five seconds")]
     [InlineData("00:00:05,-00:00:01")]
+    [InlineData("5")]
+    [InlineData("00:00:05,8.00:00:00")]
     public void A_schedule_without_waits_or_with_a_bad_one_is_refused(string text) =>
         Assert.False(WebhookRetrySchedule.TryParse(text, out _));
 }

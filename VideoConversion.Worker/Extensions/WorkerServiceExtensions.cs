@@ -43,8 +43,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<ConditionalObjects>();
         services.AddSingleton<AttemptLedger>();
         services.AddSingleton<InputDownloader>();
-        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.SectionName);
-        services.AddSingleton<OutboundTargets>();
+        services.AddOutboundTargets();
         services.AddSingleton<InputFetcher>();
         services.AddSingleton<ConversionMetrics>();
         services.AddSingleton<JobProcessor>();

@@ -36,7 +36,7 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
                     throw Unavailable($"The video's address redirected more than {MaxRedirects} times.");
                 }
 
-                target = Check(new Uri(target, location).ToString());
+                target = Check(new Uri(target, location).AbsoluteUri);
                 continue;
             }
 
@@ -93,10 +93,11 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
         {
             throw new SystemFaultException(FailureCause.InputSourceFailed, lookup.Message);
         }
-        catch (HttpRequestException exception) when (exception.InnerException is AuthenticationException)
+        catch (HttpRequestException exception) when (exception.InnerException is AuthenticationException tls)
         {
-            // The server's certificate is not valid for its name: the same on every attempt, and the owner's to fix.
-            throw Unavailable($"The video's address could not be reached securely: the certificate of '{target.Host}' is not valid.");
+            // The TLS handshake failed (a certificate not valid for the name, no protocol in common): the same on
+            // every attempt, and the address owner's to fix.
+            throw Unavailable($"The video's address could not be reached securely: the TLS handshake with '{target.Host}' failed ({tls.Message}).");
         }
         catch (HttpRequestException exception)
         {

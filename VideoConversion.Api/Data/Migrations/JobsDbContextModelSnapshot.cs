@@ -337,6 +337,9 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("InputRemovalPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("InputUrl")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -398,6 +401,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("DeletedAt");
+
+                    b.HasIndex("InputDeletedAt")
+                        .HasFilter("\"InputRemovalPending\" = 1");
 
                     b.HasIndex("Status");
 
