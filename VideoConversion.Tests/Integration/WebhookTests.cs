@@ -176,7 +176,9 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
         await Polling.WaitUntilAsync(() => Task.FromResult(prompt.Received("prompt").Count >= Events), "every job.canceled at the prompt receiver", EventTimeout);
         var late = prompt.Received("prompt").Max(webhook => webhook.At) - lastCancel;
         output.WriteLine($"{Events} events for a hanging host: the same account's other receiver had them all {late.TotalMilliseconds:0} ms after the last cancel");
-        Assert.True(late < TimeSpan.FromSeconds(5), $"the prompt receiver heard the last event {late.TotalSeconds:0.0} s after the last cancel");
+        // Under the hanging attempts' time limit (2 s here): places held by deliveries queued for the hanging host
+        // would free only as those attempts time out.
+        Assert.True(late < TimeSpan.FromSeconds(2), $"the prompt receiver heard the last event {late.TotalSeconds:0.0} s after the last cancel");
         Assert.All(prompt.Received("prompt"), webhook => Assert.Equal("job.canceled", webhook.Type));
     }
 
