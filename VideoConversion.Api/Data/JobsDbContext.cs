@@ -71,7 +71,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.HasIndex(j => j.Status);
             job.HasIndex(j => j.DeletedAt);
             // The few inputs whose removal is still to be confirmed, found each sweep without reading every job.
-            job.HasIndex(j => j.InputDeletedAt).HasFilter("\"InputRemovalPending\" = 1");
+            job.HasIndex(j => j.InputDeletedAt).HasFilter("\"InputRemovalPending\"");
             // A caller's own jobs, newest first: the list every page and client reads.
             job.HasIndex(j => new { j.OwnerId, j.CreatedAt });
         });

@@ -86,10 +86,8 @@ public sealed partial class RetentionSweeper(
             jobs => jobs.Where(job => job.InputDeletedAt == null && job.FinishedAt < inputCutoff &&
                 (job.Status == JobStatus.Done || job.Status == JobStatus.Failed || job.Status == JobStatus.Expired ||
                  job.Status == JobStatus.Canceled)),
-            job => Task.FromResult<Func<Task>?>(job.ForgetInput(time.GetUtcNow()) ? () => RemoveInputAsync(job, cancellationToken) : null),
+            job => Task.FromResult<Func<Task>?>(job.ForgetInput(time.GetUtcNow()) ? () => RemoveInputAsync(job, firstTime: true, cancellationToken) : null),
             cancellationToken);
-        // A claim whose removal did not happen (storage failed, the API stopped in between): removed again, until done.
-        await RemoveClaimedInputsAsync(now - PendingRemovalGrace, cancellationToken);
         await SweepAsync(
             jobs => jobs.Where(job => job.Status == JobStatus.Expired && job.SubmittedAt != null && job.OutputDeletedAt == null &&
                 job.UpdatedAt < downloadCutoff),
@@ -111,10 +109,13 @@ public sealed partial class RetentionSweeper(
             }, cancellationToken);
         await RemoveTombstonesAsync(inputCutoff, cancellationToken);
         await ForgetWebhookDeliveriesAsync(now - retention.WebhookDeliveries, cancellationToken);
+        // A claim whose removal did not happen (storage failed, the API stopped in between): removed again, until done.
+        await RemoveClaimedInputsAsync(now - PendingRemovalGrace, cancellationToken);
     }
 
     /// <summary>Removes a claimed input (and a canceled job's late output), then records storage's confirmation.</summary>
-    private async Task RemoveInputAsync(Job job, CancellationToken cancellationToken)
+    /// <param name="firstTime">False when a removal that failed is repeated: counted once, when it was claimed.</param>
+    private async Task RemoveInputAsync(Job job, bool firstTime, CancellationToken cancellationToken)
     {
         await storage.DeleteInputAsync(job.InputKey, cancellationToken);
         if (job.Status == JobStatus.Canceled)
@@ -123,7 +124,11 @@ public sealed partial class RetentionSweeper(
             await storage.DeleteOutputAsync(job.Id, cancellationToken);
         }
 
-        metrics.Swept("input");
+        if (firstTime)
+        {
+            metrics.Swept("input");
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
         using (await db.WriteGate.EnterAsync(cancellationToken))
@@ -134,24 +139,38 @@ public sealed partial class RetentionSweeper(
         }
     }
 
+    /// <summary>
+    /// Each claimed input whose removal is not confirmed, once per round, oldest first: one that keeps failing is
+    /// logged and passed, and holds up neither the others nor the rest of the sweep.
+    /// </summary>
     private async Task RemoveClaimedInputsAsync(DateTimeOffset claimedBefore, CancellationToken cancellationToken)
     {
+        var after = DateTimeOffset.MinValue;
         for (var batch = 0; batch < MaxBatchesPerRound; batch++)
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
             var claimed = await db.Jobs.AsNoTracking()
-                .Where(job => job.InputRemovalPending && job.InputDeletedAt < claimedBefore)
+                .Where(job => job.InputRemovalPending && job.InputDeletedAt < claimedBefore && job.InputDeletedAt > after)
                 .OrderBy(job => job.InputDeletedAt).Take(BatchSize).ToListAsync(cancellationToken);
             foreach (var job in claimed)
             {
-                await RemoveInputAsync(job, cancellationToken);
+                try
+                {
+                    await RemoveInputAsync(job, firstTime: false, cancellationToken);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogRemovalFailed(logger, exception, job.Id);
+                }
             }
 
             if (claimed.Count < BatchSize)
             {
                 return;
             }
+
+            after = claimed[^1].InputDeletedAt!.Value;
         }
     }
 
@@ -256,6 +275,9 @@ public sealed partial class RetentionSweeper(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted job {JobId} removed for good")]
     private static partial void LogTombstoneRemoved(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: the input of job {JobId} could not be removed; the next round tries again")]
+    private static partial void LogRemovalFailed(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A retention sweep failed; the next round tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -28,6 +28,17 @@ public sealed partial class WebhookDispatcher(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Due deliveries read at once; pages are read on while some are passed over, up to <see cref="MaxPagesPerRound"/>.</summary>
+    private const int PageSize = 128;
+
+    private const int MaxPagesPerRound = 20;
+
+    /// <summary>The longest a passed-over delivery waits for a place under its account or host before it is looked at again.</summary>
+    private static readonly TimeSpan PassedOverLimit = TimeSpan.FromSeconds(30);
+
+    private const string AccountKeyPrefix = "account:";
+    private const string HostKeyPrefix = "host:";
+
     /// <summary>How long a delivery whose attempt could not even be recorded waits before it is tried again.</summary>
     private static readonly TimeSpan UnrecordedBackoff = TimeSpan.FromSeconds(30);
 
@@ -47,35 +58,16 @@ public sealed partial class WebhookDispatcher(
     private readonly SemaphoreSlim _overall = new(options.Value.MaxConcurrency);
     private readonly WebhookRetrySchedule _schedule = options.Value.Schedule();
 
+    /// <summary>Deliveries passed over because their account or host was full, by that key; let go when a place there frees.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _passedOver = new(StringComparer.OrdinalIgnoreCase);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                foreach (var (id, url, owner) in await DueAsync(stoppingToken))
-                {
-                    if (_inFlight.ContainsKey(id))
-                    {
-                        continue;
-                    }
-
-                    if (!TryAdmit(id, url, owner, out var places))
-                    {
-                        break; // every place is taken: the next round, when an attempt ends
-                    }
-
-                    if (places is null)
-                    {
-                        continue; // its account or host is full: passed over, so the next round looks past it
-                    }
-
-                    _inFlight.TryAdd(id, 0);
-                    var attempt = Task.Run(() => AttemptAsync(id, places, stoppingToken), CancellationToken.None);
-                    _running.TryAdd(attempt, 0);
-                    _ = attempt.ContinueWith(done => _running.TryRemove(done, out _), TaskScheduler.Default);
-                }
-
+                await StartDueAsync(stoppingToken);
                 await signal.WaitAsync(PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -90,6 +82,48 @@ public sealed partial class WebhookDispatcher(
         }
 
         await Task.WhenAll(_running.Keys);
+    }
+
+    /// <summary>
+    /// Starts every due delivery that may start now. Those whose account or host is full are passed over until a
+    /// place there frees, and the next page is read past them: a backlog at one receiver never hides another's.
+    /// </summary>
+    private async Task StartDueAsync(CancellationToken stoppingToken)
+    {
+        for (var page = 0; page < MaxPagesPerRound; page++)
+        {
+            var due = await DueAsync(stoppingToken);
+            var passedOver = false;
+            foreach (var (id, url, owner) in due)
+            {
+                if (_inFlight.ContainsKey(id))
+                {
+                    continue;
+                }
+
+                var admission = TryAdmit(id, url, owner);
+                if (admission is null)
+                {
+                    return; // every place is taken: the next round, when an attempt ends
+                }
+
+                if (admission.Places is null)
+                {
+                    passedOver = true;
+                    continue;
+                }
+
+                _inFlight.TryAdd(id, 0);
+                var attempt = Task.Run(() => AttemptAsync(id, admission, stoppingToken), CancellationToken.None);
+                _running.TryAdd(attempt, 0);
+                _ = attempt.ContinueWith(done => _running.TryRemove(done, out _), TaskScheduler.Default);
+            }
+
+            if (!passedOver || due.Count < PageSize)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The oldest due deliveries not in hand already (the query leaves those out, so a backlog at one host blocks no other).</summary>
@@ -107,7 +141,7 @@ public sealed partial class WebhookDispatcher(
         var due = await db.WebhookDeliveries.AsNoTracking()
             .Where(delivery => delivery.Status == WebhookDeliveryStatus.Pending && delivery.NextAttemptAt <= now && !skip.Contains(delivery.Id))
             .OrderBy(delivery => delivery.NextAttemptAt)
-            .Take(options.Value.MaxConcurrency * 4)
+            .Take(PageSize)
             .Join(db.WebhookEndpoints, delivery => delivery.EndpointId, endpoint => endpoint.Id,
                 (delivery, endpoint) => new { delivery.Id, endpoint.Url, endpoint.OwnerId })
             .ToListAsync(cancellationToken);
@@ -120,39 +154,52 @@ public sealed partial class WebhookDispatcher(
     /// Takes the delivery's three places (overall, its account's, its host's) without waiting for any: nothing is
     /// ever held while waiting, so deliveries queued behind a hanging receiver hold none of another's places.
     /// </summary>
-    /// <returns>False when every place is taken. Otherwise true, with the places, or with null when its account or
-    /// host is full: then it is passed over for a poll interval, and the next due query looks past it.</returns>
-    private bool TryAdmit(string deliveryId, string url, string owner, out IDisposable? places)
+    /// <returns>Null when every place is taken. Otherwise the admission, with its places, or without when its account
+    /// or host is full: then it is passed over until a place there frees (at most <see cref="PassedOverLimit"/>).</returns>
+    private Admission? TryAdmit(string deliveryId, string url, string owner)
     {
-        places = null;
         if (!_overall.Wait(0))
         {
-            return false;
+            return null;
         }
 
         var overall = new Place(_overall);
+        var admission = new Admission(AccountKeyPrefix + owner, HostKeyPrefix + HostOf(url), null);
         var account = _perAccount.TryEnter(owner);
         var host = account is null ? null : _perHost.TryEnter(HostOf(url));
         if (account is null || host is null)
         {
             account?.Dispose();
             overall.Dispose();
-            _backedOff[deliveryId] = time.GetUtcNow() + PollInterval;
-            return true;
+            _backedOff[deliveryId] = time.GetUtcNow() + PassedOverLimit;
+            _passedOver.GetOrAdd(account is null ? admission.AccountKey : admission.HostKey, _ => new(StringComparer.Ordinal)).TryAdd(deliveryId, 0);
+            return admission;
         }
 
-        places = new Places(overall, account, host);
-        return true;
+        return admission with { Places = new Places(overall, account, host) };
     }
 
-    private async Task AttemptAsync(string deliveryId, IDisposable places, CancellationToken stoppingToken)
+    /// <summary>A place under <paramref name="key"/> is free again: what was passed over for it may go.</summary>
+    private void LetPassedOverGo(string key)
+    {
+        if (_passedOver.TryRemove(key, out var waiting))
+        {
+            foreach (var id in waiting.Keys)
+            {
+                _backedOff.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private async Task AttemptAsync(string deliveryId, Admission admission, CancellationToken stoppingToken)
     {
         try
         {
-            using (places)
+            using (admission.Places)
             {
                 await SendAsync(deliveryId, stoppingToken);
             }
+
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -171,6 +218,8 @@ public sealed partial class WebhookDispatcher(
         finally
         {
             _inFlight.TryRemove(deliveryId, out _);
+            LetPassedOverGo(admission.AccountKey);
+            LetPassedOverGo(admission.HostKey);
             signal.Notify(); // a place is free: anything waiting may go
         }
     }
@@ -298,6 +347,9 @@ public sealed partial class WebhookDispatcher(
         var url = await storage.PresignDownloadAsync(StorageNames.OutputBucket, StorageNames.OutputKey(job.Id));
         return WebhookPayload.WithOutputLink(delivery.Payload, url, time.GetUtcNow() + storage.DownloadUrlLifetime);
     }
+
+    /// <param name="Places">The places taken; null when the delivery was passed over.</param>
+    private sealed record Admission(string AccountKey, string HostKey, IDisposable? Places);
 
     private sealed class Place(SemaphoreSlim gate) : IDisposable
     {

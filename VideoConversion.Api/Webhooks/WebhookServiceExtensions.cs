@@ -12,7 +12,7 @@ public static class WebhookServiceExtensions
             .BindConfiguration(WebhookOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(options => WebhookRetrySchedule.TryParse(options.RetrySchedule, out _),
-                "Webhooks:RetrySchedule must list at least one wait, none negative (e.g. 00:00:05,00:05:00).")
+                "Webhooks:RetrySchedule must list at least one wait, each as hh:mm:ss, none negative or over 7 days (e.g. 00:00:05,00:05:00).")
             .ValidateOnStart();
         services.AddOutboundTargets();
         services.AddSingleton<WebhookSecrets>();

@@ -164,13 +164,7 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         }
 
-        for (var i = 0; i < Events; i++)
-        {
-            using var requested = await api.PostAsJsonAsync("/upload/request", new { filename = $"never-sent-{i}.mp4" });
-            var jobId = (await requested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString();
-            using var canceled = await api.PostAsync(new Uri($"/jobs/{jobId}/cancel", UriKind.Relative), null);
-            Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
-        }
+        await CancelNewJobsAsync(api, Events);
 
         var lastCancel = DateTimeOffset.UtcNow;
         await Polling.WaitUntilAsync(() => Task.FromResult(prompt.Received("prompt").Count >= Events), "every job.canceled at the prompt receiver", EventTimeout);
@@ -180,6 +174,37 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
         // would free only as those attempts time out.
         Assert.True(late < TimeSpan.FromSeconds(2), $"the prompt receiver heard the last event {late.TotalSeconds:0.0} s after the last cancel");
         Assert.All(prompt.Received("prompt"), webhook => Assert.Equal("job.canceled", webhook.Type));
+    }
+
+    [Fact]
+    public async Task A_backlog_larger_than_a_page_at_a_hanging_host_hides_no_other_accounts_event()
+    {
+        // More deliveries due for one account's hanging host than the dispatcher reads at once (128), all older than
+        // another account's event: that one must still go out at once.
+        const int Backlog = 136;
+        using var crowded = await NewAccountAsync("backlog");
+        _receiver.Hang("slow", TimeSpan.FromMinutes(2));
+        using (var registered = await crowded.PostAsJsonAsync("/webhooks", new { url = _receiver.Url("slow") }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        await CancelNewJobsAsync(crowded, Backlog);
+
+        using var other = await NewAccountAsync("behind-backlog");
+        await using var prompt = new WebhookReceiver();
+        await prompt.StartAsync();
+        using (var registered = await other.PostAsJsonAsync("/webhooks", new { url = prompt.Url("prompt") }))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        await CancelNewJobsAsync(other, 1);
+        var canceledAt = DateTimeOffset.UtcNow;
+        var heard = await Polling.WaitForAsync(() => prompt.Received("prompt") is { Count: > 0 } received ? received[0] : null, "the other account's job.canceled", EventTimeout);
+        output.WriteLine($"behind {Backlog} deliveries to a hanging host, another account's event went out {(heard.At - canceledAt).TotalMilliseconds:0} ms after its cancel");
+        // Under the hanging attempts' time limit (2 s here): it did not wait for the backlog to move.
+        Assert.True(heard.At - canceledAt < TimeSpan.FromSeconds(2), $"the other account's event went out {(heard.At - canceledAt).TotalSeconds:0.0} s after its cancel");
     }
 
     [Theory]
@@ -276,6 +301,19 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
             .EnumerateArray().Any(d => d.GetProperty("id").GetString() == deliveryId && d.GetProperty("status").GetString() == "DELIVERED"),
             "the redelivery", EventTimeout);
         Assert.Equal(deliveryId, _receiver.Received("moved")[^1].Id);
+    }
+
+    /// <summary>Jobs requested and canceled at once: a job.canceled event each, in a moment, with no conversion.</summary>
+    private static async Task CancelNewJobsAsync(HttpClient api, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var requested = await api.PostAsJsonAsync("/upload/request", new { filename = $"never-sent-{i}.mp4" });
+            Assert.Equal(HttpStatusCode.Created, requested.StatusCode);
+            var jobId = (await requested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString();
+            using var canceled = await api.PostAsync(new Uri($"/jobs/{jobId}/cancel", UriKind.Relative), null);
+            Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
+        }
     }
 
     private async Task<HttpClient> NewAccountAsync(string purpose) => system.ApiClient((await system.CreateAccountAsync(purpose)).ApiKey);

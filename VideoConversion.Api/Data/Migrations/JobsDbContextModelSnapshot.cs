@@ -403,7 +403,7 @@ namespace VideoConversion.Api.Data.Migrations
                     b.HasIndex("DeletedAt");
 
                     b.HasIndex("InputDeletedAt")
-                        .HasFilter("\"InputRemovalPending\" = 1");
+                        .HasFilter("\"InputRemovalPending\"");
 
                     b.HasIndex("Status");
 

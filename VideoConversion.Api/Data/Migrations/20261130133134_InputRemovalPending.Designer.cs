@@ -10,7 +10,7 @@ using VideoConversion.Api.Data;
 namespace VideoConversion.Api.Data.Migrations
 {
     [DbContext(typeof(JobsDbContext))]
-    [Migration("20261130130451_InputRemovalPending")]
+    [Migration("20261130133134_InputRemovalPending")]
     partial class InputRemovalPending
     {
         /// <inheritdoc />
@@ -406,7 +406,7 @@ namespace VideoConversion.Api.Data.Migrations
                     b.HasIndex("DeletedAt");
 
                     b.HasIndex("InputDeletedAt")
-                        .HasFilter("\"InputRemovalPending\" = 1");
+                        .HasFilter("\"InputRemovalPending\"");
 
                     b.HasIndex("Status");
 

@@ -21,7 +21,7 @@ namespace VideoConversion.Api.Data.Migrations
                 name: "IX_jobs_InputDeletedAt",
                 table: "jobs",
                 column: "InputDeletedAt",
-                filter: "\"InputRemovalPending\" = 1");
+                filter: "\"InputRemovalPending\"");
         }
 
         /// <inheritdoc />
