@@ -53,11 +53,18 @@ public class ConversionPlannerTests
     }
 
     [Fact]
-    public void Only_the_audio_is_transcoded_when_it_is_ac3_or_mono_or_surround()
+    public void Only_the_audio_is_transcoded_when_it_is_ac3_or_surround_or_at_an_odd_rate()
     {
         Assert.Equal("copy video, transcode audio", Plan(SafeVideo, SafeAudio with { CodecName = "ac3", Profile = null }).Method);
-        Assert.Equal("copy video, transcode audio", Plan(SafeVideo, SafeAudio with { Channels = 1 }).Method);
         Assert.Equal("copy video, transcode audio", Plan(SafeVideo, SafeAudio with { Channels = 6 }).Method);
+        Assert.Equal("copy video, transcode audio", Plan(SafeVideo, SafeAudio with { SampleRate = 22_254 }).Method);
+    }
+
+    [Fact]
+    public void Mono_aac_lc_is_copied_as_browsers_play_it()
+    {
+        Assert.Equal("remux", Plan(SafeVideo, SafeAudio with { Channels = 1 }).Method);
+        Assert.Equal("transcode video, copy audio", Plan(SafeVideo with { PixelFormat = "yuvj420p" }, SafeAudio with { Channels = 1, SampleRate = 16_000 }).Method);
     }
 
     [Fact]

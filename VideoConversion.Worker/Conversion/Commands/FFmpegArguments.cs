@@ -139,7 +139,7 @@ public static class FFmpegArguments
     [
         "-c:a", "aac",
         "-b:a", options.AudioBitrate,
-        "-ac", BrowserCompatibility.AudioChannels.ToString(CultureInfo.InvariantCulture),
+        "-ac", BrowserCompatibility.EncodedAudioChannels.ToString(CultureInfo.InvariantCulture),
         "-ar", AacSampleRate(audio.SampleRate).ToString(CultureInfo.InvariantCulture),
     ];
 

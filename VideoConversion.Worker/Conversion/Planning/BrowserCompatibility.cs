@@ -25,7 +25,8 @@ public static class BrowserCompatibility
     public const int MaxShortSide = 2160;
 
     public static int Macroblocks(int width, int height) => ((width + 15) / 16) * ((height + 15) / 16);
-    public const int AudioChannels = 2;
+    /// <summary>Channels of re-encoded audio: stereo (surround mixed down). Mono AAC-LC is copied as it is.</summary>
+    public const int EncodedAudioChannels = 2;
     public const int MaxAudioSampleRate = 48_000;
 
     /// <summary>The AAC sample rates browsers play, ascending.</summary>
@@ -43,8 +44,8 @@ public static class BrowserCompatibility
         video.Width > 0 && video.Height > 0 && video.Width % 2 == 0 && video.Height % 2 == 0 &&
         Math.Abs(video.SampleAspectRatio - 1) < 0.01;
 
-    /// <summary>AAC-LC in stereo at a standard sample rate.</summary>
+    /// <summary>AAC-LC in mono or stereo at a standard sample rate: what every browser plays, so never re-encoded.</summary>
     public static bool IsBrowserSafeAudio(StreamInfo audio) =>
-        audio is { Kind: StreamKind.Audio, CodecName: "aac", Profile: "LC", Channels: AudioChannels } &&
+        audio is { Kind: StreamKind.Audio, CodecName: "aac", Profile: "LC", Channels: 1 or 2 } &&
         AudioSampleRates.Contains(audio.SampleRate);
 }

@@ -118,7 +118,7 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         }
         else if (audios.Count == 1 && !BrowserCompatibility.IsBrowserSafeAudio(audios[0]))
         {
-            problems.Add($"its audio is {audios[0].CodecName} {audios[0].Profile} with {audios[0].Channels} channels, not AAC-LC stereo");
+            problems.Add($"its audio is {audios[0].CodecName} {audios[0].Profile} with {audios[0].Channels} channels, not AAC-LC mono or stereo");
         }
 
         if (output.Streams.Any(stream => stream.Kind == StreamKind.Other))
