@@ -286,25 +286,16 @@ public sealed class Job
             UploadExpiresAt = uploadExpiresAt,
         };
 
-    /// <summary>A job from a URL: PENDING at once, for a worker to fetch and convert.</summary>
+    /// <summary>
+    /// A job from a URL: an upload's job with nothing to upload, so PENDING at once (its upload deadline passed
+    /// on creation) for a worker to fetch and convert.
+    /// </summary>
     public static Job CreateFromUrl(
         string id, string fileName, string inputKey, string inputUrl, DateTimeOffset now, string? traceParent, string ownerId, string? apiKeyId)
     {
-        var job = new Job
-        {
-            Id = id,
-            OwnerId = ownerId,
-            ApiKeyId = apiKeyId,
-            TraceParent = traceParent,
-            FileName = fileName,
-            InputKey = inputKey,
-            InputUrl = inputUrl,
-            OutputFormat = OutputFormats.Mp4,
-            Status = JobStatus.Pending,
-            CreatedAt = now,
-            UpdatedAt = now,
-            UploadExpiresAt = now,
-        };
+        var job = Create(id, fileName, contentType: null, inputKey, now, uploadExpiresAt: now, traceParent, declaredBytes: null, ownerId, apiKeyId);
+        job.InputUrl = inputUrl;
+        job.Status = JobStatus.Pending;
         job.SubmittedAt = now;
         return job;
     }

@@ -164,9 +164,10 @@ public sealed partial class WebhookDispatcher(
         }
 
         var overall = new Place(_overall);
-        var admission = new Admission(AccountKeyPrefix + owner, HostKeyPrefix + HostOf(url), null);
+        var receivingHost = HostOf(url);
+        var admission = new Admission(AccountKeyPrefix + owner, HostKeyPrefix + receivingHost, null);
         var account = _perAccount.TryEnter(owner);
-        var host = account is null ? null : _perHost.TryEnter(HostOf(url));
+        var host = account is null ? null : _perHost.TryEnter(receivingHost);
         if (account is null || host is null)
         {
             account?.Dispose();
