@@ -5,8 +5,8 @@ namespace VideoConversion.Api.Accounts;
 /// <summary>RFC 7807 problems of the account endpoints. Each names what is wrong.</summary>
 internal static class AccountProblems
 {
-    public static ProblemHttpResult InvalidField(string field, string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Invalid '{field}'", detail: detail);
+    /// <summary>A bad field, named as every 400 names it (with <c>field</c>).</summary>
+    public static ProblemHttpResult InvalidField(string field, string detail) => Api.JobProblems.InvalidField(field, detail);
 
     public static ProblemHttpResult UnknownKey(string keyId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown API key", detail: $"There is no API key with id '{keyId}'.");

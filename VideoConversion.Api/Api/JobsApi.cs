@@ -46,13 +46,13 @@ public static partial class JobsApi
     }
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
-        SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
+        SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services,
         IOptions<QuotaOptions> quotas, JobWebhooks webhooks, OutboundTargets targets, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(request?.InputUrl))
         {
             return OutputFormats.Normalize(request.OutputFormat ?? OutputFormats.Mp4) is { } format
-                ? await JobsFromUrl.CreateAsync(request, format, caller, services, uploads.Value, quotas.Value, webhooks, targets, cancellationToken)
+                ? await JobsFromUrl.CreateAsync(request, format, caller, services, quotas.Value, webhooks, targets, cancellationToken)
                 : JobProblems.UnsupportedOutputFormat(request.OutputFormat);
         }
 
@@ -106,11 +106,11 @@ public static partial class JobsApi
             return JobProblems.SizeMismatch(jobId, declared, upload.Size);
         }
 
-        if (upload.Size > uploads.Value.MaxFileBytes)
+        if (upload.Size > services.Uploads.Value.MaxFileBytes)
         {
             await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
             LogTooLargeDeleted(services.Logger, job.Id, upload.Size);
-            return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
+            return JobProblems.UploadTooLarge(upload.Size, services.Uploads.Value.MaxFileBytes);
         }
 
         // An upload that declared no size counts against the storage quota now that its size is known: the

@@ -21,7 +21,7 @@ namespace VideoConversion.Api.Api;
 public static partial class JobsFromUrl
 {
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> CreateAsync(
-        SubmitJobRequest request, string outputFormat, ClaimsPrincipal caller, JobServices services, UploadOptions uploads,
+        SubmitJobRequest request, string outputFormat, ClaimsPrincipal caller, JobServices services,
         QuotaOptions quotas, JobWebhooks webhooks, OutboundTargets targets, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(request.JobId))
@@ -81,7 +81,7 @@ public static partial class JobsFromUrl
             // The job's trace is this request's, as an upload's is its /upload/request.
             job = Job.CreateFromUrl(jobId, fileName, inputKey, address.AbsoluteUri, now, JobTrace.Current(), owner, caller.CallingApiKeyId());
             services.Db.Jobs.Add(job);
-            services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), uploads.MaxFileBytes));
+            services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), services.Uploads.Value.MaxFileBytes));
             webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);
             await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
         }

@@ -40,7 +40,7 @@ public static partial class UploadApi
         TypedResults.Ok(new UploadLimits(options.Value.MaxFileBytes, InputFormats.Supported));
 
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
-        UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, IOptions<UploadOptions> uploads,
+        UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services,
         IOptions<QuotaOptions> quotas, JobWebhooks webhooks, CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
@@ -72,9 +72,9 @@ public static partial class UploadApi
             return JobProblems.InvalidField("size_bytes", "The size must be the file's size in bytes, and an empty file is not a video.");
         }
 
-        if (sizeBytes > uploads.Value.MaxFileBytes)
+        if (sizeBytes > services.Uploads.Value.MaxFileBytes)
         {
-            return JobProblems.UploadTooLarge(sizeBytes.Value, uploads.Value.MaxFileBytes);
+            return JobProblems.UploadTooLarge(sizeBytes.Value, services.Uploads.Value.MaxFileBytes);
         }
 
         var webhookUrl = request?.WebhookUrl?.Trim();

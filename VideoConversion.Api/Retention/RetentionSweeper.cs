@@ -117,7 +117,11 @@ public sealed partial class RetentionSweeper(
     /// <param name="firstTime">False when a removal that failed is repeated: counted once, when it was claimed.</param>
     private async Task RemoveInputAsync(Job job, bool firstTime, CancellationToken cancellationToken)
     {
-        await storage.DeleteInputAsync(job.InputKey, cancellationToken);
+        if (job.InputUrl is null) // a job from a URL keeps no input in storage
+        {
+            await storage.DeleteInputAsync(job.InputKey, cancellationToken);
+        }
+
         if (job.Status == JobStatus.Canceled)
         {
             // A worker that finished as the cancel arrived may have stored an output nobody will get.

@@ -134,7 +134,11 @@ public static class WebhooksApi
     public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> ListJobDeliveries(
         string jobId, ClaimsPrincipal caller, JobsDbContext db, CancellationToken cancellationToken)
     {
-        if (!JobId.IsWellFormed(jobId) || !await db.Jobs.AsNoTracking().VisibleTo(caller).AnyAsync(j => j.Id == jobId, cancellationToken))
+        // One read: whether the caller may see the job, and which key made it.
+        var job = JobId.IsWellFormed(jobId)
+            ? await db.Jobs.AsNoTracking().VisibleTo(caller).Where(j => j.Id == jobId).Select(j => new { j.ApiKeyId }).SingleOrDefaultAsync(cancellationToken)
+            : null;
+        if (job is null)
         {
             return JobProblems.UnknownJob(jobId);
         }
@@ -144,7 +148,7 @@ public static class WebhooksApi
         var deliveries = db.WebhookDeliveries.Where(d => d.JobId == jobId);
         if (caller.CallingApiKeyId() is { } key)
         {
-            var madeByThisKey = await db.Jobs.AsNoTracking().AnyAsync(j => j.Id == jobId && j.ApiKeyId == key, cancellationToken);
+            var madeByThisKey = job.ApiKeyId == key;
             deliveries = deliveries.Where(d => db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && (e.JobId != null ? madeByThisKey : e.ApiKeyId == key)));
         }
 

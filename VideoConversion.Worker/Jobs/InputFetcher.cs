@@ -51,14 +51,14 @@ public sealed class InputFetcher(OutboundTargets targets) : IDisposable
                 throw Unavailable($"The server of the video's address answered {status}.");
             }
 
-            if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
+            if (response.Content.Headers.ContentLength is { } declared)
             {
-                throw TooLarge(maxBytes);
-            }
+                if (declared > maxBytes)
+                {
+                    throw TooLarge(maxBytes);
+                }
 
-            if (response.Content.Headers.ContentLength is { } size)
-            {
-                ensureRoom(size);
+                ensureRoom(declared);
             }
 
             await CopyAsync(response, maxBytes, file, cancellationToken);

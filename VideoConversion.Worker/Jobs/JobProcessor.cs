@@ -219,7 +219,7 @@ public sealed partial class JobProcessor(
             {
                 // A URL's size is known only from its server's answer, checked there.
                 var maxBytes = Math.Min(job.MaxInputBytes ?? long.MaxValue, _options.MaxInputBytes);
-                await FetchAsync(inputUrl, maxBytes, inputFile, EnsureRoom, transfer.Token, cancellationToken);
+                await FetchAsync(inputUrl, maxBytes, job.MaxInputBytes, inputFile, EnsureRoom, transfer.Token, cancellationToken);
             }
             else
             {
@@ -261,12 +261,20 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>A job from a URL: its input comes from there, not from storage; a server too slow for the transfer limit is its server's fault.</summary>
+    /// <param name="promisedBytes">The limit the API promised the job's owner; a file within it is never refused as too large.</param>
     private async Task FetchAsync(
-        string url, long maxBytes, string file, Action<long> ensureRoom, CancellationToken transfer, CancellationToken cancellationToken)
+        string url, long maxBytes, long? promisedBytes, string file, Action<long> ensureRoom, CancellationToken transfer, CancellationToken cancellationToken)
     {
         try
         {
             await fetcher.FetchAsync(url, maxBytes, file, ensureRoom, transfer);
+        }
+        catch (ConversionFailedException tooLarge) when (tooLarge.Cause == FailureCause.LimitExceeded && maxBytes < promisedBytes)
+        {
+            // Over this worker's Conversion:MaxInputBytes but within what the API accepted: our settings disagree,
+            // which is no fault of the file.
+            throw new SystemFaultException(FailureCause.Unexpected, string.Create(CultureInfo.InvariantCulture,
+                $"The worker's Conversion:MaxInputBytes ({maxBytes:N0}) is below the API's Uploads:MaxFileBytes ({promisedBytes:N0})."), inner: tooLarge);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
