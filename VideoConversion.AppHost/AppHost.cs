@@ -10,6 +10,7 @@ if (!Prerequisites.AreMet(settings, Console.Error))
 
 var messaging = builder.AddMessagingBroker("messaging", settings);
 var storage = builder.AddObjectStorage("storage", settings);
+storage.AnnounceUploadsTo(messaging);
 
 var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithMessaging(messaging, ServiceIdentity.Api)

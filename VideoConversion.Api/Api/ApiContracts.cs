@@ -6,13 +6,17 @@ namespace VideoConversion.Api.Api;
 
 /// <param name="SizeBytes">Optional: the file's exact size. The upload URL is then signed for it, so storage refuses any other length.</param>
 /// <param name="WebhookUrl">Optional: an endpoint that hears of this job's events, with a secret of its own (in the answer, once).</param>
-public sealed record UploadRequest(string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null);
+/// <param name="Start">"upload" (the default): the job starts the moment the upload lands, no POST /jobs needed. "submit": it waits for POST /jobs.</param>
+/// <param name="OutputFormat">Optional: the output format ("mp4", the default and only one so far).</param>
+public sealed record UploadRequest(
+    string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null, string? Start = null, string? OutputFormat = null);
 
 /// <summary>What an upload must respect: one setting, read by the upload page too.</summary>
 public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> AcceptedExtensions);
 
 /// <param name="WebhookSecret">The signing secret of the job's <c>webhook_url</c>; in this answer only.</param>
-public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null);
+/// <param name="Start">When the job starts: "upload" (when the upload lands) or "submit" (at POST /jobs).</param>
+public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null, string Start = "upload");
 
 /// <param name="WebhookUrl">Optional, with the job's first submission only: an endpoint that hears of this job's events.</param>
 /// <param name="InputUrl">In place of <paramref name="JobId"/>: a new job whose video the worker fetches from this http(s) address.</param>
@@ -22,6 +26,7 @@ public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, strin
 /// <param name="WebhookSecret">The signing secret of the <c>webhook_url</c> given with this call; in this answer only.</param>
 public sealed record SubmitJobResponse(string JobId, JobStatus Status, string? WebhookSecret = null);
 
+/// <param name="UploadedAt">When the API learned its upload landed (storage's event, or a stat at POST /jobs).</param>
 /// <param name="OutputUrl">Signed for this answer only, for its owner; it stops working at <paramref name="OutputUrlExpiresAt"/>. Read the job again for a new one.</param>
 public sealed record JobResponse(
     string JobId,
@@ -41,6 +46,7 @@ public sealed record JobResponse(
     bool Stalled,
     DateTimeOffset? OutputUrlExpiresAt = null,
     double? DurationSeconds = null,
-    string? InputUrl = null);
+    string? InputUrl = null,
+    DateTimeOffset? UploadedAt = null);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

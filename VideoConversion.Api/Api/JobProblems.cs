@@ -44,12 +44,14 @@ internal static class JobProblems
         StatusCodes.Status409Conflict, "Video not uploaded",
         $"Job '{jobId}' has no uploaded video yet. PUT the file to the presigned URL first, then submit the job.");
 
-    public static ProblemHttpResult NotSubmittable(string jobId, JobStatus status) => Problem(
+    /// <param name="error">Why it failed, when it did (a job started by its upload may have failed before the call).</param>
+    public static ProblemHttpResult NotSubmittable(string jobId, JobStatus status, string? error = null) => Problem(
         StatusCodes.Status409Conflict, "Job cannot be submitted",
         status switch
         {
             JobStatus.Expired => $"Job '{jobId}' has expired and cannot be submitted. Request a new upload to try again.",
             JobStatus.Canceled => $"Job '{jobId}' was canceled. Retry it (POST /jobs/{jobId}/retry) or request a new upload.",
+            _ when error is not null => $"Job '{jobId}' has failed: {error} It cannot be submitted again; retry it (POST /jobs/{jobId}/retry) or request a new upload.",
             _ => $"Job '{jobId}' has failed and cannot be submitted again. Retry it (POST /jobs/{jobId}/retry) or request a new upload.",
         });
 

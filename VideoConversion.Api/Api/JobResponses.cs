@@ -17,6 +17,6 @@ internal static class JobResponses
         return new JobResponse(
             job.Id, job.Status, job.Progress, job.CreatedAt, job.SubmittedAt, job.StartedAt, job.FinishedAt, job.Error,
             outputUrl, job.FileName, job.InputBytes, job.OutputBytes, job.Attempts, job.ConversionMethod,
-            job.IsStalled(now, stallLimit), outputUrl is null ? null : now + storage.DownloadUrlLifetime, job.OutputDurationSeconds, job.InputUrl);
+            job.IsStalled(now, stallLimit), outputUrl is null ? null : now + storage.DownloadUrlLifetime, job.OutputDurationSeconds, job.InputUrl, job.UploadedAt);
     }
 }

@@ -11,6 +11,7 @@ using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Uploads;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Messaging;
@@ -20,9 +21,12 @@ using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Api;
 
-public static partial class JobsApi
+public static class JobsApi
 {
     public const int DefaultPageSize = 20;
+
+    /// <summary>A submission meets other writers of the job (its upload's event, a cancel) this often before it gives up.</summary>
+    private const int MaxConflicts = 3;
     public const int MaxPageSize = 100;
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -47,7 +51,7 @@ public static partial class JobsApi
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> SubmitJob(
         SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services,
-        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, OutboundTargets targets, CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, OutboundTargets targets, UploadAcceptance acceptance, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(request?.InputUrl))
         {
@@ -62,106 +66,73 @@ public static partial class JobsApi
             return JobProblems.MissingField("job_id");
         }
 
-        if (OutputFormats.Normalize(request!.OutputFormat ?? OutputFormats.Mp4) is not { } outputFormat)
+        // The job's format is the one asked for at /upload/request; this one is checked (mp4 is the only one so far).
+        if (OutputFormats.Normalize(request!.OutputFormat ?? OutputFormats.Mp4) is null)
         {
             return JobProblems.UnsupportedOutputFormat(request.OutputFormat);
         }
 
-        var job = JobId.IsWellFormed(jobId)
-            ? await services.Db.Jobs.VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
-            : null;
-        if (job is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return JobProblems.UnknownJob(jobId);
-        }
-
-        using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
-        var webhookUrl = request.WebhookUrl?.Trim();
-        if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
-        {
-            // Its secret would go in an answer that was already given: a repeated submission cannot carry one.
-            return JobProblems.WebhookTooLate(job.Id);
-        }
-
-        if (job.Status != JobStatus.AwaitingUpload)
-        {
-            return Answer(job);
-        }
-
-        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
-
-        if (await services.Storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
-        {
-            return JobProblems.NotUploaded(jobId);
-        }
-
-        // A URL signed for a declared size admits no other; one signed without a size admits any,
-        // so the stored size is checked here. Neither kind of misfit is kept.
-        if (job.DeclaredBytes is { } declared && upload.Size != declared)
-        {
-            await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
-            return JobProblems.SizeMismatch(jobId, declared, upload.Size);
-        }
-
-        if (upload.Size > services.Uploads.Value.MaxFileBytes)
-        {
-            await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
-            LogTooLargeDeleted(services.Logger, job.Id, upload.Size);
-            return JobProblems.UploadTooLarge(upload.Size, services.Uploads.Value.MaxFileBytes);
-        }
-
-        // An upload that declared no size counts against the storage quota now that its size is known: the
-        // check and the submission commit as one step under the write gate, as at /upload/request.
-        using var quotaGate = job.DeclaredBytes is null && job.OwnerId is not null
-            ? await services.Db.WriteGate.EnterAsync(cancellationToken)
-            : null;
-        if (quotaGate is not null)
-        {
-            var usage = await AccountUsage.OfAsync(services.Db, job.OwnerId!, cancellationToken);
-            if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
+            var job = JobId.IsWellFormed(jobId)
+                ? await services.Db.Jobs.VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+                : null;
+            if (job is null)
             {
-                quotaGate.Dispose(); // the other writers do not wait on storage
-                await services.Storage.DeleteInputAsync(job.InputKey, cancellationToken);
-                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes);
+                return JobProblems.UnknownJob(jobId);
+            }
+
+            using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
+            var webhookUrl = request.WebhookUrl?.Trim();
+            if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
+            {
+                // Its secret would go in an answer that was already given: a repeated submission cannot carry one.
+                return JobProblems.WebhookTooLate(job.Id);
+            }
+
+            if (job.Status != JobStatus.AwaitingUpload)
+            {
+                return Answer(job);
+            }
+
+            if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            // Storage's event said what it holds; without one (notifications off, or not here yet) storage is asked.
+            var recorded = job.RecordedUpload;
+            if ((recorded ?? await services.Storage.GetUploadAsync(job.InputKey, cancellationToken)) is not { } upload)
+            {
+                return JobProblems.NotUploaded(jobId);
+            }
+
+            // Its endpoint commits with the submission: the job's first event cannot miss it.
+            string? webhookSecret = null;
+            var decision = await acceptance.SubmitAsync(
+                services.Db, job, upload,
+                string.IsNullOrEmpty(webhookUrl) ? null : () => webhookSecret = webhooks.Add(services.Db, job.OwnerId!, job.Id, webhookUrl, services.Time.GetUtcNow()),
+                cancellationToken, isFresh: recorded is null);
+            switch (decision.Outcome)
+            {
+                case UploadOutcome.Submitted:
+                    return Answer(job, webhookSecret);
+                case UploadOutcome.Refused:
+                    return decision.Problem!;
+                case UploadOutcome.NotUploaded:
+                    return JobProblems.NotUploaded(jobId);
+                case UploadOutcome.Conflict when attempt < MaxConflicts:
+                    // Another writer (storage's event, a second submit, a cancel) changed it: decide again on what it is now.
+                    services.Db.ChangeTracker.Clear();
+                    continue;
+                default:
+                    throw new DbUpdateConcurrencyException($"Job {job.Id} changed under its submission {MaxConflicts} times in a row.");
             }
         }
 
-        var inputBytes = upload.Size;
-        var now = services.Time.GetUtcNow();
-        job.Submit(inputBytes, upload.ETag, now);
-        // The message goes on in the job's trace (that of its upload request).
-        using var submission = JobTrace.ContinueForSubmission(job);
-        services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), services.Uploads.Value.MaxFileBytes));
-        // Its endpoint commits with the submission: the job's first event cannot miss it.
-        var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, job.OwnerId!, job.Id, webhookUrl, now);
-
-        try
-        {
-            // The status change and its message commit together (transactional outbox).
-            _ = quotaGate is null
-                ? await services.Db.SaveChangesAsync(cancellationToken)
-                : await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // A concurrent submit won the race; answer with what it decided.
-            quotaGate?.Dispose();
-            services.Db.ChangeTracker.Clear();
-            job = await services.Db.Jobs.VisibleTo(caller).SingleAsync(j => j.Id == jobId, cancellationToken);
-            return Answer(job);
-        }
-
-        services.Outbox.Notify();
-        services.Metrics.Submitted();
-        LogSubmitted(services.Logger, job.Id, inputBytes);
-        return Answer(job, webhookSecret);
-
         static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job, string? webhookSecret = null) =>
             job.Status is JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled
-                ? JobProblems.NotSubmittable(job.Id, job.Status)
+                ? JobProblems.NotSubmittable(job.Id, job.Status, job.Error)
                 : TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status, webhookSecret));
     }
 
@@ -208,10 +179,4 @@ public static partial class JobsApi
 
         return TypedResults.Ok(new JobPage(items, page, pageSize, total));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its upload of {InputBytes} bytes is over the limit; deleted")]
-    private static partial void LogTooLargeDeleted(ILogger logger, string jobId, long inputBytes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted ({InputBytes} bytes uploaded); queued through the outbox")]
-    private static partial void LogSubmitted(ILogger logger, string jobId, long inputBytes);
 }

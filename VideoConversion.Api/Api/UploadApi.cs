@@ -7,6 +7,7 @@ using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Uploads;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Storage;
@@ -26,6 +27,7 @@ public static partial class UploadApi
             .WithTags("Uploads")
             .WithSummary("Create a job and get a presigned URL to PUT the video to")
             .WithDescription("The video goes straight to object storage; no video bytes pass through the API. " +
+                "By default (start: \"upload\") the job starts the moment the upload lands; with start: \"submit\" it waits for POST /jobs. " +
                 "Give size_bytes and the URL accepts exactly that many bytes; a size over the limit is refused with 413.");
         app.MapGet("/upload/limits", GetUploadLimits)
             .RequireAuthorization()
@@ -77,6 +79,16 @@ public static partial class UploadApi
             return JobProblems.UploadTooLarge(sizeBytes.Value, services.Uploads.Value.MaxFileBytes);
         }
 
+        if (UploadStart.StartsOnUpload(request?.Start) is not { } startOnUpload)
+        {
+            return JobProblems.InvalidField("start", $"'{request?.Start}' is not a way to start: use {string.Join(" or ", UploadStart.Supported.Select(way => $"'{way}'"))}.");
+        }
+
+        if (OutputFormats.Normalize(request?.OutputFormat ?? OutputFormats.Mp4) is not { } outputFormat)
+        {
+            return JobProblems.UnsupportedOutputFormat(request?.OutputFormat);
+        }
+
         var webhookUrl = request?.WebhookUrl?.Trim();
         if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
         {
@@ -106,12 +118,14 @@ public static partial class UploadApi
             }
 
             services.Db.Jobs.Add(Job.Create(
-                jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId()));
+                jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId(),
+                startOnUpload, outputFormat));
             // The job and its endpoint commit together: no event of the job can miss it.
             var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);
             await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
             LogUploadRequested(services.Logger, jobId, fileName);
-            return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(jobId, upload.Url, upload.ExpiresAt, webhookSecret));
+            return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(
+                jobId, upload.Url, upload.ExpiresAt, webhookSecret, startOnUpload ? UploadStart.OnUpload : UploadStart.OnSubmit));
         }
     }
 

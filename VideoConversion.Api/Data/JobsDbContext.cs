@@ -64,6 +64,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);
             job.Property(j => j.TraceParent).HasMaxLength(TraceParentLength);
             job.Property(j => j.InputETag).HasMaxLength(JobLimits.ETagLength);
+            job.Property(j => j.UploadedETag).HasMaxLength(JobLimits.ETagLength);
             job.Property(j => j.Version).IsConcurrencyToken();
             job.Property(j => j.OwnerId).HasMaxLength(JobLimits.AccountIdLength);
             job.Property(j => j.ApiKeyId).HasMaxLength(16);

@@ -8,6 +8,7 @@ using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Retention;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
+using VideoConversion.Api.Uploads;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
@@ -55,6 +56,9 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<JobReportWriter>();
         services.AddHostedService<JobReportsConsumer>();
         services.AddHostedService<DeadLetterConsumer>();
+        services.AddSingleton<UploadAcceptance>();
+        services.AddSingleton<UploadEventMetrics>();
+        services.AddHostedService<UploadEventsConsumer>();
         services.AddOptions<JobOptions>()
             .BindConfiguration(JobOptions.SectionName)
             .ValidateDataAnnotations()

@@ -92,6 +92,61 @@ public sealed class Job
     /// <summary>Runs its owner asked for after the first (retries): each counts its attempts afresh, and a report of an earlier one is stale.</summary>
     public int Runs { get; private set; }
 
+    /// <summary>
+    /// The job starts the moment its upload lands (storage's event, or whoever sees the upload first), not only at
+    /// POST /jobs. False for jobs made before uploads started jobs, and for those asked to wait for POST /jobs.
+    /// </summary>
+    public bool StartOnUpload { get; init; }
+
+    /// <summary>When the API learned that its upload is in storage (storage's event, or the stat of a submission); null until then.</summary>
+    public DateTimeOffset? UploadedAt { get; private set; }
+
+    /// <summary>The size storage reported for the upload, recorded with <see cref="UploadedAt"/>. Counted only from submission (as <see cref="InputBytes"/>).</summary>
+    public long? UploadedBytes { get; private set; }
+
+    /// <summary>The stored upload's ETag, recorded with <see cref="UploadedAt"/>.</summary>
+    public string? UploadedETag { get; private set; }
+
+    /// <summary>The upload storage announced (or a stat found), as recorded; null before.</summary>
+    public Storage.StoredUpload? RecordedUpload => UploadedAt is not null && UploadedBytes is { } size && UploadedETag is { } eTag ? new(size, eTag) : null;
+
+    /// <summary>
+    /// Storage holds its upload (as storage said, <paramref name="at"/>): remembered, so a later POST /jobs asks storage
+    /// nothing. Only a job awaiting its upload records one; a replaced upload (a new ETag) replaces it. False when
+    /// nothing changed (the same upload heard of again, or the job moved on).
+    /// </summary>
+    public bool RecordUpload(long sizeBytes, string eTag, DateTimeOffset at)
+    {
+        if (Status != JobStatus.AwaitingUpload || (UploadedAt is not null && UploadedETag == eTag && UploadedBytes == sizeBytes))
+        {
+            return false;
+        }
+
+        UploadedAt = at;
+        UploadedBytes = sizeBytes;
+        UploadedETag = eTag;
+        Touch(at);
+        return true;
+    }
+
+    /// <summary>
+    /// Its upload may not be kept (over the size limit, not the size declared, over the storage quota): a job that was
+    /// to start on upload ends FAILED with the reason, since no caller is waiting for an answer. Only a job awaiting its upload.
+    /// </summary>
+    public bool RefuseUpload(string reason, DateTimeOffset now)
+    {
+        if (Status != JobStatus.AwaitingUpload)
+        {
+            return false;
+        }
+
+        Status = JobStatus.Failed;
+        Error = reason;
+        FinishedAt = now;
+        Touch(now);
+        return true;
+    }
+
     /// <summary>When its owner deleted it: from then on it is a tombstone no one sees, kept until storage holds nothing of it.</summary>
     public DateTimeOffset? DeletedAt { get; private set; }
 
@@ -268,9 +323,11 @@ public sealed class Job
 
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
-        string? traceParent = null, long? declaredBytes = null, string? ownerId = null, string? apiKeyId = null) =>
+        string? traceParent = null, long? declaredBytes = null, string? ownerId = null, string? apiKeyId = null,
+        bool startOnUpload = false, string outputFormat = OutputFormats.Mp4) =>
         new()
         {
+            StartOnUpload = startOnUpload,
             Id = id,
             OwnerId = ownerId,
             ApiKeyId = apiKeyId,
@@ -279,7 +336,7 @@ public sealed class Job
             FileName = fileName,
             ContentType = contentType,
             InputKey = inputKey,
-            OutputFormat = OutputFormats.Mp4,
+            OutputFormat = outputFormat,
             Status = JobStatus.AwaitingUpload,
             CreatedAt = now,
             UpdatedAt = now,
@@ -310,6 +367,7 @@ public sealed class Job
                 InputBytes = inputBytes;
                 InputETag = inputETag;
                 SubmittedAt = now;
+                UploadedAt ??= now; // seen by a stat, not an event
                 Touch(now);
                 return SubmitOutcome.Submitted;
             case JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled:

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
+using VideoConversion.Api.Uploads;
 
 namespace VideoConversion.Api.Retention;
 
@@ -19,6 +20,8 @@ public sealed partial class RetentionSweeper(
     RetentionMetrics metrics,
     TimeProvider time,
     IOptions<RetentionOptions> options,
+    UploadAcceptance uploads,
+    UploadEventMetrics uploadEvents,
     ILogger<RetentionSweeper> logger) : BackgroundService
 {
     private const int BatchSize = 100;
@@ -55,6 +58,8 @@ public sealed partial class RetentionSweeper(
         var inputCutoff = now - retention.InputsAfter;
         // A removed output stays removable until every download link signed before it expired has run out.
         var downloadCutoff = now - storage.DownloadUrlLifetime;
+
+        await StartMissedUploadsAsync(uploadCutoff, cancellationToken);
 
         // An upload that never came: the job expires, and what storage holds of it is removed at once. A PUT
         // still running then (a large file on a slow link) may land later: the input rule below removes it
@@ -111,6 +116,33 @@ public sealed partial class RetentionSweeper(
         await ForgetWebhookDeliveriesAsync(now - retention.WebhookDeliveries, cancellationToken);
         // A claim whose removal did not happen (storage failed, the API stopped in between): removed again, until done.
         await RemoveClaimedInputsAsync(now - PendingRemovalGrace, cancellationToken);
+    }
+
+    /// <summary>
+    /// A job that was to start on upload, whose upload is in storage but whose event never came (storage could not reach
+    /// the broker, say): started now, when it would otherwise expire, instead of being blamed for an upload that arrived.
+    /// </summary>
+    private async Task StartMissedUploadsAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        var jobs = await db.Jobs
+            .Where(job => job.Status == JobStatus.AwaitingUpload && job.StartOnUpload && job.DeletedAt == null && job.UploadExpiresAt < expiredBefore)
+            .OrderBy(job => job.UploadExpiresAt).Take(BatchSize).ToListAsync(cancellationToken);
+        foreach (var job in jobs)
+        {
+            if (await storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
+            {
+                continue; // it never came: it expires next
+            }
+
+            var decision = await uploads.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh: true);
+            if (decision.Outcome is UploadOutcome.Submitted or UploadOutcome.Refused)
+            {
+                uploadEvents.Handled(UploadEventMetrics.Outcomes.Missed);
+                LogMissedUploadStarted(logger, job.Id);
+            }
+        }
     }
 
     /// <summary>Removes a claimed input (and a canceled job's late output), then records storage's confirmation.</summary>
@@ -282,6 +314,9 @@ public sealed partial class RetentionSweeper(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: the input of job {JobId} could not be removed; the next round tries again")]
     private static partial void LogRemovalFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: job {JobId} was uploaded but its upload event never came; started now")]
+    private static partial void LogMissedUploadStarted(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A retention sweep failed; the next round tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

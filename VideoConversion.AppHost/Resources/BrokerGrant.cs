@@ -9,6 +9,7 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
     /// <summary>Every queue and exchange of the system, and nothing else in the virtual host (not the default exchange).</summary>
     private static readonly string AllNames = Exactly(
         [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.VideoJobsDeadLetterExchange, QueueNames.JobReports, QueueNames.JobReportsDead,
+         QueueNames.UploadEvents,
          .. QueueNames.Published.Select(QueueNames.ExchangeFor), QueueNames.ExchangeFor(QueueNames.JobCancellations)]);
 
     /// <summary>The names RabbitMQ gives server-named queues ("amq.gen-…"): a worker's private cancellation queue.</summary>
@@ -32,10 +33,22 @@ public sealed partial record BrokerGrant(string UserName, string Configure, stri
         Exactly([QueueNames.ExchangeFor(QueueNames.JobReports)], PrivateQueues),
         Exactly([QueueNames.VideoJobs, QueueNames.ExchangeFor(QueueNames.JobCancellations)], PrivateQueues));
 
+    /// <summary>
+    /// Storage announces uploads, as MinIO's AMQP target does: it declares the uploads' entrance exchange before
+    /// every publish (configure: a declaration like the API's changes nothing) and publishes to it (write). It can
+    /// reach no other exchange or queue, and read nothing.
+    /// </summary>
+    public static readonly BrokerGrant Storage = new(
+        "videoconversion-storage",
+        Exactly([QueueNames.ExchangeFor(QueueNames.UploadEvents)]),
+        Exactly([QueueNames.ExchangeFor(QueueNames.UploadEvents)]),
+        "^$");
+
     public static BrokerGrant For(string service) => service switch
     {
         ServiceIdentity.Api => Api,
         ServiceIdentity.Worker => Worker,
+        ServiceIdentity.Storage => Storage,
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, "No broker grant for this service."),
     };
 

@@ -56,7 +56,7 @@ internal static class MessagingResources
             server = builder.AddRabbitMQExecutable(name, settings, userName.Resource, password.Resource, definitionsFile);
         }
 
-        var users = ServiceIdentity.All.ToDictionary(service => service, service =>
+        var users = ServiceIdentity.OnTheBroker.ToDictionary(service => service, service =>
             builder.AddResource(new BrokerUserResource(
                 $"{name}-{service}", (IResourceWithEndpoints)server.Resource, Password(builder, $"{name}-{service}-password").Resource,
                 BrokerGrant.For(service))));

@@ -23,8 +23,14 @@ public static class QueueNames
     /// </summary>
     public const string JobCancellations = "video_job_cancellations";
 
+    /// <summary>
+    /// Object-created events of the input bucket, from storage to the API (MinIO's AMQP notification target, or the
+    /// S3 stand-in's): a job starts the moment its upload lands. Storage publishes to its entrance exchange only.
+    /// </summary>
+    public const string UploadEvents = "video_uploads";
+
     /// <summary>Queues messages are published to, each through its own exchange (see MessagingTopology in VideoConversion.Infrastructure).</summary>
-    public static readonly IReadOnlyList<string> Published = [VideoJobs, JobReports, JobReportsDead];
+    public static readonly IReadOnlyList<string> Published = [VideoJobs, JobReports, JobReportsDead, UploadEvents];
 
     /// <summary>
     /// The direct exchange publishers write to for <paramref name="queue"/>. Its name is no queue's:

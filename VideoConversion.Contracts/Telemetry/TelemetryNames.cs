@@ -20,6 +20,7 @@ public static class TelemetryNames
     public const string RetryDecision = "videoconversion.retry.decision";
     public const string FailureCause = "videoconversion.failure.cause";
     public const string ReconcileAction = "videoconversion.reconcile.action";
+    public const string UploadEventOutcome = "videoconversion.upload_event.outcome";
 
     public const string MessagingSystem = "messaging.system";
     public const string MessagingDestination = "messaging.destination.name";
@@ -29,6 +30,7 @@ public static class TelemetryNames
     public const string MessagingRoutingKey = "messaging.rabbitmq.destination.routing_key";
     public const string MessagingBodySize = "messaging.message.body.size";
     public const string ErrorType = "error.type";
+    public const string HttpRequestMethod = "http.request.method";
 
     /// <summary>Log scope keys: every log line about a job carries both.</summary>
     public const string JobIdScope = "JobId";

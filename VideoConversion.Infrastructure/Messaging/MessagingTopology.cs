@@ -39,6 +39,8 @@ public static class MessagingTopology
         // reason it could not apply it (unreadable, unknown job, not applicable), which the broker cannot know.
         await DeclareQuorumQueueAsync(channel, QueueNames.JobReportsDead, new Dictionary<string, object?>(), cancellationToken);
 
+        await DeclareQuorumQueueAsync(channel, QueueNames.UploadEvents, new Dictionary<string, object?>(), cancellationToken);
+
         foreach (var queue in QueueNames.Published)
         {
             await DeclareEntranceAsync(channel, queue, cancellationToken);

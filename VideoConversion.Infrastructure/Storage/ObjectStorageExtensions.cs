@@ -25,7 +25,9 @@ public static class ObjectStorageExtensions
         var connection = StorageConnection.Parse(connectionString, connectionName);
 
         builder.Services.AddSingleton(connection);
-        builder.Services.AddSingleton(_ => CreateClient(connection.Endpoint, connection));
+        builder.Services.AddSingleton<StorageRequestMetrics>();
+        builder.Services.AddSingleton(services => CreateClient(
+            connection.Endpoint, connection, new StorageRequestMetrics.CountingHandler(services.GetRequiredService<StorageRequestMetrics>())));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             connectionName, services => new ObjectStorageHealthCheck(services.GetRequiredService<IMinioClient>(), readinessBucket),
             failureStatus: null, tags: ["ready"]));
@@ -33,8 +35,9 @@ public static class ObjectStorageExtensions
     }
 
     /// <summary>A client for <paramref name="endpoint"/>; presigned URLs are signed for that host.</summary>
-    public static IMinioClient CreateClient(Uri endpoint, StorageConnection connection) =>
-        new MinioClient()
+    /// <param name="handler">What sends its requests (by default the SDK's own); the client disposes of it.</param>
+    public static IMinioClient CreateClient(Uri endpoint, StorageConnection connection, HttpMessageHandler? handler = null) =>
+        (handler is null ? new MinioClient() : new MinioClient().WithHttpClient(new HttpClient(handler), disposeHttpClient: true))
             .WithEndpoint(endpoint.Host, endpoint.Port)
             .WithCredentials(connection.AccessKey, connection.SecretKey)
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)

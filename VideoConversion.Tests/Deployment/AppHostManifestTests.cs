@@ -154,12 +154,13 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
             var permissions = written.RootElement.GetProperty("permissions").EnumerateArray().ToDictionary(
                 permission => permission.GetProperty("user").GetString()!,
                 permission => (permission.GetProperty("configure").GetString(), permission.GetProperty("write").GetString(), permission.GetProperty("read").GetString()));
-            foreach (var grant in new[] { VideoConversion.AppHost.Resources.BrokerGrant.Api, VideoConversion.AppHost.Resources.BrokerGrant.Worker })
+            foreach (var grant in new[] { BrokerGrant.Api, BrokerGrant.Worker, BrokerGrant.Storage })
             {
                 Assert.Equal((grant.Configure, grant.Write, grant.Read), permissions[grant.UserName]);
             }
 
-            Assert.Equal(4, written.RootElement.GetProperty("users").GetArrayLength());
+            // Beside the services' own users: the administrator and KEDA's scaler.
+            Assert.Equal(5, written.RootElement.GetProperty("users").GetArrayLength());
         }
         finally
         {

@@ -55,6 +55,15 @@ public sealed class RenderedBrokerTests(MinikubeManifests manifests) : IClassFix
                 new BasicProperties { Persistent = true }, "{}"u8.ToArray());
         }
 
+        // Storage's user announces an upload as MinIO does: it declares the uploads' exchange, then publishes to it.
+        await using (var storage = await ConnectAsync(node, Credential("storage-username"), Credential("storage-password")))
+        await using (var channel = await storage.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            await channel.ExchangeDeclareAsync(QueueNames.ExchangeFor(QueueNames.UploadEvents), ExchangeType.Direct, durable: true, autoDelete: false);
+            await channel.BasicPublishAsync(QueueNames.ExchangeFor(QueueNames.UploadEvents), QueueNames.UploadEvents, mandatory: true,
+                new BasicProperties { Persistent = true }, "{}"u8.ToArray());
+        }
+
         // KEDA's user reads the queue's depth from the management plugin, as the ScaledObject asks.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         // (The plugin publishes a new queue's numbers after its first statistics interval.)

@@ -61,7 +61,7 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         List<string> jobs = [];
         for (var i = 0; i < 12; i++)
         {
-            var upload = await _api.RequestUploadAsync($"clip-{i}.avi");
+            var upload = await _api.RequestUploadAsync($"clip-{i}.avi", start: "submit");
             await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
             jobs.Add(upload.GetProperty("job_id").GetString()!);
         }

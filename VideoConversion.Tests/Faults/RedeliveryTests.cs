@@ -21,7 +21,7 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
     public async Task A_job_whose_output_is_already_stored_is_not_converted_again()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
-        var upload = await _api.RequestUploadAsync("clip.avi");
+        var upload = await _api.RequestUploadAsync("clip.avi", start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
 
@@ -53,7 +53,7 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
         // RabbitMQ 4.3+ would not count attempts whose worker died; the worker's own ledger does.
         // Here it says three attempts started and never finished, as after three crashes.
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
-        var upload = await _api.RequestUploadAsync("clip.avi");
+        var upload = await _api.RequestUploadAsync("clip.avi", start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
         using var storage = await system.StorageClientAsync();

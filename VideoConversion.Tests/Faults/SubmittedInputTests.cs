@@ -29,7 +29,7 @@ public sealed class SubmittedInputTests(FaultSystemFixture system, ITestOutputHe
         string jobId;
         try
         {
-            var upload = await _api.RequestUploadAsync("clip.avi", sizeBytes: new FileInfo(input).Length);
+            var upload = await _api.RequestUploadAsync("clip.avi", sizeBytes: new FileInfo(input).Length, start: "submit");
             jobId = upload.GetProperty("job_id").GetString()!;
             var url = upload.GetProperty("presigned_url").GetString()!;
             await ApiCalls.UploadAsync(url, input);
@@ -61,7 +61,7 @@ public sealed class SubmittedInputTests(FaultSystemFixture system, ITestOutputHe
     [Fact]
     public async Task An_upload_without_a_declared_size_over_the_limit_is_refused_at_submission_and_deleted()
     {
-        var upload = await _api.RequestUploadAsync("big.mkv");
+        var upload = await _api.RequestUploadAsync("big.mkv", start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         var big = Path.Combine(_work.FullName, "big.mkv");
         // Sparse: one byte over the limit, without writing half a gigabyte to this disk first.
@@ -82,9 +82,34 @@ public sealed class SubmittedInputTests(FaultSystemFixture system, ITestOutputHe
     }
 
     [Fact]
+    public async Task An_upload_over_the_limit_that_was_to_start_by_itself_fails_with_the_reason_and_is_removed()
+    {
+        var upload = await _api.RequestUploadAsync("big-auto.mkv");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        var big = Path.Combine(_work.FullName, "big-auto.mkv");
+        await using (var file = File.Create(big))
+        {
+            file.SetLength(FaultSystemFixture.MaxFileBytes + 1);
+        }
+
+        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, big);
+
+        // Nobody called POST /jobs to be told: the job itself says why.
+        var (job, seen) = await _api.WaitForOutcomeAsync(jobId, Timeout);
+        Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
+        Assert.Contains("the largest upload accepted", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, job.GetProperty("attempts").GetInt32());
+        await Polling.WaitUntilAsync(async () => !await system.IsStoredAsync(StorageNames.InputBucket, $"{jobId}.mkv"), "the refused upload to be removed", TimeSpan.FromSeconds(15));
+        // A client that submits it anyway hears the same reason.
+        using var submitted = await _api.SubmitAsync(jobId);
+        var problem = await submitted.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("the largest upload accepted", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stored_object_of_another_size_than_declared_is_refused_at_submission()
     {
-        var upload = await _api.RequestUploadAsync("clip.avi", sizeBytes: 5000);
+        var upload = await _api.RequestUploadAsync("clip.avi", sizeBytes: 5000, start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         // Put there past the signed URL (say, by a tool holding storage keys).
         using var storage = await system.StorageClientAsync();

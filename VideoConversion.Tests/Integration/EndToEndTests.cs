@@ -22,7 +22,8 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         const double seconds = 4;
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds);
 
-        var upload = await _api.RequestUploadAsync("holiday.avi");
+        // The job waits for POST /jobs: that call's contract is what is under test here.
+        var upload = await _api.RequestUploadAsync("holiday.avi", start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
 
@@ -86,13 +87,7 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         var input = Path.Combine(_work.FullName, "notes.mp4");
         await File.WriteAllTextAsync(input, "This is a shopping list, not a video.\n");
 
-        var upload = await _api.RequestUploadAsync("notes.mp4", "video/mp4");
-        var jobId = upload.GetProperty("job_id").GetString()!;
-        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input, "video/mp4");
-        using (var submitted = await _api.SubmitAsync(jobId))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        }
+        var jobId = await _api.StartJobAsync(input, "video/mp4");
 
         var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
         Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");
@@ -116,13 +111,7 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         var input = Path.Combine(_work.FullName, "trap.mp4");
         await File.WriteAllTextAsync(input, HostileFiles.HlsPlaylist($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/segment.ts"));
 
-        var upload = await _api.RequestUploadAsync("trap.mp4", "video/mp4");
-        var jobId = upload.GetProperty("job_id").GetString()!;
-        await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input, "video/mp4");
-        using (var submitted = await _api.SubmitAsync(jobId))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        }
+        var jobId = await _api.StartJobAsync(input, "video/mp4");
 
         var (job, seen) = await _api.WaitForOutcomeAsync(jobId, ConversionTimeout);
         Assert.True(job.GetProperty("status").GetString() == "FAILED", $"statuses: {string.Join(" → ", seen)}");

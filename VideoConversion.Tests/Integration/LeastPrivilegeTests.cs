@@ -135,6 +135,30 @@ public sealed class LeastPrivilegeTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task Storage_may_announce_uploads_and_nothing_else_on_the_broker()
+    {
+        // The stand-in's own broker user, as MinIO's notification target would hold it.
+        await using var connection = await new ConnectionFactory { Uri = new Uri((await system.App.EnvironmentAsync("storage"))["S3_NOTIFY_AMQP_URL"]) }
+            .CreateConnectionAsync();
+        var uploads = QueueNames.ExchangeFor(QueueNames.UploadEvents);
+
+        // What MinIO does before each event: declare the exchange as the API does, then publish to it (an unreadable
+        // event, which the API acknowledges and counts).
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            await channel.ExchangeDeclareAsync(uploads, ExchangeType.Direct, durable: true, autoDelete: false);
+            await channel.BasicPublishAsync(uploads, QueueNames.UploadEvents, mandatory: true, new BasicProperties(), "{}"u8.ToArray());
+        }
+
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.ExchangeFor(QueueNames.VideoJobs))); // no forged jobs
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, QueueNames.ExchangeFor(QueueNames.JobReports))); // nor reports
+        await AssertRefusedAsync(connection, channel => PublishAsync(channel, ""));
+        await AssertRefusedAsync(connection, channel => channel.BasicConsumeAsync(QueueNames.UploadEvents, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel)));
+        await AssertRefusedAsync(connection, channel => channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true));
+        await AssertRefusedAsync(connection, channel => channel.QueueBindAsync(QueueNames.UploadEvents, uploads, "elsewhere"));
+    }
+
+    [Fact]
     public async Task The_s3_stand_in_holds_a_service_key_to_its_policy_however_the_request_is_put()
     {
         var (upload, _) = await PlaceProbesAsync();

@@ -17,7 +17,7 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
     public async Task An_upload_never_submitted_expires_and_its_object_is_gone()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
-        var upload = await system.Api.RequestUploadAsync("never-submitted.avi");
+        var upload = await system.Api.RequestUploadAsync("never-submitted.avi", start: "submit");
         var jobId = upload.GetProperty("job_id").GetString()!;
         // The bytes arrive, but the job is never submitted: an upload abandoned half-way, as far as the service can tell.
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);

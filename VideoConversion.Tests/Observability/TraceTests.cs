@@ -88,8 +88,29 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
     private static ActivityContext ActivityContextOfAClient() =>
         new(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
 
-    /// <summary>Runs a job as a client does; with <paramref name="client"/>, every call carries its traceparent.</summary>
-    private async Task<string> RunJobAsync(ActivityContext? client)
+    [Fact]
+    public async Task A_job_started_by_its_upload_is_one_trace_begun_by_its_upload_request()
+    {
+        var jobId = await RunJobAsync(client: null, start: "upload");
+
+        var requestSpan = await Polling.WaitForAsync(
+            () => system.Telemetry.Spans.FirstOrDefault(span => span.Name == "POST /upload/request" && span.Attribute("videoconversion.job.id") == jobId),
+            "the upload request's span", ExportTimeout);
+        var spans = await JobJourney.WaitForAsync(system.Telemetry, requestSpan.TraceId, output.WriteLine, except: JobJourney.SubmitRequest);
+
+        // Storage's event arrived in a trace of its own; the job's trace goes on from a span linked to it.
+        var submit = Assert.Single(spans, span => span.Name == "submit job");
+        var uploadEvent = system.Telemetry.Spans.Single(span =>
+            span.Name == $"process {QueueNames.UploadEvents}" && span.Attribute("videoconversion.job.id") == jobId);
+        Assert.Contains(uploadEvent.TraceId, submit.LinkedTraceIds);
+        JobJourney.AssertOneTree(spans, rootParent: "");
+    }
+
+    /// <summary>
+    /// Runs a job as a client does; with <paramref name="client"/>, every call carries its traceparent. By default the
+    /// job waits for POST /jobs (start "submit"), whose place in the trace is under test.
+    /// </summary>
+    private async Task<string> RunJobAsync(ActivityContext? client, string start = "submit")
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
         // Propagation off: the test process's own spans must not stand in for the client's context.
@@ -100,16 +121,19 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
         };
         http.DefaultRequestHeaders.Authorization = system.Account.Authorization;
 
-        using var uploadRequest = Traced(HttpMethod.Post, "/upload/request", new { filename = "traced.avi", content_type = "video/x-msvideo" }, client);
+        using var uploadRequest = Traced(HttpMethod.Post, "/upload/request", new { filename = "traced.avi", content_type = "video/x-msvideo", start }, client);
         using var uploadResponse = await http.SendAsync(uploadRequest);
         Assert.Equal(HttpStatusCode.Created, uploadResponse.StatusCode);
         var upload = await uploadResponse.Content.ReadFromJsonAsync<JsonElement>();
         var jobId = upload.GetProperty("job_id").GetString()!;
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
 
-        using var submitRequest = Traced(HttpMethod.Post, "/jobs", new { job_id = jobId }, client);
-        using var submitResponse = await http.SendAsync(submitRequest);
-        Assert.Equal(HttpStatusCode.Accepted, submitResponse.StatusCode);
+        if (start == "submit")
+        {
+            using var submitRequest = Traced(HttpMethod.Post, "/jobs", new { job_id = jobId }, client);
+            using var submitResponse = await http.SendAsync(submitRequest);
+            Assert.Equal(HttpStatusCode.Accepted, submitResponse.StatusCode);
+        }
 
         var (job, _) = await system.Api.WaitForOutcomeAsync(jobId, ConversionTimeout);
         Assert.Equal("DONE", job.GetProperty("status").GetString());

@@ -8,10 +8,11 @@ namespace VideoConversion.Tests.Support;
 /// <summary>The calls a client of the public API makes, with the wire format checked on the way.</summary>
 public static class ApiCalls
 {
+    /// <param name="start">"upload" (the API's default): the job starts when the upload lands. "submit": it waits for POST /jobs.</param>
     public static async Task<JsonElement> RequestUploadAsync(
-        this HttpClient api, string fileName, string contentType = "video/x-msvideo", long? sizeBytes = null)
+        this HttpClient api, string fileName, string contentType = "video/x-msvideo", long? sizeBytes = null, string start = "upload")
     {
-        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType, size_bytes = sizeBytes });
+        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType, size_bytes = sizeBytes, start });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -31,17 +32,14 @@ public static class ApiCalls
         api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = outputFormat });
 
     /// <summary>
-    /// The whole client side of starting a job: request a URL for the file's size, PUT the file,
-    /// submit. Returns the job id.
+    /// The whole client side of starting a job, as the API asks of clients: request a URL for the file's size and PUT
+    /// the file. The job starts when the upload lands (storage announces it); no POST /jobs. Returns the job id.
     /// </summary>
     public static async Task<string> StartJobAsync(this HttpClient api, string path, string contentType = "video/x-msvideo")
     {
         var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType, new FileInfo(path).Length);
-        var jobId = upload.GetProperty("job_id").GetString()!;
         await UploadAsync(upload.GetProperty("presigned_url").GetString()!, path, contentType);
-        using var submitted = await api.SubmitAsync(jobId);
-        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        return jobId;
+        return upload.GetProperty("job_id").GetString()!;
     }
 
     public static async Task<JsonElement> GetJobAsync(this HttpClient api, string jobId)

@@ -5,6 +5,7 @@
 const S3rver = require('@20minutes/s3rver');
 const { DUMMY_ACCOUNT } = require('@20minutes/s3rver/lib/models/account');
 const policy = require('./policy');
+const { createNotifier } = require('./notify');
 
 function required(name) {
   const value = process.env[name];
@@ -108,6 +109,22 @@ server.middleware.unshift(async (ctx, next) => {
   await next();
 });
 
+// Bucket notifications, as MinIO's AMQP target sends them (see notify.js); off without S3_NOTIFY_AMQP_URL.
+const notifyUrl = process.env.S3_NOTIFY_AMQP_URL;
+const notifier = notifyUrl
+  ? createNotifier({
+      url: notifyUrl,
+      exchange: required('S3_NOTIFY_AMQP_EXCHANGE'),
+      routingKey: required('S3_NOTIFY_AMQP_ROUTING_KEY'),
+      buckets: required('S3_NOTIFY_BUCKETS').split(',').map((b) => b.trim()).filter(Boolean),
+    })
+  : null;
+if (notifier) {
+  server.on('event', notifier.onEvent);
+  // Outermost of all, so the answer waits for the event of what the request stored.
+  server.middleware.unshift(notifier.middleware);
+}
+
 function deny(ctx) {
   ctx.status = 403;
   ctx.type = 'application/xml';
@@ -115,7 +132,9 @@ function deny(ctx) {
 }
 
 server.run().then(
-  ({ address: host, port: boundPort }) => console.log(`s3-standin listening on http://${host}:${boundPort} (buckets: ${buckets.join(', ') || 'none'})`),
+  ({ address: host, port: boundPort }) => console.log(
+    `s3-standin listening on http://${host}:${boundPort} (buckets: ${buckets.join(', ') || 'none'}; ` +
+    `notifications: ${notifier ? `to ${process.env.S3_NOTIFY_AMQP_EXCHANGE} for ${process.env.S3_NOTIFY_BUCKETS}` : 'off'})`),
   (err) => {
     console.error(`s3-standin: failed to start: ${err.message}`);
     process.exit(1);

@@ -371,6 +371,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<int>("Runs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("StartOnUpload")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER");
 
@@ -391,6 +394,16 @@ namespace VideoConversion.Api.Data.Migrations
 
                     b.Property<long>("UploadExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UploadedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UploadedBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UploadedETag")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()

@@ -5,7 +5,8 @@
 #
 # Environment: STORAGE_URL (http://host:9000), ROOT_ACCESS_KEY, ROOT_SECRET_KEY, INPUT_BUCKET,
 # OUTPUT_BUCKET, API_ACCESS_KEY, API_SECRET_KEY, WORKER_ACCESS_KEY, WORKER_SECRET_KEY;
-# optional: WEB_ORIGIN (sets CORS), MC (the mc client, default "mc").
+# optional: NOTIFY_ARN (announces the input bucket's uploads to that notification target, which the
+# server's MINIO_NOTIFY_* environment configures), WEB_ORIGIN (sets CORS), MC (the mc client, default "mc").
 set -eu
 case "$0" in */*) here="${0%/*}" ;; *) here=. ;; esac
 here="$(cd "$here" && pwd)"
@@ -45,6 +46,13 @@ grant() {
 }
 grant api "$API_ACCESS_KEY" "$API_SECRET_KEY"
 grant worker "$WORKER_ACCESS_KEY" "$WORKER_SECRET_KEY"
+
+# Every upload is announced (bucket notification "put": every object created), so its job starts the moment
+# it lands. Adding the same rule again is refused as a duplicate, hence --ignore-existing.
+if [ -n "${NOTIFY_ARN:-}" ]; then
+  "$mc" event add --ignore-existing --event put "store/$INPUT_BUCKET" "$NOTIFY_ARN" >/dev/null
+  echo "uploads to $INPUT_BUCKET are announced to $NOTIFY_ARN"
+fi
 
 # Browsers upload from the page's origin straight to storage: allow that origin only. MinIO applies
 # it on restart, so it restarts only when the setting changes (a restart cuts off transfers).

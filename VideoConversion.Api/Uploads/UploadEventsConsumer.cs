@@ -1,0 +1,125 @@
+using Microsoft.EntityFrameworkCore;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Storage;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Storage;
+using VideoConversion.Infrastructure.Messaging;
+using VideoConversion.Infrastructure.Telemetry;
+
+namespace VideoConversion.Api.Uploads;
+
+/// <summary>
+/// Starts a job the moment its upload lands: storage announces every object created in the input bucket (MinIO's AMQP
+/// notification target, or the stand-in's), and the API records the upload's size and ETag from the event and, for a
+/// job that starts on upload, submits it. Handling an event twice changes nothing; an event lost on the way is made up
+/// for by POST /jobs (which then asks storage) and by the sweeper.
+/// </summary>
+public sealed partial class UploadEventsConsumer(
+    IConnection connection, IServiceScopeFactory scopes, UploadAcceptance acceptance, VideoStorage storage, UploadEventMetrics metrics,
+    TimeProvider time, ILogger<UploadEventsConsumer> logger)
+    : QueueConsumer(connection, logger)
+{
+    /// <summary>Writers that changed the job in between (POST /jobs, a cancel) are met by reading it again, this often.</summary>
+    private const int MaxConflicts = 3;
+
+    protected override string QueueName => QueueNames.UploadEvents;
+
+    protected override ushort PrefetchCount => 32;
+
+    protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    {
+        if (UploadEvent.Parse(delivery.Body) is not { } uploads)
+        {
+            metrics.Handled(UploadEventMetrics.Outcomes.Unreadable);
+            LogUnreadable(logger, delivery.DeliveryTag);
+            return DeliveryOutcome.Ack;
+        }
+
+        foreach (var upload in uploads)
+        {
+            metrics.Handled(await HandleAsync(upload, cancellationToken));
+        }
+
+        return DeliveryOutcome.Ack;
+    }
+
+    private async Task<string> HandleAsync(UploadEvent upload, CancellationToken cancellationToken)
+    {
+        // Input keys are "{job id}{extension}" (StorageNames.InputKey).
+        var jobId = upload.Key.Split('.', 2)[0];
+        if (upload.Bucket != StorageNames.InputBucket || !JobId.IsWellFormed(jobId))
+        {
+            return UploadEventMetrics.Outcomes.Unknown;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+            var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId && j.DeletedAt == null, cancellationToken);
+            if (job is null || job.InputKey != upload.Key)
+            {
+                return UploadEventMetrics.Outcomes.Unknown;
+            }
+
+            using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
+            // A record without its ETag (some servers' copies) is completed by storage.
+            var stored = upload.ETag is { } eTag ? new StoredUpload(upload.Size, eTag) : await storage.GetUploadAsync(job.InputKey, cancellationToken);
+            if (stored is null || !job.RecordUpload(stored.Size, stored.ETag, time.GetUtcNow()))
+            {
+                return UploadEventMetrics.Outcomes.Duplicate;
+            }
+
+            if (!job.StartOnUpload)
+            {
+                // It waits for POST /jobs: the upload is remembered, so that call asks storage nothing.
+                if (await SavedAsync(db, cancellationToken))
+                {
+                    return UploadEventMetrics.Outcomes.Recorded;
+                }
+            }
+            else
+            {
+                var decision = await acceptance.SubmitAsync(db, job, stored, withSubmission: null, cancellationToken, isFresh: upload.ETag is null);
+                switch (decision.Outcome)
+                {
+                    case UploadOutcome.Submitted:
+                        LogStarted(logger, job.Id, stored.Size);
+                        return UploadEventMetrics.Outcomes.Submitted;
+                    case UploadOutcome.Refused:
+                        return UploadEventMetrics.Outcomes.Refused;
+                    case UploadOutcome.NotUploaded:
+                        return UploadEventMetrics.Outcomes.Duplicate;
+                }
+            }
+
+            if (attempt == MaxConflicts)
+            {
+                // The handler fails, and the event is delivered again.
+                throw new DbUpdateConcurrencyException($"Job {job.Id} changed under its upload event {MaxConflicts} times in a row.");
+            }
+        }
+    }
+
+    private static async Task<bool> SavedAsync(JobsDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload event (delivery {DeliveryTag}) is not an S3 event record; ignored")]
+    private static partial void LogUnreadable(ILogger logger, ulong deliveryTag);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: its upload of {InputBytes} bytes landed")]
+    private static partial void LogStarted(ILogger logger, string jobId, long inputBytes);
+}
