@@ -30,6 +30,23 @@ public static class JobTrace
     }
 
     /// <summary>
+    /// A span for storage's news of <paramref name="job"/>'s upload, in the job's own trace and linked to the event's
+    /// delivery (storage's event carries no trace of its own): the upload's landing is part of the video's story.
+    /// </summary>
+    public static Activity? ContinueForUpload(Job job)
+    {
+        var jobTrace = MessageTraceContext.Parse(job.TraceParent);
+        var delivery = Activity.Current;
+        if (jobTrace == default || delivery?.TraceId == jobTrace.TraceId)
+        {
+            return null;
+        }
+
+        ActivityLink[]? links = delivery is null ? null : [new ActivityLink(delivery.Context)];
+        return Source.StartActivity("upload landed", ActivityKind.Internal, jobTrace, links: links);
+    }
+
+    /// <summary>
     /// A span for submitting <paramref name="job"/> in the job's own trace, or null when the
     /// current request already is in it (or the job has no trace).
     /// </summary>

@@ -3,6 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Storage;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Storage;
@@ -65,6 +66,8 @@ public sealed partial class UploadEventsConsumer(
                 return UploadEventMetrics.Outcomes.Unknown;
             }
 
+            // The rest happens in the video's trace (its job id is tagged there, not on the event's own span).
+            using var landed = JobTrace.ContinueForUpload(job);
             using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
             // A record without its ETag (some servers' copies) is completed by storage.
             var stored = upload.ETag is { } eTag ? new StoredUpload(upload.Size, eTag) : await storage.GetUploadAsync(job.InputKey, cancellationToken);

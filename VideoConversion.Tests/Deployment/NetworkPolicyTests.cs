@@ -71,6 +71,7 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
     [InlineData("worker", "messaging", 5672)]
     [InlineData("worker", "storage", 9000)]
     [InlineData("storage-setup", "storage", 9000)]
+    [InlineData("storage", "messaging", 5672)] // it announces uploads
     [InlineData("grafana", "prometheus", 9090)]
     [InlineData("prometheus", "messaging", 15692)]
     public void The_paths_the_system_needs_are_open(string from, string to, int port) =>
@@ -87,7 +88,8 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
     [InlineData("grafana", "api", 8080)]
     [InlineData("grafana", "messaging", 15672)]
     [InlineData("messaging", "storage", 9000)]
-    [InlineData("storage", "messaging", 5672)]
+    [InlineData("storage", "messaging", 15672)]
+    [InlineData("storage", "api", 8080)]
     [InlineData("worker", "storage", 9001)]
     [InlineData("api", "prometheus", 9090)]
     public void Paths_nothing_needs_are_closed(string from, string to, int port) =>

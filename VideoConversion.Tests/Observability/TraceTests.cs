@@ -98,12 +98,12 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
             "the upload request's span", ExportTimeout);
         var spans = await JobJourney.WaitForAsync(system.Telemetry, requestSpan.TraceId, output.WriteLine, except: JobJourney.SubmitRequest);
 
-        // Storage's event arrived in a trace of its own; the job's trace goes on from a span linked to it.
-        var submit = Assert.Single(spans, span => span.Name == "submit job");
-        var uploadEvent = system.Telemetry.Spans.Single(span =>
-            span.Name == $"process {QueueNames.UploadEvents}" && span.Attribute("videoconversion.job.id") == jobId);
-        Assert.Contains(uploadEvent.TraceId, submit.LinkedTraceIds);
+        // Storage's event arrived in a trace of its own; the job's trace goes on from a span linked to it, which submits.
+        var landed = Assert.Single(spans, span => span.Name == "upload landed");
+        Assert.Contains(system.Telemetry.Spans, span => span.Name == $"process {QueueNames.UploadEvents}" && landed.LinkedTraceIds.Contains(span.TraceId));
+        Assert.Contains(spans, span => span.Name == $"send {QueueNames.VideoJobs}");
         JobJourney.AssertOneTree(spans, rootParent: "");
+        AssertEveryJobSpanIsIn(requestSpan.TraceId, jobId);
     }
 
     /// <summary>
