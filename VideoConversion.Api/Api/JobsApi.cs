@@ -36,7 +36,9 @@ public static class JobsApi
         jobs.MapPost("/", SubmitJob)
             .WithName(nameof(SubmitJob))
             .WithSummary("Queue an uploaded video for conversion")
-            .WithDescription("Idempotent: submitting a job that is already queued, running or done changes nothing. " +
+            .WithDescription("Jobs start by themselves when their upload lands (start: \"upload\" at /upload/request, the default); this call " +
+                "starts one that waits for it (start: \"submit\"), or one whose upload storage did not announce. " +
+                "Idempotent: submitting a job that is already queued, running or done changes nothing; one that failed is a 409 with its error. " +
                 "With input_url instead of job_id: a new job whose video the worker fetches from that http(s) address.");
         jobs.MapGet("/{jobId}", GetJob)
             .WithName(nameof(GetJob))
@@ -84,6 +86,13 @@ public static class JobsApi
 
             using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
             var webhookUrl = request.WebhookUrl?.Trim();
+            if (!string.IsNullOrEmpty(webhookUrl) && job.StartOnUpload)
+            {
+                // Its upload starts it, maybe before this call: whether the endpoint would hear of its first event is a race.
+                return JobProblems.InvalidField("webhook_url",
+                    "This job starts when its upload lands, so its webhook_url belongs in POST /upload/request (or ask that request for start: \"submit\").");
+            }
+
             if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
             {
                 // Its secret would go in an answer that was already given: a repeated submission cannot carry one.

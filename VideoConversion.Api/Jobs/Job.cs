@@ -98,7 +98,7 @@ public sealed class Job
     /// </summary>
     public bool StartOnUpload { get; init; }
 
-    /// <summary>When the API learned that its upload is in storage (storage's event, or the stat of a submission); null until then.</summary>
+    /// <summary>When its upload landed: the time of storage's event (storage's clock), or of the submission that found it; null until then.</summary>
     public DateTimeOffset? UploadedAt { get; private set; }
 
     /// <summary>The size storage reported for the upload, recorded with <see cref="UploadedAt"/>. Counted only from submission (as <see cref="InputBytes"/>).</summary>
@@ -111,13 +111,15 @@ public sealed class Job
     public Storage.StoredUpload? RecordedUpload => UploadedAt is not null && UploadedBytes is { } size && UploadedETag is { } eTag ? new(size, eTag) : null;
 
     /// <summary>
-    /// Storage holds its upload (as storage said, <paramref name="at"/>): remembered, so a later POST /jobs asks storage
-    /// nothing. Only a job awaiting its upload records one; a replaced upload (a new ETag) replaces it. False when
-    /// nothing changed (the same upload heard of again, or the job moved on).
+    /// Storage holds its upload (as storage said, when it landed <paramref name="at"/>): remembered, so a later POST /jobs
+    /// asks storage nothing. Only a job awaiting its upload records one; a later upload of the same key (a new ETag)
+    /// replaces it, an earlier one heard of late does not. False when nothing changed (the same upload heard of again,
+    /// an older one, or the job moved on).
     /// </summary>
     public bool RecordUpload(long sizeBytes, string eTag, DateTimeOffset at)
     {
-        if (Status != JobStatus.AwaitingUpload || (UploadedAt is not null && UploadedETag == eTag && UploadedBytes == sizeBytes))
+        if (Status != JobStatus.AwaitingUpload ||
+            (UploadedAt is not null && ((UploadedETag == eTag && UploadedBytes == sizeBytes) || at < UploadedAt)))
         {
             return false;
         }

@@ -59,7 +59,7 @@ public sealed partial class RetentionSweeper(
         // A removed output stays removable until every download link signed before it expired has run out.
         var downloadCutoff = now - storage.DownloadUrlLifetime;
 
-        await StartMissedUploadsAsync(uploadCutoff, cancellationToken);
+        await StartMissedUploadsAsync(now, cancellationToken);
 
         // An upload that never came: the job expires, and what storage holds of it is removed at once. A PUT
         // still running then (a large file on a slow link) may land later: the input rule below removes it
@@ -68,7 +68,8 @@ public sealed partial class RetentionSweeper(
             async job =>
             {
                 var uploaded = await storage.GetUploadAsync(job.InputKey, cancellationToken) is not null;
-                if (!job.ExpireUpload(time.GetUtcNow(), uploaded))
+                // One that starts on upload and did arrive is started (above, next round), never expired.
+                if ((uploaded && job.StartOnUpload) || !job.ExpireUpload(time.GetUtcNow(), uploaded))
                 {
                     return null;
                 }
@@ -120,28 +121,56 @@ public sealed partial class RetentionSweeper(
 
     /// <summary>
     /// A job that was to start on upload, whose upload is in storage but whose event never came (storage could not reach
-    /// the broker, say): started now, when it would otherwise expire, instead of being blamed for an upload that arrived.
+    /// the broker, say): started once its URL has expired (no upload can begin after that), never expired for an upload
+    /// that arrived. Each job is decided afresh in a scope of its own: one that a writer changed meanwhile holds up no other.
     /// </summary>
-    private async Task StartMissedUploadsAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
+    private async Task StartMissedUploadsAsync(DateTimeOffset urlsExpiredBefore, CancellationToken cancellationToken)
+    {
+        // Jobs with the same expiry (to the tick) as a batch's last are left to the next round.
+        var after = DateTimeOffset.MinValue;
+        for (var batch = 0; batch < MaxBatchesPerRound; batch++)
+        {
+            List<(string Id, DateTimeOffset ExpiresAt)> waiting;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+                waiting = (await db.Jobs.AsNoTracking()
+                    .Where(job => job.Status == JobStatus.AwaitingUpload && job.StartOnUpload && job.DeletedAt == null &&
+                        job.UploadExpiresAt < urlsExpiredBefore && job.UploadExpiresAt > after)
+                    .OrderBy(job => job.UploadExpiresAt).Take(BatchSize)
+                    .Select(job => new { job.Id, job.UploadExpiresAt }).ToListAsync(cancellationToken))
+                    .ConvertAll(job => (job.Id, job.UploadExpiresAt));
+            }
+
+            foreach (var (id, _) in waiting)
+            {
+                await StartIfUploadedAsync(id, cancellationToken);
+            }
+
+            if (waiting.Count < BatchSize)
+            {
+                return;
+            }
+
+            after = waiting[^1].ExpiresAt;
+        }
+    }
+
+    private async Task StartIfUploadedAsync(string jobId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-        var jobs = await db.Jobs
-            .Where(job => job.Status == JobStatus.AwaitingUpload && job.StartOnUpload && job.DeletedAt == null && job.UploadExpiresAt < expiredBefore)
-            .OrderBy(job => job.UploadExpiresAt).Take(BatchSize).ToListAsync(cancellationToken);
-        foreach (var job in jobs)
+        if (await db.Jobs.FindAsync([jobId], cancellationToken) is not { Status: JobStatus.AwaitingUpload } job ||
+            await storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
         {
-            if (await storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
-            {
-                continue; // it never came: it expires next
-            }
+            return; // moved on meanwhile, or it never came: it expires after the grace period
+        }
 
-            var decision = await uploads.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh: true);
-            if (decision.Outcome is UploadOutcome.Submitted or UploadOutcome.Refused)
-            {
-                uploadEvents.Handled(UploadEventMetrics.Outcomes.Missed);
-                LogMissedUploadStarted(logger, job.Id);
-            }
+        // A conflict (its event arrived just now, a cancel) leaves it to whoever won, or to the next round.
+        if ((await uploads.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh: true)).Outcome == UploadOutcome.Submitted)
+        {
+            uploadEvents.Handled(UploadEventMetrics.Outcomes.Missed);
+            LogMissedUploadStarted(logger, job.Id);
         }
     }
 

@@ -49,15 +49,7 @@ public sealed partial class UploadAcceptance(
     {
         if (Refusal(job, upload) is { } refusal)
         {
-            if (!isFresh)
-            {
-                var stored = await storage.GetUploadAsync(job.InputKey, cancellationToken);
-                return stored is null ? new UploadDecision(UploadOutcome.NotUploaded)
-                    : stored == upload ? await RefuseAsync(db, job, refusal, cancellationToken)
-                    : await SubmitAsync(db, job, stored, withSubmission, cancellationToken, isFresh: true);
-            }
-
-            return await RefuseAsync(db, job, refusal, cancellationToken);
+            return await ConfirmRefusalAsync(db, job, upload, refusal, withSubmission, isFresh, cancellationToken);
         }
 
         // An upload that declared no size counts against the storage quota now that its size is known: the check and
@@ -71,12 +63,18 @@ public sealed partial class UploadAcceptance(
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
                 quotaGate.Dispose(); // the other writers do not wait on storage
-                return await RefuseAsync(db, job, QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), cancellationToken);
+                return await ConfirmRefusalAsync(
+                    db, job, upload, QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes),
+                    withSubmission, isFresh, cancellationToken);
             }
         }
 
         var now = time.GetUtcNow();
-        job.Submit(upload.Size, upload.ETag, now);
+        if (job.Submit(upload.Size, upload.ETag, now) != SubmitOutcome.Submitted)
+        {
+            return new UploadDecision(UploadOutcome.Conflict); // it moved on since it was read: the caller reads it again
+        }
+
         // The submission, and the message that goes on from it, are in the job's trace (that of its upload request).
         using var submission = JobTrace.ContinueForSubmission(job);
         db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, JobTrace.Current(), uploads.Value.MaxFileBytes));
@@ -98,6 +96,24 @@ public sealed partial class UploadAcceptance(
         metrics.Submitted();
         LogSubmitted(logger, job.Id, upload.Size);
         return new UploadDecision(UploadOutcome.Submitted);
+    }
+
+    /// <summary>
+    /// Before an upload is refused (and removed), storage is asked what it holds, unless that is what <paramref name="upload"/>
+    /// says already: an event or a record of one may be of an upload replaced since, and that one is decided on instead.
+    /// </summary>
+    private async Task<UploadDecision> ConfirmRefusalAsync(
+        JobsDbContext db, Job job, StoredUpload upload, ProblemHttpResult refusal, Action? withSubmission, bool isFresh, CancellationToken cancellationToken)
+    {
+        if (isFresh)
+        {
+            return await RefuseAsync(db, job, refusal, cancellationToken);
+        }
+
+        var stored = await storage.GetUploadAsync(job.InputKey, cancellationToken);
+        return stored is null ? new UploadDecision(UploadOutcome.NotUploaded)
+            : stored == upload ? await RefuseAsync(db, job, refusal, cancellationToken)
+            : await SubmitAsync(db, job, stored, withSubmission, cancellationToken, isFresh: true);
     }
 
     /// <summary>

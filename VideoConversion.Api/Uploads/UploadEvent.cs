@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace VideoConversion.Api.Uploads;
@@ -7,9 +8,10 @@ namespace VideoConversion.Api.Uploads;
 /// (<c>{"EventName", "Key", "Records": [...]}</c>) or bare (<c>{"Records": [...]}</c>).
 /// </summary>
 /// <param name="Key">Unescaped (MinIO and S3 query-escape keys in records).</param>
-/// <param name="Size">0 when the record states none (MinIO omits a zero size).</param>
-/// <param name="ETag">Without quotes; null when the record states none (some servers leave it out of a copy's event).</param>
-public sealed record UploadEvent(string Bucket, string Key, long Size, string? ETag)
+/// <param name="Size">Null when the record states none (MinIO omits a zero size): storage is asked then.</param>
+/// <param name="ETag">Without quotes; null when the record states none (some servers leave it out of a copy's event): storage is asked then.</param>
+/// <param name="LandedAt">The record's eventTime, storage's clock: of two events of one object, the later one wins.</param>
+public sealed record UploadEvent(string Bucket, string Key, long? Size, string? ETag, DateTimeOffset? LandedAt = null)
 {
     private const string ObjectCreated = "ObjectCreated:";
 
@@ -54,9 +56,11 @@ public sealed record UploadEvent(string Bucket, string Key, long Size, string? E
             return null;
         }
 
-        var size = item.TryGetProperty("size", out var sizeValue) && sizeValue.ValueKind == JsonValueKind.Number ? sizeValue.GetInt64() : 0;
+        long? size = item.TryGetProperty("size", out var sizeValue) && sizeValue.ValueKind == JsonValueKind.Number ? sizeValue.GetInt64() : null;
         var eTag = Text(item, "eTag")?.Trim('"');
-        return new UploadEvent(bucketName, QueryUnescape(key), size, string.IsNullOrEmpty(eTag) ? null : eTag);
+        DateTimeOffset? landedAt = DateTimeOffset.TryParse(
+            Text(record, "eventTime"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+        return new UploadEvent(bucketName, QueryUnescape(key), size, string.IsNullOrEmpty(eTag) ? null : eTag, landedAt);
     }
 
     private static string? Text(JsonElement element, string property) =>

@@ -29,6 +29,9 @@ public sealed class UploadEventMetrics
         /// <summary>Not an S3 event record.</summary>
         public const string Unreadable = "unreadable";
 
+        /// <summary>Its handling failed every time (the database or storage away): let go; the safety nets start its job.</summary>
+        public const string Failed = "failed";
+
         /// <summary>An upload the sweeper found in storage after its URL expired: its event never came.</summary>
         public const string Missed = "missed";
     }

@@ -7,6 +7,7 @@ using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Storage;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
 
@@ -26,6 +27,9 @@ public sealed partial class UploadEventsConsumer(
     /// <summary>Writers that changed the job in between (POST /jobs, a cancel) are met by reading it again, this often.</summary>
     private const int MaxConflicts = 3;
 
+    /// <summary>An event whose handling fails this often (a second apart) is let go: the safety nets start its job.</summary>
+    private const int MaxHandleAttempts = 10;
+
     protected override string QueueName => QueueNames.UploadEvents;
 
     protected override ushort PrefetchCount => 32;
@@ -41,7 +45,17 @@ public sealed partial class UploadEventsConsumer(
 
         foreach (var upload in uploads)
         {
-            metrics.Handled(await HandleAsync(upload, cancellationToken));
+            try
+            {
+                metrics.Handled(await HandleAsync(upload, cancellationToken));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException && AttemptOf(delivery) >= MaxHandleAttempts)
+            {
+                // The database or storage failed it every time. Nothing is lost by letting it go: POST /jobs asks storage
+                // itself, and the sweeper starts an upload whose event never came once its URL expires.
+                metrics.Handled(UploadEventMetrics.Outcomes.Failed);
+                LogGivenUp(logger, exception, upload.Key, MaxHandleAttempts);
+            }
         }
 
         return DeliveryOutcome.Ack;
@@ -66,37 +80,22 @@ public sealed partial class UploadEventsConsumer(
                 return UploadEventMetrics.Outcomes.Unknown;
             }
 
-            // The rest happens in the video's trace (its job id is tagged there, not on the event's own span).
-            using var landed = JobTrace.ContinueForUpload(job);
-            using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
-            // A record without its ETag (some servers' copies) is completed by storage.
-            var stored = upload.ETag is { } eTag ? new StoredUpload(upload.Size, eTag) : await storage.GetUploadAsync(job.InputKey, cancellationToken);
-            if (stored is null || !job.RecordUpload(stored.Size, stored.ETag, time.GetUtcNow()))
+            // A record without its ETag or size (some servers' copies; MinIO leaves a zero size out) is completed by storage.
+            var isFresh = upload is not { ETag: not null, Size: not null };
+            var stored = isFresh ? await storage.GetUploadAsync(job.InputKey, cancellationToken) : new StoredUpload(upload.Size!.Value, upload.ETag!);
+            if (stored is null || !job.RecordUpload(stored.Size, stored.ETag, upload.LandedAt ?? time.GetUtcNow()))
             {
                 return UploadEventMetrics.Outcomes.Duplicate;
             }
 
-            if (!job.StartOnUpload)
+            // The rest happens in the video's trace (its job id is tagged there, not on the event's own span).
+            using var landed = JobTrace.ContinueForUpload(job);
+            using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
+            var outcome = await RecordOrStartAsync(db, job, stored, isFresh, cancellationToken);
+            landed?.SetTag(TelemetryNames.UploadEventOutcome, outcome ?? "conflict");
+            if (outcome is not null)
             {
-                // It waits for POST /jobs: the upload is remembered, so that call asks storage nothing.
-                if (await SavedAsync(db, cancellationToken))
-                {
-                    return UploadEventMetrics.Outcomes.Recorded;
-                }
-            }
-            else
-            {
-                var decision = await acceptance.SubmitAsync(db, job, stored, withSubmission: null, cancellationToken, isFresh: upload.ETag is null);
-                switch (decision.Outcome)
-                {
-                    case UploadOutcome.Submitted:
-                        LogStarted(logger, job.Id, stored.Size);
-                        return UploadEventMetrics.Outcomes.Submitted;
-                    case UploadOutcome.Refused:
-                        return UploadEventMetrics.Outcomes.Refused;
-                    case UploadOutcome.NotUploaded:
-                        return UploadEventMetrics.Outcomes.Duplicate;
-                }
+                return outcome;
             }
 
             if (attempt == MaxConflicts)
@@ -107,21 +106,43 @@ public sealed partial class UploadEventsConsumer(
         }
     }
 
-    private static async Task<bool> SavedAsync(JobsDbContext db, CancellationToken cancellationToken)
+    /// <summary>What became of the upload; null when another writer changed the job meanwhile (read it again).</summary>
+    private async Task<string?> RecordOrStartAsync(JobsDbContext db, Jobs.Job job, StoredUpload upload, bool isFresh, CancellationToken cancellationToken)
     {
-        try
+        if (!job.StartOnUpload)
         {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
+            // It waits for POST /jobs: the upload is remembered, so that call asks storage nothing.
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return UploadEventMetrics.Outcomes.Recorded;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return null;
+            }
         }
-        catch (DbUpdateConcurrencyException)
+
+        var decision = await acceptance.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh);
+        switch (decision.Outcome)
         {
-            return false;
+            case UploadOutcome.Submitted:
+                LogStarted(logger, job.Id, upload.Size);
+                return UploadEventMetrics.Outcomes.Submitted;
+            case UploadOutcome.Refused:
+                return UploadEventMetrics.Outcomes.Refused;
+            case UploadOutcome.NotUploaded:
+                return UploadEventMetrics.Outcomes.Duplicate;
+            default:
+                return null;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload event (delivery {DeliveryTag}) is not an S3 event record; ignored")]
     private static partial void LogUnreadable(ILogger logger, ulong deliveryTag);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The upload event of {Key} failed {Attempts} times; let go (POST /jobs and the sweeper start its job)")]
+    private static partial void LogGivenUp(ILogger logger, Exception exception, string key, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: its upload of {InputBytes} bytes landed")]
     private static partial void LogStarted(ILogger logger, string jobId, long inputBytes);

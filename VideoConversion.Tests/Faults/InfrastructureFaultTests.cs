@@ -35,10 +35,11 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         await AssertNotReadyWithoutTheBrokerAsync(system.ApiManagement);
         await AssertNotReadyWithoutTheBrokerAsync(system.WorkerManagement);
 
-        // With the broker down the API still accepts jobs: they wait in its outbox.
+        // With the broker down the API still accepts jobs: they wait in its outbox. (Submitted by POST /jobs: storage's
+        // events cannot reach the broker now, and MinIO does not keep them.)
         for (var i = 0; i < 4; i++)
         {
-            accepted.Add(await _api.StartJobAsync(input));
+            accepted.Add(await _api.SubmitJobAsync(input));
         }
 
         await system.StartAsync(FaultSystemFixture.Broker);

@@ -34,21 +34,20 @@ public sealed class LostUploadEventTests(FaultSystemFixture system) : IDisposabl
             var upload = await _api.RequestUploadAsync("unannounced.avi", sizeBytes: new FileInfo(input).Length);
             jobId = upload.GetProperty("job_id").GetString()!;
             await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+
+            // Nothing recorded: whatever storage sent went nowhere.
+            var job = await _api.GetJobAsync(jobId);
+            Assert.Equal("AWAITING_UPLOAD", job.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, job.GetProperty("uploaded_at").ValueKind);
+
+            // Still unbound, so nothing but this call can start it.
+            using var submitted = await _api.SubmitAsync(jobId);
+            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+            Assert.Equal("PENDING", (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         }
         finally
         {
             await channel.QueueBindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
-        }
-
-        // The stand-in answers the PUT once the broker took its event (here: dropped it), so nothing is on its way.
-        var job = await _api.GetJobAsync(jobId);
-        Assert.Equal("AWAITING_UPLOAD", job.GetProperty("status").GetString());
-        Assert.Equal(JsonValueKind.Null, job.GetProperty("uploaded_at").ValueKind);
-
-        using (var submitted = await _api.SubmitAsync(jobId))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-            Assert.Equal("PENDING", (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         }
 
         var (done, seen) = await _api.WaitForOutcomeAsync(jobId, Timeout);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RabbitMQ.Client;
+using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -31,6 +33,37 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         using var submit = await system.Api.PostAsJsonAsync("/jobs", new { job_id = jobId });
         Assert.Equal(HttpStatusCode.Conflict, submit.StatusCode);
         Assert.Contains("expired", (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_event_never_came_is_started_by_the_sweeper_not_expired()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
+        var uploads = QueueNames.ExchangeFor(QueueNames.UploadEvents);
+        await using var broker = await system.BrokerConnectionAsync();
+        await using var channel = await broker.CreateChannelAsync();
+        // Storage's events go nowhere now, as when storage cannot reach the broker; nobody calls POST /jobs.
+        await channel.QueueUnbindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
+        string jobId;
+        try
+        {
+            var upload = await system.Api.RequestUploadAsync("unannounced.avi");
+            jobId = upload.GetProperty("job_id").GetString()!;
+            await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
+            Assert.Equal("AWAITING_UPLOAD", (await system.Api.GetJobAsync(jobId)).GetProperty("status").GetString());
+
+            await Polling.WaitUntilAsync(
+                async () => (await system.Api.GetJobAsync(jobId)).GetProperty("status").GetString() != "AWAITING_UPLOAD",
+                "the sweeper to start the job once its URL expired", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await channel.QueueBindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
+        }
+
+        var (job, seen) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        Assert.True(job.GetProperty("status").GetString() == "DONE", $"statuses: {string.Join(" → ", seen)}; error {job.GetProperty("error")}");
+        Assert.Equal(new FileInfo(input).Length, job.GetProperty("input_bytes").GetInt64());
     }
 
     [Fact]

@@ -79,6 +79,16 @@ public sealed class UploadEventTests(SystemFixture system) : IDisposable
     }
 
     [Fact]
+    public async Task A_webhook_url_for_a_job_that_starts_on_upload_belongs_in_its_upload_request()
+    {
+        var jobId = (await _api.RequestUploadAsync("hooked.avi")).GetProperty("job_id").GetString()!;
+        using var response = await _api.PostAsJsonAsync("/jobs", new { job_id = jobId, webhook_url = "https://example.com/hook" });
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("webhook_url", problem.GetProperty("field").GetString());
+        Assert.Contains("/upload/request", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_start_option_is_checked()
     {
         using var response = await _api.PostAsJsonAsync("/upload/request", new { filename = "clip.avi", start = "later" });

@@ -42,6 +42,20 @@ public static class ApiCalls
         return upload.GetProperty("job_id").GetString()!;
     }
 
+    /// <summary>
+    /// The client side of a job that waits for its submission (start "submit"): request, PUT, then POST /jobs, which
+    /// must accept it. The job counts as accepted at that answer. Returns the job id.
+    /// </summary>
+    public static async Task<string> SubmitJobAsync(this HttpClient api, string path, string contentType = "video/x-msvideo")
+    {
+        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType, new FileInfo(path).Length, start: "submit");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        await UploadAsync(upload.GetProperty("presigned_url").GetString()!, path, contentType);
+        using var submitted = await api.SubmitAsync(jobId);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        return jobId;
+    }
+
     public static async Task<JsonElement> GetJobAsync(this HttpClient api, string jobId)
     {
         using var response = await api.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));

@@ -17,11 +17,11 @@ public class UploadEventTests
         // As MinIO's AMQP target publishes it: the key query-escaped, the ETag without quotes.
         var events = Parse("""
             {"EventName":"s3:ObjectCreated:Put","Key":"input/my clip+1.mp4","Records":[{"eventVersion":"2.0","eventSource":"minio:s3",
-             "eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"input","arn":"arn:aws:s3:::input"},
+             "eventTime":"2026-01-01T12:00:01.250Z","eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"input","arn":"arn:aws:s3:::input"},
              "object":{"key":"my+clip%2B1.mp4","size":1234,"eTag":"d41d8cd98f00b204e9800998ecf8427e","sequencer":"1"}}}]}
             """);
         var upload = Assert.Single(events!);
-        Assert.Equal(new UploadEvent("input", "my clip+1.mp4", 1234, "d41d8cd98f00b204e9800998ecf8427e"), upload);
+        Assert.Equal(new UploadEvent("input", "my clip+1.mp4", 1234, "d41d8cd98f00b204e9800998ecf8427e", T0.AddSeconds(1.25)), upload);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public class UploadEventTests
               {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"input"},"object":{"key":"b.mp4"}}},
               {"eventName":"ObjectCreated:Copy","s3":{"bucket":{"name":"input"},"object":{"key":"c.mp4"}}}]}
             """);
-        Assert.Equal([new UploadEvent("input", "a.mp4", 5, "abc-2"), new UploadEvent("input", "c.mp4", 0, null)], events!);
+        Assert.Equal([new UploadEvent("input", "a.mp4", 5, "abc-2"), new UploadEvent("input", "c.mp4", null, null)], events!);
     }
 
     [Theory]
@@ -52,6 +52,10 @@ public class UploadEventTests
         Assert.True(job.RecordUpload(200, "two", T0.AddSeconds(3)));
         Assert.Equal(new Api.Storage.StoredUpload(200, "two"), job.RecordedUpload);
         Assert.Equal(T0.AddSeconds(3), job.UploadedAt);
+
+        // An earlier upload of the same key, heard of late, does not replace the later one.
+        Assert.False(job.RecordUpload(100, "one", T0.AddSeconds(2)));
+        Assert.Equal(new Api.Storage.StoredUpload(200, "two"), job.RecordedUpload);
 
         job.Submit(200, "two", T0.AddSeconds(4));
         Assert.False(job.RecordUpload(300, "three", T0.AddSeconds(5))); // it moved on

@@ -26,26 +26,50 @@ const MAX_WAITING = 10000;
 function createNotifier({ url, exchange, routingKey, buckets }) {
   const requests = new AsyncLocalStorage();
   const waiting = [];
+  let connection = null;
   let channel = null;
   let connecting = null;
+  let retrying = false;
 
   async function open() {
-    const connection = await amqp.connect(url, { timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: 's3-standin notifications' } });
-    connection.on('error', () => {}); // 'close' follows; the next publish reconnects
-    connection.on('close', () => { channel = null; });
-    const confirming = await connection.createConfirmChannel();
-    confirming.on('error', () => {});
-    confirming.on('close', () => { if (channel === confirming) channel = null; });
-    // Declared before use exactly as MinIO declares it (and as the API does): same type and flags.
-    await confirming.assertExchange(exchange, 'direct', { durable: true, autoDelete: false, internal: false });
-    return confirming;
+    // Opened outside any request's context, so no request is kept alive by the connection's callbacks.
+    const opened = await requests.exit(() => amqp.connect(url, {
+      timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: 's3-standin notifications' },
+    }));
+    try {
+      opened.on('error', () => {}); // 'close' follows
+      opened.on('close', () => {
+        if (connection === opened) {
+          connection = null;
+          channel = null;
+        }
+      });
+      const confirming = await opened.createConfirmChannel();
+      confirming.on('error', () => {});
+      confirming.on('close', () => {
+        if (channel === confirming) channel = null;
+      });
+      // Declared before use exactly as MinIO declares it (and as the API does): same type and flags.
+      await confirming.assertExchange(exchange, 'direct', { durable: true, autoDelete: false, internal: false });
+      return { opened, confirming };
+    } catch (err) {
+      await opened.close().catch(() => {});
+      throw err;
+    }
   }
 
   async function ready() {
     if (channel) return channel;
-    connecting ??= open().then(
-      (opened) => { channel = opened; connecting = null; return opened; },
-      (err) => { connecting = null; throw err; });
+    connecting ??= (async () => {
+      // A channel the broker closed on a live connection: the connection goes with it, and both are opened anew.
+      const stale = connection;
+      connection = null;
+      if (stale) await stale.close().catch(() => {});
+      const { opened, confirming } = await open();
+      connection = opened;
+      channel = confirming;
+      return confirming;
+    })().finally(() => { connecting = null; });
     return connecting;
   }
 
@@ -69,6 +93,10 @@ function createNotifier({ url, exchange, routingKey, buckets }) {
   }
 
   async function send(message) {
+    if (waiting.length > 0) {
+      keep(message, new Error('earlier events are still waiting for the broker'));
+      return;
+    }
     try {
       await publish(message);
     } catch (err) {
@@ -76,11 +104,20 @@ function createNotifier({ url, exchange, routingKey, buckets }) {
     }
   }
 
+  // Events kept while the broker was away go out in order, one round at a time; a round stops at the first failure.
   const retry = setInterval(async () => {
-    const now = waiting.splice(0, waiting.length);
-    for (const message of now) {
-      // eslint-disable-next-line no-await-in-loop -- in order, and one at a time while the broker comes back
-      await send(message);
+    if (retrying || waiting.length === 0) return;
+    retrying = true;
+    try {
+      while (waiting.length > 0) {
+        // eslint-disable-next-line no-await-in-loop -- in order, one at a time
+        await publish(waiting[0]);
+        waiting.shift();
+      }
+    } catch {
+      // Still away: the rest waits for the next round.
+    } finally {
+      retrying = false;
     }
   }, RETRY_INTERVAL_MS);
   retry.unref();
