@@ -70,7 +70,7 @@ public static class AccountsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
-        string keyId, ClaimsPrincipal caller, JobsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        string keyId, ClaimsPrincipal caller, JobsDbContext db, ApiKeyCache keys, TimeProvider time, CancellationToken cancellationToken)
     {
         var owner = caller.AccountId();
         // Another account's key answers exactly like an unknown one.
@@ -82,6 +82,7 @@ public static class AccountsApi
 
         key.Revoke(time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
+        keys.Revoked(key.Id); // committed: from the next request on it answers 401
         return TypedResults.NoContent();
     }
 

@@ -21,6 +21,8 @@ public static class AccountsServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // Requests with a key that called lately are authenticated without reading the database.
+        services.AddSingleton<ApiKeyCache>();
         services.AddIdentityApiEndpoints<IdentityUser>(identity =>
             {
                 identity.User.RequireUniqueEmail = false;

@@ -19,6 +19,8 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     JobsDbContext db,
+    ApiKeyCache keys,
+    TimeProvider time,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -34,35 +36,50 @@ public sealed class ApiKeyAuthenticationHandler(
             return Refuse("The API key is not one this service issued.");
         }
 
-        var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == presented.Id, Context.RequestAborted);
+        var key = keys.Find(presented.Id) ?? await LoadAsync(presented.Id);
+        if (key is { IsRevoked: true })
+        {
+            return Refuse("The API key was revoked. Create a new one on your account page.");
+        }
+
         if (key is null || !ApiKeyToken.Matches(key.SecretHash, presented.SecretHash))
         {
             return Refuse("The API key is not one this service issued.");
         }
 
-        if (key.IsRevoked)
-        {
-            return Refuse("The API key was revoked. Create a new one on your account page.");
-        }
-
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == key.UserId, Context.RequestAborted);
-        if (user is null)
+        if (key.UserId.Length == 0)
         {
             return Refuse("The API key's account no longer exists.");
         }
 
-        var roles = await (from userRole in db.UserRoles
-                           join role in db.Roles on userRole.RoleId equals role.Id
-                           where userRole.UserId == user.Id
-                           select role.Name).ToListAsync(Context.RequestAborted);
         List<Claim> claims =
         [
-            new(ClaimTypes.NameIdentifier, user.Id),
-            new(ClaimTypes.Name, user.UserName ?? user.Id),
-            new(CallerClaims.ApiKeyId, key.Id),
-            .. roles.OfType<string>().Select(role => new Claim(ClaimTypes.Role, role)),
+            new(ClaimTypes.NameIdentifier, key.UserId),
+            new(ClaimTypes.Name, key.UserName),
+            new(CallerClaims.ApiKeyId, presented.Id),
+            .. key.Roles.Select(role => new Claim(ClaimTypes.Role, role)),
         ];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
+    }
+
+    /// <summary>The key, its account and roles from the database (three reads), kept for the next requests; null for no such key.</summary>
+    private async Task<ApiKeyCache.Entry?> LoadAsync(string keyId)
+    {
+        var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == keyId, Context.RequestAborted);
+        if (key is null)
+        {
+            return null; // unknown ids are not kept: they would fill the cache
+        }
+
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == key.UserId, Context.RequestAborted);
+        var roles = user is null ? [] : await (from userRole in db.UserRoles
+                                               join role in db.Roles on userRole.RoleId equals role.Id
+                                               where userRole.UserId == user.Id
+                                               select role.Name).ToListAsync(Context.RequestAborted);
+        var entry = new ApiKeyCache.Entry(
+            key.SecretHash, user?.Id ?? "", user?.UserName ?? user?.Id ?? "", [.. roles.OfType<string>()], key.IsRevoked, time.GetUtcNow());
+        keys.Loaded(keyId, entry);
+        return keys.Find(keyId) ?? entry;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

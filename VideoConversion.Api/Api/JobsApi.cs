@@ -25,8 +25,6 @@ public static class JobsApi
 {
     public const int DefaultPageSize = 20;
 
-    /// <summary>A submission meets other writers of the job (its upload's event, a cancel) this often before it gives up.</summary>
-    private const int MaxConflicts = 3;
     public const int MaxPageSize = 100;
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -74,70 +72,64 @@ public static class JobsApi
             return JobProblems.UnsupportedOutputFormat(request.OutputFormat);
         }
 
-        for (var attempt = 1; ; attempt++)
+        var job = JobId.IsWellFormed(jobId)
+            ? await services.Db.Jobs.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            : null;
+        if (job is null)
         {
-            var job = JobId.IsWellFormed(jobId)
-                ? await services.Db.Jobs.VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
-                : null;
-            if (job is null)
-            {
-                return JobProblems.UnknownJob(jobId);
-            }
-
-            using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
-            var webhookUrl = request.WebhookUrl?.Trim();
-            if (!string.IsNullOrEmpty(webhookUrl) && job.StartOnUpload)
-            {
-                // Its upload starts it, maybe before this call: whether the endpoint would hear of its first event is a race.
-                return JobProblems.InvalidField("webhook_url",
-                    "This job starts when its upload lands, so its webhook_url belongs in POST /upload/request (or ask that request for start: \"submit\").");
-            }
-
-            if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
-            {
-                // Its secret would go in an answer that was already given: a repeated submission cannot carry one.
-                return JobProblems.WebhookTooLate(job.Id);
-            }
-
-            if (job.Status != JobStatus.AwaitingUpload)
-            {
-                return Answer(job);
-            }
-
-            if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
-            {
-                return refused;
-            }
-
-            // Storage's event said what it holds; without one (notifications off, or not here yet) storage is asked.
-            var recorded = job.RecordedUpload;
-            if ((recorded ?? await services.Storage.GetUploadAsync(job.InputKey, cancellationToken)) is not { } upload)
-            {
-                return JobProblems.NotUploaded(jobId);
-            }
-
-            // Its endpoint commits with the submission: the job's first event cannot miss it.
-            string? webhookSecret = null;
-            var decision = await acceptance.SubmitAsync(
-                services.Db, job, upload,
-                string.IsNullOrEmpty(webhookUrl) ? null : () => webhookSecret = webhooks.Add(services.Db, job.OwnerId!, job.Id, webhookUrl, services.Time.GetUtcNow()),
-                cancellationToken, isFresh: recorded is null);
-            switch (decision.Outcome)
-            {
-                case UploadOutcome.Submitted:
-                    return Answer(job, webhookSecret);
-                case UploadOutcome.Refused:
-                    return decision.Problem!;
-                case UploadOutcome.NotUploaded:
-                    return JobProblems.NotUploaded(jobId);
-                case UploadOutcome.Conflict when attempt < MaxConflicts:
-                    // Another writer (storage's event, a second submit, a cancel) changed it: decide again on what it is now.
-                    services.Db.ChangeTracker.Clear();
-                    continue;
-                default:
-                    throw new DbUpdateConcurrencyException($"Job {job.Id} changed under its submission {MaxConflicts} times in a row.");
-            }
+            return JobProblems.UnknownJob(jobId);
         }
+
+        using var jobContext = JobContext.Enter(services.Logger, job.Id, job.Attempts);
+        var webhookUrl = request.WebhookUrl?.Trim();
+        if (!string.IsNullOrEmpty(webhookUrl) && job.StartOnUpload)
+        {
+            // Its upload starts it, maybe before this call: whether the endpoint would hear of its first event is a race.
+            return JobProblems.InvalidField("webhook_url",
+                "This job starts when its upload lands, so its webhook_url belongs in POST /upload/request (or ask that request for start: \"submit\").");
+        }
+
+        if (!string.IsNullOrEmpty(webhookUrl) && (job.Status != JobStatus.AwaitingUpload || job.OwnerId is null))
+        {
+            // Its secret would go in an answer that was already given: a repeated submission cannot carry one.
+            return JobProblems.WebhookTooLate(job.Id);
+        }
+
+        if (job.Status != JobStatus.AwaitingUpload)
+        {
+            return Answer(job);
+        }
+
+        if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        // Storage's event said what it holds; without one (notifications off, or not here yet) storage is asked.
+        var recorded = job.RecordedUpload;
+        if ((recorded ?? await services.Storage.GetUploadAsync(job.InputKey, cancellationToken)) is not { } upload)
+        {
+            return JobProblems.NotUploaded(jobId);
+        }
+
+        // The message goes on in the job's trace (that of its upload request).
+        using var submission = JobTrace.ContinueForSubmission(job);
+        var now = services.Time.GetUtcNow();
+        var decision = await acceptance.SubmitAsync(
+            job.Id, upload, isFresh: recorded is null, JobTrace.Current(),
+            // Its endpoint commits with the submission: the job's first event cannot miss it.
+            string.IsNullOrEmpty(webhookUrl) ? null : (db, submitted) => webhooks.Add(db, submitted.OwnerId!, submitted.Id, webhookUrl, now),
+            cancellationToken);
+        return decision.Outcome switch
+        {
+            UploadOutcome.Submitted => Answer(decision.Job!, decision.WebhookSecret),
+            UploadOutcome.Refused => decision.Problem!,
+            UploadOutcome.NotUploaded => JobProblems.NotUploaded(jobId),
+            // Another writer (storage's event, a second submit, a cancel) got there first: its outcome is the answer.
+            _ when decision.Job is not { DeletedAt: null } => JobProblems.UnknownJob(jobId), // deleted meanwhile
+            _ when !string.IsNullOrEmpty(webhookUrl) => JobProblems.WebhookTooLate(job.Id),
+            _ => Answer(decision.Job),
+        };
 
         static Results<Accepted<SubmitJobResponse>, ProblemHttpResult> Answer(Job job, string? webhookSecret = null) =>
             job.Status is JobStatus.Failed or JobStatus.Expired or JobStatus.Canceled

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
+using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
@@ -43,7 +44,7 @@ public static partial class UploadApi
 
     public static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> RequestUpload(
         UploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services,
-        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, CancellationToken cancellationToken)
+        IOptions<QuotaOptions> quotas, JobWebhooks webhooks, DatabaseWriter writer, CancellationToken cancellationToken)
     {
         var fileName = request?.Filename?.Trim();
         if (string.IsNullOrEmpty(fileName))
@@ -102,31 +103,38 @@ public static partial class UploadApi
 
         using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
         var owner = caller.AccountId();
-        // The quota check and the new job commit as one step under the write gate: requests arriving
-        // together cannot all pass a quota that has room for one of them.
-        using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+        var job = Job.Create(
+            jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId(),
+            startOnUpload, outputFormat);
+        // The quota check and the new job commit as one step, in the database writer's batch: requests arriving together
+        // cannot all pass a quota that has room for one of them.
+        var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
+            var usage = await AccountUsage.OfAsync(db, owner, cancellation);
             if (usage.ActiveJobs >= quotas.Value.MaxActiveJobs)
             {
-                return QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs);
+                return (QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs), null);
             }
 
             if (sizeBytes is { } declared && usage.StoredBytes + declared > quotas.Value.MaxStoredBytes)
             {
-                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes);
+                return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes), null);
             }
 
-            services.Db.Jobs.Add(Job.Create(
-                jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId(),
-                startOnUpload, outputFormat));
+            db.Jobs.Add(job);
             // The job and its endpoint commit together: no event of the job can miss it.
-            var webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);
-            await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
-            LogUploadRequested(services.Logger, jobId, fileName);
-            return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(
-                jobId, upload.Url, upload.ExpiresAt, webhookSecret, startOnUpload ? UploadStart.OnUpload : UploadStart.OnSubmit));
+            var secret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(db, owner, jobId, webhookUrl, now);
+            await db.SaveChangesAsync(cancellation);
+            return (null, secret);
+        }, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
         }
+
+        LogUploadRequested(services.Logger, jobId, fileName);
+        return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(
+            jobId, upload.Url, upload.ExpiresAt, webhookSecret, startOnUpload ? UploadStart.OnUpload : UploadStart.OnSubmit));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for {FileName}; waiting for its upload")]

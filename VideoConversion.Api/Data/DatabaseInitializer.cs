@@ -25,7 +25,23 @@ public static partial class DatabaseInitializer
         await db.Database.MigrateAsync(cancellationToken);
         // WAL lets readers proceed while the single writer commits; the setting persists in the file.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        await RequireAccountUsageTriggersAsync(db, cancellationToken);
         LogDatabaseReady(logger, databasePath);
+    }
+
+    /// <summary>Quotas read totals these triggers keep; without them the totals would drift unseen, so the API does not start.</summary>
+    private static async Task RequireAccountUsageTriggersAsync(JobsDbContext db, CancellationToken cancellationToken)
+    {
+        var present = await db.Database
+            .SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'jobs'")
+            .ToListAsync(cancellationToken);
+        var missing = Quotas.AccountUsageTriggers.All.Except(present, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The job database lacks the triggers that keep account_usage in step ({string.Join(", ", missing)}): a migration " +
+                "that rebuilt the jobs table must create them again (see the AccountUsageTotals migration).");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job database ready at {Path}")]

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.Api.Data;
@@ -34,6 +35,9 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    /// <summary>Each account's running totals, kept by triggers on jobs (read-only for code).</summary>
+    public DbSet<AccountUsageTotals> AccountUsage => Set<AccountUsageTotals>();
+
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
@@ -51,7 +55,15 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
         base.OnModelCreating(builder); // Identity's tables
         builder.Entity<Job>(job =>
         {
-            job.ToTable("jobs");
+            // Triggers keep account_usage in step (the AccountUsageTotals migration). EF must not read saved values back
+            // with RETURNING, which SQLite does not allow on a table with triggers.
+            job.ToTable("jobs", table =>
+            {
+                table.HasTrigger(AccountUsageTriggers.Insert);
+                table.HasTrigger(AccountUsageTriggers.Update);
+                table.HasTrigger(AccountUsageTriggers.Delete);
+                table.UseSqlReturningClause(false);
+            });
             job.HasKey(j => j.Id);
             job.Property(j => j.Id).HasMaxLength(32);
             job.Property(j => j.FileName).HasMaxLength(JobLimits.FileNameLength);
@@ -75,6 +87,13 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.HasIndex(j => j.InputDeletedAt).HasFilter("\"InputRemovalPending\"");
             // A caller's own jobs, newest first: the list every page and client reads.
             job.HasIndex(j => new { j.OwnerId, j.CreatedAt });
+        });
+
+        builder.Entity<AccountUsageTotals>(usage =>
+        {
+            usage.ToTable("account_usage");
+            usage.HasKey(u => u.OwnerId);
+            usage.Property(u => u.OwnerId).HasMaxLength(JobLimits.AccountIdLength);
         });
 
         builder.Entity<OutboxMessage>(message =>

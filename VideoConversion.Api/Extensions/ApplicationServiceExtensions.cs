@@ -35,6 +35,13 @@ public static class ApplicationServiceExtensions
 
         builder.AddJobDatabase();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
+        // Group commit: the API's hot writes share transactions (registered first: it stops last, after everything that writes).
+        services.AddSingleton(services => new DatabaseWriterOptions(
+            builder.Configuration.GetConnectionString(DatabaseConnectionName)!, services.GetService<WebhookEventRecorder>(),
+            services.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<DatabaseMetrics>();
+        services.AddSingleton<DatabaseWriter>();
+        services.AddHostedService(services => services.GetRequiredService<DatabaseWriter>());
 
         builder.AddObjectStorage(StorageConnectionName, readinessBucket: StorageNames.InputBucket);
         services.AddOptions<UploadOptions>()

@@ -17,66 +17,63 @@ public enum ReportResult
 }
 
 /// <summary>
-/// Applies one report to its job record through the job's state machine, re-reading and
-/// re-deciding when another writer changed the job in between.
+/// Applies one report to its job record through the job's state machine, as one write of the database writer's batch:
+/// the job is read and changed in the batch, so no other write of it comes in between.
 /// </summary>
-public sealed class JobReportWriter(IServiceScopeFactory scopes, JobMetrics metrics, OutboxSignal outbox, TimeProvider time)
+public sealed class JobReportWriter(DatabaseWriter writer, JobMetrics metrics, OutboxSignal outbox, TimeProvider time)
 {
-    private const int MaxConcurrencyRetries = 3;
-
     public async Task<(ReportResult Result, Jobs.Job? Job)> ApplyAsync(JobReport report, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var (result, job, wasStarted, previousAttempts, toldAgain) = await writer.WriteAsync(async (db, cancellation) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-            var job = await db.Jobs.FindAsync([report.JobId], cancellationToken);
+            var job = await db.Jobs.FindAsync([report.JobId], cancellation);
             if (job is null)
             {
-                return (ReportResult.UnknownJob, null);
+                return (ReportResult.UnknownJob, (Jobs.Job?)null, false, 0, false);
             }
 
             var (wasStarted, previousAttempts) = (job.StartedAt is not null, job.Attempts);
             if (!job.Apply(report, time.GetUtcNow()))
             {
                 // Working on a run its owner canceled, or one a retry has replaced: that worker must stop.
-                if (report.Kind == JobReportKind.Processing &&
-                    ((job.Status == Jobs.JobStatus.Canceled && report.Run == job.Runs) || report.Run < job.Runs))
-                {
-                    await CancelAgainAsync(db, job, report.Run, cancellationToken);
-                }
-
-                return (ReportResult.Stale, job);
+                var toldAgain = report.Kind == JobReportKind.Processing &&
+                    ((job.Status == Jobs.JobStatus.Canceled && report.Run == job.Runs) || report.Run < job.Runs) &&
+                    await CancelAgainAsync(db, job, report.Run, cancellation);
+                return (ReportResult.Stale, job, wasStarted, previousAttempts, toldAgain);
             }
 
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                // After the save: a change that lost a race is re-decided, and must not count twice.
-                metrics.ReportApplied(job, report, wasStarted, previousAttempts);
-                return (ReportResult.Applied, job);
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < MaxConcurrencyRetries)
-            {
-                // Someone changed the job since it was read: read it again and re-decide.
-            }
+            await db.SaveChangesAsync(cancellation);
+            return (ReportResult.Applied, job, wasStarted, previousAttempts, false);
+        }, cancellationToken);
+
+        // After the commit: counted once, for a change that happened.
+        if (result == ReportResult.Applied)
+        {
+            metrics.ReportApplied(job!, report, wasStarted, previousAttempts);
         }
+
+        if (toldAgain)
+        {
+            outbox.Notify();
+        }
+
+        return (result, job);
     }
 
     /// <summary>
     /// A worker works on a job its owner canceled: it did not hear the cancellation (it started after it,
     /// or it was cut off), so it is told again; it is listening now.
     /// </summary>
-    private async Task CancelAgainAsync(JobsDbContext db, Jobs.Job job, int run, CancellationToken cancellationToken)
+    private async Task<bool> CancelAgainAsync(JobsDbContext db, Jobs.Job job, int run, CancellationToken cancellationToken)
     {
         // Once while one is on its way: the worker reports every second until it hears it.
         if (await db.Outbox.AnyAsync(message => message.JobId == job.Id && message.Queue == QueueNames.JobCancellations, cancellationToken))
         {
-            return;
+            return false;
         }
 
         db.Outbox.Add(JobQueueing.Cancellation(job, run, time.GetUtcNow()));
         await db.SaveChangesAsync(cancellationToken);
-        outbox.Notify();
+        return true;
     }
 }

@@ -24,7 +24,9 @@ public sealed partial class JobReportsConsumer(
 
     protected override string QueueName => QueueNames.JobReports;
 
-    // Reports are small and applied one at a time; a few in flight keep the pipe full.
+    // Reports are small and applied one at a time, in order: a job's reports are ordered only by their arrival (a late
+    // PROCESSING after RETRYING would look like a worker at work on a job that waits in the queue). A few in flight keep
+    // the pipe full.
     protected override ushort PrefetchCount => 20;
 
     protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)

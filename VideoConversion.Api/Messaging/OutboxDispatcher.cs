@@ -8,11 +8,12 @@ using VideoConversion.Infrastructure.Telemetry;
 namespace VideoConversion.Api.Messaging;
 
 /// <summary>
-/// Publishes outbox messages in order, each confirmed by the broker before it is removed. After a
-/// crash or a broker outage, whatever is still in the outbox is published again: at least once.
+/// Publishes outbox messages in order, each confirmed by the broker before it is removed (a batch's confirmed messages in
+/// one write). After a crash or a broker outage, whatever is still in the outbox is published again: at least once.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes,
+    DatabaseWriter writer,
     ConfirmingPublisher publisher,
     OutboxSignal signal,
     TimeProvider time,
@@ -48,58 +49,89 @@ public sealed partial class OutboxDispatcher(
 
     private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-        var batch = await db.Outbox.OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
-
-        foreach (var message in batch)
+        List<OutboxMessage> batch;
+        await using (var scope = scopes.CreateAsyncScope())
         {
-            // In the job's trace, so the lines below are found with the job's other spans and logs.
-            using var dispatch = JobTrace.StartDispatch(message.TraceParent, message.Queue);
-            // Not yet taken up by a worker: attempt 0.
-            using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
-            try
-            {
-                // A cancellation is a broadcast: with no worker running, nobody needs to hear it (a worker that
-                // takes the job later is told again when it reports), so it may reach no queue.
-                await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken,
-                    mandatory: message.Queue != QueueNames.JobCancellations);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                dispatch.Failed(exception);
-                message.Attempts++;
-                message.LastError = Truncate(exception.Message, Jobs.JobLimits.ErrorLength);
-                await db.SaveChangesAsync(cancellationToken);
-                throw;
-            }
+            batch = await scope.ServiceProvider.GetRequiredService<JobsDbContext>().Outbox.AsNoTracking()
+                .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        }
 
-            // Set-based updates: a worker's report may already have changed the job (and its
-            // version), and that must neither fail this step nor be overwritten by it.
-            var now = time.GetUtcNow();
-            using (await db.WriteGate.EnterAsync(cancellationToken))
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        List<OutboxMessage> published = new(batch.Count);
+        try
+        {
+            foreach (var message in batch)
             {
-                await db.Outbox.Where(m => m.Id == message.Id).ExecuteDeleteAsync(cancellationToken);
-                if (message.Queue == QueueNames.VideoJobs)
+                // In the job's trace, so the lines below are found with the job's other spans and logs.
+                using var dispatch = JobTrace.StartDispatch(message.TraceParent, message.Queue);
+                // Not yet taken up by a worker: attempt 0.
+                using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
+                try
                 {
-                    await db.Jobs.Where(j => j.Id == message.JobId && j.QueuedAt == null)
-                        .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellationToken);
+                    // A cancellation is a broadcast: with no worker running, nobody needs to hear it (a worker that
+                    // takes the job later is told again when it reports), so it may reach no queue.
+                    await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken,
+                        mandatory: message.Queue != QueueNames.JobCancellations);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    dispatch.Failed(exception);
+                    var error = Truncate(exception.Message, Jobs.JobLimits.ErrorLength);
+                    await writer.WriteAsync((db, cancellation) => db.Outbox.Where(m => m.Id == message.Id)
+                        .ExecuteUpdateAsync(setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellation),
+                        cancellationToken);
+                    throw;
                 }
 
-                await transaction.CommitAsync(cancellationToken);
+                published.Add(message);
+                LogPublished(logger, message.JobId, message.Queue);
             }
-
-            LogPublished(logger, message.JobId, message.Queue);
+        }
+        finally
+        {
+            // What the broker confirmed leaves the outbox, in one write of the database writer's batch. Should the API stop
+            // first (or this write fail), it is published again: at least once.
+            try
+            {
+                await ForgetPublishedAsync(published, CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                LogForgetFailed(logger, exception, published.Count);
+            }
         }
 
         return batch.Count;
+    }
+
+    /// <summary>
+    /// Set-based updates: a worker's report may already have changed the job (and its version), and that must neither fail
+    /// this step nor be overwritten by it.
+    /// </summary>
+    private async Task ForgetPublishedAsync(List<OutboxMessage> published, CancellationToken cancellationToken)
+    {
+        if (published.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var ids = published.ConvertAll(message => message.Id);
+        var queued = published.Where(message => message.Queue == QueueNames.VideoJobs).Select(message => message.JobId).Distinct().ToList();
+        await writer.WriteAsync(async (db, cancellation) =>
+        {
+            await db.Outbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellation);
+            return queued.Count == 0 ? 0 : await db.Jobs.Where(j => queued.Contains(j.Id) && j.QueuedAt == null)
+                .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellation);
+        }, cancellationToken);
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} published to {Queue} and confirmed by the broker")]
     private static partial void LogPublished(ILogger logger, string jobId, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Messages} published outbox messages could not be removed; they are published again")]
+    private static partial void LogForgetFailed(ILogger logger, Exception exception, int messages);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the outbox failed; retrying in {DelaySeconds} s")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, double delaySeconds);

@@ -7,7 +7,21 @@ namespace VideoConversion.Api.Quotas;
 /// <summary>What an account holds now: its active jobs, and the bytes its jobs keep in storage.</summary>
 public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
 {
-    public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The account's running totals (table account_usage, kept by triggers on jobs in the same transaction as every job
+    /// change, whoever makes it): one row read, however many jobs the account has had.
+    /// </summary>
+    public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken) =>
+        await db.AccountUsage.AsNoTracking().Where(usage => usage.OwnerId == ownerId)
+            .Select(usage => new AccountUsage(usage.ActiveJobs, usage.StoredBytes))
+            .SingleOrDefaultAsync(cancellationToken)
+        ?? new AccountUsage(0, 0);
+
+    /// <summary>
+    /// The same totals counted over the account's jobs (what the triggers keep): how they are defined, and the check that
+    /// they stay right.
+    /// </summary>
+    public static async Task<AccountUsage> CountAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
     {
         var jobs = db.Jobs.AsNoTracking().Where(job => job.OwnerId == ownerId);
         var active = await jobs.CountAsync(

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
+using VideoConversion.Api.Telemetry;
 using VideoConversion.Api.Uploads;
 
 namespace VideoConversion.Api.Retention;
@@ -158,16 +159,21 @@ public sealed partial class RetentionSweeper(
 
     private async Task StartIfUploadedAsync(string jobId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-        if (await db.Jobs.FindAsync([jobId], cancellationToken) is not { Status: JobStatus.AwaitingUpload } job ||
-            await storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
+        Job? job;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            job = await scope.ServiceProvider.GetRequiredService<JobsDbContext>().Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+        }
+
+        if (job is not { Status: JobStatus.AwaitingUpload } || await storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
         {
             return; // moved on meanwhile, or it never came: it expires after the grace period
         }
 
-        // A conflict (its event arrived just now, a cancel) leaves it to whoever won, or to the next round.
-        if ((await uploads.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh: true)).Outcome == UploadOutcome.Submitted)
+        // In the job's own trace, as any submission.
+        using var submission = JobTrace.ContinueForSubmission(job);
+        if ((await uploads.SubmitAsync(job.Id, upload, isFresh: true, JobTrace.Current() ?? job.TraceParent, withSubmission: null, cancellationToken)).Outcome
+            == UploadOutcome.Submitted)
         {
             uploadEvents.Handled(UploadEventMetrics.Outcomes.Missed);
             LogMissedUploadStarted(logger, job.Id);

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
@@ -8,7 +7,6 @@ using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
-using VideoConversion.Infrastructure.Telemetry;
 
 namespace VideoConversion.Api.Uploads;
 
@@ -20,131 +18,162 @@ public enum UploadOutcome
     /// <summary>The upload may not be kept: it is removed, and a job that was to start on upload is FAILED with the reason.</summary>
     Refused,
 
-    /// <summary>Another writer changed the job since it was read: read it again and decide again.</summary>
-    Conflict,
+    /// <summary>The job is no longer awaiting its upload (submitted, canceled, expired meanwhile): nothing was done.</summary>
+    Moved,
 
     /// <summary>Storage holds no upload of the job (any more).</summary>
     NotUploaded,
 }
 
+/// <param name="Job">The job as the decision left it.</param>
 /// <param name="Problem">Why it was refused (<see cref="UploadOutcome.Refused"/> only).</param>
-public sealed record UploadDecision(UploadOutcome Outcome, ProblemHttpResult? Problem = null);
+/// <param name="WebhookSecret">The secret of the endpoint committed with the submission, if one was.</param>
+public sealed record UploadDecision(UploadOutcome Outcome, Job? Job, ProblemHttpResult? Problem = null, string? WebhookSecret = null);
 
 /// <summary>
 /// Decides on a job's stored upload the same way whoever learned of it: storage's event, POST /jobs, or the sweeper
 /// finding an upload whose event never came. An upload that fits is submitted (the job PENDING and its message in the
-/// outbox, in one transaction); one that may not be kept is removed.
+/// outbox, in one write of the database writer's batch); one that may not be kept is removed.
 /// </summary>
 public sealed partial class UploadAcceptance(
-    VideoStorage storage, IOptions<UploadOptions> uploads, IOptions<QuotaOptions> quotas, OutboxSignal outbox, JobMetrics metrics,
-    TimeProvider time, ILogger<UploadAcceptance> logger)
+    DatabaseWriter writer, VideoStorage storage, IOptions<UploadOptions> uploads, IOptions<QuotaOptions> quotas, OutboxSignal outbox,
+    JobMetrics metrics, TimeProvider time, ILogger<UploadAcceptance> logger)
 {
     /// <param name="upload">
-    /// What storage said it holds: an event, a record of one, or a stat. An upload about to be refused is asked of storage
-    /// again first: an event or record may be of an upload replaced since, and a good file is never removed for a bad one's sake.
+    /// What storage said it holds: an event, a record of one, or a stat (<paramref name="isFresh"/>). An upload about to be
+    /// refused is asked of storage again first unless fresh: an event or record may be of an upload replaced since, and a
+    /// good file is never removed for a bad one's sake.
     /// </param>
-    /// <param name="withSubmission">Anything to commit with the submission (a webhook endpoint given at POST /jobs); called only when it is submitted.</param>
+    /// <param name="traceParent">The trace the job's message goes on in (the job's own).</param>
+    /// <param name="withSubmission">Anything to commit with the submission (a webhook endpoint given at POST /jobs): returns its secret.</param>
     public async Task<UploadDecision> SubmitAsync(
-        JobsDbContext db, Job job, StoredUpload upload, Action? withSubmission, CancellationToken cancellationToken, bool isFresh = false)
+        string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
+        CancellationToken cancellationToken)
     {
-        if (Refusal(job, upload) is { } refusal)
+        var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            return await ConfirmRefusalAsync(db, job, upload, refusal, withSubmission, isFresh, cancellationToken);
+            var job = await db.Jobs.FindAsync([jobId], cancellation);
+            if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
+            {
+                return (UploadOutcome.Moved, job, null, null);
+            }
+
+            var refusal = await SubmitInBatchAsync(db, job, upload, traceParent, cancellation);
+            if (refusal is not null)
+            {
+                return (null, job, refusal, null);
+            }
+
+            var secret = withSubmission?.Invoke(db, job);
+            await db.SaveChangesAsync(cancellation);
+            return (UploadOutcome.Submitted, job, null, secret);
+        }, cancellationToken);
+
+        if (outcome == UploadOutcome.Submitted)
+        {
+            Submitted(job!);
         }
 
-        // An upload that declared no size counts against the storage quota now that its size is known: the check and
-        // the submission commit as one step under the write gate, as at /upload/request.
-        using var quotaGate = job.DeclaredBytes is null && job.OwnerId is not null
-            ? await db.WriteGate.EnterAsync(cancellationToken)
-            : null;
-        if (quotaGate is not null)
+        return outcome is { } decided
+            ? new UploadDecision(decided, job, WebhookSecret: secret)
+            : await RefuseAsync(job!, upload, refusal!, isFresh, traceParent, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inside a command of the database writer, on a job read in the same batch and awaiting its upload: the job submitted
+    /// (saved by the caller, with whatever else it commits), or why its upload may not be kept (nothing changed).
+    /// </summary>
+    public async Task<ProblemHttpResult?> SubmitInBatchAsync(
+        JobsDbContext db, Job job, StoredUpload upload, string? traceParent, CancellationToken cancellationToken)
+    {
+        // A URL signed for a declared size admits no other; one signed without a size admits any, so the stored size is
+        // checked here. Neither kind of misfit is kept.
+        if (job.DeclaredBytes is { } declared && upload.Size != declared)
         {
-            var usage = await AccountUsage.OfAsync(db, job.OwnerId!, cancellationToken);
+            return JobProblems.SizeMismatch(job.Id, declared, upload.Size);
+        }
+
+        if (upload.Size > uploads.Value.MaxFileBytes)
+        {
+            return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
+        }
+
+        // An upload that declared no size counts against the storage quota now that its size is known; the check and the
+        // submission are one step of the batch, so submissions together cannot pass a quota together.
+        if (job.DeclaredBytes is null && job.OwnerId is not null)
+        {
+            var usage = await AccountUsage.OfAsync(db, job.OwnerId, cancellationToken);
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
-                quotaGate.Dispose(); // the other writers do not wait on storage
-                return await ConfirmRefusalAsync(
-                    db, job, upload, QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes),
-                    withSubmission, isFresh, cancellationToken);
+                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes);
             }
         }
 
         var now = time.GetUtcNow();
         if (job.Submit(upload.Size, upload.ETag, now) != SubmitOutcome.Submitted)
         {
-            return new UploadDecision(UploadOutcome.Conflict); // it moved on since it was read: the caller reads it again
+            throw new InvalidOperationException($"Job {job.Id} is {job.Status}, not awaiting its upload: it cannot be submitted.");
         }
 
-        // The submission, and the message that goes on from it, are in the job's trace (that of its upload request).
-        using var submission = JobTrace.ContinueForSubmission(job);
-        db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, JobTrace.Current(), uploads.Value.MaxFileBytes));
+        db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes));
+        return null;
+    }
 
-        withSubmission?.Invoke();
-        try
-        {
-            // The status change and its message commit together (transactional outbox).
-            _ = quotaGate is null
-                ? await db.SaveChangesAsync(cancellationToken)
-                : await db.SaveChangesHoldingGateAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return new UploadDecision(UploadOutcome.Conflict);
-        }
-
+    /// <summary>After the batch holding a submission committed: the outbox dispatcher is woken, and the submission counted.</summary>
+    public void Submitted(Job job)
+    {
         outbox.Notify();
         metrics.Submitted();
-        LogSubmitted(logger, job.Id, upload.Size);
-        return new UploadDecision(UploadOutcome.Submitted);
+        LogSubmitted(logger, job.Id, job.InputBytes ?? 0);
     }
 
     /// <summary>
-    /// Before an upload is refused (and removed), storage is asked what it holds, unless that is what <paramref name="upload"/>
-    /// says already: an event or a record of one may be of an upload replaced since, and that one is decided on instead.
+    /// An upload that may not be kept. Unless <paramref name="isFresh"/>, storage is asked what it holds first, and a newer
+    /// upload found there is decided on instead. A job that was to start by itself ends with the reason, whoever saw the
+    /// upload first; one waiting for POST /jobs stays as it was, and its URL may be used again for the right file.
     /// </summary>
-    private async Task<UploadDecision> ConfirmRefusalAsync(
-        JobsDbContext db, Job job, StoredUpload upload, ProblemHttpResult refusal, Action? withSubmission, bool isFresh, CancellationToken cancellationToken)
+    public async Task<UploadDecision> RefuseAsync(
+        Job job, StoredUpload upload, ProblemHttpResult refusal, bool isFresh, string? traceParent, CancellationToken cancellationToken)
     {
-        if (isFresh)
+        if (!isFresh)
         {
-            return await RefuseAsync(db, job, refusal, cancellationToken);
+            var stored = await storage.GetUploadAsync(job.InputKey, cancellationToken);
+            if (stored is null)
+            {
+                return new UploadDecision(UploadOutcome.NotUploaded, job);
+            }
+
+            if (stored != upload)
+            {
+                return await SubmitAsync(job.Id, stored, isFresh: true, traceParent, withSubmission: null, cancellationToken);
+            }
         }
 
-        var stored = await storage.GetUploadAsync(job.InputKey, cancellationToken);
-        return stored is null ? new UploadDecision(UploadOutcome.NotUploaded)
-            : stored == upload ? await RefuseAsync(db, job, refusal, cancellationToken)
-            : await SubmitAsync(db, job, stored, withSubmission, cancellationToken, isFresh: true);
-    }
-
-    /// <summary>
-    /// A URL signed for a declared size admits no other; one signed without a size admits any, so the stored size is
-    /// checked here. Neither kind of misfit is kept.
-    /// </summary>
-    private ProblemHttpResult? Refusal(Job job, StoredUpload upload) =>
-        job.DeclaredBytes is { } declared && upload.Size != declared ? JobProblems.SizeMismatch(job.Id, declared, upload.Size)
-        : upload.Size > uploads.Value.MaxFileBytes ? JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes)
-        : null;
-
-    private async Task<UploadDecision> RefuseAsync(JobsDbContext db, Job job, ProblemHttpResult problem, CancellationToken cancellationToken)
-    {
-        // A job that was to start by itself ends with the reason, whoever saw the upload first; one waiting for POST /jobs
-        // stays as it was, and its URL may be used again for the right file.
-        if (job.StartOnUpload && job.RefuseUpload(problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The upload was refused.", time.GetUtcNow()))
+        var reason = refusal.ProblemDetails.Detail ?? refusal.ProblemDetails.Title ?? "The upload was refused.";
+        var (stillApplies, current) = await writer.WriteAsync(async (db, cancellation) =>
         {
-            try
+            var current = await db.Jobs.FindAsync([job.Id], cancellation);
+            if (current is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
             {
-                await db.SaveChangesAsync(cancellationToken);
+                return (false, current); // submitted by a newer upload's event meanwhile, canceled, deleted: not this call's to refuse
             }
-            catch (DbUpdateConcurrencyException)
+
+            if (current.StartOnUpload && current.RefuseUpload(reason, time.GetUtcNow()))
             {
-                return new UploadDecision(UploadOutcome.Conflict);
+                await db.SaveChangesAsync(cancellation);
             }
+
+            return (true, current);
+        }, cancellationToken);
+        if (!stillApplies)
+        {
+            return new UploadDecision(UploadOutcome.Moved, current);
         }
 
         // After the job's change: a removal that fails now is repeated by retention, which removes a finished job's input.
         await storage.DeleteInputAsync(job.InputKey, cancellationToken);
-        LogRefused(logger, job.Id, problem.ProblemDetails.Title);
-        return new UploadDecision(UploadOutcome.Refused, problem);
+        LogRefused(logger, job.Id, refusal.ProblemDetails.Title);
+        return new UploadDecision(UploadOutcome.Refused, current, refusal);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted ({InputBytes} bytes uploaded); queued through the outbox")]

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -20,19 +21,20 @@ namespace VideoConversion.Api.Uploads;
 /// for by POST /jobs (which then asks storage) and by the sweeper.
 /// </summary>
 public sealed partial class UploadEventsConsumer(
-    IConnection connection, IServiceScopeFactory scopes, UploadAcceptance acceptance, VideoStorage storage, UploadEventMetrics metrics,
-    TimeProvider time, ILogger<UploadEventsConsumer> logger)
+    IConnection connection, IServiceScopeFactory scopes, DatabaseWriter writer, UploadAcceptance acceptance, VideoStorage storage,
+    UploadEventMetrics metrics, TimeProvider time, ILogger<UploadEventsConsumer> logger)
     : QueueConsumer(connection, logger)
 {
-    /// <summary>Writers that changed the job in between (POST /jobs, a cancel) are met by reading it again, this often.</summary>
-    private const int MaxConflicts = 3;
-
     /// <summary>An event whose handling fails this often (a second apart) is let go: the safety nets start its job.</summary>
     private const int MaxHandleAttempts = 10;
 
     protected override string QueueName => QueueNames.UploadEvents;
 
-    protected override ushort PrefetchCount => 32;
+    protected override ushort PrefetchCount => 64;
+
+    // Several at once, so their writes share the database writer's commits; events of one object are ordered by their
+    // time (Job.RecordUpload), not by their arrival.
+    protected override ushort ConsumerDispatchConcurrency => 16;
 
     protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
     {
@@ -70,72 +72,75 @@ public sealed partial class UploadEventsConsumer(
             return UploadEventMetrics.Outcomes.Unknown;
         }
 
-        for (var attempt = 1; ; attempt++)
+        // A read first, outside the writer: most repeated or late events end here, and the job's trace is known.
+        Jobs.Job? job;
+        await using (var scope = scopes.CreateAsyncScope())
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-            var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId && j.DeletedAt == null, cancellationToken);
-            if (job is null || job.InputKey != upload.Key)
-            {
-                return UploadEventMetrics.Outcomes.Unknown;
-            }
-
-            // A record without its ETag or size (some servers' copies; MinIO leaves a zero size out) is completed by storage.
-            var isFresh = upload is not { ETag: not null, Size: not null };
-            var stored = isFresh ? await storage.GetUploadAsync(job.InputKey, cancellationToken) : new StoredUpload(upload.Size!.Value, upload.ETag!);
-            if (stored is null || !job.RecordUpload(stored.Size, stored.ETag, upload.LandedAt ?? time.GetUtcNow()))
-            {
-                return UploadEventMetrics.Outcomes.Duplicate;
-            }
-
-            // The rest happens in the video's trace (its job id is tagged there, not on the event's own span).
-            using var landed = JobTrace.ContinueForUpload(job);
-            using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
-            var outcome = await RecordOrStartAsync(db, job, stored, isFresh, cancellationToken);
-            landed?.SetTag(TelemetryNames.UploadEventOutcome, outcome ?? "conflict");
-            if (outcome is not null)
-            {
-                return outcome;
-            }
-
-            if (attempt == MaxConflicts)
-            {
-                // The handler fails, and the event is delivered again.
-                throw new DbUpdateConcurrencyException($"Job {job.Id} changed under its upload event {MaxConflicts} times in a row.");
-            }
-        }
-    }
-
-    /// <summary>What became of the upload; null when another writer changed the job meanwhile (read it again).</summary>
-    private async Task<string?> RecordOrStartAsync(JobsDbContext db, Jobs.Job job, StoredUpload upload, bool isFresh, CancellationToken cancellationToken)
-    {
-        if (!job.StartOnUpload)
-        {
-            // It waits for POST /jobs: the upload is remembered, so that call asks storage nothing.
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                return UploadEventMetrics.Outcomes.Recorded;
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                return null;
-            }
+            job = await scope.ServiceProvider.GetRequiredService<JobsDbContext>().Jobs.AsNoTracking()
+                .SingleOrDefaultAsync(j => j.Id == jobId && j.DeletedAt == null, cancellationToken);
         }
 
-        var decision = await acceptance.SubmitAsync(db, job, upload, withSubmission: null, cancellationToken, isFresh);
-        switch (decision.Outcome)
+        if (job is null || job.InputKey != upload.Key)
         {
-            case UploadOutcome.Submitted:
-                LogStarted(logger, job.Id, upload.Size);
-                return UploadEventMetrics.Outcomes.Submitted;
-            case UploadOutcome.Refused:
-                return UploadEventMetrics.Outcomes.Refused;
-            case UploadOutcome.NotUploaded:
-                return UploadEventMetrics.Outcomes.Duplicate;
-            default:
-                return null;
+            return UploadEventMetrics.Outcomes.Unknown;
         }
+
+        if (job.Status != Jobs.JobStatus.AwaitingUpload)
+        {
+            return UploadEventMetrics.Outcomes.Duplicate;
+        }
+
+        // A record without its ETag or size (some servers' copies; MinIO leaves a zero size out) is completed by storage.
+        var isFresh = upload is not { ETag: not null, Size: not null };
+        var stored = isFresh ? await storage.GetUploadAsync(job.InputKey, cancellationToken) : new StoredUpload(upload.Size!.Value, upload.ETag!);
+        if (stored is null)
+        {
+            return UploadEventMetrics.Outcomes.Duplicate; // gone since: nothing to start
+        }
+
+        // The rest happens in the video's trace (its job id is tagged there, not on the event's own span).
+        using var landed = JobTrace.ContinueForUpload(job);
+        using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
+        var traceParent = JobTrace.Current() ?? job.TraceParent;
+        var landedAt = upload.LandedAt ?? time.GetUtcNow();
+        var (outcome, refusal, current) = await writer.WriteAsync<(string, ProblemHttpResult?, Jobs.Job?)>(async (db, cancellation) =>
+        {
+            var current = await db.Jobs.FindAsync([jobId], cancellation);
+            if (current is not { DeletedAt: null } || !current.RecordUpload(stored.Size, stored.ETag, landedAt))
+            {
+                return (UploadEventMetrics.Outcomes.Duplicate, null, current);
+            }
+
+            if (current.StartOnUpload && await acceptance.SubmitInBatchAsync(db, current, stored, traceParent, cancellation) is { } refusal)
+            {
+                // Remembered as it is; refused next, once storage confirms it holds that very upload.
+                await db.SaveChangesAsync(cancellation);
+                return (UploadEventMetrics.Outcomes.Refused, refusal, current);
+            }
+
+            // Submitted (one that starts on upload), or remembered for POST /jobs, which then asks storage nothing.
+            await db.SaveChangesAsync(cancellation);
+            return (current.StartOnUpload ? UploadEventMetrics.Outcomes.Submitted : UploadEventMetrics.Outcomes.Recorded, null, current);
+        }, cancellationToken);
+
+        if (outcome == UploadEventMetrics.Outcomes.Submitted)
+        {
+            acceptance.Submitted(current!);
+            LogStarted(logger, jobId, stored.Size);
+        }
+        else if (refusal is not null)
+        {
+            var decision = await acceptance.RefuseAsync(current!, stored, refusal, isFresh, traceParent, cancellationToken);
+            outcome = decision.Outcome switch
+            {
+                UploadOutcome.Submitted => UploadEventMetrics.Outcomes.Submitted, // storage held a newer upload, which fits
+                UploadOutcome.Refused => UploadEventMetrics.Outcomes.Refused,
+                _ => UploadEventMetrics.Outcomes.Duplicate,
+            };
+        }
+
+        landed?.SetTag(TelemetryNames.UploadEventOutcome, outcome);
+        return outcome;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload event (delivery {DeliveryTag}) is not an S3 event record; ignored")]

@@ -47,7 +47,8 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
 
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is JobsDbContext db && db.ChangeTracker.Entries<WebhookDelivery>().Any())
+        // In the database writer's batch nothing is committed yet: the writer announces the deliveries after its COMMIT.
+        if (eventData.Context is JobsDbContext db && db.WriteGate != DatabaseWriteGate.HeldByWriter && db.ChangeTracker.Entries<WebhookDelivery>().Any())
         {
             signal.Notify();
         }

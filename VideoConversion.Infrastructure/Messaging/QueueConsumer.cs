@@ -28,6 +28,12 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     protected abstract ushort PrefetchCount { get; }
 
     /// <summary>
+    /// Deliveries handled at once (up to <see cref="PrefetchCount"/>). Above 1 their order is not kept: a consumer whose
+    /// handler tolerates that (each change re-decided against the record) lets its writes share commits.
+    /// </summary>
+    protected virtual ushort ConsumerDispatchConcurrency => 1;
+
+    /// <summary>
     /// Whether this service declares the topology before consuming (the API). A worker's broker user
     /// has no configure permission: until the API has declared the queue, consuming fails and is retried.
     /// </summary>
@@ -146,7 +152,10 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
 
     private async Task ConsumeWhileChannelLivesAsync(CancellationToken stoppingToken)
     {
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        await using var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false,
+                consumerDispatchConcurrency: ConsumerDispatchConcurrency),
+            stoppingToken);
         var queue = await PrepareQueueAsync(channel, stoppingToken);
 
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: PrefetchCount, global: false, stoppingToken);

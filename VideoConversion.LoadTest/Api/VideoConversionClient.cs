@@ -7,8 +7,8 @@ using System.Text.Json.Serialization;
 namespace VideoConversion.LoadTest.Api;
 
 /// <summary>
-/// The public API as any client uses it: ask for an upload URL, PUT the file straight to storage,
-/// start the job, read its state. Errors carry the API's RFC 7807 detail.
+/// The public API as any client uses it: ask for an upload URL, PUT the file straight to storage (the
+/// job starts when it lands), read its state. Errors carry the API's RFC 7807 detail.
 /// </summary>
 /// <param name="management">The API's management port, for the queue readings in /metrics; null for none.</param>
 public sealed class VideoConversionClient(HttpClient api, HttpClient storage, HttpClient? management = null)
@@ -37,12 +37,6 @@ public sealed class VideoConversionClient(HttpClient api, HttpClient storage, Ht
         using var response = await storage.PutAsync(presignedUrl, content, cancellationToken);
         await EnsureSuccessAsync(response, "PUT to storage", cancellationToken);
         return Stopwatch.GetElapsedTime(started);
-    }
-
-    public async Task SubmitAsync(string jobId, CancellationToken cancellationToken)
-    {
-        using var response = await api.PostAsJsonAsync("/jobs", new { job_id = jobId, output_format = "mp4" }, cancellationToken);
-        await EnsureSuccessAsync(response, "POST /jobs", cancellationToken);
     }
 
     public async Task<JobState> GetJobAsync(string jobId, CancellationToken cancellationToken)

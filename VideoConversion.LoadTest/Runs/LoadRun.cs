@@ -71,8 +71,8 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
             (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, new FileInfo(input).Length, cancellationToken);
             _statuses[jobId] = "UPLOADING";
             upload = await client.UploadAsync(url, input, contentType, cancellationToken);
-            await client.SubmitAsync(jobId, cancellationToken);
-            _statuses[jobId] = "PENDING";
+            // The job starts when its upload lands (storage announces it): no POST /jobs, as the API asks of clients.
+            _statuses[jobId] = "UPLOADED";
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.JobTimeout);

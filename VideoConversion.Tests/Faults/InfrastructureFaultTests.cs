@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -110,6 +112,62 @@ public sealed class InfrastructureFaultTests(FaultSystemFixture system, ITestOut
         output.WriteLine($"{jobs.Count} jobs, 1 API kill; {jobs.Count - unanswered.Count} answered 202 before it, {unanswered.Count} submitted again");
         Assert.All(outcomes, outcome => Assert.Equal("DONE", outcome));
         Assert.Equal(0, await PendingOutboxMessagesAsync());
+    }
+
+    [Fact]
+    public async Task Killing_the_api_mid_batch_loses_no_answered_write()
+    {
+        // Many clients at once, so writes share the database writer's transactions (group commit) when the API dies.
+        const int clients = 32;
+        // An account of its own: its jobs (awaiting uploads that never come) take no other test's quota.
+        var account = await system.CreateAccountAsync("burst");
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = _api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = account.Authorization;
+        var answered = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var unanswered = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.PostAsJsonAsync("/upload/request", new { filename = "burst.avi" });
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        answered.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref unanswered); // the API died under the request: the client does not know
+                    return;
+                }
+            }
+        }));
+
+        await Polling.WaitUntilAsync(() => Task.FromResult(answered.Count >= 300), "300 answered creations before the kill", TimeSpan.FromMinutes(1));
+        await system.KillAsync(FaultSystemFixture.ApiService);
+        await stop.CancelAsync();
+        await load;
+        await system.StartAsync(FaultSystemFixture.ApiService);
+
+        // A new client: the old one's connections died with the API.
+        using var reader = new HttpClient { BaseAddress = _api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        reader.DefaultRequestHeaders.Authorization = account.Authorization;
+        var lost = new List<string>();
+        foreach (var jobId in answered)
+        {
+            using var response = await reader.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative));
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                lost.Add(jobId);
+            }
+        }
+
+        output.WriteLine($"{answered.Count} creations answered 201 before the API was killed with SIGKILL, {unanswered} cut off; after the restart {lost.Count} missing");
+        Assert.True(unanswered > 0, "no request was in flight when the API died: the kill did not land mid-burst");
+        Assert.Empty(lost);
     }
 
     [Fact]

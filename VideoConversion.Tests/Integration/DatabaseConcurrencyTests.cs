@@ -34,4 +34,54 @@ public sealed class DatabaseConcurrencyTests(SystemFixture system, ITestOutputHe
         check.CommandText = "PRAGMA integrity_check;";
         Assert.Equal("ok", await check.ExecuteScalarAsync());
     }
+
+    /// <summary>
+    /// The running totals quotas read (account_usage, kept by triggers) equal the totals counted over each account's jobs,
+    /// after everything the suite has done to jobs on this system by now: uploads, submissions, outcomes, cancels,
+    /// retries, deletions.
+    /// </summary>
+    [Fact]
+    public async Task Every_accounts_running_totals_equal_what_its_jobs_add_up_to()
+    {
+        // A little activity of its own first, so the check never looks at an empty table.
+        using var api = system.ApiClient((await system.CreateAccountAsync("totals")).ApiKey);
+        for (var i = 0; i < 3; i++)
+        {
+            using var created = await api.PostAsJsonAsync("/upload/request", new { filename = $"clip-{i}.mp4", size_bytes = 1000 + i });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await using var database = new SqliteConnection($"Data Source={system.JobDatabasePath};Mode=ReadOnly");
+        await database.OpenAsync();
+        await using var compare = database.CreateCommand();
+        // One read transaction: the totals and the jobs are of the same moment.
+        compare.CommandText = """
+            SELECT counted."OwnerId", counted.active, counted.stored, kept."ActiveJobs", kept."StoredBytes"
+            FROM (SELECT "OwnerId",
+                         SUM(CASE WHEN "Status" IN ('AwaitingUpload', 'Pending', 'Processing') THEN 1 ELSE 0 END) AS active,
+                         SUM((CASE WHEN "InputDeletedAt" IS NULL THEN COALESCE("InputBytes", "DeclaredBytes", 0) ELSE 0 END) +
+                             (CASE WHEN "OutputDeletedAt" IS NULL THEN COALESCE("OutputBytes", 0) ELSE 0 END)) AS stored
+                  FROM "jobs" WHERE "OwnerId" IS NOT NULL GROUP BY "OwnerId") AS counted
+            LEFT JOIN "account_usage" AS kept ON kept."OwnerId" = counted."OwnerId";
+            """;
+        var accounts = 0;
+        var differ = new List<string>();
+        await using (var rows = await compare.ExecuteReaderAsync())
+        {
+            while (await rows.ReadAsync())
+            {
+                accounts++;
+                var (active, stored) = (rows.GetInt64(1), rows.GetInt64(2));
+                var (keptActive, keptStored) = (rows.IsDBNull(3) ? -1 : rows.GetInt64(3), rows.IsDBNull(4) ? -1 : rows.GetInt64(4));
+                if (active != keptActive || stored != keptStored)
+                {
+                    differ.Add($"{rows.GetString(0)}: counted {active} active, {stored} bytes; kept {keptActive}, {keptStored}");
+                }
+            }
+        }
+
+        output.WriteLine($"{accounts} accounts compared");
+        Assert.True(accounts >= 1);
+        Assert.True(differ.Count == 0, string.Join("\n", differ));
+    }
 }

@@ -291,6 +291,8 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
         }
 
         _receiver.FailFirst("moved", 0, StatusCodes.Status200OK);
+        // (Other events of the job may reach the receiver meanwhile, on their own retries: this one is counted by its id.)
+        var sentBefore = _receiver.Received("moved").Count(webhook => webhook.Id == deliveryId);
         using var administrator = system.AdministratorClient();
         using (var redelivered = await administrator.PostAsync(new Uri($"/webhooks/deliveries/{deliveryId}/redeliver", UriKind.Relative), null))
         {
@@ -300,7 +302,7 @@ public sealed class WebhookTests(SystemFixture system, ITestOutputHelper output)
         await Polling.WaitUntilAsync(async () => ((await api.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}/webhooks")).GetProperty("items"))
             .EnumerateArray().Any(d => d.GetProperty("id").GetString() == deliveryId && d.GetProperty("status").GetString() == "DELIVERED"),
             "the redelivery", EventTimeout);
-        Assert.Equal(deliveryId, _receiver.Received("moved")[^1].Id);
+        Assert.Equal(sentBefore + 1, _receiver.Received("moved").Count(webhook => webhook.Id == deliveryId));
     }
 
     /// <summary>Jobs requested and canceled at once: a job.canceled event each, in a moment, with no conversion.</summary>

@@ -41,8 +41,11 @@ public sealed class FaultSystemFixture() : SystemFixture(Shape)
             {
                 ["Uploads__MaxFileBytes"] = MaxFileBytes.ToString(CultureInfo.InvariantCulture),
                 ["Jobs__StallLimit"] = StallLimit.ToString(),
-                // The fault tests keep many jobs in flight in one account; quotas are tested on the whole system.
+                // The fault tests keep many jobs in flight in one account, and send bursts to catch the API mid-batch;
+                // quotas and rate limits are tested on the whole system.
                 ["Quotas__MaxActiveJobs"] = "1000",
+                ["RateLimits__RequestsPerSecond"] = "100000",
+                ["RateLimits__Burst"] = "100000",
             }),
         },
         ExportsTelemetry: false,

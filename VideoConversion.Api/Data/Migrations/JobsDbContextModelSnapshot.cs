@@ -422,7 +422,33 @@ namespace VideoConversion.Api.Data.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
-                    b.ToTable("jobs", (string)null);
+                    b.ToTable("jobs", null, t =>
+                        {
+                            t.HasTrigger("jobs_account_usage_delete");
+
+                            t.HasTrigger("jobs_account_usage_insert");
+
+                            t.HasTrigger("jobs_account_usage_update");
+                        });
+
+                    b.HasAnnotation("Sqlite:UseSqlReturningClause", false);
+                });
+
+            modelBuilder.Entity("VideoConversion.Api.Quotas.AccountUsageTotals", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ActiveJobs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StoredBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OwnerId");
+
+                    b.ToTable("account_usage", (string)null);
                 });
 
             modelBuilder.Entity("VideoConversion.Api.Webhooks.WebhookAttempt", b =>

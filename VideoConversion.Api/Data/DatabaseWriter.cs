@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Webhooks;
+
+namespace VideoConversion.Api.Data;
+
+/// <summary>
+/// Group commit: every write of the API goes through one writer, which takes whatever writes are waiting and commits them
+/// in one SQLite transaction, so one fsync makes a whole batch durable instead of one per request. Each write runs in a
+/// savepoint of its own, so one that fails (a concurrency conflict, a constraint) is undone alone and fails alone, and
+/// a caller hears of its write only after the batch's COMMIT returned: an answer given is on disk
+/// (<c>synchronous=FULL</c>). A crash mid-batch loses only writes nobody was answered for.
+/// </summary>
+/// <remarks>
+/// The hot writes are commands (<see cref="WriteAsync{T}"/>) that read and write in the batch itself, on the writer's
+/// connection: a check and the write it allows (a quota) are one step, with no lock held across a request, and they never
+/// conflict with one another. Rarer writes (cancel, the sweeper, Identity's account changes) still save on their own
+/// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so the two kinds never interleave.
+/// </remarks>
+public sealed partial class DatabaseWriter(
+    DatabaseWriteGate gate, DatabaseWriterOptions options, WebhookSignal webhooks, DatabaseMetrics metrics, ILogger<DatabaseWriter> logger)
+    : BackgroundService
+{
+    /// <summary>Writes per transaction at most: a batch stays short, so the first write of it waits little for the last.</summary>
+    private const int MaxBatch = 256;
+
+    private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
+    {
+        SingleReader = true,
+        // Back-pressure: past this many waiting writes, callers wait to enqueue.
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    /// <summary>
+    /// Runs <paramref name="command"/> inside the next batch with a context of the writer's own (its reads see every
+    /// write committed or earlier in the batch; its SaveChangesAsync saves into the batch), and returns its result once
+    /// the batch is committed. A command that throws is undone and its exception is this call's.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var write = new Command<T>(command, cancellationToken);
+        await _writes.Writer.WriteAsync(write, cancellationToken);
+        return await write.Result;
+    }
+
+    /// <summary>Stops taking writes, and commits those already queued (their callers are waiting) before it returns.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _writes.Writer.TryComplete();
+        if (ExecuteTask is { } loop)
+        {
+            await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken) // stopping is StopAsync's: it drains first
+    {
+        SqliteConnection? connection = null;
+        List<IWrite> batch = new(MaxBatch);
+        try
+        {
+            // Runs until the channel is completed (StopAsync) and drained: queued writes are committed, not dropped.
+            while (await _writes.Reader.WaitToReadAsync(CancellationToken.None))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+                {
+                    batch.Add(write);
+                }
+
+                try
+                {
+                    connection ??= await OpenAsync(CancellationToken.None);
+                    await CommitAsync(connection, batch);
+                }
+                catch (Exception exception)
+                {
+                    // The database itself failed (it cannot be opened, the disk is full): every write of the batch hears so
+                    // (one already answered keeps its answer), and the next batch starts on a new connection.
+                    LogBatchFailed(logger, exception, batch.Count);
+                    foreach (var write in batch)
+                    {
+                        write.Fail(exception);
+                    }
+
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+
+                    // A pause, so a failure that persists does not spin.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(options.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragmas = connection.CreateCommand();
+            // FULL: a commit is on disk (the WAL synced) before COMMIT returns, whatever happens to the machine next. Other
+            // processes (scripts/manage) that write meanwhile are waited for, not failed.
+            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            _contextOptions = options.ContextOptions(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private DbContextOptions<JobsDbContext>? _contextOptions;
+
+    /// <summary>One transaction for the batch; throws when the transaction itself fails (nothing of it is then committed).</summary>
+    private async Task CommitAsync(SqliteConnection connection, List<IWrite> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        List<IWrite> done = new(batch.Count);
+        var announcesWebhooks = false;
+        long committing;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock, now
+            foreach (var write in batch)
+            {
+                if (write.IsCanceled)
+                {
+                    write.Fail(new OperationCanceledException("The caller gave up before its write ran."));
+                    continue;
+                }
+
+                transaction.Save("write");
+                try
+                {
+                    announcesWebhooks |= await write.RunAsync(_contextOptions!, transaction);
+                }
+                catch (Exception exception)
+                {
+                    // Its own fault (a conflict, a constraint): undone alone. Should undoing it fail, SQLite has rolled the
+                    // whole transaction back, and the batch fails as a whole (below).
+                    write.Fail(exception);
+                    transaction.Rollback("write");
+                    transaction.Release("write");
+                    continue;
+                }
+
+                transaction.Release("write");
+                done.Add(write);
+            }
+
+            committing = Stopwatch.GetTimestamp();
+            transaction.Commit();
+        }
+
+        // Committed: on disk. Only now is anyone answered.
+        foreach (var write in done)
+        {
+            write.Complete();
+        }
+
+        metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
+        // Recorded deliveries are announced once they are committed: a dispatcher woken earlier would not see them.
+        if (announcesWebhooks)
+        {
+            webhooks.Notify();
+        }
+    }
+
+    private interface IWrite
+    {
+        bool IsCanceled { get; }
+
+        /// <returns>Whether it recorded webhook deliveries.</returns>
+        Task<bool> RunAsync(DbContextOptions<JobsDbContext> contextOptions, SqliteTransaction transaction);
+
+        void Complete();
+
+        void Fail(Exception exception);
+    }
+
+    private sealed class Command<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken) : IWrite
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _value;
+
+        public Task<T> Result => _result.Task;
+
+        public bool IsCanceled => cancellationToken.IsCancellationRequested;
+
+        public async Task<bool> RunAsync(DbContextOptions<JobsDbContext> contextOptions, SqliteTransaction transaction)
+        {
+            await using var db = new JobsDbContext(contextOptions, DatabaseWriteGate.HeldByWriter);
+            await db.Database.UseTransactionAsync(transaction, cancellationToken);
+            _value = await command(db, cancellationToken);
+            return db.ChangeTracker.Entries<WebhookDelivery>().Any();
+        }
+
+        public void Complete() => _result.TrySetResult(_value!);
+
+        public void Fail(Exception exception) => _result.TrySetException(exception);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Writes} database writes failed; nothing of it was committed, and each caller is told")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int writes);
+}
