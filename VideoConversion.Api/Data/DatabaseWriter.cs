@@ -140,6 +140,11 @@ public sealed partial class DatabaseWriter(
         using (await gate.EnterAsync(CancellationToken.None))
         {
             using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock, now
+            // One context for the batch, emptied after each write: making one per write costs more than most writes.
+            await using var db = new JobsDbContext(_contextOptions!, DatabaseWriteGate.HeldByWriter);
+            // Each write has a savepoint of its own already; EF's inside it would only add statements.
+            db.Database.AutoSavepointsEnabled = false;
+            await db.Database.UseTransactionAsync(transaction);
             foreach (var write in batch)
             {
                 if (write.IsCanceled)
@@ -151,7 +156,8 @@ public sealed partial class DatabaseWriter(
                 transaction.Save("write");
                 try
                 {
-                    announcesWebhooks |= await write.RunAsync(_contextOptions!, transaction);
+                    await write.RunAsync(db);
+                    announcesWebhooks |= db.ChangeTracker.Entries<WebhookDelivery>().Any();
                 }
                 catch (Exception exception)
                 {
@@ -161,6 +167,10 @@ public sealed partial class DatabaseWriter(
                     transaction.Rollback("write");
                     transaction.Release("write");
                     continue;
+                }
+                finally
+                {
+                    db.ChangeTracker.Clear();
                 }
 
                 transaction.Release("write");
@@ -189,8 +199,8 @@ public sealed partial class DatabaseWriter(
     {
         bool IsCanceled { get; }
 
-        /// <returns>Whether it recorded webhook deliveries.</returns>
-        Task<bool> RunAsync(DbContextOptions<JobsDbContext> contextOptions, SqliteTransaction transaction);
+        /// <param name="db">The batch's context, on the writer's connection and transaction, empty.</param>
+        Task RunAsync(JobsDbContext db);
 
         void Complete();
 
@@ -206,13 +216,7 @@ public sealed partial class DatabaseWriter(
 
         public bool IsCanceled => cancellationToken.IsCancellationRequested;
 
-        public async Task<bool> RunAsync(DbContextOptions<JobsDbContext> contextOptions, SqliteTransaction transaction)
-        {
-            await using var db = new JobsDbContext(contextOptions, DatabaseWriteGate.HeldByWriter);
-            await db.Database.UseTransactionAsync(transaction, cancellationToken);
-            _value = await command(db, cancellationToken);
-            return db.ChangeTracker.Entries<WebhookDelivery>().Any();
-        }
+        public async Task RunAsync(JobsDbContext db) => _value = await command(db, cancellationToken);
 
         public void Complete() => _result.TrySetResult(_value!);
 
