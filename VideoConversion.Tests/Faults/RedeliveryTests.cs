@@ -25,13 +25,20 @@ public sealed class RedeliveryTests(FaultSystemFixture system) : IDisposable
         var jobId = upload.GetProperty("job_id").GetString()!;
         await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, input);
 
-        // The output an earlier attempt stored, as that attempt would have stored it.
+        // The output an earlier attempt stored, as that attempt would have stored it, and the ledger entry it began with
+        // (it died before its ack: the next worker's attempt is its second).
         var stored = await InputCorpus.CreateAsync(InputCorpus.Named("ready.mp4"), _work.FullName);
         using var storage = await system.StorageClientAsync();
         await storage.PutObjectAsync(new PutObjectArgs()
             .WithBucket(StorageNames.OutputBucket).WithObject(StorageNames.OutputKey(jobId))
             .WithFileName(stored).WithContentType("video/mp4")
             .WithHeaders(new Dictionary<string, string> { ["x-amz-meta-conversion-method"] = "remux" }));
+        using (var ledger = new MemoryStream("1"u8.ToArray()))
+        {
+            await storage.PutObjectAsync(new PutObjectArgs()
+                .WithBucket(StorageNames.OutputBucket).WithObject(VideoConversion.Worker.Jobs.AttemptLedger.Key(jobId))
+                .WithStreamData(ledger).WithObjectSize(ledger.Length));
+        }
 
         using (var submitted = await _api.SubmitAsync(jobId))
         {

@@ -31,8 +31,12 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     public static string Key(string entry) => StorageNames.AttemptLedgerKey(entry);
 
     /// <summary>Records a new attempt, the higher of the ledger's count + 1 and <paramref name="atLeast"/>, and leases it.</summary>
+    /// <param name="likelyFirst">
+    /// Nothing says the job was taken up before (a first delivery): the entry is created without reading it first, one
+    /// storage request instead of two; should it exist after all, it is read and changed as usual.
+    /// </param>
     /// <returns>The attempt, and whether another attempt of the job is running right now (a duplicate delivery).</returns>
-    public async Task<(int Attempt, bool OtherRunning)> BeginAsync(string jobId, int atLeast, CancellationToken cancellationToken)
+    public async Task<(int Attempt, bool OtherRunning)> BeginAsync(string jobId, int atLeast, CancellationToken cancellationToken, bool likelyFirst = false)
     {
         var (attempt, otherRunning) = (0, false);
         await ChangeAsync(jobId, entry =>
@@ -42,7 +46,7 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
             attempt = Math.Max(entry.Attempts + 1, atLeast);
             entry.Attempts = attempt;
             entry.Running[attempt.ToString(CultureInfo.InvariantCulture)] = now + LeaseTime;
-        }, cancellationToken);
+        }, cancellationToken, assumeAbsent: likelyFirst);
         return (attempt, otherRunning);
     }
 
@@ -99,11 +103,12 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     }
 
     /// <summary>Read, change, write only if nobody wrote in between; otherwise read again.</summary>
-    private async Task ChangeAsync(string jobId, Action<LedgerEntry> change, CancellationToken cancellationToken)
+    /// <param name="assumeAbsent">The first round writes a new entry without reading (a create that fails if one exists).</param>
+    private async Task ChangeAsync(string jobId, Action<LedgerEntry> change, CancellationToken cancellationToken, bool assumeAbsent = false)
     {
         for (var round = 0; round < MaxWriteRounds; round++)
         {
-            var stored = await objects.ReadAsync(StorageNames.OutputBucket, Key(jobId), cancellationToken);
+            var stored = assumeAbsent && round == 0 ? null : await objects.ReadAsync(StorageNames.OutputBucket, Key(jobId), cancellationToken);
             var entry = stored is { } found ? LedgerEntry.Parse(found.Content) : new LedgerEntry();
             change(entry);
             entry.Running = entry.Running.Where(lease => lease.Value > time.GetUtcNow()).ToDictionary();

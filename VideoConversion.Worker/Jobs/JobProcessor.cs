@@ -43,7 +43,8 @@ public sealed partial class JobProcessor(
     private readonly ConversionOptions _options = options.Value;
 
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
-    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, CancellationToken cancellationToken)
+    /// <param name="redelivered">The broker's redelivered flag: the message was handed out before (a worker died holding it, say).</param>
+    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, bool redelivered, CancellationToken cancellationToken)
     {
         if (canceledJobs.IsCanceled(job.JobId, job.Run))
         {
@@ -57,7 +58,8 @@ public sealed partial class JobProcessor(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, running.Canceled);
         var entry = StorageNames.AttemptLedgerEntry(job.JobId, job.Run);
         // A job the API requeued after its worker vanished counts on from the attempts it had.
-        var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), cancellationToken);
+        var likelyFirst = !redelivered && brokerAttempt == 1 && job.PreviousAttempts == 0;
+        var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), likelyFirst, cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
         if (attempt > MaxAttempts && otherRunning)
@@ -84,10 +86,13 @@ public sealed partial class JobProcessor(
 
         try
         {
-            var outcome = await ProcessAttemptAsync(job, entry, attempt, work.Token);
+            // Only a job taken up before can have an output stored already (a worker that stored it died before its ack).
+            var takenUpBefore = redelivered || attempt > 1 || job.PreviousAttempts > 0;
+            var outcome = await ProcessAttemptAsync(job, entry, attempt, takenUpBefore, work.Token);
             if (outcome == DeliveryOutcome.Ack)
             {
-                await ledger.ForgetAsync(entry);
+                // Off the job's path: the outcome is reported, and a leftover entry is harmless (retention removes it).
+                _ = ledger.ForgetAsync(entry);
             }
             else
             {
@@ -112,11 +117,12 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
-    private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(string entry, string jobId, int brokerAttempt, CancellationToken cancellationToken)
+    private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(
+        string entry, string jobId, int brokerAttempt, bool likelyFirst, CancellationToken cancellationToken)
     {
         try
         {
-            return await ledger.BeginAsync(entry, brokerAttempt, cancellationToken);
+            return await ledger.BeginAsync(entry, brokerAttempt, cancellationToken, likelyFirst);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -128,7 +134,8 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<DeliveryOutcome> ProcessAttemptAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> ProcessAttemptAsync(
+        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, CancellationToken cancellationToken)
     {
         using var active = metrics.Active();
 
@@ -139,7 +146,7 @@ public sealed partial class JobProcessor(
         try
         {
             await reports.ReportProgressAsync(job.JobId, job.Run, attempt, 0, cancellationToken);
-            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, cancellationToken);
+            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, takenUpBefore, cancellationToken);
             await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, duration?.TotalSeconds, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
@@ -180,11 +187,12 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<(long OutputBytes, string Method, TimeSpan? Duration)> ConvertAndStoreAsync(VideoJobMessage job, string entry, int attempt, CancellationToken cancellationToken)
+    private async Task<(long OutputBytes, string Method, TimeSpan? Duration)> ConvertAndStoreAsync(
+        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, CancellationToken cancellationToken)
     {
-        // A redelivery after a worker stored the output but died before acknowledging: the
-        // output (written in one PUT, after its check) is complete, so report it, don't redo it.
-        if (await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
+        // A redelivery after a worker stored the output but died before acknowledging: the output (written in one PUT,
+        // after its check) is complete, so report it, don't redo it. A first delivery asks storage nothing (2 requests).
+        if (takenUpBefore && await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
         {
             LogAlreadyConverted(logger, job.JobId, attempt);
             return (stored.Bytes, stored.Method ?? "unknown", null);

@@ -35,7 +35,7 @@ public sealed partial class VideoJobConsumer(
             return Task.FromResult(DeliveryOutcome.Reject); // to the dead-letter queue, for a person to look at
         }
 
-        return processor.ProcessAsync(job, AttemptOf(delivery), cancellationToken);
+        return processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering an unreadable job message (delivery {DeliveryTag})")]
