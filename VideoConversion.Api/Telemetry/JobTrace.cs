@@ -33,33 +33,25 @@ public static class JobTrace
     /// A span for storage's news of <paramref name="job"/>'s upload, in the job's own trace and linked to the event's
     /// delivery (storage's event carries no trace of its own): the upload's landing is part of the video's story.
     /// </summary>
-    public static Activity? ContinueForUpload(Job job)
-    {
-        var jobTrace = MessageTraceContext.Parse(job.TraceParent);
-        var delivery = Activity.Current;
-        if (jobTrace == default || delivery?.TraceId == jobTrace.TraceId)
-        {
-            return null;
-        }
-
-        ActivityLink[]? links = delivery is null ? null : [new ActivityLink(delivery.Context)];
-        return Source.StartActivity("upload landed", ActivityKind.Internal, jobTrace, links: links);
-    }
+    public static Activity? ContinueForUpload(Job job) => ContinueInJobTrace(job, "upload landed");
 
     /// <summary>
     /// A span for submitting <paramref name="job"/> in the job's own trace, or null when the
     /// current request already is in it (or the job has no trace).
     /// </summary>
-    public static Activity? ContinueForSubmission(Job job)
+    public static Activity? ContinueForSubmission(Job job) => ContinueInJobTrace(job, "submit job");
+
+    /// <summary>A span in the job's trace, linked to the current one (a request, a delivery); null when that is the job's trace already.</summary>
+    private static Activity? ContinueInJobTrace(Job job, string name)
     {
         var jobTrace = MessageTraceContext.Parse(job.TraceParent);
-        var request = Activity.Current;
-        if (jobTrace == default || request?.TraceId == jobTrace.TraceId)
+        var current = Activity.Current;
+        if (jobTrace == default || current?.TraceId == jobTrace.TraceId)
         {
             return null;
         }
 
-        ActivityLink[]? links = request is null ? null : [new ActivityLink(request.Context)];
-        return Source.StartActivity("submit job", ActivityKind.Internal, jobTrace, links: links);
+        ActivityLink[]? links = current is null ? null : [new ActivityLink(current.Context)];
+        return Source.StartActivity(name, ActivityKind.Internal, jobTrace, links: links);
     }
 }

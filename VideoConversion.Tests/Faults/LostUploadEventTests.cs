@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using RabbitMQ.Client;
-using VideoConversion.Contracts.Messaging;
 using VideoConversion.Tests.Support;
 
 namespace VideoConversion.Tests.Faults;
@@ -23,13 +21,9 @@ public sealed class LostUploadEventTests(FaultSystemFixture system) : IDisposabl
     public async Task An_upload_whose_event_is_lost_is_started_by_post_jobs_from_what_storage_holds()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
-        var uploads = QueueNames.ExchangeFor(QueueNames.UploadEvents);
-        await using var broker = await system.BrokerConnectionAsync();
-        await using var channel = await broker.CreateChannelAsync();
-        // Storage's events now go nowhere: the broker drops what its exchange cannot route.
-        await channel.QueueUnbindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
         string jobId;
-        try
+        // Storage's events now go nowhere: the broker drops what its exchange cannot route.
+        await using (await UploadEventRoute.CutAsync(system))
         {
             var upload = await _api.RequestUploadAsync("unannounced.avi", sizeBytes: new FileInfo(input).Length);
             jobId = upload.GetProperty("job_id").GetString()!;
@@ -44,10 +38,6 @@ public sealed class LostUploadEventTests(FaultSystemFixture system) : IDisposabl
             using var submitted = await _api.SubmitAsync(jobId);
             Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
             Assert.Equal("PENDING", (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
-        }
-        finally
-        {
-            await channel.QueueBindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
         }
 
         var (done, seen) = await _api.WaitForOutcomeAsync(jobId, Timeout);

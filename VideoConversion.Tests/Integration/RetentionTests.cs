@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using RabbitMQ.Client;
-using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -39,13 +37,9 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
     public async Task An_upload_whose_event_never_came_is_started_by_the_sweeper_not_expired()
     {
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 1);
-        var uploads = QueueNames.ExchangeFor(QueueNames.UploadEvents);
-        await using var broker = await system.BrokerConnectionAsync();
-        await using var channel = await broker.CreateChannelAsync();
-        // Storage's events go nowhere now, as when storage cannot reach the broker; nobody calls POST /jobs.
-        await channel.QueueUnbindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
         string jobId;
-        try
+        // Storage's events go nowhere now, as when storage cannot reach the broker; nobody calls POST /jobs.
+        await using (await UploadEventRoute.CutAsync(system))
         {
             var upload = await system.Api.RequestUploadAsync("unannounced.avi");
             jobId = upload.GetProperty("job_id").GetString()!;
@@ -55,10 +49,6 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
             await Polling.WaitUntilAsync(
                 async () => (await system.Api.GetJobAsync(jobId)).GetProperty("status").GetString() != "AWAITING_UPLOAD",
                 "the sweeper to start the job once its URL expired", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            await channel.QueueBindAsync(QueueNames.UploadEvents, uploads, QueueNames.UploadEvents);
         }
 
         var (job, seen) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
