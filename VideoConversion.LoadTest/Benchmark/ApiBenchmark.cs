@@ -9,8 +9,8 @@ using VideoConversion.LoadTest.Reports;
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
-/// The API under concurrent clients: job creation (POST /upload/request) and job submission
-/// (POST /jobs, for jobs whose upload is in storage and was announced by it), each for a fixed time, with every call's
+/// The API under concurrent clients: job creation (POST /upload/request), job submission (POST /jobs, for jobs whose
+/// upload is in storage and was announced by it) and, as the floor, reading a job, each for a fixed time, with every call's
 /// latency. The submitted "videos" are a few bytes of text: the workers reject them quickly, so
 /// the measurement is the API's, with the rest of the system running as usual.
 /// </summary>
@@ -47,7 +47,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         return new Anatomy(Percentiles.Of(reads, 50)!.Value, Percentiles.Of(checks, 50)!.Value);
     }
 
-    public async Task<(Phase Create, Phase Submit)> RunAsync(CancellationToken cancellationToken)
+    public async Task<(Phase Create, Phase Submit, Phase Read)> RunAsync(CancellationToken cancellationToken)
     {
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
@@ -97,7 +97,16 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
             using var response = await http.PostAsJsonAsync("/jobs", new { job_id = jobId }, cancellationToken);
             return response.IsSuccessStatusCode;
         }, cancellationToken);
-        return (create, submit);
+
+        // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
+        // writes nothing.
+        var read = created.TryPeek(out var sample) ? sample.JobId : null;
+        var reading = await MeasureAsync("GET /jobs/{id}", () => read is not null, async () =>
+        {
+            using var response = await http.GetAsync(new Uri($"/jobs/{read}", UriKind.Relative), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }, cancellationToken);
+        return (create, submit, reading);
     }
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>

@@ -30,6 +30,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double? LargeInputMegabytes,
         ApiBenchmark.Phase Create,
         ApiBenchmark.Phase Submit,
+        ApiBenchmark.Phase Read,
         ApiBenchmark.Anatomy SubmitAnatomy,
         double StorageRoundTripMilliseconds,
         double FFprobeSeconds);
@@ -83,12 +84,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
         var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
-        var (create, submit) = await apiBenchmark.RunAsync(cancellationToken);
+        var (create, submit, read) = await apiBenchmark.RunAsync(cancellationToken);
 
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit, anatomy, storageRoundTrip, ffprobe);
+            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe);
     }
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>

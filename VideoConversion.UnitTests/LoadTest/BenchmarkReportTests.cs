@@ -25,8 +25,9 @@ public sealed class BenchmarkReportTests
         MemorySmallMebibytes: new Dictionary<string, double> { ["api"] = 120, ["worker"] = 150 },
         MemoryLargeMebibytes: null,
         LargeInputMegabytes: null,
-        Create: new ApiBenchmark.Phase("POST /upload/request", 3000, 0, 10, 300, new Distribution(80, 75, 120, 150, 200)),
+        Create: new ApiBenchmark.Phase("POST /upload/request", 3000, 0, 10, submitPerSecond, new Distribution(80, 75, 120, submitP99, 2500)),
         Submit: new ApiBenchmark.Phase("POST /jobs", 30, 0, 10, submitPerSecond, new Distribution(900, 800, 1500, submitP99, 2500)),
+        Read: new ApiBenchmark.Phase("GET /jobs/{id}", 20000, 0, 10, 2000, new Distribution(10, 8, 15, 40, 60)),
         SubmitAnatomy: new ApiBenchmark.Anatomy(2.1, 40.0),
         StorageRoundTripMilliseconds: 6,
         FFprobeSeconds: 0.08);
@@ -46,5 +47,8 @@ public sealed class BenchmarkReportTests
         Assert.Contains("| ≥ 95% | met |", met, StringComparison.Ordinal);
         Assert.Contains("| ≥ 1,000/s, p99 < 25 ms | met |", met, StringComparison.Ordinal);
         Assert.DoesNotContain("not met", met, StringComparison.Ordinal);
+        // Each write against reading a job in the same run: rate 1500/2000, p99 20/40 ms.
+        Assert.Contains("| 0.75×, 0.50× | ≥ 1,000/s, p99 < 25 ms | met |", met, StringComparison.Ordinal);
+        Assert.Contains("| `GET /jobs/{id}` | 20000 | 0 | 2000/s |", met, StringComparison.Ordinal);
     }
 }
