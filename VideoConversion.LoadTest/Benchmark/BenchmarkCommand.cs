@@ -29,9 +29,10 @@ public static class BenchmarkCommand
         var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in the API measurement.", DefaultValueFactory = _ => 1000 };
         var work = new Option<DirectoryInfo>("--work-dir") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "benchmarks", "system")) };
         var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
+        var database = new Option<DirectoryInfo?>("--database-dir") { Description = "The API's database directory: a bare SQLite commit is measured on its filesystem as the floor of a write." };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
-            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report,
+            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -39,7 +40,7 @@ public static class BenchmarkCommand
             var settings = new BenchmarkSettings(
                 new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
-                parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName);
+                parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName);
             var console = AnsiConsole.Console;
             try
             {

@@ -151,6 +151,9 @@ public static class BenchmarkReport
         report.Line(string.Join(' ',
             "- **Writes.** `POST /upload/request` and `POST /jobs` commit through the API's database writer, which commits the writes waiting",
             "together in one SQLite transaction (one fsync, `synchronous=FULL`); each call is answered after its batch's commit.",
+            results.SqliteCommitMilliseconds is { } commit
+                ? $"The floor: one row committed alone, WAL and `synchronous=FULL`, on the database's filesystem, takes {Number(commit.P50 ?? double.NaN, "F2")} ms (p99 {Number(commit.P99 ?? double.NaN, "F2")} ms, 1,000 commits): at most {Number(1000 / (commit.P50 ?? double.NaN), "F0")} writes/s one commit each."
+                : "",
             "The submissions here are of jobs asked to wait for `POST /jobs` (`start: \"submit\"`), whose upload storage has announced:",
             "the call asks storage nothing.",
             $"One call at a time, reading a job takes {Number(results.SubmitAnatomy.ReadMilliseconds, "F1")} ms,",

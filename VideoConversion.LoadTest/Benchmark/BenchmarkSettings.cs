@@ -6,6 +6,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="Runs">Jobs timed one at a time, for per-job times (the median is reported).</param>
 /// <param name="ThroughputJobs">Jobs in the throughput comparison.</param>
 /// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
+/// <param name="DatabaseDirectory">Where the API keeps its database: the floor of a commit is measured on that filesystem; null skips it.</param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,
     string WorkerBinary,
@@ -18,4 +19,5 @@ public sealed record BenchmarkSettings(
     TimeSpan ApiDuration,
     int ApiMaxJobs,
     string WorkDirectory,
-    string Report);
+    string Report,
+    string? DatabaseDirectory = null);

@@ -33,7 +33,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         ApiBenchmark.Phase Read,
         ApiBenchmark.Anatomy SubmitAnatomy,
         double StorageRoundTripMilliseconds,
-        double FFprobeSeconds);
+        double FFprobeSeconds,
+        Distribution? SqliteCommitMilliseconds = null);
 
     private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
     {
@@ -80,6 +81,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         progress("what one storage request and one ffprobe cost here");
         var storageRoundTrip = await StorageRoundTripAsync(cancellationToken);
         var ffprobe = await FFprobeSecondsAsync(remux, cancellationToken);
+        Distribution? commit = null;
+        if (settings.DatabaseDirectory is { } databaseDirectory)
+        {
+            progress("what a bare SQLite commit costs on the database's filesystem");
+            commit = await SqliteCommitFloor.MeasureAsync(databaseDirectory, cancellationToken);
+        }
 
         progress($"the API: {settings.ApiConcurrency} concurrent clients for {settings.ApiDuration.TotalSeconds:F0} s per call");
         var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
@@ -89,7 +96,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe);
+            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit);
     }
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>
