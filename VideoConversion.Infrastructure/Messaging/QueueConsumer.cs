@@ -58,17 +58,29 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     /// <summary>How long deliveries in hand may take to finish once the service is asked to stop.</summary>
     protected virtual TimeSpan DrainTimeout => TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The consumer's priority (the x-priority argument), read each time it registers: the broker hands a delivery to the
+    /// consumers of the highest priority that have room for it, and to lower ones only when all those are full.
+    /// </summary>
+    protected virtual int? ConsumerPriority => null;
+
+    /// <summary>Called after each delivery is settled, the acknowledgement sent.</summary>
+    protected virtual Task OnSettledAsync() => Task.CompletedTask;
+
     /// <summary>Cancelled only when a drain runs out of time: handlers are not interrupted by the stop itself.</summary>
     private readonly CancellationTokenSource _abandon = new();
     private int _inFlight;
     private volatile bool _draining;
     private IChannel? _channel;
+    private string? _queue;
     private string? _consumerTag;
+
+    /// <summary>Serialises registering and cancelling the consumer, so the tag in hand is always the live one.</summary>
+    private readonly SemaphoreSlim _registration = new(1, 1);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _draining = true;
-        await CancelConsumerAsync(cancellationToken);
+        await StopTakingDeliveriesAsync(cancellationToken);
 
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -87,31 +99,96 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         await base.StopAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The first step of a stop, which a service may take early: no more deliveries are taken, and those in hand go on.
+    /// </summary>
+    public async Task StopTakingDeliveriesAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        if (await CancelConsumerAsync(cancellationToken))
+        {
+            var inFlight = Volatile.Read(ref _inFlight);
+            LogDraining(logger, QueueName, inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Takes no more deliveries for now. Those in hand stay, and are settled as usual (the broker keeps them for this
+    /// channel); <see cref="ResumeAsync"/> takes deliveries again.
+    /// </summary>
+    protected async Task PauseAsync() => await CancelConsumerAsync(CancellationToken.None);
+
+    /// <summary>Registers the consumer again, at <see cref="ConsumerPriority"/> as it is now, unless the service is stopping.</summary>
+    protected async Task ResumeAsync()
+    {
+        await _registration.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_draining || _channel is not { IsOpen: true } channel || _queue is not { } queue)
+            {
+                return; // stopping; or a new channel registers the consumer when it opens
+            }
+
+            if (_consumerTag is { } tag)
+            {
+                await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
+                _consumerTag = null;
+            }
+
+            _consumerTag = await ConsumeAsync(channel, queue, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A channel closing under us: the consumer loop opens a new one, registered as it should be.
+            LogRegistrationFailed(logger, exception, QueueName);
+        }
+        finally
+        {
+            _registration.Release();
+        }
+    }
+
     public override void Dispose()
     {
         _abandon.Dispose();
+        _registration.Dispose();
         base.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    private async Task CancelConsumerAsync(CancellationToken cancellationToken)
+    /// <summary>Cancels the consumer, if one is registered; whether one was.</summary>
+    private async Task<bool> CancelConsumerAsync(CancellationToken cancellationToken)
     {
-        if (_channel is not { IsOpen: true } channel || _consumerTag is not { } tag)
-        {
-            return;
-        }
-
+        await _registration.WaitAsync(cancellationToken);
         try
         {
+            if (_channel is not { IsOpen: true } channel || _consumerTag is not { } tag)
+            {
+                return false;
+            }
+
             await channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
-            var inFlight = Volatile.Read(ref _inFlight);
-            LogDraining(logger, QueueName, inFlight);
+            _consumerTag = null;
+            return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The channel is going away anyway; deliveries in hand are handed back when it closes.
             LogCancelFailed(logger, exception, QueueName);
+            return false;
         }
+        finally
+        {
+            _registration.Release();
+        }
+    }
+
+    private async Task<string> ConsumeAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => SettleAsync(channel, delivery);
+        var arguments = ConsumerPriority is { } priority ? new Dictionary<string, object?> { ["x-priority"] = priority } : null;
+        return await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: "", noLocal: false, exclusive: false, arguments, consumer, cancellationToken);
     }
 
     private async Task WaitForInFlightAsync(CancellationToken cancellationToken)
@@ -160,10 +237,23 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
 
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: PrefetchCount, global: false, stoppingToken);
 
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => SettleAsync(channel, delivery);
-        _consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, stoppingToken);
-        _channel = channel;
+        await _registration.WaitAsync(stoppingToken);
+        try
+        {
+            if (_draining)
+            {
+                return; // the stop came while this channel opened
+            }
+
+            _consumerTag = await ConsumeAsync(channel, queue, stoppingToken);
+            _channel = channel;
+            _queue = queue;
+        }
+        finally
+        {
+            _registration.Release();
+        }
+
         LogConsuming(logger, QueueName, PrefetchCount);
 
         // The client recovers connections (and their channels) by itself; a channel that stays
@@ -208,6 +298,8 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         {
             Interlocked.Decrement(ref _inFlight);
         }
+
+        await OnSettledAsync();
     }
 
     private async Task<DeliveryOutcome> HandleSafelyAsync(BasicDeliverEventArgs delivery)
@@ -274,6 +366,9 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Draining {Queue} took longer than {Seconds} s; handing the deliveries in hand back to the queue")]
     private static partial void LogDrainTimedOut(ILogger logger, string queue, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Registering the consumer of {Queue} again failed; a new channel will")]
+    private static partial void LogRegistrationFailed(ILogger logger, Exception exception, string queue);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch}")]
     private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch);

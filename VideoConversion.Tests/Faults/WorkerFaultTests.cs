@@ -193,19 +193,8 @@ public sealed class WorkerFaultTests(FaultSystemFixture system, ITestOutputHelpe
         }
     }
 
-    /// <summary>
-    /// An input that takes about <paramref name="conversionTime"/> to convert on this machine, sized
-    /// from a timed conversion of a ten-second sample, so the SIGTERM tests hold on fast and slow machines.
-    /// </summary>
-    private async Task<string> InputTakingAsync(string fileName, TimeSpan conversionTime)
-    {
-        const int sampleSeconds = 10;
-        var sample = await _api.StartJobAsync(await TestMedia.Mpeg4720pAsync(_work.FullName, "sample.avi", sampleSeconds));
-        var (job, _) = await _api.WaitForOutcomeAsync(sample, BatchTimeout);
-        var took = job.GetProperty("finished_at").GetDateTimeOffset() - job.GetProperty("started_at").GetDateTimeOffset();
-        var seconds = (int)Math.Clamp(sampleSeconds * conversionTime / took, 2, 600);
-        return await TestMedia.Mpeg4720pAsync(_work.FullName, fileName, seconds);
-    }
+    private Task<string> InputTakingAsync(string fileName, TimeSpan conversionTime) =>
+        _api.InputTakingAsync(_work.FullName, fileName, conversionTime, BatchTimeout);
 
     private async Task<List<JsonElement>> JobsAsync(IEnumerable<string> jobIds)
     {

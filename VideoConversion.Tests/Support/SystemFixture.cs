@@ -102,6 +102,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
     public long? WorkerMemoryLimitBytes { get; set; }
 
+    /// <summary>Whether the worker takes its next job while it converts one (Conversion:PrefetchNextJob) from its next start on.</summary>
+    public bool WorkerPrefetchesNextJob { get; set; } = true;
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -189,12 +192,17 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
         if (service.Name == Worker)
         {
-            // Read at every start of the worker, so a test can restart it with a memory cap.
+            // Read at every start of the worker, so a test can restart it with a memory cap, or without a prefetch.
             resource.WithEnvironment(context =>
             {
                 if (WorkerMemoryLimitBytes is { } limit)
                 {
                     context.EnvironmentVariables["Conversion__MemoryLimitBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                if (!WorkerPrefetchesNextJob)
+                {
+                    context.EnvironmentVariables["Conversion__PrefetchNextJob"] = "false";
                 }
             });
         }

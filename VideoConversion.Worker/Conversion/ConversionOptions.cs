@@ -96,6 +96,13 @@ public sealed class ConversionOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Conversion:DrainTimeout must be between 0 and 1 day.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether the worker takes the next job while it converts one, when every worker is busy (a backlog), and downloads
+    /// its input meanwhile: the next conversion starts on a local file. It holds at most two jobs unacknowledged, and on
+    /// SIGTERM hands the waiting one straight back. Off, a worker holds one job at a time.
+    /// </summary>
+    public bool PrefetchNextJob { get; set; } = true;
+
     /// <summary>Limit for one download or upload of a video.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:TransferTimeout must be between 5 seconds and 1 day.")]
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(30);

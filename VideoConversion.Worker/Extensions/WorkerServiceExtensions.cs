@@ -50,7 +50,8 @@ public static class WorkerServiceExtensions
         services.AddSingleton<CanceledJobs>();
         services.AddHostedService<ScratchJanitor>();
         services.AddHostedService<JobCancellationListener>();
-        services.AddHostedService<VideoJobConsumer>();
+        services.AddSingleton(VideoJobConsumers.CreateSlots);
+        services.AddHostedService<VideoJobConsumers>();
 
         return builder;
     }

@@ -44,7 +44,10 @@ public sealed partial class JobProcessor(
 
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     /// <param name="redelivered">The broker's redelivered flag: the message was handed out before (a worker died holding it, say).</param>
-    public async Task<DeliveryOutcome> ProcessAsync(VideoJobMessage job, int brokerAttempt, bool redelivered, CancellationToken cancellationToken)
+    /// <param name="turn">The worker's conversion turn, held by the caller: given back as soon as FFmpeg is done with this job.</param>
+    /// <param name="prefetched">The input, downloaded while the job waited for its turn (the caller disposes it); null to download it now.</param>
+    public async Task<DeliveryOutcome> ProcessAsync(
+        VideoJobMessage job, int brokerAttempt, bool redelivered, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
         if (canceledJobs.IsCanceled(job.JobId, job.Run))
         {
@@ -88,7 +91,7 @@ public sealed partial class JobProcessor(
         {
             // Only a job taken up before can have an output stored already (a worker that stored it died before its ack).
             var takenUpBefore = redelivered || attempt > 1 || job.PreviousAttempts > 0;
-            var outcome = await ProcessAttemptAsync(job, entry, attempt, takenUpBefore, work.Token);
+            var outcome = await ProcessAttemptAsync(job, entry, attempt, takenUpBefore, turn, prefetched, work.Token);
             if (outcome == DeliveryOutcome.Ack)
             {
                 // Off the job's path: the outcome is reported, and a leftover entry is harmless (retention removes it).
@@ -135,7 +138,7 @@ public sealed partial class JobProcessor(
     }
 
     private async Task<DeliveryOutcome> ProcessAttemptAsync(
-        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, CancellationToken cancellationToken)
+        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
         using var active = metrics.Active();
 
@@ -146,7 +149,7 @@ public sealed partial class JobProcessor(
         try
         {
             await reports.ReportProgressAsync(job.JobId, job.Run, attempt, 0, cancellationToken);
-            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, takenUpBefore, cancellationToken);
+            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, takenUpBefore, turn, prefetched, cancellationToken);
             await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, duration?.TotalSeconds, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
@@ -155,6 +158,7 @@ public sealed partial class JobProcessor(
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
+            turn.Release(); // the next job need not wait for this one's reports and back-off
             Activity.Current.Failed(exception);
             var (cause, fileMessage) = FailureClassifier.Classify(exception);
             var decision = RetryPolicy.Decide(cause, attempt, fileMessage);
@@ -188,7 +192,7 @@ public sealed partial class JobProcessor(
     }
 
     private async Task<(long OutputBytes, string Method, TimeSpan? Duration)> ConvertAndStoreAsync(
-        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, CancellationToken cancellationToken)
+        VideoJobMessage job, string entry, int attempt, bool takenUpBefore, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
         // A redelivery after a worker stored the output but died before acknowledging: the output (written in one PUT,
         // after its check) is complete, so report it, don't redo it. A first delivery asks storage nothing (2 requests).
@@ -200,11 +204,62 @@ public sealed partial class JobProcessor(
 
         await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, job.Run, entry, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
-        using var scratch = ScratchDirectory.Create(_options.ScratchDirectory, job.JobId);
-        // The input's name is fixed here, whatever the key: FFmpeg gets no name chosen by a user.
-        var inputFile = scratch.File("input" + SafeExtension(inputKey));
+        using var ownScratch = prefetched is null ? ScratchDirectory.Create(_options.ScratchDirectory, job.JobId) : null;
+        var scratch = prefetched?.Scratch ?? ownScratch!;
+        var inputFile = scratch.File(ScratchDirectory.InputName(inputKey));
         var outputFile = scratch.File("output.mp4");
 
+        if (prefetched is not null && await prefetched.CompletedAsync())
+        {
+            // Downloaded while the job waited (and counted then); the room check is the one left for the output.
+            var inputBytes = new FileInfo(inputFile).Length;
+            if ((Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(inputBytes) - inputBytes) is var room && room.Free < room.Needed)
+            {
+                throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
+                    $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0} more."));
+            }
+
+            LogUsingPrefetchedInput(logger, job.JobId, attempt, inputBytes);
+        }
+        else
+        {
+            await DownloadAsync(job, inputBucket, inputKey, scratch, inputFile, cancellationToken);
+        }
+
+        var lastReport = time.GetTimestamp();
+        var summary = await converter.ConvertAsync(inputFile, outputFile, async percent =>
+        {
+            heartbeat.Update(percent);
+            if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
+            {
+                lastReport = time.GetTimestamp();
+                await reports.ReportProgressAsync(job.JobId, job.Run, attempt, percent, cancellationToken);
+            }
+        }, cancellationToken);
+
+        // FFmpeg is done with this job: the next one converts while this one's output is stored.
+        turn.Release();
+        metrics.Converted(summary);
+        var outputBytes = new FileInfo(outputFile).Length;
+        using (var upload = WorkerActivities.Start("upload output"))
+        using (var transfer = TransferTimeout(cancellationToken))
+        {
+            upload?.SetTag("videoconversion.output.size", outputBytes);
+            await storage.PutObjectAsync(new PutObjectArgs()
+                .WithBucket(StorageNames.OutputBucket)
+                .WithObject(StorageNames.OutputKey(job.JobId))
+                .WithFileName(outputFile)
+                .WithContentType("video/mp4")
+                .WithHeaders(new Dictionary<string, string> { [StoredOutputs.MethodHeader] = summary.Method }), transfer.Token);
+            metrics.Uploaded(outputBytes);
+        }
+
+        return (outputBytes, summary.Method, summary.Plan.Duration);
+    }
+
+    private async Task DownloadAsync(
+        VideoJobMessage job, string inputBucket, string inputKey, ScratchDirectory scratch, string inputFile, CancellationToken cancellationToken)
+    {
         using (var download = WorkerActivities.Start("download input"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
@@ -238,34 +293,6 @@ public sealed partial class JobProcessor(
             download?.SetTag("videoconversion.input.size", inputBytes);
             metrics.Downloaded(inputBytes);
         }
-
-        var lastReport = time.GetTimestamp();
-        var summary = await converter.ConvertAsync(inputFile, outputFile, async percent =>
-        {
-            heartbeat.Update(percent);
-            if (time.GetElapsedTime(lastReport) >= ProgressReportInterval)
-            {
-                lastReport = time.GetTimestamp();
-                await reports.ReportProgressAsync(job.JobId, job.Run, attempt, percent, cancellationToken);
-            }
-        }, cancellationToken);
-
-        metrics.Converted(summary);
-        var outputBytes = new FileInfo(outputFile).Length;
-        using (var upload = WorkerActivities.Start("upload output"))
-        using (var transfer = TransferTimeout(cancellationToken))
-        {
-            upload?.SetTag("videoconversion.output.size", outputBytes);
-            await storage.PutObjectAsync(new PutObjectArgs()
-                .WithBucket(StorageNames.OutputBucket)
-                .WithObject(StorageNames.OutputKey(job.JobId))
-                .WithFileName(outputFile)
-                .WithContentType("video/mp4")
-                .WithHeaders(new Dictionary<string, string> { [StoredOutputs.MethodHeader] = summary.Method }), transfer.Token);
-            metrics.Uploaded(outputBytes);
-        }
-
-        return (outputBytes, summary.Method, summary.Plan.Duration);
     }
 
     /// <summary>A job from a URL: its input comes from there, not from storage; a server too slow for the transfer limit is its server's fault.</summary>
@@ -297,12 +324,6 @@ public sealed partial class JobProcessor(
         return source;
     }
 
-    private static string SafeExtension(string key)
-    {
-        var extension = Path.GetExtension(key);
-        return extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "";
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its attempt count cannot be read or written; going by the broker's count")]
     private static partial void LogLedgerUnavailable(ILogger logger, Exception exception, string jobId);
 
@@ -317,6 +338,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting the input downloaded while it waited ({InputBytes} bytes)")]
+    private static partial void LogUsingPrefetchedInput(ILogger logger, string jobId, int attempt, long inputBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: the output is already stored; reporting it instead of converting again")]
     private static partial void LogAlreadyConverted(ILogger logger, string jobId, int attempt);

@@ -27,6 +27,16 @@ public sealed class ScratchDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>
+    /// The input's name in the directory, whatever its key: FFmpeg gets no name chosen by a user, only a safe extension
+    /// (which helps it guess the format).
+    /// </summary>
+    public static string InputName(string key)
+    {
+        var extension = System.IO.Path.GetExtension(key);
+        return "input" + (extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "");
+    }
+
     /// <summary>Room the disk must have before a download: the input, as much again for the output, and a margin.</summary>
     public static long RoomNeeded(long inputBytes) => 2 * inputBytes + 64L * 1024 * 1024;
 

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Tests.Support;
+using Xunit.Abstractions;
+
+namespace VideoConversion.Tests.Faults;
+
+/// <summary>
+/// A worker takes its next job while it converts one, and downloads its input meanwhile, without giving up what one job
+/// at a time promised: the broker counts at most two unacknowledged jobs per worker, an idle worker wins a job over a busy
+/// worker's spare slot, and on SIGTERM the job in hand finishes while the waiting one goes back to the queue unstarted.
+/// </summary>
+[Collection(FaultySystem.Name)]
+public sealed class PrefetchTests(FaultSystemFixture system, ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromMinutes(8);
+
+    private readonly HttpClient _api = system.Api;
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-prefetch-");
+
+    [Fact]
+    public async Task A_prefetching_worker_holds_at_most_two_jobs_and_on_sigterm_finishes_one_and_hands_back_the_waiting_one()
+    {
+        // Most of the drain period to convert: it finishes within it, and the broker's statistics (a few seconds old) catch up meanwhile.
+        var small = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
+        var converting = await _api.StartJobAsync(
+            await _api.InputTakingAsync(_work.FullName, "converting.avi", FaultSystemFixture.WorkerDrainTimeout * 0.6, BatchTimeout));
+        await Polling.WaitUntilAsync(async () => Status(await _api.GetJobAsync(converting)) == "PROCESSING", "the first job converting");
+        var waiting = await _api.StartJobAsync(small);
+        var queued = await _api.StartJobAsync(small);
+        using var broker = await BrokerManagement.ConnectAsync(system.App);
+
+        // The broker's view: one worker, two consumers of one job each; the free one at the busy priority.
+        var consumers = await broker.ConsumersAsync(QueueNames.VideoJobs);
+        Assert.Equal(2, consumers.Count);
+        Assert.All(consumers, consumer => Assert.Equal(1, consumer.Prefetch));
+        await Polling.WaitUntilAsync(async () => await broker.UnacknowledgedAsync(QueueNames.VideoJobs) == 2,
+            "the worker to hold the converting job and the next one", TimeSpan.FromSeconds(30));
+        var held = await JobsAsync(converting, waiting, queued);
+        output.WriteLine($"held by the worker: {string.Join(", ", held.Select(Describe))}; consumers (prefetch, priority): {string.Join(", ", consumers)}");
+        Assert.Equal(["PROCESSING", "PENDING", "PENDING"], held.Select(Status));
+        Assert.Equal(0, held[1].GetProperty("attempts").GetInt32());
+        // Its input is on the worker's disk already, downloaded while it waits.
+        var scratchRoot = await ScratchRootAsync();
+        await Polling.WaitUntilAsync(() => Task.FromResult(Directory.GetDirectories(scratchRoot, $"{waiting}-*")
+            .Any(directory => Directory.GetFiles(directory, "input*").Length == 1)), "the waiting job's input downloaded", TimeSpan.FromSeconds(30));
+
+        var signalled = DateTimeOffset.UtcNow;
+        var exitCode = await system.TerminateWorkerAsync(FaultSystemFixture.WorkerDrainTimeout + TimeSpan.FromSeconds(30));
+        var afterStop = await JobsAsync(converting, waiting, queued);
+        output.WriteLine($"SIGTERM; exit code {exitCode}; {string.Join(", ", afterStop.Select(Describe))}");
+        var leftovers = Directory.GetDirectories(scratchRoot, $"{waiting}-*");
+        await system.StartWorkerAsync();
+
+        Assert.Equal(0, exitCode);
+        // The job in hand finished within the drain.
+        Assert.Equal("DONE", Status(afterStop[0]));
+        Assert.True(afterStop[0].GetProperty("finished_at").GetDateTimeOffset() > signalled, "the converting job must have finished after the signal");
+        // The waiting one never started: no attempt counted, nothing reported, its downloaded input removed.
+        Assert.Equal("PENDING", Status(afterStop[1]));
+        Assert.Equal(0, afterStop[1].GetProperty("attempts").GetInt32());
+        Assert.Empty(leftovers);
+
+        // Handed back, not failed: the next worker converts both on their first attempt.
+        foreach (var jobId in new[] { waiting, queued })
+        {
+            var (job, seen) = await _api.WaitForOutcomeAsync(jobId, BatchTimeout);
+            output.WriteLine($"{jobId}: {string.Join(" → ", seen)}");
+            Assert.Equal("DONE", Status(job));
+            Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task An_idle_worker_wins_a_job_over_a_busy_workers_spare_slot()
+    {
+        var busy = await _api.StartJobAsync(
+            await _api.InputTakingAsync(_work.FullName, "busy.avi", TimeSpan.FromSeconds(40), BatchTimeout));
+        await Polling.WaitUntilAsync(async () => Status(await _api.GetJobAsync(busy)) == "PROCESSING", "the first worker converting");
+        using var broker = await BrokerManagement.ConnectAsync(system.App);
+        var second = await system.StartSecondWorkerAsync();
+        try
+        {
+            // Both workers consume: the busy one's spare slot at the busy priority, the idle one's at the idle priority.
+            var consumers = await Polling.WaitForAsync(async () =>
+                await broker.ConsumersAsync(QueueNames.VideoJobs) is { Count: 4 } all ? all : null, "both workers consuming", TimeSpan.FromMinutes(1));
+            output.WriteLine($"consumers (prefetch, priority): {string.Join(", ", consumers)}");
+
+            var next = await _api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
+            var (job, seen) = await _api.WaitForOutcomeAsync(next, BatchTimeout);
+            var first = await _api.GetJobAsync(busy);
+            output.WriteLine($"next job: {string.Join(" → ", seen)}; the busy worker's job meanwhile: {Describe(first)}");
+
+            // The busy worker converts one job at a time: had its spare slot taken the job, it would still wait.
+            Assert.Equal("DONE", Status(job));
+            Assert.Equal("PROCESSING", Status(first));
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+            second.Dispose();
+        }
+
+        Assert.Equal("DONE", Status((await _api.WaitForOutcomeAsync(busy, BatchTimeout)).Job));
+    }
+
+    /// <summary>Where the running worker makes its scratch directories: its setting, else its default below its temporary directory.</summary>
+    private async Task<string> ScratchRootAsync()
+    {
+        var environment = await system.App.EnvironmentAsync(SystemFixture.Worker);
+        return environment.GetValueOrDefault("Conversion__ScratchDirectory")
+            ?? Path.Combine(environment.GetValueOrDefault("TMPDIR") ?? "/tmp", "videoconversion");
+    }
+
+    private async Task<List<JsonElement>> JobsAsync(params string[] jobIds)
+    {
+        List<JsonElement> jobs = [];
+        foreach (var jobId in jobIds)
+        {
+            jobs.Add(await _api.GetJobAsync(jobId));
+        }
+
+        return jobs;
+    }
+
+    private static string Describe(JsonElement job) =>
+        $"{job.GetProperty("job_id").GetString()} {Status(job)} (attempts {job.GetProperty("attempts").GetInt32()})";
+
+    private static string Status(JsonElement job) => job.GetProperty("status").GetString()!;
+
+    public void Dispose() => _work.Delete(recursive: true);
+}
