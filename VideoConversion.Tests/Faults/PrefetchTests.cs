@@ -29,21 +29,29 @@ public sealed class PrefetchTests(FaultSystemFixture system, ITestOutputHelper o
         var waiting = await _api.StartJobAsync(small);
         var queued = await _api.StartJobAsync(small);
         using var broker = await BrokerManagement.ConnectAsync(system.App);
+        await using var connection = await system.BrokerConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
 
-        // The broker's view: one worker, two consumers of one job each; the free one at the busy priority.
+        // The broker's view: one worker, two consumers of one job each.
         var consumers = await broker.ConsumersAsync(QueueNames.VideoJobs);
         Assert.Equal(2, consumers.Count);
         Assert.All(consumers, consumer => Assert.Equal(1, consumer.Prefetch));
-        await Polling.WaitUntilAsync(async () => await broker.UnacknowledgedAsync(QueueNames.VideoJobs) == 2,
-            "the worker to hold the converting job and the next one", TimeSpan.FromSeconds(30));
+        // Of three jobs the worker takes two, the one converting and the next, and leaves the third ready in the queue.
+        await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount == 1,
+            "the worker to take the next job while it converts", TimeSpan.FromSeconds(30));
+        var scratchRoot = await ScratchRootAsync();
+        await Polling.WaitUntilAsync(() => Task.FromResult(Directory.GetDirectories(scratchRoot, $"{waiting}-*")
+            .Any(directory => Directory.GetFiles(directory, "input*").Length == 1)), "the waiting job's input downloaded", TimeSpan.FromSeconds(30));
+        for (var sample = 0; sample < 5; sample++)
+        {
+            Assert.Equal(1u, (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount);
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
         var held = await JobsAsync(converting, waiting, queued);
         output.WriteLine($"held by the worker: {string.Join(", ", held.Select(Describe))}; consumers (prefetch, priority): {string.Join(", ", consumers)}");
         Assert.Equal(["PROCESSING", "PENDING", "PENDING"], held.Select(Status));
         Assert.Equal(0, held[1].GetProperty("attempts").GetInt32());
-        // Its input is on the worker's disk already, downloaded while it waits.
-        var scratchRoot = await ScratchRootAsync();
-        await Polling.WaitUntilAsync(() => Task.FromResult(Directory.GetDirectories(scratchRoot, $"{waiting}-*")
-            .Any(directory => Directory.GetFiles(directory, "input*").Length == 1)), "the waiting job's input downloaded", TimeSpan.FromSeconds(30));
 
         var signalled = DateTimeOffset.UtcNow;
         var exitCode = await system.TerminateWorkerAsync(FaultSystemFixture.WorkerDrainTimeout + TimeSpan.FromSeconds(30));

@@ -6,7 +6,7 @@ using Aspire.Hosting.Testing;
 
 namespace VideoConversion.Tests.Support;
 
-/// <summary>The broker's own view of a queue and its consumers, read from its management plugin as its administrator.</summary>
+/// <summary>The broker's own view of a queue's consumers, read from its management plugin as its administrator.</summary>
 public sealed class BrokerManagement : IDisposable
 {
     private readonly HttpClient _http;
@@ -21,13 +21,6 @@ public sealed class BrokerManagement : IDisposable
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(administrator.UserInfo))));
         return new BrokerManagement(http);
-    }
-
-    /// <summary>Messages handed to consumers and not yet settled (the plugin's statistics, refreshed every few seconds).</summary>
-    public async Task<long> UnacknowledgedAsync(string queue)
-    {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync($"/api/queues/%2F/{queue}"));
-        return document.RootElement.TryGetProperty("messages_unacknowledged", out var count) ? count.GetInt64() : 0;
     }
 
     /// <summary>The queue's consumers as the broker holds them: each one's prefetch limit and priority (x-priority, 0 unless given).</summary>

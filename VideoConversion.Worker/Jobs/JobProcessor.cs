@@ -62,7 +62,7 @@ public sealed partial class JobProcessor(
         var entry = StorageNames.AttemptLedgerEntry(job.JobId, job.Run);
         // A job the API requeued after its worker vanished counts on from the attempts it had.
         var likelyFirst = !redelivered && brokerAttempt == 1 && job.PreviousAttempts == 0;
-        var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, Math.Max(brokerAttempt, job.PreviousAttempts + 1), likelyFirst, cancellationToken);
+        var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, brokerAttempt, job.PreviousAttempts + 1, likelyFirst, cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
         if (attempt > MaxAttempts && otherRunning)
@@ -119,21 +119,29 @@ public sealed partial class JobProcessor(
         }
     }
 
+    /// <summary>
+    /// A job that waited for its turn goes back to the queue unstarted (the worker stops). Recorded first, so the next
+    /// attempt is not counted higher for a return a broker (RabbitMQ before 4.3) counts as a delivery.
+    /// </summary>
+    public Task HandBackUnstartedAsync(VideoJobMessage job) =>
+        ledger.HandBackUnstartedAsync(StorageNames.AttemptLedgerEntry(job.JobId, job.Run));
+
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
     private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(
-        string entry, string jobId, int brokerAttempt, bool likelyFirst, CancellationToken cancellationToken)
+        string entry, string jobId, int brokerAttempt, int atLeast, bool likelyFirst, CancellationToken cancellationToken)
     {
         try
         {
-            return await ledger.BeginAsync(entry, brokerAttempt, cancellationToken, likelyFirst);
+            return await ledger.BeginAsync(entry, brokerAttempt, atLeast, cancellationToken, likelyFirst);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             // Storage trouble would most likely fail the attempt anyway, but sending the job
             // straight back would spin it through the queue; the broker's count still limits it.
-            using var jobContext = JobContext.Enter(logger, jobId, brokerAttempt);
+            var attempt = Math.Max(brokerAttempt, atLeast);
+            using var jobContext = JobContext.Enter(logger, jobId, attempt);
             LogLedgerUnavailable(logger, exception, jobId);
-            return (brokerAttempt, false);
+            return (attempt, false);
         }
     }
 

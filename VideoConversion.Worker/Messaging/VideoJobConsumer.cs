@@ -119,6 +119,7 @@ public sealed partial class VideoJobConsumer(
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                await processor.HandBackUnstartedAsync(job);
                 LogHandedBackUnstarted(logger, job.JobId);
                 return DeliveryOutcome.Return;
             }
