@@ -19,6 +19,9 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 {
     public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
 
+    /// <summary>One round of the three calls, one after the other.</summary>
+    public sealed record Round(Phase Create, Phase Submit, Phase Read);
+
     /// <summary>Medians, one call at a time: reading a job, and submitting one whose upload is missing (the storage check alone, no write).</summary>
     public sealed record Anatomy(double ReadMilliseconds, double StorageCheckMilliseconds);
 
@@ -47,7 +50,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         return new Anatomy(Percentiles.Of(reads, 50)!.Value, Percentiles.Of(checks, 50)!.Value);
     }
 
-    public async Task<(Phase Create, Phase Submit, Phase Read)> RunAsync(CancellationToken cancellationToken)
+    public async Task<Round> RunAsync(CancellationToken cancellationToken)
     {
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
@@ -106,7 +109,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
             using var response = await http.GetAsync(new Uri($"/jobs/{read}", UriKind.Relative), cancellationToken);
             return response.IsSuccessStatusCode;
         }, cancellationToken);
-        return (create, submit, reading);
+        return new Round(create, submit, reading);
     }
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>

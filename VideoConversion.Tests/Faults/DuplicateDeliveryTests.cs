@@ -29,7 +29,6 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
         // Each worker takes one job at a time here: a worker that prefetches would take both copies itself, one after the other.
         system.WorkerPrefetchesNextJob = false;
         System.Diagnostics.Process? second = null;
-        var workerStarted = false;
         try
         {
             var jobId = await _api.StartJobAsync(input);
@@ -43,7 +42,6 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
 
             await DuplicateJobMessageAsync(jobId);
             await system.StartWorkerAsync();
-            workerStarted = true;
             await Polling.WaitUntilAsync(async () => (await _api.GetJobAsync(jobId)).GetProperty("status").GetString() == "PROCESSING",
                 "the first delivery converting");
             second = await system.StartSecondWorkerAsync();
@@ -72,8 +70,8 @@ public sealed class DuplicateDeliveryTests(FaultSystemFixture system, ITestOutpu
             }
 
             // The worker as the other tests expect it.
-            system.WorkerPrefetchesNextJob = true;
-            await (workerStarted ? system.RestartWorkerAsync() : system.StartWorkerAsync());
+            system.WorkerPrefetchesNextJob = null;
+            await system.RestartWorkerAsync();
         }
     }
 

@@ -129,10 +129,14 @@ public sealed class FaultSystemFixture() : SystemFixture(Shape)
     private static async Task SignalAsync(string program, params string[] arguments) =>
         await ProcessRunner.RunAsync(program, arguments, Environment.CurrentDirectory, TimeSpan.FromSeconds(30), null, CancellationToken.None);
 
-    /// <summary>Stops the worker (SIGTERM, a clean exit) and starts it again, with the settings as they are now.</summary>
+    /// <summary>Stops the worker (SIGTERM, a clean exit) if it runs, and starts it again, with the settings as they are now.</summary>
     public async Task RestartWorkerAsync()
     {
-        await TerminateWorkerAsync(WorkerDrainTimeout + TimeSpan.FromSeconds(30));
+        if (App.ResourceNotifications.TryGetCurrentState(Worker, out var current) && current.Snapshot.State?.Text == KnownResourceStates.Running)
+        {
+            await TerminateWorkerAsync(WorkerDrainTimeout + TimeSpan.FromSeconds(30));
+        }
+
         await StartWorkerAsync();
     }
 }

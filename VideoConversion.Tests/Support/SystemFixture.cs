@@ -102,8 +102,11 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
     public long? WorkerMemoryLimitBytes { get; set; }
 
-    /// <summary>Whether the worker takes its next job while it converts one (Conversion:PrefetchNextJob) from its next start on.</summary>
-    public bool WorkerPrefetchesNextJob { get; set; } = true;
+    /// <summary>
+    /// Whether the worker takes its next job while it converts one (Conversion:PrefetchNextJob) from its next start on;
+    /// null for its default (by the broker's version).
+    /// </summary>
+    public bool? WorkerPrefetchesNextJob { get; set; }
 
     public async Task InitializeAsync()
     {
@@ -200,9 +203,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
                     context.EnvironmentVariables["Conversion__MemoryLimitBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
-                if (!WorkerPrefetchesNextJob)
+                if (WorkerPrefetchesNextJob is { } prefetch)
                 {
-                    context.EnvironmentVariables["Conversion__PrefetchNextJob"] = "false";
+                    context.EnvironmentVariables["Conversion__PrefetchNextJob"] = prefetch ? "true" : "false";
                 }
             });
         }

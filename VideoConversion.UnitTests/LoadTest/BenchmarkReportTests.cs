@@ -51,4 +51,23 @@ public sealed class BenchmarkReportTests
         Assert.Contains("| 0.75×, 0.50× | ≥ 1,000/s, p99 < 25 ms | met |", met, StringComparison.Ordinal);
         Assert.Contains("| `GET /jobs/{id}` | 20000 | 0 | 2000/s |", met, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_time_from_an_upload_to_processing_is_judged_by_its_median_and_the_api_rounds_are_all_shown()
+    {
+        var fast = Results(10.2, 0.7, 11.8, 1500, 20) with { UploadToStartMilliseconds = [120, 700, 150, 90, 130] };
+        var slow = fast with { UploadToStartMilliseconds = [900, 450, 650, 700, 800] };
+        var rounds = fast with
+        {
+            ApiRounds =
+            [
+                new ApiBenchmark.Round(fast.Create, fast.Submit, fast.Read),
+                new ApiBenchmark.Round(fast.Create, fast.Submit with { PerSecond = 1200, LatencyMilliseconds = new Distribution(10, 9, 12, 31, 40) }, fast.Read),
+            ],
+        };
+
+        Assert.Contains("| 130 ms | runs (ms): 120 700 150 90 130 | median ≤ 500 ms | met |", BenchmarkReport.Markdown(fast, Settings, "scripts/benchmark"), StringComparison.Ordinal);
+        Assert.Contains("| 700 ms | runs (ms): 900 450 650 700 800 | median ≤ 500 ms | **not met** |", BenchmarkReport.Markdown(slow, Settings, "scripts/benchmark"), StringComparison.Ordinal);
+        Assert.Contains("| met | 1500/s, 20 ms; 1200/s, 31 ms |", BenchmarkReport.Markdown(rounds, Settings, "scripts/benchmark"), StringComparison.Ordinal);
+    }
 }

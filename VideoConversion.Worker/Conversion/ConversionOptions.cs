@@ -99,9 +99,11 @@ public sealed class ConversionOptions
     /// <summary>
     /// Whether the worker takes the next job while it converts one, when every worker is busy (a backlog), and downloads
     /// its input meanwhile: the next conversion starts on a local file. It holds at most two jobs unacknowledged, and on
-    /// SIGTERM hands the waiting one straight back. Off, a worker holds one job at a time.
+    /// SIGTERM hands the waiting one straight back. Off, a worker holds one job at a time. Unset, it is on with RabbitMQ
+    /// 4.3 or later only: earlier versions count every return towards a job's delivery limit, so a job waiting behind one
+    /// that kills its worker would be dead-lettered with it.
     /// </summary>
-    public bool PrefetchNextJob { get; set; } = true;
+    public bool? PrefetchNextJob { get; set; }
 
     /// <summary>Limit for one download or upload of a video.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:TransferTimeout must be between 5 seconds and 1 day.")]

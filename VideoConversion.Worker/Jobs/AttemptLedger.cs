@@ -30,25 +30,20 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
     /// <param name="entry">The run's entry (<see cref="StorageNames.AttemptLedgerEntry"/>); every method below takes it where it says job.</param>
     public static string Key(string entry) => StorageNames.AttemptLedgerKey(entry);
 
-    /// <summary>
-    /// Records a new attempt and leases it: the highest of the ledger's count + 1, the broker's count less the returns
-    /// of this job before it started (which a broker before 4.3 counts as deliveries), and <paramref name="atLeast"/>.
-    /// </summary>
-    /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
+    /// <summary>Records a new attempt, the higher of the ledger's count + 1 and <paramref name="atLeast"/>, and leases it.</summary>
     /// <param name="likelyFirst">
     /// Nothing says the job was taken up before (a first delivery): the entry is created without reading it first, one
     /// storage request instead of two; should it exist after all, it is read and changed as usual.
     /// </param>
     /// <returns>The attempt, and whether another attempt of the job is running right now (a duplicate delivery).</returns>
-    public async Task<(int Attempt, bool OtherRunning)> BeginAsync(
-        string jobId, int brokerAttempt, int atLeast, CancellationToken cancellationToken, bool likelyFirst = false)
+    public async Task<(int Attempt, bool OtherRunning)> BeginAsync(string jobId, int atLeast, CancellationToken cancellationToken, bool likelyFirst = false)
     {
         var (attempt, otherRunning) = (0, false);
         await ChangeAsync(jobId, entry =>
         {
             var now = time.GetUtcNow();
             otherRunning = entry.Running.Values.Any(until => until > now);
-            attempt = Math.Max(Math.Max(entry.Attempts + 1, brokerAttempt - entry.Unstarted), atLeast);
+            attempt = Math.Max(entry.Attempts + 1, atLeast);
             entry.Attempts = attempt;
             entry.Running[attempt.ToString(CultureInfo.InvariantCulture)] = now + LeaseTime;
         }, cancellationToken, assumeAbsent: likelyFirst);
@@ -81,9 +76,6 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
             entry.Attempts--;
         }
     });
-
-    /// <summary>A delivery handed back before its attempt began (it waited for the worker's turn): counted apart, as no attempt.</summary>
-    public Task HandBackUnstartedAsync(string jobId) => TryChangeAsync(jobId, entry => entry.Unstarted++);
 
     /// <summary>The job has its outcome; the ledger entry goes. A leftover entry is harmless (a few bytes).</summary>
     public async Task ForgetAsync(string jobId)
@@ -129,13 +121,10 @@ public sealed partial class AttemptLedger(ConditionalObjects objects, TimeProvid
         throw new IOException($"The attempt ledger of job {jobId} kept changing under {MaxWriteRounds} writes.");
     }
 
-    /// <summary>The stored document: {"attempts": 2, "running": {"2": "2026-11-30T10:00:00+00:00"}, "unstarted": 1}.</summary>
+    /// <summary>The stored document: {"attempts": 2, "running": {"2": "2026-11-30T10:00:00+00:00"}}.</summary>
     private sealed class LedgerEntry
     {
         public int Attempts { get; set; }
-
-        /// <summary>Deliveries handed back before their attempt began.</summary>
-        public int Unstarted { get; set; }
 
         public Dictionary<string, DateTimeOffset> Running { get; set; } = [];
 

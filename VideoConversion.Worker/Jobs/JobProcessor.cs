@@ -119,20 +119,18 @@ public sealed partial class JobProcessor(
         }
     }
 
-    /// <summary>
-    /// A job that waited for its turn goes back to the queue unstarted (the worker stops). Recorded first, so the next
-    /// attempt is not counted higher for a return a broker (RabbitMQ before 4.3) counts as a delivery.
-    /// </summary>
-    public Task HandBackUnstartedAsync(VideoJobMessage job) =>
-        ledger.HandBackUnstartedAsync(StorageNames.AttemptLedgerEntry(job.JobId, job.Run));
 
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
+    /// <param name="atLeast">The attempts the API knows of (a job it requeued after its worker vanished), plus one.</param>
     private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(
         string entry, string jobId, int brokerAttempt, int atLeast, bool likelyFirst, CancellationToken cancellationToken)
     {
         try
         {
-            return await ledger.BeginAsync(entry, brokerAttempt, atLeast, cancellationToken, likelyFirst);
+            // The ledger counts what the broker cannot: every attempt that began and was not handed back. A broker's count
+            // would add deliveries that never began (a job waiting for its turn when its worker stopped or died), which
+            // RabbitMQ before 4.3 counts on every return.
+            return await ledger.BeginAsync(entry, atLeast, cancellationToken, likelyFirst);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {

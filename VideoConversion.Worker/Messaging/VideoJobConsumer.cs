@@ -101,25 +101,27 @@ public sealed partial class VideoJobConsumer(
     private async Task<DeliveryOutcome> ProcessInTurnAsync(VideoJobMessage job, BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
     {
         // The stop, for a job that has not started: it goes back to the queue for another worker.
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slots.HandingBack);
-        var turnTask = slots.TakeTurnAsync(stopping.Token);
-        PrefetchedInput? prefetched = null;
+        using var handingBack = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slots.HandingBack);
+        var turnTask = slots.TakeTurnAsync(handingBack.Token);
+        if (turnTask.IsCompletedSuccessfully)
+        {
+            using var turn = await turnTask;
+            return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, prefetched: null, cancellationToken);
+        }
+
+        // The other slot converts: this job waits for the turn, its input downloading meanwhile.
+        var prefetched = PrefetchedInput.Start(job, options.Value.ScratchDirectory, options.Value.TransferTimeout, downloader, metrics, logger);
+        LogWaitingForTurn(logger, job.JobId, prefetched is not null);
         try
         {
-            if (!turnTask.IsCompletedSuccessfully && options.Value.PrefetchNextJob)
-            {
-                prefetched = PrefetchedInput.Start(job, options.Value.ScratchDirectory, options.Value.TransferTimeout, downloader, metrics, logger);
-                LogWaitingForTurn(logger, job.JobId, prefetched is not null);
-            }
-
             ConversionTurn turn;
             try
             {
                 turn = await turnTask;
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (handingBack.IsCancellationRequested)
             {
-                await processor.HandBackUnstartedAsync(job);
+                // The worker stops before the job's turn came: back to the queue, unstarted and not counted as an attempt.
                 LogHandedBackUnstarted(logger, job.JobId);
                 return DeliveryOutcome.Return;
             }
