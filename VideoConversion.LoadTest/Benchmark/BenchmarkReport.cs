@@ -115,26 +115,31 @@ public static class BenchmarkReport
 
     private static void WriteMemory(MarkdownText report, SystemBenchmark.Results results)
     {
-        report.Heading("Memory while a video goes through");
+        report.Heading("Memory");
         report.Paragraph(
-            "Peak resident memory (VmRSS) of the API and of all worker processes together (FFmpeg, a separate process, not included),",
-            "sampled every 100 ms during one job:");
-        report.Line($"| Service | {Number(results.InputMegabytes, "F1")} MB input | " +
-                    (results.LargeInputMegabytes is { } largeMegabytes ? $"{Number(largeMegabytes, "F0")} MB input | Ratio |" : "large input | |"));
-        report.Line("|---|---|---|---|");
-        foreach (var service in new[] { "api", "worker" })
+            "Resident memory (VmRSS) of one process of each service, the largest if several run (FFmpeg, a separate process, not",
+            "included), sampled every 100 ms: idle (no job in the system), and at its peak during one job of each size.");
+        report.TableRow("Service", "Idle", $"{Number(results.InputMegabytes, "F1")} MB job",
+            results.LargeInputMegabytes is { } largeMegabytes ? $"{Number(largeMegabytes, "F0")} MB job" : "Large job", "Large against small", "Target", "");
+        report.TableRow("---", "---", "---", "---", "---", "---", "---");
+        foreach (var (service, limit, judged) in new[] { ("api", 200, "peak"), ("worker", 150, "idle") })
         {
+            var idle = results.MemoryIdleMebibytes?.GetValueOrDefault(service);
             var small = results.MemorySmallMebibytes.GetValueOrDefault(service);
             var large = results.MemoryLargeMebibytes?.GetValueOrDefault(service);
+            var measured = judged == "idle" ? idle : Math.Max(small, large ?? 0);
             report.TableRow(
-                service, $"{Number(small, "F0")} MiB", large is { } largeMebibytes ? Number(largeMebibytes, "F0") + " MiB" : "skipped",
-                large is { } ratio ? Number(ratio / small) + "×" : "");
+                service, idle is { } idleMebibytes ? Number(idleMebibytes, "F0") + " MiB" : "not measured", $"{Number(small, "F0")} MiB",
+                large is { } largeMebibytes ? Number(largeMebibytes, "F0") + " MiB" : "skipped",
+                large is { } ratio ? Number(ratio / small) + "×" : "",
+                $"{judged} ≤ {limit} MiB, flat with input size",
+                measured is { } value ? Met(value <= limit && (large is not { } grown || grown / small <= 1.1)) : "");
         }
 
         report.Line();
         report.Paragraph(
             "The upload goes from the client straight to storage with a presigned URL, so no video byte reaches the API;",
-            "the worker streams to and from files in its scratch directory.");
+            "the worker streams to and from files in its scratch directory. \"Flat\" is taken as at most 10 % more for the large job.");
     }
 
     private static void WriteLimits(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)

@@ -4,8 +4,9 @@ namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
 /// Samples the resident memory (VmRSS in /proc) of local processes whose command line matches a
-/// pattern, every 100 ms, and keeps each pattern's peak: how much memory a service used while
-/// something went through it. Linux only; the processes must run on this machine.
+/// pattern, every 100 ms, and keeps each pattern's peak, the largest single process's: how much memory one
+/// process of a service (one API, one worker) used while something went through it. Linux only; the processes
+/// must run on this machine.
 /// </summary>
 public sealed class MemorySampler : IAsyncDisposable
 {
@@ -23,7 +24,7 @@ public sealed class MemorySampler : IAsyncDisposable
         _sampling = Task.Run(SampleAsync);
     }
 
-    /// <summary>Peak resident memory per name, in MiB, for the samples taken so far (summed over matching processes).</summary>
+    /// <summary>Peak resident memory per name, in MiB, for the samples taken so far (of the largest matching process).</summary>
     public IReadOnlyDictionary<string, double> PeakMebibytes
     {
         get
@@ -45,7 +46,7 @@ public sealed class MemorySampler : IAsyncDisposable
                 var name = MatchingName(directory);
                 if (name is not null && ResidentKilobytes(directory) is { } kilobytes)
                 {
-                    byName[name] += kilobytes;
+                    byName[name] = Math.Max(byName[name], kilobytes);
                 }
             }
 

@@ -36,7 +36,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double FFprobeSeconds,
         Distribution? SqliteCommitMilliseconds = null,
         IReadOnlyList<double>? UploadToStartMilliseconds = null,
-        IReadOnlyList<ApiBenchmark.Round>? ApiRounds = null);
+        IReadOnlyList<ApiBenchmark.Round>? ApiRounds = null,
+        IReadOnlyDictionary<string, double>? MemoryIdleMebibytes = null);
 
     private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
     {
@@ -72,7 +73,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var load = await RunJobsAsync("benchmark-throughput", transcode, settings.ThroughputJobs, settings.ThroughputJobs, cancellationToken);
         var systemThroughput = Throughput(load);
 
-        progress("memory of the API and the workers: a 10 MB job, then a large one");
+        progress("memory of the API and the workers: idle, during a 10 MB job, then during a large one");
+        var idle = await IdleMemoryAsync(cancellationToken);
         var small = await PeakMemoryAsync(transcode, cancellationToken);
         IReadOnlyDictionary<string, double>? large = null;
         double? largeMegabytes = null;
@@ -108,7 +110,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds);
+            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle);
     }
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>
@@ -160,6 +162,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
     /// <summary>Jobs a minute from the first job's start to the last one's outcome (uploads included, as for users).</summary>
     private static double Throughput(RunResult run) => run.Jobs.Count / run.WallSeconds * 60;
+
+    /// <summary>With no job in the system, after the jobs before have settled: what each process holds between jobs.</summary>
+    private static async Task<IReadOnlyDictionary<string, double>> IdleMemoryAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        var sampler = new MemorySampler(Services);
+        await using (sampler)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        }
+
+        return sampler.PeakMebibytes;
+    }
 
     private async Task<IReadOnlyDictionary<string, double>> PeakMemoryAsync(string input, CancellationToken cancellationToken)
     {

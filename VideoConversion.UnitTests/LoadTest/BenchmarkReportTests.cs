@@ -70,4 +70,24 @@ public sealed class BenchmarkReportTests
         Assert.Contains("| 700 ms | runs (ms): 900 450 650 700 800 | median ≤ 500 ms | **not met** |", BenchmarkReport.Markdown(slow, Settings, "scripts/benchmark"), StringComparison.Ordinal);
         Assert.Contains("| met | 1500/s, 20 ms; 1200/s, 31 ms |", BenchmarkReport.Markdown(rounds, Settings, "scripts/benchmark"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Memory_is_judged_per_process_the_worker_idle_and_the_api_at_its_peak_both_flat_with_input_size()
+    {
+        var results = Results(10.2, 0.7, 11.8, 1500, 20) with
+        {
+            MemoryIdleMebibytes = new Dictionary<string, double> { ["api"] = 150, ["worker"] = 110 },
+            MemorySmallMebibytes = new Dictionary<string, double> { ["api"] = 240, ["worker"] = 300 },
+            MemoryLargeMebibytes = new Dictionary<string, double> { ["api"] = 241, ["worker"] = 420 },
+            LargeInputMegabytes = 1024,
+        };
+
+        var report = BenchmarkReport.Markdown(results, Settings, "scripts/benchmark");
+
+        Assert.Contains("| api | 150 MiB | 240 MiB | 241 MiB | 1.00× | peak ≤ 200 MiB, flat with input size | **not met** |", report, StringComparison.Ordinal);
+        // Idle within its limit, but 40 % more for the large job: not flat.
+        Assert.Contains("| worker | 110 MiB | 300 MiB | 420 MiB | 1.40× | idle ≤ 150 MiB, flat with input size | **not met** |", report, StringComparison.Ordinal);
+        var flat = BenchmarkReport.Markdown(results with { MemoryLargeMebibytes = new Dictionary<string, double> { ["api"] = 241, ["worker"] = 310 } }, Settings, "scripts/benchmark");
+        Assert.Contains("| 1.03× | idle ≤ 150 MiB, flat with input size | met |", flat, StringComparison.Ordinal);
+    }
 }
