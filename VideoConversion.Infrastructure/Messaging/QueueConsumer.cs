@@ -64,7 +64,15 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     /// </summary>
     protected virtual int? ConsumerPriority => null;
 
-    /// <summary>Called after each delivery is settled, the acknowledgement sent.</summary>
+    /// <summary>
+    /// Whether the consumer stops taking deliveries before each settle and registers again after it, at
+    /// <see cref="ConsumerPriority"/> as it is then. For a consumer whose priority changes with what it holds: it is never
+    /// registered anew while holding a delivery (a new consumer gets credit of its own), and no delivery reaches it at
+    /// its old priority between the acknowledgement and the new registration.
+    /// </summary>
+    protected virtual bool RegistersAfterEachSettle => false;
+
+    /// <summary>Called after each delivery is settled (the acknowledgement sent, or failed), before registering again.</summary>
     protected virtual Task OnSettledAsync() => Task.CompletedTask;
 
     /// <summary>Cancelled only when a drain runs out of time: handlers are not interrupted by the stop itself.</summary>
@@ -74,6 +82,9 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     private IChannel? _channel;
     private string? _queue;
     private string? _consumerTag;
+
+    /// <summary>Paused between a delivery's handling and its settle: the check loop leaves a paused consumer unregistered.</summary>
+    private volatile bool _paused;
 
     /// <summary>Serialises registering and cancelling the consumer, so the tag in hand is always the live one.</summary>
     private readonly SemaphoreSlim _registration = new(1, 1);
@@ -116,17 +127,30 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     /// Takes no more deliveries for now. Those in hand stay, and are settled as usual (the broker keeps them for this
     /// channel); <see cref="ResumeAsync"/> takes deliveries again.
     /// </summary>
-    protected async Task PauseAsync() => await CancelConsumerAsync(CancellationToken.None);
+    private async Task PauseAsync()
+    {
+        _paused = true;
+        try
+        {
+            await CancelConsumerAsync(CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // Best effort: the delivery's outcome stands whatever happens to the registration.
+            LogCancelFailed(logger, exception, QueueName);
+        }
+    }
 
     /// <summary>Registers the consumer again, at <see cref="ConsumerPriority"/> as it is now, unless the service is stopping.</summary>
-    protected async Task ResumeAsync()
+    private async Task ResumeAsync()
     {
         await _registration.WaitAsync(CancellationToken.None);
         try
         {
+            _paused = false;
             if (_draining || _channel is not { IsOpen: true } channel || _queue is not { } queue)
             {
-                return; // stopping; or a new channel registers the consumer when it opens
+                return; // stopping; or the check loop registers the consumer once the channel is open again
             }
 
             if (_consumerTag is { } tag)
@@ -262,6 +286,12 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         while (true)
         {
             await Task.Delay(ChannelCheckInterval, stoppingToken);
+            if (channel.IsOpen && _consumerTag is null && !_paused && !_draining)
+            {
+                // Cancelled for a new registration when the connection dropped: the client's recovery does not know it.
+                await ResumeAsync();
+            }
+
             if (channel.IsOpen || !connection.IsOpen)
             {
                 closedSince = null;
@@ -292,14 +322,37 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
                 activity?.SetStatus(ActivityStatusCode.Error, $"The delivery was settled with {outcome}.");
             }
 
-            await SettleAsync(channel, delivery.DeliveryTag, outcome);
+            if (RegistersAfterEachSettle)
+            {
+                await PauseAsync();
+            }
+
+            try
+            {
+                await SettleAsync(channel, delivery.DeliveryTag, outcome);
+            }
+            catch (Exception exception)
+            {
+                // The channel closed under us: the broker hands the delivery out again (the client's recovery, or a new channel).
+                LogSettleFailed(logger, exception, QueueName, delivery.DeliveryTag, outcome);
+            }
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
         }
 
-        await OnSettledAsync();
+        try
+        {
+            await OnSettledAsync();
+        }
+        finally
+        {
+            if (RegistersAfterEachSettle)
+            {
+                await ResumeAsync();
+            }
+        }
     }
 
     private async Task<DeliveryOutcome> HandleSafelyAsync(BasicDeliverEventArgs delivery)
@@ -367,7 +420,10 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     [LoggerMessage(Level = LogLevel.Warning, Message = "Draining {Queue} took longer than {Seconds} s; handing the deliveries in hand back to the queue")]
     private static partial void LogDrainTimedOut(ILogger logger, string queue, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Registering the consumer of {Queue} again failed; a new channel will")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling delivery {DeliveryTag} from {Queue} with {Outcome} failed; the broker hands it out again")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag, DeliveryOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Registering the consumer of {Queue} again failed; the check loop will")]
     private static partial void LogRegistrationFailed(ILogger logger, Exception exception, string queue);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch}")]

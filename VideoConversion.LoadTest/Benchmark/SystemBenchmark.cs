@@ -102,6 +102,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         {
             progress($"the API, round {round} of {settings.Runs}: {settings.ApiConcurrency} concurrent clients, up to {settings.ApiDuration.TotalSeconds:F0} s per call");
             rounds.Add(await apiBenchmark.RunAsync(cancellationToken));
+            // Each round on a settled system: the workers done with the last round's jobs, and their reports applied.
+            await QueueEmptiedAsync(cancellationToken);
         }
 
         // The round in the middle by submissions a second stands for the run; every round's numbers give the spread.
@@ -111,6 +113,18 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle);
+    }
+
+    /// <summary>Until no job waits in video_jobs (as the API reads it from the broker), and a moment for the last ones in hand.</summary>
+    private async Task QueueEmptiedAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5);
+        while (DateTimeOffset.UtcNow < deadline && (await client.ReadQueueAsync(cancellationToken)).Waiting is > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
     }
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Tests.Support;
+using VideoConversion.Worker.Jobs;
 using Xunit.Abstractions;
 
 namespace VideoConversion.Tests.Faults;
@@ -42,12 +43,14 @@ public sealed class PrefetchTests(FaultSystemFixture system, ITestOutputHelper o
         var consumers = await broker.ConsumersAsync(QueueNames.VideoJobs);
         Assert.Equal(2, consumers.Count);
         Assert.All(consumers, consumer => Assert.Equal(1, consumer.Prefetch));
+        Assert.Equal([ConversionSlots.BusyPriority, ConversionSlots.IdlePriority], consumers.Select(consumer => consumer.Priority).Order());
         // Of three jobs the worker takes two, the one converting and the next, and leaves the third ready in the queue.
         await Polling.WaitUntilAsync(async () => (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount == 1,
             "the worker to take the next job while it converts", TimeSpan.FromSeconds(30));
         var scratchRoot = await ScratchRootAsync();
         await Polling.WaitUntilAsync(() => Task.FromResult(Directory.GetDirectories(scratchRoot, $"{waiting}-*")
-            .Any(directory => Directory.GetFiles(directory, "input*").Length == 1)), "the waiting job's input downloaded", TimeSpan.FromSeconds(30));
+            .SelectMany(directory => Directory.GetFiles(directory, "input*"))
+            .Any(file => new FileInfo(file).Length == new FileInfo(small).Length)), "the waiting job's input downloaded whole", TimeSpan.FromSeconds(30));
         for (var sample = 0; sample < 5; sample++)
         {
             Assert.Equal(1u, (await channel.QueueDeclarePassiveAsync(QueueNames.VideoJobs)).MessageCount);
@@ -105,14 +108,20 @@ public sealed class PrefetchTests(FaultSystemFixture system, ITestOutputHelper o
                 await broker.ConsumersAsync(QueueNames.VideoJobs) is { Count: 4 } all ? all : null, "both workers consuming", TimeSpan.FromMinutes(1));
             output.WriteLine($"consumers (prefetch, priority): {string.Join(", ", consumers)}");
 
-            var next = await _api.StartJobAsync(await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2));
-            var (job, seen) = await _api.WaitForOutcomeAsync(next, BatchTimeout);
-            var first = await _api.GetJobAsync(busy);
-            output.WriteLine($"next job: {string.Join(" → ", seen)}; the busy worker's job meanwhile: {Describe(first)}");
+            // One job after the other, each while the first worker still converts: were priorities ignored, each would land
+            // on the busy worker's spare slot as often as on one of the idle worker's two, and wait there.
+            var small = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
+            for (var i = 0; i < 3; i++)
+            {
+                var next = await _api.StartJobAsync(small);
+                var (job, seen) = await _api.WaitForOutcomeAsync(next, BatchTimeout);
+                var first = await _api.GetJobAsync(busy);
+                output.WriteLine($"job {i + 1}: {string.Join(" → ", seen)}; the busy worker's job meanwhile: {Describe(first)}");
 
-            // The busy worker converts one job at a time: had its spare slot taken the job, it would still wait.
-            Assert.Equal("DONE", Status(job));
-            Assert.Equal("PROCESSING", Status(first));
+                // The busy worker converts one job at a time: had its spare slot taken the job, it would still wait.
+                Assert.Equal("DONE", Status(job));
+                Assert.Equal("PROCESSING", Status(first));
+            }
         }
         finally
         {

@@ -1,10 +1,10 @@
 using VideoConversion.Worker.Jobs;
 
-namespace VideoConversion.Tests.Conversion;
+namespace VideoConversion.UnitTests.Jobs;
 
 /// <summary>
-/// The priorities a worker's two slots register with: one free slot at the idle priority while the worker holds nothing,
-/// and free slots at the busy priority while it holds a job, whatever order jobs come and go in.
+/// The priorities a worker's slots register with: a slot that frees while the worker holds nothing else comes back at the
+/// idle priority, one that frees while another slot holds a job at the busy priority, whatever order jobs come and go in.
 /// </summary>
 public sealed class ConversionSlotsTests
 {
@@ -14,53 +14,44 @@ public sealed class ConversionSlotsTests
         using var slots = new ConversionSlots(2);
 
         Assert.Equal([ConversionSlots.IdlePriority, ConversionSlots.BusyPriority], Priorities(slots));
+        Assert.True(slots.PausesBeforeSettling);
     }
 
     [Fact]
-    public void A_worker_converting_a_job_waits_for_a_second_one_at_the_busy_priority()
+    public void A_slot_that_frees_while_the_other_holds_a_job_comes_back_busy_and_the_last_to_free_comes_back_idle()
     {
         using var slots = new ConversionSlots(2);
+        slots.Took(0, 1000);
+        slots.Took(1, 2000); // a backlog: the spare slot took the next job
 
-        Assert.Empty(slots.Took(0));
-        Assert.Equal(ConversionSlots.BusyPriority, slots.PriorityOf(1));
-    }
-
-    [Fact]
-    public void A_slot_that_frees_while_the_other_holds_a_job_pauses_before_its_ack_and_comes_back_busy()
-    {
-        using var slots = new ConversionSlots(2);
-        slots.Took(0);
-        slots.Took(1); // a backlog: the spare slot took the next job
-
-        Assert.True(slots.MustPauseBeforeSettling(0));
-        Assert.Equal([0], slots.Released(0));
+        Assert.Equal(2000, slots.InputBytesHeldBesides(0));
+        slots.Released(0);
         Assert.Equal(ConversionSlots.BusyPriority, slots.PriorityOf(0));
+        Assert.Equal(0, slots.InputBytesHeldBesides(1));
 
-        // The other slot's job ends with nothing else in hand: no pause, and one slot is idle again.
-        Assert.False(slots.MustPauseBeforeSettling(1));
-        Assert.Equal([0], slots.Released(1));
-        Assert.Equal([ConversionSlots.IdlePriority, ConversionSlots.BusyPriority], Priorities(slots));
+        slots.Released(1);
+        Assert.Equal([ConversionSlots.BusyPriority, ConversionSlots.IdlePriority], Priorities(slots));
     }
 
     [Fact]
-    public void A_job_taken_by_the_busy_slot_while_the_idle_one_is_free_turns_the_idle_one_busy()
+    public void A_slot_that_comes_back_idle_leaves_no_other_slot_idle()
     {
         using var slots = new ConversionSlots(2);
+        slots.Took(1, 0); // taken at the busy priority while the idle slot was free (a race of registrations)
+        slots.Released(1);
 
-        Assert.Equal([0], slots.Took(1));
-        Assert.Equal(ConversionSlots.BusyPriority, slots.PriorityOf(0));
-        Assert.Equal([0], slots.Released(1));
-        Assert.Equal([ConversionSlots.IdlePriority, ConversionSlots.BusyPriority], Priorities(slots));
+        Assert.Equal([ConversionSlots.BusyPriority, ConversionSlots.IdlePriority], Priorities(slots));
     }
 
     [Fact]
-    public void One_slot_keeps_its_priority_and_never_needs_to_pause()
+    public void One_slot_keeps_the_idle_priority_and_never_pauses()
     {
         using var slots = new ConversionSlots(1);
 
-        Assert.Empty(slots.Took(0));
-        Assert.False(slots.MustPauseBeforeSettling(0));
-        Assert.Empty(slots.Released(0));
+        slots.Took(0, 0);
+        slots.Released(0);
+
+        Assert.False(slots.PausesBeforeSettling);
         Assert.Equal(ConversionSlots.IdlePriority, slots.PriorityOf(0));
     }
 
@@ -75,7 +66,11 @@ public sealed class ConversionSlotsTests
         first.Release();
         first.Dispose(); // a second release must not let a third job in
         using var secondTurn = await second;
-        Assert.False(slots.TakeTurnAsync(new CancellationToken(canceled: true)).IsCompletedSuccessfully);
+        var third = slots.TakeTurnAsync(CancellationToken.None);
+        Assert.False(third.IsCompleted);
+
+        secondTurn.Release();
+        (await third).Dispose();
     }
 
     private static int[] Priorities(ConversionSlots slots) => [.. Enumerable.Range(0, slots.Count).Select(slots.PriorityOf)];

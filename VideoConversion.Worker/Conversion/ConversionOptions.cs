@@ -105,6 +105,13 @@ public sealed class ConversionOptions
     /// </summary>
     public bool? PrefetchNextJob { get; set; }
 
+    /// <summary>
+    /// The longest a prefetched job waits for the worker's conversion turn before it goes back to the queue: with the
+    /// longest a job may then take, it stays within RabbitMQ's consumer_timeout, past which the broker would hand it out again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Conversion:MaxTurnWait must be between 1 second and 1 day.")]
+    public TimeSpan MaxTurnWait { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Limit for one download or upload of a video.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Conversion:TransferTimeout must be between 5 seconds and 1 day.")]
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(30);

@@ -1,13 +1,15 @@
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// A worker's two places for jobs: the one it converts and, while it converts, the next one, whose input it downloads
-/// meanwhile. Each slot is a consumer of its own with prefetch 1, so the worker never holds more than two unacknowledged
-/// jobs, and only one FFmpeg runs at a time (the conversion turn).
+/// A worker's places for jobs: the one it converts and, while it converts, the next one, whose input it downloads
+/// meanwhile. Each slot is a consumer of its own with prefetch 1, so the worker never holds more than one job per slot,
+/// and only one FFmpeg runs at a time (the conversion turn).
 /// <para>
-/// A worker with nothing in hand offers one free slot at <see cref="IdlePriority"/>; a free slot of a worker that holds a
-/// job waits at <see cref="BusyPriority"/>. The broker gives a job to a lower priority only when every higher one is full,
-/// so an idle worker always wins a job over a busy worker's spare slot, and spare slots fill only in a backlog.
+/// A slot registers at <see cref="IdlePriority"/> when it frees and its worker holds nothing else, at
+/// <see cref="BusyPriority"/> when another slot holds a job. The broker gives a job to a lower priority only when every
+/// higher one is full, so an idle worker wins a job over a busy worker's spare slot, and spare slots fill only in a
+/// backlog. Each slot stops taking jobs before its acknowledgement and registers again after it, so a slot is never
+/// registered anew while it holds a job (a new consumer would get credit of its own).
 /// </para>
 /// </summary>
 public sealed class ConversionSlots : IDisposable
@@ -20,26 +22,26 @@ public sealed class ConversionSlots : IDisposable
     private readonly Slot[] _slots;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly CancellationTokenSource _handingBack = new();
+    private volatile bool _stopping;
 
     public ConversionSlots(int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        _slots = Enumerable.Range(0, count).Select(index => new Slot(index)).ToArray();
-        // The worker starts with nothing in hand: one slot offers itself first.
+        _slots = Enumerable.Range(0, count).Select(_ => new Slot()).ToArray();
+        // The worker starts with nothing in hand: one slot offers itself at the idle priority, the others wait.
         _slots[0].Priority = IdlePriority;
-        for (var index = 1; index < count; index++)
-        {
-            _slots[index].Priority = BusyPriority;
-        }
     }
 
     public int Count => _slots.Length;
 
-    /// <summary>Fires when the worker stops: jobs still waiting for their turn go back to the queue, unstarted.</summary>
-    public CancellationToken HandingBack => _handingBack.Token;
+    /// <summary>Whether a slot must stop taking jobs before it settles one (with one slot its priority never changes).</summary>
+    public bool PausesBeforeSettling => _slots.Length > 1;
 
-    /// <summary>Once no slot takes jobs any more: a job handed back now cannot come straight back to this worker.</summary>
-    public Task HandBackWaitingAsync() => _handingBack.CancelAsync();
+    /// <summary>Set when the worker begins to stop: a job that gets its turn now goes back instead of starting.</summary>
+    public bool Stopping => _stopping;
+
+    /// <summary>Fires when the worker stops and no slot takes jobs any more: jobs still waiting for their turn go back.</summary>
+    public CancellationToken HandingBack => _handingBack.Token;
 
     /// <summary>The priority a slot registers with now.</summary>
     public int PriorityOf(int slot)
@@ -50,35 +52,42 @@ public sealed class ConversionSlots : IDisposable
         }
     }
 
-    /// <summary>A slot took a job. Returns the free slots whose priority changed with it (to register again).</summary>
-    public IReadOnlyList<int> Took(int slot)
+    /// <summary>A slot took a job of <paramref name="inputBytes"/> (unknown: 0).</summary>
+    public void Took(int slot, long inputBytes)
     {
         lock (_gate)
         {
             _slots[slot].Holding = true;
-            return Rebalance();
+            _slots[slot].InputBytes = inputBytes;
         }
     }
 
-    /// <summary>
-    /// A slot is about to settle its job: whether it must stop taking jobs before the acknowledgement frees it, because
-    /// its priority then drops (another slot holds a job, so a job for this one would wait behind it).
-    /// </summary>
-    public bool MustPauseBeforeSettling(int slot)
+    /// <summary>The input bytes of the jobs the other slots hold: the disk room their conversions count on.</summary>
+    public long InputBytesHeldBesides(int slot)
     {
         lock (_gate)
         {
-            return _slots[slot].Priority != BusyPriority && _slots.Any(other => other.Index != slot && other.Holding);
+            return _slots.Where((other, index) => index != slot && other.Holding).Sum(other => other.InputBytes);
         }
     }
 
-    /// <summary>A slot's job is settled. Returns the free slots whose priority changed with it (to register again).</summary>
-    public IReadOnlyList<int> Released(int slot)
+    /// <summary>A slot's job is settled: it registers again at the idle priority if no other slot holds a job, else at the busy one.</summary>
+    public void Released(int slot)
     {
         lock (_gate)
         {
-            _slots[slot].Holding = false;
-            return Rebalance();
+            var freed = _slots[slot];
+            freed.Holding = false;
+            freed.InputBytes = 0;
+            freed.Priority = _slots.Any(other => other.Holding) ? BusyPriority : IdlePriority;
+            if (freed.Priority == IdlePriority)
+            {
+                // The others register again when they free; until then they hold nothing at the idle priority but this one.
+                foreach (var other in _slots.Where(other => other != freed))
+                {
+                    other.Priority = BusyPriority;
+                }
+            }
         }
     }
 
@@ -89,27 +98,11 @@ public sealed class ConversionSlots : IDisposable
         return new ConversionTurn(_turn);
     }
 
-    /// <summary>
-    /// Free slots: at <see cref="IdlePriority"/> only while no slot holds a job, and then exactly one (the one already
-    /// idle, else the first). Slots holding a job keep theirs: with prefetch 1 they take nothing until freed.
-    /// </summary>
-    private List<int> Rebalance()
-    {
-        var anyHolding = _slots.Any(slot => slot.Holding);
-        var idle = anyHolding ? null : _slots.FirstOrDefault(slot => slot.Priority == IdlePriority) ?? _slots[0];
-        List<int> changed = [];
-        foreach (var slot in _slots.Where(slot => !slot.Holding))
-        {
-            var wanted = slot == idle ? IdlePriority : BusyPriority;
-            if (slot.Priority != wanted)
-            {
-                slot.Priority = wanted;
-                changed.Add(slot.Index);
-            }
-        }
+    /// <summary>The stop begins: a job that gets its turn from now on goes back instead of starting.</summary>
+    public void BeginStopping() => _stopping = true;
 
-        return changed;
-    }
+    /// <summary>Once no slot takes jobs any more: a job handed back now cannot come straight back to this worker.</summary>
+    public Task HandBackWaitingAsync() => _handingBack.CancelAsync();
 
     public void Dispose()
     {
@@ -117,12 +110,12 @@ public sealed class ConversionSlots : IDisposable
         _handingBack.Dispose();
     }
 
-    private sealed class Slot(int index)
+    private sealed class Slot
     {
-        public int Index { get; } = index;
-
         public bool Holding { get; set; }
 
-        public int Priority { get; set; }
+        public long InputBytes { get; set; }
+
+        public int Priority { get; set; } = BusyPriority;
     }
 }

@@ -215,7 +215,7 @@ public sealed partial class JobProcessor(
         var inputFile = scratch.File(ScratchDirectory.InputName(inputKey));
         var outputFile = scratch.File("output.mp4");
 
-        if (prefetched is not null && await prefetched.CompletedAsync())
+        if (prefetched is not null && await prefetched.CompletedAsync().WaitAsync(cancellationToken))
         {
             // Downloaded while the job waited (and counted then); the room check is the one left for the output.
             var inputBytes = new FileInfo(inputFile).Length;

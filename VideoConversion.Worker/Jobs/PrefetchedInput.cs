@@ -30,11 +30,13 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
     public string File { get; }
 
     /// <summary>
-    /// Starts downloading an uploaded job's input, if the scratch disk has room for the whole job; null when it is not
-    /// worth it (a job from a URL fetches on its turn, with that fetch's own limits).
+    /// Starts downloading an uploaded job's input, if the scratch disk has room for the whole job besides the room the
+    /// jobs in hand count on; null when it is not worth it (a job from a URL fetches on its turn, with that fetch's own limits).
     /// </summary>
+    /// <param name="inputBytesHeld">The inputs of the jobs this worker holds: their conversions need their room too.</param>
     public static PrefetchedInput? Start(
-        VideoJobMessage job, string scratchRoot, TimeSpan transferTimeout, InputDownloader downloader, ConversionMetrics metrics, ILogger logger)
+        VideoJobMessage job, string scratchRoot, long inputBytesHeld, TimeSpan transferTimeout, InputDownloader downloader,
+        ConversionMetrics metrics, ILogger logger)
     {
         if (job.InputUrl is not null || job.InputBytes is not { } inputBytes)
         {
@@ -42,10 +44,18 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
         }
 
         var scratch = ScratchDirectory.Create(scratchRoot, job.JobId);
-        if (scratch.FreeBytes() < ScratchDirectory.RoomNeeded(inputBytes))
+        try
+        {
+            if (scratch.FreeBytes() < ScratchDirectory.RoomNeeded(inputBytes) + ScratchDirectory.RoomNeeded(inputBytesHeld))
+            {
+                scratch.Dispose();
+                return null; // the job checks again on its turn, when the one before has made room
+            }
+        }
+        catch
         {
             scratch.Dispose();
-            return null; // the job checks again on its turn, when the one before has made room
+            throw;
         }
 
         var (bucket, key) = StorageNames.SplitPath(job.InputPath);

@@ -13,7 +13,7 @@ namespace VideoConversion.Worker.Messaging;
 /// <summary>
 /// One of the worker's <see cref="ConversionSlots"/>: takes conversion jobs from <see cref="QueueNames.VideoJobs"/>, one at
 /// a time, at the priority the slots give it. A job that finds the other slot converting downloads its input and waits
-/// for the conversion turn; on SIGTERM it goes straight back to the queue, unstarted.
+/// for the conversion turn; on SIGTERM, or after Conversion:MaxTurnWait, it goes back to the queue unstarted.
 /// </summary>
 public sealed partial class VideoJobConsumer(
     int slot,
@@ -26,17 +26,14 @@ public sealed partial class VideoJobConsumer(
     ILogger<VideoJobConsumer> logger)
     : QueueConsumer(connection, logger)
 {
-    /// <summary>Set by the slot that takes the other's place when it must register again.</summary>
-    private VideoJobConsumer? _other;
-
-    private bool _pausedBeforeSettling;
-
     protected override string QueueName => QueueNames.VideoJobs;
 
-    // One job per slot: the broker counts each slot's unacknowledged job against it, so the worker holds at most two.
+    // One job per slot: the broker counts each slot's unacknowledged job against it, so the worker holds at most one per slot.
     protected override ushort PrefetchCount => 1;
 
-    protected override int? ConsumerPriority => slots.Count > 1 ? slots.PriorityOf(slot) : null;
+    protected override int? ConsumerPriority => slots.PriorityOf(slot);
+
+    protected override bool RegistersAfterEachSettle => slots.PausesBeforeSettling;
 
     // The worker's broker user may read video_jobs and publish reports, nothing more: the API declares.
     protected override bool DeclaresTopology => false;
@@ -44,63 +41,28 @@ public sealed partial class VideoJobConsumer(
     // A scale-in or deploy sends SIGTERM: the conversion in hand gets this long to finish.
     protected override TimeSpan DrainTimeout => options.Value.DrainTimeout;
 
-    /// <summary>Pairs the worker's slots, so each can ask the other to register again at a new priority.</summary>
-    public static void Pair(VideoJobConsumer first, VideoJobConsumer second)
-    {
-        first._other = second;
-        second._other = first;
-    }
-
-    protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    protected override Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
     {
         var job = MessageSerializer.TryDeserialize<VideoJobMessage>(delivery.Body);
         if (job is null || !JobId.IsWellFormed(job.JobId) || string.IsNullOrEmpty(job.InputPath))
         {
             LogInvalidMessage(logger, delivery.DeliveryTag);
-            return DeliveryOutcome.Reject; // to the dead-letter queue, for a person to look at
+            return Task.FromResult(DeliveryOutcome.Reject); // to the dead-letter queue, for a person to look at
         }
 
-        await RegisterAgainAsync(slots.Took(slot));
-        try
-        {
-            var outcome = await ProcessInTurnAsync(job, delivery, cancellationToken);
-            // Another slot holds a job: once acknowledged, this one must not take a job at the idle priority.
-            if (slots.MustPauseBeforeSettling(slot))
-            {
-                _pausedBeforeSettling = true;
-                await PauseAsync();
-            }
-
-            return outcome;
-        }
-        catch
-        {
-            if (slots.MustPauseBeforeSettling(slot))
-            {
-                _pausedBeforeSettling = true;
-                await PauseAsync();
-            }
-
-            throw;
-        }
+        slots.Took(slot, job.InputBytes ?? 0);
+        return ProcessInTurnAsync(job, delivery, cancellationToken);
     }
 
-    protected override async Task OnSettledAsync()
+    protected override Task OnSettledAsync()
     {
-        var changed = slots.Released(slot);
-        if (_pausedBeforeSettling && !changed.Contains(slot))
-        {
-            _pausedBeforeSettling = false;
-            await ResumeAsync();
-        }
-
-        _pausedBeforeSettling = false;
-        await RegisterAgainAsync(changed);
+        slots.Released(slot);
+        return Task.CompletedTask;
     }
 
     private async Task<DeliveryOutcome> ProcessInTurnAsync(VideoJobMessage job, BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
     {
-        // The stop, for a job that has not started: it goes back to the queue for another worker.
+        // The stop, or the longest a job may wait, for a job that has not started: it goes back to the queue.
         using var handingBack = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slots.HandingBack);
         var turnTask = slots.TakeTurnAsync(handingBack.Token);
         if (turnTask.IsCompletedSuccessfully)
@@ -109,42 +71,59 @@ public sealed partial class VideoJobConsumer(
             return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, prefetched: null, cancellationToken);
         }
 
-        // The other slot converts: this job waits for the turn, its input downloading meanwhile.
-        var prefetched = PrefetchedInput.Start(job, options.Value.ScratchDirectory, options.Value.TransferTimeout, downloader, metrics, logger);
-        LogWaitingForTurn(logger, job.JobId, prefetched is not null);
+        // The other slot converts: this job waits for the turn, its input downloading meanwhile. It waits at most
+        // Conversion:MaxTurnWait, so that no job is held past the broker's consumer_timeout.
+        handingBack.CancelAfter(options.Value.MaxTurnWait);
+        PrefetchedInput? prefetched = null;
+        ConversionTurn? turnTaken = null;
         try
         {
-            ConversionTurn turn;
+            prefetched = PrefetchedInput.Start(
+                job, options.Value.ScratchDirectory, slots.InputBytesHeldBesides(slot), options.Value.TransferTimeout, downloader, metrics, logger);
+            LogWaitingForTurn(logger, job.JobId, prefetched is not null);
             try
             {
-                turn = await turnTask;
+                turnTaken = await turnTask;
             }
             catch (OperationCanceledException) when (handingBack.IsCancellationRequested)
             {
-                // The worker stops before the job's turn came: back to the queue, unstarted and not counted as an attempt.
                 LogHandedBackUnstarted(logger, job.JobId);
                 return DeliveryOutcome.Return;
             }
 
-            using (turn)
+            if (slots.Stopping)
             {
-                return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, prefetched, cancellationToken);
+                // The turn came while the worker was stopping: the job goes back rather than start now.
+                LogHandedBackUnstarted(logger, job.JobId);
+                return DeliveryOutcome.Return;
             }
+
+            return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turnTaken, prefetched, cancellationToken);
         }
         finally
         {
+            if (turnTaken is null)
+            {
+                // Never taken (a failure before it came): a wait left pending would take the turn and keep it for ever.
+                await handingBack.CancelAsync();
+                try
+                {
+                    (await turnTask).Dispose();
+                }
+                catch (OperationCanceledException)
+                {
+                    // the wait ended without the turn
+                }
+            }
+            else
+            {
+                turnTaken.Dispose();
+            }
+
             if (prefetched is not null)
             {
                 await prefetched.DisposeAsync();
             }
-        }
-    }
-
-    private async Task RegisterAgainAsync(IReadOnlyList<int> changed)
-    {
-        foreach (var changedSlot in changed)
-        {
-            await (changedSlot == slot ? ResumeAsync() : _other?.ResumeAsync() ?? Task.CompletedTask);
         }
     }
 

@@ -41,11 +41,6 @@ public sealed partial class VideoJobConsumers(IServiceProvider services, Convers
             _consumers.Add(ActivatorUtilities.CreateInstance<VideoJobConsumer>(services, slot));
         }
 
-        if (_consumers.Count == 2)
-        {
-            VideoJobConsumer.Pair(_consumers[0], _consumers[1]);
-        }
-
         LogSlots(logger, slots.Count);
         foreach (var consumer in _consumers)
         {
@@ -55,6 +50,7 @@ public sealed partial class VideoJobConsumers(IServiceProvider services, Convers
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        slots.BeginStopping();
         await Task.WhenAll(_consumers.Select(consumer => consumer.StopTakingDeliveriesAsync(cancellationToken)));
         await slots.HandBackWaitingAsync();
         await Task.WhenAll(_consumers.Select(consumer => consumer.StopAsync(cancellationToken)));
