@@ -86,6 +86,9 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
     /// <summary>Paused between a delivery's handling and its settle: the check loop leaves a paused consumer unregistered.</summary>
     private volatile bool _paused;
 
+    /// <summary>A registration asked for while the channel was closed: the one the client's recovery restores may be out of date.</summary>
+    private volatile bool _stale;
+
     /// <summary>Serialises registering and cancelling the consumer, so the tag in hand is always the live one.</summary>
     private readonly SemaphoreSlim _registration = new(1, 1);
 
@@ -148,20 +151,9 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         try
         {
             _paused = false;
-            if (_draining || _channel is not { IsOpen: true } channel || _queue is not { } queue)
-            {
-                return; // stopping; or the check loop registers the consumer once the channel is open again
-            }
-
-            if (_consumerTag is { } tag)
-            {
-                await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
-                _consumerTag = null;
-            }
-
-            _consumerTag = await ConsumeAsync(channel, queue, CancellationToken.None);
+            await RegisterLockedAsync();
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
             // A channel closing under us: the consumer loop opens a new one, registered as it should be.
             LogRegistrationFailed(logger, exception, QueueName);
@@ -200,6 +192,54 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
             // The channel is going away anyway; deliveries in hand are handed back when it closes.
             LogCancelFailed(logger, exception, QueueName);
             return false;
+        }
+        finally
+        {
+            _registration.Release();
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="_registration"/>: the consumer registered anew at its priority as it is now, unless stopping, or a
+    /// delivery is still in hand (a new consumer would get credit of its own; that delivery's settle registers it).
+    /// </summary>
+    private async Task RegisterLockedAsync()
+    {
+        if (_draining || Volatile.Read(ref _inFlight) > 0)
+        {
+            return;
+        }
+
+        if (_channel is not { IsOpen: true } channel || _queue is not { } queue)
+        {
+            _stale = true; // the check loop registers the consumer once the channel is open again
+            return;
+        }
+
+        if (_consumerTag is { } tag)
+        {
+            await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
+            _consumerTag = null;
+        }
+
+        _consumerTag = await ConsumeAsync(channel, queue, CancellationToken.None);
+        _stale = false;
+    }
+
+    /// <summary>From the check loop: a consumer that lost its registration (or holds an out-of-date one) across a connection drop registers again.</summary>
+    private async Task RegisterIfLostAsync()
+    {
+        await _registration.WaitAsync(CancellationToken.None);
+        try
+        {
+            if ((_consumerTag is null || _stale) && !_paused)
+            {
+                await RegisterLockedAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            LogRegistrationFailed(logger, exception, QueueName);
         }
         finally
         {
@@ -286,10 +326,11 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         while (true)
         {
             await Task.Delay(ChannelCheckInterval, stoppingToken);
-            if (channel.IsOpen && _consumerTag is null && !_paused && !_draining)
+            if (channel.IsOpen && (_consumerTag is null || _stale) && !_paused && !_draining)
             {
-                // Cancelled for a new registration when the connection dropped: the client's recovery does not know it.
-                await ResumeAsync();
+                // Cancelled for a new registration when the connection dropped (the client's recovery does not know it), or
+                // restored by the recovery at the priority it had then.
+                await RegisterIfLostAsync();
             }
 
             if (channel.IsOpen || !connection.IsOpen)

@@ -161,8 +161,9 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
         // The ConfigMap is generated from the file the AppHost reads: the cluster's broker and the local one agree.
         var timeout = BrokerConfiguration.ConsumerTimeout(config.Data["rabbitmq.conf"].Split('\n'), "the rendered messaging-config");
         Assert.Equal(BrokerConfiguration.ConsumerTimeout(RepositoryPaths.Root), timeout);
-        Assert.True(timeout > new ConversionOptions().MaxConversionTime + new ConversionOptions().TransferTimeout * 2,
-            "a conversion plus its download and upload must end before the broker takes the job back");
+        var worker = new ConversionOptions();
+        Assert.True(timeout > worker.MaxTurnWait + worker.ProbeTimeout * 2 + worker.MaxConversionTime + worker.TransferTimeout * 2,
+            "a prefetched job's wait for its turn, then its conversion with its probes, download and upload, must end before the broker takes the job back");
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class ConversionSlots : IDisposable
         }
     }
 
-    /// <summary>A slot's job is settled: it registers again at the idle priority if no other slot holds a job, else at the busy one.</summary>
+    /// <summary>A slot's job is settled: it registers again at the idle priority if no other slot holds a job or is idle, else at the busy one.</summary>
     public void Released(int slot)
     {
         lock (_gate)
@@ -79,15 +79,9 @@ public sealed class ConversionSlots : IDisposable
             var freed = _slots[slot];
             freed.Holding = false;
             freed.InputBytes = 0;
-            freed.Priority = _slots.Any(other => other.Holding) ? BusyPriority : IdlePriority;
-            if (freed.Priority == IdlePriority)
-            {
-                // The others register again when they free; until then they hold nothing at the idle priority but this one.
-                foreach (var other in _slots.Where(other => other != freed))
-                {
-                    other.Priority = BusyPriority;
-                }
-            }
+            // Idle only if no other slot holds a job or already waits at the idle priority: the others keep the priority
+            // they registered with until they free themselves, so at most one free slot is ever registered idle.
+            freed.Priority = _slots.Any(other => other != freed && (other.Holding || other.Priority == IdlePriority)) ? BusyPriority : IdlePriority;
         }
     }
 

@@ -87,7 +87,15 @@ public sealed partial class VideoJobConsumer(
             }
             catch (OperationCanceledException) when (handingBack.IsCancellationRequested)
             {
-                LogHandedBackUnstarted(logger, job.JobId);
+                if (slots.HandingBack.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+                {
+                    LogHandedBackUnstarted(logger, job.JobId);
+                }
+                else
+                {
+                    LogWaitedTooLong(logger, job.JobId, options.Value.MaxTurnWait.TotalMinutes);
+                }
+
                 return DeliveryOutcome.Return;
             }
 
@@ -132,6 +140,9 @@ public sealed partial class VideoJobConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} waits for the conversion in hand (input downloading meanwhile: {Prefetching})")]
     private static partial void LogWaitingForTurn(ILogger logger, string jobId, bool prefetching);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} waited {Minutes} min for the conversion in hand (Conversion:MaxTurnWait); handed back to the queue")]
+    private static partial void LogWaitedTooLong(ILogger logger, string jobId, double minutes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} had not started when the worker was asked to stop; handed back to the queue")]
     private static partial void LogHandedBackUnstarted(ILogger logger, string jobId);
