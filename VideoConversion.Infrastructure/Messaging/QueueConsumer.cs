@@ -155,7 +155,7 @@ public abstract partial class QueueConsumer(IConnection connection, ILogger logg
         }
         catch (Exception exception)
         {
-            // A channel closing under us: the consumer loop opens a new one, registered as it should be.
+            // A channel closing under us: the check loop registers the consumer once one is open again.
             LogRegistrationFailed(logger, exception, QueueName);
         }
         finally

@@ -4,18 +4,15 @@ namespace VideoConversion.Worker.Jobs;
 /// The worker's one conversion turn, held from a job's start until its FFmpeg is done. Given back at once then, so the
 /// next job starts converting while this one's output is stored; disposing gives it back too (only once either way).
 /// </summary>
-public sealed class ConversionTurn(SemaphoreSlim? turn) : IDisposable
+public sealed class ConversionTurn(SemaphoreSlim turn) : IDisposable
 {
     private int _released;
-
-    /// <summary>A turn that was never waited for: the job needs none (it ends before converting), or no other job shares the worker.</summary>
-    public static ConversionTurn None => new(null);
 
     public void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            turn?.Release();
+            turn.Release();
         }
     }
 

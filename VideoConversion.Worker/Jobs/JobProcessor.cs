@@ -219,11 +219,7 @@ public sealed partial class JobProcessor(
         {
             // Downloaded while the job waited (and counted then); the room check is the one left for the output.
             var inputBytes = new FileInfo(inputFile).Length;
-            if ((Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(inputBytes) - inputBytes) is var room && room.Free < room.Needed)
-            {
-                throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
-                    $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0} more."));
-            }
+            scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes) - inputBytes);
 
             LogUsingPrefetchedInput(logger, job.JobId, attempt, inputBytes);
         }
@@ -270,14 +266,7 @@ public sealed partial class JobProcessor(
         using (var transfer = TransferTimeout(cancellationToken))
         {
             // Fail fast, before filling the disk; another worker (or this one later) may have room.
-            void EnsureRoom(long inputBytes)
-            {
-                if ((Free: scratch.FreeBytes(), Needed: ScratchDirectory.RoomNeeded(inputBytes)) is var room && room.Free < room.Needed)
-                {
-                    throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
-                        $"The scratch disk has {room.Free:N0} bytes free; the job needs {room.Needed:N0}."));
-                }
-            }
+            void EnsureRoom(long inputBytes) => scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes));
 
             if (job.InputBytes is { } expectedBytes)
             {

@@ -1,3 +1,7 @@
+using System.Globalization;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Worker.Conversion;
+
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
@@ -42,6 +46,18 @@ public sealed class ScratchDirectory : IDisposable
 
     /// <summary>Bytes free on the disk that holds this directory.</summary>
     public long FreeBytes() => new DriveInfo(Path).AvailableFreeSpace;
+
+    /// <summary>A full disk is the system's fault, never the file's: the job is retried, on this worker later or another.</summary>
+    /// <exception cref="SystemFaultException">Fewer than <paramref name="neededBytes"/> are free.</exception>
+    public void EnsureRoom(long neededBytes)
+    {
+        var free = FreeBytes();
+        if (free < neededBytes)
+        {
+            throw new SystemFaultException(FailureCause.ScratchDiskFull, string.Create(CultureInfo.InvariantCulture,
+                $"The scratch disk has {free:N0} bytes free; the job needs {neededBytes:N0}."));
+        }
+    }
 
     public void Dispose()
     {
