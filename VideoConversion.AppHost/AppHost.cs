@@ -1,6 +1,26 @@
 using VideoConversion.AppHost.Resources;
 
-var builder = DistributedApplication.CreateBuilder(args);
+TelemetryDestination telemetry;
+try
+{
+    telemetry = TelemetryDestination.From(args);
+}
+catch (InvalidOperationException problem)
+{
+    Console.Error.WriteLine($"VideoConversion cannot start: {problem.Message}");
+    return 1;
+}
+
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = !telemetry.Dashboard });
+try
+{
+    telemetry.EnsureAgreesWith(builder.Configuration);
+}
+catch (InvalidOperationException problem)
+{
+    Console.Error.WriteLine($"VideoConversion cannot start: {problem.Message}");
+    return 1;
+}
 
 var settings = AppHostSettings.From(builder);
 if (!Prerequisites.AreMet(settings, Console.Error))
@@ -20,14 +40,16 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Outbound", "Quotas", "RateLimits", "Retention", "Uploads", "Webhooks")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
-    .WithManagementEndpoint(settings, settings.ApiManagementPort);
+    .WithManagementEndpoint(settings, settings.ApiManagementPort)
+    .WithTelemetryTo(telemetry);
 
 var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
     .WithMessaging(messaging, ServiceIdentity.Worker)
     .WithStorage(storage, ServiceIdentity.Worker)
     .WithFFmpeg(settings)
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Worker", "Outbound")
-    .WithManagementEndpoint(settings);
+    .WithManagementEndpoint(settings)
+    .WithTelemetryTo(telemetry);
 if (settings.WorkerReplicas > 1)
 {
     worker.WithReplicas(settings.WorkerReplicas);
@@ -39,7 +61,8 @@ var web = builder.AddProject<Projects.VideoConversion_Web>("web")
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Web", "RateLimits", "Uploads")
     .WithPublicPort(settings.WebPort)
     .WithExternalHttpEndpoints()
-    .WithManagementEndpoint(settings);
+    .WithManagementEndpoint(settings)
+    .WithTelemetryTo(telemetry);
 storage.AllowBrowsersFrom(web, settings);
 
 await builder.Build().RunAsync();

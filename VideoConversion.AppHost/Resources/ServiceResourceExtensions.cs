@@ -22,6 +22,39 @@ internal static class ServiceResourceExtensions
                 name: ManagementEndpoint.Name, env: ManagementEndpoint.PortVariable)
             .WithHttpHealthCheck("/health", endpointName: ManagementEndpoint.Name);
 
+    /// <summary>Aspire's development switches that show URLs' query strings in spans (OpenTelemetry redacts them by default).</summary>
+    private static readonly string[] UrlQueryRedactionSwitches =
+        ["OTEL_DOTNET_EXPERIMENTAL_HTTPCLIENT_DISABLE_URL_QUERY_REDACTION", "OTEL_DOTNET_EXPERIMENTAL_ASPNETCORE_DISABLE_URL_QUERY_REDACTION"];
+
+    /// <summary>
+    /// A collector of the user's in place of the dashboard (<see cref="TelemetryDestination"/>): the services' OpenTelemetry
+    /// exporters read the standard variables. With the dashboard, Aspire sets them itself; without either, none is set.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTelemetryTo(this IResourceBuilder<ProjectResource> builder, TelemetryDestination telemetry) =>
+        (telemetry.Dashboard, telemetry.OtlpEndpoint) switch
+        {
+            (_, { } endpoint) => builder.WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint.ToString().TrimEnd('/');
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = telemetry.OtlpProtocol;
+                // The dashboard's API key, which Aspire sets even when it does not run, is no business of another collector.
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
+                // Aspire's development default shows URLs' query strings in spans; those of presigned storage URLs are
+                // signatures, and a collector keeps them. Redacted, as OpenTelemetry does by default.
+                foreach (var redaction in UrlQueryRedactionSwitches)
+                {
+                    context.EnvironmentVariables.Remove(redaction);
+                }
+            }),
+            // Aspire points the services at the dashboard's address even when it does not run: every export would be refused.
+            (false, null) => builder.WithEnvironment(context =>
+            {
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
+            }),
+            _ => builder,
+        };
+
     /// <summary>The API alone owns the job database; it lives with the other host-run state.</summary>
     public static IResourceBuilder<ProjectResource> WithJobDatabase(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings)
     {

@@ -50,13 +50,14 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         return new Anatomy(Percentiles.Of(reads, 50)!.Value, Percentiles.Of(checks, 50)!.Value);
     }
 
-    public async Task<Round> RunAsync(CancellationToken cancellationToken)
+    /// <param name="isolate">Called before each measured call's phase; what it returns is disposed after it (the workers paused meanwhile).</param>
+    public async Task<Round> RunAsync(CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null)
     {
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;
-        var create = await MeasureAsync("POST /upload/request", () => Interlocked.Increment(ref calls) <= maxJobs, async () =>
+        var create = await MeasureAsync("POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs, async () =>
         {
             // Jobs that wait for POST /jobs (start "submit"), so the second phase measures submissions: storage's event has
             // recorded each upload by then, and the call writes without a storage request.
@@ -90,7 +91,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
             }
         }));
 
-        var submit = await MeasureAsync("POST /jobs", () => !uploaded.IsEmpty, async () =>
+        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, async () =>
         {
             if (!uploaded.TryDequeue(out var jobId))
             {
@@ -104,7 +105,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
         // writes nothing.
         var read = created.TryPeek(out var sample) ? sample.JobId : null;
-        var reading = await MeasureAsync("GET /jobs/{id}", () => read is not null, async () =>
+        var reading = await MeasureAsync("GET /jobs/{id}", isolate, () => read is not null, async () =>
         {
             using var response = await http.GetAsync(new Uri($"/jobs/{read}", UriKind.Relative), cancellationToken);
             return response.IsSuccessStatusCode;
@@ -113,8 +114,10 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     }
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
-    private async Task<Phase> MeasureAsync(string name, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
+    private async Task<Phase> MeasureAsync(
+        string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
     {
+        await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
         var clock = Stopwatch.StartNew();

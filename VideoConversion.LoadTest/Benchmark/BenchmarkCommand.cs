@@ -30,9 +30,14 @@ public static class BenchmarkCommand
         var work = new Option<DirectoryInfo>("--work-dir") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "benchmarks", "system")) };
         var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
         var database = new Option<DirectoryInfo?>("--database-dir") { Description = "The API's database directory: a bare SQLite commit is measured on its filesystem as the floor of a write." };
+        var telemetrySink = new Option<int?>("--telemetry-sink-port")
+        {
+            Description = "Take the services' telemetry on this port (OTLP/HTTP; the AppHost run with VideoConversion:Dashboard=false and " +
+                "VideoConversion:OtlpEndpoint=http://localhost:PORT) and discard it.",
+        };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
-            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database,
+            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -40,14 +45,16 @@ public static class BenchmarkCommand
             var settings = new BenchmarkSettings(
                 new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
-                parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName);
+                parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName,
+                parse.GetValue(telemetrySink));
             var console = AnsiConsole.Console;
             try
             {
                 using var apiClient = settings.Api.CreateClient(TimeSpan.FromSeconds(30));
                 using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
                 using var management = settings.Api.CreateManagementClient(TimeSpan.FromSeconds(10));
-                var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage, management), new QuietRunDisplay());
+                await using var telemetry = settings.TelemetrySinkPort is { } port ? new TelemetrySink(port) : null;
+                var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage, management), new QuietRunDisplay(), telemetry);
                 var results = await benchmark.RunAsync(step => console.MarkupLine($"[bold]benchmark[/]: {Markup.Escape(step)}"), cancellationToken);
                 var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark");
                 Directory.CreateDirectory(Path.GetDirectoryName(settings.Report)!);

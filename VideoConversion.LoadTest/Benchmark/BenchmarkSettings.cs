@@ -6,6 +6,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="Runs">Jobs timed one at a time, for per-job times (the median is reported).</param>
 /// <param name="ThroughputJobs">Jobs in the throughput comparison.</param>
 /// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
+/// <param name="TelemetrySinkPort">Where the AppHost was told to export the services' telemetry (OTLP/HTTP), for the benchmark to take and discard; null: to the dashboard.</param>
 /// <param name="DatabaseDirectory">Where the API keeps its database: the floor of a commit is measured on that filesystem; null skips it.</param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,
@@ -20,4 +21,5 @@ public sealed record BenchmarkSettings(
     int ApiMaxJobs,
     string WorkDirectory,
     string Report,
-    string? DatabaseDirectory = null);
+    string? DatabaseDirectory = null,
+    int? TelemetrySinkPort = null);

@@ -10,7 +10,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// one run: the worker's FFmpeg command run directly (one at a time, and as many at once as there
 /// are workers), against the same jobs through upload, queue, worker and storage.
 /// </summary>
-public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionClient client, IRunDisplay display)
+/// <param name="telemetry">Where the services export their telemetry, if to the benchmark (not to the Aspire dashboard).</param>
+public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionClient client, IRunDisplay display, TelemetrySink? telemetry = null)
 {
     public sealed record Results(
         string Machine,
@@ -37,7 +38,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         Distribution? SqliteCommitMilliseconds = null,
         IReadOnlyList<double>? UploadToStartMilliseconds = null,
         IReadOnlyList<ApiBenchmark.Round>? ApiRounds = null,
-        IReadOnlyDictionary<string, double>? MemoryIdleMebibytes = null);
+        IReadOnlyDictionary<string, double>? MemoryIdleMebibytes = null,
+        ApiBenchmark.Round? SharedApiRound = null,
+        double? TelemetryBytesPerSecond = null);
 
     private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
     {
@@ -47,6 +50,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
     public async Task<Results> RunAsync(Action<string> progress, CancellationToken cancellationToken)
     {
+        // Checked before the long measurements, not after them.
+        if (settings.ApiDuration + TimeSpan.FromSeconds(5) > PausedWorkers.Longest)
+        {
+            throw new LoadTestException($"--api-duration is at most {(PausedWorkers.Longest - TimeSpan.FromSeconds(5)).TotalSeconds:F0} s: the workers are paused for each call's phase, and a longer pause would outlast the broker's heartbeat timeout.");
+        }
+
         var machine = await MachineInfo.DescribeAsync(cancellationToken);
         var inputs = Path.Combine(settings.WorkDirectory, "inputs");
         progress("generating inputs with FFmpeg");
@@ -98,13 +107,27 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         List<ApiBenchmark.Round> rounds = [];
+        // Only the system's own workers (the executable, not a .dll beside it), as many as it runs.
+        var workerExecutable = settings.WorkerBinary.EndsWith(".dll", StringComparison.Ordinal) ? settings.WorkerBinary[..^4] : settings.WorkerBinary;
+        long exportedBytes = 0;
+        var apiSeconds = 0.0;
         for (var round = 1; round <= settings.Runs; round++)
         {
-            progress($"the API, round {round} of {settings.Runs}: {settings.ApiConcurrency} concurrent clients, up to {settings.ApiDuration.TotalSeconds:F0} s per call");
-            rounds.Add(await apiBenchmark.RunAsync(cancellationToken));
+            progress($"the API, round {round} of {settings.Runs}: {settings.ApiConcurrency} concurrent clients, up to {settings.ApiDuration.TotalSeconds:F0} s per call, the workers paused");
+            var exportedBefore = telemetry?.ReceivedBytes ?? 0;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            rounds.Add(await apiBenchmark.RunAsync(cancellationToken,
+                async token => await PausedWorkers.PauseAsync(workerExecutable, settings.Workers, token)));
+            apiSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            exportedBytes += (telemetry?.ReceivedBytes ?? 0) - exportedBefore;
             // Each round on a settled system: the workers done with the last round's jobs, and their reports applied.
             await QueueEmptiedAsync(cancellationToken);
         }
+
+        double? telemetryBytesPerSecond = telemetry is null ? null : exportedBytes / apiSeconds;
+        progress("the API once more, the workers rejecting the round's jobs on the same cores meanwhile");
+        var shared = await apiBenchmark.RunAsync(cancellationToken);
+        await QueueEmptiedAsync(cancellationToken);
 
         // The round in the middle by submissions a second stands for the run; every round's numbers give the spread.
         var (create, submit, read) = rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(rounds.Count / 2);
@@ -112,7 +135,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
-            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle);
+            small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
+            shared, telemetryBytesPerSecond);
     }
 
     /// <summary>Until no job waits in video_jobs (as the API reads it from the broker), and a moment for the last ones in hand.</summary>

@@ -27,12 +27,7 @@ public sealed class KillWorkerFault(string? kubernetesNamespace) : IFault
 
     private static async Task<string> KillLocalAsync(CancellationToken cancellationToken)
     {
-        // The worker's own executable (bin/.../VideoConversion.Worker), not the `dotnet run` around it.
-        var (_, output, _) = await ProcessTools.RunAsync("pgrep", ["-f", @"VideoConversion\.Worker( |$)"], cancellationToken);
-        var workers = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
-            .Where(pid => pid != Environment.ProcessId)
-            .ToList();
+        var workers = await LocalWorkers.FindAsync(cancellationToken);
         if (workers.Count == 0)
         {
             throw new LoadTestException("No local worker process (VideoConversion.Worker) to kill.");
@@ -51,7 +46,7 @@ public sealed class KillWorkerFault(string? kubernetesNamespace) : IFault
 
         var candidates = converting.Count > 0 ? converting : workers;
         var victim = candidates[Random.Shared.Next(candidates.Count)];
-        await ProcessTools.RunAsync("kill", ["-KILL", victim.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        await LocalWorkers.SignalAsync([victim], "KILL", cancellationToken);
         return $"kill-worker: SIGKILL to worker process {victim} ({(converting.Contains(victim) ? "converting" : "idle")}; {workers.Count} workers)";
     }
 

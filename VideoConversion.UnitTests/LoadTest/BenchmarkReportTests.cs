@@ -72,6 +72,33 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void The_report_says_how_telemetry_and_the_workers_were_handled_during_the_api_rounds()
+    {
+        var withDashboard = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
+        var results = Results(10.2, 0.7, 11.8, 1500, 20);
+        var isolated = BenchmarkReport.Markdown(results with
+        {
+            SharedApiRound = new ApiBenchmark.Round(
+                results.Create with { PerSecond = 900, LatencyMilliseconds = new Distribution(30, 25, 60, 88, 120) },
+                results.Submit with { PerSecond = 640 },
+                results.Read with { PerSecond = 1700 }),
+            TelemetryBytesPerSecond = 7_200_000,
+        }, Settings, "scripts/benchmark");
+
+        Assert.Contains("to the Aspire dashboard, on the same machine", withDashboard, StringComparison.Ordinal);
+        Assert.DoesNotContain("paused (SIGSTOP)", withDashboard, StringComparison.Ordinal);
+        Assert.Contains("sink in the load tool that counts and discards them", isolated, StringComparison.Ordinal);
+        Assert.Contains("The workers are paused (SIGSTOP) during each call's phase of these rounds", isolated, StringComparison.Ordinal);
+        // The round with the workers running is judged against the same target.
+        Assert.Contains("`POST /upload/request` 900/s, p99 88 ms (not met); `POST /jobs` 640/s", isolated, StringComparison.Ordinal);
+        // What shares the cores follows from how the run was made.
+        Assert.Contains("The load generator, the broker and the storage stand-in share the same cores", isolated, StringComparison.Ordinal);
+        Assert.Contains("the workers (rejecting the benchmark's text-file \"videos\") and the Aspire dashboard receiving every span share", withDashboard, StringComparison.Ordinal);
+        Assert.Contains("`GET /jobs/{id}` 1700/s", isolated, StringComparison.Ordinal);
+        Assert.Contains("exported 7.2 MB/s of telemetry", isolated, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Memory_is_judged_per_process_the_worker_idle_and_the_api_at_its_peak_both_flat_with_input_size()
     {
         var results = Results(10.2, 0.7, 11.8, 1500, 20) with

@@ -50,6 +50,7 @@ public static class WorkerServiceExtensions
         services.AddSingleton<CanceledJobs>();
         services.AddHostedService<ScratchJanitor>();
         services.AddHostedService<JobCancellationListener>();
+        services.AddSingleton(new IdleMemory());
         services.AddSingleton(VideoJobConsumers.CreateSlots);
         services.AddHostedService<VideoJobConsumers>();
 

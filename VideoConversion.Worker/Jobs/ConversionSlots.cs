@@ -22,11 +22,14 @@ public sealed class ConversionSlots : IDisposable
     private readonly Slot[] _slots;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly CancellationTokenSource _handingBack = new();
+    private readonly IdleMemory? _idleMemory;
     private volatile bool _stopping;
 
-    public ConversionSlots(int count)
+    /// <param name="idleMemory">Told when the worker takes a job and when it holds none any more.</param>
+    public ConversionSlots(int count, IdleMemory? idleMemory = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        _idleMemory = idleMemory;
         _slots = Enumerable.Range(0, count).Select(_ => new Slot()).ToArray();
         // The worker starts with nothing in hand: one slot offers itself at the idle priority, the others wait.
         _slots[0].Priority = IdlePriority;
@@ -59,6 +62,8 @@ public sealed class ConversionSlots : IDisposable
         {
             _slots[slot].Holding = true;
             _slots[slot].InputBytes = inputBytes;
+            // Under the lock, so that a release seen as the last one cannot mark the worker idle after this.
+            _idleMemory?.Busy();
         }
     }
 
@@ -82,6 +87,10 @@ public sealed class ConversionSlots : IDisposable
             // Idle only if no other slot holds a job or already waits at the idle priority: the others keep the priority
             // they registered with until they free themselves, so at most one free slot is ever registered idle.
             freed.Priority = _slots.Any(other => other != freed && (other.Holding || other.Priority == IdlePriority)) ? BusyPriority : IdlePriority;
+            if (!_slots.Any(other => other.Holding))
+            {
+                _ = _idleMemory?.Idle();
+            }
         }
     }
 

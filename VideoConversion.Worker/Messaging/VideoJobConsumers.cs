@@ -24,7 +24,7 @@ public sealed partial class VideoJobConsumers(IServiceProvider services, Convers
     {
         var setting = services.GetRequiredService<IOptions<ConversionOptions>>().Value.PrefetchNextJob;
         var prefetch = setting ?? BrokerVersion(services.GetRequiredService<IConnection>()) >= BrokerNotCountingReturns;
-        return new ConversionSlots(prefetch ? 2 : 1);
+        return new ConversionSlots(prefetch ? 2 : 1, services.GetRequiredService<IdleMemory>());
     }
 
     /// <summary>The version the broker announces when the connection opens; null when it names none that reads as one.</summary>

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace VideoConversion.LoadTest.Processes;
+
+/// <summary>The worker processes running on this machine, as the AppHost (scripts/start, scripts/benchmark) starts them.</summary>
+public static class LocalWorkers
+{
+    /// <summary>
+    /// Their process ids: the worker's own executable (bin/.../VideoConversion.Worker), not the `dotnet run` around it;
+    /// with <paramref name="executable"/>, only that build's (another checkout's system is not this one's).
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> FindAsync(CancellationToken cancellationToken, string? executable = null)
+    {
+        var pattern = (executable is null ? @"VideoConversion\.Worker" : Regex.Escape(executable)) + "( |$)";
+        var (_, output, _) = await ProcessTools.RunAsync("pgrep", ["-f", pattern], cancellationToken);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
+            .Where(pid => pid != Environment.ProcessId)
+            .ToList();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (as `kill` names it: KILL, STOP, CONT) to each of <paramref name="workers"/>.</summary>
+    /// <exception cref="LoadTestException">`kill` failed: a worker is gone, or not ours to signal.</exception>
+    public static async Task SignalAsync(IEnumerable<int> workers, string signal, CancellationToken cancellationToken)
+    {
+        var (code, _, error) = await ProcessTools.RunAsync(
+            "kill", [$"-{signal}", .. workers.Select(pid => pid.ToString(CultureInfo.InvariantCulture))], cancellationToken);
+        if (code != 0)
+        {
+            throw new LoadTestException($"kill -{signal} failed for a worker process: {error.Trim()}");
+        }
+    }
+}
