@@ -19,6 +19,11 @@ public static class BenchmarkCommand
         };
         var apiManagement = CommonOptions.ApiManagementUrlOption();
         var worker = new Option<FileInfo>("--worker-binary") { Description = "The worker executable (or its .dll), whose `plan` prints the FFmpeg command it runs.", Required = true };
+        var systemWorker = new Option<FileInfo?>("--system-worker")
+        {
+            Description = "The executable the system's workers run from: their processes are paused during the API rounds, so that the API is measured " +
+                "on its own. Default: that of --worker-binary (the same build).",
+        };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { Description = "Jobs timed one at a time (median reported).", DefaultValueFactory = _ => 3 };
         var throughputJobs = new Option<int>("--throughput-jobs") { DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
@@ -37,7 +42,7 @@ public static class BenchmarkCommand
         };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
-            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink,
+            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink, systemWorker,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -46,7 +51,7 @@ public static class BenchmarkCommand
                 new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
                 parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName,
-                parse.GetValue(telemetrySink));
+                parse.GetValue(telemetrySink), parse.GetValue(systemWorker)?.FullName);
             var console = AnsiConsole.Console;
             try
             {

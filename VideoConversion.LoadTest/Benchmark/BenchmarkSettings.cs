@@ -8,6 +8,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
 /// <param name="TelemetrySinkPort">Where the AppHost was told to export the services' telemetry (OTLP/HTTP), for the benchmark to take and discard; null: to the dashboard.</param>
 /// <param name="DatabaseDirectory">Where the API keeps its database: the floor of a commit is measured on that filesystem; null skips it.</param>
+/// <param name="SystemWorker">The executable the system's workers run from (paused during the API rounds); null: <see cref="WorkerBinary"/>'s.</param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,
     string WorkerBinary,
@@ -22,4 +23,16 @@ public sealed record BenchmarkSettings(
     string WorkDirectory,
     string Report,
     string? DatabaseDirectory = null,
-    int? TelemetrySinkPort = null);
+    int? TelemetrySinkPort = null,
+    string? SystemWorker = null)
+{
+    /// <summary>The system's worker executable (not a .dll beside it): only its processes are paused.</summary>
+    public string SystemWorkerExecutable
+    {
+        get
+        {
+            var path = SystemWorker ?? WorkerBinary;
+            return path.EndsWith(".dll", StringComparison.Ordinal) ? path[..^4] : path;
+        }
+    }
+}

@@ -107,8 +107,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         List<ApiBenchmark.Round> rounds = [];
-        // Only the system's own workers (the executable, not a .dll beside it), as many as it runs.
-        var workerExecutable = settings.WorkerBinary.EndsWith(".dll", StringComparison.Ordinal) ? settings.WorkerBinary[..^4] : settings.WorkerBinary;
+        // Only the system's own workers, as many as it runs.
+        var workerExecutable = settings.SystemWorkerExecutable;
         long exportedBytes = 0;
         var apiSeconds = 0.0;
         for (var round = 1; round <= settings.Runs; round++)

@@ -19,6 +19,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         var (exitCode, text) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(10), [
             "benchmark", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey,
             "--worker-binary", Path.Combine(AppContext.BaseDirectory, "VideoConversion.Worker.dll"),
+            // The system's workers run from the worker project's own build of this configuration, not the copy beside the tests.
+            "--system-worker", SystemWorkerExecutable(),
             "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
             "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
             "--work-dir", Path.Combine(_work.FullName, "work"), "--report", report]);
@@ -33,6 +35,12 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
 
         Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);
         Assert.Contains("- **Machine:**", markdown, StringComparison.Ordinal);
+    }
+
+    private static string SystemWorkerExecutable()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
+        return Path.Combine(RepositoryPaths.Root, "VideoConversion.Worker", "bin", configuration, "net10.0", "VideoConversion.Worker");
     }
 
     public void Dispose() => _work.Delete(recursive: true);
