@@ -2,6 +2,7 @@ using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
+using VideoConversion.Api.Playback;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Webhooks;
 
@@ -17,6 +18,7 @@ builder.AddApplicationServices();
 builder.AddAccounts();
 builder.AddRateLimits();
 builder.AddWebhooks();
+builder.AddPlayback();
 
 var app = builder.Build();
 
@@ -33,6 +35,7 @@ app.MapUploadApi();
 app.MapJobsApi();
 app.MapAccountsApi();
 app.MapWebhooksApi();
+app.MapPlaybackApi();
 
 await app.Services.InitializeDatabaseAsync(app.Lifetime.ApplicationStopping);
 await app.Services.EnsureAdministratorAsync(app.Lifetime.ApplicationStopping);

@@ -8,8 +8,10 @@ namespace VideoConversion.Api.Api;
 /// <param name="WebhookUrl">Optional: an endpoint that hears of this job's events, with a secret of its own (in the answer, once).</param>
 /// <param name="Start">"upload" (the default): the job starts the moment the upload lands, no POST /jobs needed. "submit": it waits for POST /jobs.</param>
 /// <param name="OutputFormat">Optional: the output format ("mp4", the default and only one so far).</param>
+/// <param name="Outputs">Optional: what to make, any of "mp4" (the default), "hls", "poster" and "storyboard", all from one decode.</param>
 public sealed record UploadRequest(
-    string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null, string? Start = null, string? OutputFormat = null);
+    string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null, string? Start = null, string? OutputFormat = null,
+    IReadOnlyList<string?>? Outputs = null);
 
 /// <summary>What an upload must respect: one setting, read by the upload page too.</summary>
 public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> AcceptedExtensions);
@@ -21,13 +23,17 @@ public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeO
 /// <param name="WebhookUrl">Optional, with the job's first submission only: an endpoint that hears of this job's events.</param>
 /// <param name="InputUrl">In place of <paramref name="JobId"/>: a new job whose video the worker fetches from this http(s) address.</param>
 /// <param name="Filename">With <paramref name="InputUrl"/>: the name to show (by default the URL's last segment).</param>
-public sealed record SubmitJobRequest(string? JobId, string? OutputFormat, string? WebhookUrl = null, string? InputUrl = null, string? Filename = null);
+/// <param name="Outputs">Optional: what to make (as at /upload/request); for a job that waits for this call, or one from <paramref name="InputUrl"/>.</param>
+public sealed record SubmitJobRequest(
+    string? JobId, string? OutputFormat, string? WebhookUrl = null, string? InputUrl = null, string? Filename = null, IReadOnlyList<string?>? Outputs = null);
 
 /// <param name="WebhookSecret">The signing secret of the <c>webhook_url</c> given with this call; in this answer only.</param>
 public sealed record SubmitJobResponse(string JobId, JobStatus Status, string? WebhookSecret = null);
 
 /// <param name="UploadedAt">When the API learned its upload landed (storage's event, or a stat at POST /jobs).</param>
 /// <param name="OutputUrl">Signed for this answer only, for its owner; it stops working at <paramref name="OutputUrlExpiresAt"/>. Read the job again for a new one.</param>
+/// <param name="OutputBytes">Everything the job stored: all its outputs.</param>
+/// <param name="Outputs">Each output asked for, with its URL and facts once the job is DONE.</param>
 public sealed record JobResponse(
     string JobId,
     JobStatus Status,
@@ -47,6 +53,7 @@ public sealed record JobResponse(
     DateTimeOffset? OutputUrlExpiresAt = null,
     double? DurationSeconds = null,
     string? InputUrl = null,
-    DateTimeOffset? UploadedAt = null);
+    DateTimeOffset? UploadedAt = null,
+    JobOutputsResponse? Outputs = null);
 
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int TotalCount);

@@ -70,7 +70,7 @@ public static partial class JobActionsApi
                 LogCanceled(services.Logger, job.Id, status);
             }
 
-            return TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage, now, services.JobOptions.Value.StallLimit));
+            return TypedResults.Ok(await JobResponses.FromAsync(job, services));
         }
     }
 

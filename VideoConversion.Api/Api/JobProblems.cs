@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Outputs;
 
 namespace VideoConversion.Api.Api;
 
@@ -39,6 +40,24 @@ internal static class JobProblems
     public static ProblemHttpResult UnsupportedOutputFormat(string? format) => Problem(
         StatusCodes.Status400BadRequest, "Unsupported output format",
         $"Output format '{format}' is not supported. Supported: {string.Join(", ", OutputFormats.Supported)}.");
+
+    /// <param name="unknown">The output named that is not one; null when the list named none.</param>
+    public static ProblemHttpResult UnknownOutput(string? unknown)
+    {
+        var allowed = string.Join(", ", OutputKinds.Supported.Select(kind => $"'{kind}'"));
+        var problem = TypedResults.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            title: unknown is null ? "No outputs" : "Unknown output",
+            detail: unknown is null
+                ? $"'outputs' names nothing to make. Name one or more of {allowed}, or leave it out for the MP4."
+                : $"'{unknown}' is not an output. Allowed: {allowed}.",
+            extensions: new Dictionary<string, object?> { ["field"] = "outputs", ["allowed"] = OutputKinds.Supported });
+        return problem;
+    }
+
+    public static ProblemHttpResult OutputsFixed(string jobId) => Problem(
+        StatusCodes.Status409Conflict, "Outputs already chosen",
+        $"Job '{jobId}' was submitted with other outputs, which its conversion is making. Request a new upload for other outputs.");
 
     public static ProblemHttpResult NotUploaded(string jobId) => Problem(
         StatusCodes.Status409Conflict, "Video not uploaded",

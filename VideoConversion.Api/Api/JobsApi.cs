@@ -14,6 +14,7 @@ using VideoConversion.Api.Telemetry;
 using VideoConversion.Api.Uploads;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Outbound;
 using VideoConversion.Infrastructure.Storage;
@@ -53,10 +54,16 @@ public static class JobsApi
         SubmitJobRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services,
         IOptions<QuotaOptions> quotas, JobWebhooks webhooks, OutboundTargets targets, UploadAcceptance acceptance, CancellationToken cancellationToken)
     {
+        IReadOnlyList<string>? outputs = null;
+        if (request?.Outputs is not null && (outputs = OutputKinds.Normalize(request.Outputs, out var unknownOutput)) is null)
+        {
+            return JobProblems.UnknownOutput(unknownOutput);
+        }
+
         if (!string.IsNullOrWhiteSpace(request?.InputUrl))
         {
             return OutputFormats.Normalize(request.OutputFormat ?? OutputFormats.Mp4) is { } format
-                ? await JobsFromUrl.CreateAsync(request, format, caller, services, quotas.Value, webhooks, targets, cancellationToken)
+                ? await JobsFromUrl.CreateAsync(request, format, outputs ?? OutputKinds.Default, caller, services, quotas.Value, webhooks, targets, cancellationToken)
                 : JobProblems.UnsupportedOutputFormat(request.OutputFormat);
         }
 
@@ -95,6 +102,20 @@ public static class JobsApi
             return JobProblems.WebhookTooLate(job.Id);
         }
 
+        if (outputs is not null && OutputKinds.Join(outputs) != job.Outputs)
+        {
+            if (job.StartOnUpload)
+            {
+                return JobProblems.InvalidField("outputs",
+                    "This job starts when its upload lands, so its outputs belong in POST /upload/request (or ask that request for start: \"submit\").");
+            }
+
+            if (job.Status != JobStatus.AwaitingUpload)
+            {
+                return JobProblems.OutputsFixed(job.Id);
+            }
+        }
+
         if (job.Status != JobStatus.AwaitingUpload)
         {
             return Answer(job);
@@ -119,7 +140,7 @@ public static class JobsApi
             job.Id, upload, isFresh: recorded is null, JobTrace.Current(),
             // Its endpoint commits with the submission: the job's first event cannot miss it.
             string.IsNullOrEmpty(webhookUrl) ? null : (db, submitted) => webhooks.Add(db, submitted.OwnerId!, submitted.Id, webhookUrl, now),
-            cancellationToken);
+            cancellationToken, outputs);
         return decision.Outcome switch
         {
             UploadOutcome.Submitted => Answer(decision.Job!, decision.WebhookSecret),
@@ -128,6 +149,7 @@ public static class JobsApi
             // Another writer (storage's event, a second submit, a cancel) got there first: its outcome is the answer.
             _ when decision.Job is not { DeletedAt: null } => JobProblems.UnknownJob(jobId), // deleted meanwhile
             _ when !string.IsNullOrEmpty(webhookUrl) => JobProblems.WebhookTooLate(job.Id),
+            _ when outputs is not null && OutputKinds.Join(outputs) != decision.Job.Outputs => JobProblems.OutputsFixed(job.Id),
             _ => Answer(decision.Job),
         };
 
@@ -145,7 +167,7 @@ public static class JobsApi
             : null;
         return job is null
             ? JobProblems.UnknownJob(jobId)
-            : TypedResults.Ok(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow(), services.JobOptions.Value.StallLimit));
+            : TypedResults.Ok(await JobResponses.FromAsync(job, services));
     }
 
     public static async Task<Results<Ok<JobPage>, ProblemHttpResult>> ListJobs(
@@ -175,7 +197,7 @@ public static class JobsApi
         var items = new List<JobResponse>(jobs.Count);
         foreach (var job in jobs)
         {
-            items.Add(await JobResponses.FromAsync(job, services.Storage, services.Time.GetUtcNow(), services.JobOptions.Value.StallLimit));
+            items.Add(await JobResponses.FromAsync(job, services));
         }
 
         return TypedResults.Ok(new JobPage(items, page, pageSize, total));

@@ -21,7 +21,7 @@ namespace VideoConversion.Api.Api;
 public static partial class JobsFromUrl
 {
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> CreateAsync(
-        SubmitJobRequest request, string outputFormat, ClaimsPrincipal caller, JobServices services,
+        SubmitJobRequest request, string outputFormat, IReadOnlyList<string> outputs, ClaimsPrincipal caller, JobServices services,
         QuotaOptions quotas, JobWebhooks webhooks, OutboundTargets targets, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(request.JobId))
@@ -79,7 +79,7 @@ public static partial class JobsFromUrl
             }
 
             // The job's trace is this request's, as an upload's is its /upload/request.
-            job = Job.CreateFromUrl(jobId, fileName, inputKey, address.AbsoluteUri, now, JobTrace.Current(), owner, caller.CallingApiKeyId());
+            job = Job.CreateFromUrl(jobId, fileName, inputKey, address.AbsoluteUri, now, JobTrace.Current(), owner, caller.CallingApiKeyId(), outputs);
             services.Db.Jobs.Add(job);
             services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), services.Uploads.Value.MaxFileBytes));
             webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);

@@ -11,6 +11,7 @@ using VideoConversion.Api.Telemetry;
 using VideoConversion.Api.Uploads;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Infrastructure.Telemetry;
@@ -90,6 +91,11 @@ public static partial class UploadApi
             return JobProblems.UnsupportedOutputFormat(request?.OutputFormat);
         }
 
+        if (OutputKinds.Normalize(request?.Outputs, out var unknownOutput) is not { } outputs)
+        {
+            return JobProblems.UnknownOutput(unknownOutput);
+        }
+
         var webhookUrl = request?.WebhookUrl?.Trim();
         if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
         {
@@ -105,7 +111,7 @@ public static partial class UploadApi
         var owner = caller.AccountId();
         var job = Job.Create(
             jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId(),
-            startOnUpload, outputFormat);
+            startOnUpload, outputFormat, outputs);
         // The quota check and the new job commit as one step, in the database writer's batch: requests arriving together
         // cannot all pass a quota that has room for one of them.
         var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(async (db, cancellation) =>

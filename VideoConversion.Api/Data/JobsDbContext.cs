@@ -71,6 +71,9 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             job.Property(j => j.InputKey).HasMaxLength(64);
             job.Property(j => j.InputUrl).HasMaxLength(WebhookLimits.UrlLength);
             job.Property(j => j.OutputFormat).HasMaxLength(16);
+            // Jobs from before outputs could be chosen made the MP4 alone (the migration fills in "mp4").
+            job.Property(j => j.Outputs).HasMaxLength(64);
+            job.Ignore(j => j.OutputList);
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
             job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);

@@ -1,4 +1,5 @@
 using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Infrastructure.Messaging;
 
 namespace VideoConversion.Api.Jobs;
@@ -37,6 +38,17 @@ public sealed class Job
     public string? ApiKeyId { get; init; }
 
     public required string OutputFormat { get; init; }
+
+    /// <summary>
+    /// What the job makes (<see cref="OutputKinds"/>, comma-separated: "mp4,hls,poster"), as its owner chose at
+    /// /upload/request or POST /jobs; "mp4" for jobs from before outputs could be chosen.
+    /// </summary>
+    public string Outputs { get; private set; } = OutputKinds.Mp4;
+
+    /// <summary>What was made, as the worker measured it (<see cref="JobOutputs"/> as JSON); null until DONE, and for workers that report none.</summary>
+    public string? OutputFacts { get; private set; }
+
+    public IReadOnlyList<string> OutputList => OutputKinds.Split(Outputs);
 
     public JobStatus Status { get; private set; }
 
@@ -199,6 +211,7 @@ public sealed class Job
         Progress = 0;
         Error = null;
         OutputBytes = null;
+        OutputFacts = null;
         OutputDurationSeconds = null;
         ConversionMethod = null;
         QueuedAt = null;
@@ -326,9 +339,10 @@ public sealed class Job
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
         string? traceParent = null, long? declaredBytes = null, string? ownerId = null, string? apiKeyId = null,
-        bool startOnUpload = false, string outputFormat = OutputFormats.Mp4) =>
+        bool startOnUpload = false, string outputFormat = OutputFormats.Mp4, IReadOnlyList<string>? outputs = null) =>
         new()
         {
+            Outputs = OutputKinds.Join(outputs ?? OutputKinds.Default),
             StartOnUpload = startOnUpload,
             Id = id,
             OwnerId = ownerId,
@@ -350,9 +364,11 @@ public sealed class Job
     /// on creation) for a worker to fetch and convert.
     /// </summary>
     public static Job CreateFromUrl(
-        string id, string fileName, string inputKey, string inputUrl, DateTimeOffset now, string? traceParent, string ownerId, string? apiKeyId)
+        string id, string fileName, string inputKey, string inputUrl, DateTimeOffset now, string? traceParent, string ownerId, string? apiKeyId,
+        IReadOnlyList<string>? outputs = null)
     {
-        var job = Create(id, fileName, contentType: null, inputKey, now, uploadExpiresAt: now, traceParent, declaredBytes: null, ownerId, apiKeyId);
+        var job = Create(id, fileName, contentType: null, inputKey, now, uploadExpiresAt: now, traceParent, declaredBytes: null, ownerId, apiKeyId,
+            outputs: outputs);
         job.InputUrl = inputUrl;
         job.Status = JobStatus.Pending;
         job.SubmittedAt = now;
@@ -398,6 +414,23 @@ public sealed class Job
     }
 
     /// <summary>
+    /// Its owner chose what it makes at POST /jobs (a job that waits for that call). Only before it is submitted:
+    /// the job's message carries them.
+    /// </summary>
+    public bool ChooseOutputs(IReadOnlyList<string> outputs, DateTimeOffset now)
+    {
+        var chosen = OutputKinds.Join(outputs);
+        if (Status != JobStatus.AwaitingUpload || chosen == Outputs)
+        {
+            return false;
+        }
+
+        Outputs = chosen;
+        Touch(now);
+        return true;
+    }
+
+    /// <summary>
     /// Applies a worker's report. Returns false when the report is stale and ignored: nothing
     /// overwrites DONE or FAILED, a job that was never submitted accepts no reports, and progress
     /// from an earlier attempt (a worker that lost the job) does not overwrite the current one.
@@ -428,6 +461,7 @@ public sealed class Job
                 FinishedAt = at;
                 Progress = 100;
                 OutputBytes = report.OutputBytes;
+                OutputFacts = report.Outputs is null ? null : System.Text.Encoding.UTF8.GetString(MessageSerializer.Serialize(report.Outputs));
                 OutputDurationSeconds = report.DurationSeconds;
                 ConversionMethod = report.ConversionMethod;
                 Error = null;

@@ -1,6 +1,7 @@
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
@@ -30,7 +31,9 @@ internal static class JobQueueing
         Queue = QueueNames.VideoJobs,
         Payload = MessageSerializer.Serialize(new VideoJobMessage(
             job.Id, StorageNames.InputPath(job.InputKey), outputFormat, job.InputETag, job.InputBytes, job.Attempts, job.Runs,
-            job.InputUrl, job.InputUrl is null ? null : maxInputBytes)),
+            job.InputUrl, job.InputUrl is null ? null : maxInputBytes,
+            // The MP4 alone travels as no list, as before outputs could be chosen: a worker of then reads it alike.
+            job.OutputList.SequenceEqual(OutputKinds.Default) ? null : job.OutputList)),
         CreatedAt = now,
         TraceParent = traceParent,
     };

@@ -41,6 +41,13 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
             .WithObject(key)
             .WithExpiry((int)_options.DownloadUrlLifetime.TotalSeconds));
 
+    /// <summary>
+    /// A GET URL for one of a job's playback files (a segment, a sprite sheet), signed locally (SigV4, no request made):
+    /// a playlist of an hour's video signs hundreds of them on every fetch.
+    /// </summary>
+    public string PresignPlayback(string outputKey, TimeSpan lifetime) =>
+        _urlSigner.Presign(HttpMethod.Get, StorageNames.OutputBucket, outputKey, lifetime);
+
     /// <summary>The size and ETag of an uploaded input, or null when nothing has been uploaded under that key.</summary>
     public async Task<StoredUpload?> GetUploadAsync(string key, CancellationToken cancellationToken)
     {
@@ -71,11 +78,41 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
     public Task DeleteInputAsync(string key, CancellationToken cancellationToken) =>
         DeleteAsync(StorageNames.InputBucket, key, cancellationToken);
 
-    /// <summary>Removes a job's converted output and its workers' attempt ledger (retention); removing what is gone already is no error.</summary>
+    /// <summary>
+    /// Removes a job's outputs (the MP4, and every HLS, poster and storyboard file under its prefix)
+    /// and its workers' attempt ledger (retention); removing what is gone already is no error.
+    /// </summary>
     public async Task DeleteOutputAsync(string jobId, CancellationToken cancellationToken)
     {
+        await DeleteOutputFilesAsync(jobId, cancellationToken);
         await DeleteAsync(StorageNames.OutputBucket, StorageNames.OutputKey(jobId), cancellationToken);
         await DeleteAsync(StorageNames.OutputBucket, StorageNames.AttemptLedgerKey(jobId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Everything under the job's prefix, a few at a time (one DELETE each: a batch delete needs more than the API's
+    /// right to delete outputs on some servers). The manifest goes first, so a half-done removal never looks complete.
+    /// </summary>
+    private async Task DeleteOutputFilesAsync(string jobId, CancellationToken cancellationToken)
+    {
+        List<string> keys = [];
+        try
+        {
+            await foreach (var item in client.ListObjectsEnumAsync(new ListObjectsArgs()
+                               .WithBucket(StorageNames.OutputBucket).WithPrefix(StorageNames.OutputFilesPrefix(jobId)).WithRecursive(true), cancellationToken))
+            {
+                keys.Add(item.Key);
+            }
+        }
+        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+
+        var manifest = StorageNames.OutputFileKey(jobId, StorageNames.OutputManifestFile);
+        await DeleteAsync(StorageNames.OutputBucket, manifest, cancellationToken);
+        await Parallel.ForEachAsync(keys.Where(key => key != manifest), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (key, token) => await DeleteAsync(StorageNames.OutputBucket, key, token));
     }
 
     /// <summary>Removes everything storage holds of a deleted job: its input, its output, and every run's attempt ledger.</summary>

@@ -46,9 +46,10 @@ public sealed partial class UploadAcceptance(
     /// </param>
     /// <param name="traceParent">The trace the job's message goes on in (the job's own).</param>
     /// <param name="withSubmission">Anything to commit with the submission (a webhook endpoint given at POST /jobs): returns its secret.</param>
+    /// <param name="outputs">What to make, when POST /jobs chose it: recorded with the submission, and in its message.</param>
     public async Task<UploadDecision> SubmitAsync(
         string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
         var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
@@ -56,6 +57,11 @@ public sealed partial class UploadAcceptance(
             if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
             {
                 return (UploadOutcome.Moved, job, null, null);
+            }
+
+            if (outputs is not null)
+            {
+                job.ChooseOutputs(outputs, time.GetUtcNow());
             }
 
             var refusal = await SubmitInBatchAsync(db, job, upload, traceParent, cancellation);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Outputs;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
 
@@ -21,7 +22,8 @@ public static class Converters
     {
         var wrapped = Microsoft.Extensions.Options.Options.Create(options ?? Options());
         var probe = new MediaProbe(wrapped);
-        return new VideoConverter(probe, new OutputVerifier(probe, wrapped), wrapped, NullLogger<VideoConverter>.Instance);
+        return new VideoConverter(
+            probe, new OutputVerifier(probe, wrapped), new OutputsFinisher(probe, new HlsVerifier(probe), wrapped), wrapped, NullLogger<VideoConverter>.Instance);
     }
 
     public static MediaProbe Probe(ConversionOptions? options = null) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Outputs;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
 
@@ -18,9 +19,10 @@ public static class ConvertCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args is not [Name, var input, var output])
+        if (args is not [Name, var input, var output, ..] || args.Length > 4 || OutputsArgument.Parse(args) is not { } outputs)
         {
-            await Console.Error.WriteLineAsync("usage: VideoConversion.Worker convert INPUT OUTPUT   (settings from appsettings.json and Conversion__* variables)");
+            await Console.Error.WriteLineAsync(
+                $"usage: VideoConversion.Worker convert INPUT OUTPUT [{OutputsArgument.Usage}]   (settings from appsettings.json and Conversion__* variables)");
             return 64;
         }
 
@@ -37,9 +39,9 @@ public static class ConvertCommand
         try
         {
             var summary = await host.Services.GetRequiredService<VideoConverter>().ConvertAsync(
-                Path.GetFullPath(input), Path.GetFullPath(output), _ => Task.CompletedTask, interrupted.Token);
+                Path.GetFullPath(input), Path.GetFullPath(output), _ => Task.CompletedTask, interrupted.Token, outputs);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{summary.Method}: {stopwatch.Elapsed.TotalSeconds:F2} s, {new FileInfo(output).Length} bytes"));
+                $"{summary.Method}: {stopwatch.Elapsed.TotalSeconds:F2} s, {summary.Outputs.TotalBytes} bytes"));
             return 0;
         }
         catch (ConversionFailedException failure)
@@ -75,6 +77,8 @@ public static class ConvertCommand
         builder.Services.AddSingleton<IValidateOptions<ConversionOptions>, ConversionOptionsValidator>();
         builder.Services.AddSingleton<MediaProbe>();
         builder.Services.AddSingleton<OutputVerifier>();
+        builder.Services.AddSingleton<HlsVerifier>();
+        builder.Services.AddSingleton<OutputsFinisher>();
         builder.Services.AddSingleton<VideoConverter>();
         return builder.Build();
     }

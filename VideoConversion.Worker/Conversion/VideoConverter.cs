@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Telemetry;
 using VideoConversion.Processes;
 using VideoConversion.Worker.Conversion.Commands;
+using VideoConversion.Worker.Conversion.Outputs;
 using VideoConversion.Worker.Conversion.Planning;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Runs;
@@ -20,6 +22,7 @@ namespace VideoConversion.Worker.Conversion;
 public sealed partial class VideoConverter(
     MediaProbe probe,
     OutputVerifier verifier,
+    OutputsFinisher finisher,
     IOptions<ConversionOptions> options,
     ILogger<VideoConverter> logger)
 {
@@ -27,7 +30,10 @@ public sealed partial class VideoConverter(
 
     /// <exception cref="ConversionFailedException">The input cannot become a valid output; retrying will not help.</exception>
     /// <exception cref="SystemFaultException">FFmpeg or ffprobe was killed, crashed, hung or ran out of memory or disk.</exception>
-    public async Task<ConversionSummary> ConvertAsync(string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken)
+    /// <param name="outputPath">Where the MP4 goes; any other output goes in a folder beside it (<see cref="OutputFiles.Beside"/>).</param>
+    /// <param name="outputs">What to make (<see cref="Contracts.Outputs.OutputKinds"/>); null for the MP4 alone.</param>
+    public async Task<ConversionSummary> ConvertAsync(
+        string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
         MediaInfo media;
         using (WorkerActivities.Start("probe input"))
@@ -35,11 +41,11 @@ public sealed partial class VideoConverter(
             media = await probe.ProbeAsync(inputPath, cancellationToken);
         }
 
-        var plan = ConversionPlanner.Plan(media, _options);
-        TimeSpan elapsed;
+        var plan = ConversionPlanner.Plan(media, _options, outputs: outputs);
+        (TimeSpan Elapsed, JobOutputs Outputs) result;
         try
         {
-            elapsed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
         catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.BreaksLimit)
         {
@@ -47,17 +53,20 @@ public sealed partial class VideoConverter(
             // bitstream headers); re-encoding everything is slower but reads it afresh. A broken
             // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
-            plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false);
-            elapsed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false, outputs: outputs);
+            result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
 
-        return new ConversionSummary(plan.Method, media, plan, elapsed);
+        return new ConversionSummary(plan.Method, media, plan, result.Elapsed, result.Outputs);
     }
 
-    /// <returns>How long FFmpeg ran (the check of its output not included).</returns>
-    private async Task<TimeSpan> RunAsync(
+    /// <returns>How long FFmpeg ran (the checks of its outputs not included), and what it made.</returns>
+    private async Task<(TimeSpan Elapsed, JobOutputs Outputs)> RunAsync(
         string inputPath, string outputPath, ConversionPlan plan, Func<int, Task> onProgress, CancellationToken cancellationToken)
     {
+        var files = OutputFiles.Beside(outputPath);
+        files.Clear();
+        files.CreateFolders(plan.Outputs);
         var arguments = FFmpegArguments.Convert(inputPath, outputPath, plan, _options);
         var progress = new ProgressTracker(plan.Duration);
         using var activity = WorkerActivities.Start("ffmpeg");
@@ -109,7 +118,11 @@ public sealed partial class VideoConverter(
         activity?.Dispose();
 
         // FFmpeg stops at the -fs limit, with or without an error depending on where it stopped.
-        verifier.CheckSize(outputPath);
+        if (plan.Outputs.Mp4)
+        {
+            verifier.CheckSize(outputPath);
+        }
+
         if (result.ExitCode != 0)
         {
             throw new ConversionFailedException(
@@ -117,17 +130,16 @@ public sealed partial class VideoConverter(
                 result.StandardErrorTail);
         }
 
-        if (!File.Exists(outputPath) || new FileInfo(outputPath).Length == 0)
+        if (plan.Outputs.Mp4 && (!File.Exists(outputPath) || new FileInfo(outputPath).Length == 0))
         {
             throw new ConversionFailedException("The conversion produced no output.", result.StandardErrorTail);
         }
 
         using (WorkerActivities.Start("verify output"))
         {
-            await verifier.VerifyAsync(outputPath, plan, cancellationToken);
+            var mp4 = plan.Outputs.Mp4 ? await verifier.VerifyAsync(outputPath, plan, cancellationToken) : null;
+            return (elapsed, await finisher.FinishAsync(files, plan, mp4, cancellationToken));
         }
-
-        return elapsed;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream copy ({Method}) failed: {Reason} {Diagnostics}; transcoding instead")]

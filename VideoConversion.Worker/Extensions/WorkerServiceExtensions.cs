@@ -4,6 +4,7 @@ using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Outbound;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Outputs;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
 using VideoConversion.Worker.Jobs;
@@ -37,6 +38,8 @@ public static class WorkerServiceExtensions
 
         services.AddSingleton<MediaProbe>();
         services.AddSingleton<OutputVerifier>();
+        services.AddSingleton<HlsVerifier>();
+        services.AddSingleton<OutputsFinisher>();
         services.AddSingleton<VideoConverter>();
         services.AddSingleton<ConfirmingPublisher>();
         services.AddSingleton<JobReportPublisher>();
@@ -46,6 +49,7 @@ public static class WorkerServiceExtensions
         services.AddOutboundTargets();
         services.AddSingleton<InputFetcher>();
         services.AddSingleton<ConversionMetrics>();
+        services.AddSingleton<OutputUploader>();
         services.AddSingleton<JobProcessor>();
         services.AddSingleton<CanceledJobs>();
         services.AddHostedService<ScratchJanitor>();

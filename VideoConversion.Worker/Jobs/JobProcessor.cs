@@ -11,7 +11,9 @@ using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Infrastructure.Telemetry;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Worker.Conversion;
+using VideoConversion.Worker.Conversion.Outputs;
 using VideoConversion.Worker.Messaging;
 using VideoConversion.Worker.Telemetry;
 
@@ -27,6 +29,7 @@ public sealed partial class JobProcessor(
     InputDownloader downloader,
     InputFetcher fetcher,
     VideoConverter converter,
+    OutputUploader uploader,
     JobReportPublisher reports,
     CanceledJobs canceledJobs,
     ConversionMetrics metrics,
@@ -155,8 +158,8 @@ public sealed partial class JobProcessor(
         try
         {
             await reports.ReportProgressAsync(job.JobId, job.Run, attempt, 0, cancellationToken);
-            (var outputBytes, method, var duration) = await ConvertAndStoreAsync(job, entry, attempt, takenUpBefore, turn, prefetched, cancellationToken);
-            await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, duration?.TotalSeconds, cancellationToken);
+            (var outputBytes, method, var duration, var outputs) = await ConvertAndStoreAsync(job, entry, attempt, takenUpBefore, turn, prefetched, cancellationToken);
+            await reports.ReportDoneAsync(job.JobId, job.Run, attempt, outputBytes, method, duration, outputs, cancellationToken);
             outcome = "done";
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             LogDone(logger, job.JobId, attempt, method, seconds, outputBytes);
@@ -197,15 +200,23 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<(long OutputBytes, string Method, TimeSpan? Duration)> ConvertAndStoreAsync(
+    private async Task<(long OutputBytes, string Method, double? DurationSeconds, JobOutputs? Outputs)> ConvertAndStoreAsync(
         VideoJobMessage job, string entry, int attempt, bool takenUpBefore, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
-        // A redelivery after a worker stored the output but died before acknowledging: the output (written in one PUT,
-        // after its check) is complete, so report it, don't redo it. A first delivery asks storage nothing (2 requests).
-        if (takenUpBefore && await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
+        // A redelivery after a worker stored the outputs but died before acknowledging: they are complete (the MP4 in
+        // one PUT after its check; the others before their manifest), so report them, don't redo them. A first
+        // delivery asks storage nothing.
+        var onlyMp4 = job.Outputs is null || job.Outputs.SequenceEqual(OutputKinds.Default);
+        if (takenUpBefore && onlyMp4 && await StoredOutputs.FindAsync(storage, job.JobId, cancellationToken) is { } stored)
         {
             LogAlreadyConverted(logger, job.JobId, attempt);
-            return (stored.Bytes, stored.Method ?? "unknown", null);
+            return (stored.Bytes, stored.Method ?? "unknown", null, null);
+        }
+
+        if (takenUpBefore && !onlyMp4 && await OutputManifest.FindAsync(storage, job.JobId, cancellationToken) is { } manifest)
+        {
+            LogAlreadyConverted(logger, job.JobId, attempt);
+            return (manifest.Outputs.TotalBytes, manifest.Method, manifest.DurationSeconds, manifest.Outputs);
         }
 
         await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, job.Run, entry, attempt, time, cancellationToken);
@@ -237,26 +248,20 @@ public sealed partial class JobProcessor(
                 lastReport = time.GetTimestamp();
                 await reports.ReportProgressAsync(job.JobId, job.Run, attempt, percent, cancellationToken);
             }
-        }, cancellationToken);
+        }, cancellationToken, job.Outputs);
 
         // FFmpeg is done with this job: the next one converts while this one's output is stored.
         turn.Release();
         metrics.Converted(summary);
-        var outputBytes = new FileInfo(outputFile).Length;
+        var outputBytes = summary.Outputs.TotalBytes;
         using (var upload = WorkerActivities.Start("upload output"))
         using (var transfer = TransferTimeout(cancellationToken))
         {
             upload?.SetTag("videoconversion.output.size", outputBytes);
-            await storage.PutObjectAsync(new PutObjectArgs()
-                .WithBucket(StorageNames.OutputBucket)
-                .WithObject(StorageNames.OutputKey(job.JobId))
-                .WithFileName(outputFile)
-                .WithContentType("video/mp4")
-                .WithHeaders(new Dictionary<string, string> { [StoredOutputs.MethodHeader] = summary.Method }), transfer.Token);
-            metrics.Uploaded(outputBytes);
+            await uploader.UploadAsync(job.JobId, OutputFiles.Beside(outputFile), summary, transfer.Token);
         }
 
-        return (outputBytes, summary.Method, summary.Plan.Duration);
+        return (outputBytes, summary.Method, summary.Plan.Duration?.TotalSeconds, summary.Outputs);
     }
 
     private async Task DownloadAsync(

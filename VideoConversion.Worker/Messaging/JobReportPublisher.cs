@@ -1,5 +1,6 @@
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 
@@ -9,10 +10,13 @@ namespace VideoConversion.Worker.Messaging;
 public sealed partial class JobReportPublisher(ConfirmingPublisher publisher, TimeProvider time, ILogger<JobReportPublisher> logger)
 {
     /// <summary>Outcome reports must arrive: the caller acknowledges the job only after this returns.</summary>
+    /// <param name="outputs">What was made, as measured; null when a redelivery found an MP4 stored without it.</param>
     public Task ReportDoneAsync(
-        string jobId, int run, int attempt, long outputBytes, string conversionMethod, double? durationSeconds, CancellationToken cancellationToken) =>
+        string jobId, int run, int attempt, long outputBytes, string conversionMethod, double? durationSeconds, JobOutputs? outputs,
+        CancellationToken cancellationToken) =>
         PublishAsync(new JobReport(jobId, JobReportKind.Done, 100, time.GetUtcNow(),
-            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod, Run: run, DurationSeconds: durationSeconds), cancellationToken);
+            OutputBytes: outputBytes, Attempt: attempt, ConversionMethod: conversionMethod, Run: run, DurationSeconds: durationSeconds,
+            Outputs: outputs), cancellationToken);
 
     /// <param name="decision">The retry policy's final word on the job: its message, its cause, and whether it was set aside.</param>
     public Task ReportFailedAsync(string jobId, int run, int attempt, RetryDecision decision, CancellationToken cancellationToken) =>

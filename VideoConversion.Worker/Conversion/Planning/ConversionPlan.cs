@@ -33,6 +33,9 @@ public sealed record ConversionPlan
     /// <summary>How long the output must play, from the streams kept; null when the input does not say.</summary>
     public TimeSpan? Duration { get; init; }
 
+    /// <summary>What is made: the MP4, and any of HLS, poster and storyboard, all from this one run.</summary>
+    public OutputsPlan Outputs { get; init; } = OutputsPlan.Mp4Only;
+
     /// <summary>Whether no stream is re-encoded: the whole conversion is a remux.</summary>
     public bool IsRemux => CopyVideo && (Audio is null || CopyAudio);
 

@@ -13,8 +13,9 @@ public static class ConversionPlanner
     /// <summary>Demuxers whose timestamps are reliable enough to copy H.264 into MP4 unchanged.</summary>
     private static readonly string[] StreamCopyContainers = ["mov", "matroska", "mpegts", "flv"];
 
+    /// <param name="outputs">What to make (<see cref="Contracts.Outputs.OutputKinds"/>); null for the MP4 alone.</param>
     /// <exception cref="ConversionFailedException">The input has no usable video or breaks a limit.</exception>
-    public static ConversionPlan Plan(MediaInfo media, ConversionOptions options, bool allowStreamCopy = true)
+    public static ConversionPlan Plan(MediaInfo media, ConversionOptions options, bool allowStreamCopy = true, IReadOnlyList<string>? outputs = null)
     {
         var video = PickVideo(media);
         CheckLimits(media, video, options);
@@ -26,11 +27,20 @@ public static class ConversionPlanner
 
         var (width, height) = DisplaySize(video, copyVideo);
         var (fitWidth, fitHeight) = copyVideo ? (width, height) : FitWithin4K(width, height);
-        if (!copyVideo)
+        // Outputs beyond the MP4 decode and encode the video whatever the MP4 does.
+        var decodes = !copyVideo || (outputs is not null && !outputs.SequenceEqual(Contracts.Outputs.OutputKinds.Default));
+        if (decodes)
         {
             // Decoding and encoding is what costs; a copy costs next to nothing however long.
             CheckPixelBudget(media, video, options);
         }
+
+        // A variable-rate file may average less than its bursts: the higher of the two rates decides.
+        var sourceRate = Math.Max(video.AverageFrameRate ?? 0, video.BaseFrameRate ?? 0);
+        var frameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, sourceRate);
+        var duration = PlayingTime(media, video, audio);
+        // The rate the renditions play at: the average (a variable-rate file's base rate can be far above what it shows).
+        double? playingRate = video.AverageFrameRate is > 0 and var average ? Math.Min(average, frameRateCap ?? double.MaxValue) : frameRateCap;
 
         return new ConversionPlan
         {
@@ -42,9 +52,9 @@ public static class ConversionPlanner
             DisplayWidth = fitWidth,
             DisplayHeight = fitHeight,
             ScalesDown = (fitWidth, fitHeight) != (width, height),
-            // A variable-rate file may average less than its bursts: the higher of the two rates decides.
-            FrameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, Math.Max(video.AverageFrameRate ?? 0, video.BaseFrameRate ?? 0)),
-            Duration = PlayingTime(media, video, audio),
+            FrameRateCap = frameRateCap,
+            Duration = duration,
+            Outputs = OutputsPlan.For(outputs, fitWidth, fitHeight, playingRate, duration),
         };
     }
 

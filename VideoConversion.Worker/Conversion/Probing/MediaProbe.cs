@@ -18,7 +18,15 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
 
     /// <exception cref="ConversionFailedException">The file is empty, refused, or not a readable video.</exception>
     /// <exception cref="SystemFaultException">ffprobe was killed, crashed or ran out of memory.</exception>
-    public async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken)
+    public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(path, FFmpegArguments.Probe(path), cancellationToken);
+
+    /// <summary>A JPEG this worker made (a poster, a storyboard sheet): read as a picture, which uploads never are.</summary>
+    /// <exception cref="ConversionFailedException">The file is empty or not a readable JPEG.</exception>
+    public Task<MediaInfo> ProbePictureAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(path, FFmpegArguments.ProbePicture(path), cancellationToken);
+
+    private async Task<MediaInfo> RunAsync(string path, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         if (new FileInfo(path).Length == 0)
         {
@@ -29,7 +37,7 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
         try
         {
             result = await ProcessRunner.RunAsync(
-                _options.FFprobePath, FFmpegArguments.Probe(path), Path.GetDirectoryName(path)!, _options.ProbeTimeout, null, cancellationToken,
+                _options.FFprobePath, arguments, Path.GetDirectoryName(path)!, _options.ProbeTimeout, null, cancellationToken,
                 memoryLimitBytes: _options.MemoryLimitBytes);
         }
         catch (TimeoutException exception)

@@ -24,8 +24,9 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
     public const string FailedCheckMessage =
         "The converted video did not pass the final check that it plays in every browser, so it was not stored.";
 
+    /// <returns>The output as ffprobe read it back.</returns>
     /// <exception cref="ConversionFailedException">The output breaks the contract or a limit.</exception>
-    public async Task VerifyAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
+    public async Task<MediaInfo> VerifyAsync(string outputPath, ConversionPlan plan, CancellationToken cancellationToken)
     {
         CheckSize(outputPath);
         var output = await TryProbeAsync(outputPath, cancellationToken);
@@ -39,7 +40,12 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         {
             throw new ConversionFailedException(FailedCheckMessage, string.Join("; ", problems));
         }
+
+        return output!;
     }
+
+    /// <summary>How much shorter than planned an output may play before it counts as cut: 5 %, at least half a second.</summary>
+    public static TimeSpan DurationTolerance(TimeSpan expected) => TimeSpan.FromTicks(Math.Max(MinimumDurationTolerance.Ticks, expected.Ticks / 20));
 
     /// <exception cref="ConversionFailedException">The output reached the size limit, so it is cut off.</exception>
     public void CheckSize(string outputPath)
@@ -129,7 +135,7 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         // Only a shorter output is a defect (a cut); estimated input durations run long as often as not.
         if (plan.Duration is { } expected)
         {
-            var tolerance = TimeSpan.FromTicks(Math.Max(MinimumDurationTolerance.Ticks, expected.Ticks / 20));
+            var tolerance = DurationTolerance(expected);
             if (output.Duration is not { } actual || expected - actual > tolerance)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
