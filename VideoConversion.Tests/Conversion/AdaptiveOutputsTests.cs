@@ -33,7 +33,7 @@ public sealed class AdaptiveOutputsTests : IDisposable
         await HlsContract.AssertAsync(files.HlsFolder, hls, expectedSeconds: 10);
 
         Assert.Equal((1280, 720), (summary.Outputs.Poster!.Width, summary.Outputs.Poster.Height));
-        await AssertRepresentativePictureAsync(files.Poster, 1280, 720);
+        await PictureChecks.AssertRepresentativeAsync(files.Poster, 1280, 720);
 
         var cues = StoryboardIndex.Cues(await File.ReadAllTextAsync(files.StoryboardIndex));
         Assert.Equal(TimeSpan.Zero, cues[0].Start);
@@ -73,7 +73,7 @@ public sealed class AdaptiveOutputsTests : IDisposable
         Assert.Equal([("720p", 720, 1280), ("480p", 480, 852), ("360p", 360, 640)],
             summary.Outputs.Hls!.Renditions.Select(rendition => (rendition.Name, rendition.Width, rendition.Height)));
         await HlsContract.AssertAsync(files.HlsFolder, summary.Outputs.Hls, expectedSeconds: 5);
-        await AssertRepresentativePictureAsync(files.Poster, 720, 1280);
+        await PictureChecks.AssertRepresentativeAsync(files.Poster, 720, 1280);
     }
 
     /// <summary>testsrc2's moving pattern and tone, encoded browser-safe unless <paramref name="extra"/> says otherwise.</summary>
@@ -86,22 +86,6 @@ public sealed class AdaptiveOutputsTests : IDisposable
             "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=48000:duration={duration}",
             "-c:v", "libx264", "-preset", "superfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", .. extra, path]);
         return path;
-    }
-
-    /// <summary>A JPEG of the size, neither one flat colour nor dark (a black frame or the bottom of a fade).</summary>
-    private async Task AssertRepresentativePictureAsync(string path, int width, int height)
-    {
-        var picture = (await TestMedia.ProbeAsync(path)).GetProperty("streams")[0];
-        Assert.Equal("mjpeg", picture.GetProperty("codec_name").GetString());
-        Assert.Equal((width, height), (picture.GetProperty("width").GetInt32(), picture.GetProperty("height").GetInt32()));
-
-        var gray = Path.Combine(_work.FullName, "poster.gray");
-        await TestMedia.FFmpegAsync("-i", path, "-f", "rawvideo", "-pix_fmt", "gray", gray);
-        var luma = await File.ReadAllBytesAsync(gray);
-        var mean = luma.Average(value => (double)value);
-        var spread = Math.Sqrt(luma.Average(value => (value - mean) * (value - mean)));
-        Assert.True(mean > 40, $"the picture is dark (mean luma {mean:F0}): a black frame or a fade");
-        Assert.True(spread > 20, $"the picture is nearly uniform (luma deviation {spread:F1})");
     }
 
     public void Dispose() => _work.Delete(recursive: true);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -93,6 +94,47 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
             return metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "output")) >= 1 &&
                    metrics.Sum("videoconversion_retention_swept_total", ("videoconversion_retention_kind", "input")) >= 1;
         }, "the sweep to be counted", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Expired_segment_links_are_renewed_in_a_refetched_playlist_and_every_output_expires()
+    {
+        var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 3);
+        var jobId = await system.Api.StartJobAsync(input, outputs: [OutputKinds.Hls, OutputKinds.Poster, OutputKinds.Storyboard]);
+        var (job, seen) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        Assert.True(job.GetProperty("status").GetString() == "DONE", $"statuses: {string.Join(" → ", seen)}; error {job.GetProperty("error")}");
+        var master = new Uri(job.GetProperty("outputs").GetProperty("hls").GetProperty("url").GetString()!);
+        using var player = new HttpClient();
+        var rendition = (await player.GetStringAsync(master)).Split('\n').First(line => line.EndsWith(".m3u8", StringComparison.Ordinal) && !line.StartsWith('#'));
+        async Task<Uri> FirstSegmentAsync() =>
+            new((await player.GetStringAsync(new Uri(master, rendition))).Split('\n').First(line => line.StartsWith("http", StringComparison.Ordinal)));
+
+        var first = await FirstSegmentAsync();
+        using (var fresh = await player.GetAsync(first))
+        {
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
+
+        await Polling.WaitUntilAsync(async () =>
+        {
+            using var stale = await player.GetAsync(first);
+            return stale.StatusCode == HttpStatusCode.Forbidden;
+        }, "the segment URL to expire", RetentionSystemFixture.SegmentUrlLifetime + TimeSpan.FromSeconds(10));
+
+        // The same playback link, fetched again: the playlist is signed afresh.
+        var renewed = await FirstSegmentAsync();
+        Assert.NotEqual(first, renewed);
+        using (var again = await player.GetAsync(renewed))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+
+        // Retention covers every output: the job expires, everything under its prefix goes, and its link plays nothing.
+        await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.OutputRetention + TimeSpan.FromSeconds(30));
+        await Polling.WaitUntilAsync(async () => (await system.StoredKeysAsync(StorageNames.OutputBucket, StorageNames.OutputFilesPrefix(jobId))).Count == 0,
+            "the job's HLS, poster and storyboard files to be removed", TimeSpan.FromSeconds(30));
+        using var gone = await player.GetAsync(master);
+        await gone.AssertProblemAsync(HttpStatusCode.Gone);
     }
 
     private async Task<JsonElement> WaitForStatusAsync(string jobId, string status, TimeSpan timeout)

@@ -9,10 +9,12 @@ namespace VideoConversion.Tests.Support;
 public static class ApiCalls
 {
     /// <param name="start">"upload" (the API's default): the job starts when the upload lands. "submit": it waits for POST /jobs.</param>
+    /// <param name="outputs">What to make; null leaves it to the API (the MP4).</param>
     public static async Task<JsonElement> RequestUploadAsync(
-        this HttpClient api, string fileName, string contentType = "video/x-msvideo", long? sizeBytes = null, string start = "upload")
+        this HttpClient api, string fileName, string contentType = "video/x-msvideo", long? sizeBytes = null, string start = "upload",
+        IReadOnlyList<string>? outputs = null)
     {
-        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType, size_bytes = sizeBytes, start });
+        using var response = await api.PostAsJsonAsync("/upload/request", new { filename = fileName, content_type = contentType, size_bytes = sizeBytes, start, outputs });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -35,9 +37,10 @@ public static class ApiCalls
     /// The whole client side of starting a job, as the API asks of clients: request a URL for the file's size and PUT
     /// the file. The job starts when the upload lands (storage announces it); no POST /jobs. Returns the job id.
     /// </summary>
-    public static async Task<string> StartJobAsync(this HttpClient api, string path, string contentType = "video/x-msvideo")
+    public static async Task<string> StartJobAsync(
+        this HttpClient api, string path, string contentType = "video/x-msvideo", IReadOnlyList<string>? outputs = null)
     {
-        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType, new FileInfo(path).Length);
+        var upload = await api.RequestUploadAsync(Path.GetFileName(path), contentType, new FileInfo(path).Length, outputs: outputs);
         await UploadAsync(upload.GetProperty("presigned_url").GetString()!, path, contentType);
         return upload.GetProperty("job_id").GetString()!;
     }

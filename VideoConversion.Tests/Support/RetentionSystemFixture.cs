@@ -11,6 +11,9 @@ public sealed class RetentionSystemFixture() : SystemFixture(Shape)
 
     public static readonly TimeSpan OutputRetention = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long the segment URLs of a served playlist work: short, so that a test sees them expire and renewed.</summary>
+    public static readonly TimeSpan SegmentUrlLifetime = TimeSpan.FromSeconds(5);
+
     private static SystemShape Shape => new(
         "videoconversion-retention-",
         new Dictionary<string, IReadOnlyDictionary<string, string>>
@@ -24,6 +27,7 @@ public sealed class RetentionSystemFixture() : SystemFixture(Shape)
                 ["Retention__InputsAfter"] = "00:00:05",
                 ["Retention__Outputs"] = OutputRetention.ToString(),
                 ["Retention__SweepInterval"] = "00:00:01",
+                ["Playback__SegmentUrlLifetime"] = SegmentUrlLifetime.ToString(),
             },
         },
         ExportsTelemetry: false,

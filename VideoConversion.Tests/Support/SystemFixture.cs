@@ -276,6 +276,20 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         }
     }
 
+    /// <summary>The keys storage holds under <paramref name="prefix"/>, asked with its root credentials.</summary>
+    public async Task<IReadOnlyList<string>> StoredKeysAsync(string bucket, string prefix)
+    {
+        using var storage = await StorageClientAsync();
+        List<string> keys = [];
+        await foreach (var item in storage.ListObjectsEnumAsync(
+                           new Minio.DataModel.Args.ListObjectsArgs().WithBucket(bucket).WithPrefix(prefix).WithRecursive(true)))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
+
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
         await DisposeAsync();

@@ -353,9 +353,17 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<double?>("OutputDurationSeconds")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("OutputFacts")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("OutputFormat")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outputs")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OwnerId")
