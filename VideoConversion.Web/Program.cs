@@ -1,6 +1,7 @@
 using VideoConversion.Web.Accounts;
 using VideoConversion.Web.Components;
 using VideoConversion.Web.Jobs;
+using VideoConversion.Web.Playback;
 using VideoConversion.Web.Security;
 using VideoConversion.Web.Uploads;
 
@@ -20,6 +21,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddHttpClient<JobsClient>(client => client.BaseAddress = new Uri("http://api"));
 builder.Services.AddHttpClient<AccountClient>(client => client.BaseAddress = new Uri("http://api"));
 builder.Services.AddHttpClient<SignInClient>(client => client.BaseAddress = new Uri("http://api"));
+builder.Services.AddPlaybackProxy();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapSignOut();
+app.MapPlaybackProxy();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();

@@ -66,7 +66,7 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         await page.ReloadAsync();
         var row = page.Locator("table.jobs tbody tr", new() { HasText = Path.GetFileName(input) });
         await row.WaitForAsync();
-        Assert.Equal("DONE", (await row.Locator("td").Nth(1).TextContentAsync())?.Trim());
+        Assert.Equal("DONE", (await row.Locator("td").Nth(2).TextContentAsync())?.Trim());
 
         // The page began the video's trace: its upload and submission, and everything after, are one trace.
         var upload = await Polling.WaitForAsync(
@@ -77,6 +77,54 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         Assert.Contains(spans, span => span.Service == "web" && span.Name == "submit video");
         JobJourney.AssertOneTree(spans, rootParent: "");
         Assert.Single(spans, span => span.ParentSpanId == "");
+    }
+
+    [Fact]
+    public async Task The_page_plays_the_adaptive_stream_switches_rendition_when_asked_and_previews_the_seek_bar()
+    {
+        var name = $"trip-{Guid.NewGuid():N}.avi";
+        var input = Path.Combine(_work.FullName, name);
+        File.Move(await TestMedia.Mpeg4720pAsync(_work.FullName, "trip.avi", seconds: 8), input);
+        var page = await OpenAsync(width: 1100, height: 900);
+        await page.SetInputFilesAsync("#file-input", input);
+
+        var card = page.Locator("li.upload-card").First;
+        await card.And(page.Locator("[data-status=DONE]")).WaitForAsync(new() { Timeout = 180_000 });
+        var player = card.Locator(".player");
+        var video = player.Locator("video");
+        Assert.False(string.IsNullOrEmpty(await video.GetAttributeAsync("poster")), "the player shows the poster before it plays");
+
+        // Played over HLS (hls.js, the quality menu filled from the master playlist) past 3 s.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('li.upload-card select.quality option').length === 4", null, new() { Timeout = 30_000 });
+        Assert.Equal(["Auto", "720p", "480p", "360p"], await player.Locator("select.quality option").AllTextContentsAsync());
+        await video.EvaluateAsync("v => { v.muted = true; return v.play(); }");
+        await page.WaitForFunctionAsync("() => document.querySelector('li.upload-card video').currentTime > 3", null, new() { Timeout = 30_000 });
+        Assert.StartsWith("blob:", await video.EvaluateAsync<string>("v => v.src"), StringComparison.Ordinal);
+
+        // Asked for 360p, it shows 360p pictures.
+        await player.Locator("select.quality").SelectOptionAsync(new SelectOptionValue { Label = "360p" });
+        await page.WaitForFunctionAsync(
+            "() => { const p = document.querySelector('li.upload-card .player'); const v = p.querySelector('video'); return p.dataset.rendition === '360p' && v.videoHeight === 360; }",
+            null, new() { Timeout = 30_000 });
+        Assert.Null(await player.GetAttributeAsync("data-error"));
+
+        // Over the seek bar, the storyboard's thumbnail of that moment, from its sprite sheet.
+        var seek = player.Locator("input.seek");
+        var box = (await seek.BoundingBoxAsync())!;
+        await seek.HoverAsync(new() { Position = new() { X = box.Width * 0.6f, Y = box.Height / 2 } });
+        await player.Locator(".preview:not([hidden])").WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Matches(@"^sheet001\.jpg#xywh=\d+,0,160,90$", await player.GetAttributeAsync("data-preview"));
+        var sheetStatus = await page.EvaluateAsync<int>(
+            "async () => { const url = getComputedStyle(document.querySelector('li.upload-card .preview .thumb')).backgroundImage.slice(5, -2); return (await fetch(url, { cache: 'no-store' })).status; }");
+        Assert.Equal(200, sheetStatus);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "player.png"), FullPage = true });
+
+        // The job list shows its poster.
+        await page.ReloadAsync();
+        var poster = page.Locator("table.jobs tbody tr", new() { HasText = name }).Locator("img.poster");
+        await poster.WaitForAsync(new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth > 0", await poster.ElementHandleAsync(), new() { Timeout = 10_000 });
+        Assert.Equal(1280, await poster.EvaluateAsync<int>("img => img.naturalWidth"));
     }
 
     [Fact]

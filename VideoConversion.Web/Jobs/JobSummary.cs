@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VideoConversion.Web.Playback;
 
 namespace VideoConversion.Web.Jobs;
 
@@ -16,8 +17,19 @@ public sealed record JobSummary(
     long? InputBytes = null,
     long? OutputBytes = null,
     bool Stalled = false,
-    DateTimeOffset? OutputUrlExpiresAt = null)
+    DateTimeOffset? OutputUrlExpiresAt = null,
+    JobOutputsSummary? Outputs = null)
 {
+    /// <summary>Where the page plays the job's adaptive stream: its own /playback path, which passes the API's link on.</summary>
+    [JsonIgnore]
+    public string? HlsPath => PlaybackPaths.Local(Outputs?.Hls?.Url);
+
+    [JsonIgnore]
+    public string? StoryboardPath => PlaybackPaths.Local(Outputs?.Storyboard?.Url);
+
+    [JsonIgnore]
+    public string? PosterUrl => Outputs?.Poster?.Url;
+
     /// <summary>The download link stops working within <paramref name="margin"/>: time to read the job again for a new one.</summary>
     public bool LinkExpiresWithin(DateTimeOffset now, TimeSpan margin) => OutputUrlExpiresAt is { } expires && expires - now < margin;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Web.Accounts;
 using VideoConversion.Web.Api;
 
@@ -26,12 +27,15 @@ public sealed class JobsClient(HttpClient http, ApiCredentials credentials) : Si
         return await ReadAsync<UploadLimits>(response, cancellationToken);
     }
 
+    /// <summary>What the page asks of every upload: the MP4 to download, and the stream, poster and storyboard it plays with.</summary>
+    public static readonly IReadOnlyList<string> PageOutputs = OutputKinds.Supported;
+
     /// <param name="size">The file's size: the upload URL is signed for exactly it.</param>
     /// <exception cref="JobsApiException">The API refused the file (its problem detail says why) or is unavailable.</exception>
     public async Task<UploadTicket> RequestUploadAsync(string fileName, long size, string? contentType, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(
-            HttpMethod.Post, "/upload/request", new { filename = fileName, content_type = contentType, size_bytes = size }, cancellationToken);
+            HttpMethod.Post, "/upload/request", new { filename = fileName, content_type = contentType, size_bytes = size, outputs = PageOutputs }, cancellationToken);
         return await ReadAsync<UploadTicket>(response, cancellationToken);
     }
 
