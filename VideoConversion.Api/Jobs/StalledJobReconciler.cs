@@ -6,6 +6,7 @@ using VideoConversion.Api.Storage;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Infrastructure.Jobs;
 using VideoConversion.Infrastructure.Messaging;
 using VideoConversion.Infrastructure.Telemetry;
@@ -77,11 +78,10 @@ public sealed partial class StalledJobReconciler(
         }
 
         using var jobContext = JobContext.Enter(logger, job.Id, job.Attempts);
-        if (await storage.GetCheckedOutputAsync(job.Id, cancellationToken) is { } output)
+        if (await FinishedOutputsAsync(job, now, cancellationToken) is { } done)
         {
-            // The worker stored its checked output, and its DONE report never arrived.
-            var (result, _) = await writer.ApplyAsync(new JobReport(job.Id, JobReportKind.Done, 100, now,
-                OutputBytes: output.Bytes, Attempt: job.Attempts, ConversionMethod: output.Method, Run: job.Runs), cancellationToken);
+            // The worker stored its checked outputs, and its DONE report never arrived.
+            var (result, _) = await writer.ApplyAsync(done, cancellationToken);
             Count(result, "done", job.Id);
             return;
         }
@@ -110,6 +110,25 @@ public sealed partial class StalledJobReconciler(
 
         outbox.Notify();
         Count(ReportResult.Applied, "requeued", job.Id);
+    }
+
+    /// <summary>
+    /// The DONE report a worker would have sent, when its outputs are stored: the MP4 alone by itself, anything more by
+    /// its manifest (stored last), so a worker that died half-way through storing a stream is not taken for done.
+    /// </summary>
+    private async Task<JobReport?> FinishedOutputsAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (job.OutputList.SequenceEqual(OutputKinds.Default))
+        {
+            return await storage.GetCheckedOutputAsync(job.Id, cancellationToken) is { } output
+                ? new JobReport(job.Id, JobReportKind.Done, 100, now, OutputBytes: output.Bytes, Attempt: job.Attempts, ConversionMethod: output.Method, Run: job.Runs)
+                : null;
+        }
+
+        return await storage.GetOutputManifestAsync(job.Id, cancellationToken) is { } manifest
+            ? new JobReport(job.Id, JobReportKind.Done, 100, now, OutputBytes: manifest.Outputs.TotalBytes, Attempt: job.Attempts,
+                ConversionMethod: manifest.Method, Run: job.Runs, DurationSeconds: manifest.DurationSeconds, Outputs: manifest.Outputs)
+            : null;
     }
 
     private void Count(ReportResult result, string action, string jobId)

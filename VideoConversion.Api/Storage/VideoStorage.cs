@@ -74,6 +74,22 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
     public async Task<StoredOutput?> GetCheckedOutputAsync(string jobId, CancellationToken cancellationToken) =>
         await StoredOutputs.FindAsync(client, jobId, cancellationToken) is { Bytes: > 0, Method: not null } output ? output : null;
 
+    /// <summary>
+    /// What a job with outputs beyond the MP4 stored, by its manifest (written after every other file of it), or null
+    /// when it is not all stored: an MP4 alone does not say that its stream, poster and storyboard are there too.
+    /// </summary>
+    public async Task<OutputManifest?> GetOutputManifestAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OutputManifest.FindAsync(client, jobId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is MinioException or HttpRequestException)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+    }
+
     /// <summary>Removes an input that may not be kept (over the size limit, or not the size declared).</summary>
     public Task DeleteInputAsync(string key, CancellationToken cancellationToken) =>
         DeleteAsync(StorageNames.InputBucket, key, cancellationToken);

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Conversion.Planning;
 using VideoConversion.Worker.Conversion.Probing;
@@ -218,5 +219,32 @@ public class ConversionPlannerTests
         var longButSafe = SafeVideo with { Duration = TimeSpan.FromHours(3.9), AverageFrameRate = 60, Level = 42 };
         var plan = ConversionPlanner.Plan(new MediaInfo("matroska,webm", TimeSpan.FromHours(3.9), [longButSafe]), new ConversionOptions { MaxPixels = 1e9 });
         Assert.True(plan.IsRemux);
+    }
+
+    [Fact]
+    public void Every_picture_an_hls_ladder_encodes_counts_against_the_pixel_budget()
+    {
+        // An hour of 1080p30 is 0.22 × 10^12 pixels; with the MP4 and the four renditions encoded it is 0.62 × 10^12.
+        var hour = SafeVideo with { CodecName = "mpeg4", Profile = "Simple", Duration = TimeSpan.FromHours(1) };
+        var media = new MediaInfo("avi", TimeSpan.FromHours(1), [hour]);
+        var budget = new ConversionOptions { MaxPixels = 0.4e12 };
+
+        Assert.False(ConversionPlanner.Plan(media, budget).CopyVideo);
+        var failure = Assert.Throws<ConversionFailedException>(() =>
+            ConversionPlanner.Plan(media, budget, outputs: [OutputKinds.Mp4, OutputKinds.Hls]));
+        Assert.Contains("every output asked for", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("or fewer outputs", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_remux_with_a_ladder_keeps_the_copy_and_plans_the_renditions_from_the_display_size()
+    {
+        var plan = ConversionPlanner.Plan(Media("mov,mp4,m4a,3gp,3g2,mj2", SafeVideo, SafeAudio), Options, outputs: [OutputKinds.Mp4, OutputKinds.Hls, OutputKinds.Poster]);
+
+        Assert.True(plan.IsRemux);
+        Assert.True(plan.Outputs.DecodesVideo);
+        Assert.Equal(["1080p", "720p", "480p", "360p"], plan.Outputs.Hls!.Renditions.Select(rendition => rendition.Name));
+        Assert.Equal(30, plan.Outputs.Hls.FrameRate);
+        Assert.Equal((1280, 720), (plan.Outputs.Poster!.Width, plan.Outputs.Poster.Height));
     }
 }

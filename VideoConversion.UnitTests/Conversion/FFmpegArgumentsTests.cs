@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Conversion.Commands;
 using VideoConversion.Worker.Conversion.Planning;
@@ -157,5 +158,52 @@ public class FFmpegArgumentsTests
         Assert.Equal("pipe:1", ValueAfter(arguments, "-progress"));
         Assert.Equal("mp4", ValueAfter(arguments, "-f"));
         Assert.Equal("/scratch/output.mp4", arguments[^1]);
+    }
+
+    [Fact]
+    public void Every_output_branches_off_one_decode_in_one_run()
+    {
+        var plan = Plan() with
+        {
+            Audio = Audio,
+            Outputs = OutputsPlan.For([OutputKinds.Mp4, OutputKinds.Hls, OutputKinds.Poster, OutputKinds.Storyboard], 640, 480, 30, TimeSpan.FromSeconds(20)),
+        };
+        var arguments = Convert(plan);
+
+        Assert.Single(arguments, argument => argument == "-i");
+        var graph = ValueAfter(arguments, "-filter_complex");
+        // MP4, two renditions (480p and 360p of a 640×480 source), poster and thumbnails: five pictures from one decode.
+        Assert.StartsWith("[0:2]bwdif=", graph, StringComparison.Ordinal);
+        Assert.Contains("split=5[b0][b1][b2][b3][b4]", graph, StringComparison.Ordinal);
+        Assert.Contains("thumbnail=n=30[poster]", graph, StringComparison.Ordinal);
+        Assert.Contains("fps=fps=1/2:round=near", graph, StringComparison.Ordinal);
+
+        // Each rendition is forced to a keyframe at the same instants, and written as CMAF beside the others.
+        var keyframes = arguments.Select((argument, index) => (argument, index)).Where(pair => pair.argument == "-force_key_frames")
+            .Select(pair => arguments[pair.index + 1]).ToList();
+        Assert.Equal(2, keyframes.Count);
+        Assert.All(keyframes, expression => Assert.Equal("expr:gte(t,n_forced*4)", expression));
+        Assert.Equal(3, arguments.Count(argument => argument == "fmp4"));
+        Assert.Contains("/scratch/outputs/hls/audio.m3u8", arguments);
+        Assert.Contains("/scratch/outputs/poster.jpg", arguments);
+        Assert.Contains("/scratch/thumbnails/%05d.jpg", arguments);
+        Assert.True(arguments.ToList().IndexOf("-progress") < arguments.ToList().IndexOf("-i"), "global options must come before the outputs");
+    }
+
+    [Fact]
+    public void A_copied_mp4_takes_the_stream_as_it_is_while_the_ladder_decodes_it()
+    {
+        var plan = Plan(copyVideo: true) with
+        {
+            Outputs = OutputsPlan.For([OutputKinds.Mp4, OutputKinds.Hls], 640, 480, 30, TimeSpan.FromSeconds(20)),
+        };
+        var arguments = Convert(plan);
+
+        var mp4 = arguments.ToList().IndexOf("/scratch/output.mp4");
+        var firstMap = arguments.ToList().IndexOf("-map");
+        Assert.Equal("0:2", arguments[firstMap + 1]);
+        Assert.Equal("copy", ValueAfter(arguments, "-c:v"));
+        Assert.True(firstMap < mp4);
+        Assert.DoesNotContain("[mp4]", ValueAfter(arguments, "-filter_complex"), StringComparison.Ordinal);
     }
 }

@@ -123,8 +123,32 @@ public sealed class UploadComponentTests : BunitContext
         var rows = list.FindAll("tbody tr");
         Assert.Equal(2, rows.Count);
         Assert.Equal("Download MP4", rows[0].QuerySelector("a")!.TextContent);
-        Assert.Equal("PROCESSING 7%", rows[1].Children[1].TextContent);
+        Assert.Equal("PROCESSING 7%", rows[1].Children[2].TextContent);
         Assert.Equal("Your jobs", list.Find("h2").TextContent);
+    }
+
+    [Fact]
+    public void A_done_job_with_a_stream_plays_it_through_the_pages_playback_path_with_its_poster()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var outputs = new JobOutputsSummary(
+            new HlsSummary("http://api.internal:8080/playback/job-1/123-abc/hls/master.m3u8"),
+            new PosterSummary("http://storage.example/output/job-1/poster.jpg?X-Amz-Signature=def", 1280, 720),
+            new StoryboardSummary("http://api.internal:8080/playback/job-1/123-abc/storyboard.vtt"));
+        var done = Job("DONE") with { Outputs = outputs };
+        var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Converting, Job = done });
+
+        Assert.NotNull(card.Find(".player select.quality"));
+        var attach = JSInterop.VerifyInvoke("attach");
+        var sources = attach.Arguments[1]!;
+        Assert.Equal("/playback/job-1/123-abc/hls/master.m3u8", sources.GetType().GetProperty("hls")!.GetValue(sources));
+        Assert.Equal("/playback/job-1/123-abc/storyboard.vtt", sources.GetType().GetProperty("storyboard")!.GetValue(sources));
+        Assert.Equal(outputs.Poster!.Url, sources.GetType().GetProperty("poster")!.GetValue(sources));
+        Assert.Equal("Download MP4", card.Find(".sizes a").TextContent);
+
+        var list = Render<YourJobs>(p => p.Add(r => r.Page, new JobPage([done, Job("PROCESSING", 7) with { JobId = "job-2" }], 1, 20, 2)));
+        Assert.Equal(outputs.Poster.Url, list.Find("tbody tr img.poster").GetAttribute("src"));
+        Assert.Single(list.FindAll("img.poster"));
     }
 
     [Fact]

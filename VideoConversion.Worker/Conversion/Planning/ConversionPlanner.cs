@@ -27,20 +27,22 @@ public static class ConversionPlanner
 
         var (width, height) = DisplaySize(video, copyVideo);
         var (fitWidth, fitHeight) = copyVideo ? (width, height) : FitWithin4K(width, height);
-        // Outputs beyond the MP4 decode and encode the video whatever the MP4 does.
-        var decodes = !copyVideo || (outputs is not null && !outputs.SequenceEqual(Contracts.Outputs.OutputKinds.Default));
-        if (decodes)
-        {
-            // Decoding and encoding is what costs; a copy costs next to nothing however long.
-            CheckPixelBudget(media, video, options);
-        }
-
         // A variable-rate file may average less than its bursts: the higher of the two rates decides.
         var sourceRate = Math.Max(video.AverageFrameRate ?? 0, video.BaseFrameRate ?? 0);
         var frameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, sourceRate);
         var duration = PlayingTime(media, video, audio);
         // The rate the renditions play at: the average (a variable-rate file's base rate can be far above what it shows).
         double? playingRate = video.AverageFrameRate is > 0 and var average ? Math.Min(average, frameRateCap ?? double.MaxValue) : frameRateCap;
+
+        var made = OutputsPlan.For(outputs, fitWidth, fitHeight, playingRate, duration);
+        if (!copyVideo || made.DecodesVideo)
+        {
+            // Decoding and encoding is what costs (a copy costs next to nothing however long): every picture encoded
+            // counts, the MP4's and each rendition's, so a full ladder weighs about 2.75 times a 1080p transcode.
+            var encoded = (copyVideo || !made.Mp4 ? 0L : (long)fitWidth * fitHeight) +
+                          (made.Hls?.Renditions.Sum(rendition => (long)rendition.Width * rendition.Height) ?? 0);
+            CheckPixelBudget(media, video, options, encoded);
+        }
 
         return new ConversionPlan
         {
@@ -54,15 +56,16 @@ public static class ConversionPlanner
             ScalesDown = (fitWidth, fitHeight) != (width, height),
             FrameRateCap = frameRateCap,
             Duration = duration,
-            Outputs = OutputsPlan.For(outputs, fitWidth, fitHeight, playingRate, duration),
+            Outputs = made,
         };
     }
 
     /// <summary>
     /// Refuses, before any work, a video whose decode and encode would hold a worker for hours:
-    /// its pixels in all (width × height × frames) against <see cref="ConversionOptions.MaxPixels"/>.
+    /// its pixels in all (width × height × frames, or the pictures encoded a frame when they are
+    /// more, as for an HLS ladder) against <see cref="ConversionOptions.MaxPixels"/>.
     /// </summary>
-    private static void CheckPixelBudget(MediaInfo media, StreamInfo video, ConversionOptions options)
+    private static void CheckPixelBudget(MediaInfo media, StreamInfo video, ConversionOptions options, long encodedPerFrame)
     {
         var duration = media.Duration ?? video.Duration;
         var frames = video.FrameCount ?? (long?)(duration?.TotalSeconds * video.AverageFrameRate);
@@ -71,12 +74,17 @@ public static class ConversionPlanner
             return; // a live stream states neither; the frame and time limits still hold it
         }
 
-        var pixels = (double)video.Width * video.Height * count;
+        var perFrame = Math.Max((double)video.Width * video.Height, encodedPerFrame);
+        var pixels = perFrame * count;
         if (pixels > options.MaxPixels)
         {
+            var ladder = perFrame > (double)video.Width * video.Height;
+            var what = ladder
+                ? string.Create(CultureInfo.InvariantCulture, $"{perFrame / 1e6:N1} million pixels encoded a frame (every output asked for)")
+                : string.Create(CultureInfo.InvariantCulture, $"{video.Width}×{video.Height} pixels");
             throw new ConversionFailedException(string.Create(CultureInfo.InvariantCulture,
-                $"The video is too much work for one job: {video.Width}×{video.Height} pixels for {count:N0} frames is {pixels / 1e9:N0} billion pixels to convert, " +
-                $"and the most accepted is {options.MaxPixels / 1e9:N0} billion (about an hour of 4K at 60 fps). Try a shorter or smaller video."),
+                $"The video is too much work for one job: {what} for {count:N0} frames is {pixels / 1e9:N0} billion pixels to convert, " +
+                $"and the most accepted is {options.MaxPixels / 1e9:N0} billion (about an hour of 4K at 60 fps). Try a shorter or smaller video{(ladder ? ", or fewer outputs" : "")}."),
                 cause: FailureCause.LimitExceeded);
         }
     }
