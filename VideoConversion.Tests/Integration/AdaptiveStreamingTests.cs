@@ -73,11 +73,13 @@ public sealed class AdaptiveStreamingTests(SystemFixture system) : IDisposable
     }
 
     [Fact]
-    public async Task A_playback_link_that_was_tampered_with_plays_nothing()
+    public async Task A_tampered_link_plays_nothing_every_output_counts_against_the_quota_and_deleting_the_job_removes_them()
     {
+        var account = await system.CreateAccountAsync("streaming-quota");
+        using var api = system.ApiClient(account.ApiKey);
         var input = await TestMedia.MjpegAviAsync(_work.FullName, seconds: 2);
-        var jobId = await system.Api.StartJobAsync(input, outputs: [OutputKinds.Hls]);
-        var (job, _) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
+        var jobId = await api.StartJobAsync(input, outputs: [OutputKinds.Hls]);
+        var (job, _) = await api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         var link = job.GetProperty("outputs").GetProperty("hls").GetProperty("url").GetString()!;
         Assert.Equal(JsonValueKind.Null, job.GetProperty("output_url").ValueKind);
 
@@ -93,6 +95,26 @@ public sealed class AdaptiveStreamingTests(SystemFixture system) : IDisposable
             using var refused = await _player.GetAsync(new Uri(bad));
             await refused.AssertProblemAsync(HttpStatusCode.Forbidden);
         }
+
+        // The account's stored bytes are its upload and everything the job made: the whole stream, not an MP4's size.
+        var outputBytes = job.GetProperty("output_bytes").GetInt64();
+        Assert.Equal(job.GetProperty("outputs").GetProperty("hls").GetProperty("bytes").GetInt64(), outputBytes);
+        using var tooLarge = await api.PostAsJsonAsync("/upload/request", new { filename = "more.mp4", size_bytes = SystemFixture.MaxStoredBytes });
+        var quota = await tooLarge.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(new FileInfo(input).Length + outputBytes, quota.GetProperty("current").GetInt64());
+
+        // Deleting the job removes every file of its stream, and its link plays nothing more.
+        var prefix = StorageNames.OutputFilesPrefix(jobId);
+        Assert.NotEmpty(await system.StoredKeysAsync(StorageNames.OutputBucket, prefix));
+        using (var deleted = await api.DeleteAsync(new Uri($"/jobs/{jobId}", UriKind.Relative)))
+        {
+            Assert.True(deleted.IsSuccessStatusCode, $"DELETE answered {(int)deleted.StatusCode}");
+        }
+
+        await Polling.WaitUntilAsync(async () => (await system.StoredKeysAsync(StorageNames.OutputBucket, prefix)).Count == 0,
+            "the deleted job's stream to be removed from storage", TimeSpan.FromSeconds(30));
+        using var gone = await _player.GetAsync(new Uri(link));
+        await gone.AssertProblemAsync(HttpStatusCode.Gone);
     }
 
     [Fact]
