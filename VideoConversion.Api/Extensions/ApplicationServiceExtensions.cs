@@ -60,6 +60,7 @@ public static class ApplicationServiceExtensions
         services.AddHostedService<OutboxDispatcher>();
         services.AddSingleton<JobMetrics>();
         services.AddHostedService<QueueDepthMonitor>();
+        services.AddHostedService<WorkloadMonitor>();
         services.AddSingleton<JobReportWriter>();
         services.AddHostedService<JobReportsConsumer>();
         services.AddHostedService<DeadLetterConsumer>();

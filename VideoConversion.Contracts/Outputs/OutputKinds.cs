@@ -51,6 +51,15 @@ public static class OutputKinds
         return asked.Count == 0 ? null : Supported.Where(asked.Contains).ToList();
     }
 
+    /// <summary>
+    /// How much encoding a job's outputs take, in MP4 conversions of the same video: the MP4 is 1, an HLS ladder 1.75
+    /// (a 1080p source's renditions encode 1 + 0.44 + 0.20 + 0.11 of its pixels), a poster or a storyboard 0.05 (small
+    /// pictures, a few a minute); at least 1, the decode. What the workers' autoscaling counts (see worker-scaling.yaml).
+    /// </summary>
+    public static double Work(IReadOnlyList<string> outputs) => Math.Max(1.0,
+        (outputs.Contains(Mp4) ? 1.0 : 0) + (outputs.Contains(Hls) ? 1.75 : 0) +
+        (outputs.Contains(Poster) ? 0.05 : 0) + (outputs.Contains(Storyboard) ? 0.05 : 0));
+
     /// <summary>The outputs as one stored and carried text: "mp4,hls".</summary>
     public static string Join(IEnumerable<string> outputs) => string.Join(',', outputs);
 

@@ -129,7 +129,7 @@ public sealed partial class AppHostManifestTests(MinikubeManifests manifests, Ap
     [Fact]
     public void The_queue_and_buckets_the_services_use_are_the_ones_deployed()
     {
-        Assert.Equal(QueueNames.VideoJobs, _rendered.Named<ScaledObject>("worker").Spec.Triggers.Single().Metadata["queueName"]);
+        Assert.Equal(QueueNames.VideoJobs, _rendered.Named<ScaledObject>("worker").Spec.Triggers.Single(trigger => trigger.Type == "rabbitmq").Metadata["queueName"]);
         var setup = _rendered.Named<V1Job>("storage-setup").Spec.Template.Spec.Containers.Single().Env;
         Assert.Equal(StorageNames.InputBucket, setup.Single(variable => variable.Name == "INPUT_BUCKET").Value);
         Assert.Equal(StorageNames.OutputBucket, setup.Single(variable => variable.Name == "OUTPUT_BUCKET").Value);

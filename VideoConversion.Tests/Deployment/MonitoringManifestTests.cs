@@ -104,7 +104,7 @@ public sealed class MonitoringManifestTests(MinikubeManifests manifests) : IClas
         // KEDA's target, drawn from the ScaledObject's own numbers: all messages (ready and busy) / value, capped at max.
         var scaling = _rendered.Named<ScaledObject>("worker").Spec;
         Assert.Contains(
-            $"clamp_max(ceil(sum(rabbitmq_detailed_queue_messages{{queue=\"video_jobs\"}}) / {scaling.Triggers.Single().Metadata["value"]}), {scaling.MaxReplicaCount})",
+            $"clamp_max(ceil(sum(rabbitmq_detailed_queue_messages{{queue=\"video_jobs\"}}) / {scaling.Triggers.Single(trigger => trigger.Type == "rabbitmq").Metadata["value"]}), {scaling.MaxReplicaCount})",
             scalability, StringComparison.Ordinal);
         // Jobs per minute and p50/p95/p99 of end-to-end and processing time.
         Assert.Contains("rate(videoconversion_jobs_completed_total[5m])) * 60", performance, StringComparison.Ordinal);

@@ -12,6 +12,31 @@ public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixt
 
     private ScaledObject Scaling => _rendered.Named<ScaledObject>("worker");
 
+    private ScaleTrigger QueueDepth => Scaling.Spec.Triggers.Single(trigger => trigger.Type == "rabbitmq");
+
+    [Fact]
+    public void Where_prometheus_runs_jobs_are_also_weighed_by_their_outputs()
+    {
+        Assert.Equal(["prometheus", "rabbitmq"], Scaling.Spec.Triggers.Select(trigger => trigger.Type).Order(StringComparer.Ordinal));
+        var work = Scaling.Spec.Triggers.Single(trigger => trigger.Type == "prometheus");
+        Assert.Contains("videoconversion_jobs_work", work.Metadata["query"], StringComparison.Ordinal);
+        Assert.Equal(QueueDepth.Metadata["value"], work.Metadata["threshold"]);
+
+        var server = new Uri(work.Metadata["serverAddress"]);
+        var hostParts = server.Host.Split('.');
+        var service = _rendered.Named<V1Service>(hostParts[0]);
+        Assert.Equal("prometheus", service.Metadata.Name);
+        Assert.Equal(service.Metadata.NamespaceProperty, hostParts[1]);
+        Assert.Contains(service.Spec.Ports, port => port.Port == server.Port);
+
+        // KEDA's operator is let in to Prometheus, on that port.
+        var policy = _rendered.Named<V1NetworkPolicy>("prometheus");
+        Assert.Contains(policy.Spec.Ingress, rule =>
+            rule.Ports.Any(port => port.Port.Value == server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)) &&
+            rule.FromProperty.Any(peer => peer.NamespaceSelector?.MatchLabels["kubernetes.io/metadata.name"] == "keda" &&
+                                          peer.PodSelector?.MatchLabels["app.kubernetes.io/name"] == "keda-operator"));
+    }
+
     [Fact]
     public void Workers_scale_from_zero_to_ten_on_five_video_jobs_each()
     {
@@ -23,8 +48,7 @@ public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixt
         Assert.Equal(10, spec.PollingInterval);
         Assert.Equal(300, spec.CooldownPeriod);
 
-        var trigger = Assert.Single(spec.Triggers);
-        Assert.Equal("rabbitmq", trigger.Type);
+        var trigger = QueueDepth;
         Assert.Equal(QueueNames.VideoJobs, trigger.Metadata["queueName"]);
         Assert.Equal("QueueLength", trigger.Metadata["mode"]);
         Assert.Equal("5", trigger.Metadata["value"]);
@@ -33,7 +57,7 @@ public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixt
     [Fact]
     public void Busy_messages_count_too_through_the_management_api_of_the_broker()
     {
-        var trigger = Scaling.Spec.Triggers.Single();
+        var trigger = QueueDepth;
         // The AMQP mode sees ready messages only; HTTP counts unacknowledged ones unless told not to.
         Assert.Equal("http", trigger.Metadata["protocol"]);
         Assert.False(trigger.Metadata.TryGetValue("excludeUnacknowledged", out var exclude) && exclude == "true");
@@ -50,7 +74,7 @@ public sealed class WorkerScalingTests(MinikubeManifests manifests) : IClassFixt
     [Fact]
     public void The_trigger_authenticates_as_the_brokers_scaler_user()
     {
-        var reference = Scaling.Spec.Triggers.Single().AuthenticationRef!.Name;
+        var reference = QueueDepth.AuthenticationRef!.Name;
         var authentication = _rendered.Named<TriggerAuthentication>(reference);
         Assert.Equal(["password", "username"], authentication.Spec.SecretTargetRef.Select(target => target.Parameter).Order(StringComparer.Ordinal));
 

@@ -83,6 +83,12 @@ public sealed class MetricsTests(SystemFixture system, ITestOutputHelper output)
 
         Assert.NotEmpty(queried);
         Assert.All(queried, family => Assert.True(exported.Contains(family), $"the dashboards query {family}, which no service exports"));
+
+        // So does the workers' autoscaler, where Prometheus runs (the Minikube overlay's work trigger).
+        var scaling = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "manifests", "overlays", "minikube", "kustomization.yaml"));
+        var autoscaled = DashboardQueries.OurFamilies(System.Text.RegularExpressions.Regex.Match(scaling, "query: (.+)").Groups[1].Value).ToList();
+        Assert.NotEmpty(autoscaled);
+        Assert.All(autoscaled, family => Assert.True(exported.Contains(family), $"the autoscaler queries {family}, which no service exports"));
     }
 
     private static IEnumerable<string> Families(PrometheusText scrape) =>

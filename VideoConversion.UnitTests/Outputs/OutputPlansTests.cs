@@ -73,4 +73,14 @@ public class OutputPlansTests
         Assert.Equal(OutputKinds.Default, OutputKinds.Normalize(null, out _));
         Assert.Equal(["mp4", "poster"], OutputKinds.Split(OutputKinds.Join(["mp4", "poster"])));
     }
+
+    [Fact]
+    public void A_jobs_work_is_weighed_by_what_it_encodes()
+    {
+        Assert.Equal(1.0, OutputKinds.Work(OutputKinds.Default));
+        Assert.Equal(2.85, OutputKinds.Work(OutputKinds.Supported), 3);
+        Assert.Equal(1.75, OutputKinds.Work([OutputKinds.Hls]), 3);
+        // A poster alone still decodes the whole video.
+        Assert.Equal(1.0, OutputKinds.Work([OutputKinds.Poster]));
+    }
 }

@@ -13,7 +13,7 @@ public static class KedaScaling
     public static int DesiredReplicas(ScaledObject scaledObject, double queueDepth)
     {
         var spec = scaledObject.Spec;
-        var trigger = spec.Triggers.Single();
+        var trigger = spec.Triggers.Single(trigger => trigger.Type == "rabbitmq");
         Assert.Equal("QueueLength", trigger.Metadata["mode"]);
         var target = double.Parse(trigger.Metadata["value"], CultureInfo.InvariantCulture);
         var activation = trigger.Metadata.TryGetValue("activationValue", out var text) ? double.Parse(text, CultureInfo.InvariantCulture) : 0;
