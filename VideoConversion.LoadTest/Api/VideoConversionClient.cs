@@ -16,11 +16,12 @@ public sealed class VideoConversionClient(HttpClient api, HttpClient storage, Ht
     public Uri BaseAddress => api.BaseAddress!;
 
     /// <param name="sizeBytes">The file's size, as every client should send it: the URL then takes exactly that many bytes.</param>
+    /// <param name="outputs">What the job makes; null for the API's default (the MP4).</param>
     public async Task<(string JobId, Uri UploadUrl)> RequestUploadAsync(
-        string fileName, string contentType, long? sizeBytes, CancellationToken cancellationToken)
+        string fileName, string contentType, long? sizeBytes, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
         using var response = await api.PostAsJsonAsync("/upload/request",
-            new { filename = fileName, content_type = contentType, size_bytes = sizeBytes }, cancellationToken);
+            new { filename = fileName, content_type = contentType, size_bytes = sizeBytes, outputs }, cancellationToken);
         await EnsureSuccessAsync(response, "POST /upload/request", cancellationToken);
         var body = await response.Content.ReadFromJsonAsync<UploadTicket>(cancellationToken)
             ?? throw new LoadTestException("POST /upload/request answered with no body.");

@@ -10,11 +10,15 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </summary>
 public sealed class RawFFmpeg(string workerBinary, string scratch)
 {
-    public async Task<(string Method, string FFmpeg, string[] Arguments)> PlanAsync(string input, string output, CancellationToken cancellationToken)
+    /// <param name="outputs">What to make, as a job names it ("mp4,hls"); null for the MP4 alone.</param>
+    /// <param name="rendition">The one HLS rendition to make, on its own: the command a run per rendition would take.</param>
+    public async Task<(string Method, string FFmpeg, string[] Arguments, string[] Renditions)> PlanAsync(
+        string input, string output, CancellationToken cancellationToken, string? outputs = null, string? rendition = null)
     {
+        string[] planArguments = ["plan", input, output, .. outputs is null ? [] : new[] { outputs }, .. rendition is null ? [] : new[] { "--rendition", rendition }];
         var (code, text, error) = workerBinary.EndsWith(".dll", StringComparison.Ordinal)
-            ? await ProcessTools.RunAsync("dotnet", [workerBinary, "plan", input, output], cancellationToken)
-            : await ProcessTools.RunAsync(workerBinary, ["plan", input, output], cancellationToken);
+            ? await ProcessTools.RunAsync("dotnet", [workerBinary, .. planArguments], cancellationToken)
+            : await ProcessTools.RunAsync(workerBinary, planArguments, cancellationToken);
         if (code != 0)
         {
             throw new LoadTestException($"The worker could not plan {input}: {error}");
@@ -22,19 +26,68 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
 
         var plan = JsonDocument.Parse(text).RootElement;
         return (plan.GetProperty("method").GetString()!, plan.GetProperty("ffmpeg").GetString()!,
-            [.. plan.GetProperty("arguments").EnumerateArray().Select(argument => argument.GetString()!)]);
+            [.. plan.GetProperty("arguments").EnumerateArray().Select(argument => argument.GetString()!)],
+            [.. plan.GetProperty("renditions").EnumerateArray().Select(name => name.GetString()!)]);
+    }
+
+    /// <summary>
+    /// An HLS ladder both ways, one after the other: one FFmpeg whose one decode feeds every rendition (the worker's
+    /// way), and one FFmpeg per rendition, each decoding the input again.
+    /// </summary>
+    /// <returns>The wall time of the one run, and of all the separate runs together; the renditions' names.</returns>
+    public async Task<(double OneDecode, double SeparateRuns, string[] Renditions)> LadderAsync(string input, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(scratch, "ladder", "output.mp4");
+        var (_, ffmpeg, arguments, renditions) = await PlanAsync(input, output, cancellationToken, "hls");
+        List<string[]> separate = [];
+        foreach (var rendition in renditions)
+        {
+            separate.Add((await PlanAsync(input, output, cancellationToken, "hls", rendition)).Arguments);
+        }
+
+        var oneDecode = await TimeAsync(ffmpeg, arguments, output, cancellationToken);
+        var separateRuns = 0.0;
+        foreach (var single in separate)
+        {
+            separateRuns += await TimeAsync(ffmpeg, single, output, cancellationToken);
+        }
+
+        return (oneDecode, separateRuns, renditions);
+    }
+
+    /// <summary>Runs one command in a fresh folder with the layout the worker's commands write into.</summary>
+    private static async Task<double> TimeAsync(string ffmpeg, string[] arguments, string output, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(output)!;
+        Prepare(folder);
+        var started = Stopwatch.GetTimestamp();
+        var (code, _, error) = await ProcessTools.RunAsync(ffmpeg, arguments, cancellationToken, TimeSpan.FromHours(1));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Directory.Delete(folder, recursive: true);
+        return code == 0 ? seconds : throw new LoadTestException($"FFmpeg failed: {error}");
+    }
+
+    /// <summary>The folders FFmpeg writes the outputs other than the MP4 into (it creates none itself).</summary>
+    private static void Prepare(string folder)
+    {
+        foreach (var sub in new[] { "outputs/hls", "outputs/storyboard", "thumbnails" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, sub));
+        }
     }
 
     /// <summary>Runs the worker's command for <paramref name="input"/> <paramref name="count"/> times, <paramref name="parallel"/> at once.</summary>
+    /// <param name="outputs">What each run makes ("mp4,hls,poster,storyboard"); null for the MP4 alone.</param>
     /// <returns>Each run's wall time, and the wall time of all of them.</returns>
-    public async Task<(List<double> Runs, double Total)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken)
+    public async Task<(List<double> Runs, double Total)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken, string? outputs = null)
     {
         // Every command is planned before the clock starts: asking the worker is not part of the floor.
         var commands = new List<(string Output, string FFmpeg, string[] Arguments)>();
         for (var index = 0; index < count; index++)
         {
-            var output = Path.Combine(scratch, $"raw-{index}.mp4");
-            var (_, ffmpeg, arguments) = await PlanAsync(input, output, cancellationToken);
+            var output = Path.Combine(scratch, $"raw-{index}", "output.mp4");
+            Prepare(Path.GetDirectoryName(output)!);
+            var (_, ffmpeg, arguments, _) = await PlanAsync(input, output, cancellationToken, outputs);
             commands.Add((output, ffmpeg, arguments));
         }
 
@@ -50,7 +103,7 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
                 var started = Stopwatch.GetTimestamp();
                 var (code, _, error) = await ProcessTools.RunAsync(ffmpeg, arguments, cancellationToken, TimeSpan.FromHours(1));
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                File.Delete(output);
+                Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
                 if (code != 0)
                 {
                     throw new LoadTestException($"FFmpeg failed on {input}: {error}");

@@ -40,7 +40,18 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyList<ApiBenchmark.Round>? ApiRounds = null,
         IReadOnlyDictionary<string, double>? MemoryIdleMebibytes = null,
         ApiBenchmark.Round? SharedApiRound = null,
-        double? TelemetryBytesPerSecond = null);
+        double? TelemetryBytesPerSecond = null,
+        OutputsMeasurement? Outputs = null);
+
+    /// <summary>Jobs that make every output (per job, raw and the system), and an HLS ladder made both ways by raw FFmpeg.</summary>
+    /// <param name="LadderOneDecodeRuns">The worker's one FFmpeg for the whole ladder, each run's seconds.</param>
+    /// <param name="LadderSeparateRuns">One FFmpeg per rendition, all of a run's seconds together.</param>
+    public sealed record OutputsMeasurement(
+        IReadOnlyList<double> RawRuns, IReadOnlyList<double> SystemRuns,
+        IReadOnlyList<double> LadderOneDecodeRuns, IReadOnlyList<double> LadderSeparateRuns, IReadOnlyList<string> Renditions);
+
+    /// <summary>Every output a job can make, as a job names them.</summary>
+    public static readonly IReadOnlyList<string> AllOutputs = ["mp4", "hls", "poster", "storyboard"];
 
     private static readonly IReadOnlyDictionary<string, string> Services = new Dictionary<string, string>
     {
@@ -72,6 +83,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             systemTranscodeRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-transcode", transcode, 1, 1, cancellationToken)));
             rawRemuxRuns.AddRange((await raw.RunAsync(remux, 1, 1, cancellationToken)).Runs);
             systemRemuxRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-remux", remux, 1, 1, cancellationToken)));
+        }
+
+        progress("every output a job can make: raw FFmpeg and the system, and an HLS ladder from one decode against a run per rendition");
+        List<double> rawAllRuns = [], systemAllRuns = [], ladderOne = [], ladderSeparate = [];
+        IReadOnlyList<string> renditions = [];
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            rawAllRuns.AddRange((await raw.RunAsync(transcode, 1, 1, cancellationToken, string.Join(',', AllOutputs))).Runs);
+            systemAllRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-outputs", transcode, 1, 1, cancellationToken, AllOutputs)));
+            var ladder = await raw.LadderAsync(transcode, cancellationToken);
+            ladderOne.Add(ladder.OneDecode);
+            ladderSeparate.Add(ladder.SeparateRuns);
+            renditions = ladder.Renditions;
         }
 
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
@@ -136,7 +160,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
-            shared, telemetryBytesPerSecond);
+            shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions));
     }
 
     /// <summary>Until no job waits in video_jobs (as the API reads it from the broker), and a moment for the last ones in hand.</summary>
@@ -184,9 +208,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return Median(times);
     }
 
-    private async Task<RunResult> RunJobsAsync(string name, string input, int jobs, int concurrency, CancellationToken cancellationToken)
+    private async Task<RunResult> RunJobsAsync(
+        string name, string input, int jobs, int concurrency, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory);
+        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs);
         var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
         var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
         return failed.Count == 0

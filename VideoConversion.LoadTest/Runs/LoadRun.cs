@@ -68,7 +68,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
         try
         {
             var contentType = InputContentType(input);
-            (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, new FileInfo(input).Length, cancellationToken);
+            (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, new FileInfo(input).Length, cancellationToken, settings.Outputs);
             _statuses[jobId] = "UPLOADING";
             upload = await client.UploadAsync(url, input, contentType, cancellationToken);
             // The job starts when its upload lands (storage announces it): no POST /jobs, as the API asks of clients.

@@ -9,7 +9,8 @@ public sealed record RunSettings(
     int Concurrency,
     IReadOnlyList<string> Inputs,
     TimeSpan JobTimeout,
-    string OutputDirectory)
+    string OutputDirectory,
+    IReadOnlyList<string>? Outputs = null)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);

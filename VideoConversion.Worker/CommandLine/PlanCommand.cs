@@ -19,9 +19,19 @@ public static class PlanCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // "--rendition NAME" last: the command that one rendition of the ladder would take on its own (its own decode),
+        // for the benchmark's comparison with the one decode that feeds them all.
+        string? rendition = null;
+        if (args is [.., "--rendition", var named])
+        {
+            rendition = named;
+            args = args[..^2];
+        }
+
         if (args is not [Name, var input, var output, ..] || args.Length > 4 || OutputsArgument.Parse(args) is not { } outputs)
         {
-            await Console.Error.WriteLineAsync($"usage: VideoConversion.Worker plan INPUT OUTPUT [{OutputsArgument.Usage}]   (prints the FFmpeg arguments as JSON)");
+            await Console.Error.WriteLineAsync(
+                $"usage: VideoConversion.Worker plan INPUT OUTPUT [{OutputsArgument.Usage}] [--rendition NAME]   (prints the FFmpeg arguments as JSON)");
             return 64;
         }
 
@@ -31,8 +41,25 @@ public static class PlanCommand
         {
             var media = await host.Services.GetRequiredService<MediaProbe>().ProbeAsync(Path.GetFullPath(input), CancellationToken.None);
             var plan = ConversionPlanner.Plan(media, options, outputs: outputs);
+            var renditions = plan.Outputs.Hls?.Renditions.Select(made => made.Name).ToList() ?? [];
+            if (rendition is not null)
+            {
+                if (plan.Outputs.Hls is not { } hls || hls.Renditions.All(made => made.Name != rendition))
+                {
+                    await Console.Error.WriteLineAsync($"failed: the plan has no rendition '{rendition}' (it has: {string.Join(", ", renditions)})");
+                    return 1;
+                }
+
+                // That rendition alone; the sound goes with the first rendition's run, as it goes once with the ladder.
+                plan = plan with
+                {
+                    Audio = rendition == hls.Renditions[0].Name ? plan.Audio : null,
+                    Outputs = new OutputsPlan(false, hls with { Renditions = [.. hls.Renditions.Where(made => made.Name == rendition)] }, null, null),
+                };
+            }
+
             var arguments = FFmpegArguments.Convert(Path.GetFullPath(input), Path.GetFullPath(output), plan, options);
-            Console.WriteLine(JsonSerializer.Serialize(new { method = plan.Method, ffmpeg = options.FFmpegPath, arguments }));
+            Console.WriteLine(JsonSerializer.Serialize(new { method = plan.Method, ffmpeg = options.FFmpegPath, arguments, renditions }));
             return 0;
         }
         catch (ConversionFailedException failure)
