@@ -64,9 +64,24 @@ public static class Extensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryNames.Prefix + "*")
                 .AddAspNetCoreInstrumentation(options =>
+                {
                     // Probes and scrapes are noise in traces.
-                    options.Filter = context => !ManagementGate.IsProbePath(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                    options.Filter = context => !ManagementGate.IsProbePath(context.Request.Path);
+                    options.EnrichWithHttpRequest = (activity, request) =>
+                    {
+                        if (PlaybackLinkRedaction.Redact(request.Path.Value) is { } path)
+                        {
+                            activity.SetTag("url.path", path);
+                        }
+                    };
+                })
+                .AddHttpClientInstrumentation(options => options.EnrichWithHttpRequestMessage = (activity, request) =>
+                {
+                    if (PlaybackLinkRedaction.Redact(request.RequestUri?.ToString()) is { } url)
+                    {
+                        activity.SetTag("url.full", url);
+                    }
+                }));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -125,7 +125,7 @@ public sealed partial class StalledJobReconciler(
                 : null;
         }
 
-        return await storage.GetOutputManifestAsync(job.Id, cancellationToken) is { } manifest
+        return await storage.GetOutputManifestAsync(job.Id, job.Runs, cancellationToken) is { } manifest
             ? new JobReport(job.Id, JobReportKind.Done, 100, now, OutputBytes: manifest.Outputs.TotalBytes, Attempt: job.Attempts,
                 ConversionMethod: manifest.Method, Run: job.Runs, DurationSeconds: manifest.DurationSeconds, Outputs: manifest.Outputs)
             : null;

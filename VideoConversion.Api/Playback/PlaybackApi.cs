@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Storage;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Outputs;
@@ -22,12 +23,19 @@ public static partial class PlaybackApi
 
     public static IEndpointRouteBuilder MapPlaybackApi(this IEndpointRouteBuilder app)
     {
-        var playback = app.MapGroup("/playback/{jobId}/{token}").WithTags("Playback").AllowAnonymous();
+        var playback = app.MapGroup("/playback/{jobId}/{token}").WithTags("Playback").AllowAnonymous()
+            .RequireRateLimiting(RateLimitServiceExtensions.PerAddress)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         playback.MapGet("/hls/{playlist}", GetPlaylist)
+            .Produces<string>(StatusCodes.Status200OK, "application/vnd.apple.mpegurl")
             .WithName(nameof(GetPlaylist))
             .WithSummary("An HLS playlist of a job: master.m3u8, or a rendition's, with signed segment URLs")
             .WithDescription("Fetched by players through outputs.hls.url of GET /jobs/{id}; the link itself is the permission, until it expires.");
         playback.MapGet("/" + StorageNames.StoryboardIndex, GetStoryboard)
+            .Produces<string>(StatusCodes.Status200OK, "text/vtt")
             .WithName(nameof(GetStoryboard))
             .WithSummary("The storyboard's WebVTT index of a job, with signed sprite sheet URLs");
         return app;
@@ -41,6 +49,7 @@ public static partial class PlaybackApi
         string jobId, string token, string playlist, HttpContext http, PlaybackTokens tokens, JobsDbContext db,
         StoredPlaylists stored, VideoStorage storage, IOptions<PlaybackOptions> options, CancellationToken cancellationToken)
     {
+        Playable(http);
         if (!PlaylistName().IsMatch(playlist))
         {
             return PlaybackProblems.UnknownFile(playlist);
@@ -65,7 +74,6 @@ public static partial class PlaybackApi
             text = SignedPlaylists.MediaPlaylist(text, file => storage.PresignPlayback(StorageNames.OutputFileKey(jobId, $"{StorageNames.HlsFolder}/{file}"), lifetime));
         }
 
-        Playable(http);
         return TypedResults.Text(text, "application/vnd.apple.mpegurl");
     }
 
@@ -73,6 +81,7 @@ public static partial class PlaybackApi
         string jobId, string token, HttpContext http, PlaybackTokens tokens, JobsDbContext db,
         StoredPlaylists stored, VideoStorage storage, IOptions<PlaybackOptions> options, CancellationToken cancellationToken)
     {
+        Playable(http);
         if (await RefusalAsync(jobId, token, OutputKinds.Storyboard, tokens, db, cancellationToken) is { } refused)
         {
             return refused;
@@ -85,7 +94,6 @@ public static partial class PlaybackApi
         }
 
         var lifetime = options.Value.SegmentUrlLifetime;
-        Playable(http);
         return TypedResults.Text(
             SignedPlaylists.Storyboard(text, file => storage.PresignPlayback(StorageNames.OutputFileKey(jobId, $"{StorageNames.StoryboardFolder}/{file}"), lifetime)),
             "text/vtt");
@@ -118,7 +126,10 @@ public static partial class PlaybackApi
             : null;
     }
 
-    /// <summary>Any page may play it (the token is the permission, no cookies are involved); signed URLs must not be cached past their life.</summary>
+    /// <summary>
+    /// Any page may play it (the token is the permission, no cookies are involved), and read why not; signed URLs must not be
+    /// cached past their life.
+    /// </summary>
     private static void Playable(HttpContext http)
     {
         http.Response.Headers.AccessControlAllowOrigin = "*";

@@ -41,8 +41,9 @@ public sealed class PlaybackTokens
     public bool IsValid(string jobId, string token)
     {
         var dash = token.IndexOf('-', StringComparison.Ordinal);
+        // The expiry as issued, digits only and no leading zero: one token, one spelling.
         if (dash <= 0 || !long.TryParse(token.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var expires) ||
-            expires < _time.GetUtcNow().ToUnixTimeSeconds())
+            token[0] == '0' || expires < _time.GetUtcNow().ToUnixTimeSeconds())
         {
             return false;
         }

@@ -15,6 +15,16 @@ public static class RateLimitServiceExtensions
     /// </summary>
     public const string PerCaller = "per-caller";
 
+    /// <summary>
+    /// The playback links' policy: players send no credentials, so a token bucket per client address (behind a trusted
+    /// proxy, the client's). A player fetches a master and a few media playlists per view: far below it.
+    /// </summary>
+    public const string PerAddress = "per-address";
+
+    public const int PlaybackRequestsPerSecond = 50;
+
+    public const int PlaybackBurst = 200;
+
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RateLimitOptions>()
@@ -39,6 +49,15 @@ public static class RateLimitServiceExtensions
                         AutoReplenishment = true,
                     });
             });
+            limiter.AddPolicy(PerAddress, context => RateLimitPartition.GetTokenBucketLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = PlaybackBurst,
+                    TokensPerPeriod = PlaybackRequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = RejectAsync;
         });
@@ -56,7 +75,8 @@ public static class RateLimitServiceExtensions
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        http.RequestServices.GetRequiredService<RateLimitMetrics>().Rejected(PerCaller);
+        var policy = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? PerCaller;
+        http.RequestServices.GetRequiredService<RateLimitMetrics>().Rejected(policy);
         var written = await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
@@ -64,8 +84,11 @@ public static class RateLimitServiceExtensions
             {
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Too many requests",
-                Detail = string.Create(CultureInfo.InvariantCulture,
-                    $"One account may make {options.RequestsPerSecond} requests a second, in bursts of up to {options.Burst}. Try again in {seconds} s."),
+                Detail = policy == PerAddress
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"One address may fetch {PlaybackRequestsPerSecond} playlists a second, in bursts of up to {PlaybackBurst}. Try again in {seconds} s.")
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"One account may make {options.RequestsPerSecond} requests a second, in bursts of up to {options.Burst}. Try again in {seconds} s."),
                 Extensions = { ["retry_after_seconds"] = seconds },
             },
         });

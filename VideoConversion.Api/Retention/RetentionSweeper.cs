@@ -180,7 +180,7 @@ public sealed partial class RetentionSweeper(
         }
     }
 
-    /// <summary>Removes a claimed input (and a canceled job's late output), then records storage's confirmation.</summary>
+    /// <summary>Removes a claimed input (and what a canceled or failed job may have left of its outputs), then records storage's confirmation.</summary>
     /// <param name="firstTime">False when a removal that failed is repeated: counted once, when it was claimed.</param>
     private async Task RemoveInputAsync(Job job, bool firstTime, CancellationToken cancellationToken)
     {
@@ -189,9 +189,10 @@ public sealed partial class RetentionSweeper(
             await storage.DeleteInputAsync(job.InputKey, cancellationToken);
         }
 
-        if (job.Status == JobStatus.Canceled)
+        if (job.Status is JobStatus.Canceled or JobStatus.Failed)
         {
-            // A worker that finished as the cancel arrived may have stored an output nobody will get.
+            // A worker that finished as the cancel arrived may have stored an output nobody will get, and one that
+            // failed while storing a stream may have left some of its files: nobody gets them, nobody counts them.
             await storage.DeleteOutputAsync(job.Id, cancellationToken);
         }
 

@@ -78,11 +78,11 @@ public sealed class VideoStorage(IMinioClient client, StorageConnection connecti
     /// What a job with outputs beyond the MP4 stored, by its manifest (written after every other file of it), or null
     /// when it is not all stored: an MP4 alone does not say that its stream, poster and storyboard are there too.
     /// </summary>
-    public async Task<OutputManifest?> GetOutputManifestAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<OutputManifest?> GetOutputManifestAsync(string jobId, int run, CancellationToken cancellationToken)
     {
         try
         {
-            return await OutputManifest.FindAsync(client, jobId, cancellationToken);
+            return await OutputManifest.FindAsync(client, jobId, run, cancellationToken);
         }
         catch (Exception exception) when (exception is MinioException or HttpRequestException)
         {

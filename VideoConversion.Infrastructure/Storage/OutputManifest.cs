@@ -15,12 +15,13 @@ namespace VideoConversion.Infrastructure.Storage;
 /// </summary>
 /// <param name="Method">How the video was converted ("remux", "transcode"…).</param>
 /// <param name="DurationSeconds">How long it plays, when known.</param>
-public sealed record OutputManifest(string Method, double? DurationSeconds, JobOutputs Outputs)
+/// <param name="Run">The job's run that made them: a manifest of an earlier run (before its owner's retry) is not this run's.</param>
+public sealed record OutputManifest(string Method, double? DurationSeconds, JobOutputs Outputs, int Run = 0)
 {
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, MessageSerializer.Options);
 
-    /// <summary>The manifest of <paramref name="jobId"/>, or null when its outputs are not (all) stored.</summary>
-    public static async Task<OutputManifest?> FindAsync(IMinioClient storage, string jobId, CancellationToken cancellationToken)
+    /// <summary>The manifest of <paramref name="jobId"/>'s run <paramref name="run"/>, or null when that run's outputs are not (all) stored.</summary>
+    public static async Task<OutputManifest?> FindAsync(IMinioClient storage, string jobId, int run, CancellationToken cancellationToken)
     {
         try
         {
@@ -29,7 +30,9 @@ public sealed record OutputManifest(string Method, double? DurationSeconds, JobO
                 .WithBucket(StorageNames.OutputBucket)
                 .WithObject(StorageNames.OutputFileKey(jobId, StorageNames.OutputManifestFile))
                 .WithCallbackStream((stream, token) => stream.CopyToAsync(buffer, token)), cancellationToken);
-            return JsonSerializer.Deserialize<OutputManifest>(buffer.ToArray(), MessageSerializer.Options);
+            return JsonSerializer.Deserialize<OutputManifest>(buffer.ToArray(), MessageSerializer.Options) is { } manifest && manifest.Run == run
+                ? manifest
+                : null;
         }
         catch (ObjectNotFoundException)
         {

@@ -20,6 +20,9 @@ public sealed class PrerequisitesScriptTests
         var run = await NeedsAsync("run", mode);
 
         Assert.Contains("ffmpeg", run);
+        // The page's player (hls.js) comes from npm whatever runs the backing services.
+        Assert.Contains("VideoConversion.Web", run);
+        Assert.Contains("nodejs", run);
         Assert.Equal(mode == "Executable", run.Contains("rabbitmq-server"));
         Assert.Equal(mode == "Executable", run.Contains("tools/s3-standin"));
         Assert.Empty(run.Intersect(TestOnly));

@@ -57,6 +57,8 @@ public sealed class AdaptiveStreamingTests(SystemFixture system) : IDisposable
 
         var storyboard = await _player.GetStringAsync(new Uri(outputs.GetProperty("storyboard").GetProperty("url").GetString()!));
         var cues = storyboard.Split('\n').Where(line => line.Contains(" --> ", StringComparison.Ordinal)).ToList();
+        // One thumbnail every 2 s of the 20 s: ten cues, the last one reaching the end.
+        Assert.Equal(10, cues.Count);
         Assert.Equal(facts.Storyboard!.Tiles, cues.Count);
         var lastEnd = TimeSpan.ParseExact(cues[^1].Split(" --> ")[1], @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture);
         Assert.True(lastEnd.TotalSeconds >= job.GetProperty("duration_seconds").GetDouble() - 0.05, $"the storyboard ends at {lastEnd}, before the video");

@@ -18,16 +18,24 @@ public static class PlaybackProxy
     {
         // "api" resolves through service discovery, as the page's other API calls do.
         services.AddHttpClient(ClientName, client =>
-        {
-            client.BaseAddress = new Uri("http://api");
-            client.Timeout = Timeout;
-        });
+            {
+                client.BaseAddress = new Uri("http://api");
+                client.Timeout = Timeout;
+            })
+            // Its request lines carry the link's token (the permission to play): not logged (traces redact it).
+            .RemoveAllLoggers();
         return services;
     }
 
     public static IEndpointRouteBuilder MapPlaybackProxy(this IEndpointRouteBuilder app)
     {
-        app.MapGet(PlaybackPaths.Prefix + "{jobId}/{token}/{**file}", PassAsync).AllowAnonymous().DisableAntiforgery();
+        // Only what the API's playback serves: playlists and the storyboard index.
+        app.MapGet(PlaybackPaths.Prefix + "{jobId}/{token}/hls/{playlist:regex(^[a-z0-9]+\\.m3u8$)}",
+                (string jobId, string token, string playlist, HttpContext http, IHttpClientFactory clients) => PassAsync(jobId, token, $"hls/{playlist}", http, clients))
+            .AllowAnonymous().DisableAntiforgery();
+        app.MapGet(PlaybackPaths.Prefix + "{jobId}/{token}/storyboard.vtt",
+                (string jobId, string token, HttpContext http, IHttpClientFactory clients) => PassAsync(jobId, token, "storyboard.vtt", http, clients))
+            .AllowAnonymous().DisableAntiforgery();
         return app;
     }
 
@@ -43,7 +51,8 @@ public static class PlaybackProxy
             http.Response.Headers[HeaderNames.CacheControl] = "no-store";
             await answer.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !http.RequestAborted.IsCancellationRequested &&
+                                          !http.Response.HasStarted)
         {
             await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Playback unavailable",
                 detail: "The service that serves the video's playlists did not answer; try again in a moment.").ExecuteAsync(http);

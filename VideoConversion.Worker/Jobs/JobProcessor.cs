@@ -213,7 +213,7 @@ public sealed partial class JobProcessor(
             return (stored.Bytes, stored.Method ?? "unknown", null, null);
         }
 
-        if (takenUpBefore && !onlyMp4 && await OutputManifest.FindAsync(storage, job.JobId, cancellationToken) is { } manifest)
+        if (takenUpBefore && !onlyMp4 && await OutputManifest.FindAsync(storage, job.JobId, job.Run, cancellationToken) is { } manifest)
         {
             LogAlreadyConverted(logger, job.JobId, attempt);
             return (manifest.Outputs.TotalBytes, manifest.Method, manifest.DurationSeconds, manifest.Outputs);
@@ -230,7 +230,7 @@ public sealed partial class JobProcessor(
         {
             // Downloaded while the job waited (and counted then); the room check is the one left for the output.
             var inputBytes = new FileInfo(inputFile).Length;
-            scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes) - inputBytes);
+            scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes, OutputKinds.Work(job.Outputs ?? OutputKinds.Default)) - inputBytes);
 
             LogUsingPrefetchedInput(logger, job.JobId, attempt, inputBytes);
         }
@@ -258,7 +258,7 @@ public sealed partial class JobProcessor(
         using (var transfer = TransferTimeout(cancellationToken))
         {
             upload?.SetTag("videoconversion.output.size", outputBytes);
-            await uploader.UploadAsync(job.JobId, OutputFiles.Beside(outputFile), summary, transfer.Token);
+            await uploader.UploadAsync(job.JobId, job.Run, OutputFiles.Beside(outputFile), summary, transfer.Token);
         }
 
         return (outputBytes, summary.Method, summary.Plan.Duration?.TotalSeconds, summary.Outputs);
@@ -271,7 +271,7 @@ public sealed partial class JobProcessor(
         using (var transfer = TransferTimeout(cancellationToken))
         {
             // Fail fast, before filling the disk; another worker (or this one later) may have room.
-            void EnsureRoom(long inputBytes) => scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes));
+            void EnsureRoom(long inputBytes) => scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes, OutputKinds.Work(job.Outputs ?? OutputKinds.Default)));
 
             if (job.InputBytes is { } expectedBytes)
             {

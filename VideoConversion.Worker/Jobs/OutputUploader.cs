@@ -19,7 +19,8 @@ public sealed class OutputUploader(IMinioClient storage, ConversionMetrics metri
     private const int ParallelUploads = 4;
 
     /// <returns>The bytes stored.</returns>
-    public async Task<long> UploadAsync(string jobId, OutputFiles files, ConversionSummary summary, CancellationToken cancellationToken)
+    /// <param name="run">The job's run (<c>VideoJobMessage.Run</c>), recorded in the manifest.</param>
+    public async Task<long> UploadAsync(string jobId, int run, OutputFiles files, ConversionSummary summary, CancellationToken cancellationToken)
     {
         long stored = 0;
         var others = Directory.Exists(files.Folder) ? Directory.EnumerateFiles(files.Folder, "*", SearchOption.AllDirectories).ToList() : [];
@@ -48,7 +49,7 @@ public sealed class OutputUploader(IMinioClient storage, ConversionMetrics metri
 
         if (summary.Plan.Outputs.DecodesVideo)
         {
-            var manifest = new OutputManifest(summary.Method, summary.Plan.Duration?.TotalSeconds, summary.Outputs).ToBytes();
+            var manifest = new OutputManifest(summary.Method, summary.Plan.Duration?.TotalSeconds, summary.Outputs, run).ToBytes();
             using var body = new MemoryStream(manifest);
             await storage.PutObjectAsync(new PutObjectArgs()
                 .WithBucket(StorageNames.OutputBucket)

@@ -41,8 +41,11 @@ public sealed class ScratchDirectory : IDisposable
         return "input" + (extension.Length is > 1 and <= 6 && extension[1..].All(char.IsAsciiLetterOrDigit) ? extension.ToLowerInvariant() : "");
     }
 
-    /// <summary>Room the disk must have before a download: the input, as much again for the output, and a margin.</summary>
-    public static long RoomNeeded(long inputBytes) => 2 * inputBytes + 64L * 1024 * 1024;
+    /// <summary>
+    /// Room the disk must have before a download: the input, as much again for each MP4's worth of outputs (a job with an
+    /// HLS ladder writes about 2.8 of them: <see cref="Contracts.Outputs.OutputKinds.Work"/>), and a margin.
+    /// </summary>
+    public static long RoomNeeded(long inputBytes, double work = 1.0) => inputBytes + (long)(inputBytes * work) + 64L * 1024 * 1024;
 
     /// <summary>Bytes free on the disk that holds this directory.</summary>
     public long FreeBytes() => new DriveInfo(Path).AvailableFreeSpace;

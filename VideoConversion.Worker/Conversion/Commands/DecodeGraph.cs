@@ -25,13 +25,23 @@ public sealed record DecodeGraph(string Text)
         List<(string Label, IEnumerable<string> Filters)> branches = [];
         if (plan.Outputs.Mp4 && !plan.CopyVideo)
         {
-            branches.Add((Mp4Label, FFmpegArguments.Mp4Filters(plan)));
+            // The MP4's own frame rate cap (level 5.1 at its size): the renditions, at most 1080p, may keep more.
+            var mp4 = FFmpegArguments.Mp4Filters(plan);
+            if (FFmpegArguments.FrameRateFilter(plan) is { } mp4Cap)
+            {
+                mp4.Insert(mp4.Count - 1, mp4Cap);
+            }
+
+            branches.Add((Mp4Label, mp4));
         }
 
         if (plan.Outputs.Hls is { } hls)
         {
+            // The same cap in every rendition (from the largest), so that all have the same frames, cut at the same instants.
+            string[] cap = RenditionFrameRateFilter(plan) is { } filter ? [filter] : [];
             branches.AddRange(hls.Renditions.Select((rendition, index) => (RenditionLabel(index), (IEnumerable<string>)
             [
+                .. cap,
                 string.Create(CultureInfo.InvariantCulture, $"scale=w={rendition.Width}:h={rendition.Height}:out_range=tv"),
                 "setsar=1",
                 $"format={BrowserCompatibility.PixelFormat}",
@@ -63,10 +73,6 @@ public sealed record DecodeGraph(string Text)
         }
 
         var common = FFmpegArguments.CommonFilters(plan);
-        if ((FFmpegArguments.FrameRateFilter(plan) ?? RenditionFrameRateFilter(plan)) is { } cap)
-        {
-            common.Add(cap);
-        }
 
         var splits = string.Concat(branches.Select((_, index) => $"[b{index}]"));
         var head = $"[0:{plan.Video.Index}]{string.Join(',', [.. common, $"split={branches.Count}"])}{splits}";
@@ -156,10 +162,11 @@ public sealed record DecodeGraph(string Text)
 
     /// <summary>
     /// Renditions at up to 1080p may keep a frame rate the 4K cap of the MP4 would not allow; the rendition cap, when
-    /// there is one, comes from the largest rendition.
+    /// there is one, comes from the largest rendition (level 5.1 at its size), against the source's highest rate.
     /// </summary>
     private static string? RenditionFrameRateFilter(ConversionPlan plan) =>
-        plan.Outputs.Hls?.FrameRate is { } rate && plan.Outputs.Hls.Renditions is [var top, ..] &&
+        plan.Outputs.Hls?.Renditions is [var top, ..] &&
+        Math.Max(plan.Video.AverageFrameRate ?? 0, plan.Video.BaseFrameRate ?? 0) is var rate &&
         BrowserCompatibility.MaxMacroblocksPerSecond / BrowserCompatibility.Macroblocks(top.Width, top.Height) is var fits && rate > fits
             ? string.Create(CultureInfo.InvariantCulture, $"fps={fits}")
             : null;

@@ -36,10 +36,13 @@ public static class FFmpegArguments
         .. SandboxedInput(inputPath),
     ];
 
-    /// <summary>A JPEG the worker made itself: only the JPEG reader, only local files.</summary>
+    /// <summary>A file the worker made, decoded whole by ffprobe (-count_frames): each stream says how many frames came out.</summary>
+    public static IReadOnlyList<string> ProbeDecoding(string path) => ["-count_frames", .. Probe(path)];
+
+    /// <summary>A JPEG the worker made itself, decoded (-count_frames): only the JPEG reader, only local files.</summary>
     public static IReadOnlyList<string> ProbePicture(string path) =>
     [
-        "-hide_banner", "-v", "error",
+        "-hide_banner", "-v", "error", "-count_frames",
         "-print_format", "json", "-show_format", "-show_streams",
         "-protocol_whitelist", "file", "-f", "jpeg_pipe", "-i", path,
     ];

@@ -84,10 +84,15 @@ public sealed class OutputsFinisher(MediaProbe probe, HlsVerifier hlsVerifier, I
         var playing = duration ?? plan.Interval * tiles;
         var index = StoryboardIndex.Write(plan, tiles, playing);
         var cues = StoryboardIndex.Cues(index);
+        // From 0 to the end without a gap, and no thumbnail standing for much more than its interval (the last one may run
+        // a frame or two past it): too few pictures for the length would show one picture over a stretch it does not show.
+        var longest = plan.Interval + TimeSpan.FromSeconds(1);
         if (cues.Count == 0 || cues[0].Start != TimeSpan.Zero || cues[^1].End < playing ||
-            cues.Zip(cues.Skip(1)).Any(pair => pair.First.End != pair.Second.Start))
+            cues.Zip(cues.Skip(1)).Any(pair => pair.First.End != pair.Second.Start) ||
+            cues.Any(cue => cue.End - cue.Start > longest))
         {
-            throw new ConversionFailedException(OutputVerifier.FailedCheckMessage, "the storyboard's cues do not cover the video from start to end");
+            throw new ConversionFailedException(OutputVerifier.FailedCheckMessage, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the storyboard's {cues.Count} cues do not cover the video's {playing.TotalSeconds:F1} s from start to end, one every {plan.Interval.TotalSeconds} s"));
         }
 
         await File.WriteAllTextAsync(files.StoryboardIndex, index, cancellationToken);
@@ -130,7 +135,7 @@ public sealed class OutputsFinisher(MediaProbe probe, HlsVerifier hlsVerifier, I
             throw new ConversionFailedException(OutputVerifier.FailedCheckMessage, $"{what} cannot be read back ({failure.Diagnostics ?? failure.Message})");
         }
 
-        if (picture.VideoStreams.FirstOrDefault() is not { CodecName: "mjpeg" } stream || (stream.Width, stream.Height) != (width, height))
+        if (picture.VideoStreams.FirstOrDefault() is not { CodecName: "mjpeg", DecodedFrames: >= 1 } stream || (stream.Width, stream.Height) != (width, height))
         {
             var found = picture.VideoStreams.FirstOrDefault();
             throw new ConversionFailedException(OutputVerifier.FailedCheckMessage,

@@ -31,10 +31,9 @@ public static class ConversionPlanner
         var sourceRate = Math.Max(video.AverageFrameRate ?? 0, video.BaseFrameRate ?? 0);
         var frameRateCap = copyVideo ? null : FrameRateCap(fitWidth, fitHeight, sourceRate);
         var duration = PlayingTime(media, video, audio);
-        // The rate the renditions play at: the average (a variable-rate file's base rate can be far above what it shows).
-        double? playingRate = video.AverageFrameRate is > 0 and var average ? Math.Min(average, frameRateCap ?? double.MaxValue) : frameRateCap;
 
-        var made = OutputsPlan.For(outputs, fitWidth, fitHeight, playingRate, duration);
+        // The renditions play at the source's average rate (a variable-rate file's base rate can be far above what it shows).
+        var made = OutputsPlan.For(outputs, fitWidth, fitHeight, video.AverageFrameRate is > 0 and var average ? average : null, duration);
         if (!copyVideo || made.DecodesVideo)
         {
             // Decoding and encoding is what costs (a copy costs next to nothing however long): every picture encoded

@@ -53,6 +53,7 @@ public static class FFprobeOutput
             AverageFrameRate = Ratio(String(stream, "avg_frame_rate")) is > 0 and var rate ? rate : null,
             BaseFrameRate = Ratio(String(stream, "r_frame_rate")) is > 0 and var baseRate ? baseRate : null,
             FrameCount = long.TryParse(String(stream, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var frames) ? frames : null,
+            DecodedFrames = long.TryParse(String(stream, "nb_read_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var decoded) ? decoded : null,
             Channels = Integer(stream, "channels") ?? 0,
             SampleRate = int.TryParse(String(stream, "sample_rate"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rateHz) ? rateHz : 0,
         };

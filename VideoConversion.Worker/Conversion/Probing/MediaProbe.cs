@@ -21,6 +21,10 @@ public sealed partial class MediaProbe(IOptions<ConversionOptions> options)
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) =>
         RunAsync(path, FFmpegArguments.Probe(path), cancellationToken);
 
+    /// <summary>A file this worker made, every frame of it decoded (<see cref="StreamInfo.DecodedFrames"/>): what a check that it plays needs.</summary>
+    public Task<MediaInfo> ProbeDecodingAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(path, FFmpegArguments.ProbeDecoding(path), cancellationToken);
+
     /// <summary>A JPEG this worker made (a poster, a storyboard sheet): read as a picture, which uploads never are.</summary>
     /// <exception cref="ConversionFailedException">The file is empty or not a readable JPEG.</exception>
     public Task<MediaInfo> ProbePictureAsync(string path, CancellationToken cancellationToken) =>

@@ -39,6 +39,9 @@ public sealed record StreamInfo
     public double? BaseFrameRate { get; init; }
     public long? FrameCount { get; init; }
 
+    /// <summary>Frames ffprobe decoded (with -count_frames only): every one of them came out of the decoder.</summary>
+    public long? DecodedFrames { get; init; }
+
     public int Channels { get; init; }
     public int SampleRate { get; init; }
 

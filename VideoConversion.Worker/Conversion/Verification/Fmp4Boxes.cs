@@ -169,30 +169,44 @@ public static class Fmp4Boxes
         return (count, duration, firstFlags ?? sampleZeroFlags ?? defaultFlags ?? SampleIsNonSync, sampleZeroOffset ?? 0);
     }
 
-    /// <summary>The audio object type in an esds box's AudioSpecificConfig (its first five bits).</summary>
+    /// <summary>
+    /// The audio object type in an esds box's AudioSpecificConfig (its first five bits), found by walking the descriptors
+    /// as ISO/IEC 14496-1 nests them: ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4) > DecoderSpecificInfo (tag 5).
+    /// </summary>
     private static int AacObjectType(ReadOnlySpan<byte> esds)
     {
-        // ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4) > DecoderSpecificInfo (tag 5); each tag has a size of up to four bytes.
-        for (var index = 4; index < esds.Length - 1; index++)
+        var body = esds[4..]; // version and flags
+        var es = Descriptor(body, 0x03);
+        var flags = es[2];
+        var skip = 3 + ((flags & 0x80) != 0 ? 2 : 0) + ((flags & 0x20) != 0 ? 2 : 0); // ES_ID, flags, dependsOn, OCR ES_ID
+        if ((flags & 0x40) != 0)
         {
-            if (esds[index] != 0x05)
-            {
-                continue;
-            }
-
-            var at = index + 1;
-            while (at < esds.Length && (esds[at] & 0x80) != 0)
-            {
-                at++;
-            }
-
-            if (at + 1 < esds.Length)
-            {
-                return esds[at + 1] >> 3;
-            }
+            skip += 1 + es[skip]; // a URL, with its length first
         }
 
-        throw new InvalidDataException("no AAC decoder config in esds");
+        // objectTypeIndication, streamType, bufferSizeDB (3), maxBitrate (4), avgBitrate (4), then its own descriptors.
+        var config = Descriptor(es[skip..], 0x04);
+        var specific = Descriptor(config[13..], 0x05);
+        return specific[0] >> 3;
+    }
+
+    /// <summary>The body of the descriptor with <paramref name="tag"/> at the start of <paramref name="data"/> (a size of up to four bytes, 7 bits each).</summary>
+    private static ReadOnlySpan<byte> Descriptor(ReadOnlySpan<byte> data, byte tag)
+    {
+        if (data.Length < 2 || data[0] != tag)
+        {
+            throw new InvalidDataException($"esds: descriptor {tag} expected");
+        }
+
+        var size = 0;
+        var at = 1;
+        do
+        {
+            size = (size << 7) | (data[at] & 0x7F);
+        }
+        while ((data[at++] & 0x80) != 0 && at < 5);
+
+        return at + size <= data.Length ? data.Slice(at, size) : throw new InvalidDataException($"esds: descriptor {tag} runs past its box");
     }
 
     private static uint ReadFlags(byte[] file, int body) => BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(body)) & 0x00FF_FFFF;

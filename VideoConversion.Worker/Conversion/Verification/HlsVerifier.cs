@@ -17,6 +17,9 @@ public sealed class HlsVerifier(MediaProbe probe)
     /// <summary>Renditions' segments start within this of each other: the same picture, whatever its timescale.</summary>
     private static readonly double AlignmentToleranceSeconds = 0.002;
 
+    /// <summary>The longest a segment may last: the target and a couple of seconds for a source whose frames are far apart.</summary>
+    private static readonly double LongestSegmentSeconds = HlsPlan.SegmentLength.TotalSeconds + 2;
+
     /// <exception cref="ConversionFailedException">A rendition breaks the contract (what failed is in the diagnostics).</exception>
     public async Task<HlsOutput> CheckAsync(OutputFiles files, ConversionPlan plan, CancellationToken cancellationToken)
     {
@@ -135,7 +138,7 @@ public sealed class HlsVerifier(MediaProbe probe)
         audio.SampleRate = sound.SampleRate;
     }
 
-    /// <summary>The init segment and the first media segment as one file, as a player starts it, read by ffprobe.</summary>
+    /// <summary>The init segment and the first media segment as one file, as a player starts it, decoded whole by ffprobe.</summary>
     private async Task<MediaInfo?> ProbeFirstSegmentAsync(
         OutputFiles files, MeasuredRendition measured, List<string> problems, CancellationToken cancellationToken)
     {
@@ -151,7 +154,16 @@ public sealed class HlsVerifier(MediaProbe probe)
                 }
             }
 
-            return await probe.ProbeAsync(joined, cancellationToken);
+            var media = await probe.ProbeDecodingAsync(joined, cancellationToken);
+            // Every sample of the segment must come out of the decoder as a frame: it decodes, not only parses.
+            // (Video only: an AAC decoder may drop the priming frame the stream asks it to skip.)
+            var samples = measured.Fragments[0].Samples;
+            if (media.VideoStreams.FirstOrDefault() is { } video && (video.DecodedFrames ?? 0) < samples)
+            {
+                problems.Add($"rendition {measured.Name}: {video.DecodedFrames ?? 0} of the first segment's {samples} frames decode");
+            }
+
+            return media;
         }
         catch (ConversionFailedException failure)
         {
@@ -177,7 +189,7 @@ public sealed class HlsVerifier(MediaProbe probe)
                 problems.Add($"rendition {rendition.Name}: segment {notKey} does not start on a keyframe");
             }
 
-            if (rendition.Playlist.TargetDuration > 2 * target)
+            if (rendition.Playlist.TargetDuration > LongestSegmentSeconds)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
                     $"rendition {rendition.Name}: its target duration is {rendition.Playlist.TargetDuration} s, not about {target} s"));
@@ -185,12 +197,13 @@ public sealed class HlsVerifier(MediaProbe probe)
 
             for (var index = 0; index < segments.Count; index++)
             {
+                // Every segment but the last about the target: cut at the forced keyframe, or at the next frame after it.
                 var length = segments[index].Duration;
                 var isLast = index == segments.Count - 1;
-                if (Math.Round(length) > rendition.Playlist.TargetDuration || (!isLast && length < target / 2))
+                if (length > LongestSegmentSeconds || Math.Round(length) > rendition.Playlist.TargetDuration || (!isLast && length < target / 2))
                 {
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"rendition {rendition.Name}: segment {index} lasts {length:F3} s, outside {target / 2}–{rendition.Playlist.TargetDuration} s"));
+                        $"rendition {rendition.Name}: segment {index} lasts {length:F3} s, outside {target / 2}–{LongestSegmentSeconds} s"));
                     break;
                 }
             }
@@ -257,8 +270,13 @@ public sealed class HlsVerifier(MediaProbe probe)
         public int Channels { get; set; }
         public int SampleRate { get; set; }
 
-        /// <summary>The highest rate of any one segment, in bits a second: what a player must sustain.</summary>
-        public double PeakBitrate => Playlist.Segments.Zip(Fragments).Max(pair => pair.Second.Bytes * 8 / Math.Max(pair.First.Duration, 0.001));
+        /// <summary>
+        /// The highest rate of any one segment, in bits a second: what a player must sustain. A last segment much shorter
+        /// than the target is left out unless it is the only one (its init-like overhead over a fraction of a second would overstate it).
+        /// </summary>
+        public double PeakBitrate => Playlist.Segments.Zip(Fragments)
+            .Where((pair, index) => index < Fragments.Count - 1 || Fragments.Count == 1 || pair.First.Duration >= HlsPlan.SegmentLength.TotalSeconds / 2)
+            .Max(pair => pair.Second.Bytes * 8 / Math.Max(pair.First.Duration, 0.001));
 
         public double AverageBitrate => Fragments.Sum(fragment => fragment.Bytes) * 8 / Math.Max(Playlist.Duration, 0.001);
 
