@@ -23,7 +23,10 @@ public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoin
 
     /// <param name="key">Null for a request on the bucket itself (a listing, say).</param>
     /// <param name="contentLength">When given, the only body length storage accepts.</param>
-    public string Presign(HttpMethod method, string bucket, string? key, TimeSpan lifetime, long? contentLength = null)
+    /// <param name="parameters">The request's own query parameters, signed with it: a multipart upload's "uploads",
+    /// "uploadId" and "partNumber" (an empty value for a flag such as "uploads").</param>
+    public string Presign(
+        HttpMethod method, string bucket, string? key, TimeSpan lifetime, long? contentLength = null, IReadOnlyDictionary<string, string>? parameters = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var date = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
@@ -44,6 +47,11 @@ public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoin
             ["X-Amz-Expires"] = ((long)lifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             ["X-Amz-SignedHeaders"] = signedHeaders,
         };
+        foreach (var (name, value) in parameters ?? new Dictionary<string, string>())
+        {
+            query.Add(name, value);
+        }
+
         var canonicalQuery = string.Join('&', query.Select(pair => $"{Encode(pair.Key)}={Encode(pair.Value)}"));
         var canonicalRequest = string.Join('\n',
             method.Method, path, canonicalQuery, canonicalHeaders, signedHeaders, "UNSIGNED-PAYLOAD");

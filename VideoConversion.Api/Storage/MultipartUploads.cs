@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Net;
+using System.Xml.Linq;
+using VideoConversion.Contracts.Storage;
+using VideoConversion.Infrastructure.Storage;
+
+namespace VideoConversion.Api.Storage;
+
+/// <summary>
+/// S3 multipart uploads of inputs, spoken in S3's own REST protocol and signed with the API's SigV4 signer (the Minio
+/// SDK presigns no part): the API starts, lists, completes and aborts them; clients PUT the parts straight to storage
+/// with part URLs it signs. Storage assembles the object; no video byte passes through the API.
+/// </summary>
+/// <param name="publicEndpoint">Where browsers reach storage: part URLs are signed for that host.</param>
+public sealed class MultipartUploads(HttpClient http, StorageConnection connection, Uri publicEndpoint, TimeProvider time)
+{
+    private static readonly XNamespace S3 = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+    /// <summary>A request signed for a minute is sent at once: the lifetime only bounds a replay.</summary>
+    private static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(1);
+
+    private readonly PresignedUrlSigner _internal = new(connection, connection.Endpoint, time);
+    private readonly PresignedUrlSigner _public = new(connection, publicEndpoint, time);
+
+    /// <summary>Starts a multipart upload of the input <paramref name="key"/>; its upload id.</summary>
+    /// <exception cref="StorageUnavailableException">Storage did not answer, or refused.</exception>
+    public async Task<string> CreateAsync(string key, string? contentType, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Sign(HttpMethod.Post, key, new() { ["uploads"] = "" }));
+        request.Content = new ByteArrayContent([]);
+        if (!string.IsNullOrEmpty(contentType))
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        var answer = await SendAsync(request, cancellationToken);
+        return (answer?.Root is { } root ? Optional(root, "UploadId") : null)
+            ?? throw new StorageUnavailableException(new InvalidDataException("Storage started a multipart upload without naming it."));
+    }
+
+    /// <summary>A URL the client PUTs one part to, straight to storage, until <paramref name="lifetime"/> has passed.</summary>
+    public string PresignPart(string key, string uploadId, int partNumber, TimeSpan lifetime) =>
+        _public.Presign(HttpMethod.Put, StorageNames.InputBucket, key, lifetime, parameters: new Dictionary<string, string>
+        {
+            ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
+            ["uploadId"] = uploadId,
+        });
+
+    /// <summary>The parts storage holds of the upload, in order; null when there is no such upload (aborted, completed or never begun).</summary>
+    public async Task<IReadOnlyList<StoredPart>?> ListPartsAsync(string key, string uploadId, CancellationToken cancellationToken)
+    {
+        List<StoredPart> parts = [];
+        var marker = 0;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Sign(HttpMethod.Get, key, new()
+            {
+                ["uploadId"] = uploadId,
+                ["part-number-marker"] = marker.ToString(CultureInfo.InvariantCulture),
+            }));
+            var answer = await SendAsync(request, cancellationToken, missingIsNull: true);
+            if (answer is null)
+            {
+                return null;
+            }
+
+            var root = answer.Root!;
+            parts.AddRange(Elements(root, "Part").Select(part => new StoredPart(
+                int.Parse(Value(part, "PartNumber"), CultureInfo.InvariantCulture),
+                Value(part, "ETag").Trim('"'),
+                long.Parse(Value(part, "Size"), CultureInfo.InvariantCulture))));
+            if (!string.Equals(Optional(root, "IsTruncated"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                return parts;
+            }
+
+            marker = int.Parse(Value(root, "NextPartNumberMarker"), CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Assembles the object from the parts named, in order: storage checks each part's ETag.</summary>
+    /// <exception cref="StorageRefusedException">Storage refused the parts (a missing part, a wrong ETag, no such upload).</exception>
+    public async Task CompleteAsync(string key, string uploadId, IReadOnlyList<StoredPart> parts, CancellationToken cancellationToken)
+    {
+        var body = new XElement("CompleteMultipartUpload", parts.Select(part => new XElement("Part",
+            new XElement("PartNumber", part.Number.ToString(CultureInfo.InvariantCulture)),
+            new XElement("ETag", $"\"{part.ETag}\""))));
+        using var request = new HttpRequestMessage(HttpMethod.Post, Sign(HttpMethod.Post, key, new() { ["uploadId"] = uploadId }))
+        {
+            Content = new StringContent(body.ToString(SaveOptions.DisableFormatting), System.Text.Encoding.UTF8, "application/xml"),
+        };
+        await SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Ends the upload and removes every part storage holds of it; an upload that is gone already is no error.</summary>
+    public async Task AbortAsync(string key, string uploadId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, Sign(HttpMethod.Delete, key, new() { ["uploadId"] = uploadId }));
+        await SendAsync(request, cancellationToken, missingIsNull: true);
+    }
+
+    private string Sign(HttpMethod method, string key, Dictionary<string, string> parameters) =>
+        _internal.Presign(method, StorageNames.InputBucket, key, RequestLifetime, parameters: parameters);
+
+    /// <returns>The answer's XML (an empty document for an empty body); null for NoSuchUpload when <paramref name="missingIsNull"/>.</returns>
+    private async Task<XDocument?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, bool missingIsNull = false)
+    {
+        HttpResponseMessage response;
+        string text;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+
+        using (response)
+        {
+            var document = Parse(text);
+            if (response.IsSuccessStatusCode)
+            {
+                // S3 may answer a completion 200 with an error in its body.
+                return document.Root?.Name.LocalName == "Error" ? throw Refused(document) : document;
+            }
+
+            if (missingIsNull && (response.StatusCode == HttpStatusCode.NotFound || Code(document) == "NoSuchUpload"))
+            {
+                return null;
+            }
+
+            throw response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound
+                ? Refused(document)
+                : new StorageUnavailableException(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(document)}"));
+        }
+    }
+
+    /// <summary>Storage's XML answer; an empty document for an empty body, or one that is not XML (a proxy's error page).</summary>
+    private static XDocument Parse(string text)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? new XDocument() : XDocument.Parse(text);
+        }
+        catch (System.Xml.XmlException)
+        {
+            return new XDocument();
+        }
+    }
+
+    private static StorageRefusedException Refused(XDocument error) => new(
+        Code(error) ?? "Unknown",
+        int.TryParse(error.Root?.Element("PartNumber")?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var part) ? part : null,
+        error.Root?.Element("Message")?.Value);
+
+    private static string? Code(XDocument document) => document.Root?.Element("Code")?.Value;
+
+    private static IEnumerable<XElement> Elements(XElement parent, string name) => parent.Elements(S3 + name).Concat(parent.Elements(name));
+
+    private static string? Optional(XElement parent, string name) => Elements(parent, name).FirstOrDefault()?.Value;
+
+    private static string Value(XElement parent, string name) =>
+        Optional(parent, name) ?? throw new InvalidDataException($"Storage's answer has no {name}.");
+}
+
+/// <summary>A part storage holds of a multipart upload.</summary>
+/// <param name="ETag">Without quotes.</param>
+public sealed record StoredPart(int Number, string ETag, long Size = 0);
+
+/// <summary>Storage refused a multipart request for a reason of the request (S3's error code, and the part when it names one).</summary>
+public sealed class StorageRefusedException(string code, int? partNumber, string? message)
+    : Exception($"Storage refused the request: {code}{(partNumber is { } part ? $" (part {part})" : "")}. {message}")
+{
+    public string Code { get; } = code;
+
+    public int? PartNumber { get; } = partNumber;
+}
