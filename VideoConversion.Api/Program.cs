@@ -32,6 +32,7 @@ app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapApiReference();
 app.MapUploadApi();
+app.MapMultipartUploadApi();
 app.MapJobsApi();
 app.MapAccountsApi();
 app.MapWebhooksApi();

@@ -9,16 +9,30 @@ namespace VideoConversion.Api.Api;
 /// <param name="Start">"upload" (the default): the job starts the moment the upload lands, no POST /jobs needed. "submit": it waits for POST /jobs.</param>
 /// <param name="OutputFormat">Optional: the output format ("mp4", the default and only one so far).</param>
 /// <param name="Outputs">Optional: what to make, any of "mp4" (the default), "hls", "poster" and "storyboard", all from one decode.</param>
+/// <param name="UploadType">Optional: "multipart" (parts, in parallel, resumable; needs size_bytes) or "single" (one PUT, at most 5 GiB).
+/// By default a size at or above Uploads:MultipartThreshold goes in parts.</param>
 public sealed record UploadRequest(
     string? Filename, string? ContentType, long? SizeBytes = null, string? WebhookUrl = null, string? Start = null, string? OutputFormat = null,
-    IReadOnlyList<string?>? Outputs = null);
+    IReadOnlyList<string?>? Outputs = null, string? UploadType = null);
 
 /// <summary>What an upload must respect: one setting, read by the upload page too.</summary>
 public sealed record UploadLimits(long MaxFileBytes, IReadOnlyList<string> AcceptedExtensions);
 
 /// <param name="WebhookSecret">The signing secret of the job's <c>webhook_url</c>; in this answer only.</param>
 /// <param name="Start">When the job starts: "upload" (when the upload lands) or "submit" (at POST /jobs).</param>
-public sealed record UploadResponse(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null, string Start = "upload");
+/// <param name="PresignedUrl">One PUT of the whole file; null for a file over 5 GiB, which goes in parts only.</param>
+/// <param name="UploadType">"single", or "multipart": then the file may go in <paramref name="PartCount"/> parts of
+/// <paramref name="PartSize"/> bytes (the last smaller) through POST /uploads/{job_id}/parts and /complete.</param>
+public sealed record UploadResponse(
+    string JobId, string? PresignedUrl, DateTimeOffset ExpiresAt, string? WebhookSecret = null, string Start = "upload",
+    string UploadType = UploadTypes.OnePut, long? PartSize = null, int? PartCount = null);
+
+/// <summary>How an upload goes to storage.</summary>
+public static class UploadTypes
+{
+    public const string OnePut = "single";
+    public const string Multipart = "multipart";
+}
 
 /// <param name="WebhookUrl">Optional, with the job's first submission only: an endpoint that hears of this job's events.</param>
 /// <param name="InputUrl">In place of <paramref name="JobId"/>: a new job whose video the worker fetches from this http(s) address.</param>

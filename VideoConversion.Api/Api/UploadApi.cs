@@ -96,6 +96,32 @@ public static partial class UploadApi
             return JobProblems.UnknownOutput(unknownOutput);
         }
 
+        var uploads = services.Uploads.Value;
+        var multipart = request?.UploadType?.Trim() switch
+        {
+            null or "" => sizeBytes >= uploads.MultipartThreshold,
+            UploadTypes.Multipart => true,
+            UploadTypes.OnePut => false,
+            _ => (bool?)null,
+        };
+        if (multipart is null)
+        {
+            return JobProblems.InvalidField("upload_type", $"'{request?.UploadType}' is not an upload type: use '{UploadTypes.OnePut}' or '{UploadTypes.Multipart}'.");
+        }
+
+        if (multipart == true && sizeBytes is null)
+        {
+            return JobProblems.InvalidField("size_bytes", "A multipart upload is cut into parts by the file's size: give size_bytes.");
+        }
+
+        if (sizeBytes > UploadOptions.MaxSinglePutBytes && multipart == false)
+        {
+            return JobProblems.InvalidField("upload_type", "A file over 5 GiB cannot go in one PUT (storage refuses it): upload it in parts (upload_type \"multipart\").");
+        }
+
+        multipart |= sizeBytes > UploadOptions.MaxSinglePutBytes;
+        var partSize = multipart == true ? uploads.PartSizeFor(sizeBytes!.Value) : (long?)null;
+
         var webhookUrl = request?.WebhookUrl?.Trim();
         if (!string.IsNullOrEmpty(webhookUrl) && await webhooks.RefusalAsync(webhookUrl, cancellationToken) is { } refused)
         {
@@ -105,13 +131,16 @@ public static partial class UploadApi
         var jobId = JobId.New();
         var inputKey = StorageNames.InputKey(jobId, extension);
         var now = services.Time.GetUtcNow();
-        var upload = await services.Storage.PresignUploadAsync(inputKey, now, sizeBytes);
+        // A multipart upload up to 5 GiB may still go in one PUT, as before it could go in parts.
+        var upload = sizeBytes > UploadOptions.MaxSinglePutBytes
+            ? (Url: (string?)null, ExpiresAt: now + uploads.UploadUrlLifetime)
+            : await services.Storage.PresignUploadAsync(inputKey, now, sizeBytes) is var single ? (Url: single.Url, single.ExpiresAt) : default;
 
         using var jobContext = JobContext.Enter(services.Logger, jobId, attempt: 0);
         var owner = caller.AccountId();
         var job = Job.Create(
             jobId, fileName, contentType, inputKey, now, upload.ExpiresAt, JobTrace.Current(), sizeBytes, owner, caller.CallingApiKeyId(),
-            startOnUpload, outputFormat, outputs);
+            startOnUpload, outputFormat, outputs, partSize);
         // The quota check and the new job commit as one step, in the database writer's batch: requests arriving together
         // cannot all pass a quota that has room for one of them.
         var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(async (db, cancellation) =>
@@ -140,7 +169,8 @@ public static partial class UploadApi
 
         LogUploadRequested(services.Logger, jobId, fileName);
         return TypedResults.Created($"/jobs/{jobId}", new UploadResponse(
-            jobId, upload.Url, upload.ExpiresAt, webhookSecret, startOnUpload ? UploadStart.OnUpload : UploadStart.OnSubmit));
+            jobId, upload.Url, upload.ExpiresAt, webhookSecret, startOnUpload ? UploadStart.OnUpload : UploadStart.OnSubmit,
+            partSize is null ? UploadTypes.OnePut : UploadTypes.Multipart, partSize, job.PartCount));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for {FileName}; waiting for its upload")]

@@ -74,6 +74,8 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             // Jobs from before outputs could be chosen made the MP4 alone (the migration fills in "mp4").
             job.Property(j => j.Outputs).HasMaxLength(64);
             job.Ignore(j => j.OutputList);
+            job.Ignore(j => j.PartCount);
+            job.Property(j => j.MultipartUploadId).HasMaxLength(256);
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
             job.Property(j => j.Error).HasMaxLength(JobLimits.ErrorLength);
             job.Property(j => j.ConversionMethod).HasMaxLength(JobLimits.ConversionMethodLength);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
@@ -49,6 +50,13 @@ public static class ApplicationServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<VideoStorage>();
+        // Multipart uploads speak S3's REST protocol over a client of their own; part URLs are signed for where clients reach storage.
+        services.AddHttpClient(nameof(MultipartUploads), client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton(provider => new MultipartUploads(
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MultipartUploads)),
+            provider.GetRequiredService<StorageConnection>(),
+            provider.GetRequiredService<IOptions<UploadOptions>>().Value.PublicEndpoint ?? provider.GetRequiredService<StorageConnection>().Endpoint,
+            provider.GetRequiredService<TimeProvider>()));
         services.AddOptions<QuotaOptions>()
             .BindConfiguration(QuotaOptions.SectionName)
             .ValidateDataAnnotations()

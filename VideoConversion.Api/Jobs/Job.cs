@@ -77,7 +77,56 @@ public sealed class Job
 
     public required DateTimeOffset CreatedAt { get; init; }
 
-    public required DateTimeOffset UploadExpiresAt { get; init; }
+    /// <summary>
+    /// Until when the upload may come: the single PUT's URL lifetime, or, for a multipart upload, as long again after
+    /// the client last asked for part URLs (an upload in progress is not abandoned). Past it, the sweeper expires the job.
+    /// </summary>
+    public required DateTimeOffset UploadExpiresAt { get; set; }
+
+    /// <summary>Its upload goes in parts of this size (the last one smaller); null for a single PUT.</summary>
+    public long? PartSize { get; init; }
+
+    /// <summary>How many parts its upload has; null for a single PUT.</summary>
+    public int? PartCount => PartSize is { } part && DeclaredBytes is { } size ? (int)((size + part - 1) / part) : null;
+
+    /// <summary>
+    /// The multipart upload storage holds for its input (S3's upload id), from the client's first request for part URLs
+    /// until it is completed or aborted; null otherwise. The sweeper aborts one left behind.
+    /// </summary>
+    public string? MultipartUploadId { get; private set; }
+
+    /// <summary>Storage began the multipart upload of its input. Only while it awaits its upload, and once.</summary>
+    public bool BeginMultipart(string uploadId, DateTimeOffset now)
+    {
+        if (Status != JobStatus.AwaitingUpload || PartSize is null || MultipartUploadId is not null)
+        {
+            return false;
+        }
+
+        MultipartUploadId = uploadId;
+        Touch(now);
+        return true;
+    }
+
+    /// <summary>The client is sending parts: the upload is not abandoned until <paramref name="until"/>.</summary>
+    public void ExtendUpload(DateTimeOffset until, DateTimeOffset now)
+    {
+        if (Status == JobStatus.AwaitingUpload && until > UploadExpiresAt)
+        {
+            UploadExpiresAt = until;
+            Touch(now);
+        }
+    }
+
+    /// <summary>Its multipart upload was completed or aborted: storage holds no parts of it any more.</summary>
+    public void EndMultipart(DateTimeOffset now)
+    {
+        if (MultipartUploadId is not null)
+        {
+            MultipartUploadId = null;
+            Touch(now);
+        }
+    }
 
     public DateTimeOffset? SubmittedAt { get; private set; }
 
@@ -339,9 +388,10 @@ public sealed class Job
     public static Job Create(
         string id, string fileName, string? contentType, string inputKey, DateTimeOffset now, DateTimeOffset uploadExpiresAt,
         string? traceParent = null, long? declaredBytes = null, string? ownerId = null, string? apiKeyId = null,
-        bool startOnUpload = false, string outputFormat = OutputFormats.Mp4, IReadOnlyList<string>? outputs = null) =>
+        bool startOnUpload = false, string outputFormat = OutputFormats.Mp4, IReadOnlyList<string>? outputs = null, long? partSize = null) =>
         new()
         {
+            PartSize = partSize,
             Outputs = OutputKinds.Join(outputs ?? OutputKinds.Default),
             StartOnUpload = startOnUpload,
             Id = id,

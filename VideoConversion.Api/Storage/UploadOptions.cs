@@ -31,4 +31,32 @@ public sealed class UploadOptions
     /// API uses (a presigned URL is signed for its host). Unset: the internal endpoint.
     /// </summary>
     public Uri? PublicEndpoint { get; set; }
+
+    /// <summary>
+    /// A declared size at or above this is answered with a multipart upload (parts sent in parallel, resumable); below
+    /// it, one PUT. 64 MiB by default.
+    /// </summary>
+    [Range(5L * 1024 * 1024, long.MaxValue, ErrorMessage = "Uploads:MultipartThreshold must be at least 5 MiB (S3's smallest part).")]
+    public long MultipartThreshold { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The size of each part but the last, in bytes (16 MiB by default); raised for a file that would need more than S3's
+    /// 10,000 parts.
+    /// </summary>
+    [Range(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, ErrorMessage = "Uploads:PartSize must be between 5 MiB and 5 GiB (S3's part limits).")]
+    public long PartSize { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>S3's most parts in one upload.</summary>
+    public const int MaxParts = 10_000;
+
+    /// <summary>S3's largest single PUT: a larger file can only go in parts.</summary>
+    public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The part size for a file of <paramref name="sizeBytes"/>: <see cref="PartSize"/>, or more (whole MiB) to stay within <see cref="MaxParts"/>.</summary>
+    public long PartSizeFor(long sizeBytes)
+    {
+        const long MiB = 1024 * 1024;
+        var least = (sizeBytes + MaxParts - 1) / MaxParts;
+        return Math.Max(PartSize, (least + MiB - 1) / MiB * MiB);
+    }
 }

@@ -25,6 +25,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
     public const long MaxStoredBytes = 5L * 1000 * 1000 * 1000;
 
+    /// <summary>The part size of multipart uploads in the test system: S3's smallest.</summary>
+    public const long PartBytes = 5L * 1024 * 1024;
+
     /// <summary>
     /// The whole system's rate limit per account: a burst above what any test sends at once, and a refill
     /// above what the busiest test (the load tool's) asks for steadily, yet one a burst test outruns.

@@ -28,6 +28,8 @@ public sealed record SystemShape(
             [SystemFixture.ApiService] = WebhookReceiver.WithSystemSettings(new Dictionary<string, string>
             {
                 ["Quotas__MaxActiveJobs"] = SystemFixture.MaxActiveJobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // S3's smallest part: a multipart upload of a test video has several.
+                ["Uploads__PartSize"] = SystemFixture.PartBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Quotas__MaxStoredBytes"] = SystemFixture.MaxStoredBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__RequestsPerSecond"] = SystemFixture.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RateLimits__Burst"] = SystemFixture.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -344,6 +344,10 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("MultipartUploadId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("OutputBytes")
                         .HasColumnType("INTEGER");
 
@@ -369,6 +373,9 @@ namespace VideoConversion.Api.Data.Migrations
                     b.Property<string>("OwnerId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("PartSize")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Progress")
                         .HasColumnType("INTEGER");
