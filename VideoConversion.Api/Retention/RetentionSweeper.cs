@@ -18,6 +18,7 @@ namespace VideoConversion.Api.Retention;
 public sealed partial class RetentionSweeper(
     IServiceScopeFactory scopes,
     VideoStorage storage,
+    MultipartUploads multipart,
     RetentionMetrics metrics,
     TimeProvider time,
     IOptions<RetentionOptions> options,
@@ -80,6 +81,17 @@ public sealed partial class RetentionSweeper(
                     await storage.DeleteInputAsync(job.InputKey, cancellationToken);
                     metrics.Swept("upload");
                 };
+            }, cancellationToken);
+        // A multipart upload left behind (its job expired, was canceled or deleted, or was done in one PUT after all):
+        // aborted, so storage keeps no parts nobody will assemble.
+        await SweepAsync(
+            jobs => jobs.Where(job => job.MultipartUploadId != null && (job.Status != JobStatus.AwaitingUpload || job.DeletedAt != null)),
+            async job =>
+            {
+                await multipart.AbortAsync(job.InputKey, job.MultipartUploadId!, cancellationToken);
+                job.EndMultipart(time.GetUtcNow());
+                metrics.Swept("parts");
+                return NothingMore;
             }, cancellationToken);
         if (retention.Outputs > TimeSpan.Zero)
         {

@@ -137,6 +137,54 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         await gone.AssertProblemAsync(HttpStatusCode.Gone);
     }
 
+    [Fact]
+    public async Task An_abandoned_multipart_upload_is_aborted_and_storage_keeps_none_of_its_parts()
+    {
+        const long size = 12L * 1024 * 1024;
+        using var request = await system.Api.PostAsJsonAsync("/upload/request",
+            new { filename = "abandoned.mp4", content_type = "video/mp4", size_bytes = size, upload_type = "multipart" });
+        var ticket = await request.Content.ReadFromJsonAsync<JsonElement>();
+        var jobId = ticket.GetProperty("job_id").GetString()!;
+        var partSize = ticket.GetProperty("part_size").GetInt64();
+        using var signed = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/parts", new { part_numbers = FirstPart });
+        var url = (await signed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parts")[0].GetProperty("url").GetString()!;
+        using var storage = new HttpClient();
+        using (var part = await storage.PutAsync(new Uri(url), new ByteArrayContent(new byte[partSize])))
+        {
+            Assert.Equal(HttpStatusCode.OK, part.StatusCode);
+        }
+
+        // The client goes away with one part sent. Storage holds it until the sweeper gives the upload up.
+        var uploadId = await MultipartUploadIdAsync(jobId);
+        var uploads = await ApiMultipartAsync();
+        Assert.Single((await uploads.ListPartsAsync($"{jobId}.mp4", uploadId!, CancellationToken.None))!);
+
+        await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(40));
+        await Polling.WaitUntilAsync(async () => await uploads.ListPartsAsync($"{jobId}.mp4", uploadId!, CancellationToken.None) is null,
+            "the abandoned multipart upload to be aborted", TimeSpan.FromSeconds(20));
+        Assert.Null(await MultipartUploadIdAsync(jobId));
+    }
+
+    private static readonly int[] FirstPart = [1];
+
+    private async Task<string?> MultipartUploadIdAsync(string jobId)
+    {
+        await using var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={system.JobDatabasePath};Mode=ReadOnly");
+        await database.OpenAsync();
+        await using var command = database.CreateCommand();
+        command.CommandText = "SELECT MultipartUploadId FROM jobs WHERE Id = $id";
+        command.Parameters.AddWithValue("$id", jobId);
+        return await command.ExecuteScalarAsync() as string;
+    }
+
+    /// <summary>Multipart uploads as the API drives them, with its own storage credentials.</summary>
+    private async Task<VideoConversion.Api.Storage.MultipartUploads> ApiMultipartAsync()
+    {
+        var connection = VideoConversion.Infrastructure.Storage.StorageConnection.Parse(
+            (await system.App.EnvironmentAsync(SystemFixture.ApiService))["ConnectionStrings__storage"], "storage");
+        return new VideoConversion.Api.Storage.MultipartUploads(new HttpClient(), connection, connection.Endpoint, TimeProvider.System);
+    }
+
     private async Task<JsonElement> WaitForStatusAsync(string jobId, string status, TimeSpan timeout)
     {
         JsonElement job = default;
