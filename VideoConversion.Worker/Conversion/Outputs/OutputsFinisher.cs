@@ -118,8 +118,9 @@ public sealed class OutputsFinisher(MediaProbe probe, HlsVerifier hlsVerifier, I
 
         if (result.ExitCode != 0)
         {
-            throw ProcessFaults.Of(_options.FFmpegPath, result) as Exception
-                ?? new ConversionFailedException(OutputVerifier.FailedCheckMessage, $"the storyboard sheets could not be made: {result.StandardErrorTail}");
+            // The sheets are made of thumbnails this worker wrote, not of the upload: a failure here is ours, never the file's.
+            throw ProcessFaults.Of(_options.FFmpegPath, result) ??
+                new SystemFaultException(FailureCause.Unexpected, "The storyboard's sprite sheets could not be laid out.", diagnostics: result.StandardErrorTail);
         }
     }
 

@@ -94,7 +94,7 @@ public static class ConversionPlanner
         var longSide = Math.Max(width, height);
         var shortSide = Math.Min(width, height);
         var scale = Math.Min(1.0, Math.Min((double)BrowserCompatibility.MaxLongSide / longSide, (double)BrowserCompatibility.MaxShortSide / shortSide));
-        return scale >= 1.0 ? (width, height) : (EvenFloor(width * scale), EvenFloor(height * scale));
+        return scale >= 1.0 ? (width, height) : (EvenSize.Floor(width * scale), EvenSize.Floor(height * scale));
     }
 
     /// <summary>
@@ -165,8 +165,8 @@ public static class ConversionPlanner
         }
 
         return video.IsQuarterTurned
-            ? (EvenFloor(video.Height / video.SampleAspectRatio), EvenFloor(video.Width))
-            : (EvenFloor(video.Width * video.SampleAspectRatio), EvenFloor(video.Height));
+            ? (EvenSize.Floor(video.Height / video.SampleAspectRatio), EvenSize.Floor(video.Width))
+            : (EvenSize.Floor(video.Width * video.SampleAspectRatio), EvenSize.Floor(video.Height));
     }
 
     /// <summary>
@@ -184,6 +184,4 @@ public static class ConversionPlanner
 
         return kept.Max(stream => stream.StartTime + stream.Duration!.Value) - kept.Min(stream => stream.StartTime);
     }
-
-    private static int EvenFloor(double pixels) => (int)Math.Floor(pixels / 2) * 2;
 }

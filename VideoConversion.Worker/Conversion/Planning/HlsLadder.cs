@@ -36,7 +36,7 @@ public static class HlsLadder
         {
             var (boxWidth, boxHeight) = Box(rung, portrait);
             var scale = Math.Min(1.0, Math.Min((double)boxWidth / width, (double)boxHeight / height));
-            var (fittedWidth, fittedHeight) = (EvenFloor(width * scale), EvenFloor(height * scale));
+            var (fittedWidth, fittedHeight) = (EvenSize.Floor(width * scale), EvenSize.Floor(height * scale));
             if (fittedWidth < 2 || fittedHeight < 2 || renditions.Any(made => made.Width == fittedWidth && made.Height == fittedHeight))
             {
                 continue; // the source is smaller than this box too: it was made at its own size already
@@ -66,9 +66,6 @@ public static class HlsLadder
 
     private static bool Fits(Rung rung, bool portrait, int width, int height) =>
         Box(rung, portrait) is var (boxWidth, boxHeight) && width <= boxWidth && height <= boxHeight;
-
-    /// <summary>Even, rounding down, but not below a whole number that floating point missed by a hair (854.0 as 853.99999).</summary>
-    private static int EvenFloor(double pixels) => (int)Math.Floor((pixels + 1e-6) / 2) * 2;
 
     /// <param name="MaxBitrateKbps">At up to 30 frames a second.</param>
     public sealed record Rung(string Name, int LongSide, int ShortSide, int MaxBitrateKbps);

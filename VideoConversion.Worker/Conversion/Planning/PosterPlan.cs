@@ -25,7 +25,7 @@ public sealed record PosterPlan(int Width, int Height, TimeSpan WindowStart, Tim
     public static PosterPlan For(int width, int height, TimeSpan? duration)
     {
         var scale = Math.Min(1.0, (double)MaxLongSide / Math.Max(width, height));
-        var (posterWidth, posterHeight) = (Math.Max(2, EvenFloor(width * scale)), Math.Max(2, EvenFloor(height * scale)));
+        var (posterWidth, posterHeight) = (Math.Max(2, EvenSize.Floor(width * scale)), Math.Max(2, EvenSize.Floor(height * scale)));
         var length = duration is { } known && known > TimeSpan.Zero ? known : UnknownDurationWindow;
         var (start, end) = duration is null ? (TimeSpan.Zero, length) : (length / 20, length - length / 20);
 
@@ -33,6 +33,4 @@ public sealed record PosterPlan(int Width, int Height, TimeSpan WindowStart, Tim
         var candidates = (int)Math.Clamp((end - start) / TimeSpan.FromSeconds(0.1), 1, MaxCandidates);
         return new PosterPlan(posterWidth, posterHeight, start, end, candidates);
     }
-
-    private static int EvenFloor(double pixels) => (int)Math.Floor(pixels / 2) * 2;
 }

@@ -26,7 +26,7 @@ public sealed record StoryboardPlan(int TileWidth, int TileHeight, int Columns, 
         var seconds = duration is { } known ? Math.Ceiling(known.TotalSeconds / TargetTiles) : LongestInterval.TotalSeconds;
         var interval = TimeSpan.FromSeconds(Math.Clamp(seconds, ShortestInterval.TotalSeconds, LongestInterval.TotalSeconds));
         var scale = (double)TileLongSide / Math.Max(width, height);
-        var (tileWidth, tileHeight) = (Math.Max(2, EvenFloor(width * scale)), Math.Max(2, EvenFloor(height * scale)));
+        var (tileWidth, tileHeight) = (Math.Max(2, EvenSize.Floor(width * scale)), Math.Max(2, EvenSize.Floor(height * scale)));
 
         // A short video's sheet is only as large as its tiles need: a 20 s clip has 10 tiles, in one row.
         var tiles = duration is { } length ? Math.Max(1, (int)Math.Ceiling(length / interval)) : MaxTilesPerSide * MaxTilesPerSide;
@@ -36,6 +36,4 @@ public sealed record StoryboardPlan(int TileWidth, int TileHeight, int Columns, 
     }
 
     public int TilesPerSheet => Columns * Rows;
-
-    private static int EvenFloor(double pixels) => (int)Math.Floor(pixels / 2) * 2;
 }

@@ -52,22 +52,23 @@ public static class Fmp4Boxes
         throw new InvalidDataException($"sample entry '{entry.Type}' is neither H.264 nor AAC");
     }
 
+    /// <summary>
+    /// Reads only the fragment headers (moof) of a segment: the media data (mdat), nearly all of its bytes, is skipped,
+    /// so checking a long stream does not read its whole output back.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is not a media segment.</exception>
     public static Fmp4Fragment ReadSegment(string path, Fmp4Track track)
     {
-        var file = File.ReadAllBytes(path);
+        using var stream = File.OpenRead(path);
         long? start = null;
         bool? startsWithKeyframe = null;
         long compositionOffset = 0;
         var samples = 0;
         long duration = 0;
-        for (var box = BoxAt(file, 0, file.Length); box is not null; box = BoxAt(file, box.End, file.Length))
+        foreach (var moof in FragmentHeaders(stream))
         {
-            if (box.Type != "moof")
-            {
-                continue;
-            }
-
+            var file = moof;
+            var box = BoxAt(file, 0, file.Length)!;
             var traf = Child(file, box, "traf") ?? throw new InvalidDataException("no traf box");
             var tfhd = Child(file, traf, "tfhd") ?? throw new InvalidDataException("no tfhd box");
             var (defaultDuration, defaultFlags) = TrackFragmentDefaults(file, tfhd);
@@ -99,7 +100,45 @@ public static class Fmp4Boxes
 
         // Compared across renditions by when the first picture is shown: its decode time plus its composition offset.
         return new Fmp4Fragment(
-            (double)(start.Value + compositionOffset) / track.Timescale, (double)duration / track.Timescale, samples, startsWithKeyframe ?? false, file.LongLength);
+            (double)(start.Value + compositionOffset) / track.Timescale, (double)duration / track.Timescale, samples, startsWithKeyframe ?? false, stream.Length);
+    }
+
+    /// <summary>Each top-level moof box of the file, whole (header included); every other box is skipped over.</summary>
+    private static IEnumerable<byte[]> FragmentHeaders(FileStream stream)
+    {
+        var header = new byte[16];
+        while (stream.Length - stream.Position >= 8)
+        {
+            var at = stream.Position;
+            stream.ReadExactly(header, 0, 8);
+            var size = (long)BinaryPrimitives.ReadUInt32BigEndian(header);
+            var headerSize = 8;
+            if (size == 1 && stream.Length - stream.Position >= 8)
+            {
+                stream.ReadExactly(header, 8, 8);
+                size = (long)BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(8));
+                headerSize = 16;
+            }
+            else if (size == 0)
+            {
+                size = stream.Length - at; // to the end of the file
+            }
+
+            if (size < headerSize || at + size > stream.Length || size > int.MaxValue)
+            {
+                throw new InvalidDataException($"a box at {at} runs past the file");
+            }
+
+            if (Encoding.ASCII.GetString(header, 4, 4) == "moof")
+            {
+                var moof = new byte[size];
+                stream.Position = at;
+                stream.ReadExactly(moof);
+                yield return moof;
+            }
+
+            stream.Position = at + size;
+        }
     }
 
     private static (uint? Duration, uint? Flags) TrackFragmentDefaults(byte[] file, Box tfhd)
