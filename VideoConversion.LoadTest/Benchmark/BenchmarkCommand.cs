@@ -24,6 +24,10 @@ public static class BenchmarkCommand
             Description = "The executable the system's workers run from: their processes are paused during the API rounds, so that the API is measured " +
                 "on its own. Default: that of --worker-binary (the same build).",
         };
+        var systemWorkersUnder = new Option<int?>("--system-workers-under")
+        {
+            Description = "A process (id) the system's workers run below, when another system runs the same worker build on this machine: only those are paused.",
+        };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { Description = "Jobs timed one at a time (median reported).", DefaultValueFactory = _ => 3 };
         var throughputJobs = new Option<int>("--throughput-jobs") { DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
@@ -42,7 +46,7 @@ public static class BenchmarkCommand
         };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
-            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink, systemWorker,
+            api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink, systemWorker, systemWorkersUnder,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -51,7 +55,7 @@ public static class BenchmarkCommand
                 new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
                 parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName,
-                parse.GetValue(telemetrySink), parse.GetValue(systemWorker)?.FullName);
+                parse.GetValue(telemetrySink), parse.GetValue(systemWorker)?.FullName, parse.GetValue(systemWorkersUnder));
             var console = AnsiConsole.Console;
             try
             {

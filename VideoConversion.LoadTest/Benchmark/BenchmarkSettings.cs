@@ -9,6 +9,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="TelemetrySinkPort">Where the AppHost was told to export the services' telemetry (OTLP/HTTP), for the benchmark to take and discard; null: to the dashboard.</param>
 /// <param name="DatabaseDirectory">Where the API keeps its database: the floor of a commit is measured on that filesystem; null skips it.</param>
 /// <param name="SystemWorker">The executable the system's workers run from (paused during the API rounds); null: <see cref="WorkerBinary"/>'s.</param>
+/// <param name="SystemWorkersUnder">A process the system's workers run below: another system of the same build is left alone; null: any.</param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,
     string WorkerBinary,
@@ -24,7 +25,8 @@ public sealed record BenchmarkSettings(
     string Report,
     string? DatabaseDirectory = null,
     int? TelemetrySinkPort = null,
-    string? SystemWorker = null)
+    string? SystemWorker = null,
+    int? SystemWorkersUnder = null)
 {
     /// <summary>The system's worker executable (not a .dll beside it): only its processes are paused.</summary>
     public string SystemWorkerExecutable

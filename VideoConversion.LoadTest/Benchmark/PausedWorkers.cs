@@ -18,10 +18,11 @@ public sealed class PausedWorkers : IAsyncDisposable
     private PausedWorkers(IReadOnlyList<int> workers) => _workers = workers;
 
     /// <param name="executable">The system's worker executable: only its processes are paused.</param>
+    /// <param name="under">A process the system's workers run below (another system may run the same build); null: any.</param>
     /// <param name="expected">How many the system runs: a different count means another system, or a worker missing.</param>
-    public static async Task<PausedWorkers> PauseAsync(string executable, int expected, CancellationToken cancellationToken)
+    public static async Task<PausedWorkers> PauseAsync(string executable, int? under, int expected, CancellationToken cancellationToken)
     {
-        var workers = await LocalWorkers.FindAsync(cancellationToken, executable);
+        var workers = await LocalWorkers.FindAsync(cancellationToken, executable, under);
         if (workers.Count != expected)
         {
             throw new LoadTestException($"Found {workers.Count} worker processes of {executable}, not the system's {expected}: nothing paused.");

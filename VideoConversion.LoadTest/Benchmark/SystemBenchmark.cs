@@ -141,7 +141,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             var exportedBefore = telemetry?.ReceivedBytes ?? 0;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             rounds.Add(await apiBenchmark.RunAsync(cancellationToken,
-                async token => await PausedWorkers.PauseAsync(workerExecutable, settings.Workers, token)));
+                async token => await PausedWorkers.PauseAsync(workerExecutable, settings.SystemWorkersUnder, settings.Workers, token)));
             apiSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
             exportedBytes += (telemetry?.ReceivedBytes ?? 0) - exportedBefore;
             // Each round on a settled system: the workers done with the last round's jobs, and their reports applied.

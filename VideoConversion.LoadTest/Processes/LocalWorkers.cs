@@ -8,15 +8,17 @@ public static class LocalWorkers
 {
     /// <summary>
     /// Their process ids: the worker's own executable (bin/.../VideoConversion.Worker), not the `dotnet run` around it;
-    /// with <paramref name="executable"/>, only that build's (another checkout's system is not this one's).
+    /// with <paramref name="executable"/>, only that build's (another checkout's system is not this one's); with
+    /// <paramref name="under"/>, only those running below that process (another system of the same build is not this one).
     /// </summary>
-    public static async Task<IReadOnlyList<int>> FindAsync(CancellationToken cancellationToken, string? executable = null)
+    public static async Task<IReadOnlyList<int>> FindAsync(CancellationToken cancellationToken, string? executable = null, int? under = null)
     {
         var pattern = (executable is null ? @"VideoConversion\.Worker" : Regex.Escape(executable)) + "( |$)";
         var (_, output, _) = await ProcessTools.RunAsync("pgrep", ["-f", pattern], cancellationToken);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
             .Where(pid => pid != Environment.ProcessId)
+            .Where(pid => under is not { } ancestor || ProcessAncestry.IsBelow(pid, ancestor))
             .ToList();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using VideoConversion.Tests.Support;
 using Xunit.Abstractions;
 
@@ -21,6 +22,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             "--worker-binary", Path.Combine(AppContext.BaseDirectory, "VideoConversion.Worker.dll"),
             // The system's workers run from the worker project's own build of this configuration, not the copy beside the tests.
             "--system-worker", SystemWorkerExecutable(),
+            // Other test systems run the same build at the same time: only this system's worker is paused.
+            "--system-workers-under", (await system.App.ProcessIdAsync(SystemFixture.Worker)).ToString(CultureInfo.InvariantCulture),
             "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
             "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
             "--work-dir", Path.Combine(_work.FullName, "work"), "--report", report]);

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace VideoConversion.LoadTest.Processes;
+
+/// <summary>Who started whom, as Linux's /proc tells it.</summary>
+public static class ProcessAncestry
+{
+    /// <summary>Whether <paramref name="pid"/> is <paramref name="ancestor"/> or runs below it; false once either has ended.</summary>
+    public static bool IsBelow(int pid, int ancestor)
+    {
+        // A chain longer than this is a loop read while processes came and went.
+        for (var step = 0; step < 64 && pid > 1; step++)
+        {
+            if (pid == ancestor)
+            {
+                return true;
+            }
+
+            if (ParentOf(pid) is not { } parent)
+            {
+                return false;
+            }
+
+            pid = parent;
+        }
+
+        return pid == ancestor;
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        // "pid (comm) state ppid ...": the command name may hold spaces and parentheses, so read after its last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var parent) ? parent : null;
+    }
+}
