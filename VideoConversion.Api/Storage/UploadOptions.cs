@@ -8,12 +8,12 @@ public sealed class UploadOptions
     public const string SectionName = "Uploads";
 
     /// <summary>
-    /// The largest upload accepted, in bytes (10 GB by default). A declared size past it is refused
+    /// The largest upload accepted, in bytes (50 GB by default, sent in parts: one PUT takes at most 5 GiB). A declared size past it is refused
     /// at /upload/request (413); an upload that declared none is checked, and deleted if larger,
     /// at POST /jobs. The upload page reads it from GET /upload/limits.
     /// </summary>
     [Range(1, long.MaxValue, ErrorMessage = "Uploads:MaxFileBytes must be positive.")]
-    public long MaxFileBytes { get; set; } = 10L * 1000 * 1000 * 1000;
+    public long MaxFileBytes { get; set; } = 50L * 1000 * 1000 * 1000;
 
     /// <summary>How long an upload URL stays valid.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00", ErrorMessage = "Uploads:UploadUrlLifetime must be between 10 seconds and 7 days (the S3 maximum).")]

@@ -54,14 +54,14 @@ public sealed class UploadBoundsTests(SystemFixture system) : IDisposable
     public async Task A_declared_size_over_the_limit_is_refused_with_413_naming_the_limit()
     {
         using var response = await _api.PostAsync(new Uri("/upload/request", UriKind.Relative), Json(
-            """{"filename": "huge.mkv", "content_type": "video/x-matroska", "size_bytes": 11000000000}"""));
+            """{"filename": "huge.mkv", "content_type": "video/x-matroska", "size_bytes": 51000000000}"""));
         var problem = await response.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(10_000_000_000, problem.GetProperty("max_file_bytes").GetInt64());
-        Assert.Contains("10,000,000,000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(50_000_000_000, problem.GetProperty("max_file_bytes").GetInt64());
+        Assert.Contains("50,000,000,000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         using var limits = await _api.GetAsync(new Uri("/upload/limits", UriKind.Relative));
         var body = JsonDocument.Parse(await limits.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(10_000_000_000, body.GetProperty("max_file_bytes").GetInt64());
+        Assert.Equal(50_000_000_000, body.GetProperty("max_file_bytes").GetInt64());
         Assert.Contains(".mts", body.GetProperty("accepted_extensions").EnumerateArray().Select(e => e.GetString()));
     }
 

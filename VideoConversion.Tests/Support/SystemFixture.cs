@@ -48,7 +48,8 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     private readonly SystemShape _shape;
     private readonly string _dataDirectory;
     private readonly OtlpReceiver _telemetry = new();
-    private readonly DelayingTcpProxy? _storageProxy;
+    private readonly LinkProxy? _storageProxy;
+    private readonly LinkProxy? _publicStorageProxy;
     private DistributedApplication? _app;
 
     public SystemFixture()
@@ -60,7 +61,8 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     {
         _shape = shape;
         _dataDirectory = Directory.CreateTempSubdirectory(shape.DataDirectoryPrefix).FullName;
-        _storageProxy = shape.RoutesStorageThroughProxy ? new DelayingTcpProxy() : null;
+        _storageProxy = shape.RoutesStorageThroughProxy ? new LinkProxy() : null;
+        _publicStorageProxy = shape.BrowsersReachStorageThroughProxy ? new LinkProxy() : null;
     }
 
     /// <summary>The API, called with <see cref="Account"/>'s key.</summary>
@@ -100,7 +102,10 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
     /// <summary>Every connection the API and the worker make to object storage; its latency is 0 until a test sets it.</summary>
-    public DelayingTcpProxy StorageProxy => _storageProxy ?? throw new InvalidOperationException("This system's storage is not behind a proxy.");
+    public LinkProxy StorageProxy => _storageProxy ?? throw new InvalidOperationException("This system's storage is not behind a proxy.");
+
+    /// <summary>What browsers and other clients reach storage through (the presigned URLs' host).</summary>
+    public LinkProxy PublicStorageProxy => _publicStorageProxy ?? throw new InvalidOperationException("This system's clients reach storage directly.");
 
     /// <summary>The address-space cap the worker's FFmpeg runs get from its next start on; null for none.</summary>
     public long? WorkerMemoryLimitBytes { get; set; }
@@ -217,6 +222,11 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         {
             RouteStorageThroughProxy(builder, resource);
         }
+
+        if (_shape.BrowsersReachStorageThroughProxy && service.Name == ApiService)
+        {
+            SignForPublicStorageProxy(builder, resource);
+        }
     }
 
     /// <summary>What the Aspire dashboard sets, pointed at the test's receiver, and exported within a fraction of a second.</summary>
@@ -244,6 +254,20 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
             StorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
             context.EnvironmentVariables["ConnectionStrings__storage"] =
                 connectionString.Replace(endpoint.Authority, $"127.0.0.1:{StorageProxy.Port}", StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>Has the API sign presigned URLs for <see cref="PublicStorageProxy"/>, as for a proxy in front of storage in a deployment.</summary>
+    private void SignForPublicStorageProxy(IDistributedApplicationTestingBuilder builder, IResourceBuilder<ProjectResource> api)
+    {
+        var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == $"storage-{api.Resource.Name}");
+        api.WithEnvironment(async context =>
+        {
+            var connectionString = await storage.GetConnectionStringAsync(context.CancellationToken)
+                ?? throw new InvalidOperationException("Storage has no connection string.");
+            var endpoint = StorageConnection.Parse(connectionString, "storage").Endpoint;
+            PublicStorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
+            context.EnvironmentVariables["Uploads__PublicEndpoint"] = $"http://127.0.0.1:{PublicStorageProxy.Port}";
         });
     }
 
@@ -316,6 +340,12 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         {
             await _storageProxy.DisposeAsync();
         }
+
+        if (_publicStorageProxy is not null)
+        {
+            await _publicStorageProxy.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

@@ -5,13 +5,15 @@ namespace VideoConversion.Tests.Support;
 /// <param name="Settings">Per service (api, worker): configuration given as environment variables.</param>
 /// <param name="ExportsTelemetry">The services send their traces and logs to the test's OTLP receiver.</param>
 /// <param name="RoutesStorageThroughProxy">The API's and the worker's storage connections pass a proxy whose latency a test sets.</param>
+/// <param name="BrowsersReachStorageThroughProxy">Presigned URLs (uploads, parts, downloads, segments) point at a proxy in front of storage, which counts what clients send.</param>
 /// <param name="HealthyBeforeTests">The resources that must be healthy before the first test runs.</param>
 public sealed record SystemShape(
     string DataDirectoryPrefix,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Settings,
     bool ExportsTelemetry,
     bool RoutesStorageThroughProxy,
-    IReadOnlyList<string> HealthyBeforeTests)
+    IReadOnlyList<string> HealthyBeforeTests,
+    bool BrowsersReachStorageThroughProxy = false)
 {
     /// <summary>The system as users start it, every service waited for, its telemetry received by the test.</summary>
     public static SystemShape Whole { get; } = new(
@@ -37,5 +39,7 @@ public sealed record SystemShape(
             }),
         },
         ExportsTelemetry: true, RoutesStorageThroughProxy: false,
-        HealthyBeforeTests: [SystemFixture.ApiService, SystemFixture.Worker, SystemFixture.Web]);
+        HealthyBeforeTests: [SystemFixture.ApiService, SystemFixture.Worker, SystemFixture.Web],
+        // The page's uploads are counted where storage receives them (resumed uploads send only what is missing).
+        BrowsersReachStorageThroughProxy: true);
 }

@@ -12,22 +12,16 @@ namespace VideoConversion.Tests.Web;
 [Collection(WholeSystem.Name)]
 public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetime
 {
-    private static readonly string BrowserPath = Environment.GetEnvironmentVariable("VIDEOCONVERSION_BROWSER") ?? "/usr/bin/chromium";
     private static readonly string Screenshots = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-browser-");
-    private IPlaywright _playwright = null!;
+    private PageBrowser _session = null!;
     private IBrowser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = BrowserPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _session = await PageBrowser.LaunchAsync();
+        _browser = _session.Browser;
         Directory.CreateDirectory(Screenshots);
     }
 
@@ -357,23 +351,12 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
     }
 
     /// <summary>Opens the page signed in as <paramref name="account"/> (the tests' account by default), through the sign-in form.</summary>
-    private async Task<IPage> OpenAsync(int width, int height, TestAccount? account = null)
-    {
-        account ??= system.Account;
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await page.GotoAsync(system.WebAddress.ToString());
-        await page.FillAsync("#user-name", account.UserName);
-        await page.FillAsync("#password", account.Password);
-        await page.ClickAsync("form.signin-form button[type=submit]");
-        // The picker is enabled once the page is interactive and the upload script is attached.
-        await page.Locator("#file-input:enabled").WaitForAsync(new() { Timeout = 30_000 });
-        return page;
-    }
+    private Task<IPage> OpenAsync(int width, int height, TestAccount? account = null) =>
+        _session.OpenSignedInAsync(system.WebAddress, account ?? system.Account, width, height);
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _session.DisposeAsync();
         _work.Delete(recursive: true);
     }
 }

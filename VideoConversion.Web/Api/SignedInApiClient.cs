@@ -57,7 +57,8 @@ public abstract class SignedInApiClient(HttpClient http, ApiCredentials credenti
             {
                 // RFC 7807: "detail" is written for the person using the page.
                 var problem = await response.Content.ReadFromJsonAsync<ProblemResponse>(Json, cancellationToken);
-                throw new JobsApiException(problem?.Detail ?? problem?.Title ?? $"The conversion service answered {(int)response.StatusCode}.");
+                throw new JobsApiException(
+                    problem?.Detail ?? problem?.Title ?? $"The conversion service answered {(int)response.StatusCode}.", status: (int)response.StatusCode);
             }
 
             return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)

@@ -61,5 +61,3 @@ public sealed record JobSummary(
 
 public sealed record JobPage(IReadOnlyList<JobSummary> Items, int Page, int PageSize, int TotalCount);
 
-/// <summary>The API's answer to POST /upload/request: where to PUT the file, and until when.</summary>
-public sealed record UploadTicket(string JobId, string PresignedUrl, DateTimeOffset ExpiresAt);

@@ -39,6 +39,38 @@ public sealed class JobsClient(HttpClient http, ApiCredentials credentials) : Si
         return await ReadAsync<UploadTicket>(response, cancellationToken);
     }
 
+    /// <summary>URLs for the parts about to be sent; asking also keeps the upload from being taken for abandoned.</summary>
+    /// <exception cref="JobsApiException">The upload is not awaiting parts any more, or the API is unavailable.</exception>
+    public async Task<PartUrls> SignPartsAsync(string jobId, IReadOnlyList<int> partNumbers, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/uploads/{Uri.EscapeDataString(jobId)}/parts", new { part_numbers = partNumbers }, cancellationToken);
+        return await ReadAsync<PartUrls>(response, cancellationToken);
+    }
+
+    /// <summary>The parts storage already holds: what a resumed upload need not send again.</summary>
+    /// <exception cref="JobsApiException">The job is not this person's multipart upload awaiting its parts, or the API is unavailable.</exception>
+    public async Task<HeldParts> ListPartsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/uploads/{Uri.EscapeDataString(jobId)}/parts", null, cancellationToken);
+        return await ReadAsync<HeldParts>(response, cancellationToken);
+    }
+
+    /// <summary>Storage assembles the parts into the file, and the job starts.</summary>
+    /// <exception cref="JobsApiException">A part is missing or wrong (the message names it), or the API is unavailable.</exception>
+    public async Task CompleteUploadAsync(string jobId, IReadOnlyList<SentPart> parts, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/uploads/{Uri.EscapeDataString(jobId)}/complete", new { parts }, cancellationToken);
+        await ReadAsync<JsonElement>(response, cancellationToken);
+    }
+
+    /// <summary>Storage drops the parts sent so far.</summary>
+    /// <exception cref="JobsApiException">The API refused or is unavailable.</exception>
+    public async Task AbortUploadAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"/uploads/{Uri.EscapeDataString(jobId)}", null, cancellationToken);
+        await EnsureSucceededAsync(response, cancellationToken);
+    }
+
     /// <exception cref="JobsApiException">The API refused to start the job or is unavailable.</exception>
     public async Task SubmitAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -14,6 +14,14 @@ public sealed class UploadItem(string id, string fileName, long size)
     public TransferProgress Transfer { get; set; } = new(0, size, TimeSpan.Zero);
     public string? JobId { get; set; }
 
+    /// <summary>Sent in parts: it can be paused, and resumed after a reload.</summary>
+    public bool IsMultipart { get; set; }
+
+    public bool Paused { get; set; }
+
+    /// <summary>Why sending stands still for a moment (a part failed and is sent again after a wait); null while it flows.</summary>
+    public string? Waiting { get; set; }
+
     /// <summary>The trace of this video (see <see cref="UploadTracing"/>), continued when the job is submitted.</summary>
     public System.Diagnostics.ActivityContext Trace { get; set; }
 

@@ -82,7 +82,7 @@ public sealed class ConversionOptions
     /// (Uploads:MaxFileBytes); this one applies when it names none and caps it when it names more.
     /// </summary>
     [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxInputBytes must be at least 1 MiB.")]
-    public long MaxInputBytes { get; set; } = 10L * 1000 * 1000 * 1000;
+    public long MaxInputBytes { get; set; } = 50L * 1000 * 1000 * 1000;
 
     /// <summary>FFmpeg stops writing at this size (-fs), and the job fails instead of storing a cut-off video.</summary>
     [Range(typeof(long), "1048576", "9223372036854775807", ErrorMessage = "Conversion:MaxOutputBytes must be at least 1 MiB.")]

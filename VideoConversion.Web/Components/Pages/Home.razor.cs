@@ -26,6 +26,9 @@ public sealed partial class Home
     private DotNetObjectReference<Home>? _self;
     private bool _ready;
     private string? _announcement;
+
+    /// <summary>Uploads this browser began and did not complete (the page closed, the network went): choosing the file again continues them.</summary>
+    private IReadOnlyList<RememberedUpload> _interrupted = [];
     private JobPage? _jobs;
     private string? _jobsError;
 
@@ -77,15 +80,19 @@ public sealed partial class Home
 
         _self = DotNetObjectReference.Create(this);
         _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/uploads.js");
-        await _module.InvokeVoidAsync("attach", _dropZone, _fileInput, _self);
+        _interrupted = await _module.InvokeAsync<IReadOnlyList<RememberedUpload>>("attach", _dropZone, _fileInput, _self);
         _ready = true;
         StateHasChanged();
         _ = FollowJobsAsync(_closing.Token);
     }
 
-    /// <summary>Called by the browser for each chosen file: checks it and gets it an upload URL.</summary>
+    /// <summary>
+    /// Called by the browser for each chosen file: checks it and gets it an upload URL, or the plan of its parts. A file
+    /// the browser remembers (<paramref name="resumeJobId"/>: its upload stopped before it completed) continues that job's
+    /// upload from the parts storage holds, when the API still has it awaiting them.
+    /// </summary>
     [JSInvokable]
-    public async Task<BrowserUpload> BeginUpload(string fileName, long size, string? contentType)
+    public async Task<BrowserUpload> BeginUpload(string fileName, long size, string? contentType, string? resumeJobId)
     {
         var item = new UploadItem(Guid.NewGuid().ToString("N"), fileName, size);
         _uploads.Insert(0, item);
@@ -98,14 +105,22 @@ public sealed partial class Home
 
         try
         {
+            if (resumeJobId is not null && await ContinueRememberedAsync(item, resumeJobId) is { } resumed)
+            {
+                return resumed;
+            }
+
             using var trace = UploadTracing.StartUpload(fileName);
             item.Trace = trace?.Context ?? default;
             var ticket = await Jobs.RequestUploadAsync(fileName, size, contentType, _closing.Token);
             item.JobId = ticket.JobId;
+            item.IsMultipart = ticket.IsMultipart;
             item.UploadStartedAt = Time.GetUtcNow();
             Announce($"Uploading {fileName}.");
             StateHasChanged();
-            return new BrowserUpload(item.Id, ticket.PresignedUrl);
+            return ticket is { IsMultipart: true, PartSize: { } partSize, PartCount: { } partCount }
+                ? new BrowserUpload(item.Id, null, new BrowserMultipart(ticket.JobId, partSize, partCount, []))
+                : new BrowserUpload(item.Id, ticket.PresignedUrl);
         }
         catch (JobsApiException exception)
         {
@@ -114,16 +129,126 @@ public sealed partial class Home
         }
     }
 
-    [JSInvokable]
-    public Task ReportProgress(string id, long sentBytes)
+    /// <summary>
+    /// The remembered job's upload, when the API still awaits its parts and they are cut for a file of this size; null to
+    /// start afresh (the job expired, was canceled, completed, or is not this person's).
+    /// </summary>
+    private async Task<BrowserUpload?> ContinueRememberedAsync(UploadItem item, string jobId)
     {
-        if (Find(id) is { Stage: UploadStage.Uploading, UploadStartedAt: { } started } item)
+        HeldParts held;
+        try
         {
-            item.Transfer = new TransferProgress(sentBytes, item.Size, Time.GetUtcNow() - started);
+            held = await Jobs.ListPartsAsync(jobId, _closing.Token);
+        }
+        catch (JobsApiException exception) when (exception.IsRefusal)
+        {
+            return null;
+        }
+
+        if (held.PartSize <= 0 || (item.Size + held.PartSize - 1) / held.PartSize != held.PartCount)
+        {
+            return null;
+        }
+
+        item.JobId = jobId;
+        item.IsMultipart = true;
+        item.UploadStartedAt = Time.GetUtcNow();
+        var heldBytes = held.Parts.Sum(part => part.SizeBytes);
+        item.Transfer = new TransferProgress(heldBytes, item.Size, TimeSpan.Zero, heldBytes);
+        Announce($"Resuming the upload of {item.FileName}: {held.Parts.Count} of {held.PartCount} parts are in storage already.");
+        StateHasChanged();
+        return new BrowserUpload(item.Id, null, new BrowserMultipart(jobId, held.PartSize, held.PartCount, held.Parts));
+    }
+
+    /// <summary>Called by the browser just before it sends these parts: their URLs, from the API.</summary>
+    [JSInvokable]
+    public async Task<BrowserPartUrls> SignParts(string id, int[] partNumbers)
+    {
+        if (Find(id) is not { JobId: { } jobId })
+        {
+            return new BrowserPartUrls([], 0, "This upload is no longer on the page.", Final: true);
+        }
+
+        try
+        {
+            var urls = await Jobs.SignPartsAsync(jobId, partNumbers, _closing.Token);
+            var validFor = urls.ExpiresAt - Time.GetUtcNow();
+            return new BrowserPartUrls(urls.Parts, (long)Math.Max(0, validFor.TotalMilliseconds));
+        }
+        catch (SignInRequiredException)
+        {
+            return new BrowserPartUrls([], 0, "Your sign-in has expired. Sign in again, then choose the same file to continue.", Final: true);
+        }
+        catch (JobsApiException exception)
+        {
+            return new BrowserPartUrls([], 0, exception.Message, Final: exception.IsRefusal);
+        }
+    }
+
+    /// <param name="sentBytes">Bytes in storage or on their way, held parts included.</param>
+    /// <param name="resumedBytes">Of those, what storage held before this page began: not part of the speed.</param>
+    /// <param name="activeMilliseconds">Time spent sending, pauses left out.</param>
+    [JSInvokable]
+    public Task ReportProgress(string id, long sentBytes, long resumedBytes, double activeMilliseconds)
+    {
+        if (Find(id) is { Stage: UploadStage.Uploading } item)
+        {
+            item.Transfer = new TransferProgress(sentBytes, item.Size, TimeSpan.FromMilliseconds(activeMilliseconds), resumedBytes);
             StateHasChanged();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>A part failed and will be sent again after a wait (null: sending again went through).</summary>
+    [JSInvokable]
+    public Task ReportWaiting(string id, string? reason)
+    {
+        if (Find(id) is { Stage: UploadStage.Uploading } item)
+        {
+            item.Waiting = reason;
+            StateHasChanged();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Called by the browser once storage holds every part: the API completes the upload, and the job starts.</summary>
+    /// <returns>Null when completed; otherwise why not, as shown on the page.</returns>
+    [JSInvokable]
+    public async Task<string?> CompleteUpload(string id, SentPart[] parts)
+    {
+        if (Find(id) is not { JobId: { } jobId } item)
+        {
+            return "This upload is no longer on the page.";
+        }
+
+        item.Transfer = item.Transfer with { SentBytes = item.Size };
+        item.Stage = UploadStage.Starting;
+        item.Waiting = null;
+        Announce($"{item.FileName} uploaded; starting the conversion.");
+        StateHasChanged();
+        try
+        {
+            using var trace = UploadTracing.StartSubmit(item.Trace);
+            await Jobs.CompleteUploadAsync(jobId, parts, _closing.Token);
+        }
+        catch (SignInRequiredException)
+        {
+            Fail(item, UploadStage.Failed, "Your sign-in has expired. Sign in again, then choose the same file to finish its upload.");
+            return item.Error;
+        }
+        catch (JobsApiException exception)
+        {
+            Fail(item, UploadStage.Failed, exception.Message);
+            return exception.Message;
+        }
+
+        // Storage assembled the file; the job started by itself, as any upload's does.
+        item.Stage = UploadStage.Converting;
+        await RefreshJobAsync(item, _closing.Token);
+        StateHasChanged();
+        return null;
     }
 
     /// <summary>Called by the browser when a PUT ends: "ok", "cancelled", or what went wrong.</summary>
@@ -135,6 +260,8 @@ public sealed partial class Home
             return;
         }
 
+        item.Waiting = null;
+        item.Paused = false;
         switch (outcome)
         {
             case "ok":
@@ -149,7 +276,9 @@ public sealed partial class Home
                 Announce($"Upload of {item.FileName} cancelled.");
                 break;
             default:
-                Fail(item, UploadStage.Failed, $"The upload failed: {outcome}. Please try again.");
+                Fail(item, UploadStage.Failed, item.IsMultipart
+                    ? $"The upload stopped: {outcome}. Choose the same file again to continue where it stopped."
+                    : $"The upload failed: {outcome}. Please try again.");
                 break;
         }
 
@@ -177,7 +306,8 @@ public sealed partial class Home
     /// <summary>Stops the upload in the browser, and cancels the job at the API (during the upload too: nothing is left waiting for it).</summary>
     private async Task CancelAsync(UploadItem item)
     {
-        if (_module is not null && item.Stage == UploadStage.Uploading)
+        var uploading = item.Stage == UploadStage.Uploading;
+        if (_module is not null && uploading)
         {
             await _module.InvokeVoidAsync("cancel", item.Id);
         }
@@ -185,6 +315,19 @@ public sealed partial class Home
         if (item.JobId is not { } jobId)
         {
             return;
+        }
+
+        if (uploading && item.IsMultipart)
+        {
+            try
+            {
+                // Storage drops the parts sent so far now, not when the sweeper finds them.
+                await Jobs.AbortUploadAsync(jobId, _closing.Token);
+            }
+            catch (JobsApiException)
+            {
+                // The sweeper aborts it once the job is canceled below.
+            }
         }
 
         try
@@ -206,6 +349,27 @@ public sealed partial class Home
         }
 
         await RefreshJobListAsync();
+    }
+
+    /// <summary>Stops sending (the parts in flight are sent again, whole, on resume); what storage holds is kept.</summary>
+    private async Task PauseUploadAsync(UploadItem item)
+    {
+        if (_module is not null && item is { Stage: UploadStage.Uploading, IsMultipart: true, Paused: false })
+        {
+            await _module.InvokeVoidAsync("pause", item.Id);
+            item.Paused = true;
+            Announce($"Upload of {item.FileName} paused.");
+        }
+    }
+
+    private async Task ResumeUploadAsync(UploadItem item)
+    {
+        if (_module is not null && item is { Stage: UploadStage.Uploading, Paused: true })
+        {
+            await _module.InvokeVoidAsync("resume", item.Id);
+            item.Paused = false;
+            Announce($"Upload of {item.FileName} resumed.");
+        }
     }
 
     private async Task RetryAsync(UploadItem item)
@@ -371,6 +535,10 @@ public sealed partial class Home
     }
 
     private void Announce(string text) => _announcement = text;
+
+    /// <summary>The remembered uploads whose file has not been chosen again on this page yet.</summary>
+    private List<RememberedUpload> StillInterrupted =>
+        [.. _interrupted.Where(upload => !_uploads.Exists(item => item.FileName == upload.Name && item.Size == upload.Size))];
 
     private UploadItem? Find(string id) => _uploads.Find(upload => upload.Id == id);
 

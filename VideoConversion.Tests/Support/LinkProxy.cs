@@ -1,19 +1,21 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
 namespace VideoConversion.Tests.Support;
 
 /// <summary>
-/// A loopback TCP proxy that can add latency: each request (the first bytes a client sends after
-/// the server last spoke) waits <see cref="Latency"/> before it is forwarded, as on a slow link.
+/// A loopback TCP proxy standing for a network link: it can add latency (each request, the first bytes a client sends
+/// after the server last spoke, waits <see cref="Latency"/>), cap the rate clients send at, and counts the bytes they
+/// sent, as the server receives them.
 /// </summary>
-public sealed class DelayingTcpProxy : IAsyncDisposable
+public sealed class LinkProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
 
-    public DelayingTcpProxy()
+    public LinkProxy()
     {
         _listener.Start();
         _accepting = AcceptAsync();
@@ -30,6 +32,17 @@ public sealed class DelayingTcpProxy : IAsyncDisposable
     public int DelayedRequests => Volatile.Read(ref _delayedRequests);
 
     private int _delayedRequests;
+
+    /// <summary>Bytes clients sent through the proxy so far (requests and their bodies, as the server got them).</summary>
+    public long BytesFromClients => Interlocked.Read(ref _bytesFromClients);
+
+    private long _bytesFromClients;
+
+    /// <summary>The most bytes a second all clients together may send; null for no cap.</summary>
+    public long? ClientBytesPerSecond { get; set; }
+
+    private readonly Lock _rateLock = new();
+    private long _linkFreeAt;
 
     private async Task AcceptAsync()
     {
@@ -83,7 +96,38 @@ public sealed class DelayingTcpProxy : IAsyncDisposable
             }
 
             serverSpokeLast.Value = !delayRequests;
+            if (delayRequests)
+            {
+                await TakeLinkAsync(read);
+            }
+
             await to.WriteAsync(buffer.AsMemory(0, read), _stopping.Token);
+            if (delayRequests)
+            {
+                Interlocked.Add(ref _bytesFromClients, read);
+            }
+        }
+    }
+
+    /// <summary>Waits until the link, shared by every connection, has carried what was sent before at the capped rate.</summary>
+    private async Task TakeLinkAsync(int bytes)
+    {
+        if (ClientBytesPerSecond is not { } rate)
+        {
+            return;
+        }
+
+        TimeSpan wait;
+        lock (_rateLock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            _linkFreeAt = Math.Max(_linkFreeAt, now) + bytes * Stopwatch.Frequency / rate;
+            wait = Stopwatch.GetElapsedTime(now, _linkFreeAt - bytes * Stopwatch.Frequency / rate);
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _stopping.Token);
         }
     }
 
