@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Storage;
 using VideoConversion.Api.Uploads;
@@ -97,12 +99,17 @@ public static partial class MultipartUploadApi
 
     public static async Task<Results<Accepted<SubmitJobResponse>, ProblemHttpResult>> CompleteUpload(
         string jobId, CompleteUploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, MultipartUploads multipart,
-        UploadAcceptance acceptance, CancellationToken cancellationToken)
+        UploadAcceptance acceptance, IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
     {
         var (job, refusal) = await MultipartJobAsync(jobId, caller, services, cancellationToken);
         if (job is null)
         {
             return refusal!;
+        }
+
+        if (await LimitProblemAsync(job, services, quotas.Value, cancellationToken) is { } overLimit)
+        {
+            return overLimit;
         }
 
         if (job.MultipartUploadId is not { } uploadId ||
@@ -163,6 +170,30 @@ public static partial class MultipartUploadApi
         }
 
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The size limit and the storage quota, checked again before storage assembles the file: either may have been lowered
+    /// since the upload was asked for. The account's stored bytes already count this upload's declared size.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> LimitProblemAsync(Job job, JobServices services, QuotaOptions quotas, CancellationToken cancellationToken)
+    {
+        var declared = job.DeclaredBytes!.Value;
+        var maxFileBytes = services.Uploads.Value.MaxFileBytes;
+        if (declared > maxFileBytes)
+        {
+            return JobProblems.UploadTooLarge(declared, maxFileBytes);
+        }
+
+        if (job.OwnerId is not { } owner)
+        {
+            return null;
+        }
+
+        var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
+        return usage.StoredBytes > quotas.MaxStoredBytes
+            ? QuotaProblems.StorageQuotaExceeded(usage.StoredBytes - declared, declared, quotas.MaxStoredBytes)
+            : null;
     }
 
     /// <summary>Every part from 1 to the count, in order, each as storage holds it (its ETag) and of the size the upload was cut in.</summary>
