@@ -52,6 +52,43 @@ public sealed class UploadComponentTests : BunitContext
     }
 
     [Fact]
+    public void An_upload_in_parts_can_be_paused_and_resumed_and_says_when_a_part_is_sent_again()
+    {
+        UploadItem? paused = null;
+        UploadItem? resumed = null;
+        var item = new UploadItem("a", "holiday.mov", 1_000_000_000)
+        {
+            IsMultipart = true,
+            Transfer = new TransferProgress(250_000_000, 1_000_000_000, TimeSpan.FromSeconds(10)),
+            Waiting = "Part 3: the connection to storage failed. Trying again in 2 s.",
+        };
+        var card = Render<UploadCard>(parameters => parameters
+            .Add(card => card.Item, item)
+            .Add(card => card.OnPause, (UploadItem target) => paused = target)
+            .Add(card => card.OnResume, (UploadItem target) => resumed = target));
+
+        Assert.Equal("Part 3: the connection to storage failed. Trying again in 2 s.", card.Find(".waiting").TextContent);
+        card.Find("button:contains('Pause upload of holiday.mov')").Click();
+        Assert.Same(item, paused);
+
+        item.Paused = true;
+        card.Render();
+        Assert.Equal("Paused: 25%", card.Find("label.progress-label").TextContent);
+        // No speed or time left while nothing is sent, and no retry notice.
+        Assert.DoesNotContain("MB/s", card.Find(".transfer").TextContent, StringComparison.Ordinal);
+        Assert.Empty(card.FindAll(".waiting"));
+        card.Find("button:contains('Resume upload of holiday.mov')").Click();
+        Assert.Same(item, resumed);
+    }
+
+    [Fact]
+    public void A_single_put_upload_has_no_pause()
+    {
+        var card = Card(new UploadItem("a", "holiday.mov", 10_000_000));
+        Assert.DoesNotContain(card.FindAll("button"), button => button.TextContent.StartsWith("Pause", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_cancelled_upload_says_so()
     {
         var card = Card(new UploadItem("a", "holiday.mov", 10) { Stage = UploadStage.Cancelled });

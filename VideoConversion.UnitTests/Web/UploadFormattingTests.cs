@@ -16,6 +16,18 @@ public class UploadFormattingTests
     }
 
     [Fact]
+    public void A_resumed_upload_counts_the_parts_storage_held_as_sent_but_not_in_its_speed()
+    {
+        // 600 MB were in storage before this page began; it sent 100 MB more in 10 s.
+        var progress = new TransferProgress(700_000_000, 1_000_000_000, TimeSpan.FromSeconds(10), ResumedBytes: 600_000_000);
+
+        Assert.Equal(70, progress.Percent);
+        Assert.Equal(10_000_000, progress.BytesPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(30), progress.Remaining);
+        Assert.Null((progress with { SentBytes = 600_000_000 }).BytesPerSecond);
+    }
+
+    [Fact]
     public void Progress_before_any_byte_has_no_speed_or_time_left()
     {
         var progress = new TransferProgress(0, 1_000, TimeSpan.Zero);
