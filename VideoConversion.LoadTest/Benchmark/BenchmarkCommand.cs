@@ -33,6 +33,16 @@ public static class BenchmarkCommand
         var throughputJobs = new Option<int>("--throughput-jobs") { DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
         var seconds = new Option<int>("--input-seconds") { DefaultValueFactory = _ => 30 };
         var big = new Option<int>("--big-file-mb") { Description = "Large input for the memory measurement; 0 skips it.", DefaultValueFactory = _ => 1024 };
+        var uploadMegabytes = new Option<int>("--upload-mb")
+        {
+            Description = "Size (MiB) of the random file uploaded in one PUT and in parts, alternated, for each's rate; 0 skips it.",
+            DefaultValueFactory = _ => 2048,
+        };
+        var cutUploadMegabytes = new Option<int>("--cut-upload-mb")
+        {
+            Description = "Size (MiB) of the random file uploaded in parts while its connection is cut twice, for the bytes the retries cost; 0 skips it.",
+            DefaultValueFactory = _ => 300,
+        };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
         var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in the API measurement.", DefaultValueFactory = _ => 1000 };
@@ -47,6 +57,7 @@ public static class BenchmarkCommand
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
             api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink, systemWorker, systemWorkersUnder,
+            uploadMegabytes, cutUploadMegabytes,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -55,7 +66,8 @@ public static class BenchmarkCommand
                 new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement)), parse.GetValue(worker)!.FullName, parse.GetValue(workers), parse.GetValue(runs), parse.GetValue(throughputJobs),
                 parse.GetValue(seconds), parse.GetValue(big), parse.GetValue(apiConcurrency), parse.GetValue(apiDuration), parse.GetValue(apiMaxJobs),
                 parse.GetValue(work)!.FullName, parse.GetValue(report)!.FullName, parse.GetValue(database)?.FullName,
-                parse.GetValue(telemetrySink), parse.GetValue(systemWorker)?.FullName, parse.GetValue(systemWorkersUnder));
+                parse.GetValue(telemetrySink), parse.GetValue(systemWorker)?.FullName, parse.GetValue(systemWorkersUnder),
+                UploadMegabytes: parse.GetValue(uploadMegabytes), CutUploadMegabytes: parse.GetValue(cutUploadMegabytes));
             var console = AnsiConsole.Console;
             try
             {

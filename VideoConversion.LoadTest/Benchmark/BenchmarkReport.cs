@@ -16,6 +16,11 @@ public static class BenchmarkReport
         WriteOutputs(report, results, settings);
         WriteApi(report, results, settings);
         WriteMemory(report, results);
+        if (results.Uploads is { } uploads)
+        {
+            UploadReport.Write(report, uploads);
+        }
+
         WriteLimits(report, results, settings, ratios);
         return report.ToString();
     }

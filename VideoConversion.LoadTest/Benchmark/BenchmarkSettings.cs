@@ -10,6 +10,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="DatabaseDirectory">Where the API keeps its database: the floor of a commit is measured on that filesystem; null skips it.</param>
 /// <param name="SystemWorker">The executable the system's workers run from (paused during the API rounds); null: <see cref="WorkerBinary"/>'s.</param>
 /// <param name="SystemWorkersUnder">A process the system's workers run below: another system of the same build is left alone; null: any.</param>
+/// <param name="UploadMegabytes">Size (MiB) of the file uploaded in one PUT and in parts, alternated, for their rates; 0 skips it.</param>
+/// <param name="CutUploadMegabytes">Size (MiB) of the file uploaded in parts with its connections cut twice; 0 skips it.</param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,
     string WorkerBinary,
@@ -26,7 +28,9 @@ public sealed record BenchmarkSettings(
     string? DatabaseDirectory = null,
     int? TelemetrySinkPort = null,
     string? SystemWorker = null,
-    int? SystemWorkersUnder = null)
+    int? SystemWorkersUnder = null,
+    int UploadMegabytes = 2048,
+    int CutUploadMegabytes = 300)
 {
     /// <summary>The system's worker executable (not a .dll beside it): only its processes are paused.</summary>
     public string SystemWorkerExecutable

@@ -41,7 +41,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyDictionary<string, double>? MemoryIdleMebibytes = null,
         ApiBenchmark.Round? SharedApiRound = null,
         double? TelemetryBytesPerSecond = null,
-        OutputsMeasurement? Outputs = null);
+        OutputsMeasurement? Outputs = null,
+        UploadBenchmark.Measurement? Uploads = null);
 
     /// <summary>Jobs that make every output (per job, raw and the system), and an HLS ladder made both ways by raw FFmpeg.</summary>
     /// <param name="LadderOneDecodeRuns">The worker's one FFmpeg for the whole ladder, each run's seconds.</param>
@@ -128,6 +129,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             commit = await SqliteCommitFloor.MeasureAsync(databaseDirectory, cancellationToken);
         }
 
+        var uploads = await UploadsAsync(inputs, progress, cancellationToken);
+
         var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         List<ApiBenchmark.Round> rounds = [];
@@ -160,7 +163,35 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
-            shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions));
+            shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads);
+    }
+
+    /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>
+    private async Task<UploadBenchmark.Measurement?> UploadsAsync(string inputs, Action<string> progress, CancellationToken cancellationToken)
+    {
+        if (settings.UploadMegabytes <= 0 && settings.CutUploadMegabytes <= 0)
+        {
+            return null;
+        }
+
+        var uploads = new UploadBenchmark(client, inputs);
+        UploadBenchmark.Throughput? throughput = null;
+        if (settings.UploadMegabytes > 0)
+        {
+            progress($"uploads: {settings.UploadMegabytes} MiB in one PUT and in parts ({UploadBenchmark.PartsInFlight} at once), alternated, {settings.Runs} round(s)");
+            throughput = await uploads.ThroughputAsync(settings.UploadMegabytes, settings.Runs, cancellationToken);
+        }
+
+        UploadBenchmark.Resilience? resilience = null;
+        if (settings.CutUploadMegabytes > 0)
+        {
+            progress($"uploads: {settings.CutUploadMegabytes} MiB in parts, its connection to storage cut twice on the way");
+            resilience = await uploads.ResilienceAsync(settings.CutUploadMegabytes, cancellationToken);
+            // The cut upload's job was submitted to check its input, then deleted: the next phase finds the workers idle.
+            await QueueEmptiedAsync(cancellationToken);
+        }
+
+        return new UploadBenchmark.Measurement(throughput, resilience);
     }
 
     /// <summary>Until no job waits in video_jobs (as the API reads it from the broker), and a moment for the last ones in hand.</summary>

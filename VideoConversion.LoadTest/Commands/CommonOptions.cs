@@ -66,6 +66,19 @@ public sealed class CommonOptions
         DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
     };
 
+    /// <summary>"--multipart": every upload in parts; without it, one PUT each, whatever the file's size (as the tool says it does).</summary>
+    public Option<bool> Multipart { get; } = new("--multipart")
+    {
+        Description = "Upload each file in parts (upload_type \"multipart\"), as the upload page does from 64 MiB up; " +
+            "without it, in one PUT (\"single\"), which takes files up to 5 GiB.",
+    };
+
+    public Option<int> PartsInFlight { get; } = new("--parts-in-flight")
+    {
+        Description = "With --multipart: parts of one upload sent at once.",
+        DefaultValueFactory = _ => Api.MultipartUpload.DefaultPartsInFlight,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(ApiUrl);
@@ -76,5 +89,7 @@ public sealed class CommonOptions
         command.Options.Add(InputSeconds);
         command.Options.Add(OutputDirectory);
         command.Options.Add(JobTimeout);
+        command.Options.Add(Multipart);
+        command.Options.Add(PartsInFlight);
     }
 }

@@ -79,7 +79,8 @@ public static class RunCommands
             using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             using var management = settings.Api.CreateManagementClient(TimeSpan.FromSeconds(10));
             var client = new VideoConversionClient(api, storage, management);
-            console.MarkupLine($"[bold]{command}[/]: {jobs} jobs, {concurrency} at a time, against {Markup.Escape(settings.Api.ToString())}");
+            var uploads = settings.Multipart ? $"uploads in parts, {settings.PartsInFlight} at once" : "uploads in one PUT";
+            console.MarkupLine($"[bold]{command}[/]: {jobs} jobs, {concurrency} at a time, {uploads}, against {Markup.Escape(settings.Api.ToString())}");
 
             RunResult? reference = null;
             if (fault is not null)
@@ -111,7 +112,7 @@ public static class RunCommands
             var summary = RunSummary.Of(result);
             var findings = Findings(result, summary, reference);
             var files = await ReportWriter.WriteAsync(result, summary, findings);
-            Print(console, summary, findings, files);
+            Print(console, settings, summary, findings, files);
             return fault is null ? (summary.Failed == 0 ? 0 : 1) : (Lost(result) == 0 ? 0 : 1);
         }
         catch (LoadTestException problem)
@@ -142,7 +143,21 @@ public static class RunCommands
             inputs.Add(await GeneratedInputs.CreateAsync(Path.Combine(output, "inputs"), parse.GetValue(common.InputKind)!, parse.GetValue(common.InputSeconds), cancellationToken));
         }
 
-        return new RunSettings(common.Endpoint(parse), jobs, concurrency, inputs, parse.GetValue(common.JobTimeout), output);
+        var multipart = parse.GetValue(common.Multipart);
+        var partsInFlight = parse.GetValue(common.PartsInFlight);
+        if (partsInFlight < 1)
+        {
+            throw new LoadTestException("--parts-in-flight must be at least 1.");
+        }
+
+        // Checked before any job: one PUT cannot take it, and the tool does not switch to parts behind the user's back.
+        if (!multipart && inputs.FirstOrDefault(input => new FileInfo(input).Length > UploadTicket.MaxSinglePutBytes) is { } tooLarge)
+        {
+            throw new LoadTestException($"{tooLarge} is larger than 5 GiB, more than one PUT to storage takes: upload it in parts with --multipart.");
+        }
+
+        return new RunSettings(common.Endpoint(parse), jobs, concurrency, inputs, parse.GetValue(common.JobTimeout), output,
+            Multipart: multipart, PartsInFlight: partsInFlight);
     }
 
     /// <summary>Where storage is, as clients see it: the host of a presigned URL (asked for, never used).</summary>
@@ -174,7 +189,7 @@ public static class RunCommands
     private static string Delta(double? now, double? before) =>
         now is { } after && before is { } was ? string.Create(CultureInfo.InvariantCulture, $"{after:F2} s against {was:F2} s") : "not measured";
 
-    private static void Print(IAnsiConsole console, RunSummary summary, IReadOnlyList<string> findings, IReadOnlyList<string> files)
+    private static void Print(IAnsiConsole console, RunSettings settings, RunSummary summary, IReadOnlyList<string> findings, IReadOnlyList<string> files)
     {
         var table = new Table().AddColumns("time (s)", "mean", "p50", "p95", "p99", "max");
         foreach (var (name, distribution) in summary.Times)
@@ -185,6 +200,7 @@ public static class RunCommands
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"success rate [bold]{summary.SuccessRate:P1}[/] ({summary.Succeeded}/{summary.Jobs}), throughput [bold]{summary.JobsPerMinute:F1} jobs/min[/]"));
         console.Write(table);
+        console.MarkupLine(Markup.Escape(ReportWriter.UploadLine(settings, summary.Uploads)[2..].Replace("**", "", StringComparison.Ordinal)));
         foreach (var finding in findings)
         {
             console.MarkupLine(Markup.Escape(finding.Replace("**", "", StringComparison.Ordinal)));

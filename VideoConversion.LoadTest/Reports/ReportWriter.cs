@@ -40,6 +40,7 @@ public static class ReportWriter
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- Success rate: **{summary.SuccessRate:P1}** ({summary.Succeeded}/{summary.Jobs}); {summary.Retried} jobs retried");
         text.AppendLine(CultureInfo.InvariantCulture, $"- Throughput: **{summary.JobsPerMinute:F1} jobs/min** over {summary.WallSeconds:F1} s");
+        text.AppendLine(UploadLine(run.Settings, summary.Uploads));
         foreach (var finding in findings)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {finding}");
@@ -70,12 +71,13 @@ public static class ReportWriter
         if (run.Jobs.Count <= MaxJobsListed)
         {
             text.AppendLine();
-            text.AppendLine("| Job | Status | Attempts | Method | Upload (s) | Queue wait (s) | Processing (s) | End to end (s) |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| Job | Status | Attempts | Method | Upload (s) | Queue wait (s) | Processing (s) | End to end (s) | Upload | Upload (MB/s) | Sent / file |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var job in run.Jobs)
             {
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {job.JobId} | {job.Status} | {job.Attempts} | {job.ConversionMethod ?? "–"} | {S(job.UploadSeconds)} | {S(job.QueueWaitSeconds)} | {S(job.ProcessingSeconds)} | {S(job.EndToEndSeconds)} |");
+                    $"| {job.JobId} | {job.Status} | {job.Attempts} | {job.ConversionMethod ?? "–"} | {S(job.UploadSeconds)} | {S(job.QueueWaitSeconds)} | {S(job.ProcessingSeconds)} | {S(job.EndToEndSeconds)} | " +
+                    $"{job.UploadType}, {job.UploadParts} part(s) | {S(job.UploadMegabytesPerSecond)} | {Ratio(job.SentBytes, job.UploadBytes)} |");
             }
         }
 
@@ -92,6 +94,27 @@ public static class ReportWriter
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// The uploads' rate (MB = 10⁶ bytes), and the bytes they sent against their files' bytes: more than 1× is parts or
+    /// files sent again.
+    /// </summary>
+    public static string UploadLine(RunSettings settings, UploadSummary uploads)
+    {
+        var how = settings.Multipart ? $"in parts, {settings.PartsInFlight} at once" : "one PUT each";
+        if (uploads.Uploads == 0)
+        {
+            return $"- Uploads ({how}): none finished";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"- Uploads ({how}; {string.Join(", ", uploads.UploadTypes)}): **{uploads.AggregateMegabytesPerSecond:F1} MB/s** over all {uploads.Uploads} " +
+            $"(their bytes over their summed times), median {uploads.MedianMegabytesPerSecond:F1} MB/s per upload; " +
+            $"{uploads.SentBytes} bytes sent for {uploads.FileBytes} bytes of files (**{uploads.SentRatio:F3}×**)");
+    }
+
+    private static string Ratio(long sent, long file) =>
+        file > 0 ? ((double)sent / file).ToString("F3", CultureInfo.InvariantCulture) + "×" : "–";
 
     private static string S(double? seconds) => seconds is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "–";
 }

@@ -2,7 +2,7 @@ using VideoConversion.LoadTest.Runs;
 
 namespace VideoConversion.LoadTest.Reports;
 
-/// <summary>The numbers a run is judged by: success rate, throughput, and percentiles of each job time.</summary>
+/// <summary>The numbers a run is judged by: success rate, throughput, percentiles of each job time, and the uploads' rate.</summary>
 public sealed record RunSummary(
     int Jobs,
     int Succeeded,
@@ -14,7 +14,8 @@ public sealed record RunSummary(
     Distribution EndToEnd,
     Distribution Upload,
     Distribution QueueWait,
-    Distribution Processing)
+    Distribution Processing,
+    UploadSummary Uploads)
 {
     /// <summary>Each measured time with its name, in the order reports show them (the JSON has them by name already).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -37,7 +38,8 @@ public sealed record RunSummary(
             Distribution.Of(done.Select(job => job.EndToEndSeconds)),
             Distribution.Of(done.Select(job => job.UploadSeconds)),
             Distribution.Of(done.Where(job => job.QueueWaitSeconds is not null).Select(job => job.QueueWaitSeconds!.Value)),
-            Distribution.Of(done.Where(job => job.ProcessingSeconds is not null).Select(job => job.ProcessingSeconds!.Value)));
+            Distribution.Of(done.Where(job => job.ProcessingSeconds is not null).Select(job => job.ProcessingSeconds!.Value)),
+            UploadSummary.Of(jobs));
     }
 }
 

@@ -6,8 +6,8 @@ namespace VideoConversion.LoadTest.Runs;
 
 /// <summary>
 /// Runs jobs through the public API with a fixed number of concurrent clients, each doing what a
-/// user's client does (ask for a URL, PUT the file, start the job, poll to the outcome), while a
-/// sampler records the queue and the workers every second.
+/// user's client does (ask for a URL, PUT the file in one request or in parts, where its landing starts the job, poll to the
+/// outcome), while a sampler records the queue and the workers every second.
 /// </summary>
 public sealed class LoadRun(VideoConversionClient client, RunSettings settings, IRunDisplay display)
 {
@@ -63,15 +63,34 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
     {
         var input = settings.InputFor(index);
         var started = Stopwatch.GetTimestamp();
-        var upload = TimeSpan.Zero;
+        var fileBytes = new FileInfo(input).Length;
+        // Counted by the upload as its bytes go out, so a failed one still says what it sent.
+        var sent = new ByteCounter();
+        var (uploadType, upload, parts) = (settings.UploadType, TimeSpan.Zero, 0);
+        UploadMeasurement Upload() => new(uploadType, upload, fileBytes, sent.Bytes, parts);
         var jobId = $"(job {index + 1})";
         try
         {
             var contentType = InputContentType(input);
-            (jobId, var url) = await client.RequestUploadAsync(Path.GetFileName(input), contentType, new FileInfo(input).Length, cancellationToken, settings.Outputs);
+            var ticket = await client.RequestUploadTicketAsync(
+                Path.GetFileName(input), contentType, fileBytes, settings.UploadType, cancellationToken, settings.Outputs);
+            (jobId, uploadType) = (ticket.JobId, ticket.UploadType ?? UploadTicket.OnePut);
             _statuses[jobId] = "UPLOADING";
-            upload = await client.UploadAsync(url, input, contentType, cancellationToken);
-            // The job starts when its upload lands (storage announces it): no POST /jobs, as the API asks of clients.
+            var uploading = Stopwatch.GetTimestamp();
+            if (ticket.IsMultipart)
+            {
+                parts = ticket.PartCount ?? 0;
+                await client.UploadInPartsAsync(ticket, input, settings.PartsInFlight, sent, cancellationToken);
+            }
+            else
+            {
+                parts = 1;
+                await client.UploadAsync(ticket.SingleUrl(), input, contentType, cancellationToken, sent);
+            }
+
+            upload = Stopwatch.GetElapsedTime(uploading);
+            // The job starts when its upload lands (storage announces it, or completing the parts does): no POST /jobs, as
+            // the API asks of clients.
             _statuses[jobId] = "UPLOADED";
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -82,7 +101,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
                 _statuses[jobId] = state.Status;
                 if (state.IsFinal)
                 {
-                    var result = JobResult.From(state, upload, Stopwatch.GetElapsedTime(started), DateTimeOffset.UtcNow);
+                    var result = JobResult.From(state, Upload(), Stopwatch.GetElapsedTime(started), DateTimeOffset.UtcNow);
                     display.JobFinished(result);
                     return result;
                 }
@@ -90,11 +109,11 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
                 await Task.Delay(RunSettings.PollInterval, timeout.Token);
             }
         }
-        catch (Exception exception) when (exception is LoadTestException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is LoadTestException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _statuses[jobId] = "CLIENT_ERROR";
             var reason = exception is OperationCanceledException ? $"no outcome within {settings.JobTimeout}" : exception.Message;
-            var result = JobResult.Failed(jobId, reason, upload, Stopwatch.GetElapsedTime(started), DateTimeOffset.UtcNow);
+            var result = JobResult.Failed(jobId, reason, Upload(), Stopwatch.GetElapsedTime(started), DateTimeOffset.UtcNow);
             display.JobFinished(result);
             return result;
         }

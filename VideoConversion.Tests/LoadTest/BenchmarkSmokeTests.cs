@@ -25,6 +25,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             // Other test systems run the same build at the same time: only this system's worker is paused.
             "--system-workers-under", (await system.App.ProcessIdAsync(SystemFixture.Worker)).ToString(CultureInfo.InvariantCulture),
             "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
+            // Several of the test system's 5 MiB parts each.
+            "--upload-mb", "64", "--cut-upload-mb", "32",
             "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
             "--work-dir", Path.Combine(_work.FullName, "work"), "--report", report]);
         output.WriteLine(text);
@@ -32,10 +34,16 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         Assert.Equal(0, exitCode);
         var markdown = await File.ReadAllTextAsync(report);
         foreach (var row in new[] { "| Transcode, per job |", "| Remux, per job |", "| Throughput, 2 transcodes, 1 at once |", "| `POST /upload/request` |", "| `POST /jobs` |", "| api |", "| worker |",
-                     "| Every output, per job |", "| HLS ladder: one FFmpeg run per rendition |" })
+                     "| Every output, per job |", "| HLS ladder: one FFmpeg run per rendition |",
+                     "| Upload, single PUT | 64 MiB |", "| Upload, in parts | 64 MiB: 13 parts of 5 MiB |", "| Upload, in parts, connection cut twice | 32 MiB: 7 parts of 5 MiB |" })
         {
             Assert.Contains(row, markdown, StringComparison.Ordinal);
         }
+
+        // Its rate is the machine's; that the upload in parts survived both cuts is the system's.
+        var lines = markdown.Split('\n');
+        Assert.Contains("| 2 cuts, ", Assert.Single(lines, line => line.StartsWith("| Upload, in parts, connection cut twice |", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("| met |", Assert.Single(lines, line => line.StartsWith("| Upload cut twice: accepted |", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);
         Assert.Contains("- **Machine:**", markdown, StringComparison.Ordinal);

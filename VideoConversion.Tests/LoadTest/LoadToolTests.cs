@@ -32,6 +32,10 @@ public sealed class LoadToolTests(SystemFixture system, ITestOutputHelper output
             Assert.True(job.GetProperty("processing_seconds").GetDouble() > 0);
             // End to end includes the upload, the queue and the processing.
             Assert.True(job.GetProperty("end_to_end_seconds").GetDouble() >= job.GetProperty("processing_seconds").GetDouble());
+            // Without --multipart, one PUT of exactly the file.
+            Assert.Equal("single", job.GetProperty("upload_type").GetString());
+            Assert.Equal(new FileInfo(input).Length, job.GetProperty("upload_bytes").GetInt64());
+            Assert.Equal(new FileInfo(input).Length, job.GetProperty("sent_bytes").GetInt64());
         });
     }
 
