@@ -22,6 +22,9 @@ internal sealed class KnownProblemExceptionHandler(IProblemDetailsService proble
             BadHttpRequestException badRequest => (badRequest.StatusCode, "Malformed request", badRequest.Message),
             StorageUnavailableException unavailable =>
                 (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", $"{unavailable.Message} Try again shortly."),
+            // Storage said no to a call of ours that the client's request cannot have caused (beginning or listing an upload).
+            StorageRefusedException refused =>
+                (StatusCodes.Status502BadGateway, "Storage refused", $"Storage refused a request the API made for it ({refused.Code}). Try again shortly."),
             // A URL (webhook_url, input_url) whose name our resolver could not look up: not the caller's fault.
             Infrastructure.Outbound.OutboundLookupFailedException lookup =>
                 (StatusCodes.Status503ServiceUnavailable, "Name lookup unavailable", $"{lookup.Message} Try again shortly."),

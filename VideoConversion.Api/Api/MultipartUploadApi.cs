@@ -73,10 +73,11 @@ public static partial class MultipartUploadApi
             return MultipartProblems.NotAwaitingUpload(job.Id);
         }
 
-        // Asking for parts keeps the upload from being taken for abandoned, for as long again as its URLs live.
-        await ExtendAsync(job.Id, now + lifetime, services, cancellationToken);
+        // Asking for parts keeps the upload from being taken for abandoned.
+        await ExtendAsync(job.Id, now + services.Uploads.Value.MultipartIdleLifetime, services, cancellationToken);
         var urls = numbers.Distinct().Order()
-            .Select(number => new PartUrl(number, multipart.PresignPart(job.InputKey, uploadId, number, lifetime)))
+            .Select(number => new PartUrl(number, multipart.PresignPart(
+                job.InputKey, uploadId, number, UploadOptions.PartBytes(job.DeclaredBytes!.Value, job.PartSize!.Value, number), lifetime)))
             .ToList();
         return TypedResults.Ok(new PartUrls(job.Id, job.PartSize!.Value, job.PartCount!.Value, urls, now + lifetime));
     }
@@ -90,9 +91,22 @@ public static partial class MultipartUploadApi
             return refusal!;
         }
 
-        var parts = job.MultipartUploadId is { } uploadId
-            ? await multipart.ListPartsAsync(job.InputKey, uploadId, cancellationToken) ?? []
-            : [];
+        IReadOnlyList<StoredPart> parts = [];
+        if (job.MultipartUploadId is { } uploadId)
+        {
+            if (await multipart.ListPartsAsync(job.InputKey, uploadId, cancellationToken) is { } held)
+            {
+                parts = held;
+                // A client asking what storage holds is about to resume: the upload is not abandoned.
+                await ExtendAsync(job.Id, services.Time.GetUtcNow() + services.Uploads.Value.MultipartIdleLifetime, services, cancellationToken);
+            }
+            else
+            {
+                // Storage has no such upload any more (its own expiry, an operator): the next part URLs begin a new one.
+                await EndAsync(job.Id, uploadId, services, cancellationToken);
+            }
+        }
+
         return TypedResults.Ok(new HeldParts(job.Id, job.PartSize!.Value, job.PartCount!.Value,
             parts.Select(part => new HeldPart(part.Number, part.ETag, part.Size)).ToList()));
     }
@@ -101,10 +115,19 @@ public static partial class MultipartUploadApi
         string jobId, CompleteUploadRequest? request, ClaimsPrincipal caller, [AsParameters] JobServices services, MultipartUploads multipart,
         UploadAcceptance acceptance, IOptions<QuotaOptions> quotas, CancellationToken cancellationToken)
     {
-        var (job, refusal) = await MultipartJobAsync(jobId, caller, services, cancellationToken);
+        var (job, refusal) = await MultipartJobAsync(jobId, caller, services, cancellationToken, anyStatus: true);
         if (job is null)
         {
             return refusal!;
+        }
+
+        if (job.Status != JobStatus.AwaitingUpload)
+        {
+            // Completed before (a client asking again after its answer was lost), the job gone on: the same answer. Any
+            // other job past its upload (canceled, expired) has nothing to complete.
+            return job.MultipartUploadId is null && job.InputBytes == job.DeclaredBytes && job.SubmittedAt is not null
+                ? TypedResults.Accepted($"/jobs/{job.Id}", new SubmitJobResponse(job.Id, job.Status))
+                : MultipartProblems.NotAwaitingUpload(job.Id);
         }
 
         if (await LimitProblemAsync(job, services, quotas.Value, cancellationToken) is { } overLimit)
@@ -112,29 +135,38 @@ public static partial class MultipartUploadApi
             return overLimit;
         }
 
-        if (job.MultipartUploadId is not { } uploadId ||
-            await multipart.ListPartsAsync(job.InputKey, uploadId, cancellationToken) is not { } held)
+        var held = job.MultipartUploadId is { } uploadId ? await multipart.ListPartsAsync(job.InputKey, uploadId, cancellationToken) : null;
+        if (held is null)
         {
-            return MultipartProblems.NothingUploaded(job.Id);
+            // Completed already (a client asking again after its answer was lost): storage holds the whole file, and the job
+            // goes on from it as below. Otherwise there is nothing to complete.
+            if (await services.Storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } assembled || assembled.Size != job.DeclaredBytes)
+            {
+                return MultipartProblems.NothingUploaded(job.Id);
+            }
         }
+        else
+        {
+            if (CompletionProblem(job, request?.Parts ?? [], held) is { } problem)
+            {
+                return problem;
+            }
 
-        if (CompletionProblem(job, request?.Parts ?? [], held) is { } problem)
-        {
-            return problem;
-        }
+            try
+            {
+                await multipart.CompleteAsync(job.InputKey, job.MultipartUploadId!, held, cancellationToken);
+            }
+            catch (StorageRefusedException refused)
+            {
+                return MultipartProblems.Refused(job.Id, refused);
+            }
 
-        try
-        {
-            await multipart.CompleteAsync(job.InputKey, uploadId, held, cancellationToken);
-        }
-        catch (StorageRefusedException refused)
-        {
-            return MultipartProblems.Refused(job.Id, refused);
+            // Storage holds the file now, whatever becomes of this request: recorded even if its caller has gone.
+            await EndAsync(job.Id, job.MultipartUploadId!, services, CancellationToken.None);
+            LogCompleted(services.Logger, job.Id, held.Count);
         }
 
         var now = services.Time.GetUtcNow();
-        await EndAsync(job.Id, services, cancellationToken);
-        LogCompleted(services.Logger, job.Id, held.Count);
         if (await services.Storage.GetUploadAsync(job.InputKey, cancellationToken) is not { } upload)
         {
             return JobProblems.NotUploaded(job.Id);
@@ -166,7 +198,7 @@ public static partial class MultipartUploadApi
         if (job.MultipartUploadId is { } uploadId)
         {
             await multipart.AbortAsync(job.InputKey, uploadId, cancellationToken);
-            await EndAsync(job.Id, services, cancellationToken);
+            await EndAsync(job.Id, uploadId, services, CancellationToken.None);
         }
 
         return TypedResults.NoContent();
@@ -201,10 +233,13 @@ public static partial class MultipartUploadApi
     {
         var partSize = job.PartSize!.Value;
         var count = job.PartCount!.Value;
+        // Up to 10,000 parts: looked up, not searched.
+        var namedParts = given.GroupBy(part => part.PartNumber).ToDictionary(group => group.Key, group => group.First());
+        var storedParts = held.ToDictionary(part => part.Number);
         for (var number = 1; number <= count; number++)
         {
-            var named = given.FirstOrDefault(part => part.PartNumber == number);
-            var stored = held.FirstOrDefault(part => part.Number == number);
+            var named = namedParts.GetValueOrDefault(number);
+            var stored = storedParts.GetValueOrDefault(number);
             if (named is null)
             {
                 return MultipartProblems.BadPart(job.Id, number, "is missing from the list of parts");
@@ -220,7 +255,7 @@ public static partial class MultipartUploadApi
                 return MultipartProblems.BadPart(job.Id, number, $"has the ETag \"{stored.ETag}\" in storage, not \"{named.Etag}\": PUT it again, or send its ETag");
             }
 
-            var expected = number < count ? partSize : job.DeclaredBytes!.Value - (count - 1) * partSize;
+            var expected = UploadOptions.PartBytes(job.DeclaredBytes!.Value, partSize, number);
             if (stored.Size != expected)
             {
                 return MultipartProblems.BadPart(job.Id, number, $"holds {stored.Size} bytes, not {expected}: PUT it again");
@@ -257,16 +292,19 @@ public static partial class MultipartUploadApi
     {
         var uploadId = await multipart.CreateAsync(read.InputKey, read.ContentType, cancellationToken);
         string? recorded;
-        using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+        using (await services.Db.WriteGate.EnterAsync(CancellationToken.None))
         {
-            var job = await services.Db.Jobs.SingleAsync(j => j.Id == read.Id, cancellationToken);
+            // Read afresh: the context may hold an older copy, and another request may have begun an upload meanwhile.
+            services.Db.ChangeTracker.Clear();
+            var job = await services.Db.Jobs.SingleAsync(j => j.Id == read.Id, CancellationToken.None);
             recorded = job.BeginMultipart(uploadId, services.Time.GetUtcNow()) ? uploadId : job.Status == JobStatus.AwaitingUpload ? job.MultipartUploadId : null;
-            await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+            await services.Db.SaveChangesHoldingGateAsync(CancellationToken.None);
         }
 
         if (recorded != uploadId)
         {
-            await multipart.AbortAsync(read.InputKey, uploadId, cancellationToken);
+            // Not the caller's to cut short: an upload nobody records would keep its parts.
+            await multipart.AbortAsync(read.InputKey, uploadId, CancellationToken.None);
         }
 
         return recorded;
@@ -275,8 +313,8 @@ public static partial class MultipartUploadApi
     private static Task ExtendAsync(string jobId, DateTimeOffset until, JobServices services, CancellationToken cancellationToken) =>
         ChangeAsync(jobId, services, job => job.ExtendUpload(until, services.Time.GetUtcNow()), cancellationToken);
 
-    private static Task EndAsync(string jobId, JobServices services, CancellationToken cancellationToken) =>
-        ChangeAsync(jobId, services, job => job.EndMultipart(services.Time.GetUtcNow()), cancellationToken);
+    private static Task EndAsync(string jobId, string uploadId, JobServices services, CancellationToken cancellationToken) =>
+        ChangeAsync(jobId, services, job => job.EndMultipart(uploadId, services.Time.GetUtcNow()), cancellationToken);
 
     private static Task RecordAsync(string jobId, StoredUpload upload, DateTimeOffset at, JobServices services, CancellationToken cancellationToken) =>
         ChangeAsync(jobId, services, job => job.RecordUpload(upload.Size, upload.ETag, at), cancellationToken);
@@ -285,6 +323,8 @@ public static partial class MultipartUploadApi
     {
         using (await services.Db.WriteGate.EnterAsync(cancellationToken))
         {
+            // Read afresh each time: the context may hold a copy from before another writer's change (an upload event).
+            services.Db.ChangeTracker.Clear();
             var job = await services.Db.Jobs.SingleAsync(j => j.Id == jobId, cancellationToken);
             change(job);
             await services.Db.SaveChangesHoldingGateAsync(cancellationToken);

@@ -51,7 +51,12 @@ public static class ApplicationServiceExtensions
             .ValidateOnStart();
         services.AddSingleton<VideoStorage>();
         // Multipart uploads speak S3's REST protocol over a client of their own; part URLs are signed for where clients reach storage.
-        services.AddHttpClient(nameof(MultipartUploads), client => client.Timeout = TimeSpan.FromSeconds(30));
+        // Not the standard 10 s per attempt: completing a large upload is storage assembling it (the S3 stand-in copies
+        // every byte, S3 may take minutes), and no call of these is retried blindly (a completion is not idempotent).
+#pragma warning disable EXTEXP0001 // Marked for evaluation, yet the package's documented way to drop the defaults' handler for one client.
+        services.AddHttpClient(nameof(MultipartUploads), client => client.Timeout = MultipartUploads.LongestCall)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         services.AddSingleton(provider => new MultipartUploads(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MultipartUploads)),
             provider.GetRequiredService<StorageConnection>(),

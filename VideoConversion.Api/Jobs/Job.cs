@@ -118,10 +118,13 @@ public sealed class Job
         }
     }
 
-    /// <summary>Its multipart upload was completed or aborted: storage holds no parts of it any more.</summary>
-    public void EndMultipart(DateTimeOffset now)
+    /// <summary>
+    /// Its multipart upload <paramref name="uploadId"/> was completed or aborted: storage holds no parts of it any more.
+    /// Another upload begun since (the first gone) stays.
+    /// </summary>
+    public void EndMultipart(string uploadId, DateTimeOffset now)
     {
-        if (MultipartUploadId is not null)
+        if (MultipartUploadId == uploadId)
         {
             MultipartUploadId = null;
             Touch(now);

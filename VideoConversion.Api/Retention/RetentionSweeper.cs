@@ -88,8 +88,19 @@ public sealed partial class RetentionSweeper(
             jobs => jobs.Where(job => job.MultipartUploadId != null && (job.Status != JobStatus.AwaitingUpload || job.DeletedAt != null)),
             async job =>
             {
-                await multipart.AbortAsync(job.InputKey, job.MultipartUploadId!, cancellationToken);
-                job.EndMultipart(time.GetUtcNow());
+                var uploadId = job.MultipartUploadId!;
+                try
+                {
+                    await multipart.AbortAsync(job.InputKey, uploadId, cancellationToken);
+                }
+                catch (Exception exception) when (exception is StorageUnavailableException or StorageRefusedException)
+                {
+                    // This job's parts wait for the next round; the rest of retention goes on.
+                    LogAbortFailed(logger, job.Id, exception);
+                    return null;
+                }
+
+                job.EndMultipart(uploadId, time.GetUtcNow());
                 metrics.Swept("parts");
                 return NothingMore;
             }, cancellationToken);
@@ -362,6 +373,9 @@ public sealed partial class RetentionSweeper(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: the input of job {JobId} could not be removed; the next round tries again")]
     private static partial void LogRemovalFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: the multipart upload of job {JobId} could not be aborted; the next round tries again")]
+    private static partial void LogAbortFailed(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: job {JobId} was uploaded but its upload event never came; started now")]
     private static partial void LogMissedUploadStarted(ILogger logger, string jobId);

@@ -14,9 +14,12 @@ namespace VideoConversion.Api.Storage;
 /// <param name="publicEndpoint">Where browsers reach storage: part URLs are signed for that host.</param>
 public sealed class MultipartUploads(HttpClient http, StorageConnection connection, Uri publicEndpoint, TimeProvider time)
 {
+    /// <summary>The longest any call may take: completing a 50 GB upload whose parts storage copies into one object.</summary>
+    public static readonly TimeSpan LongestCall = TimeSpan.FromMinutes(15);
+
     private static readonly XNamespace S3 = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-    /// <summary>A request signed for a minute is sent at once: the lifetime only bounds a replay.</summary>
+    /// <summary>A request signed now is sent at once: the lifetime only bounds a replay (S3 checks it when the request begins).</summary>
     private static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(1);
 
     private readonly PresignedUrlSigner _internal = new(connection, connection.Endpoint, time);
@@ -38,9 +41,13 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
             ?? throw new StorageUnavailableException(new InvalidDataException("Storage started a multipart upload without naming it."));
     }
 
-    /// <summary>A URL the client PUTs one part to, straight to storage, until <paramref name="lifetime"/> has passed.</summary>
-    public string PresignPart(string key, string uploadId, int partNumber, TimeSpan lifetime) =>
-        _public.Presign(HttpMethod.Put, StorageNames.InputBucket, key, lifetime, parameters: new Dictionary<string, string>
+    /// <summary>
+    /// A URL the client PUTs one part to, straight to storage, until <paramref name="lifetime"/> has passed. It is signed
+    /// for exactly <paramref name="sizeBytes"/> (its Content-Length), as a single upload's URL is for the declared size: no
+    /// part can hold more than its share of the size the quota counted.
+    /// </summary>
+    public string PresignPart(string key, string uploadId, int partNumber, long sizeBytes, TimeSpan lifetime) =>
+        _public.Presign(HttpMethod.Put, StorageNames.InputBucket, key, lifetime, contentLength: sizeBytes, parameters: new Dictionary<string, string>
         {
             ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
             ["uploadId"] = uploadId,
@@ -64,17 +71,26 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
                 return null;
             }
 
-            var root = answer.Root!;
-            parts.AddRange(Elements(root, "Part").Select(part => new StoredPart(
-                int.Parse(Value(part, "PartNumber"), CultureInfo.InvariantCulture),
-                Value(part, "ETag").Trim('"'),
-                long.Parse(Value(part, "Size"), CultureInfo.InvariantCulture))));
-            if (!string.Equals(Optional(root, "IsTruncated"), "true", StringComparison.OrdinalIgnoreCase))
+            var root = answer.Root ?? throw Unreadable("a part list");
+            try
             {
-                return parts;
-            }
+                parts.AddRange(Elements(root, "Part").Select(part => new StoredPart(
+                    int.Parse(Value(part, "PartNumber"), CultureInfo.InvariantCulture),
+                    Value(part, "ETag").Trim('"'),
+                    long.Parse(Value(part, "Size"), CultureInfo.InvariantCulture))));
+                if (!string.Equals(Optional(root, "IsTruncated"), "true", StringComparison.OrdinalIgnoreCase))
+                {
+                    return parts;
+                }
 
-            marker = int.Parse(Value(root, "NextPartNumberMarker"), CultureInfo.InvariantCulture);
+                var next = int.Parse(Value(root, "NextPartNumberMarker"), CultureInfo.InvariantCulture);
+                // A page that does not move on would be asked for forever.
+                marker = next > marker ? next : throw Unreadable("a part list that repeats its page");
+            }
+            catch (Exception exception) when (exception is FormatException or OverflowException or InvalidDataException)
+            {
+                throw new StorageUnavailableException(exception);
+            }
         }
     }
 
@@ -116,6 +132,11 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
         {
             throw new StorageUnavailableException(exception);
         }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The client's own time limit: storage did not answer.
+            throw new StorageUnavailableException(exception);
+        }
 
         using (response)
         {
@@ -149,6 +170,8 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
             return new XDocument();
         }
     }
+
+    private static StorageUnavailableException Unreadable(string what) => new(new InvalidDataException($"Storage answered {what} the API cannot read."));
 
     private static StorageRefusedException Refused(XDocument error) => new(
         Code(error) ?? "Unknown",

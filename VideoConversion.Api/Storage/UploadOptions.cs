@@ -46,6 +46,17 @@ public sealed class UploadOptions
     [Range(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, ErrorMessage = "Uploads:PartSize must be between 5 MiB and 5 GiB (S3's part limits).")]
     public long PartSize { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// How long an upload in parts waits for its client between two of its calls (part URLs asked for, parts listed) before
+    /// it is taken for abandoned: its job expires and storage drops its parts. A day by default, so a paused upload, a
+    /// sleeping laptop or a reload the next morning still resumes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00", ErrorMessage = "Uploads:MultipartIdleLifetime must be between 10 seconds and 30 days.")]
+    public TimeSpan MultipartIdleLifetime { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The size of part <paramref name="number"/> (1-based) of a file of <paramref name="sizeBytes"/> cut in parts of <paramref name="partSize"/>.</summary>
+    public static long PartBytes(long sizeBytes, long partSize, int number) => Math.Min(partSize, sizeBytes - (number - 1) * partSize);
+
     /// <summary>S3's most parts in one upload.</summary>
     public const int MaxParts = 10_000;
 

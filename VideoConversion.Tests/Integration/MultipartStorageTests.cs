@@ -67,7 +67,7 @@ public sealed class MultipartStorageTests(SystemFixture system) : IDisposable
         await uploads.AbortAsync(key, uploadId, CancellationToken.None);
 
         Assert.Null(await uploads.ListPartsAsync(key, uploadId, CancellationToken.None));
-        using var late = await _client.PutAsync(new Uri(uploads.PresignPart(key, uploadId, 2, TimeSpan.FromMinutes(5))), new ByteArrayContent(content));
+        using var late = await _client.PutAsync(new Uri(uploads.PresignPart(key, uploadId, 2, content.Length, TimeSpan.FromMinutes(5))), new ByteArrayContent(content));
         Assert.False(late.IsSuccessStatusCode, "a part was accepted for an aborted upload");
         Assert.Null(await uploads.ListPartsAsync(key, uploadId, CancellationToken.None));
         await uploads.AbortAsync(key, uploadId, CancellationToken.None); // again: no error
@@ -75,17 +75,13 @@ public sealed class MultipartStorageTests(SystemFixture system) : IDisposable
     }
 
     /// <summary>The API's own storage credentials, as its configuration holds them: its policy must allow every step.</summary>
-    private async Task<MultipartUploads> UploadsAsync()
-    {
-        var connection = StorageConnection.Parse((await system.App.EnvironmentAsync(SystemFixture.ApiService))["ConnectionStrings__storage"], "storage");
-        return new MultipartUploads(_client, connection, connection.Endpoint, TimeProvider.System);
-    }
+    private Task<MultipartUploads> UploadsAsync() => system.ApiMultipartUploadsAsync(_client);
 
     private async Task<string> PutPartAsync(MultipartUploads uploads, string key, string uploadId, int number, byte[] content)
     {
         var offset = (number - 1) * PartBytes;
         var length = Math.Min(PartBytes, content.Length - offset);
-        using var response = await _client.PutAsync(new Uri(uploads.PresignPart(key, uploadId, number, TimeSpan.FromMinutes(5))),
+        using var response = await _client.PutAsync(new Uri(uploads.PresignPart(key, uploadId, number, length, TimeSpan.FromMinutes(5))),
             new ByteArrayContent(content, offset, length));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return response.Headers.ETag!.Tag.Trim('"');

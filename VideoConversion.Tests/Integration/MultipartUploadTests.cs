@@ -16,6 +16,7 @@ namespace VideoConversion.Tests.Integration;
 public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
 {
     private static readonly int[] OneOutside = [1, 4];
+    private static readonly int[] FirstPart = [1];
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-multipart-");
     private readonly HttpClient _storage = new() { Timeout = TimeSpan.FromMinutes(2) };
@@ -31,6 +32,9 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         var etags = await SendPartsAsync(jobId, input, [1, 2, 3]);
         using var completed = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/complete", new { parts = Parts(etags) });
         Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
+        // Asked again (its answer lost on the way): the same upload, the same job, no error.
+        using var again = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/complete", new { parts = Parts(etags) });
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
 
         var (job, seen) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         Assert.True(job.GetProperty("status").GetString() == "DONE", $"statuses: {string.Join(" → ", seen)}; error {job.GetProperty("error")}");
@@ -45,6 +49,7 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         Assert.Equal(5, partCount);
 
         // Two parts, then the connection is gone (the client stops); later it asks what storage holds.
+        var receivedBefore = system.PublicStorageProxy.BytesFromClients;
         var first = await SendPartsAsync(jobId, input, [1, 2]);
         var held = await system.Api.GetFromJsonAsync<JsonElement>($"/uploads/{jobId}/parts");
         var holding = held.GetProperty("parts").EnumerateArray()
@@ -56,6 +61,8 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
 
         Assert.Equal(new FileInfo(input).Length, _sentBytes);
+        // Storage received each byte once (the proxy in front of it counts requests and bodies as they arrive).
+        Assert.InRange(system.PublicStorageProxy.BytesFromClients - receivedBefore, _sentBytes, _sentBytes + (partCount * 4096));
         var (job, seen) = await system.Api.WaitForOutcomeAsync(jobId, TimeSpan.FromMinutes(3));
         Assert.True(job.GetProperty("status").GetString() == "DONE", $"statuses: {string.Join(" → ", seen)}; error {job.GetProperty("error")}");
     }
@@ -66,6 +73,14 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         var input = await VideoOfPartsAsync(3);
         var (jobId, _) = await RequestAsync(input);
         var etags = await SendPartsAsync(jobId, input, [1, 2, 3]);
+        var uploadId = await system.MultipartUploadIdAsync(jobId);
+        Assert.NotNull(uploadId);
+        Assert.Equal(3, (await (await system.ApiMultipartUploadsAsync(_storage)).ListPartsAsync($"{jobId}.avi", uploadId, CancellationToken.None))!.Count);
+
+        // A completion naming many parts (10,000 are allowed) is read, not refused for its size, and the first wrong one named.
+        using var many = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/complete",
+            new { parts = Enumerable.Range(1, 2_000).Select(number => new { part_number = number, etag = etags.GetValueOrDefault(number, "0123456789abcdef0123456789abcdef") }).ToArray() });
+        Assert.Equal(4, (await many.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("part_number").GetInt32());
 
         etags[2] = "0123456789abcdef0123456789abcdef";
         using var wrong = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/complete", new { parts = Parts(etags) });
@@ -85,7 +100,28 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         var afterAbort = await system.Api.GetFromJsonAsync<JsonElement>($"/uploads/{jobId}/parts");
         Assert.Equal(0, afterAbort.GetProperty("parts").GetArrayLength());
         Assert.Empty(await system.StoredKeysAsync(StorageNames.InputBucket, jobId));
+        // Storage itself, asked about the upload by its id: it has no such upload, so no part of it.
+        using var http = new HttpClient();
+        var storage = await system.ApiMultipartUploadsAsync(http);
+        Assert.Null(await storage.ListPartsAsync($"{jobId}.avi", uploadId, CancellationToken.None));
+        Assert.Null(await system.MultipartUploadIdAsync(jobId));
         Assert.Equal("AWAITING_UPLOAD", (await system.Api.GetJobAsync(jobId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_part_url_takes_only_that_parts_bytes()
+    {
+        var input = await VideoOfPartsAsync(2);
+        var (jobId, _) = await RequestAsync(input);
+        using var signed = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/parts", new { part_numbers = FirstPart });
+        var url = (await signed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parts")[0].GetProperty("url").GetString()!;
+
+        // Signed for part 1's 5 MiB: more would store bytes past the size the quota counted.
+        using var larger = await _storage.PutAsync(new Uri(url), new ByteArrayContent(new byte[SystemFixture.PartBytes + 1]));
+        using var exact = await _storage.PutAsync(new Uri(url), new ByteArrayContent(new byte[SystemFixture.PartBytes]));
+
+        Assert.Equal(HttpStatusCode.Forbidden, larger.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, exact.StatusCode);
     }
 
     [Fact]

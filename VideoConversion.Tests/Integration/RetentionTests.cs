@@ -149,41 +149,24 @@ public sealed class RetentionTests(RetentionSystemFixture system) : IDisposable
         using var signed = await system.Api.PostAsJsonAsync($"/uploads/{jobId}/parts", new { part_numbers = FirstPart });
         var url = (await signed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parts")[0].GetProperty("url").GetString()!;
         using var storage = new HttpClient();
-        using (var part = await storage.PutAsync(new Uri(url), new ByteArrayContent(new byte[partSize])))
+        using (var part = await storage.PutAsync(new Uri(url), new ByteArrayContent(new byte[Math.Min(partSize, size)])))
         {
             Assert.Equal(HttpStatusCode.OK, part.StatusCode);
         }
 
         // The client goes away with one part sent. Storage holds it until the sweeper gives the upload up.
-        var uploadId = await MultipartUploadIdAsync(jobId);
-        var uploads = await ApiMultipartAsync();
+        var uploadId = await system.MultipartUploadIdAsync(jobId);
+        using var http = new HttpClient();
+        var uploads = await system.ApiMultipartUploadsAsync(http);
         Assert.Single((await uploads.ListPartsAsync($"{jobId}.mp4", uploadId!, CancellationToken.None))!);
 
         await WaitForStatusAsync(jobId, "EXPIRED", RetentionSystemFixture.UploadUrlLifetime + TimeSpan.FromSeconds(40));
         await Polling.WaitUntilAsync(async () => await uploads.ListPartsAsync($"{jobId}.mp4", uploadId!, CancellationToken.None) is null,
             "the abandoned multipart upload to be aborted", TimeSpan.FromSeconds(20));
-        Assert.Null(await MultipartUploadIdAsync(jobId));
+        Assert.Null(await system.MultipartUploadIdAsync(jobId));
     }
 
     private static readonly int[] FirstPart = [1];
-
-    private async Task<string?> MultipartUploadIdAsync(string jobId)
-    {
-        await using var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={system.JobDatabasePath};Mode=ReadOnly");
-        await database.OpenAsync();
-        await using var command = database.CreateCommand();
-        command.CommandText = "SELECT MultipartUploadId FROM jobs WHERE Id = $id";
-        command.Parameters.AddWithValue("$id", jobId);
-        return await command.ExecuteScalarAsync() as string;
-    }
-
-    /// <summary>Multipart uploads as the API drives them, with its own storage credentials.</summary>
-    private async Task<VideoConversion.Api.Storage.MultipartUploads> ApiMultipartAsync()
-    {
-        var connection = VideoConversion.Infrastructure.Storage.StorageConnection.Parse(
-            (await system.App.EnvironmentAsync(SystemFixture.ApiService))["ConnectionStrings__storage"], "storage");
-        return new VideoConversion.Api.Storage.MultipartUploads(new HttpClient(), connection, connection.Endpoint, TimeProvider.System);
-    }
 
     private async Task<JsonElement> WaitForStatusAsync(string jobId, string status, TimeSpan timeout)
     {

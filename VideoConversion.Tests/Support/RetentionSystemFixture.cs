@@ -21,6 +21,8 @@ public sealed class RetentionSystemFixture() : SystemFixture(Shape)
             [ApiService] = new Dictionary<string, string>
             {
                 ["Uploads__UploadUrlLifetime"] = UploadUrlLifetime.ToString(),
+                // An upload in parts is abandoned as soon as an upload in one PUT would be.
+                ["Uploads__MultipartIdleLifetime"] = UploadUrlLifetime.ToString(),
                 ["Retention__UploadGracePeriod"] = "00:00:05",
                 // Outputs are removed once no download link signed before they expired can still work.
                 ["Uploads__DownloadUrlLifetime"] = "00:00:10",

@@ -55,14 +55,6 @@ public sealed class JobsClient(HttpClient http, ApiCredentials credentials) : Si
         return await ReadAsync<HeldParts>(response, cancellationToken);
     }
 
-    /// <summary>Storage assembles the parts into the file, and the job starts.</summary>
-    /// <exception cref="JobsApiException">A part is missing or wrong (the message names it), or the API is unavailable.</exception>
-    public async Task CompleteUploadAsync(string jobId, IReadOnlyList<SentPart> parts, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(HttpMethod.Post, $"/uploads/{Uri.EscapeDataString(jobId)}/complete", new { parts }, cancellationToken);
-        await ReadAsync<JsonElement>(response, cancellationToken);
-    }
-
     /// <summary>Storage drops the parts sent so far.</summary>
     /// <exception cref="JobsApiException">The API refused or is unavailable.</exception>
     public async Task AbortUploadAsync(string jobId, CancellationToken cancellationToken)

@@ -43,6 +43,9 @@ public sealed partial class Home
     public required JobsClient Jobs { get; init; }
 
     [Inject]
+    public required UploadCompletionClient Completion { get; init; }
+
+    [Inject]
     public required IJSRuntime JS { get; init; }
 
     [Inject]
@@ -213,10 +216,13 @@ public sealed partial class Home
         return Task.CompletedTask;
     }
 
-    /// <summary>Called by the browser once storage holds every part: the API completes the upload, and the job starts.</summary>
+    /// <summary>
+    /// Called by the browser once storage holds every part: the API completes the upload with the parts storage lists (so
+    /// thousands of ETags never cross the page's connection), and the job starts.
+    /// </summary>
     /// <returns>Null when completed; otherwise why not, as shown on the page.</returns>
     [JSInvokable]
-    public async Task<string?> CompleteUpload(string id, SentPart[] parts)
+    public async Task<string?> CompleteUpload(string id)
     {
         if (Find(id) is not { JobId: { } jobId } item)
         {
@@ -231,7 +237,8 @@ public sealed partial class Home
         try
         {
             using var trace = UploadTracing.StartSubmit(item.Trace);
-            await Jobs.CompleteUploadAsync(jobId, parts, _closing.Token);
+            var held = await Jobs.ListPartsAsync(jobId, _closing.Token);
+            await Completion.CompleteUploadAsync(jobId, [.. held.Parts.Select(part => new SentPart(part.PartNumber, part.Etag))], _closing.Token);
         }
         catch (SignInRequiredException)
         {

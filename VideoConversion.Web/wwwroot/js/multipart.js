@@ -77,6 +77,7 @@ export class MultipartTransfer {
     for (const request of this.requests) {
       request.abort();
     }
+    this.loading.clear(); // what they had sent is sent again: not counted as sent
     this.report(true);
   }
 
@@ -130,6 +131,9 @@ export class MultipartTransfer {
       let outcome;
       try {
         const url = await this.urlFor(number);
+        if (this.paused || this.cancelled || this.failure) {
+          continue; // it changed while the URLs were on their way: the loop's start decides
+        }
         outcome = await this.put(number, url);
       } catch (problem) {
         outcome = problem.final ? { fatal: problem.message } : { reason: problem.message };

@@ -11,6 +11,7 @@
 import { MultipartTransfer } from './multipart.js';
 
 const uploads = new Map(); // page id → { cancel(), pause(), resume() }
+const sending = new Set(); // the remembered keys of the files being sent now
 const cancelledEarly = new Set(); // cancelled while the server was still getting the upload URL
 const progressInterval = 250; // ms between progress reports to the server
 const rememberedPrefix = 'videoconversion.upload:';
@@ -63,6 +64,18 @@ export function resume(id) {
 
 async function upload(file, page) {
   const key = rememberedKey(file);
+  if (sending.has(key)) {
+    return; // already going on this page: a second transfer would send the same parts twice
+  }
+  sending.add(key);
+  try {
+    await uploadOnce(file, key, page);
+  } finally {
+    sending.delete(key);
+  }
+}
+
+async function uploadOnce(file, key, page) {
   const remembered = readRemembered(key);
   // The server checks the file and asks the API for an upload (or, for a remembered one, which parts it holds).
   const ticket = await page.invokeMethodAsync('BeginUpload', file.name, file.size, file.type || null, remembered?.jobId ?? null);
@@ -97,7 +110,7 @@ async function upload(file, page) {
   uploads.delete(ticket.id);
 
   if (outcome.parts) {
-    const problem = await page.invokeMethodAsync('CompleteUpload', ticket.id, outcome.parts);
+    const problem = await page.invokeMethodAsync('CompleteUpload', ticket.id);
     if (!problem) {
       localStorage.removeItem(key);
     }
