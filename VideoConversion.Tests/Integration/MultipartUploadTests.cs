@@ -124,6 +124,18 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         Assert.Equal(HttpStatusCode.OK, exact.StatusCode);
     }
 
+    [Theory]
+    [InlineData(6L * 1024 * 1024 * 1024, "single")]
+    [InlineData(100L * 1024 * 1024, "chunked")]
+    public async Task An_upload_type_that_cannot_be_is_refused_naming_it(long size, string uploadType)
+    {
+        using var response = await system.Api.PostAsJsonAsync("/upload/request",
+            new { filename = "big.mp4", content_type = "video/mp4", size_bytes = size, upload_type = uploadType });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("upload_type", problem.GetProperty("field").GetString());
+    }
+
     [Fact]
     public async Task Part_numbers_outside_the_upload_are_refused_naming_them()
     {
@@ -136,23 +148,7 @@ public sealed class MultipartUploadTests(SystemFixture system) : IDisposable
         Assert.Contains("Part 4", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    /// <summary>A real video (MJPEG, so it is large for its length) of just over <paramref name="parts"/> − 1 parts.</summary>
-    private async Task<string> VideoOfPartsAsync(int parts)
-    {
-        var path = Path.Combine(_work.FullName, $"clip-{parts}.avi");
-        for (var seconds = 2; ; seconds += 2)
-        {
-            await TestMedia.FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
-                "-c:v", "mjpeg", "-q:v", "2", path);
-            var length = new FileInfo(path).Length;
-            if (length > (parts - 1) * SystemFixture.PartBytes && length <= parts * SystemFixture.PartBytes)
-            {
-                return path;
-            }
-
-            Assert.True(length <= parts * SystemFixture.PartBytes, $"{seconds} s made {length} bytes, past {parts} parts");
-        }
-    }
+    private Task<string> VideoOfPartsAsync(int parts) => TestMedia.VideoOfPartsAsync(_work.FullName, parts, SystemFixture.PartBytes);
 
     private async Task<(string JobId, int PartCount)> RequestAsync(string input)
     {

@@ -55,23 +55,7 @@ public sealed class MultipartLoadToolTests(SystemFixture system, ITestOutputHelp
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"| multipart, 3 part(s) | {rate:F2} | 1.000× |"), markdown, StringComparison.Ordinal);
     }
 
-    /// <summary>A real video (MJPEG, so it is large for its length) of just over <paramref name="parts"/> − 1 parts of the test system's size.</summary>
-    private async Task<string> VideoOfPartsAsync(int parts)
-    {
-        var path = Path.Combine(_work.FullName, $"clip-{parts}.avi");
-        for (var seconds = 2; ; seconds += 2)
-        {
-            await TestMedia.FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
-                "-c:v", "mjpeg", "-q:v", "2", path);
-            var length = new FileInfo(path).Length;
-            if (length > (parts - 1) * SystemFixture.PartBytes && length <= parts * SystemFixture.PartBytes)
-            {
-                return path;
-            }
-
-            Assert.True(length <= parts * SystemFixture.PartBytes, $"{seconds} s made {length} bytes, past {parts} parts");
-        }
-    }
+    private Task<string> VideoOfPartsAsync(int parts) => TestMedia.VideoOfPartsAsync(_work.FullName, parts, SystemFixture.PartBytes);
 
     public void Dispose() => _work.Delete(recursive: true);
 }

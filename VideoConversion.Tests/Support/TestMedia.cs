@@ -26,6 +26,30 @@ public static class TestMedia
     }
 
     /// <summary>
+    /// A real video (MJPEG at 720p, so it is large for its length) of more than <paramref name="parts"/> − 1 parts of
+    /// <paramref name="partBytes"/> and at most <paramref name="parts"/>: a multipart upload of exactly that many parts.
+    /// </summary>
+    public static async Task<string> VideoOfPartsAsync(string directory, int parts, long partBytes)
+    {
+        var path = Path.Combine(directory, $"clip-{parts}.avi");
+        for (var seconds = 2; ; seconds += 2)
+        {
+            await FFmpegAsync("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
+                "-c:v", "mjpeg", "-q:v", "2", path);
+            var length = new FileInfo(path).Length;
+            if (length > (parts - 1) * partBytes && length <= parts * partBytes)
+            {
+                return path;
+            }
+
+            if (length > parts * partBytes)
+            {
+                throw new InvalidOperationException($"{seconds} s of video made {length} bytes, past {parts} parts of {partBytes}.");
+            }
+        }
+    }
+
+    /// <summary>
     /// MPEG-4 Part 2 at 720p without sound: a real transcode of a few seconds per ten seconds of
     /// video, long enough to find FFmpeg running or a worker with the job in hand.
     /// </summary>
