@@ -248,9 +248,7 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         // Runs after the reference's own callback, when the storage endpoint is known, and replaces its value.
         service.WithEnvironment(async context =>
         {
-            var connectionString = await storage.GetConnectionStringAsync(context.CancellationToken)
-                ?? throw new InvalidOperationException("Storage has no connection string.");
-            var endpoint = StorageConnection.Parse(connectionString, "storage").Endpoint;
+            var (connectionString, endpoint) = await StorageEndpointAsync(storage, context.CancellationToken);
             StorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
             context.EnvironmentVariables["ConnectionStrings__storage"] =
                 connectionString.Replace(endpoint.Authority, $"127.0.0.1:{StorageProxy.Port}", StringComparison.Ordinal);
@@ -263,12 +261,19 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         var storage = builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == $"storage-{api.Resource.Name}");
         api.WithEnvironment(async context =>
         {
-            var connectionString = await storage.GetConnectionStringAsync(context.CancellationToken)
-                ?? throw new InvalidOperationException("Storage has no connection string.");
-            var endpoint = StorageConnection.Parse(connectionString, "storage").Endpoint;
+            var (_, endpoint) = await StorageEndpointAsync(storage, context.CancellationToken);
             PublicStorageProxy.Target = new System.Net.DnsEndPoint(endpoint.Host, endpoint.Port);
             context.EnvironmentVariables["Uploads__PublicEndpoint"] = $"http://127.0.0.1:{PublicStorageProxy.Port}";
         });
+    }
+
+    /// <summary>A service's storage connection string, once the storage endpoint is known, and the endpoint in it.</summary>
+    private static async Task<(string ConnectionString, Uri Endpoint)> StorageEndpointAsync(
+        IResourceWithConnectionString storage, CancellationToken cancellationToken)
+    {
+        var connectionString = await storage.GetConnectionStringAsync(cancellationToken)
+            ?? throw new InvalidOperationException("Storage has no connection string.");
+        return (connectionString, StorageConnection.Parse(connectionString, "storage").Endpoint);
     }
 
     /// <summary>A connection to the system's broker, as a worker or a tool holding its credentials would open one.</summary>
