@@ -109,18 +109,18 @@ async function uploadOnce(file, key, page) {
   const outcome = await transfer.run();
   uploads.delete(ticket.id);
 
-  if (outcome.parts) {
+  if (outcome === 'done') {
     const problem = await page.invokeMethodAsync('CompleteUpload', ticket.id);
     if (!problem) {
       localStorage.removeItem(key);
     }
     return;
   }
-  if (outcome.result === 'cancelled') {
+  if (outcome === 'cancelled') {
     localStorage.removeItem(key); // the API drops its parts
   }
   // Otherwise kept: choosing the file again resumes where it stopped.
-  await page.invokeMethodAsync('EndUpload', ticket.id, outcome.result);
+  await page.invokeMethodAsync('EndUpload', ticket.id, outcome);
 }
 
 async function uploadWhole(file, ticket, page) {
