@@ -22,7 +22,18 @@ catch (InvalidOperationException problem)
     return 1;
 }
 
-var settings = AppHostSettings.From(builder);
+AppHostSettings settings;
+try
+{
+    settings = AppHostSettings.From(builder);
+}
+catch (InvalidOperationException problem)
+{
+    // Settings that contradict each other (SQLite with several API replicas, say), or a value that is none of a setting's.
+    Console.Error.WriteLine($"VideoConversion cannot start: {problem.Message}");
+    return 1;
+}
+
 if (!Prerequisites.AreMet(settings, Console.Error))
 {
     return 1;
@@ -31,17 +42,24 @@ if (!Prerequisites.AreMet(settings, Console.Error))
 var messaging = builder.AddMessagingBroker("messaging", settings);
 var storage = builder.AddObjectStorage("storage", settings);
 storage.AnnounceUploadsTo(messaging);
+var jobDatabase = builder.AddJobDatabase(settings);
 
 var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithMessaging(messaging, ServiceIdentity.Api)
     .WithStorage(storage, ServiceIdentity.Api)
-    .WithJobDatabase(settings)
+    .WithJobDatabase(settings, jobDatabase)
     .WithFirstAdministrator(builder, settings)
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Outbound", "Quotas", "RateLimits", "Retention", "Uploads", "Webhooks")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithManagementEndpoint(settings, settings.ApiManagementPort)
     .WithTelemetryTo(telemetry);
+if (settings.ApiReplicas > 1)
+{
+    // Both its endpoints are proxied (a fixed public port, but no fixed target port): the proxy spreads connections over
+    // the replicas, the management endpoint's too, so /metrics and /health answer for one replica or another.
+    api.WithReplicas(settings.ApiReplicas);
+}
 
 var worker = builder.AddProject<Projects.VideoConversion_Worker>("worker")
     .WithMessaging(messaging, ServiceIdentity.Worker)

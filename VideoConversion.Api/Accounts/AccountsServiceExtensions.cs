@@ -58,10 +58,15 @@ public static class AccountsServiceExtensions
             });
         services.AddAuthorizationBuilder().AddPersonOnlyPolicy();
 
-        // Sign-in tokens are protected with Data Protection keys: kept with the database, a restart
-        // of the API (or a second replica reading the same volume) does not sign everyone out.
+        // Sign-in tokens and webhook secrets are protected with Data Protection keys, kept with the jobs so a restart of the
+        // API does not sign everyone out or lose the secrets: on PostgreSQL in the database, which every replica shares (a
+        // directory per replica would make each refuse the others' tokens); on SQLite in a directory beside the database.
         var dataProtection = services.AddDataProtection().SetApplicationName("VideoConversion.Api");
-        if (builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } keys)
+        if (JobDatabase.From(builder.Configuration).IsPostgreSql)
+        {
+            dataProtection.PersistKeysToDbContext<JobsDbContext>();
+        }
+        else if (builder.Configuration["DataProtection:KeysDirectory"] is { Length: > 0 } keys)
         {
             dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
         }

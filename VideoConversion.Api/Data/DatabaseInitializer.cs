@@ -6,34 +6,44 @@ namespace VideoConversion.Api.Data;
 public static partial class DatabaseInitializer
 {
     /// <summary>
-    /// Creates the database directory, applies migrations and switches to WAL before the API
-    /// serves a request, so no request ever meets an old schema.
+    /// Creates the database directory (SQLite), applies migrations and switches to WAL before the API serves a request, so
+    /// no request ever meets an old schema. Replicas starting together migrate once: EF takes a database-wide lock for the
+    /// migration (a lock table on SQLite, an advisory lock on PostgreSQL), and whoever comes second finds nothing to apply.
     /// </summary>
     public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        var database = scope.ServiceProvider.GetRequiredService<JobDatabase>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseInitializer));
 
-        var databasePath = Path.GetFullPath(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource);
-        var directory = Path.GetDirectoryName(databasePath);
-        if (!string.IsNullOrEmpty(directory))
+        if (!database.IsPostgreSql)
         {
-            Directory.CreateDirectory(directory);
+            var directory = Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(database.ConnectionString).DataSource));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
         }
 
         await db.Database.MigrateAsync(cancellationToken);
-        // WAL lets readers proceed while the single writer commits; the setting persists in the file.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-        await RequireAccountUsageTriggersAsync(db, cancellationToken);
-        LogDatabaseReady(logger, databasePath);
+        if (!database.IsPostgreSql)
+        {
+            // WAL lets readers proceed while the single writer commits; the setting persists in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        await RequireAccountUsageTriggersAsync(db, database, cancellationToken);
+        var location = database.Describe();
+        LogDatabaseReady(logger, database.Provider, location);
     }
 
     /// <summary>Quotas read totals these triggers keep; without them the totals would drift unseen, so the API does not start.</summary>
-    private static async Task RequireAccountUsageTriggersAsync(JobsDbContext db, CancellationToken cancellationToken)
+    private static async Task RequireAccountUsageTriggersAsync(JobsDbContext db, JobDatabase database, CancellationToken cancellationToken)
     {
-        var present = await db.Database
-            .SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'jobs'")
+        var present = await (database.IsPostgreSql
+            ? db.Database.SqlQuery<string>($"SELECT tgname::text AS \"Value\" FROM pg_trigger WHERE tgrelid = 'jobs'::regclass AND NOT tgisinternal")
+            : db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'jobs'"))
             .ToListAsync(cancellationToken);
         var missing = Quotas.AccountUsageTriggers.All.Except(present, StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
@@ -44,6 +54,6 @@ public static partial class DatabaseInitializer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job database ready at {Path}")]
-    private static partial void LogDatabaseReady(ILogger logger, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job database ready ({Provider}): {Location}")]
+    private static partial void LogDatabaseReady(ILogger logger, DatabaseProvider provider, string location);
 }

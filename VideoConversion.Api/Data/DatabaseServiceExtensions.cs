@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using VideoConversion.Api.Extensions;
+using VideoConversion.Api.Data.PostgreSQL;
 
 namespace VideoConversion.Api.Data;
 
@@ -8,21 +8,30 @@ public static class DatabaseServiceExtensions
     /// <summary>The job database (jobs, outbox, accounts, keys), for the API and for scripts/manage alike.</summary>
     public static IHostApplicationBuilder AddJobDatabase(this IHostApplicationBuilder builder)
     {
-        var database = builder.Configuration.GetConnectionString(ApplicationServiceExtensions.DatabaseConnectionName)
-            ?? throw new InvalidOperationException(
-                $"Connection string '{ApplicationServiceExtensions.DatabaseConnectionName}' is missing: " +
-                $"set ConnectionStrings__{ApplicationServiceExtensions.DatabaseConnectionName} to 'Data Source=/path/jobs.db'.");
+        var database = JobDatabase.From(builder.Configuration);
+        builder.Services.AddSingleton(database);
         builder.Services.AddSingleton<DatabaseWriteGate>();
-        builder.Services.AddDbContext<JobsDbContext>((services, options) =>
+        if (database.IsPostgreSql)
         {
-            options.UseSqlite(database);
-            // Where webhooks run (the API, not scripts/manage), every job change records its events in its own save.
-            if (services.GetService<Webhooks.WebhookEventRecorder>() is { } recorder)
-            {
-                options.AddInterceptors(recorder);
-            }
-        });
+            // Services ask for JobsDbContext and get PostgreSQL's type, whose migrations are PostgreSQL's.
+            builder.Services.AddDbContext<JobsDbContext, PostgreSqlJobsDbContext>((services, options) => Configure(database, services, options));
+        }
+        else
+        {
+            builder.Services.AddDbContext<JobsDbContext>((services, options) => Configure(database, services, options));
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    private static void Configure(JobDatabase database, IServiceProvider services, DbContextOptionsBuilder options)
+    {
+        database.Configure(options);
+        // Where webhooks run (the API, not scripts/manage), every job change records its events in its own save.
+        if (services.GetService<Webhooks.WebhookEventRecorder>() is { } recorder)
+        {
+            options.AddInterceptors(recorder);
+        }
     }
 }

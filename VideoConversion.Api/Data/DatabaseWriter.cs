@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Webhooks;
 
@@ -8,10 +8,10 @@ namespace VideoConversion.Api.Data;
 
 /// <summary>
 /// Group commit: every write of the API goes through one writer, which takes whatever writes are waiting and commits them
-/// in one SQLite transaction, so one fsync makes a whole batch durable instead of one per request. Each write runs in a
+/// in one transaction, so one fsync makes a whole batch durable instead of one per request. Each write runs in a
 /// savepoint of its own, so one that fails (a concurrency conflict, a constraint) is undone alone and fails alone, and
-/// a caller hears of its write only after the batch's COMMIT returned: an answer given is on disk
-/// (<c>synchronous=FULL</c>). A crash mid-batch loses only writes nobody was answered for.
+/// a caller hears of its write only after the batch's COMMIT returned: an answer given is on disk (SQLite's
+/// <c>synchronous=FULL</c>, PostgreSQL's <c>synchronous_commit</c>). A crash mid-batch loses only writes nobody was answered for.
 /// </summary>
 /// <remarks>
 /// The hot writes are commands (<see cref="WriteAsync{T}"/>) that read and write in the batch itself, on the writer's
@@ -59,7 +59,7 @@ public sealed partial class DatabaseWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken) // stopping is StopAsync's: it drains first
     {
-        SqliteConnection? connection = null;
+        DbConnection? connection = null;
         List<IWrite> batch = new(MaxBatch);
         try
         {
@@ -107,17 +107,19 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(options.ConnectionString);
+        var connection = options.Database.NewConnection();
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var pragmas = connection.CreateCommand();
-            // FULL: a commit is on disk (the WAL synced) before COMMIT returns, whatever happens to the machine next. Other
-            // processes (scripts/manage) that write meanwhile are waited for, not failed.
-            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
-            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            if (options.Database.WriterConnectionSetup is { } setup)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = setup;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             _contextOptions = options.ContextOptions(connection);
             return connection;
         }
@@ -128,10 +130,10 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    private DbContextOptions<JobsDbContext>? _contextOptions;
+    private DbContextOptions? _contextOptions;
 
     /// <summary>One transaction for the batch; throws when the transaction itself fails (nothing of it is then committed).</summary>
-    private async Task CommitAsync(SqliteConnection connection, List<IWrite> batch)
+    private async Task CommitAsync(DbConnection connection, List<IWrite> batch)
     {
         var started = Stopwatch.GetTimestamp();
         List<IWrite> done = new(batch.Count);
@@ -139,9 +141,9 @@ public sealed partial class DatabaseWriter(
         long committing;
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock, now
+            await using var transaction = await options.Database.BeginWriteAsync(connection, CancellationToken.None);
             // One context for the batch, emptied after each write: making one per write costs more than most writes.
-            await using var db = new JobsDbContext(_contextOptions!, DatabaseWriteGate.HeldByWriter);
+            await using var db = options.Database.NewContext(_contextOptions!, DatabaseWriteGate.HeldByWriter);
             // Each write has a savepoint of its own already; EF's inside it would only add statements.
             db.Database.AutoSavepointsEnabled = false;
             await db.Database.UseTransactionAsync(transaction);
@@ -153,7 +155,7 @@ public sealed partial class DatabaseWriter(
                     continue;
                 }
 
-                transaction.Save("write");
+                await transaction.SaveAsync("write");
                 try
                 {
                     await write.RunAsync(db);
@@ -161,11 +163,11 @@ public sealed partial class DatabaseWriter(
                 }
                 catch (Exception exception)
                 {
-                    // Its own fault (a conflict, a constraint): undone alone. Should undoing it fail, SQLite has rolled the
-                    // whole transaction back, and the batch fails as a whole (below).
+                    // Its own fault (a conflict, a constraint): undone alone. Should undoing it fail, the database has rolled
+                    // the whole transaction back, and the batch fails as a whole (below).
                     write.Fail(exception);
-                    transaction.Rollback("write");
-                    transaction.Release("write");
+                    await transaction.RollbackAsync("write");
+                    await transaction.ReleaseAsync("write");
                     continue;
                 }
                 finally
@@ -173,12 +175,12 @@ public sealed partial class DatabaseWriter(
                     db.ChangeTracker.Clear();
                 }
 
-                transaction.Release("write");
+                await transaction.ReleaseAsync("write");
                 done.Add(write);
             }
 
             committing = Stopwatch.GetTimestamp();
-            transaction.Commit();
+            await transaction.CommitAsync();
         }
 
         // Committed: on disk. Only now is anyone answered.

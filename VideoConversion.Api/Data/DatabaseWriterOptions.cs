@@ -1,24 +1,22 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.Api.Data;
 
 /// <summary>How the <see cref="DatabaseWriter"/> opens the job database, and the options of the contexts its commands run with.</summary>
-public sealed class DatabaseWriterOptions(string connectionString, WebhookEventRecorder? recorder, ILoggerFactory loggerFactory)
+public sealed class DatabaseWriterOptions(JobDatabase database, WebhookEventRecorder? recorder, ILoggerFactory loggerFactory)
 {
-    public string ConnectionString { get; } = connectionString;
+    public JobDatabase Database { get; } = database;
 
     /// <summary>Contexts on the writer's own connection, recording webhook events in their saves as every context of the API does.</summary>
-    public DbContextOptions<JobsDbContext> ContextOptions(SqliteConnection connection)
+    public DbContextOptions ContextOptions(DbConnection connection) => Database.ContextOptions(connection, options =>
     {
         // The application's logging, as DI-made contexts have it: EF's errors and warnings reach the logs.
-        var options = new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(connection).UseLoggerFactory(loggerFactory);
+        options.UseLoggerFactory(loggerFactory);
         if (recorder is not null)
         {
             options.AddInterceptors(recorder);
         }
-
-        return options.Options;
-    }
+    });
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -9,9 +10,24 @@ using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.Api.Data;
 
-/// <summary>The API's database: jobs, their outbox and webhooks, and the accounts (Identity's tables) and API keys that own them.</summary>
-public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate) : IdentityDbContext<IdentityUser>(options)
+/// <summary>
+/// The API's database: jobs, their outbox and webhooks, and the accounts (Identity's tables) and API keys that own them.
+/// This type is the SQLite database and its migrations; <see cref="PostgreSQL.PostgreSqlJobsDbContext"/> is the same model on
+/// PostgreSQL, with migrations of its own (EF keeps a migration set per context type).
+/// </summary>
+public class JobsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyContext
 {
+    private readonly DatabaseWriteGate writeGate;
+
+    public JobsDbContext(DbContextOptions<JobsDbContext> options, DatabaseWriteGate writeGate)
+        : this((DbContextOptions)options, writeGate)
+    {
+    }
+
+    /// <summary>For a provider's own context type (its migrations are found by that type).</summary>
+    protected JobsDbContext(DbContextOptions options, DatabaseWriteGate writeGate)
+        : base(options) => this.writeGate = writeGate;
+
     /// <summary>For work that writes outside SaveChanges (an explicit transaction): hold it for the whole transaction.</summary>
     public DatabaseWriteGate WriteGate => writeGate;
 
@@ -44,9 +60,16 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
 
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
+    /// <summary>
+    /// The keys that protect sign-in tokens and webhook secrets, where API replicas share them (PostgreSQL); one API on
+    /// SQLite keeps them in a directory beside its database instead (<c>DataProtection:KeysDirectory</c>).
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // SQLite has no date type; a binary (tick) encoding keeps ordering and comparisons in SQL.
+        // SQLite has no date type; a binary (tick) encoding keeps ordering and comparisons in SQL. PostgreSQL keeps the same
+        // encoding (bigint), so both databases hold the same values and a copy from one to the other moves them unchanged.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
 
@@ -56,13 +79,16 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
         builder.Entity<Job>(job =>
         {
             // Triggers keep account_usage in step (the AccountUsageTotals migration). EF must not read saved values back
-            // with RETURNING, which SQLite does not allow on a table with triggers.
+            // with RETURNING, which SQLite does not allow on a table with triggers (PostgreSQL does).
             job.ToTable("jobs", table =>
             {
                 table.HasTrigger(AccountUsageTriggers.Insert);
                 table.HasTrigger(AccountUsageTriggers.Update);
                 table.HasTrigger(AccountUsageTriggers.Delete);
-                table.UseSqlReturningClause(false);
+                if (Database.IsSqlite())
+                {
+                    table.UseSqlReturningClause(false);
+                }
             });
             job.HasKey(j => j.Id);
             job.Property(j => j.Id).HasMaxLength(32);
@@ -93,6 +119,8 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options, Datab
             // A caller's own jobs, newest first: the list every page and client reads.
             job.HasIndex(j => new { j.OwnerId, j.CreatedAt });
         });
+
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
 
         builder.Entity<AccountUsageTotals>(usage =>
         {

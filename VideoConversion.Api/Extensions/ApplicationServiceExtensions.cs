@@ -38,8 +38,7 @@ public static class ApplicationServiceExtensions
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
         // Group commit: the API's hot writes share transactions (registered first: it stops last, after everything that writes).
         services.AddSingleton(services => new DatabaseWriterOptions(
-            builder.Configuration.GetConnectionString(DatabaseConnectionName)!, services.GetService<WebhookEventRecorder>(),
-            services.GetRequiredService<ILoggerFactory>()));
+            services.GetRequiredService<JobDatabase>(), services.GetService<WebhookEventRecorder>(), services.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<DatabaseMetrics>();
         services.AddSingleton<DatabaseWriter>();
         services.AddHostedService(services => services.GetRequiredService<DatabaseWriter>());

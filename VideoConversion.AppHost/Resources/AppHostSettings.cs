@@ -24,6 +24,18 @@ public sealed class AppHostSettings
     /// <summary>How many worker processes to run locally (benchmarks run one per core). Kubernetes: KEDA decides.</summary>
     public int WorkerReplicas { get; private init; } = 1;
 
+    /// <summary>Where the API keeps its jobs (VideoConversion:Database); SQLite unless set.</summary>
+    public DatabaseMode Database { get; private init; } = DatabaseMode.Sqlite;
+
+    /// <summary>
+    /// How many API processes run behind the API's one address (VideoConversion:ApiReplicas): the AppHost's proxy spreads
+    /// connections over them. More than one needs a database server (<see cref="Database"/> not SQLite).
+    /// </summary>
+    public int ApiReplicas { get; private init; } = 1;
+
+    /// <summary>The host's initdb, postgres and pg_ctl, for <see cref="DatabaseMode.PostgreSQL"/> without containers.</summary>
+    public string PostgreSQLBinDirectory { get; private init; } = "";
+
     /// <summary>Where host-run services keep their state: job database, broker data, stored objects.</summary>
     public string DataDirectory { get; private init; } = "";
 
@@ -55,7 +67,7 @@ public sealed class AppHostSettings
         var requested = section.GetValue("Infrastructure", InfrastructureMode.Auto);
         var minioClient = MinioClient.Find(section["MinioClientPath"]);
 
-        return new AppHostSettings
+        var settings = new AppHostSettings
         {
             IsPublishMode = isPublish,
             Mode = ResolveMode(requested, isPublish, builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]),
@@ -63,6 +75,9 @@ public sealed class AppHostSettings
             WebPort = section.GetValue("WebPort", 8080),
             ApiManagementPort = section.GetValue("ApiManagementPort", 8001),
             WorkerReplicas = Math.Max(1, section.GetValue("WorkerReplicas", 1)),
+            Database = OneOf(section, "Database", DatabaseMode.Sqlite),
+            ApiReplicas = Math.Max(1, section.GetValue("ApiReplicas", 1)),
+            PostgreSQLBinDirectory = section["PostgreSQLBinDirectory"] ?? PostgreSQLPrograms.DefaultBinDirectory(),
             RepositoryRoot = repositoryRoot,
             DataDirectory = Path.GetFullPath(section["DataDirectory"] ?? Path.Combine(repositoryRoot, ".data")),
             RabbitMQServerPath = section["RabbitMQServerPath"] ?? "/usr/lib/rabbitmq/bin/rabbitmq-server",
@@ -72,6 +87,48 @@ public sealed class AppHostSettings
             FFmpegPath = section["FFmpegPath"] ?? "ffmpeg",
             FFprobePath = section["FFprobePath"] ?? "ffprobe",
         };
+        settings.EnsureCoherent(builder.Configuration);
+        return settings;
+    }
+
+    /// <summary>Settings that cannot work together are refused before anything starts, each with what to change.</summary>
+    /// <exception cref="InvalidOperationException">They cannot.</exception>
+    private void EnsureCoherent(IConfiguration configuration)
+    {
+        // Two API processes would each write the one SQLite file (and each keep its own sign-in keys): refused rather
+        // than left to fail under load.
+        if (Database == DatabaseMode.Sqlite && ApiReplicas > 1)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:ApiReplicas is {ApiReplicas}, but SQLite allows one API process: " +
+                $"set {SectionName}:Database=PostgreSQL (or External, with ConnectionStrings:{JobDatabaseResources.ConnectionName}) to run several.");
+        }
+
+        // Aspire would otherwise ask for the missing value on the dashboard, and the API would wait for it; without a
+        // dashboard, for ever. A deployment manifest names it as an input instead, so publishing needs none.
+        if (Database == DatabaseMode.External && !IsPublishMode &&
+            string.IsNullOrWhiteSpace(configuration.GetConnectionString(JobDatabaseResources.ConnectionName)))
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:Database is External, but ConnectionStrings:{JobDatabaseResources.ConnectionName} is not set: " +
+                $"give the PostgreSQL server's connection string (ConnectionStrings__{JobDatabaseResources.ConnectionName} in the environment, " +
+                $"or --ConnectionStrings:{JobDatabaseResources.ConnectionName}=...).");
+        }
+    }
+
+    /// <exception cref="InvalidOperationException">The value is none of <typeparamref name="T"/>'s, which the message lists.</exception>
+    private static T OneOf<T>(IConfigurationSection section, string key, T defaultValue)
+        where T : struct, Enum
+    {
+        var value = section[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return defaultValue;
+        }
+
+        return Enum.TryParse<T>(value.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new InvalidOperationException($"{section.Path}:{key} is '{value}'; it is one of: {string.Join(", ", Enum.GetNames<T>())}.");
     }
 
     private static InfrastructureMode ResolveMode(InfrastructureMode requested, bool isPublish, string? runtime)

@@ -10,7 +10,7 @@ internal static class Prerequisites
 {
     private const string InstallHint =
         "Run 'scripts/install-prerequisites' (Debian/Ubuntu), or install them yourself; " +
-        "with Docker running, RabbitMQ and MinIO run as containers instead.";
+        "with Docker running, RabbitMQ, MinIO and PostgreSQL run as containers instead.";
 
     public static bool AreMet(AppHostSettings settings, TextWriter report)
     {
@@ -62,6 +62,43 @@ internal static class Prerequisites
         {
             yield return "object storage: neither 'minio' with its client 'mc' on PATH nor the S3 stand-in " +
                 $"('npm ci' in {S3StandIn.Directory(settings)}, which needs Node.js)";
+        }
+
+        if (settings.Database == DatabaseMode.PostgreSQL)
+        {
+            foreach (var missing in FindMissingPostgreSQL(settings))
+            {
+                yield return missing;
+            }
+        }
+    }
+
+    /// <summary>The host's PostgreSQL, and what the AppHost needs to run it as another user when it runs as root.</summary>
+    private static IEnumerable<string> FindMissingPostgreSQL(AppHostSettings settings)
+    {
+        foreach (var program in PostgreSQLPrograms.All.Where(program => !File.Exists(Path.Combine(settings.PostgreSQLBinDirectory, program))))
+        {
+            yield return $"PostgreSQL's '{program}' in {settings.PostgreSQLBinDirectory} (Debian package '{PostgreSQLPrograms.DebianPackage}', " +
+                "or 'postgresql' for another Debian or Ubuntu release's own version; " +
+                $"for another installation set {AppHostSettings.SectionName}:PostgreSQLBinDirectory to the directory that holds initdb, postgres and pg_ctl)";
+        }
+
+        if (!PostgreSQLServerAccount.ForThisProcess().IsSystemUser)
+        {
+            yield break;
+        }
+
+        // PostgreSQL refuses to run as root: the AppHost, being root, runs it as this user.
+        if (!PostgreSQLServerAccount.SystemUserExists)
+        {
+            yield return $"the '{PostgreSQLServerAccount.SystemUser}' system user, which the server runs as when the AppHost is root " +
+                $"(Debian package '{PostgreSQLPrograms.DebianPackage}' creates it)";
+        }
+
+        if (!File.Exists(PostgreSQLServerAccount.RunUserPath))
+        {
+            yield return $"runuser ('{PostgreSQLServerAccount.RunUserPath}'; Debian package 'util-linux'), which starts the server as " +
+                $"'{PostgreSQLServerAccount.SystemUser}' when the AppHost is root";
         }
     }
 }

@@ -55,9 +55,22 @@ internal static class ServiceResourceExtensions
             _ => builder,
         };
 
-    /// <summary>The API alone owns the job database; it lives with the other host-run state.</summary>
-    public static IResourceBuilder<ProjectResource> WithJobDatabase(this IResourceBuilder<ProjectResource> builder, AppHostSettings settings)
+    /// <summary>
+    /// The API alone owns the job database. SQLite (<paramref name="postgreSql"/> null) lives with the other host-run state;
+    /// PostgreSQL comes as the "jobs" connection string, with Database__Provider telling the API which it is.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithJobDatabase(
+        this IResourceBuilder<ProjectResource> builder, AppHostSettings settings, JobDatabase? postgreSql)
     {
+        if (postgreSql is not null)
+        {
+            // No DataProtection__KeysDirectory: on PostgreSQL the API keeps its keys in the database, which every replica shares.
+            builder
+                .WithEnvironment("Database__Provider", "PostgreSQL")
+                .WithReference(postgreSql.Connection, connectionName: JobDatabaseResources.ConnectionName);
+            return postgreSql.Awaited is { } server ? builder.WaitFor(server) : builder;
+        }
+
         if (settings.IsPublishMode)
         {
             return builder; // the deployment mounts a volume and sets the path itself

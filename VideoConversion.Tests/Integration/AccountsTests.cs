@@ -11,7 +11,7 @@ namespace VideoConversion.Tests.Integration;
 /// sees only its own jobs, keys can be revoked, and operators make accounts and keys with scripts/manage.
 /// </summary>
 [Collection(WholeSystem.Name)]
-public sealed class AccountsTests(SystemFixture system)
+public class AccountsTests(SystemFixture system)
 {
     private const string Problem = "application/problem+json";
 
@@ -209,7 +209,7 @@ public sealed class AccountsTests(SystemFixture system)
         var result = await ProcessRunner.RunAsync(
             "bash", [Path.Combine(RepositoryPaths.Root, "scripts", "manage"), .. arguments], RepositoryPaths.Root, TimeSpan.FromMinutes(3), null,
             CancellationToken.None, inheritEnvironment: true,
-            environment: new Dictionary<string, string?> { ["VideoConversion__DataDirectory"] = system.DataDirectory },
+            environment: await system.DatabaseEnvironmentAsync(),
             standardErrorLimit: int.MaxValue);
         Assert.True(result.ExitCode == 0, $"scripts/manage {string.Join(' ', arguments)}: {result.StandardOutput}{result.StandardErrorTail}");
         return result.StandardOutput;

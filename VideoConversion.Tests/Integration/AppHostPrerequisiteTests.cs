@@ -32,6 +32,20 @@ public class AppHostPrerequisiteTests
         Assert.Contains("scripts/install-prerequisites", result.StandardErrorTail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Several_api_replicas_on_sqlite_are_refused_at_start_with_the_way_out()
+    {
+        var appHost = Path.Combine(RepositoryPaths.Root, "VideoConversion.AppHost", "bin", BuildConfiguration, "net10.0", "VideoConversion.AppHost");
+
+        var result = await ProcessRunner.RunAsync(appHost,
+            ["--VideoConversion:ApiReplicas=2", $"--VideoConversion:DataDirectory={Path.GetTempPath()}"],
+            Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("SQLite allows one API process", result.StandardErrorTail, StringComparison.Ordinal);
+        Assert.Contains("VideoConversion:Database=PostgreSQL", result.StandardErrorTail, StringComparison.Ordinal);
+    }
+
 #if DEBUG
     private const string BuildConfiguration = "Debug";
 #else

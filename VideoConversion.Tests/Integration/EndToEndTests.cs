@@ -9,7 +9,7 @@ namespace VideoConversion.Tests.Integration;
 
 /// <summary>A video all the way through: presigned upload, queue, FFmpeg worker, playable MP4.</summary>
 [Collection(WholeSystem.Name)]
-public sealed class EndToEndTests(SystemFixture system) : IDisposable
+public class EndToEndTests(SystemFixture system) : IDisposable
 {
     private static readonly TimeSpan ConversionTimeout = TimeSpan.FromMinutes(3);
 
@@ -129,5 +129,17 @@ public sealed class EndToEndTests(SystemFixture system) : IDisposable
         Assert.Empty(left);
     }
 
-    public void Dispose() => _work.Delete(recursive: true);
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _work.Delete(recursive: true);
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace VideoConversion.Tests.Integration;
 
 /// <summary>Per-account quotas against the running system, each in an account of its own, each refusal naming the limit and the use.</summary>
 [Collection(WholeSystem.Name)]
-public sealed class QuotaTests(SystemFixture system)
+public class QuotaTests(SystemFixture system)
 {
     [Fact]
     public async Task One_job_past_the_active_jobs_quota_is_refused_with_429_naming_limit_and_use_even_when_all_arrive_at_once()

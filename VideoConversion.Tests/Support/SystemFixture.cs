@@ -98,7 +98,19 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>Where this run's host-run services keep their state (the AppHost's VideoConversion:DataDirectory).</summary>
     public string DataDirectory => _dataDirectory;
 
-    /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory.</summary>
+    /// <summary>
+    /// What scripts/manage (or the API's own manage command) needs in its environment to reach this system's job database:
+    /// the data directory for SQLite; the provider and connection string for PostgreSQL.
+    /// </summary>
+    public async Task<Dictionary<string, string?>> DatabaseEnvironmentAsync() => _shape.JobsInPostgreSql
+        ? new Dictionary<string, string?>
+        {
+            ["Database__Provider"] = "PostgreSQL",
+            ["ConnectionStrings__jobs"] = await App.GetConnectionStringAsync("jobs"),
+        }
+        : new Dictionary<string, string?> { ["VideoConversion__DataDirectory"] = _dataDirectory };
+
+    /// <summary>The API's SQLite database, as the AppHost placed it in this run's data directory (a system on SQLite).</summary>
     public string JobDatabasePath => Path.Combine(_dataDirectory, "api", "jobs.db");
 
     /// <summary>Every connection the API and the worker make to object storage; its latency is 0 until a test sets it.</summary>
@@ -120,7 +132,7 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.VideoConversion_AppHost>(
-            [$"--VideoConversion:DataDirectory={_dataDirectory}"],
+            [$"--VideoConversion:DataDirectory={_dataDirectory}", .. _shape.AppHostArguments ?? []],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
 

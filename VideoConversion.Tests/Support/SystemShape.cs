@@ -7,14 +7,21 @@ namespace VideoConversion.Tests.Support;
 /// <param name="RoutesStorageThroughProxy">The API's and the worker's storage connections pass a proxy whose latency a test sets.</param>
 /// <param name="BrowsersReachStorageThroughProxy">Presigned URLs (uploads, parts, downloads, segments) point at a proxy in front of storage, which counts what clients send.</param>
 /// <param name="HealthyBeforeTests">The resources that must be healthy before the first test runs.</param>
+/// <param name="AppHostArguments">The AppHost's own settings beyond the data directory (e.g. <c>--VideoConversion:Database=PostgreSQL</c>).</param>
 public sealed record SystemShape(
     string DataDirectoryPrefix,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Settings,
     bool ExportsTelemetry,
     bool RoutesStorageThroughProxy,
     IReadOnlyList<string> HealthyBeforeTests,
-    bool BrowsersReachStorageThroughProxy = false)
+    bool BrowsersReachStorageThroughProxy = false,
+    IReadOnlyList<string>? AppHostArguments = null)
 {
+    public const string OnPostgreSql = "--VideoConversion:Database=PostgreSQL";
+
+    /// <summary>The API keeps its jobs in a PostgreSQL server the AppHost runs (not in SQLite).</summary>
+    public bool JobsInPostgreSql => AppHostArguments?.Contains(OnPostgreSql) == true;
+
     /// <summary>The system as users start it, every service waited for, its telemetry received by the test.</summary>
     public static SystemShape Whole { get; } = new(
         "videoconversion-tests-",

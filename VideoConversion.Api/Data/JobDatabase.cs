@@ -1,0 +1,113 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using VideoConversion.Api.Data.PostgreSQL;
+using VideoConversion.Api.Extensions;
+
+namespace VideoConversion.Api.Data;
+
+/// <summary>
+/// The job database this process uses: its provider (<c>Database:Provider</c>) and connection string
+/// (<c>ConnectionStrings:jobs</c>), and everything that differs between the providers, so the rest of the API is written once.
+/// </summary>
+public sealed class JobDatabase
+{
+    public const string ProviderSetting = "Database:Provider";
+
+    private JobDatabase(DatabaseProvider provider, string connectionString)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    public bool IsPostgreSql => Provider == DatabaseProvider.PostgreSQL;
+
+    public static JobDatabase From(IConfiguration configuration)
+    {
+        var name = ApplicationServiceExtensions.DatabaseConnectionName;
+        var provider = configuration.GetValue(ProviderSetting, DatabaseProvider.Sqlite);
+        var connectionString = configuration.GetConnectionString(name);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var example = provider == DatabaseProvider.PostgreSQL
+                ? "'Host=db;Port=5432;Database=jobs;Username=videoconversion;Password=…'"
+                : "'Data Source=/path/jobs.db'";
+            throw new InvalidOperationException(
+                $"Connection string '{name}' is missing: set ConnectionStrings__{name} to {example} ({ProviderSetting} is {provider}).");
+        }
+
+        return new JobDatabase(provider, connectionString);
+    }
+
+    /// <summary>Options of a context that opens its own connections.</summary>
+    public DbContextOptionsBuilder Configure(DbContextOptionsBuilder options) => Provider switch
+    {
+        DatabaseProvider.PostgreSQL => options.UseNpgsql(ConnectionString),
+        _ => options.UseSqlite(ConnectionString),
+    };
+
+    /// <summary>Options of contexts that share one open connection (the group-commit writer's).</summary>
+    public DbContextOptions ContextOptions(DbConnection connection, Action<DbContextOptionsBuilder> more)
+    {
+        DbContextOptionsBuilder options = Provider switch
+        {
+            DatabaseProvider.PostgreSQL => new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connection),
+            _ => new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(connection),
+        };
+        more(options);
+        return options.Options;
+    }
+
+    /// <summary>A context of this provider's type on options made by <see cref="ContextOptions"/>.</summary>
+    public JobsDbContext NewContext(DbContextOptions options, DatabaseWriteGate gate) => options switch
+    {
+        DbContextOptions<PostgreSqlJobsDbContext> postgreSql => new PostgreSqlJobsDbContext(postgreSql, gate),
+        DbContextOptions<JobsDbContext> sqlite => new JobsDbContext(sqlite, gate),
+        _ => throw new ArgumentException($"Options of {options.ContextType.Name} are not the job database's.", nameof(options)),
+    };
+
+    public DbConnection NewConnection() => Provider switch
+    {
+        DatabaseProvider.PostgreSQL => new NpgsqlConnection(ConnectionString),
+        _ => new SqliteConnection(ConnectionString),
+    };
+
+    /// <summary>
+    /// What a writer's connection sets once opened. SQLite: FULL makes a commit durable (the WAL synced) before COMMIT
+    /// returns, and writers of other processes (scripts/manage) are waited for, not failed. PostgreSQL's defaults already
+    /// make a commit durable (synchronous_commit on).
+    /// </summary>
+    public string? WriterConnectionSetup => Provider switch
+    {
+        DatabaseProvider.PostgreSQL => null,
+        _ => "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
+    };
+
+    /// <summary>
+    /// The writer's transaction. SQLite: BEGIN IMMEDIATE takes the write lock at once, so the batch never fails half-way on
+    /// "database is locked". PostgreSQL: read committed, rows locked as they are written.
+    /// </summary>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) => connection switch
+    {
+        SqliteConnection sqlite => sqlite.BeginTransaction(deferred: false),
+        _ => await connection.BeginTransactionAsync(cancellationToken),
+    };
+
+    /// <summary>Where this database lives, for the logs (never the password).</summary>
+    public string Describe() => Provider switch
+    {
+        DatabaseProvider.PostgreSQL => DescribePostgreSql(ConnectionString),
+        _ => Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource),
+    };
+
+    private static string DescribePostgreSql(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}";
+    }
+}
