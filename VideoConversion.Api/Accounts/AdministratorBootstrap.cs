@@ -1,11 +1,15 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Api.Coordination;
+using VideoConversion.Api.Data;
 
 namespace VideoConversion.Api.Accounts;
 
 /// <summary>
 /// On a start with no administrator, creates the configured one, so a new installation can be
 /// signed in to at once. Its password comes from configuration (the AppHost generates it and keeps
-/// it in user secrets; Kubernetes from a Secret); it is never written to a log.
+/// it in user secrets; Kubernetes from a Secret); it is never written to a log. Replicas starting together create it once:
+/// the check and the creation are one transaction holding a lock (PostgreSQL), so the second replica finds it made.
 /// </summary>
 public static partial class AdministratorBootstrap
 {
@@ -15,6 +19,9 @@ public static partial class AdministratorBootstrap
         var options = scope.ServiceProvider.GetRequiredService<IOptions<AccountOptions>>().Value;
         var store = scope.ServiceProvider.GetRequiredService<AccountStore>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdministratorBootstrap));
+        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        await using var step = await db.Database.BeginTransactionAsync(cancellationToken);
+        await TransactionLock.TakeAsync(db, "administrator-bootstrap", cancellationToken);
         if (await store.AnyAdministratorAsync(cancellationToken))
         {
             return;
@@ -33,6 +40,7 @@ public static partial class AdministratorBootstrap
                 $"The administrator '{options.AdministratorUserName}' could not be created: {string.Join(" ", errors)}");
         }
 
+        await step.CommitAsync(cancellationToken);
         LogAdministratorCreated(logger, options.AdministratorUserName);
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Data.Copy;
 
 namespace VideoConversion.Api.Accounts;
 
@@ -7,6 +9,8 @@ namespace VideoConversion.Api.Accounts;
 /// "manage users create NAME [--admin]" and "manage keys create NAME --user USER": accounts and keys
 /// for operators and scripts (scripts/manage), made in the job database directly, so they work with
 /// or without the API running. The secret is printed alone on the last line.
+/// "manage database copy --from SQLITE [--keys DIR]" moves a SQLite deployment's database into the configured one
+/// (PostgreSQL), which must be empty.
 /// </summary>
 public static class ManageCommand
 {
@@ -15,7 +19,9 @@ public static class ManageCommand
     private const string Usage = """
         usage: VideoConversion.Api manage users create NAME [--admin]
                VideoConversion.Api manage keys create NAME --user USER
-        (the database from ConnectionStrings__jobs; the secret is printed alone on the last line)
+               VideoConversion.Api manage database copy --from "Data Source=/path/jobs.db" [--keys DIRECTORY]
+        (the database from ConnectionStrings__jobs and Database__Provider; the secret is printed alone on the last line;
+         copy moves a SQLite database, and with --keys its Data Protection keys' directory, into that database, which must be empty)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -25,6 +31,8 @@ public static class ManageCommand
             [Name, "users", "create", var user] => (Func<IServiceProvider, Task<int>>)(services => CreateUserAsync(services, user, administrator: false)),
             [Name, "users", "create", var user, "--admin"] => services => CreateUserAsync(services, user, administrator: true),
             [Name, "keys", "create", var key, "--user", var user] => services => CreateKeyAsync(services, key, user),
+            [Name, "database", "copy", "--from", var from] => services => CopyDatabaseAsync(services, from, keys: null),
+            [Name, "database", "copy", "--from", var from, "--keys", var keys] => services => CopyDatabaseAsync(services, from, keys),
             _ => null,
         };
         if (command is null)
@@ -71,5 +79,32 @@ public static class ManageCommand
         Console.WriteLine($"Created the API key '{key.Name}' (id {key.Id}) for '{userName}'. Send it as 'Authorization: Bearer <key>':");
         Console.WriteLine(token);
         return 0;
+    }
+
+    private static async Task<int> CopyDatabaseAsync(IServiceProvider services, string from, string? keys)
+    {
+        var target = services.GetRequiredService<JobsDbContext>();
+        var options = new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(from).Options;
+        await using var source = new JobsDbContext(options, new DatabaseWriteGate());
+        if (!File.Exists(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(from).DataSource))
+        {
+            await Console.Error.WriteLineAsync($"There is no SQLite database at '{new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(from).DataSource}'.");
+            return 1;
+        }
+
+        // The source is brought to this version's schema first, as the API would at its start.
+        await source.Database.MigrateAsync();
+        try
+        {
+            var copied = await new DatabaseCopy(source, target, Console.Out)
+                .CopyAsync(keys is null ? null : new DirectoryInfo(keys), CancellationToken.None);
+            Console.WriteLine($"Copied {copied.Sum(table => table.Rows)} rows into {services.GetRequiredService<JobDatabase>().Describe()}.");
+            return 0;
+        }
+        catch (InvalidOperationException problem)
+        {
+            await Console.Error.WriteLineAsync($"Nothing was copied: {problem.Message}");
+            return 1;
+        }
     }
 }

@@ -95,8 +95,8 @@ public static partial class JobActionsApi
                     return JobProblems.InputGone(job.Id);
             }
 
-            // Active again: the quota check and the change commit as one step under the write gate, as at /upload/request.
-            using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+            // Active again: the quota check and the change commit as one step (the account locked), as at /upload/request.
+            await using (var step = await AccountWriteStep.BeginAsync(services.Db, job.OwnerId ?? "", cancellationToken))
             {
                 if (job.OwnerId is { } owner &&
                     await AccountUsage.OfAsync(services.Db, owner, cancellationToken) is var usage &&
@@ -108,7 +108,7 @@ public static partial class JobActionsApi
                 services.Db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, job.TraceParent, services.Uploads.Value.MaxFileBytes));
                 try
                 {
-                    await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+                    await step.SaveAsync(services.Db, cancellationToken);
                 }
                 catch (DbUpdateConcurrencyException) when (round < MaxConcurrencyRounds)
                 {

@@ -64,7 +64,7 @@ public static partial class JobsFromUrl
         var owner = caller.AccountId();
         string? webhookSecret;
         Job job;
-        using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+        await using (var step = await AccountWriteStep.BeginAsync(services.Db, owner, cancellationToken))
         {
             var usage = await AccountUsage.OfAsync(services.Db, owner, cancellationToken);
             if (usage.ActiveJobs >= quotas.MaxActiveJobs)
@@ -83,7 +83,7 @@ public static partial class JobsFromUrl
             services.Db.Jobs.Add(job);
             services.Db.Outbox.Add(JobQueueing.Message(job, outputFormat, now, JobTrace.Current(), services.Uploads.Value.MaxFileBytes));
             webhookSecret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(services.Db, owner, jobId, webhookUrl, now);
-            await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+            await step.SaveAsync(services.Db, cancellationToken);
         }
 
         services.Outbox.Notify();

@@ -155,28 +155,11 @@ public sealed partial class DatabaseWriter(
                     continue;
                 }
 
-                await transaction.SaveAsync("write");
-                try
+                if (await RunInSavepointAsync(transaction, db, write))
                 {
-                    await write.RunAsync(db);
-                    announcesWebhooks |= db.ChangeTracker.Entries<WebhookDelivery>().Any();
+                    announcesWebhooks |= write.AnnouncesWebhooks;
+                    done.Add(write);
                 }
-                catch (Exception exception)
-                {
-                    // Its own fault (a conflict, a constraint): undone alone. Should undoing it fail, the database has rolled
-                    // the whole transaction back, and the batch fails as a whole (below).
-                    write.Fail(exception);
-                    await transaction.RollbackAsync("write");
-                    await transaction.ReleaseAsync("write");
-                    continue;
-                }
-                finally
-                {
-                    db.ChangeTracker.Clear();
-                }
-
-                await transaction.ReleaseAsync("write");
-                done.Add(write);
             }
 
             committing = Stopwatch.GetTimestamp();
@@ -197,9 +180,55 @@ public sealed partial class DatabaseWriter(
         }
     }
 
+    /// <summary>
+    /// One write in a savepoint of its own: kept (true) or undone and failed alone. A write that met another process's
+    /// change of the same row (an optimistic concurrency conflict: another API replica's writer committed first) is run
+    /// again on what is committed now, a few times, as a client would retry it: it reads the other's result and decides
+    /// afresh (a job already submitted is answered as it is). On SQLite one writer serves the database, so this never happens.
+    /// </summary>
+    private static async Task<bool> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
+    {
+        for (var run = 1; ; run++)
+        {
+            await transaction.SaveAsync("write");
+            try
+            {
+                await write.RunAsync(db);
+                write.AnnouncesWebhooks = db.ChangeTracker.Entries<WebhookDelivery>().Any();
+            }
+            catch (Exception exception)
+            {
+                // Undone alone. Should undoing it fail, the database has rolled the whole transaction back, and the batch
+                // fails as a whole (the caller's catch).
+                await transaction.RollbackAsync("write");
+                await transaction.ReleaseAsync("write");
+                if (exception is DbUpdateConcurrencyException && run < MaxConflictRuns)
+                {
+                    continue;
+                }
+
+                write.Fail(exception);
+                return false;
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+
+            await transaction.ReleaseAsync("write");
+            return true;
+        }
+    }
+
+    /// <summary>How often a write that met a concurrent change runs: enough for a burst on one job, few enough to end.</summary>
+    private const int MaxConflictRuns = 3;
+
     private interface IWrite
     {
         bool IsCanceled { get; }
+
+        /// <summary>Whether its last run recorded webhook deliveries (announced once the batch is committed).</summary>
+        bool AnnouncesWebhooks { get; set; }
 
         /// <param name="db">The batch's context, on the writer's connection and transaction, empty.</param>
         Task RunAsync(JobsDbContext db);
@@ -217,6 +246,8 @@ public sealed partial class DatabaseWriter(
         public Task<T> Result => _result.Task;
 
         public bool IsCanceled => cancellationToken.IsCancellationRequested;
+
+        public bool AnnouncesWebhooks { get; set; }
 
         public async Task RunAsync(JobsDbContext db) => _value = await command(db, cancellationToken);
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
@@ -35,6 +36,8 @@ public static class ApplicationServiceExtensions
         services.AddRequestBodyLimit();
 
         builder.AddJobDatabase();
+        // The duties that must run on one API replica at a time (on SQLite, the one API process holds them all).
+        services.AddReplicaLeases();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseConnectionName);
         // Group commit: the API's hot writes share transactions (registered first: it stops last, after everything that writes).
         services.AddSingleton(services => new DatabaseWriterOptions(

@@ -72,6 +72,12 @@ public sealed class Job
     /// <summary>How many times a worker has taken the job up: above 1 means it was retried.</summary>
     public int Attempts { get; private set; }
 
+    /// <summary>
+    /// When the latest report applied of the current attempt was made (the worker's clock). With several API replicas
+    /// consuming reports, one may apply a report after a later one of the same attempt; an older one is then stale.
+    /// </summary>
+    public DateTimeOffset? LastReportAt { get; private set; }
+
     /// <summary>How the output was made: "remux" (streams copied), "transcode", or which part was copied.</summary>
     public string? ConversionMethod { get; private set; }
 
@@ -260,6 +266,7 @@ public sealed class Job
         Status = JobStatus.Pending;
         Runs++;
         Attempts = 0;
+        LastReportAt = null;
         Progress = 0;
         Error = null;
         OutputBytes = null;
@@ -492,11 +499,13 @@ public sealed class Job
     public bool Apply(JobReport report, DateTimeOffset? receivedAt = null)
     {
         if (IsFinished || Status == JobStatus.AwaitingUpload || report.Run != Runs ||
-            (report.Kind is JobReportKind.Processing or JobReportKind.Retrying && report.Attempt < Attempts))
+            (report.Kind is JobReportKind.Processing or JobReportKind.Retrying &&
+             (report.Attempt < Attempts || (report.Attempt == Attempts && report.OccurredAt < LastReportAt))))
         {
             return false;
         }
 
+        LastReportAt = report.Attempt > Attempts || LastReportAt is null || report.OccurredAt > LastReportAt ? report.OccurredAt : LastReportAt;
         Attempts = Math.Max(Attempts, report.Attempt);
 
         var at = report.OccurredAt;

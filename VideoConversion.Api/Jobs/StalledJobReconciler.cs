@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Storage;
@@ -17,7 +18,8 @@ namespace VideoConversion.Api.Jobs;
 /// No job stays PROCESSING for ever. A job whose worker has not reported for the stall limit
 /// (its reports lost or unreadable, its worker gone while the broker kept the message) is looked
 /// at: if its checked output is stored, it becomes DONE; otherwise it goes back to the queue as a
-/// new attempt, and once the attempts are spent it fails with the reason.
+/// new attempt, and once the attempts are spent it fails with the reason. With several API replicas,
+/// only the one holding the reconciler's lease does this.
 /// </summary>
 public sealed partial class StalledJobReconciler(
     IServiceScopeFactory scopes,
@@ -25,6 +27,7 @@ public sealed partial class StalledJobReconciler(
     JobReportWriter writer,
     OutboxSignal outbox,
     JobMetrics metrics,
+    ReplicaLeases leases,
     TimeProvider time,
     IOptions<JobOptions> options,
     IOptions<UploadOptions> uploads,
@@ -32,16 +35,20 @@ public sealed partial class StalledJobReconciler(
 {
     private const int BatchSize = 50;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        leases.RunWhileHeldAsync(ReplicaDuties.StalledJobReconciler, ReconcileRoundsAsync, stoppingToken);
+
+    /// <param name="cancellationToken">Cancelled at a stop, or when this replica loses the reconciler's lease.</param>
+    private async Task ReconcileRoundsAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(options.Value.ReconcileInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             try
             {
-                await ReconcileAsync(stoppingToken);
+                await ReconcileAsync(cancellationToken);
             }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 LogReconcileFailed(logger, exception); // storage or the database; the next round tries again
             }

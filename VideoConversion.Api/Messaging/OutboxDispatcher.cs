@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Telemetry;
@@ -11,9 +12,17 @@ namespace VideoConversion.Api.Messaging;
 /// Publishes outbox messages in order, each confirmed by the broker before it is removed (a batch's confirmed messages in
 /// one write). After a crash or a broker outage, whatever is still in the outbox is published again: at least once.
 /// </summary>
+/// <remarks>
+/// On PostgreSQL every API replica runs a dispatcher: each claims its batch with <c>FOR UPDATE SKIP LOCKED</c> in a
+/// transaction held while it publishes and removes the batch, so no two replicas publish the same message, and a replica
+/// that dies mid-batch releases its claim with its connection (the rows are published by another, at least once). Order
+/// then holds within a replica's batch, not across replicas; nothing depends on more (a job's cancellation is also
+/// re-announced to a worker that reports on a cancelled job).
+/// </remarks>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes,
     DatabaseWriter writer,
+    JobDatabase database,
     ConfirmingPublisher publisher,
     OutboxSignal signal,
     TimeProvider time,
@@ -47,7 +56,82 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    private Task<int> DispatchBatchAsync(CancellationToken cancellationToken) =>
+        database.IsPostgreSql ? DispatchClaimedBatchAsync(cancellationToken) : DispatchOwnBatchAsync(cancellationToken);
+
+    /// <summary>PostgreSQL: the batch is claimed (row locks other replicas skip) until it is published and removed.</summary>
+    private async Task<int> DispatchClaimedBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
+        await using var claim = await db.Database.BeginTransactionAsync(cancellationToken);
+        var batch = await db.Outbox
+            .FromSql($"SELECT * FROM outbox ORDER BY \"Id\" LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+            .AsNoTracking().ToListAsync(cancellationToken);
+        List<OutboxMessage> published = new(batch.Count);
+        Exception? failure = null;
+        foreach (var message in batch)
+        {
+            failure = await PublishAsync(message, cancellationToken);
+            if (failure is not null)
+            {
+                var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
+                await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(
+                    setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
+                break;
+            }
+
+            published.Add(message);
+        }
+
+        // What the broker confirmed leaves the outbox as the claim ends. Should this replica stop first, its claim ends with
+        // its connection and another replica publishes the batch again: at least once.
+        var ids = published.ConvertAll(message => message.Id);
+        await db.Outbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+        await claim.CommitAsync(CancellationToken.None);
+        try
+        {
+            await MarkQueuedAsync(published, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            LogForgetFailed(logger, exception, published.Count);
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return batch.Count;
+    }
+
+    /// <summary>One message to the broker, in the job's trace; the failure, if it failed (not thrown: the batch still ends).</summary>
+    private async Task<Exception?> PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        // In the job's trace, so the lines below are found with the job's other spans and logs.
+        using var dispatch = JobTrace.StartDispatch(message.TraceParent, message.Queue);
+        // Not yet taken up by a worker: attempt 0.
+        using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
+        try
+        {
+            // A cancellation is a broadcast: with no worker running, nobody needs to hear it (a worker that takes the job
+            // later is told again when it reports), so it may reach no queue.
+            await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken,
+                mandatory: message.Queue != QueueNames.JobCancellations);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            dispatch.Failed(exception);
+            return exception;
+        }
+
+        LogPublished(logger, message.JobId, message.Queue);
+        return null;
+    }
+
+    /// <summary>SQLite: one API process, one dispatcher; the batch is read, published, then removed through the writer.</summary>
+    private async Task<int> DispatchOwnBatchAsync(CancellationToken cancellationToken)
     {
         List<OutboxMessage> batch;
         await using (var scope = scopes.CreateAsyncScope())
@@ -61,29 +145,16 @@ public sealed partial class OutboxDispatcher(
         {
             foreach (var message in batch)
             {
-                // In the job's trace, so the lines below are found with the job's other spans and logs.
-                using var dispatch = JobTrace.StartDispatch(message.TraceParent, message.Queue);
-                // Not yet taken up by a worker: attempt 0.
-                using var jobContext = JobContext.Enter(logger, message.JobId, attempt: 0);
-                try
+                if (await PublishAsync(message, cancellationToken) is { } failure)
                 {
-                    // A cancellation is a broadcast: with no worker running, nobody needs to hear it (a worker that
-                    // takes the job later is told again when it reports), so it may reach no queue.
-                    await publisher.PublishSerializedAsync(message.Queue, message.Payload, message.JobId, cancellationToken,
-                        mandatory: message.Queue != QueueNames.JobCancellations);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    dispatch.Failed(exception);
-                    var error = Truncate(exception.Message, Jobs.JobLimits.ErrorLength);
+                    var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
                     await writer.WriteAsync((db, cancellation) => db.Outbox.Where(m => m.Id == message.Id)
                         .ExecuteUpdateAsync(setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellation),
                         cancellationToken);
-                    throw;
+                    ExceptionDispatchInfo.Throw(failure);
                 }
 
                 published.Add(message);
-                LogPublished(logger, message.JobId, message.Queue);
             }
         }
         finally
@@ -116,7 +187,7 @@ public sealed partial class OutboxDispatcher(
 
         var now = time.GetUtcNow();
         var ids = published.ConvertAll(message => message.Id);
-        var queued = published.Where(message => message.Queue == QueueNames.VideoJobs).Select(message => message.JobId).Distinct().ToList();
+        var queued = QueuedJobs(published);
         await writer.WriteAsync(async (db, cancellation) =>
         {
             await db.Outbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellation);
@@ -124,6 +195,26 @@ public sealed partial class OutboxDispatcher(
                 .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellation);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// The jobs whose queue message went out are marked queued, after the claim ended: a job row locked inside the claim
+    /// could wait on a writer that waits on the claim's outbox rows (a job's cancel removes its unsent message).
+    /// </summary>
+    private async Task MarkQueuedAsync(List<OutboxMessage> published, CancellationToken cancellationToken)
+    {
+        var queued = QueuedJobs(published);
+        if (queued.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        await writer.WriteAsync((db, cancellation) => db.Jobs.Where(j => queued.Contains(j.Id) && j.QueuedAt == null)
+            .ExecuteUpdateAsync(setters => setters.SetProperty(j => j.QueuedAt, now), cancellation), cancellationToken);
+    }
+
+    private static List<string> QueuedJobs(List<OutboxMessage> published) =>
+        published.Where(message => message.Queue == QueueNames.VideoJobs).Select(message => message.JobId).Distinct().ToList();
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 

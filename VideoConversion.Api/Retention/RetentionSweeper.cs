@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
@@ -13,13 +14,15 @@ namespace VideoConversion.Api.Retention;
 /// removed a while after their job ended, and outputs past their retention time expire and are
 /// removed. A job changes state first (optimistic concurrency guards it against a request racing
 /// it), and its object is removed after; a removal that fails is tried again on the next round,
-/// because the job still says its object is there.
+/// because the job still says its object is there. With several API replicas, only the one holding
+/// the sweeper's lease sweeps: one pass at a time, not one per replica racing the others.
 /// </summary>
 public sealed partial class RetentionSweeper(
     IServiceScopeFactory scopes,
     VideoStorage storage,
     MultipartUploads multipart,
     RetentionMetrics metrics,
+    ReplicaLeases leases,
     TimeProvider time,
     IOptions<RetentionOptions> options,
     UploadAcceptance uploads,
@@ -34,21 +37,25 @@ public sealed partial class RetentionSweeper(
     /// <summary>How old a claimed input's removal must be before it is repeated: past the round that claimed it.</summary>
     private static readonly TimeSpan PendingRemovalGrace = TimeSpan.FromMinutes(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        leases.RunWhileHeldAsync(ReplicaDuties.RetentionSweeper, SweepRoundsAsync, stoppingToken);
+
+    /// <param name="cancellationToken">Cancelled at a stop, or when this replica loses the sweeper's lease.</param>
+    private async Task SweepRoundsAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
         do
         {
             try
             {
-                await SweepAsync(stoppingToken);
+                await SweepAsync(cancellationToken);
             }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 LogSweepFailed(logger, exception); // storage or the database; the next round tries again
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
     public async Task SweepAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using RabbitMQ.Client;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Infrastructure.Messaging;
@@ -12,7 +13,9 @@ namespace VideoConversion.Api.Telemetry;
 /// Reads the depth of the job queues from the broker every few seconds and publishes it as
 /// gauges. The API does it (one instance), not the workers (ten of them would report the same
 /// queue ten times, and none run when the queue is scaled to zero). A gauge is read on every
-/// scrape, so the broker is asked here, on a timer, never inside a scrape.
+/// scrape, so the broker is asked here, on a timer, never inside a scrape. With several API
+/// replicas, only the one holding the monitor's lease reads and reports: one series per queue,
+/// never one per replica to be summed twice.
 /// </summary>
 public sealed partial class QueueDepthMonitor : BackgroundService
 {
@@ -21,13 +24,15 @@ public sealed partial class QueueDepthMonitor : BackgroundService
     private static readonly string[] Queues = [QueueNames.VideoJobs, QueueNames.VideoJobsDead, QueueNames.JobReports, QueueNames.JobReportsDead];
 
     private readonly IConnection _connection;
+    private readonly ReplicaLeases _leases;
     private readonly ILogger<QueueDepthMonitor> _logger;
     private readonly ConcurrentDictionary<string, QueueDeclareOk> _latest = new();
     private IChannel? _channel;
 
-    public QueueDepthMonitor(IConnection connection, IMeterFactory meterFactory, ILogger<QueueDepthMonitor> logger)
+    public QueueDepthMonitor(IConnection connection, ReplicaLeases leases, IMeterFactory meterFactory, ILogger<QueueDepthMonitor> logger)
     {
         _connection = connection;
+        _leases = leases;
         _logger = logger;
         var meter = meterFactory.Create(JobMetrics.MeterName);
         meter.CreateObservableGauge(
@@ -38,28 +43,46 @@ public sealed partial class QueueDepthMonitor : BackgroundService
             "Consumers attached to each job queue: on video_jobs, the workers.");
     }
 
+    /// <summary>Nothing on a replica without the monitor's lease: another replica reports the queues.</summary>
     private IEnumerable<Measurement<long>> Observe(Func<QueueDeclareOk, uint> value) =>
-        _latest.Select(entry => new Measurement<long>(
-            value(entry.Value), new KeyValuePair<string, object?>(TelemetryNames.MessagingDestination, entry.Key)));
+        _leases.IsHeld(ReplicaDuties.QueueDepthMonitor)
+            ? _latest.Select(entry => new Measurement<long>(
+                value(entry.Value), new KeyValuePair<string, object?>(TelemetryNames.MessagingDestination, entry.Key)))
+            : [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _leases.RunWhileHeldAsync(ReplicaDuties.QueueDepthMonitor, MonitorAsync, stoppingToken);
+
+    /// <param name="cancellationToken">Cancelled at a stop, or when this replica loses the monitor's lease.</param>
+    private async Task MonitorAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(PollInterval);
-        do
+        try
         {
-            try
+            // A channel left from an earlier lease may have had a read cancelled half-way: this lease starts on a new one.
+            await ResetChannelAsync();
+            using var timer = new PeriodicTimer(PollInterval);
+            do
             {
-                await ReadAsync(stoppingToken);
+                try
+                {
+                    await ReadAsync(cancellationToken);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // No number is better than a stale one: the gauges go quiet until the broker answers.
+                    _latest.Clear();
+                    LogReadFailed(_logger, exception);
+                    await ResetChannelAsync();
+                }
             }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                // No number is better than a stale one: the gauges go quiet until the broker answers.
-                _latest.Clear();
-                LogReadFailed(_logger, exception);
-                await ResetChannelAsync();
-            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        finally
+        {
+            // The lease is gone (or the API stops): another replica reports the queues now, and this one's last
+            // numbers are not kept for a lease regained later.
+            _latest.Clear();
+        }
     }
 
     private async Task ReadAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Storage;
@@ -15,6 +16,8 @@ namespace VideoConversion.Api.Webhooks;
 /// limit, so a slow or hanging receiver delays neither job processing (which never waits on a webhook) nor the
 /// other receivers. A failed attempt is tried again on the
 /// schedule; after the last, the delivery is FAILED. What was in hand at a stop or crash is sent after the start.
+/// With several API replicas, only the one holding the dispatcher's lease sends: each due delivery is attempted once,
+/// not once per replica. What was in hand when the lease was lost goes out from whichever replica holds it next.
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
@@ -22,6 +25,7 @@ public sealed partial class WebhookDispatcher(
     WebhookSignal signal,
     VideoStorage storage,
     WebhookMetrics metrics,
+    ReplicaLeases leases,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -61,27 +65,53 @@ public sealed partial class WebhookDispatcher(
     /// <summary>Deliveries passed over because their account or host was full, by that key; let go when a place there frees.</summary>
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _passedOver = new(StringComparer.OrdinalIgnoreCase);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        leases.RunWhileHeldAsync(ReplicaDuties.WebhookDispatcher, DispatchAsync, stoppingToken);
+
+    /// <param name="stoppingToken">Cancelled at a stop, or when this replica loses the dispatcher's lease; the attempts
+    /// begun under the lease are cancelled with it.</param>
+    private async Task DispatchAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await StartDueAsync(stoppingToken);
-                await signal.WaitAsync(PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception exception)
-            {
-                LogDispatchFailed(logger, exception);
-                await Task.Delay(PollInterval, stoppingToken);
+                try
+                {
+                    await StartDueAsync(stoppingToken);
+                    await signal.WaitAsync(PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception exception)
+                {
+                    LogDispatchFailed(logger, exception);
+                    await Task.Delay(PollInterval, stoppingToken);
+                }
             }
         }
+        finally
+        {
+            // Every attempt ends (giving its places back) before the lease is given up: while the lease's session
+            // lives, no other replica starts sending until this one's attempts are over. Then what this replica knew
+            // of the deliveries is forgotten.
+            await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ForgetDeliveries();
+        }
+    }
 
-        await Task.WhenAll(_running.Keys);
+    /// <summary>
+    /// Once a lease is over: another replica may have sent, redelivered or given up on any delivery since, so a lease
+    /// regained later starts from the database alone, with nothing in hand, backed off or passed over. The places
+    /// (overall, per account, per host) need no reset: every attempt gave its own back as it ended.
+    /// </summary>
+    private void ForgetDeliveries()
+    {
+        _inFlight.Clear();
+        _backedOff.Clear();
+        _passedOver.Clear();
     }
 
     /// <summary>
@@ -204,7 +234,8 @@ public sealed partial class WebhookDispatcher(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: the delivery stays due and goes out after the next start.
+            // Stopping, or the lease is lost: the delivery stays due and goes out from the next holder of the lease
+            // (this replica after the next start).
         }
         catch (Exception exception)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Outbound;
@@ -78,8 +79,8 @@ public static class WebhooksApi
             return WebhookProblems.UnknownApiKey(keyId);
         }
 
-        // The count and the new endpoint as one step under the write gate, like the quotas: requests together cannot pass it together.
-        using var gate = await db.WriteGate.EnterAsync(cancellationToken);
+        // The count and the new endpoint as one step (the account locked), like the quotas: requests together cannot pass it together.
+        await using var step = await AccountWriteStep.BeginAsync(db, owner, cancellationToken);
         if (await db.WebhookEndpoints.CountAsync(endpoint => endpoint.OwnerId == owner && endpoint.JobId == null, cancellationToken) >= options.Value.MaxEndpointsPerAccount)
         {
             return WebhookProblems.TooManyEndpoints(options.Value.MaxEndpointsPerAccount);
@@ -96,7 +97,7 @@ public static class WebhooksApi
             CreatedAt = time.GetUtcNow(),
         };
         db.WebhookEndpoints.Add(endpoint);
-        await db.SaveChangesHoldingGateAsync(cancellationToken);
+        await step.SaveAsync(db, cancellationToken);
         return TypedResults.Created($"/webhooks/{endpoint.Id}", new CreatedWebhookResponse(endpoint.Id, endpoint.Url, endpoint.ApiKeyId, secret, endpoint.CreatedAt));
     }
 

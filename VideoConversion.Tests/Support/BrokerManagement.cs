@@ -35,5 +35,17 @@ public sealed class BrokerManagement : IDisposable
             .ToList();
     }
 
+    /// <summary>
+    /// How many messages were ever published to the queue, as the broker counts them (its statistics, refreshed every
+    /// few seconds): whether anything published a message twice.
+    /// </summary>
+    public async Task<long> PublishedAsync(string queue)
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync($"/api/queues/%2F/{Uri.EscapeDataString(queue)}"));
+        return document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var published)
+            ? published.GetInt64()
+            : 0;
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -334,6 +334,9 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         return keys;
     }
 
+    /// <summary>What a fixture started beside the AppHost stops first (processes of its own).</summary>
+    protected virtual Task StoppingAsync() => Task.CompletedTask;
+
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
         await DisposeAsync();
@@ -342,6 +345,7 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
 
     public async Task DisposeAsync()
     {
+        await StoppingAsync();
         Api?.Dispose();
         ApiManagement?.Dispose();
         WorkerManagement?.Dispose();

@@ -361,6 +361,9 @@ namespace VideoConversion.Api.Data.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastReportAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("MultipartUploadId")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");

@@ -374,6 +374,9 @@ namespace VideoConversion.Api.Data.PostgreSQL.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
+                    b.Property<long?>("LastReportAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("MultipartUploadId")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");

@@ -100,6 +100,7 @@ namespace VideoConversion.Api.Data.PostgreSQL.Migrations
                     OutputBytes = table.Column<long>(type: "bigint", nullable: true),
                     OutputDurationSeconds = table.Column<double>(type: "double precision", nullable: true),
                     Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LastReportAt = table.Column<long>(type: "bigint", nullable: true),
                     ConversionMethod = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     UploadExpiresAt = table.Column<long>(type: "bigint", nullable: false),

@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace VideoConversion.Api.Coordination;
+
+/// <summary>
+/// A named lock held until the current transaction ends, so that a check and the write it allows are one step across API
+/// replicas (PostgreSQL's <c>pg_advisory_xact_lock</c>, keyed as <see cref="AdvisoryLock.KeyOf"/>). On SQLite it takes
+/// nothing: one API process writes, and its write gate already makes the step one.
+/// </summary>
+public static class TransactionLock
+{
+    /// <summary>Waits for, and takes, the lock named <paramref name="name"/>; it is released when the transaction ends.</summary>
+    public static async Task TakeAsync(DbContext db, string name, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            var key = AdvisoryLock.KeyOf(name);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using Aspire.Hosting.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Messaging;
+using VideoConversion.Contracts.Jobs;
+using VideoConversion.Contracts.Messaging;
+using VideoConversion.Processes;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.PostgreSql;
+
+/// <summary>
+/// Moving a SQLite deployment to PostgreSQL with the documented command (scripts/manage database copy): a database with
+/// an account, its key and jobs finished and unfinished arrives whole, each job in its state, and the totals quotas read
+/// are right from the first request.
+/// </summary>
+[Collection(PostgreSqlSystem.Name)]
+public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-copy-");
+
+    [Fact]
+    public async Task The_copy_command_moves_a_populated_sqlite_database_and_every_job_keeps_its_state()
+    {
+        var sqlite = $"Data Source={Path.Combine(_work.FullName, "jobs.db")}";
+        var sqliteEnvironment = new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = sqlite };
+        await ManageAsync(sqliteEnvironment, 0, "users", "create", "dora");
+        await ManageAsync(sqliteEnvironment, 0, "keys", "create", "nightly", "--user", "dora");
+        var expected = await AddJobsOfEveryStateAsync(sqlite, "dora");
+
+        // The target: an empty schema of the system's PostgreSQL database, as a new database would be.
+        var schema = $"copy_{Guid.NewGuid():N}";
+        var server = await system.App.GetConnectionStringAsync("jobs");
+        await using (var admin = new NpgsqlConnection(server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var target = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+        var postgreSqlEnvironment = new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = target, ["Database__Provider"] = "PostgreSQL" };
+        var copy = await ManageAsync(postgreSqlEnvironment, 0, "database", "copy", "--from", sqlite);
+        Assert.Contains("jobs: 5 rows", copy, StringComparison.Ordinal);
+
+        await using var copied = new NpgsqlConnection(target);
+        await copied.OpenAsync();
+        Assert.Equal(expected, await JobsAsync(copied));
+        Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM api_keys"""));
+        // The account's totals were made by PostgreSQL's triggers as its jobs arrived: the three active jobs.
+        Assert.Equal(3L, await ScalarAsync(copied, """SELECT "ActiveJobs"::bigint FROM account_usage"""));
+        // The unsent queue message of the pending job came along, to be published by the API on PostgreSQL.
+        Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM outbox"""));
+
+        // A second copy into a database that holds jobs is refused, and changes nothing.
+        var again = await ManageAsync(postgreSqlEnvironment, 1, "database", "copy", "--from", sqlite);
+        Assert.Contains("already holds jobs or accounts", again, StringComparison.Ordinal);
+        Assert.Equal(expected, await JobsAsync(copied));
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    /// <summary>Five jobs of the account, as a deployment's would be: waiting for its upload, pending, processing, done and failed.</summary>
+    private static async Task<SortedDictionary<string, string>> AddJobsOfEveryStateAsync(string sqlite, string userName)
+    {
+        var options = new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(sqlite).Options;
+        await using var db = new JobsDbContext(options, new DatabaseWriteGate());
+        var owner = (await db.Users.SingleAsync(user => user.UserName == userName)).Id;
+        var now = DateTimeOffset.UtcNow;
+        Job New(string name) => Job.Create(JobId.New(), name, "video/mp4", $"{name}.mp4", now, now.AddMinutes(10), ownerId: owner, declaredBytes: 1000);
+
+        var awaiting = New("awaiting");
+        var pending = New("pending");
+        pending.Submit(1000, "\"etag\"", now);
+        var processing = New("processing");
+        processing.Submit(1000, "\"etag\"", now);
+        processing.Apply(new JobReport(processing.Id, JobReportKind.Processing, 40, now.AddSeconds(1)));
+        var done = New("done");
+        done.Submit(1000, "\"etag\"", now);
+        done.Apply(new JobReport(done.Id, JobReportKind.Processing, 50, now.AddSeconds(1)));
+        done.Apply(new JobReport(done.Id, JobReportKind.Done, 100, now.AddSeconds(2), OutputBytes: 900, ConversionMethod: "remux"));
+        var failed = New("failed");
+        failed.Submit(1000, "\"etag\"", now);
+        failed.Apply(new JobReport(failed.Id, JobReportKind.Failed, 0, now.AddSeconds(1), Error: "No video stream."));
+        db.Jobs.AddRange(awaiting, pending, processing, done, failed);
+        db.Outbox.Add(JobQueueing.Message(pending, pending.OutputFormat, now, null, 10_000));
+        await db.SaveChangesAsync();
+
+        await using var connection = new SqliteConnection(sqlite);
+        await connection.OpenAsync();
+        var jobs = await JobsAsync(connection);
+        Assert.Equal(["AwaitingUpload", "Done", "Failed", "Pending", "Processing"], jobs.Values.Select(state => state.Split(' ')[0]).Order(StringComparer.Ordinal));
+        return jobs;
+    }
+
+    /// <summary>Each job's id → its status, progress, output size and error: what a client reads of it.</summary>
+    private static async Task<SortedDictionary<string, string>> JobsAsync(System.Data.Common.DbConnection connection)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = """SELECT "Id", "Status", "Progress", "OutputBytes", "Error", "Attempts" FROM jobs""";
+        var jobs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await using var rows = await query.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
+        {
+            jobs[rows.GetString(0)] = $"{rows.GetString(1)} {rows.GetInt32(2)} {(rows.IsDBNull(3) ? "-" : rows.GetInt64(3))} {(rows.IsDBNull(4) ? "-" : rows.GetString(4))} {rows.GetInt32(5)}";
+        }
+
+        return jobs;
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var query = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await query.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>scripts/manage, as an operator runs it; returns what it printed (both streams).</summary>
+    private static async Task<string> ManageAsync(Dictionary<string, string?> environment, int expectedExit, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(
+            "bash", [Path.Combine(RepositoryPaths.Root, "scripts", "manage"), .. arguments], RepositoryPaths.Root, TimeSpan.FromMinutes(3), null,
+            CancellationToken.None, inheritEnvironment: true, environment: environment, standardErrorLimit: int.MaxValue);
+        var printed = result.StandardOutput + result.StandardErrorTail;
+        Assert.True(result.ExitCode == expectedExit, $"scripts/manage {string.Join(' ', arguments)} exited {result.ExitCode}: {printed}");
+        return printed;
+    }
+}
