@@ -38,6 +38,7 @@ app.MapAccountsApi();
 app.MapWebhooksApi();
 app.MapPlaybackApi();
 
+SingleApiProcess.Claim(app.Services.GetRequiredService<JobDatabase>());
 await app.Services.InitializeDatabaseAsync(app.Lifetime.ApplicationStopping);
 await app.Services.EnsureAdministratorAsync(app.Lifetime.ApplicationStopping);
 await app.RunAsync();

@@ -20,7 +20,8 @@ public static partial class AdministratorBootstrap
         var store = scope.ServiceProvider.GetRequiredService<AccountStore>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdministratorBootstrap));
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
-        await using var step = await db.Database.BeginTransactionAsync(cancellationToken);
+        // SQLite: one API process, nothing to race with; PostgreSQL: the check and the creation under one lock.
+        await using var step = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         await TransactionLock.TakeAsync(db, "administrator-bootstrap", cancellationToken);
         if (await store.AnyAdministratorAsync(cancellationToken))
         {
@@ -40,7 +41,11 @@ public static partial class AdministratorBootstrap
                 $"The administrator '{options.AdministratorUserName}' could not be created: {string.Join(" ", errors)}");
         }
 
-        await step.CommitAsync(cancellationToken);
+        if (step is not null)
+        {
+            await step.CommitAsync(cancellationToken);
+        }
+
         LogAdministratorCreated(logger, options.AdministratorUserName);
     }
 

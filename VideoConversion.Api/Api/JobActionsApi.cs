@@ -181,8 +181,13 @@ public static partial class JobActionsApi
         if (canceled == CancelOutcome.CanceledWithWorkers)
         {
             services.Db.Outbox.Add(JobQueueing.Cancellation(job, job.Runs, now));
-            // A job message not yet published never will be: no worker even starts on the job.
-            foreach (var unsent in await services.Db.Outbox.Where(m => m.JobId == job.Id && m.Queue == QueueNames.VideoJobs).ToListAsync(cancellationToken))
+            // A job message not yet published never will be: no worker even starts on the job. One an API replica's
+            // dispatcher has claimed is being published now (PostgreSQL): skipped, not waited for; the cancellation
+            // reaches the worker that takes it.
+            var unsentMessages = services.Db.Database.IsNpgsql()
+                ? services.Db.Outbox.FromSql($"SELECT * FROM outbox WHERE \"JobId\" = {job.Id} AND \"Queue\" = {QueueNames.VideoJobs} FOR UPDATE SKIP LOCKED")
+                : services.Db.Outbox.Where(m => m.JobId == job.Id && m.Queue == QueueNames.VideoJobs);
+            foreach (var unsent in await unsentMessages.ToListAsync(cancellationToken))
             {
                 services.Db.Outbox.Remove(unsent);
             }

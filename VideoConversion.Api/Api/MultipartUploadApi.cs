@@ -291,15 +291,13 @@ public static partial class MultipartUploadApi
     private static async Task<string?> BeginAsync(Job read, JobServices services, MultipartUploads multipart, CancellationToken cancellationToken)
     {
         var uploadId = await multipart.CreateAsync(read.InputKey, read.ContentType, cancellationToken);
-        string? recorded;
-        using (await services.Db.WriteGate.EnterAsync(CancellationToken.None))
+        string? recorded = null;
+        await SaveAgainOnConflictAsync(services, async () =>
         {
             // Read afresh: the context may hold an older copy, and another request may have begun an upload meanwhile.
-            services.Db.ChangeTracker.Clear();
             var job = await services.Db.Jobs.SingleAsync(j => j.Id == read.Id, CancellationToken.None);
             recorded = job.BeginMultipart(uploadId, services.Time.GetUtcNow()) ? uploadId : job.Status == JobStatus.AwaitingUpload ? job.MultipartUploadId : null;
-            await services.Db.SaveChangesHoldingGateAsync(CancellationToken.None);
-        }
+        }, CancellationToken.None);
 
         if (recorded != uploadId)
         {
@@ -319,15 +317,36 @@ public static partial class MultipartUploadApi
     private static Task RecordAsync(string jobId, StoredUpload upload, DateTimeOffset at, JobServices services, CancellationToken cancellationToken) =>
         ChangeAsync(jobId, services, job => job.RecordUpload(upload.Size, upload.ETag, at), cancellationToken);
 
-    private static async Task ChangeAsync(string jobId, JobServices services, Action<Job> change, CancellationToken cancellationToken)
-    {
-        using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+    private static Task ChangeAsync(string jobId, JobServices services, Action<Job> change, CancellationToken cancellationToken) =>
+        SaveAgainOnConflictAsync(services, async () =>
         {
             // Read afresh each time: the context may hold a copy from before another writer's change (an upload event).
-            services.Db.ChangeTracker.Clear();
             var job = await services.Db.Jobs.SingleAsync(j => j.Id == jobId, cancellationToken);
             change(job);
-            await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Reads, changes and saves under the write gate; when another writer changed the job first (another API replica
+    /// applying its upload's event, say), reads it again and decides again, a few times, rather than failing the request.
+    /// </summary>
+    private static async Task SaveAgainOnConflictAsync(JobServices services, Func<Task> readAndChange, CancellationToken cancellationToken)
+    {
+        for (var round = 1; ; round++)
+        {
+            using (await services.Db.WriteGate.EnterAsync(cancellationToken))
+            {
+                services.Db.ChangeTracker.Clear();
+                await readAndChange();
+                try
+                {
+                    await services.Db.SaveChangesHoldingGateAsync(cancellationToken);
+                    return;
+                }
+                catch (DbUpdateConcurrencyException) when (round < 3)
+                {
+                    // Read again below.
+                }
+            }
         }
     }
 

@@ -14,6 +14,12 @@ public static class TransactionLock
     {
         if (db.Database.IsNpgsql())
         {
+            // Outside a transaction the lock would end with the statement: a step that meant to hold it would hold nothing.
+            if (db.Database.CurrentTransaction is null)
+            {
+                throw new InvalidOperationException($"The lock '{name}' is held until a transaction ends; take it inside one.");
+            }
+
             var key = AdvisoryLock.KeyOf(name);
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", cancellationToken);
         }

@@ -202,7 +202,7 @@ public sealed partial class DatabaseWriter(
                 // fails as a whole (the caller's catch).
                 await transaction.RollbackAsync("write");
                 await transaction.ReleaseAsync("write");
-                if (exception is DbUpdateConcurrencyException && run < MaxConflictRuns)
+                if (IsConflict(exception) && run < MaxConflictRuns)
                 {
                     continue;
                 }
@@ -219,6 +219,15 @@ public sealed partial class DatabaseWriter(
             return true;
         }
     }
+
+    /// <summary>
+    /// Another process's write got in the way: an optimistic concurrency conflict, or on PostgreSQL a deadlock between two
+    /// replicas' batches (the server aborts one), a serialization failure or a lock not granted in time. Running the write
+    /// again is what a client would do, and the savepoint made it safe.
+    /// </summary>
+    private static bool IsConflict(Exception exception) =>
+        exception is DbUpdateConcurrencyException ||
+        (exception as Npgsql.PostgresException ?? exception.InnerException as Npgsql.PostgresException)?.SqlState is "40P01" or "40001" or "55P03";
 
     /// <summary>How often a write that met a concurrent change runs: enough for a burst on one job, few enough to end.</summary>
     private const int MaxConflictRuns = 3;

@@ -41,7 +41,22 @@ public sealed class JobDatabase
                 $"Connection string '{name}' is missing: set ConnectionStrings__{name} to {example} ({ProviderSetting} is {provider}).");
         }
 
-        return new JobDatabase(provider, connectionString);
+        return new JobDatabase(provider, provider == DatabaseProvider.PostgreSQL ? WithSessionLimits(connectionString) : connectionString);
+    }
+
+    /// <summary>
+    /// What every session of the API asks of the server: that it notices within a minute a replica gone without closing
+    /// its connections (a dead node, a partition: TCP keepalives, not the OS's two hours), and that no transaction left
+    /// idle holds its locks (an outbox claim, a batch's rows, a duty's lease check) for longer than one could take. Without
+    /// them such a replica's locks would stop every other replica's writes and once-only duties until the OS gave up.
+    /// The operator's own Options follow these, and win.
+    /// </summary>
+    private static string WithSessionLimits(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        const string Limits = "-c tcp_keepalives_idle=15 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3 -c idle_in_transaction_session_timeout=120000";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? Limits : $"{Limits} {builder.Options}";
+        return builder.ConnectionString;
     }
 
     /// <summary>Options of a context that opens its own connections.</summary>

@@ -70,25 +70,32 @@ public sealed partial class OutboxDispatcher(
             .AsNoTracking().ToListAsync(cancellationToken);
         List<OutboxMessage> published = new(batch.Count);
         Exception? failure = null;
-        foreach (var message in batch)
+        try
         {
-            failure = await PublishAsync(message, cancellationToken);
-            if (failure is not null)
+            foreach (var message in batch)
             {
-                var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
-                await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(
-                    setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
-                break;
-            }
+                failure = await PublishAsync(message, cancellationToken);
+                if (failure is not null)
+                {
+                    var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
+                    await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(
+                        setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
+                    break;
+                }
 
-            published.Add(message);
+                published.Add(message);
+            }
+        }
+        finally
+        {
+            // What the broker confirmed leaves the outbox as the claim ends, however the batch ended (the API stopping
+            // included). Should the process die first, its claim ends with its connection and another replica publishes
+            // the batch again: at least once.
+            var ids = published.ConvertAll(message => message.Id);
+            await db.Outbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+            await claim.CommitAsync(CancellationToken.None);
         }
 
-        // What the broker confirmed leaves the outbox as the claim ends. Should this replica stop first, its claim ends with
-        // its connection and another replica publishes the batch again: at least once.
-        var ids = published.ConvertAll(message => message.Id);
-        await db.Outbox.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
-        await claim.CommitAsync(CancellationToken.None);
         try
         {
             await MarkQueuedAsync(published, CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using Xunit.Abstractions;
 
@@ -34,6 +35,35 @@ public sealed class DatabaseConcurrencyTests(SystemFixture system, ITestOutputHe
         check.CommandText = "PRAGMA integrity_check;";
         Assert.Equal("ok", await check.ExecuteScalarAsync());
     }
+
+    /// <summary>
+    /// A second API process on the running API's SQLite file (a replica too many, a second pod on the volume) refuses to
+    /// start, saying why and what to do instead; the running API is untouched.
+    /// </summary>
+    [Fact]
+    public async Task A_second_api_process_on_the_same_sqlite_database_is_refused_at_start()
+    {
+        var environment = (await system.App.EnvironmentAsync(SystemFixture.ApiService)).ToDictionary(pair => pair.Key, pair => (string?)pair.Value);
+        // Ports of its own, so only the database can stand in its way.
+        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        environment.Remove("HTTP_PORTS");
+        environment["Management__Port"] = FreeTcpPort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var api = Path.Combine(RepositoryPaths.Root, "VideoConversion.Api", "bin", BuildConfiguration, "net10.0", "VideoConversion.Api");
+
+        var second = await ProcessRunner.RunAsync(api, [], Path.GetTempPath(), TimeSpan.FromMinutes(1), null, CancellationToken.None,
+            environment: environment, standardErrorLimit: int.MaxValue);
+
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains("SQLite allows one API process", second.StandardOutput + second.StandardErrorTail, StringComparison.Ordinal);
+        using var health = await system.ApiManagement.GetAsync(new Uri("/health", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
 
     /// <summary>
     /// The running totals quotas read (account_usage, kept by triggers) equal the totals counted over each account's jobs,

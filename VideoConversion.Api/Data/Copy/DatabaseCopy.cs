@@ -23,6 +23,7 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
     public async Task<IReadOnlyList<(string Table, int Rows)>> CopyAsync(DirectoryInfo? keysDirectory, CancellationToken cancellationToken)
     {
         await RequireEmptyTargetAsync(cancellationToken);
+        await RequireKeysForSecretsAsync(keysDirectory, cancellationToken);
         var copied = new List<(string, int)>();
         await using var transaction = await target.Database.BeginTransactionAsync(cancellationToken);
         // Parents before children, as the foreign keys require.
@@ -40,14 +41,29 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
         copied.Add(await CopyTableAsync<WebhookDelivery>(cancellationToken));
         copied.Add(await CopyTableAsync<WebhookAttempt>(cancellationToken));
         copied.Add(await CopyTableAsync<DataProtectionKey>(cancellationToken));
+        // Before new rows are added: the keys imported below take ids after the copied ones.
+        await RestartIdentitiesAsync(cancellationToken);
         if (keysDirectory is not null)
         {
             copied.Add(await ImportKeysAsync(keysDirectory, cancellationToken));
         }
 
-        await RestartIdentitiesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return copied;
+    }
+
+    /// <summary>
+    /// Webhook secrets are kept encrypted with the Data Protection keys: without them the copied endpoints could never sign
+    /// a delivery again, so a copy that would lose them is refused rather than made.
+    /// </summary>
+    private async Task RequireKeysForSecretsAsync(DirectoryInfo? keysDirectory, CancellationToken cancellationToken)
+    {
+        if (keysDirectory is null && await source.WebhookEndpoints.AnyAsync(cancellationToken) && !await source.DataProtectionKeys.AnyAsync(cancellationToken))
+        {
+            throw new InvalidOperationException(
+                "The source has webhook endpoints, whose secrets only its Data Protection keys can read: pass the keys' directory " +
+                "with --keys (DataProtection:KeysDirectory, e.g. .data/api/keys or /data/keys).");
+        }
     }
 
     private async Task RequireEmptyTargetAsync(CancellationToken cancellationToken)

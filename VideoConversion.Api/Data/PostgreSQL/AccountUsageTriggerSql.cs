@@ -13,7 +13,7 @@ public static class AccountUsageTriggerSql
     private const string Function = "jobs_account_usage";
 
     public static string Create { get; } = $$"""
-        CREATE FUNCTION "{{Function}}"() RETURNS trigger LANGUAGE plpgsql AS $body$
+        CREATE FUNCTION "{{Function}}"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $body$
         BEGIN
             IF TG_OP IN ('UPDATE', 'DELETE') AND OLD."OwnerId" IS NOT NULL THEN
                 UPDATE "account_usage"
