@@ -64,9 +64,15 @@ public sealed partial class DatabaseWriter(
         try
         {
             // Runs until the channel is completed (StopAsync) and drained: queued writes are committed, not dropped.
-            while (await _writes.Reader.WaitToReadAsync(CancellationToken.None))
+            while (_deferred.Count > 0 || await _writes.Reader.WaitToReadAsync(CancellationToken.None))
             {
                 batch.Clear();
+                // Writes deferred by the last batch first: they waited longest.
+                while (batch.Count < MaxBatch && _deferred.TryDequeue(out var deferred))
+                {
+                    batch.Add(deferred);
+                }
+
                 while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
                 {
                     batch.Add(write);
@@ -82,6 +88,7 @@ public sealed partial class DatabaseWriter(
                     // The database itself failed (it cannot be opened, the disk is full): every write of the batch hears so
                     // (one already answered keeps its answer), and the next batch starts on a new connection.
                     LogBatchFailed(logger, exception, batch.Count);
+                    _deferred.Clear(); // this batch's, failed with it below
                     foreach (var write in batch)
                     {
                         write.Fail(exception);
@@ -155,10 +162,15 @@ public sealed partial class DatabaseWriter(
                     continue;
                 }
 
-                if (await RunInSavepointAsync(transaction, db, write))
+                switch (await RunInSavepointAsync(transaction, db, write))
                 {
-                    announcesWebhooks |= write.AnnouncesWebhooks;
-                    done.Add(write);
+                    case WriteOutcome.Done:
+                        announcesWebhooks |= write.AnnouncesWebhooks;
+                        done.Add(write);
+                        break;
+                    case WriteOutcome.Deferred:
+                        _deferred.Enqueue(write);
+                        break;
                 }
             }
 
@@ -181,12 +193,15 @@ public sealed partial class DatabaseWriter(
     }
 
     /// <summary>
-    /// One write in a savepoint of its own: kept (true) or undone and failed alone. A write that met another process's
-    /// change of the same row (an optimistic concurrency conflict: another API replica's writer committed first) is run
-    /// again on what is committed now, a few times, as a client would retry it: it reads the other's result and decides
-    /// afresh (a job already submitted is answered as it is). On SQLite one writer serves the database, so this never happens.
+    /// One write in a savepoint of its own: kept, undone and failed alone, or undone and deferred to the next batch.
+    /// A write that met another process's change of the same row (an optimistic concurrency conflict: another API
+    /// replica's writer committed first) is run again on what is committed now, a few times, as a client would retry
+    /// it: it reads the other's result and decides afresh (a job already submitted is answered as it is). A write that
+    /// deadlocked with another replica's batch (the server aborted it) cannot succeed in this batch, which still holds
+    /// the locks the other waits for: it runs again first in the next batch, after this one's commit released them.
+    /// On SQLite one writer serves the database, so neither happens.
     /// </summary>
-    private static async Task<bool> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
+    private static async Task<WriteOutcome> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
     {
         for (var run = 1; ; run++)
         {
@@ -202,13 +217,18 @@ public sealed partial class DatabaseWriter(
                 // fails as a whole (the caller's catch).
                 await transaction.RollbackAsync("write");
                 await transaction.ReleaseAsync("write");
-                if (IsConflict(exception) && run < MaxConflictRuns)
+                if (exception is DbUpdateConcurrencyException && run < MaxConflictRuns)
                 {
                     continue;
                 }
 
+                if (IsLockConflict(exception) && ++write.Deferrals <= MaxDeferrals)
+                {
+                    return WriteOutcome.Deferred;
+                }
+
                 write.Fail(exception);
-                return false;
+                return WriteOutcome.Failed;
             }
             finally
             {
@@ -216,18 +236,40 @@ public sealed partial class DatabaseWriter(
             }
 
             await transaction.ReleaseAsync("write");
-            return true;
+            return WriteOutcome.Done;
         }
     }
 
+    private enum WriteOutcome
+    {
+        Done,
+        Failed,
+        Deferred,
+    }
+
+    /// <summary>Writes a deadlock sent to the next batch, run before the channel's.</summary>
+    private readonly Queue<IWrite> _deferred = new();
+
+    /// <summary>How often a write may be sent to the next batch before it fails: a deadlock that keeps coming is not luck.</summary>
+    private const int MaxDeferrals = 3;
+
     /// <summary>
-    /// Another process's write got in the way: an optimistic concurrency conflict, or on PostgreSQL a deadlock between two
-    /// replicas' batches (the server aborts one), a serialization failure or a lock not granted in time. Running the write
-    /// again is what a client would do, and the savepoint made it safe.
+    /// PostgreSQL: a deadlock between two replicas' batches (the server aborts one), a serialization failure or a lock not
+    /// granted in time. EF wraps the server's error (in a DbUpdateException, and that in "likely due to a transient
+    /// failure" when no retrying strategy is set), so the chain is searched.
     /// </summary>
-    private static bool IsConflict(Exception exception) =>
-        exception is DbUpdateConcurrencyException ||
-        (exception as Npgsql.PostgresException ?? exception.InnerException as Npgsql.PostgresException)?.SqlState is "40P01" or "40001" or "55P03";
+    private static bool IsLockConflict(Exception exception)
+    {
+        for (Exception? cause = exception; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is Npgsql.PostgresException { SqlState: "40P01" or "40001" or "55P03" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>How often a write that met a concurrent change runs: enough for a burst on one job, few enough to end.</summary>
     private const int MaxConflictRuns = 3;
@@ -238,6 +280,9 @@ public sealed partial class DatabaseWriter(
 
         /// <summary>Whether its last run recorded webhook deliveries (announced once the batch is committed).</summary>
         bool AnnouncesWebhooks { get; set; }
+
+        /// <summary>How often it was sent to the next batch.</summary>
+        int Deferrals { get; set; }
 
         /// <param name="db">The batch's context, on the writer's connection and transaction, empty.</param>
         Task RunAsync(JobsDbContext db);
@@ -257,6 +302,8 @@ public sealed partial class DatabaseWriter(
         public bool IsCanceled => cancellationToken.IsCancellationRequested;
 
         public bool AnnouncesWebhooks { get; set; }
+
+        public int Deferrals { get; set; }
 
         public async Task RunAsync(JobsDbContext db) => _value = await command(db, cancellationToken);
 

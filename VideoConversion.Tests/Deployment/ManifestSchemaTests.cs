@@ -16,7 +16,9 @@ public sealed class ManifestSchemaTests
     [Theory]
     [InlineData("base")]
     [InlineData("monitoring")]
+    [InlineData("postgres")]
     [InlineData(MinikubeManifests.Overlay)]
+    [InlineData(HighAvailabilityManifests.Overlay)]
     public async Task Every_object_is_valid_for_the_kubernetes_and_keda_schemas(string kustomization)
     {
         var rendered = await RenderedManifests.RenderAsync(kustomization);
@@ -29,7 +31,9 @@ public sealed class ManifestSchemaTests
     [Theory]
     [InlineData("base")]
     [InlineData("monitoring")]
+    [InlineData("postgres")]
     [InlineData(MinikubeManifests.Overlay)]
+    [InlineData(HighAvailabilityManifests.Overlay)]
     public async Task No_object_has_a_field_its_kind_does_not_know(string kustomization)
     {
         var rendered = await RenderedManifests.RenderAsync(kustomization);

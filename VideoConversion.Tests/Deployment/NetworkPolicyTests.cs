@@ -74,6 +74,9 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
     [InlineData("storage", "messaging", 5672)] // it announces uploads
     [InlineData("grafana", "prometheus", 9090)]
     [InlineData("prometheus", "messaging", 15692)]
+    [InlineData("api", "aspire-dashboard", 18889)] // OTLP/gRPC: traces, logs and metrics
+    [InlineData("worker", "aspire-dashboard", 18889)]
+    [InlineData("web", "aspire-dashboard", 18889)]
     public void The_paths_the_system_needs_are_open(string from, string to, int port) =>
         Assert.True(_policies.Allows(_pods[from], _pods[to], port), $"{from} cannot reach {to}:{port}");
 
@@ -92,6 +95,12 @@ public sealed class NetworkPolicyTests(MinikubeManifests manifests) : IClassFixt
     [InlineData("storage", "api", 8080)]
     [InlineData("worker", "storage", 9001)]
     [InlineData("api", "prometheus", 9090)]
+    [InlineData("api", "aspire-dashboard", 18888)] // the dashboard's page: port-forward only
+    [InlineData("grafana", "aspire-dashboard", 18888)]
+    [InlineData("prometheus", "aspire-dashboard", 18889)]
+    [InlineData("storage", "aspire-dashboard", 18889)]
+    [InlineData("api", "aspire-dashboard", 18890)] // OTLP/HTTP: none of ours uses it
+    [InlineData("aspire-dashboard", "api", 8080)]
     public void Paths_nothing_needs_are_closed(string from, string to, int port) =>
         Assert.False(_policies.Allows(_pods[from], _pods[to], port), $"{from} can reach {to}:{port}");
 

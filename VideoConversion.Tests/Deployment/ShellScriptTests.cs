@@ -17,6 +17,7 @@ public sealed partial class ShellScriptTests(MinikubeManifests manifests) : ICla
         "manifests/deploy-minikube",
         "manifests/generate-secrets",
         "manifests/base/storage/setup.sh",
+        "manifests/postgres/initdb/10-videoconversion.sh",
         "scripts/start",
         "scripts/test",
         "scripts/install-prerequisites",

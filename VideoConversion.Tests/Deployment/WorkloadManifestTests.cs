@@ -25,7 +25,9 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     [Theory]
     [InlineData("base")]
     [InlineData("monitoring")]
+    [InlineData("postgres")]
     [InlineData(MinikubeManifests.Overlay)]
+    [InlineData(HighAvailabilityManifests.Overlay)]
     public async Task Every_kustomization_renders_into_objects_of_one_namespace(string kustomization)
     {
         var rendered = await RenderedManifests.RenderAsync(kustomization);
@@ -40,7 +42,7 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
     {
         var containers = _rendered.PodTemplates().SelectMany(pod => pod.Template.Spec.Containers.Select(container => (pod.Workload, container))).ToList();
 
-        Assert.Equal(["api", "grafana", "messaging", "prometheus", "storage", "storage-setup", "web", "worker"],
+        Assert.Equal(["api", "aspire-dashboard", "grafana", "messaging", "prometheus", "storage", "storage-setup", "web", "worker"],
             containers.Select(item => item.Workload).Distinct().Order(StringComparer.Ordinal));
         Assert.All(containers, item =>
         {
@@ -236,7 +238,11 @@ public sealed class WorkloadManifestTests(MinikubeManifests manifests) : IClassF
                 Assert.Contains(variable.ValueFrom.SecretKeyRef.Name, secretNames);
             }));
         Assert.Equal("videoconversion", RenderedManifests.SecretValue(_rendered.Generated<V1Secret>("messaging-credentials"), "username"));
-        foreach (var (secret, key) in new[] { ("messaging-credentials", "password"), ("storage-credentials", "secret-key"), ("grafana-credentials", "admin-password") })
+        foreach (var (secret, key) in new[]
+                 {
+                     ("messaging-credentials", "password"), ("storage-credentials", "secret-key"), ("grafana-credentials", "admin-password"),
+                     ("aspire-dashboard", "otlp-api-key"), ("aspire-dashboard", "browser-token"),
+                 })
         {
             var value = RenderedManifests.SecretValue(_rendered.Generated<V1Secret>(secret), key);
             Assert.True(value.Length >= 24 && value.All(char.IsAsciiLetterOrDigit), $"{secret}/{key} is not a long random password");

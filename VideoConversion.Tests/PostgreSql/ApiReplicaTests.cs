@@ -31,7 +31,22 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         using var api = system.BalancedApiClient((await system.CreateAccountAsync("replicas")).ApiKey, TimeSpan.FromMinutes(2), replicas);
 
         // Each client at once: asks for an upload, PUTs the file and submits the job (POST /jobs), as any client does.
-        var jobIds = await Task.WhenAll(Enumerable.Range(0, submissions).Select(_ => api.SubmitJobAsync(video, "video/mp4")));
+        string[] jobIds;
+        try
+        {
+            jobIds = await Task.WhenAll(Enumerable.Range(0, submissions).Select(_ => api.SubmitJobAsync(video, "video/mp4")));
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            // What the replicas logged as errors: the cause of a 500, which the answer itself does not say.
+            foreach (var log in system.Telemetry.Logs.Where(log => log.Service == SystemFixture.ApiService &&
+                         (log.Attributes.ContainsKey("exception.type") || log.Category.Contains("DatabaseWriter", StringComparison.Ordinal))).Take(10))
+            {
+                output.WriteLine($"{log} {string.Join("; ", log.Attributes.Select(attribute => $"{attribute.Key}={attribute.Value}"))}");
+            }
+
+            throw;
+        }
 
         // Both replicas served the burst: each one's own request count grew (read from each, not through the proxy).
         foreach (var replica in replicas)

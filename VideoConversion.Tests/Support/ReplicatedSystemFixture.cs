@@ -30,7 +30,8 @@ public sealed class ReplicatedSystemFixture() : SystemFixture(Shape)
                 ["RateLimits__Burst"] = "100000",
             },
         },
-        ExportsTelemetry: false,
+        // Received by the test, so that a replica's error is in a failing test's output (its logs are nowhere else in CI).
+        ExportsTelemetry: true,
         RoutesStorageThroughProxy: false,
         HealthyBeforeTests: [ApiService, Worker],
         AppHostArguments: [SystemShape.OnPostgreSql, $"--VideoConversion:ApiReplicas={ApiReplicas.ToString(CultureInfo.InvariantCulture)}"]);

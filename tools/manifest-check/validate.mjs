@@ -19,6 +19,10 @@ for (const document of YAML.parseAllDocuments(input)) {
   const object = document.toJS();
   if (!object) continue;
   const name = `${object.kind}/${object.metadata?.name}`;
+  // kustomize folds a Secret's base64 at 70 columns; the API server's decoder (Go's base64) skips the line breaks.
+  if (object.kind === 'Secret' && object.data) {
+    for (const key of Object.keys(object.data)) object.data[key] = String(object.data[key]).replace(/[\r\n]/g, '');
+  }
   const Model = await model(object.apiVersion, object.kind).catch(() => undefined);
   if (!Model) {
     problems.push(`${name}: no schema for ${object.apiVersion} ${object.kind}`);
