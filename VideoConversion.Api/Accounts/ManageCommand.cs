@@ -86,9 +86,10 @@ public static class ManageCommand
         var target = services.GetRequiredService<JobsDbContext>();
         var options = new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(from).Options;
         await using var source = new JobsDbContext(options, new DatabaseWriteGate());
-        if (!File.Exists(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(from).DataSource))
+        var sourceFile = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(from).DataSource;
+        if (!File.Exists(sourceFile))
         {
-            await Console.Error.WriteLineAsync($"There is no SQLite database at '{new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(from).DataSource}'.");
+            await Console.Error.WriteLineAsync($"There is no SQLite database at '{sourceFile}'.");
             return 1;
         }
 

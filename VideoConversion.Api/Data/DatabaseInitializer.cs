@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace VideoConversion.Api.Data;
@@ -17,9 +16,9 @@ public static partial class DatabaseInitializer
         var database = scope.ServiceProvider.GetRequiredService<JobDatabase>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseInitializer));
 
-        if (!database.IsPostgreSql)
+        if (database.SqliteFile is { } file)
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(database.ConnectionString).DataSource));
+            var directory = Path.GetDirectoryName(file);
             if (!string.IsNullOrEmpty(directory))
             {
                 Directory.CreateDirectory(directory);

@@ -27,6 +27,9 @@ public sealed class JobDatabase
 
     public bool IsPostgreSql => Provider == DatabaseProvider.PostgreSQL;
 
+    /// <summary>The SQLite file's full path; null on PostgreSQL.</summary>
+    public string? SqliteFile => IsPostgreSql ? null : Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
+
     public static JobDatabase From(IConfiguration configuration)
     {
         var name = ApplicationServiceExtensions.DatabaseConnectionName;
@@ -117,7 +120,7 @@ public sealed class JobDatabase
     public string Describe() => Provider switch
     {
         DatabaseProvider.PostgreSQL => DescribePostgreSql(ConnectionString),
-        _ => Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource),
+        _ => SqliteFile!,
     };
 
     private static string DescribePostgreSql(string connectionString)

@@ -12,12 +12,12 @@ public static class SingleApiProcess
 
     public static void Claim(JobDatabase database)
     {
-        if (database.IsPostgreSql || s_held is not null)
+        if (database.SqliteFile is not { } file || s_held is not null)
         {
             return;
         }
 
-        var lockFile = database.Describe() + ".api-lock";
+        var lockFile = file + ".api-lock";
         Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
         try
         {
@@ -27,7 +27,7 @@ public static class SingleApiProcess
         catch (IOException)
         {
             throw new InvalidOperationException(
-                $"Another API process uses the SQLite database {database.Describe()}: SQLite allows one API process. Run one, " +
+                $"Another API process uses the SQLite database {file}: SQLite allows one API process. Run one, " +
                 "or run several on PostgreSQL (Database:Provider=PostgreSQL; the AppHost: VideoConversion:Database=PostgreSQL).");
         }
     }

@@ -1,7 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Npgsql;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
@@ -130,12 +128,12 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
     {
         var replicas = await system.RunningApiReplicasAsync();
         var holders = await SingleHoldersAsync(replicas);
-        var victim = holders["queue-depth-monitor"];
+        var victim = holders[ReplicaDuties.QueueDepthMonitor];
 
         var crashed = await system.KillAsync(victim);
         var survivor = replicas.Single(replica => replica.ResourceId != victim.ResourceId);
         // Its lease connections gone with the process, the server releases the dead replica's locks: the survivor takes them.
-        await Polling.WaitUntilAsync(async () => (await HeldDutiesAsync(survivor)).Count == Duties.Length,
+        await Polling.WaitUntilAsync(async () => (await HeldDutiesAsync(survivor)).Count == Duties.Count,
             $"{survivor.ResourceId} to take every duty over after {victim.ResourceId} died", TimeSpan.FromMinutes(1));
 
         await system.RestartAsync(crashed);
@@ -146,7 +144,7 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
 
     public void Dispose() => _work.Delete(recursive: true);
 
-    private static readonly string[] Duties = ["queue-depth-monitor", "workload-monitor", "stalled-job-reconciler", "retention-sweeper", "webhook-dispatcher"];
+    private static IReadOnlyList<string> Duties => ReplicaDuties.All;
 
     /// <summary>
     /// Each once-only duty is held by exactly one replica, and only the queue monitor's holder exports the queue gauges (so
@@ -175,8 +173,8 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
                 }
             }
 
-            return holders.Count == Duties.Length && exportingQueueGauges.Count == 1 &&
-                   exportingQueueGauges[0].ResourceId == holders["queue-depth-monitor"].ResourceId;
+            return holders.Count == Duties.Count && exportingQueueGauges.Count == 1 &&
+                   exportingQueueGauges[0].ResourceId == holders[ReplicaDuties.QueueDepthMonitor].ResourceId;
         }, "each once-only duty held by one replica, and the queue gauges exported by its holder alone", TimeSpan.FromMinutes(1));
         return holders;
     }
