@@ -82,12 +82,23 @@ public sealed class MultipartUploadPageTests(SystemFixture system) : IAsyncLifet
             await page.SetInputFilesAsync("#file-input", file);
             await WaitForPercentAsync(page, "Uploading", 10);
 
+            var partsStartedAfterPause = 0;
+            var paused = false;
+            page.Request += (_, request) =>
+            {
+                if (Volatile.Read(ref paused) && request.Method == "PUT" && request.Url.Contains("partNumber=", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref partsStartedAfterPause);
+                }
+            };
+            Volatile.Write(ref paused, true);
             await page.GetByRole(AriaRole.Button, new() { Name = $"Pause upload of {name}" }).ClickAsync();
             await page.Locator("li.upload-card label.progress-label", new() { HasTextString = "Paused" }).WaitForAsync();
-            await Task.Delay(TimeSpan.FromSeconds(1)); // the parts in flight are stopped
-            var whenPaused = proxy.BytesFromClients;
+            // What the browser wrote before the pause may still sit in the sockets' buffers; it reaches storage first.
+            var whenPaused = await BytesOnceTheLinkIsQuietAsync(proxy);
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Equal(whenPaused, proxy.BytesFromClients);
+            Assert.Equal(0, Volatile.Read(ref partsStartedAfterPause));
 
             await page.GetByRole(AriaRole.Button, new() { Name = $"Resume upload of {name}" }).ClickAsync();
             await WaitForPercentAsync(page, "Uploading", 30);
@@ -129,6 +140,28 @@ public sealed class MultipartUploadPageTests(SystemFixture system) : IAsyncLifet
         using var file = File.Create(path);
         file.SetLength(FileBytes);
         return (name, path);
+    }
+
+    /// <summary>
+    /// The proxy's count once a second has passed with nothing received (at most 30 s: the buffered bytes of four parts
+    /// drain in well under that even at the test's capped rate).
+    /// </summary>
+    private static async Task<long> BytesOnceTheLinkIsQuietAsync(LinkProxy proxy)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = proxy.BytesFromClients;
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = proxy.BytesFromClients;
+            if (now == last)
+            {
+                return now;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"storage still receiving bytes 30 s after the pause ({now:N0} so far)");
+            last = now;
+        }
     }
 
     private static async Task WaitForPercentAsync(IPage page, string state, int percent) =>
