@@ -40,6 +40,7 @@ app.MapPlaybackApi();
 
 SingleApiProcess.Claim(app.Services.GetRequiredService<JobDatabase>());
 await app.Services.InitializeDatabaseAsync(app.Lifetime.ApplicationStopping);
+await app.Services.EnsureKeyRingAsync(app.Lifetime.ApplicationStopping);
 await app.Services.EnsureAdministratorAsync(app.Lifetime.ApplicationStopping);
 await app.RunAsync();
 return 0;

@@ -93,6 +93,14 @@ public static class ManageCommand
             return 1;
         }
 
+        // No API may write the file while it is copied: what it accepted meanwhile would be missing from the copy.
+        await using var held = SingleApiProcess.TryHold(sourceFile);
+        if (held is null)
+        {
+            await Console.Error.WriteLineAsync($"Nothing was copied: an API process is running on '{sourceFile}'. Stop it first, so that nothing it accepts is left behind.");
+            return 1;
+        }
+
         // The source is brought to this version's schema first, as the API would at its start.
         await source.Database.MigrateAsync();
         try

@@ -98,11 +98,13 @@ public sealed class JobDatabase
     /// <summary>
     /// What a writer's connection sets once opened. SQLite: FULL makes a commit durable (the WAL synced) before COMMIT
     /// returns, and writers of other processes (scripts/manage) are waited for, not failed. PostgreSQL's defaults already
-    /// make a commit durable (synchronous_commit on).
+    /// make a commit durable (synchronous_commit on); a write waiting for another replica's lock (a row, an account's
+    /// lock) gives up after 5 s (55P03) and is run again in a later batch, instead of holding this replica's writes for
+    /// the command's whole time limit and then failing its request.
     /// </summary>
     public string? WriterConnectionSetup => Provider switch
     {
-        DatabaseProvider.PostgreSQL => null,
+        DatabaseProvider.PostgreSQL => "SET lock_timeout = '5s'",
         _ => "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
     };
 

@@ -17,18 +17,27 @@ public static class SingleApiProcess
             return;
         }
 
-        var lockFile = file + ".api-lock";
-        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        s_held = TryHold(file) ?? throw new InvalidOperationException(
+                $"Another API process uses the SQLite database {file}: SQLite allows one API process. Run one, " +
+                "or run several on PostgreSQL (Database:Provider=PostgreSQL; the AppHost: VideoConversion:Database=PostgreSQL).");
+    }
+
+    /// <summary>
+    /// The lock of <paramref name="sqliteFile"/>, held until the stream is disposed (or the process ends); null when an API
+    /// process holds it. A copy of the file to another database holds it too, so that no API writes what the copy misses.
+    /// </summary>
+    public static FileStream? TryHold(string sqliteFile)
+    {
+        var lockFile = sqliteFile + ".api-lock";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(lockFile))!);
         try
         {
             // FileShare.None is an exclusive flock on Linux: a second process's open fails while this one lives.
-            s_held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
-            throw new InvalidOperationException(
-                $"Another API process uses the SQLite database {file}: SQLite allows one API process. Run one, " +
-                "or run several on PostgreSQL (Database:Provider=PostgreSQL; the AppHost: VideoConversion:Database=PostgreSQL).");
+            return null;
         }
     }
 }

@@ -24,9 +24,11 @@ public sealed partial class JobReportsConsumer(
 
     protected override string QueueName => QueueNames.JobReports;
 
-    // Reports are small and applied one at a time, in order: a job's reports are ordered only by their arrival (a late
-    // PROCESSING after RETRYING would look like a worker at work on a job that waits in the queue). A few in flight keep
-    // the pipe full.
+    // Reports are small and applied one at a time by each API process, in the order they arrive. With several replicas
+    // (PostgreSQL) they compete for the queue, so two reports of one job may be applied out of order by two replicas:
+    // each is applied under the job's version, and one older than a report already applied of the same attempt is
+    // stale (Job.LastReportAt), so a late PROCESSING of an attempt never undoes its RETRYING; a finished job takes no
+    // progress at all (the state machine). A few in flight keep the pipe full.
     protected override ushort PrefetchCount => 20;
 
     protected override async Task<DeliveryOutcome> HandleAsync(BasicDeliverEventArgs delivery, CancellationToken cancellationToken)

@@ -31,6 +31,14 @@ public sealed partial class OutboxDispatcher(
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     private const int BatchSize = 50;
 
+    /// <summary>
+    /// How long a claim goes on publishing (PostgreSQL): a broker slow to confirm (flow control, a disk alarm) must not
+    /// keep the claim's transaction open until the server ends it (idle_in_transaction_session_timeout, 120 s), which would
+    /// lose the removal of what was confirmed and have another replica publish it again. With one more publish's confirm
+    /// time (30 s) the claim ends well inside the server's limit; the messages left go in the next batch.
+    /// </summary>
+    private static readonly TimeSpan ClaimPublishingTime = TimeSpan.FromSeconds(60);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -70,10 +78,16 @@ public sealed partial class OutboxDispatcher(
             .AsNoTracking().ToListAsync(cancellationToken);
         List<OutboxMessage> published = new(batch.Count);
         Exception? failure = null;
+        var claimed = time.GetTimestamp();
         try
         {
             foreach (var message in batch)
             {
+                if (time.GetElapsedTime(claimed) > ClaimPublishingTime)
+                {
+                    break;
+                }
+
                 failure = await PublishAsync(message, cancellationToken);
                 if (failure is not null)
                 {
@@ -110,7 +124,8 @@ public sealed partial class OutboxDispatcher(
             ExceptionDispatchInfo.Throw(failure);
         }
 
-        return batch.Count;
+        // A claim cut short counts as a full batch: what it left is published at once, not after the poll interval.
+        return published.Count < batch.Count && failure is null ? BatchSize : batch.Count;
     }
 
     /// <summary>One message to the broker, in the job's trace; the failure, if it failed (not thrown: the batch still ends).</summary>

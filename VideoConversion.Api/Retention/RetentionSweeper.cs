@@ -49,6 +49,7 @@ public sealed partial class RetentionSweeper(
             try
             {
                 await SweepAsync(cancellationToken);
+                metrics.SweepCompleted();
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {

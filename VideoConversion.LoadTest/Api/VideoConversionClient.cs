@@ -102,6 +102,9 @@ public sealed class VideoConversionClient(HttpClient api, HttpClient storage, Ht
             ?? throw new LoadTestException($"GET /jobs/{jobId} answered with no body.");
     }
 
+    /// <summary>Whether the client was given the API's management port, where the queue is read.</summary>
+    public bool ReadsQueue => management is not null;
+
     /// <summary>The queue as the API reads it from the broker; nothing when /metrics is not reachable.</summary>
     public async Task<QueueReading> ReadQueueAsync(CancellationToken cancellationToken)
     {

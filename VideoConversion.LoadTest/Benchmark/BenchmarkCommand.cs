@@ -54,10 +54,15 @@ public static class BenchmarkCommand
             Description = "Take the services' telemetry on this port (OTLP/HTTP; the AppHost run with VideoConversion:Dashboard=false and " +
                 "VideoConversion:OtlpEndpoint=http://localhost:PORT) and discard it.",
         };
+        var databaseComparison = new Option<FileInfo[]>("--database-comparison")
+        {
+            Description = "The API's rounds on another system (api-rounds' JSON), reported next to this system's: repeat for each.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("benchmark", "The running system against raw FFmpeg on the same inputs; writes a Markdown report.")
         {
             api, apiKey, apiManagement, worker, workers, runs, throughputJobs, seconds, big, apiConcurrency, apiDuration, apiMaxJobs, work, report, database, telemetrySink, systemWorker, systemWorkersUnder,
-            uploadMegabytes, cutUploadMegabytes,
+            uploadMegabytes, cutUploadMegabytes, databaseComparison,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -71,13 +76,20 @@ public static class BenchmarkCommand
             var console = AnsiConsole.Console;
             try
             {
+                // Read first: a missing or empty file ends the run before its hour of measurements, not after.
+                List<DatabaseRounds> otherDatabases = [];
+                foreach (var file in parse.GetValue(databaseComparison) ?? [])
+                {
+                    otherDatabases.Add(await DatabaseRounds.ReadAsync(file.FullName, cancellationToken));
+                }
+
                 using var apiClient = settings.Api.CreateClient(TimeSpan.FromSeconds(30));
                 using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
                 using var management = settings.Api.CreateManagementClient(TimeSpan.FromSeconds(10));
                 await using var telemetry = settings.TelemetrySinkPort is { } port ? new TelemetrySink(port) : null;
                 var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage, management), new QuietRunDisplay(), telemetry);
                 var results = await benchmark.RunAsync(step => console.MarkupLine($"[bold]benchmark[/]: {Markup.Escape(step)}"), cancellationToken);
-                var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark");
+                var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark", otherDatabases);
                 Directory.CreateDirectory(Path.GetDirectoryName(settings.Report)!);
                 await File.WriteAllTextAsync(settings.Report, markdown, cancellationToken);
                 // Plain, unwrapped: the report as written.

@@ -6,7 +6,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <summary>docs/BENCHMARKS.md: the machine, the numbers, their ratios to the floor, and each target met or not.</summary>
 public static class BenchmarkReport
 {
-    public static string Markdown(SystemBenchmark.Results results, BenchmarkSettings settings, string command)
+    /// <param name="otherDatabases">The API's rounds on other systems (PostgreSQL, one or more replicas), set next to this run's.</param>
+    public static string Markdown(SystemBenchmark.Results results, BenchmarkSettings settings, string command, IReadOnlyList<DatabaseRounds>? otherDatabases = null)
     {
         var report = new MarkdownText();
         var ratios = new Ratios(results);
@@ -15,6 +16,11 @@ public static class BenchmarkReport
         WritePipeline(report, results, settings, ratios);
         WriteOutputs(report, results, settings);
         WriteApi(report, results, settings);
+        if (otherDatabases is { Count: > 0 })
+        {
+            DatabaseReport.Write(report, results, settings, otherDatabases);
+        }
+
         WriteMemory(report, results);
         if (results.Uploads is { } uploads)
         {
@@ -279,7 +285,7 @@ public static class BenchmarkReport
     }
 
     /// <summary>A write's target: ≥ 1,000 calls a second at p99 under 25 ms.</summary>
-    private static string WriteTarget(ApiBenchmark.Phase phase) =>
+    public static string WriteTarget(ApiBenchmark.Phase phase) =>
         Met(phase.PerSecond >= 1000 && (phase.LatencyMilliseconds.P99 ?? double.NaN) < 25);
 
     private static string Runs(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run)));

@@ -194,17 +194,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return new UploadBenchmark.Measurement(throughput, resilience);
     }
 
-    /// <summary>Until no job waits in video_jobs (as the API reads it from the broker), and a moment for the last ones in hand.</summary>
-    private async Task QueueEmptiedAsync(CancellationToken cancellationToken)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5);
-        while (DateTimeOffset.UtcNow < deadline && (await client.ReadQueueAsync(cancellationToken)).Waiting is > 0)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        }
-
-        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-    }
+    private Task QueueEmptiedAsync(CancellationToken cancellationToken) => QueueSettling.WaitAsync(client, cancellationToken);
 
     /// <summary>Median time of one request to the storage server the clients use (a HEAD, answered without touching an object).</summary>
     private async Task<double> StorageRoundTripAsync(CancellationToken cancellationToken)

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Npgsql;
 using VideoConversion.Api.Coordination;
 using VideoConversion.Contracts.Messaging;
@@ -27,6 +30,7 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         using var broker = await BrokerManagement.ConnectAsync(system.App);
         var publishedBefore = await SettledPublishedAsync(broker);
         using var api = system.BalancedApiClient((await system.CreateAccountAsync("replicas")).ApiKey, TimeSpan.FromMinutes(2), replicas);
+        var completedBefore = await CompletedJobsAsync(replicas);
 
         // Each client at once: asks for an upload, PUTs the file and submits the job (POST /jobs), as any client does.
         string[] jobIds;
@@ -61,6 +65,8 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         Assert.Equal(submissions, attempts);
         Assert.Equal(submissions, await SettledPublishedAsync(broker) - publishedBefore);
         Assert.Equal(0L, await CountAsync(database, """SELECT count(*) FROM outbox WHERE "JobId" = ANY(@ids)""", jobIds));
+        // Each outcome counted by the one replica that applied it: summed over the replicas, 200, not 400.
+        Assert.Equal(submissions, await CompletedJobsAsync(replicas) - completedBefore);
     }
 
     [Fact]
@@ -142,6 +148,106 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         Assert.All(Duties, duty => Assert.Equal(survivor.ResourceId, after[duty].ResourceId));
     }
 
+    [Fact]
+    public async Task A_multipart_upload_whose_calls_alternate_between_the_replicas_completes_and_converts()
+    {
+        var replicas = await system.RunningApiReplicasAsync();
+        // The balancer sends each request to the next replica: every call below goes to the other replica than the last.
+        using var api = system.BalancedApiClient((await system.CreateAccountAsync("replica-parts")).ApiKey, TimeSpan.FromMinutes(2), replicas);
+        using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var input = await TestMedia.VideoOfPartsAsync(_work.FullName, 3, SystemFixture.PartBytes);
+        var content = await File.ReadAllBytesAsync(input);
+
+        using var requested = await api.PostAsJsonAsync("/upload/request",
+            new { filename = "parts.avi", content_type = "video/x-msvideo", size_bytes = content.Length, upload_type = "multipart" });
+        Assert.Equal(HttpStatusCode.Created, requested.StatusCode);
+        var ticket = await requested.Content.ReadFromJsonAsync<JsonElement>();
+        var jobId = ticket.GetProperty("job_id").GetString()!;
+        Assert.Equal(3, ticket.GetProperty("part_count").GetInt32());
+
+        // Each part's URL asked for alone, so the three requests land on alternating replicas.
+        var etags = new List<object>();
+        for (var number = 1; number <= 3; number++)
+        {
+            using var signed = await api.PostAsJsonAsync($"/uploads/{jobId}/parts", new { part_numbers = new[] { number } });
+            Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+            var url = (await signed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parts")[0].GetProperty("url").GetString()!;
+            var offset = (int)((number - 1) * SystemFixture.PartBytes);
+            using var put = await storage.PutAsync(new Uri(url),
+                new ByteArrayContent(content, offset, (int)Math.Min(SystemFixture.PartBytes, content.Length - offset)));
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            etags.Add(new { part_number = number, etag = put.Headers.ETag!.Tag.Trim('"') });
+        }
+
+        var held = await api.GetFromJsonAsync<JsonElement>($"/uploads/{jobId}/parts");
+        Assert.Equal(3, held.GetProperty("parts").GetArrayLength());
+        // Completed on one replica, and asked again on the other (the first answer lost on the way): the same job, no error.
+        using (var completed = await api.PostAsJsonAsync($"/uploads/{jobId}/complete", new { parts = etags }))
+        using (var again = await api.PostAsJsonAsync($"/uploads/{jobId}/complete", new { parts = etags }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        }
+
+        var (job, seen) = await api.WaitForOutcomeAsync(jobId, ConversionTimeout);
+        Assert.True(job.GetProperty("status").GetString() == "DONE", $"statuses: {string.Join(" → ", seen)}; error {job.GetProperty("error")}");
+        Assert.Equal(content.Length, job.GetProperty("input_bytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_retention_sweeper_sweeps_on_the_replica_holding_its_duty_and_nowhere_else()
+    {
+        var replicas = await system.RunningApiReplicasAsync();
+        var holder = (await SingleHoldersAsync(replicas))[ReplicaDuties.RetentionSweeper];
+        var before = await SweepsAsync(replicas);
+        // Ten of the fixture's 2-second sweep intervals.
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var after = await SweepsAsync(replicas);
+
+        foreach (var replica in replicas)
+        {
+            var swept = after[replica.ResourceId] - before[replica.ResourceId];
+            output.WriteLine($"{replica.ResourceId}: {swept} sweeps in 20 s");
+            if (replica.ResourceId == holder.ResourceId)
+            {
+                Assert.InRange(swept, 5.0, 11.0); // one sweep an interval, give or take a slow one on a busy machine
+            }
+            else
+            {
+                Assert.Equal(0.0, swept);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Replicas_started_together_share_one_key_ring_and_accept_each_others_sign_ins()
+    {
+        var replicas = await system.RunningApiReplicasAsync();
+        await using (var database = await system.OpenJobDatabaseAsync())
+        await using (var keys = new NpgsqlCommand("SELECT count(*) FROM data_protection_keys", database))
+        {
+            // Both started at once on an empty database: the first made the key, the second waited and loaded it.
+            Assert.Equal(1L, (long)(await keys.ExecuteScalarAsync())!);
+        }
+
+        // A sign-in token is protected with the ring's key by the replica that signs in, and read by whichever gets the
+        // next request.
+        foreach (var signer in replicas)
+        {
+            using var signing = new HttpClient { BaseAddress = signer.Http, Timeout = TimeSpan.FromSeconds(30) };
+            var token = await TestAccount.SignInAsync(signing, "admin", system.AdministratorPassword);
+            foreach (var reader in replicas.Where(replica => replica.ResourceId != signer.ResourceId))
+            {
+                using var reading = new HttpClient { BaseAddress = reader.Http, Timeout = TimeSpan.FromSeconds(30) };
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/jobs?page=1&page_size=1");
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                using var response = await reading.SendAsync(request);
+                Assert.True(response.IsSuccessStatusCode,
+                    $"{reader.ResourceId} refused a token {signer.ResourceId} made: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+    }
+
     public void Dispose() => _work.Delete(recursive: true);
 
     private static IReadOnlyList<string> Duties => ReplicaDuties.All;
@@ -192,6 +298,30 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         return await http.ScrapeMetricsAsync();
     }
 
+    /// <summary>Jobs that reached an outcome, summed over the replicas' own counters (read from each, not through the proxy).</summary>
+    private static async Task<double> CompletedJobsAsync(IReadOnlyList<ApiReplica> replicas)
+    {
+        var completed = 0.0;
+        foreach (var replica in replicas)
+        {
+            completed += (await MetricsAsync(replica)).Sum("videoconversion_jobs_completed_total");
+        }
+
+        return completed;
+    }
+
+    /// <summary>Each replica's completed retention sweeps so far, by resource id.</summary>
+    private static async Task<Dictionary<string, double>> SweepsAsync(IReadOnlyList<ApiReplica> replicas)
+    {
+        var sweeps = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            sweeps[replica.ResourceId] = (await MetricsAsync(replica)).Sum("videoconversion_retention_sweeps_total");
+        }
+
+        return sweeps;
+    }
+
     /// <summary>POST /jobs requests this replica answered, from its own HTTP server metrics.</summary>
     private static async Task<double> ServedJobSubmissionsAsync(ApiReplica replica) =>
         (await MetricsAsync(replica)).Sum("http_server_request_duration_seconds_count", ("http_request_method", "POST"), ("http_route", "/jobs/"));
@@ -229,12 +359,14 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         return (long)(await query.ExecuteScalarAsync())!;
     }
 
-    /// <summary>The broker's publish count once it stopped moving (its statistics lag a few seconds behind).</summary>
+    /// <summary>The broker's publish count once it stopped moving (its statistics lag a few seconds behind); at most 3 minutes.</summary>
     private static async Task<long> SettledPublishedAsync(BrokerManagement broker)
     {
         var last = await broker.PublishedAsync(QueueNames.VideoJobs);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
+            Assert.True(DateTime.UtcNow < deadline, $"the broker's publish count of {QueueNames.VideoJobs} still moving after 3 minutes ({last})");
             await Task.Delay(TimeSpan.FromSeconds(6));
             var now = await broker.PublishedAsync(QueueNames.VideoJobs);
             if (now == last)

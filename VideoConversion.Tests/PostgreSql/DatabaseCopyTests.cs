@@ -1,10 +1,14 @@
 using Aspire.Hosting.Testing;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Data.PostgreSQL;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Webhooks;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Contracts.Messaging;
 using VideoConversion.Processes;
@@ -30,6 +34,10 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
         await ManageAsync(sqliteEnvironment, 0, "users", "create", "dora");
         await ManageAsync(sqliteEnvironment, 0, "keys", "create", "nightly", "--user", "dora");
         var expected = await AddJobsOfEveryStateAsync(sqlite, "dora");
+        // A webhook secret as the SQLite deployment keeps it: protected with the key ring in its keys directory.
+        var keys = Directory.CreateDirectory(Path.Combine(_work.FullName, "keys"));
+        var secret = WebhookSecrets.Generate();
+        var protectedSecret = new WebhookSecrets(DataProtectionProvider.Create(keys, ring => ring.SetApplicationName(ApplicationName))).Protect(secret);
 
         // The target: an empty schema of the system's PostgreSQL database, as a new database would be.
         var schema = $"copy_{Guid.NewGuid():N}";
@@ -43,13 +51,21 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
 
         var target = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
         var postgreSqlEnvironment = new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = target, ["Database__Provider"] = "PostgreSQL" };
-        var copy = await ManageAsync(postgreSqlEnvironment, 0, "database", "copy", "--from", sqlite);
+        // As an API's first start leaves it (the AppHost runs its PostgreSQL server only with the API): one administrator.
+        await ManageAsync(postgreSqlEnvironment, 0, "users", "create", "admin", "--admin");
+        var copy = await ManageAsync(postgreSqlEnvironment, 0, "database", "copy", "--from", sqlite, "--keys", keys.FullName);
         Assert.Contains("jobs: 5 rows", copy, StringComparison.Ordinal);
+        Assert.Contains("first administrator 'admin'", copy, StringComparison.Ordinal);
+        // The key ring came along: the API on PostgreSQL reads the secret the SQLite deployment protected.
+        Assert.Equal(secret, KeyRingOf(target).Unprotect(protectedSecret));
 
         await using var copied = new NpgsqlConnection(target);
         await copied.OpenAsync();
         Assert.Equal(expected, await JobsAsync(copied));
         Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM api_keys"""));
+        // The target's administrator gave way to the source's accounts: dora alone.
+        Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM "AspNetUsers" WHERE "UserName" = 'dora'"""));
+        Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM "AspNetUsers" AS users"""));
         // The account's totals were made by PostgreSQL's triggers as its jobs arrived: the three active jobs.
         Assert.Equal(3L, await ScalarAsync(copied, """SELECT "ActiveJobs"::bigint FROM account_usage"""));
         // The unsent queue message of the pending job came along, to be published by the API on PostgreSQL.
@@ -62,6 +78,20 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
     }
 
     public void Dispose() => _work.Delete(recursive: true);
+
+    /// <summary>The API's Data Protection name: keys of another name protect nothing the API can read.</summary>
+    private const string ApplicationName = "VideoConversion.Api";
+
+    /// <summary>Webhook secrets as the API on PostgreSQL reads them: with the key ring in the database's data_protection_keys.</summary>
+    private static WebhookSecrets KeyRingOf(string target)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<DatabaseWriteGate>();
+        services.AddDbContext<JobsDbContext, PostgreSqlJobsDbContext>(options => options.UseNpgsql(target));
+        services.AddDataProtection().SetApplicationName(ApplicationName).PersistKeysToDbContext<JobsDbContext>();
+        var provider = services.BuildServiceProvider();
+        return new WebhookSecrets(provider.GetRequiredService<IDataProtectionProvider>());
+    }
 
     /// <summary>Five jobs of the account, as a deployment's would be: waiting for its upload, pending, processing, done and failed.</summary>
     private static async Task<SortedDictionary<string, string>> AddJobsOfEveryStateAsync(string sqlite, string userName)

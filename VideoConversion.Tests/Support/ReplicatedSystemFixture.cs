@@ -28,6 +28,10 @@ public sealed class ReplicatedSystemFixture() : SystemFixture(Shape)
                 ["Quotas__MaxActiveJobs"] = "10000",
                 ["RateLimits__RequestsPerSecond"] = "100000",
                 ["RateLimits__Burst"] = "100000",
+                // S3's smallest part: a multipart upload of a test video has several.
+                ["Uploads__PartSize"] = SystemFixture.PartBytes.ToString(CultureInfo.InvariantCulture),
+                // Often, so that a test sees in seconds which replicas sweep.
+                ["Retention__SweepInterval"] = "00:00:02",
             },
         },
         // Received by the test, so that a replica's error is in a failing test's output (its logs are nowhere else in CI).

@@ -22,10 +22,15 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
     /// <returns>Rows copied per table.</returns>
     public async Task<IReadOnlyList<(string Table, int Rows)>> CopyAsync(DirectoryInfo? keysDirectory, CancellationToken cancellationToken)
     {
-        await RequireEmptyTargetAsync(cancellationToken);
+        var firstAdministrator = await RequireEmptyTargetAsync(cancellationToken);
         await RequireKeysForSecretsAsync(keysDirectory, cancellationToken);
         var copied = new List<(string, int)>();
         await using var transaction = await target.Database.BeginTransactionAsync(cancellationToken);
+        if (firstAdministrator is not null)
+        {
+            await ReplaceFirstAdministratorAsync(firstAdministrator, cancellationToken);
+        }
+
         // Parents before children, as the foreign keys require.
         copied.Add(await CopyTableAsync<IdentityRole>(cancellationToken));
         copied.Add(await CopyTableAsync<IdentityUser>(cancellationToken));
@@ -66,15 +71,49 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
         }
     }
 
-    private async Task RequireEmptyTargetAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The target must hold nothing of a deployment, so that nothing there is overwritten or mixed with the copy: no jobs,
+    /// keys, webhooks or accounts, but for the one administrator an API makes at its first start on an empty database (the
+    /// AppHost starts its PostgreSQL server only with the API, so a local target always has it).
+    /// </summary>
+    /// <returns>That administrator, to be replaced by the source's accounts; null when the target has no account.</returns>
+    private async Task<IdentityUser?> RequireEmptyTargetAsync(CancellationToken cancellationToken)
     {
-        if (await target.Jobs.AnyAsync(cancellationToken) || await target.Users.AnyAsync(cancellationToken) ||
-            await target.ApiKeys.AnyAsync(cancellationToken))
+        var users = await target.Users.AsNoTracking().ToListAsync(cancellationToken);
+        var firstAdministrator = users is [var only] && await IsOnlyAdministratorAsync(only, cancellationToken) ? only : null;
+        if (await target.Jobs.AnyAsync(cancellationToken) || await target.ApiKeys.AnyAsync(cancellationToken) ||
+            await target.WebhookEndpoints.AnyAsync(cancellationToken) || (users.Count > 0 && firstAdministrator is null))
         {
             throw new InvalidOperationException(
-                "The target database already holds jobs or accounts: copy into a new, empty database (the API creates its tables at start), " +
-                "so that nothing there is overwritten or mixed with the copy.");
+                "The target database already holds jobs or accounts: copy into a new, empty database (the copy creates its tables), " +
+                "or one where an API has only made its first administrator, so that nothing there is overwritten or mixed with the copy.");
         }
+
+        return firstAdministrator;
+    }
+
+    /// <summary>An administrator and nothing else: no other role, claim, login or token of its own.</summary>
+    private async Task<bool> IsOnlyAdministratorAsync(IdentityUser user, CancellationToken cancellationToken)
+    {
+        var roles = await (from userRole in target.UserRoles
+                           join role in target.Roles on userRole.RoleId equals role.Id
+                           where userRole.UserId == user.Id
+                           select role.Name).ToListAsync(cancellationToken);
+        return roles is [Roles.Administrator] &&
+               !await target.UserClaims.AnyAsync(claim => claim.UserId == user.Id, cancellationToken) &&
+               !await target.UserLogins.AnyAsync(login => login.UserId == user.Id, cancellationToken) &&
+               !await target.UserTokens.AnyAsync(token => token.UserId == user.Id, cancellationToken);
+    }
+
+    /// <summary>The API's first administrator on the target gives way to the source's accounts (its roles too, whose ids the source's keep).</summary>
+    private async Task ReplaceFirstAdministratorAsync(IdentityUser administrator, CancellationToken cancellationToken)
+    {
+        await target.UserRoles.ExecuteDeleteAsync(cancellationToken);
+        await target.AccountUsage.ExecuteDeleteAsync(cancellationToken);
+        await target.Users.ExecuteDeleteAsync(cancellationToken);
+        await target.RoleClaims.ExecuteDeleteAsync(cancellationToken);
+        await target.Roles.ExecuteDeleteAsync(cancellationToken);
+        await log.WriteLineAsync($"The target's first administrator '{administrator.UserName}' (made by an API's first start) is replaced by the source's accounts.");
     }
 
     private async Task<(string Table, int Rows)> CopyTableAsync<TEntity>(CancellationToken cancellationToken)

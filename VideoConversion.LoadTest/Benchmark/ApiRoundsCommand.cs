@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Spectre.Console;
+using VideoConversion.LoadTest.Api;
+using VideoConversion.LoadTest.Commands;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// "api-rounds": the API's calls alone, on a running system, in rounds as the benchmark runs them (the workers paused
+/// during each call's phase, the system settled between rounds), written as JSON for <c>benchmark --database-comparison</c>:
+/// scripts/benchmark runs it against the system on PostgreSQL, with one API replica and with two.
+/// </summary>
+public static class ApiRoundsCommand
+{
+    public static Command Build()
+    {
+        var api = new Option<Uri>("--api-url") { CustomParser = OptionParsers.AbsoluteUri, DefaultValueFactory = _ => new Uri("http://localhost:8000") };
+        var apiKey = new Option<string>("--api-key")
+        {
+            Description = $"The API key to call with. Default: ${ApiEndpoint.KeyVariable}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiEndpoint.KeyVariable) ?? "",
+        };
+        var apiManagement = CommonOptions.ApiManagementUrlOption();
+        var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase.", Required = true };
+        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var runs = new Option<int>("--runs") { Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
+        var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
+        var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in a round.", DefaultValueFactory = _ => 1000 };
+        var database = new Option<string>("--database") { Description = "The system's database, as the report names it.", Required = true };
+        var apiReplicas = new Option<int>("--api-replicas") { Description = "API processes behind the API's address.", DefaultValueFactory = _ => 1 };
+        var pooling = new Option<string>("--pooling") { Description = "The connection pool's settings, as the report states them.", Required = true };
+        var output = new Option<FileInfo>("--output") { Description = "The JSON file the rounds are written to.", Required = true };
+        var telemetrySink = new Option<int?>("--telemetry-sink-port")
+        {
+            Description = "Take the services' telemetry on this port (OTLP/HTTP) and discard it, as benchmark does: the systems compared export the same way.",
+        };
+        var command = new Command("api-rounds", "The API's calls alone in rounds, the workers paused; writes JSON for benchmark --database-comparison.")
+        {
+            api, apiKey, apiManagement, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, output, telemetrySink,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var endpoint = new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement));
+            var duration = parse.GetValue(apiDuration);
+            var console = AnsiConsole.Console;
+            if (duration + TimeSpan.FromSeconds(5) > PausedWorkers.Longest)
+            {
+                console.MarkupLine($"[red]--api-duration is at most {(PausedWorkers.Longest - TimeSpan.FromSeconds(5)).TotalSeconds:F0} s: a longer pause would outlast the broker's heartbeat timeout.[/]");
+                return 2;
+            }
+
+            try
+            {
+                using var apiClient = endpoint.CreateClient(TimeSpan.FromSeconds(30));
+                using var storage = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                using var management = endpoint.CreateManagementClient(TimeSpan.FromSeconds(10));
+                await using var telemetry = parse.GetValue(telemetrySink) is { } port ? new TelemetrySink(port) : null;
+                var client = new VideoConversionClient(apiClient, storage, management);
+                var benchmark = new ApiBenchmark(endpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
+                var executable = parse.GetValue(systemWorker)!.FullName;
+                var expectedWorkers = parse.GetValue(workers);
+                var count = parse.GetValue(runs);
+                var label = $"{parse.GetValue(database)}, {parse.GetValue(apiReplicas)} API replica(s)";
+                List<ApiBenchmark.Round> rounds = [];
+                for (var round = 1; round <= count; round++)
+                {
+                    console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}");
+                    rounds.Add(await benchmark.RunAsync(cancellationToken,
+                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token)));
+                    await QueueSettling.WaitAsync(client, cancellationToken);
+                }
+
+                var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds);
+                await measured.WriteAsync(parse.GetValue(output)!.FullName, cancellationToken);
+                var (create, submit, read) = measured.Middle;
+                Console.WriteLine(string.Join("; ", new[] { create, submit, read }.Select(phase =>
+                    $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors")));
+                return 0;
+            }
+            catch (LoadTestException problem)
+            {
+                console.MarkupLine($"[red]{Markup.Escape(problem.Message)}[/]");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,66 @@
+using VideoConversion.LoadTest.Reports;
+using static VideoConversion.LoadTest.Reports.MarkdownText;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// The write path on each database: this run's SQLite rounds next to the rounds of the same system on PostgreSQL, with one
+/// API replica and with more, measured by scripts/benchmark in the same run (api-rounds), the same way.
+/// </summary>
+public static class DatabaseReport
+{
+    /// <summary>How SQLite's connections are used, as the API configures them.</summary>
+    private const string SqlitePooling =
+        "Microsoft.Data.Sqlite's pool (on by default); one writer connection commits each group of writes (BEGIN IMMEDIATE, synchronous=FULL), reads on pooled connections";
+
+    public static void Write(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, IReadOnlyList<DatabaseRounds> others)
+    {
+        var sqlite = new DatabaseRounds("SQLite", 1, SqlitePooling,
+            results.ApiRounds ?? [new ApiBenchmark.Round(results.Create, results.Submit, results.Read)]);
+        List<DatabaseRounds> systems = [sqlite, .. others];
+
+        report.Heading($"The write path on each database, {settings.ApiConcurrency} concurrent clients");
+        report.Paragraph(
+            "The same rounds as above on each system, one after the other in this run: the workers paused during each call's phase,",
+            "the system settled between rounds, the round in the middle by submissions a second shown, every round's rate and p99 in the last column.",
+            "Each system is the AppHost's own (`VideoConversion:Database`, `VideoConversion:ApiReplicas`): with several replicas the AppHost's",
+            "proxy spreads the clients' connections over them, as it does for one.");
+        report.TableRow("Database", "API replicas", "Call", "Calls", "Errors", "Rate", "p50", "p99", "Against SQLite (rate, p99)", "Target", "", "Rounds (rate, p99)");
+        report.TableRow("---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---");
+        var baseline = sqlite.Middle;
+        foreach (var system in systems)
+        {
+            var middle = system.Middle;
+            foreach (var (phase, baselinePhase) in new[] { (middle.Create, baseline.Create), (middle.Submit, baseline.Submit), (middle.Read, baseline.Read) })
+            {
+                var isWrite = phase.Call != middle.Read.Call;
+                var p99 = phase.LatencyMilliseconds.P99 ?? double.NaN;
+                report.TableRow(
+                    system.Database, $"{system.ApiReplicas}", $"`{phase.Call}`", $"{phase.Calls}", $"{phase.Errors}", $"{Number(phase.PerSecond, "F0")}/s",
+                    $"{Number(phase.LatencyMilliseconds.P50 ?? double.NaN, "F1")} ms", $"{Number(p99, "F1")} ms",
+                    system == sqlite
+                        ? "—"
+                        : $"{Number(phase.PerSecond / baselinePhase.PerSecond, "F2")}×, {Number(p99 / (baselinePhase.LatencyMilliseconds.P99 ?? double.NaN), "F2")}×",
+                    isWrite ? "≥ 1,000/s, p99 < 25 ms" : "",
+                    isWrite ? BenchmarkReport.WriteTarget(phase) : "",
+                    string.Join("; ", system.Rounds.Select(round => new[] { round.Create, round.Submit, round.Read }.Single(each => each.Call == phase.Call))
+                        .Select(each => $"{Number(each.PerSecond, "F0")}/s, {Number(each.LatencyMilliseconds.P99 ?? double.NaN, "F0")} ms")));
+            }
+        }
+
+        report.Line();
+        report.Paragraph("**Connections:**");
+        foreach (var system in systems)
+        {
+            report.Line($"- {system.Database}, {system.ApiReplicas} API replica(s): {system.Pooling}.");
+        }
+
+        report.Line();
+        report.Paragraph(
+            "On PostgreSQL every commit is a round trip to another process and a WAL flush (synchronous_commit on), and the writer commits",
+            "one write per transaction (two replicas' batches deadlocked on each other's rows and account totals); on SQLite a group of",
+            "writes shares one fsync in the API's own process. Several replicas add processes, not cores: on this machine they share the",
+            $"same {Environment.ProcessorCount} cores with PostgreSQL, the broker, storage and the clients, so a second replica measures the cost of",
+            "coordination here, and the capacity it adds only where each replica has cores of its own.");
+    }
+}

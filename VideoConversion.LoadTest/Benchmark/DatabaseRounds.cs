@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// The API's rounds on one system: its database, how many API processes served it, and the connection pool they used.
+/// Written by <c>api-rounds</c> (JSON), read by <c>benchmark --database-comparison</c>, which sets them next to its own
+/// SQLite rounds in the report.
+/// </summary>
+/// <param name="Database">The database as the report names it: SQLite or PostgreSQL.</param>
+/// <param name="Pooling">The connection pool's settings, as the report states them.</param>
+public sealed record DatabaseRounds(string Database, int ApiReplicas, string Pooling, IReadOnlyList<ApiBenchmark.Round> Rounds)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The round in the middle by submissions a second: the one that stands for the system, as in the SQLite run.</summary>
+    public ApiBenchmark.Round Middle => Rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(Rounds.Count / 2);
+
+    public async Task WriteAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = File.Create(path);
+        await JsonSerializer.SerializeAsync(file, this, Json, cancellationToken);
+    }
+
+    public static async Task<DatabaseRounds> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        DatabaseRounds? rounds;
+        try
+        {
+            await using var file = File.OpenRead(path);
+            rounds = await JsonSerializer.DeserializeAsync<DatabaseRounds>(file, Json, cancellationToken);
+        }
+        catch (Exception problem) when (problem is IOException or UnauthorizedAccessException or JsonException)
+        {
+            throw new LoadTestException($"Cannot read the API rounds in {path}: {problem.Message}");
+        }
+
+        return rounds is { Rounds.Count: > 0 } ? rounds : throw new LoadTestException($"{path} holds no API rounds.");
+    }
+}
