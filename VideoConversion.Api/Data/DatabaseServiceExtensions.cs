@@ -10,7 +10,7 @@ public static class DatabaseServiceExtensions
     {
         var database = JobDatabase.From(builder.Configuration);
         builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton<DatabaseWriteGate>();
+        builder.Services.AddSingleton(DatabaseWriteGate.For(database));
         if (database.IsPostgreSql)
         {
             // Services ask for JobsDbContext and get PostgreSQL's type, whose migrations are PostgreSQL's.

@@ -6,28 +6,36 @@ namespace VideoConversion.Api.Data;
 /// ever meets "database is locked", however many arrive at once. Reads do not take the gate: in
 /// WAL mode they run beside the writer.
 /// </summary>
+/// <remarks>
+/// PostgreSQL takes concurrent writers (row locks, MVCC), and several API replicas write to it at once anyway: whatever a
+/// gate in one process guaranteed must hold across replicas by the database's own means (row versions, advisory locks),
+/// and does. There the gate lets every writer through (<see cref="For"/>).
+/// </remarks>
 public sealed class DatabaseWriteGate : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly bool _heldByWriter;
+    private readonly bool _letsEveryoneThrough;
 
     public DatabaseWriteGate()
     {
     }
 
-    private DatabaseWriteGate(bool heldByWriter) => _heldByWriter = heldByWriter;
+    private DatabaseWriteGate(bool letsEveryoneThrough) => _letsEveryoneThrough = letsEveryoneThrough;
 
     /// <summary>
     /// The gate of a context the <see cref="DatabaseWriter"/> runs a command with: the writer holds the real gate for the
     /// whole batch, so entering this one waits for nothing.
     /// </summary>
-    public static DatabaseWriteGate HeldByWriter { get; } = new(heldByWriter: true);
+    public static DatabaseWriteGate HeldByWriter { get; } = new(letsEveryoneThrough: true);
+
+    /// <summary>The process's gate for <paramref name="database"/>: one writer at a time on SQLite, any number on PostgreSQL.</summary>
+    public static DatabaseWriteGate For(JobDatabase database) => database.IsPostgreSql ? new(letsEveryoneThrough: true) : new();
 
     public void Dispose() => _gate.Dispose();
 
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
-        if (_heldByWriter)
+        if (_letsEveryoneThrough)
         {
             return NothingToRelease.Instance;
         }

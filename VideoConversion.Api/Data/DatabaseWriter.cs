@@ -18,6 +18,9 @@ namespace VideoConversion.Api.Data;
 /// connection: a check and the write it allows (a quota) are one step, with no lock held across a request, and they never
 /// conflict with one another. Rarer writes (cancel, the sweeper, Identity's account changes) still save on their own
 /// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so the two kinds never interleave.
+/// On PostgreSQL the writer runs <see cref="PostgreSqlLanes"/> lanes, each a connection committing one write per
+/// transaction: the server runs them side by side (and flushes their commits together), row locks and the account's
+/// advisory lock order what must be ordered, as they do between replicas.
 /// </remarks>
 public sealed partial class DatabaseWriter(
     DatabaseWriteGate gate, DatabaseWriterOptions options, WebhookSignal webhooks, DatabaseMetrics metrics, ILogger<DatabaseWriter> logger)
@@ -26,9 +29,16 @@ public sealed partial class DatabaseWriter(
     /// <summary>Writes per transaction at most: a batch stays short, so the first write of it waits little for the last.</summary>
     private const int MaxBatch = 256;
 
+    /// <summary>
+    /// Writers at once on PostgreSQL. One write per transaction (see <see cref="RunLaneAsync"/>) on one connection would
+    /// make every request wait for the round trips of all before it; a few connections keep the server busy while the
+    /// account's lock and the rows' locks still order the writes that touch the same things. Well within Npgsql's pool (100).
+    /// </summary>
+    private const int PostgreSqlLanes = 8;
+
     private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
-        SingleReader = true,
+        SingleReader = false,
         // Back-pressure: past this many waiting writes, callers wait to enqueue.
         FullMode = BoundedChannelFullMode.Wait,
     });
@@ -57,23 +67,28 @@ public sealed partial class DatabaseWriter(
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken) // stopping is StopAsync's: it drains first
+    // stopping is StopAsync's: it drains first
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
+
+    /// <summary>One connection committing batches from the channel until it is completed (StopAsync) and drained.</summary>
+    private async Task RunLaneAsync()
     {
-        DbConnection? connection = null;
+        var lane = new Lane();
         // PostgreSQL: one write per transaction. A batch holds every row it wrote (and, through the triggers, the account's
         // totals) until its commit; two replicas' batches then deadlock on each other (measured: the 200-submission test
         // over two replicas failed on it, deferral or not), while single writes lock in one order and never do. The
-        // server commits concurrent transactions together on its own; what that costs the write path is for the benchmark.
+        // server commits concurrent transactions together on its own, from this replica's lanes and the others'.
         var maxBatch = options.Database.IsPostgreSql ? 1 : MaxBatch;
         List<IWrite> batch = new(maxBatch);
         try
         {
             // Runs until the channel is completed (StopAsync) and drained: queued writes are committed, not dropped.
-            while (_deferred.Count > 0 || await _writes.Reader.WaitToReadAsync(CancellationToken.None))
+            while (lane.Deferred.Count > 0 || await _writes.Reader.WaitToReadAsync(CancellationToken.None))
             {
                 batch.Clear();
                 // Writes deferred by the last batch first: they waited longest.
-                while (batch.Count < maxBatch && _deferred.TryDequeue(out var deferred))
+                while (batch.Count < maxBatch && lane.Deferred.TryDequeue(out var deferred))
                 {
                     batch.Add(deferred);
                 }
@@ -83,26 +98,31 @@ public sealed partial class DatabaseWriter(
                     batch.Add(write);
                 }
 
+                if (batch.Count == 0)
+                {
+                    continue; // another lane took what woke this one
+                }
+
                 try
                 {
-                    connection ??= await OpenAsync(CancellationToken.None);
-                    await CommitAsync(connection, batch);
+                    lane.Connection ??= await OpenAsync(lane, CancellationToken.None);
+                    await CommitAsync(lane, batch);
                 }
                 catch (Exception exception)
                 {
                     // The database itself failed (it cannot be opened, the disk is full): every write of the batch hears so
                     // (one already answered keeps its answer), and the next batch starts on a new connection.
                     LogBatchFailed(logger, exception, batch.Count);
-                    _deferred.Clear(); // this batch's, failed with it below
+                    lane.Deferred.Clear(); // this batch's, failed with it below
                     foreach (var write in batch)
                     {
                         write.Fail(exception);
                     }
 
-                    if (connection is not null)
+                    if (lane.Connection is not null)
                     {
-                        await connection.DisposeAsync();
-                        connection = null;
+                        await lane.Connection.DisposeAsync();
+                        lane.Connection = null;
                     }
 
                     // A pause, so a failure that persists does not spin.
@@ -112,14 +132,25 @@ public sealed partial class DatabaseWriter(
         }
         finally
         {
-            if (connection is not null)
+            if (lane.Connection is not null)
             {
-                await connection.DisposeAsync();
+                await lane.Connection.DisposeAsync();
             }
         }
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>A writer's connection, the options of the contexts on it, and the writes its last batch deferred.</summary>
+    private sealed class Lane
+    {
+        public DbConnection? Connection { get; set; }
+
+        public DbContextOptions? ContextOptions { get; set; }
+
+        /// <summary>Writes a deadlock sent to the next batch, run before the channel's.</summary>
+        public Queue<IWrite> Deferred { get; } = new();
+    }
+
+    private async Task<DbConnection> OpenAsync(Lane lane, CancellationToken cancellationToken)
     {
         var connection = options.Database.NewConnection();
         try
@@ -132,7 +163,7 @@ public sealed partial class DatabaseWriter(
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            _contextOptions = options.ContextOptions(connection);
+            lane.ContextOptions = options.ContextOptions(connection);
             return connection;
         }
         catch
@@ -142,10 +173,8 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    private DbContextOptions? _contextOptions;
-
     /// <summary>One transaction for the batch; throws when the transaction itself fails (nothing of it is then committed).</summary>
-    private async Task CommitAsync(DbConnection connection, List<IWrite> batch)
+    private async Task CommitAsync(Lane lane, List<IWrite> batch)
     {
         var started = Stopwatch.GetTimestamp();
         List<IWrite> done = new(batch.Count);
@@ -153,9 +182,9 @@ public sealed partial class DatabaseWriter(
         long committing;
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            await using var transaction = await options.Database.BeginWriteAsync(connection, CancellationToken.None);
+            await using var transaction = await options.Database.BeginWriteAsync(lane.Connection!, CancellationToken.None);
             // One context for the batch, emptied after each write: making one per write costs more than most writes.
-            await using var db = options.Database.NewContext(_contextOptions!, DatabaseWriteGate.HeldByWriter);
+            await using var db = options.Database.NewContext(lane.ContextOptions!, DatabaseWriteGate.HeldByWriter);
             // Each write has a savepoint of its own already; EF's inside it would only add statements.
             db.Database.AutoSavepointsEnabled = false;
             await db.Database.UseTransactionAsync(transaction);
@@ -174,7 +203,7 @@ public sealed partial class DatabaseWriter(
                         done.Add(write);
                         break;
                     case WriteOutcome.Deferred:
-                        _deferred.Enqueue(write);
+                        lane.Deferred.Enqueue(write);
                         break;
                 }
             }
@@ -251,9 +280,6 @@ public sealed partial class DatabaseWriter(
         Failed,
         Deferred,
     }
-
-    /// <summary>Writes a deadlock sent to the next batch, run before the channel's.</summary>
-    private readonly Queue<IWrite> _deferred = new();
 
     /// <summary>How often a write may be sent to the next batch before it fails: a deadlock that keeps coming is not luck.</summary>
     private const int MaxDeferrals = 3;

@@ -5,9 +5,10 @@ using VideoConversion.Api.Data;
 namespace VideoConversion.Api.Quotas;
 
 /// <summary>
-/// A check of an account's totals and the write it allows, as one step, for a write outside the database writer: the
-/// process's write gate, and on PostgreSQL a transaction holding the account's lock (<see cref="AccountLock"/>), so that
-/// neither another request of this replica nor one of another replica can pass the same quota in between.
+/// A check of an account's totals and the write it allows, as one step, for a write outside the database writer: on
+/// SQLite the process's write gate, on PostgreSQL (whose gate lets every writer through) a transaction holding the
+/// account's lock (<see cref="AccountLock"/>), so that no other request, of this replica or another, can pass the same
+/// quota in between.
 /// </summary>
 public sealed class AccountWriteStep : IAsyncDisposable
 {

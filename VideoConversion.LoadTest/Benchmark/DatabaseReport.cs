@@ -57,9 +57,10 @@ public static class DatabaseReport
 
         report.Line();
         report.Paragraph(
-            "On PostgreSQL every commit is a round trip to another process and a WAL flush (synchronous_commit on), and the writer commits",
-            "one write per transaction (two replicas' batches deadlocked on each other's rows and account totals); on SQLite a group of",
-            "writes shares one fsync in the API's own process. Several replicas add processes, not cores: on this machine they share the",
+            "On PostgreSQL every commit is a round trip to another process and a WAL flush (synchronous_commit on), and each API process",
+            "commits one write per transaction on 8 connections at once (two replicas' batches deadlocked on each other's rows and account",
+            "totals); the benchmark's writes are all one account's, whose lock orders its quota checks. On SQLite a group of writes shares",
+            "one fsync in the API's own process. Several replicas add processes, not cores: on this machine they share the",
             $"same {Environment.ProcessorCount} cores with PostgreSQL, the broker, storage and the clients, so a second replica measures the cost of",
             "coordination here, and the capacity it adds only where each replica has cores of its own.");
     }
