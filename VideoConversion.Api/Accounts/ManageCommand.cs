@@ -108,6 +108,8 @@ public static class ManageCommand
             var copied = await new DatabaseCopy(source, target, Console.Out)
                 .CopyAsync(keys is null ? null : new DirectoryInfo(keys), CancellationToken.None);
             Console.WriteLine($"Copied {copied.Sum(table => table.Rows)} rows into {services.GetRequiredService<JobDatabase>().Describe()}.");
+            // An API already running there read its Data Protection keys at its start; the copied ones it reads when restarted.
+            Console.WriteLine("Start (or restart) the API on it now: the copied sign-in keys and webhook secrets are read at start.");
             return 0;
         }
         catch (InvalidOperationException problem)

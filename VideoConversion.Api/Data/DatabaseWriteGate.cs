@@ -23,8 +23,8 @@ public sealed class DatabaseWriteGate : IDisposable
     private DatabaseWriteGate(bool letsEveryoneThrough) => _letsEveryoneThrough = letsEveryoneThrough;
 
     /// <summary>
-    /// The gate of a context the <see cref="DatabaseWriter"/> runs a command with: the writer holds the real gate for the
-    /// whole batch, so entering this one waits for nothing.
+    /// The gate of a context the <see cref="DatabaseWriter"/> runs a command with: the writer holds the process's gate for
+    /// the whole batch (a pass-through one on PostgreSQL), so entering this one waits for nothing.
     /// </summary>
     public static DatabaseWriteGate HeldByWriter { get; } = new(letsEveryoneThrough: true);
 

@@ -7,8 +7,8 @@ using VideoConversion.Api.Webhooks;
 namespace VideoConversion.Api.Data;
 
 /// <summary>
-/// Group commit: every write of the API goes through one writer, which takes whatever writes are waiting and commits them
-/// in one transaction, so one fsync makes a whole batch durable instead of one per request. Each write runs in a
+/// Group commit: every hot write of the API goes through the writer, which takes whatever writes are waiting and commits
+/// them in one transaction, so one fsync makes a whole batch durable instead of one per request (SQLite). Each write runs in a
 /// savepoint of its own, so one that fails (a concurrency conflict, a constraint) is undone alone and fails alone, and
 /// a caller hears of its write only after the batch's COMMIT returned: an answer given is on disk (SQLite's
 /// <c>synchronous=FULL</c>, PostgreSQL's <c>synchronous_commit</c>). A crash mid-batch loses only writes nobody was answered for.
@@ -17,7 +17,8 @@ namespace VideoConversion.Api.Data;
 /// The hot writes are commands (<see cref="WriteAsync{T}"/>) that read and write in the batch itself, on the writer's
 /// connection: a check and the write it allows (a quota) are one step, with no lock held across a request, and they never
 /// conflict with one another. Rarer writes (cancel, the sweeper, Identity's account changes) still save on their own
-/// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so the two kinds never interleave.
+/// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so on SQLite the two kinds never
+/// interleave (on PostgreSQL the gate lets every writer through, and the database orders them).
 /// On PostgreSQL the writer runs <see cref="PostgreSqlLanes"/> lanes, each a connection committing one write per
 /// transaction: the server runs them side by side (and flushes their commits together), row locks and the account's
 /// advisory lock order what must be ordered, as they do between replicas.
@@ -84,7 +85,7 @@ public sealed partial class DatabaseWriter(
         try
         {
             // Runs until the channel is completed (StopAsync) and drained: queued writes are committed, not dropped.
-            while (lane.Deferred.Count > 0 || await _writes.Reader.WaitToReadAsync(CancellationToken.None))
+            while (true)
             {
                 batch.Clear();
                 // Writes deferred by the last batch first: they waited longest.
@@ -93,14 +94,22 @@ public sealed partial class DatabaseWriter(
                     batch.Add(deferred);
                 }
 
+                if (batch.Count == 0)
+                {
+                    try
+                    {
+                        // A write is handed to one waiting lane, not announced to every lane as waiting to read would be.
+                        batch.Add(await _writes.Reader.ReadAsync(CancellationToken.None));
+                    }
+                    catch (ChannelClosedException)
+                    {
+                        break; // completed, and nothing left in it
+                    }
+                }
+
                 while (batch.Count < maxBatch && _writes.Reader.TryRead(out var write))
                 {
                     batch.Add(write);
-                }
-
-                if (batch.Count == 0)
-                {
-                    continue; // another lane took what woke this one
                 }
 
                 try

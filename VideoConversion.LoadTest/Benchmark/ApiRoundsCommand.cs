@@ -14,13 +14,8 @@ public static class ApiRoundsCommand
 {
     public static Command Build()
     {
-        var api = new Option<Uri>("--api-url") { CustomParser = OptionParsers.AbsoluteUri, DefaultValueFactory = _ => new Uri("http://localhost:8000") };
-        var apiKey = new Option<string>("--api-key")
-        {
-            Description = $"The API key to call with. Default: ${ApiEndpoint.KeyVariable}.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiEndpoint.KeyVariable) ?? "",
-        };
-        var apiManagement = CommonOptions.ApiManagementUrlOption();
+        // The API's address, key and management port as every command takes them; none of the others.
+        var common = new CommonOptions();
         var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase.", Required = true };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
@@ -37,12 +32,12 @@ public static class ApiRoundsCommand
         };
         var command = new Command("api-rounds", "The API's calls alone in rounds, the workers paused; writes JSON for benchmark --database-comparison.")
         {
-            api, apiKey, apiManagement, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, output, telemetrySink,
+            common.ApiUrl, common.ApiKey, common.ApiManagementUrl, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, output, telemetrySink,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var endpoint = new ApiEndpoint(parse.GetValue(api)!, parse.GetValue(apiKey) is { Length: > 0 } key ? key : null, parse.GetValue(apiManagement));
+            var endpoint = common.Endpoint(parse);
             var duration = parse.GetValue(apiDuration);
             var console = AnsiConsole.Console;
             if (duration + TimeSpan.FromSeconds(5) > PausedWorkers.Longest)

@@ -40,19 +40,12 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
         var protectedSecret = new WebhookSecrets(DataProtectionProvider.Create(keys, ring => ring.SetApplicationName(ApplicationName))).Protect(secret);
 
         // The target: an empty schema of the system's PostgreSQL database, as a new database would be.
-        var schema = $"copy_{Guid.NewGuid():N}";
-        var server = await system.App.GetConnectionStringAsync("jobs");
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var target = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+        var target = await EmptySchemaAsync();
         var postgreSqlEnvironment = new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = target, ["Database__Provider"] = "PostgreSQL" };
-        // As an API's first start leaves it (the AppHost runs its PostgreSQL server only with the API): one administrator.
+        // As an API's first start leaves it (the AppHost runs its PostgreSQL server only with the API): one administrator,
+        // and a key ring of one key.
         await ManageAsync(postgreSqlEnvironment, 0, "users", "create", "admin", "--admin");
+        KeyRingOf(target).Protect("a secret of the API's first start");
         var copy = await ManageAsync(postgreSqlEnvironment, 0, "database", "copy", "--from", sqlite, "--keys", keys.FullName);
         Assert.Contains("jobs: 5 rows", copy, StringComparison.Ordinal);
         Assert.Contains("first administrator 'admin'", copy, StringComparison.Ordinal);
@@ -77,7 +70,44 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
         Assert.Equal(expected, await JobsAsync(copied));
     }
 
+    [Fact]
+    public async Task A_source_of_one_administrator_copied_twice_is_refused_the_second_time_and_its_keys_stay_single()
+    {
+        var sqlite = $"Data Source={Path.Combine(_work.FullName, "admin-only.db")}";
+        await ManageAsync(new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = sqlite }, 0, "users", "create", "root", "--admin");
+        var keys = Directory.CreateDirectory(Path.Combine(_work.FullName, "admin-only-keys"));
+        var secret = WebhookSecrets.Generate();
+        var protectedSecret = new WebhookSecrets(DataProtectionProvider.Create(keys, ring => ring.SetApplicationName(ApplicationName))).Protect(secret);
+        var target = await EmptySchemaAsync();
+        var postgreSqlEnvironment = new Dictionary<string, string?> { ["ConnectionStrings__jobs"] = target, ["Database__Provider"] = "PostgreSQL" };
+
+        await ManageAsync(postgreSqlEnvironment, 0, "database", "copy", "--from", sqlite, "--keys", keys.FullName);
+        // The target's one account is now the source's own administrator, not one an API made: a second copy is refused.
+        var again = await ManageAsync(postgreSqlEnvironment, 1, "database", "copy", "--from", sqlite, "--keys", keys.FullName);
+        Assert.Contains("already holds jobs or accounts", again, StringComparison.Ordinal);
+
+        await using var copied = new NpgsqlConnection(target);
+        await copied.OpenAsync();
+        Assert.Equal(1L, await ScalarAsync(copied, """SELECT count(*) FROM data_protection_keys"""));
+        Assert.Equal(secret, KeyRingOf(target).Unprotect(protectedSecret));
+    }
+
     public void Dispose() => _work.Delete(recursive: true);
+
+    /// <summary>A new schema of the system's PostgreSQL database, as a new database would be; its connection string.</summary>
+    private async Task<string> EmptySchemaAsync()
+    {
+        var schema = $"copy_{Guid.NewGuid():N}";
+        var server = await system.App.GetConnectionStringAsync("jobs");
+        await using (var admin = new NpgsqlConnection(server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+    }
 
     /// <summary>The API's Data Protection name: keys of another name protect nothing the API can read.</summary>
     private const string ApplicationName = "VideoConversion.Api";

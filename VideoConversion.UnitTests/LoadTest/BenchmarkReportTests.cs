@@ -53,6 +53,25 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void The_write_path_on_postgresql_is_set_next_to_sqlite_with_each_systems_rounds_ratios_and_connections()
+    {
+        var sqlite = Results(10.2, 0.7, 11.8, 1500, 20);
+        ApiBenchmark.Phase Phase(string call, double perSecond, double p99) => new(call, (int)(perSecond * 10), 0, 10, perSecond, new Distribution(p99 / 2, p99 / 2, p99, p99, p99));
+        ApiBenchmark.Round Round(double create, double submit) =>
+            new(Phase("POST /upload/request", create, 100), Phase("POST /jobs", submit, 200), Phase("GET /jobs/{id}", 1000, 50));
+        var postgreSql = new DatabaseRounds("PostgreSQL", 2, "Npgsql's pool", [Round(300, 250), Round(200, 150), Round(310, 100)]);
+
+        var report = BenchmarkReport.Markdown(sqlite, Settings, "scripts/benchmark", [postgreSql]);
+
+        Assert.Contains("## The write path on each database, 32 concurrent clients", report, StringComparison.Ordinal);
+        // The round in the middle by submissions a second (150/s) stands for PostgreSQL; against SQLite's 1500/s at p99 20 ms.
+        Assert.Contains("| PostgreSQL | 2 | `POST /jobs` | 1500 | 0 | 150/s | 100.0 ms | 200.0 ms | 0.10×, 10.00× | ≥ 1,000/s, p99 < 25 ms | **not met** | 250/s, 200 ms; 150/s, 200 ms; 100/s, 200 ms |",
+            report, StringComparison.Ordinal);
+        Assert.Contains("| SQLite | 1 | `POST /jobs` | 30 | 0 | 1500/s |", report, StringComparison.Ordinal);
+        Assert.Contains("- PostgreSQL, 2 API replica(s): Npgsql's pool.", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_time_from_an_upload_to_processing_is_judged_by_its_median_and_the_api_rounds_are_all_shown()
     {
         var fast = Results(10.2, 0.7, 11.8, 1500, 20) with { UploadToStartMilliseconds = [120, 700, 150, 90, 130] };

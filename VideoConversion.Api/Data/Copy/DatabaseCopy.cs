@@ -22,10 +22,18 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
     /// <returns>Rows copied per table.</returns>
     public async Task<IReadOnlyList<(string Table, int Rows)>> CopyAsync(DirectoryInfo? keysDirectory, CancellationToken cancellationToken)
     {
-        var firstAdministrator = await RequireEmptyTargetAsync(cancellationToken);
         await RequireKeysForSecretsAsync(keysDirectory, cancellationToken);
         var copied = new List<(string, int)>();
         await using var transaction = await target.Database.BeginTransactionAsync(cancellationToken);
+        if (target.Database.IsNpgsql())
+        {
+            // An API running on the target (the AppHost runs its PostgreSQL server only with the API) waits until the copy
+            // commits: nothing it writes can come between the check below and the copy.
+            await target.Database.ExecuteSqlRawAsync(
+                "LOCK TABLE jobs, api_keys, webhook_endpoints, \"AspNetUsers\" IN SHARE ROW EXCLUSIVE MODE", cancellationToken);
+        }
+
+        var firstAdministrator = await RequireEmptyTargetAsync(cancellationToken);
         if (firstAdministrator is not null)
         {
             await ReplaceFirstAdministratorAsync(firstAdministrator, cancellationToken);
@@ -80,7 +88,11 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
     private async Task<IdentityUser?> RequireEmptyTargetAsync(CancellationToken cancellationToken)
     {
         var users = await target.Users.AsNoTracking().ToListAsync(cancellationToken);
-        var firstAdministrator = users is [var only] && await IsOnlyAdministratorAsync(only, cancellationToken) ? only : null;
+        // Not one of the source's own accounts: after a first copy, the target holds those, and a second copy is refused.
+        var firstAdministrator = users is [var only] && await IsOnlyAdministratorAsync(only, cancellationToken) &&
+                                 !await source.Users.AnyAsync(user => user.Id == only.Id, cancellationToken)
+            ? only
+            : null;
         if (await target.Jobs.AnyAsync(cancellationToken) || await target.ApiKeys.AnyAsync(cancellationToken) ||
             await target.WebhookEndpoints.AnyAsync(cancellationToken) || (users.Count > 0 && firstAdministrator is null))
         {
@@ -165,7 +177,10 @@ public sealed class DatabaseCopy(JobsDbContext source, JobsDbContext target, Tex
         }
 
         var files = directory.GetFiles("*.xml");
-        foreach (var file in files)
+        // A key the target already holds (one an API keeps there: "key-{id}", as the file's name) is not added twice: a
+        // key ring with one id twice refuses to protect anything.
+        var held = (await target.DataProtectionKeys.Select(key => key.FriendlyName).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files.Where(file => !held.Contains(Path.GetFileNameWithoutExtension(file.Name))))
         {
             target.DataProtectionKeys.Add(new DataProtectionKey
             {
