@@ -68,7 +68,8 @@ public sealed partial class DatabaseWriter(
         await base.StopAsync(cancellationToken);
     }
 
-    // stopping is StopAsync's: it drains first
+    /// <summary>The writer's lanes: one on SQLite, <see cref="PostgreSqlLanes"/> on PostgreSQL.</summary>
+    /// <param name="stoppingToken">Not used: stopping is <see cref="StopAsync"/>'s, which drains the channel first.</param>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
 

@@ -20,7 +20,14 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
 
     /// <summary>One round of the three calls, one after the other.</summary>
-    public sealed record Round(Phase Create, Phase Submit, Phase Read);
+    public sealed record Round(Phase Create, Phase Submit, Phase Read)
+    {
+        /// <summary>The round that stands for several: the one in the middle by submissions a second.</summary>
+        public static Round Middle(IReadOnlyList<Round> rounds) => rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(rounds.Count / 2);
+
+        /// <summary>This round's phase of <paramref name="call"/> ("POST /jobs", …).</summary>
+        public Phase Of(string call) => new[] { Create, Submit, Read }.Single(phase => phase.Call == call);
+    }
 
     /// <summary>Medians, one call at a time: reading a job, and submitting one whose upload is missing (the storage check alone, no write).</summary>
     public sealed record Anatomy(double ReadMilliseconds, double StorageCheckMilliseconds);

@@ -138,7 +138,7 @@ public static class BenchmarkReport
     private static void WriteApi(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings)
     {
         report.Heading($"The API, {settings.ApiConcurrency} concurrent clients, {Number(settings.ApiDuration.TotalSeconds, "F0")} s per call");
-        var rounds = results.ApiRounds ?? [new ApiBenchmark.Round(results.Create, results.Submit, results.Read)];
+        var rounds = results.AllApiRounds;
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
             "the last column every round's rate and p99.");
@@ -166,7 +166,7 @@ public static class BenchmarkReport
                     : "the floor (writes nothing)",
                 isWrite ? "≥ 1,000/s, p99 < 25 ms" : "",
                 isWrite ? WriteTarget(phase) : "",
-                string.Join("; ", rounds.Select(round => PhaseOf(round, phase.Call)).Select(each =>
+                string.Join("; ", rounds.Select(round => round.Of(phase.Call)).Select(each =>
                     $"{Number(each.PerSecond, "F0")}/s, {Number(each.LatencyMilliseconds.P99 ?? double.NaN, "F0")} ms")));
         }
 
@@ -289,7 +289,4 @@ public static class BenchmarkReport
         Met(phase.PerSecond >= 1000 && (phase.LatencyMilliseconds.P99 ?? double.NaN) < 25);
 
     private static string Runs(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run)));
-
-    private static ApiBenchmark.Phase PhaseOf(ApiBenchmark.Round round, string call) =>
-        new[] { round.Create, round.Submit, round.Read }.Single(phase => phase.Call == call);
 }

@@ -15,8 +15,7 @@ public static class DatabaseReport
 
     public static void Write(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, IReadOnlyList<DatabaseRounds> others)
     {
-        var sqlite = new DatabaseRounds("SQLite", 1, SqlitePooling,
-            results.ApiRounds ?? [new ApiBenchmark.Round(results.Create, results.Submit, results.Read)]);
+        var sqlite = new DatabaseRounds("SQLite", 1, SqlitePooling, results.AllApiRounds);
         List<DatabaseRounds> systems = [sqlite, .. others];
 
         report.Heading($"The write path on each database, {settings.ApiConcurrency} concurrent clients");
@@ -43,7 +42,7 @@ public static class DatabaseReport
                         : $"{Number(phase.PerSecond / baselinePhase.PerSecond, "F2")}×, {Number(p99 / (baselinePhase.LatencyMilliseconds.P99 ?? double.NaN), "F2")}×",
                     isWrite ? "≥ 1,000/s, p99 < 25 ms" : "",
                     isWrite ? BenchmarkReport.WriteTarget(phase) : "",
-                    string.Join("; ", system.Rounds.Select(round => new[] { round.Create, round.Submit, round.Read }.Single(each => each.Call == phase.Call))
+                    string.Join("; ", system.Rounds.Select(round => round.Of(phase.Call))
                         .Select(each => $"{Number(each.PerSecond, "F0")}/s, {Number(each.LatencyMilliseconds.P99 ?? double.NaN, "F0")} ms")));
             }
         }

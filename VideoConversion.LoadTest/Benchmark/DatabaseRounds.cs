@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -14,7 +15,8 @@ public sealed record DatabaseRounds(string Database, int ApiReplicas, string Poo
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The round in the middle by submissions a second: the one that stands for the system, as in the SQLite run.</summary>
-    public ApiBenchmark.Round Middle => Rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(Rounds.Count / 2);
+    [JsonIgnore]
+    public ApiBenchmark.Round Middle => ApiBenchmark.Round.Middle(Rounds);
 
     public async Task WriteAsync(string path, CancellationToken cancellationToken)
     {

@@ -42,7 +42,11 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         ApiBenchmark.Round? SharedApiRound = null,
         double? TelemetryBytesPerSecond = null,
         OutputsMeasurement? Outputs = null,
-        UploadBenchmark.Measurement? Uploads = null);
+        UploadBenchmark.Measurement? Uploads = null)
+    {
+        /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
+        public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
+    }
 
     /// <summary>Jobs that make every output (per job, raw and the system), and an HLS ladder made both ways by raw FFmpeg.</summary>
     /// <param name="LadderOneDecodeRuns">The worker's one FFmpeg for the whole ladder, each run's seconds.</param>
@@ -157,7 +161,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         await QueueEmptiedAsync(cancellationToken);
 
         // The round in the middle by submissions a second stands for the run; every round's numbers give the spread.
-        var (create, submit, read) = rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(rounds.Count / 2);
+        var (create, submit, read) = ApiBenchmark.Round.Middle(rounds);
 
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
