@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
@@ -157,7 +158,7 @@ public static partial class JobActionsApi
                 job.ForgetFiles(services.Time.GetUtcNow());
                 await services.Db.SaveChangesAsync(cancellationToken);
             }
-            catch (Exception exception) when (exception is Storage.StorageUnavailableException or DbUpdateConcurrencyException)
+            catch (Exception exception) when (exception is StorageUnavailableException or DbUpdateConcurrencyException)
             {
                 LogFilesLeftToSweeper(services.Logger, exception, job.Id);
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Storage;
 
 namespace VideoConversion.Api.Api;

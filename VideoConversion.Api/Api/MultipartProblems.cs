@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Storage;
 
 namespace VideoConversion.Api.Api;

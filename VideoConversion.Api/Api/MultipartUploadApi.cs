@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Quotas;

@@ -63,7 +63,8 @@ public static class ApplicationServiceExtensions
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MultipartUploads)),
             provider.GetRequiredService<StorageConnection>(),
             provider.GetRequiredService<IOptions<UploadOptions>>().Value.PublicEndpoint ?? provider.GetRequiredService<StorageConnection>().Endpoint,
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            StorageNames.InputBucket));
         services.AddOptions<QuotaOptions>()
             .BindConfiguration(QuotaOptions.SectionName)
             .ValidateDataAnnotations()

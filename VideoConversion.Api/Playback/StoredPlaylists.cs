@@ -2,6 +2,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Minio;
 using Minio.DataModel.Args;
 using Minio.Exceptions;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Storage;
 using VideoConversion.Contracts.Storage;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;

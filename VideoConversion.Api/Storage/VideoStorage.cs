@@ -159,7 +159,3 @@ public sealed record PresignedUrl(string Url, DateTimeOffset ExpiresAt);
 
 /// <param name="ETag">Without quotes; the worker downloads with If-Match on it, so a replaced upload is never converted.</param>
 public sealed record StoredUpload(long Size, string ETag);
-
-/// <summary>Object storage did not answer; the client may retry (HTTP 503).</summary>
-public sealed class StorageUnavailableException(Exception inner)
-    : Exception("Object storage is not reachable right now.", inner);

@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Storage;
 using VideoConversion.Api.Storage;
 using VideoConversion.Infrastructure.Storage;
 
@@ -22,6 +23,6 @@ public static class StoredMultipartUploads
     {
         var connection = StorageConnection.Parse(
             (await system.App.EnvironmentAsync(SystemFixture.ApiService))["ConnectionStrings__storage"], "storage");
-        return new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System);
+        return new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, StorageNames.InputBucket);
     }
 }

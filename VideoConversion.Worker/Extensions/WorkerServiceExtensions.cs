@@ -49,6 +49,8 @@ public static class WorkerServiceExtensions
         services.AddOutboundTargets();
         services.AddSingleton<InputFetcher>();
         services.AddSingleton<ConversionMetrics>();
+        services.AddSingleton(CreateOutputUploads);
+        services.AddSingleton<FileUploads>();
         services.AddSingleton<OutputUploader>();
         services.AddSingleton<JobProcessor>();
         services.AddSingleton<CanceledJobs>();
@@ -59,5 +61,20 @@ public static class WorkerServiceExtensions
         services.AddHostedService<VideoJobConsumers>();
 
         return builder;
+    }
+
+    /// <summary>
+    /// Outputs are stored over a client of their own: no client-wide timeout (each upload is bounded by the job's transfer
+    /// timeout) and no resilience handler (a streamed body cannot be sent again by a handler; a failed upload fails the
+    /// attempt, which is retried as a fault of the system). Its requests are counted with the storage client's.
+    /// </summary>
+    private static MultipartUploads CreateOutputUploads(IServiceProvider services)
+    {
+        var connection = services.GetRequiredService<StorageConnection>();
+        var http = new HttpClient(new StorageRequestMetrics.CountingHandler(services.GetRequiredService<StorageRequestMetrics>()))
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        return new MultipartUploads(http, connection, connection.Endpoint, services.GetRequiredService<TimeProvider>(), StorageNames.OutputBucket);
     }
 }

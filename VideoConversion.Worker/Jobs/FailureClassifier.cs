@@ -2,6 +2,7 @@ using Minio.Exceptions;
 using RabbitMQ.Client.Exceptions;
 using VideoConversion.Contracts.Jobs;
 using VideoConversion.Infrastructure.Jobs;
+using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Worker.Conversion;
 
 namespace VideoConversion.Worker.Jobs;
@@ -22,7 +23,8 @@ public static class FailureClassifier
         ConversionFailedException failed => (failed.Cause, failed.Message),
         SystemFaultException fault => (fault.Cause, null),
         IOException io when IsDiskFull(io) => (FailureCause.ScratchDiskFull, null),
-        MinioException or HttpRequestException or HttpIOException or TimeoutException => (FailureCause.StorageUnavailable, null),
+        MinioException or HttpRequestException or HttpIOException or TimeoutException or StorageUnavailableException or StorageRefusedException
+            => (FailureCause.StorageUnavailable, null),
         // A transfer that ran past its time limit (the job itself was not cancelled).
         OperationCanceledException => (FailureCause.StorageUnavailable, null),
         RabbitMQClientException or OperationInterruptedException or AlreadyClosedException => (FailureCause.BrokerUnavailable, null),

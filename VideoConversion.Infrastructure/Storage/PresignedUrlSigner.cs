@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using VideoConversion.Infrastructure.Storage;
 
-namespace VideoConversion.Api.Storage;
+namespace VideoConversion.Infrastructure.Storage;
 
 /// <summary>
 /// Presigns requests with AWS Signature Version 4 in the query string. Uploads are signed with
@@ -25,18 +24,30 @@ public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoin
     /// <param name="contentLength">When given, the only body length storage accepts.</param>
     /// <param name="parameters">The request's own query parameters, signed with it: a multipart upload's "uploads",
     /// "uploadId" and "partNumber" (an empty value for a flag such as "uploads").</param>
+    /// <param name="headers">Headers the request will carry and storage must see unchanged, signed with it: the
+    /// <c>x-amz-meta-*</c> metadata of an object (S3 refuses <c>x-amz-*</c> headers left unsigned).</param>
     public string Presign(
-        HttpMethod method, string bucket, string? key, TimeSpan lifetime, long? contentLength = null, IReadOnlyDictionary<string, string>? parameters = null)
+        HttpMethod method, string bucket, string? key, TimeSpan lifetime, long? contentLength = null, IReadOnlyDictionary<string, string>? parameters = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var date = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         var timestamp = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var scope = $"{date}/{Region}/{Service}/aws4_request";
         var host = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}";
-        var signedHeaders = contentLength is null ? "host" : "content-length;host";
-        var canonicalHeaders = contentLength is { } length
-            ? $"content-length:{length.ToString(CultureInfo.InvariantCulture)}\nhost:{host}\n"
-            : $"host:{host}\n";
+        var signed = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["host"] = host };
+        if (contentLength is { } length)
+        {
+            signed["content-length"] = length.ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            signed[name.ToLowerInvariant()] = value.Trim();
+        }
+
+        var signedHeaders = string.Join(';', signed.Keys);
+        var canonicalHeaders = string.Concat(signed.Select(header => $"{header.Key}:{header.Value}\n"));
 
         var path = "/" + Encode(bucket) + (key is null ? "" : "/" + string.Join('/', key.Split('/').Select(Encode)));
         var query = new SortedDictionary<string, string>(StringComparer.Ordinal)

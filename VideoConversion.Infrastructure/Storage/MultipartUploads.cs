@@ -1,18 +1,18 @@
 using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
-using VideoConversion.Contracts.Storage;
-using VideoConversion.Infrastructure.Storage;
 
-namespace VideoConversion.Api.Storage;
+namespace VideoConversion.Infrastructure.Storage;
 
 /// <summary>
-/// S3 multipart uploads of inputs, spoken in S3's own REST protocol and signed with the API's SigV4 signer (the Minio
-/// SDK presigns no part): the API starts, lists, completes and aborts them; clients PUT the parts straight to storage
-/// with part URLs it signs. Storage assembles the object; no video byte passes through the API.
+/// S3 multipart uploads into one bucket, spoken in S3's own REST protocol and signed with <see cref="PresignedUrlSigner"/>
+/// (the Minio SDK presigns no part). For inputs the API starts, lists, completes and aborts them, and clients PUT the
+/// parts straight to storage with part URLs it signs: storage assembles the object, no video byte passes through the API.
+/// The worker stores large outputs the same way, streaming each part from its file.
 /// </summary>
-/// <param name="publicEndpoint">Where browsers reach storage: part URLs are signed for that host.</param>
-public sealed class MultipartUploads(HttpClient http, StorageConnection connection, Uri publicEndpoint, TimeProvider time)
+/// <param name="publicEndpoint">Where the parts are sent from (browsers, for inputs): part URLs are signed for that host.</param>
+/// <param name="bucket">The bucket the uploads go to.</param>
+public sealed class MultipartUploads(HttpClient http, StorageConnection connection, Uri publicEndpoint, TimeProvider time, string bucket)
 {
     /// <summary>The longest any call may take: completing a 50 GB upload whose parts storage copies into one object.</summary>
     public static readonly TimeSpan LongestCall = TimeSpan.FromMinutes(15);
@@ -25,15 +25,23 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     private readonly PresignedUrlSigner _internal = new(connection, connection.Endpoint, time);
     private readonly PresignedUrlSigner _public = new(connection, publicEndpoint, time);
 
-    /// <summary>Starts a multipart upload of the input <paramref name="key"/>; its upload id.</summary>
+    /// <summary>Starts a multipart upload of <paramref name="key"/>; its upload id.</summary>
+    /// <param name="metadata">User metadata stored with the object (<c>x-amz-meta-*</c> headers), signed with the request.</param>
     /// <exception cref="StorageUnavailableException">Storage did not answer, or refused.</exception>
-    public async Task<string> CreateAsync(string key, string? contentType, CancellationToken cancellationToken)
+    public async Task<string> CreateAsync(
+        string key, string? contentType, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Sign(HttpMethod.Post, key, new() { ["uploads"] = "" }));
+        using var request = new HttpRequestMessage(HttpMethod.Post, _internal.Presign(
+            HttpMethod.Post, bucket, key, RequestLifetime, parameters: new Dictionary<string, string> { ["uploads"] = "" }, headers: metadata));
         request.Content = new ByteArrayContent([]);
         if (!string.IsNullOrEmpty(contentType))
         {
             request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         var answer = await SendAsync(request, cancellationToken);
@@ -47,11 +55,55 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     /// part can hold more than its share of the size the quota counted.
     /// </summary>
     public string PresignPart(string key, string uploadId, int partNumber, long sizeBytes, TimeSpan lifetime) =>
-        _public.Presign(HttpMethod.Put, StorageNames.InputBucket, key, lifetime, contentLength: sizeBytes, parameters: new Dictionary<string, string>
+        _public.Presign(HttpMethod.Put, bucket, key, lifetime, contentLength: sizeBytes, parameters: new Dictionary<string, string>
         {
             ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
             ["uploadId"] = uploadId,
         });
+
+    /// <summary>
+    /// Sends one part from this process, streamed from <paramref name="content"/> (its length is the part's), to the
+    /// endpoint the uploads are signed for: how the worker stores a large output.
+    /// </summary>
+    /// <exception cref="StorageUnavailableException">Storage did not answer, or refused.</exception>
+    public async Task<StoredPart> PutPartAsync(string key, string uploadId, int partNumber, HttpContent content, CancellationToken cancellationToken)
+    {
+        var size = content.Headers.ContentLength ?? throw new ArgumentException("A part's length must be known before it is sent.", nameof(content));
+        using var request = new HttpRequestMessage(HttpMethod.Put, _public.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size,
+            parameters: new Dictionary<string, string>
+            {
+                ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
+                ["uploadId"] = uploadId,
+            }))
+        {
+            Content = content,
+        };
+        var etag = await PutAsync(request, cancellationToken);
+        return new StoredPart(partNumber, etag, size);
+    }
+
+    /// <summary>
+    /// Stores a whole object in one PUT streamed from <paramref name="content"/>, signed with its length and
+    /// <paramref name="metadata"/>: what storage keeps is exactly what was sent.
+    /// </summary>
+    /// <returns>The object's ETag, without quotes.</returns>
+    /// <exception cref="StorageUnavailableException">Storage did not answer, or refused.</exception>
+    public async Task<string> PutObjectAsync(
+        string key, HttpContent content, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var size = content.Headers.ContentLength ?? throw new ArgumentException("An object's length must be known before it is sent.", nameof(content));
+        using var request = new HttpRequestMessage(HttpMethod.Put,
+            _internal.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size, headers: metadata))
+        {
+            Content = content,
+        };
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await PutAsync(request, cancellationToken);
+    }
 
     /// <summary>The parts storage holds of the upload, in order; null when there is no such upload (aborted, completed or never begun).</summary>
     public async Task<IReadOnlyList<StoredPart>?> ListPartsAsync(string key, string uploadId, CancellationToken cancellationToken)
@@ -116,7 +168,36 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     }
 
     private string Sign(HttpMethod method, string key, Dictionary<string, string> parameters) =>
-        _internal.Presign(method, StorageNames.InputBucket, key, RequestLifetime, parameters: parameters);
+        _internal.Presign(method, bucket, key, RequestLifetime, parameters: parameters);
+
+    /// <returns>The ETag storage gave what was stored, without quotes.</returns>
+    private async Task<string> PutAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageUnavailableException(exception);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var document = Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                throw new StorageUnavailableException(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(document)}"));
+            }
+
+            return response.Headers.ETag?.Tag.Trim('"') ?? throw Unreadable("a stored object without an ETag");
+        }
+    }
 
     /// <returns>The answer's XML (an empty document for an empty body); null for NoSuchUpload when <paramref name="missingIsNull"/>.</returns>
     private async Task<XDocument?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, bool missingIsNull = false)
@@ -171,7 +252,7 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
         }
     }
 
-    private static StorageUnavailableException Unreadable(string what) => new(new InvalidDataException($"Storage answered {what} the API cannot read."));
+    private static StorageUnavailableException Unreadable(string what) => new(new InvalidDataException($"Storage answered {what} that cannot be read."));
 
     private static StorageRefusedException Refused(XDocument error) => new(
         Code(error) ?? "Unknown",
