@@ -53,6 +53,8 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithPublicPort(settings.ApiPort)
     .WithExternalHttpEndpoints()
     .WithManagementEndpoint(settings, settings.ApiManagementPort)
+    // A 4 MiB gen-0 budget, as its image sets it (VideoConversion.Api.csproj says why).
+    .WithEnvironment("DOTNET_GCgen0size", "0x400000")
     .WithTelemetryTo(telemetry);
 if (settings.ApiReplicas > 1)
 {
