@@ -10,7 +10,7 @@ namespace VideoConversion.Infrastructure.Storage;
 /// parts straight to storage with part URLs it signs: storage assembles the object, no video byte passes through the API.
 /// The worker stores large outputs the same way, streaming each part from its file.
 /// </summary>
-/// <param name="publicEndpoint">Where the parts are sent from (browsers, for inputs): part URLs are signed for that host.</param>
+/// <param name="publicEndpoint">Where those who send the parts (browsers, for inputs) reach storage: part URLs are signed for that host.</param>
 /// <param name="bucket">The bucket the uploads go to.</param>
 public sealed class MultipartUploads(HttpClient http, StorageConnection connection, Uri publicEndpoint, TimeProvider time, string bucket)
 {
@@ -19,8 +19,12 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
 
     private static readonly XNamespace S3 = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-    /// <summary>A request signed now is sent at once: the lifetime only bounds a replay (S3 checks it when the request begins).</summary>
-    private static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// A request signed now is sent at once, by this process (its URL never leaves it), and S3 checks the lifetime when
+    /// the request begins: it is there for clock skew between this node and storage, which S3 tolerates up to 15 minutes
+    /// in signed headers too.
+    /// </summary>
+    private static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(15);
 
     private readonly PresignedUrlSigner _internal = new(connection, connection.Endpoint, time);
     private readonly PresignedUrlSigner _public = new(connection, publicEndpoint, time);
@@ -62,14 +66,14 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
         });
 
     /// <summary>
-    /// Sends one part from this process, streamed from <paramref name="content"/> (its length is the part's), to the
-    /// endpoint the uploads are signed for: how the worker stores a large output.
+    /// Sends one part from this process, streamed from <paramref name="content"/> (its length is the part's), to
+    /// storage's own endpoint: how the worker stores a large output.
     /// </summary>
     /// <exception cref="StorageUnavailableException">Storage did not answer, or refused.</exception>
     public async Task<StoredPart> PutPartAsync(string key, string uploadId, int partNumber, HttpContent content, CancellationToken cancellationToken)
     {
         var size = content.Headers.ContentLength ?? throw new ArgumentException("A part's length must be known before it is sent.", nameof(content));
-        using var request = new HttpRequestMessage(HttpMethod.Put, _public.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size,
+        using var request = new HttpRequestMessage(HttpMethod.Put, _internal.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size,
             parameters: new Dictionary<string, string>
             {
                 ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
@@ -195,7 +199,10 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
                 throw new StorageUnavailableException(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(document)}"));
             }
 
-            return response.Headers.ETag?.Tag.Trim('"') ?? throw Unreadable("a stored object without an ETag");
+            // Read as sent: the typed header is null for an ETag some servers send unquoted.
+            return response.Headers.TryGetValues("ETag", out var etags) && etags.FirstOrDefault() is { Length: > 0 } etag
+                ? etag.Trim().Trim('"')
+                : throw Unreadable("a stored object without an ETag");
         }
     }
 

@@ -43,7 +43,7 @@ public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoin
 
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
-            signed[name.ToLowerInvariant()] = value.Trim();
+            signed[MetadataName(name)] = CanonicalValue(value);
         }
 
         var signedHeaders = string.Join(';', signed.Keys);
@@ -75,6 +75,18 @@ public sealed class PresignedUrlSigner(StorageConnection connection, Uri endpoin
 
         return $"{endpoint.Scheme}://{host}{path}?{canonicalQuery}&X-Amz-Signature={signature}";
     }
+
+    /// <summary>Only metadata may be signed this way: the host and the length are the signer's own.</summary>
+    private static string MetadataName(string name) =>
+        name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? name.ToLowerInvariant()
+            : throw new ArgumentException($"'{name}' is not an x-amz-meta-* header.", nameof(name));
+
+    /// <summary>SigV4's canonical value: trimmed, runs of spaces as one; printable ASCII only, as HTTP sends it unencoded.</summary>
+    private static string CanonicalValue(string value) =>
+        value.All(c => c is >= ' ' and <= '~')
+            ? string.Join(' ', value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            : throw new ArgumentException("A signed header's value must be printable ASCII.", nameof(value));
 
     /// <summary>RFC 3986 percent-encoding, as SigV4 wants it: unreserved characters stay, everything else is %XX.</summary>
     private static string Encode(string value)

@@ -27,7 +27,8 @@ public sealed class StorageRequestMetrics
     private static KeyValuePair<string, object?> Method(string method) => new(TelemetryNames.HttpRequestMethod, method);
 
     /// <summary>Wraps the storage client's handler; counts a request when it is sent, whatever its answer.</summary>
-    public sealed class CountingHandler(StorageRequestMetrics metrics) : DelegatingHandler(new SocketsHttpHandler())
+    /// <param name="inner">What sends the requests; by default a handler with the platform's settings.</param>
+    public sealed class CountingHandler(StorageRequestMetrics metrics, HttpMessageHandler? inner = null) : DelegatingHandler(inner ?? new SocketsHttpHandler())
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {

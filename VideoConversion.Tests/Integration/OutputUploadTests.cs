@@ -10,8 +10,8 @@ namespace VideoConversion.Tests.Integration;
 /// <summary>
 /// How the worker stores outputs, against the system's storage with the worker's own credentials: a file up to the part
 /// size in one signed PUT, a larger one in parts streamed from its slices of the file and assembled by storage, with its
-/// metadata either way; a multipart upload that fails is aborted, leaving no parts behind. Every request is real and
-/// recorded on its way out.
+/// metadata either way; a part storage fails is sent again; a multipart upload whose part keeps failing is aborted,
+/// leaving no parts behind. Every request is real and recorded on its way out.
 /// </summary>
 [Collection(WholeSystem.Name)]
 public sealed class OutputUploadTests(SystemFixture system) : IDisposable
@@ -61,15 +61,34 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
         var uploads = await WorkerUploadsAsync(recorder);
         var key = $"upload-test-{Guid.NewGuid():N}.mp4";
 
-        await Assert.ThrowsAnyAsync<Exception>(() => uploads.UploadAsync(key, file, "video/mp4", CancellationToken.None));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => uploads.UploadAsync(key, file, "video/mp4", CancellationToken.None));
 
-        Assert.Contains("DELETE ?uploadId", recorder.Requests);
+        // Parts 1 and 3 once each, part 2 as many times as a request is tried; then the abort, after every part's end.
+        Assert.Equal(2 + FileUploads.Attempts, recorder.Requests.Count(request => request == "PUT ?partNumber&uploadId"));
+        Assert.Equal("DELETE ?uploadId", recorder.Requests[^1]);
         Assert.False(await system.IsStoredAsync(StorageNames.OutputBucket, key));
         using var http = new HttpClient();
         var connection = await WorkerStorageAsync();
         var parts = await new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, StorageNames.OutputBucket)
             .ListPartsAsync(key, recorder.UploadId!, CancellationToken.None);
         Assert.Null(parts);
+    }
+
+    [Fact]
+    public async Task A_part_storage_fails_is_sent_again_and_the_file_stored_whole()
+    {
+        var (file, content) = WriteFile("retried.mp4", 2 * PartBytes + 99);
+        var recorder = new RequestRecorder { AnswerPartOnceWithServerError = 2 };
+        var uploads = await WorkerUploadsAsync(recorder);
+        var key = $"upload-test-{Guid.NewGuid():N}.mp4";
+
+        await uploads.UploadAsync(key, file, "video/mp4", CancellationToken.None,
+            new Dictionary<string, string> { [StoredOutputs.MethodHeader] = "transcode" });
+
+        // Three parts and the second again, after storage answered it 500.
+        Assert.Equal(4, recorder.Requests.Count(request => request == "PUT ?partNumber&uploadId"));
+        Assert.Equal(1, recorder.ServerErrors);
+        await AssertStoredAsync(key, content, "video/mp4", "transcode");
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -121,6 +140,11 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
         /// <summary>The part whose request fails, as a cut connection would; null for none.</summary>
         public int? FailPart { get; init; }
 
+        /// <summary>The part whose first request storage "answers" 500 without seeing it, as a failing server would; null for none.</summary>
+        public int? AnswerPartOnceWithServerError { get; init; }
+
+        public int ServerErrors { get; private set; }
+
         public string? UploadId { get; private set; }
 
         public IReadOnlyList<string> Requests
@@ -147,6 +171,21 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
             if (FailPart is { } part && query["partNumber"] == part.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 throw new HttpRequestException("The test cut this part's connection.");
+            }
+
+            if (AnswerPartOnceWithServerError is { } failing && query["partNumber"] == failing.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                lock (_requests)
+                {
+                    if (ServerErrors == 0)
+                    {
+                        ServerErrors++;
+                        return new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
+                        {
+                            Content = new StringContent("<Error><Code>InternalError</Code></Error>"),
+                        };
+                    }
+                }
             }
 
             return await base.SendAsync(request, cancellationToken);

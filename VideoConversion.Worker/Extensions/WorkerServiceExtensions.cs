@@ -65,13 +65,14 @@ public static class WorkerServiceExtensions
 
     /// <summary>
     /// Outputs are stored over a client of their own: no client-wide timeout (each upload is bounded by the job's transfer
-    /// timeout) and no resilience handler (a streamed body cannot be sent again by a handler; a failed upload fails the
-    /// attempt, which is retried as a fault of the system). Its requests are counted with the storage client's.
+    /// timeout; a connection is given 15 s) and no resilience handler (its 10 s per attempt would cut a large part off;
+    /// <see cref="FileUploads"/> sends a failed request again itself). Its requests are counted with the storage client's.
     /// </summary>
     private static MultipartUploads CreateOutputUploads(IServiceProvider services)
     {
         var connection = services.GetRequiredService<StorageConnection>();
-        var http = new HttpClient(new StorageRequestMetrics.CountingHandler(services.GetRequiredService<StorageRequestMetrics>()))
+        var http = new HttpClient(new StorageRequestMetrics.CountingHandler(services.GetRequiredService<StorageRequestMetrics>(),
+            new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15), PooledConnectionLifetime = TimeSpan.FromMinutes(5) }))
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

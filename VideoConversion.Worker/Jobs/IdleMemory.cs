@@ -3,7 +3,7 @@ namespace VideoConversion.Worker.Jobs;
 /// <summary>
 /// Gives memory back to the machine once the worker has held no job for a quiet period (<see cref="DefaultQuiet"/>): a blocking, compacting,
 /// aggressive collection, which also returns the free parts of the heap to the operating system. Without it a worker
-/// keeps the heap its largest job grew (the storage client's transfer buffers) for as long as it sits idle, and idle
+/// keeps the heap its largest job grew (its checks, reports and requests) for as long as it sits idle, and idle
 /// workers share their nodes with busy ones.
 /// </summary>
 /// <remarks>

@@ -7,9 +7,10 @@ using VideoConversion.Worker.Telemetry;
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// Stores a job's checked outputs. The MP4 goes in one PUT with how it was made as metadata (its presence is the mark of
-/// a finished MP4-only job); every other file goes under the job's prefix, a few at a time, and the manifest last, so
-/// that its presence means everything before it is stored.
+/// Stores a job's checked outputs, streamed from their files (<see cref="FileUploads"/>). The MP4 is stored with how it
+/// was made as metadata, appearing whole or not at all (its presence is the mark of a finished MP4-only job); every other
+/// file goes under the job's prefix, a few at a time, and the manifest last, so that its presence means everything
+/// before it is stored.
 /// </summary>
 public sealed class OutputUploader(FileUploads files, ConversionMetrics metrics)
 {
