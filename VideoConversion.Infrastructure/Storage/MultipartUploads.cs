@@ -43,11 +43,7 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
             request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         }
 
-        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        AddMetadata(request, metadata);
         var answer = await SendAsync(request, cancellationToken);
         return (answer?.Root is { } root ? Optional(root, "UploadId") : null)
             ?? throw new StorageUnavailableException(new InvalidDataException("Storage started a multipart upload without naming it."));
@@ -59,11 +55,7 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     /// part can hold more than its share of the size the quota counted.
     /// </summary>
     public string PresignPart(string key, string uploadId, int partNumber, long sizeBytes, TimeSpan lifetime) =>
-        _public.Presign(HttpMethod.Put, bucket, key, lifetime, contentLength: sizeBytes, parameters: new Dictionary<string, string>
-        {
-            ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
-            ["uploadId"] = uploadId,
-        });
+        _public.Presign(HttpMethod.Put, bucket, key, lifetime, contentLength: sizeBytes, parameters: PartParameters(uploadId, partNumber));
 
     /// <summary>
     /// Sends one part from this process, streamed from <paramref name="content"/> (its length is the part's), to
@@ -73,12 +65,8 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     public async Task<StoredPart> PutPartAsync(string key, string uploadId, int partNumber, HttpContent content, CancellationToken cancellationToken)
     {
         var size = content.Headers.ContentLength ?? throw new ArgumentException("A part's length must be known before it is sent.", nameof(content));
-        using var request = new HttpRequestMessage(HttpMethod.Put, _internal.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size,
-            parameters: new Dictionary<string, string>
-            {
-                ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
-                ["uploadId"] = uploadId,
-            }))
+        using var request = new HttpRequestMessage(HttpMethod.Put,
+            _internal.Presign(HttpMethod.Put, bucket, key, RequestLifetime, contentLength: size, parameters: PartParameters(uploadId, partNumber)))
         {
             Content = content,
         };
@@ -101,11 +89,7 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
         {
             Content = content,
         };
-        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        AddMetadata(request, metadata);
         return await PutAsync(request, cancellationToken);
     }
 
@@ -174,29 +158,30 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     private string Sign(HttpMethod method, string key, Dictionary<string, string> parameters) =>
         _internal.Presign(method, bucket, key, RequestLifetime, parameters: parameters);
 
+    private static Dictionary<string, string> PartParameters(string uploadId, int partNumber) => new()
+    {
+        ["partNumber"] = partNumber.ToString(CultureInfo.InvariantCulture),
+        ["uploadId"] = uploadId,
+    };
+
+    /// <summary>The metadata's headers, as <see cref="PresignedUrlSigner"/> signed them.</summary>
+    private static void AddMetadata(HttpRequestMessage request, IReadOnlyDictionary<string, string>? metadata)
+    {
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
     /// <returns>The ETag storage gave what was stored, without quotes.</returns>
     private async Task<string> PutAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new StorageUnavailableException(exception);
-        }
-        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new StorageUnavailableException(exception);
-        }
-
+        var (response, text) = await ExchangeAsync(request, cancellationToken);
         using (response)
         {
             if (!response.IsSuccessStatusCode)
             {
-                var document = Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                throw new StorageUnavailableException(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(document)}"));
+                throw Unavailable(response, Parse(text));
             }
 
             // Read as sent: the typed header is null for an ETag some servers send unquoted.
@@ -209,23 +194,7 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
     /// <returns>The answer's XML (an empty document for an empty body); null for NoSuchUpload when <paramref name="missingIsNull"/>.</returns>
     private async Task<XDocument?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, bool missingIsNull = false)
     {
-        HttpResponseMessage response;
-        string text;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-            text = await response.Content.ReadAsStringAsync(cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new StorageUnavailableException(exception);
-        }
-        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The client's own time limit: storage did not answer.
-            throw new StorageUnavailableException(exception);
-        }
-
+        var (response, text) = await ExchangeAsync(request, cancellationToken);
         using (response)
         {
             var document = Parse(text);
@@ -240,11 +209,34 @@ public sealed class MultipartUploads(HttpClient http, StorageConnection connecti
                 return null;
             }
 
-            throw response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound
-                ? Refused(document)
-                : new StorageUnavailableException(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(document)}"));
+            throw response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound ? Refused(document) : Unavailable(response, document);
         }
     }
+
+    /// <summary>Sends the request and reads storage's answer (the caller disposes the response); no answer is <see cref="StorageUnavailableException"/>.</summary>
+    private async Task<(HttpResponseMessage Response, string Text)> ExchangeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+            return (response, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception exception)
+        {
+            response?.Dispose();
+            // The client's own time limit (a cancellation the caller did not ask for) is storage not answering too.
+            if (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw new StorageUnavailableException(exception);
+            }
+
+            throw;
+        }
+    }
+
+    private static StorageUnavailableException Unavailable(HttpResponseMessage response, XDocument answer) =>
+        new(new HttpRequestException($"Storage answered {(int)response.StatusCode}: {Code(answer)}"));
 
     /// <summary>Storage's XML answer; an empty document for an empty body, or one that is not XML (a proxy's error page).</summary>
     private static XDocument Parse(string text)

@@ -19,6 +19,8 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
     /// <summary>S3's smallest part.</summary>
     private const long PartBytes = 5 * 1024 * 1024;
 
+    private const string WorkerService = "worker";
+
     private readonly string _folder = Directory.CreateTempSubdirectory("output-upload-").FullName;
 
     [Fact]
@@ -68,8 +70,7 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
         Assert.Equal("DELETE ?uploadId", recorder.Requests[^1]);
         Assert.False(await system.IsStoredAsync(StorageNames.OutputBucket, key));
         using var http = new HttpClient();
-        var connection = await WorkerStorageAsync();
-        var parts = await new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, StorageNames.OutputBucket)
+        var parts = await (await system.MultipartUploadsAsync(WorkerService, StorageNames.OutputBucket, http))
             .ListPartsAsync(key, recorder.UploadId!, CancellationToken.None);
         Assert.Null(parts);
     }
@@ -102,15 +103,9 @@ public sealed class OutputUploadTests(SystemFixture system) : IDisposable
         return (file, content);
     }
 
-    private async Task<StorageConnection> WorkerStorageAsync() =>
-        StorageConnection.Parse((await system.App.EnvironmentAsync("worker"))["ConnectionStrings__storage"], "storage");
-
-    private async Task<FileUploads> WorkerUploadsAsync(RequestRecorder recorder)
-    {
-        var connection = await WorkerStorageAsync();
-        var http = new HttpClient(recorder) { Timeout = TimeSpan.FromMinutes(2) };
-        return new FileUploads(new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, StorageNames.OutputBucket), PartBytes);
-    }
+    private async Task<FileUploads> WorkerUploadsAsync(RequestRecorder recorder) => new(
+        await system.MultipartUploadsAsync(WorkerService, StorageNames.OutputBucket, new HttpClient(recorder) { Timeout = TimeSpan.FromMinutes(2) }),
+        PartBytes);
 
     private async Task AssertStoredAsync(string key, byte[] content, string contentType, string method)
     {

@@ -19,10 +19,13 @@ public static class StoredMultipartUploads
     }
 
     /// <summary>Multipart uploads as the API drives them, with its own storage credentials, over <paramref name="http"/> (the caller's to dispose).</summary>
-    public static async Task<MultipartUploads> ApiMultipartUploadsAsync(this SystemFixture system, HttpClient http)
+    public static Task<MultipartUploads> ApiMultipartUploadsAsync(this SystemFixture system, HttpClient http) =>
+        system.MultipartUploadsAsync(SystemFixture.ApiService, StorageNames.InputBucket, http);
+
+    /// <summary>Multipart uploads into <paramref name="bucket"/> with the storage credentials the running <paramref name="service"/> holds.</summary>
+    public static async Task<MultipartUploads> MultipartUploadsAsync(this SystemFixture system, string service, string bucket, HttpClient http)
     {
-        var connection = StorageConnection.Parse(
-            (await system.App.EnvironmentAsync(SystemFixture.ApiService))["ConnectionStrings__storage"], "storage");
-        return new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, StorageNames.InputBucket);
+        var connection = StorageConnection.Parse((await system.App.EnvironmentAsync(service))["ConnectionStrings__storage"], "storage");
+        return new MultipartUploads(http, connection, connection.Endpoint, TimeProvider.System, bucket);
     }
 }
