@@ -22,6 +22,9 @@ public static class TelemetryNames
     public const string ReconcileAction = "videoconversion.reconcile.action";
     public const string UploadEventOutcome = "videoconversion.upload_event.outcome";
 
+    /// <summary>How the output check read the MP4 back: "index" (its moov, in process) or "ffprobe".</summary>
+    public const string OutputCheck = "videoconversion.output.check";
+
     public const string MessagingSystem = "messaging.system";
     public const string MessagingDestination = "messaging.destination.name";
     public const string MessagingOperationType = "messaging.operation.type";

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>Reads the top-level boxes of an MP4 file.</summary>
@@ -13,37 +10,13 @@ public static class Mp4Layout
     public static bool IsFastStart(string path)
     {
         using var file = File.OpenRead(path);
-        Span<byte> header = stackalloc byte[8];
-        while (file.Length - file.Position >= header.Length)
+        try
         {
-            var start = file.Position;
-            file.ReadExactly(header);
-            var size = (long)BinaryPrimitives.ReadUInt32BigEndian(header);
-            var type = Encoding.ASCII.GetString(header[4..]);
-            if (type == "moov")
-            {
-                return true;
-            }
-
-            if (type == "mdat")
-            {
-                return false;
-            }
-
-            if (size == 1 && file.Length - file.Position >= header.Length)
-            {
-                file.ReadExactly(header);
-                size = (long)BinaryPrimitives.ReadUInt64BigEndian(header);
-            }
-
-            if (size < 8)
-            {
-                return false; // a box that runs to the end of the file, or a damaged one
-            }
-
-            file.Position = start + size;
+            return Mp4Boxes.TopLevel(file).Select(box => box.Type).FirstOrDefault(type => type is "moov" or "mdat") == "moov";
         }
-
-        return false;
+        catch (InvalidDataException)
+        {
+            return false; // a damaged box before either
+        }
     }
 }

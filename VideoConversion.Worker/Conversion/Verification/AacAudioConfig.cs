@@ -1,0 +1,72 @@
+namespace VideoConversion.Worker.Conversion.Verification;
+
+/// <summary>
+/// An MP4 audio track's decoder configuration, from its esds box: which codec its object type indication names and,
+/// for AAC, the AudioSpecificConfig's object type, sample rate and channel layout (ISO/IEC 14496-3, 1.6.2.1).
+/// </summary>
+/// <param name="ObjectTypeIndication">The stream's codec (ISO/IEC 14496-1): 0x40 MPEG-4 audio, 0x66–0x68 MPEG-2 AAC, 0x69 and 0x6B MP3.</param>
+/// <param name="AudioObjectType">2 for AAC-LC, 5 for HE-AAC (SBR), 29 for HE-AAC v2; 0 when the stream is not AAC.</param>
+/// <param name="Channels">0 when the configuration leaves the layout to a program config element.</param>
+public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectType, int SampleRate, int Channels)
+{
+    private static readonly int[] SampleRates = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+
+    /// <summary>Channels for each channelConfiguration of ISO/IEC 14496-3 (1.6.3.5): 7 is 7.1 with front wide speakers.</summary>
+    private static readonly int[] ChannelsByConfiguration = [0, 1, 2, 3, 4, 5, 6, 8];
+
+    public bool IsAac => ObjectTypeIndication is 0x40 or 0x66 or 0x67 or 0x68;
+
+    /// <summary>Reads the configuration from an esds box's body, walking the descriptors as ISO/IEC 14496-1 nests them.</summary>
+    /// <exception cref="InvalidDataException">The box is not a decoder configuration.</exception>
+    public static AacAudioConfig FromEsds(ReadOnlySpan<byte> esds)
+    {
+        var body = esds[4..]; // version and flags
+        var es = Descriptor(body, 0x03); // ES_Descriptor
+        var flags = es[2];
+        var skip = 3 + ((flags & 0x80) != 0 ? 2 : 0) + ((flags & 0x20) != 0 ? 2 : 0); // ES_ID, flags, dependsOn, OCR ES_ID
+        if ((flags & 0x40) != 0)
+        {
+            skip += 1 + es[skip]; // a URL, with its length first
+        }
+
+        // DecoderConfigDescriptor: objectTypeIndication, streamType, bufferSizeDB (3), maxBitrate (4), avgBitrate (4), then its own descriptors.
+        var config = Descriptor(es[skip..], 0x04);
+        var objectTypeIndication = config[0];
+        if (objectTypeIndication is not (0x40 or 0x66 or 0x67 or 0x68))
+        {
+            return new AacAudioConfig(objectTypeIndication, 0, 0, 0);
+        }
+
+        var specific = new BitReader(Descriptor(config[13..], 0x05)); // DecoderSpecificInfo: the AudioSpecificConfig
+        var objectType = (int)specific.Bits(5);
+        if (objectType == 31)
+        {
+            objectType = 32 + (int)specific.Bits(6);
+        }
+
+        var rateIndex = (int)specific.Bits(4);
+        var sampleRate = rateIndex == 15 ? (int)specific.Bits(24) : rateIndex < SampleRates.Length ? SampleRates[rateIndex] : 0;
+        var channelConfiguration = (int)specific.Bits(4);
+        var channels = channelConfiguration < ChannelsByConfiguration.Length ? ChannelsByConfiguration[channelConfiguration] : 0;
+        return new AacAudioConfig(objectTypeIndication, objectType, sampleRate, channels);
+    }
+
+    /// <summary>The body of the descriptor with <paramref name="tag"/> at the start of <paramref name="data"/> (a size of up to four bytes, 7 bits each).</summary>
+    private static ReadOnlySpan<byte> Descriptor(ReadOnlySpan<byte> data, byte tag)
+    {
+        if (data.Length < 2 || data[0] != tag)
+        {
+            throw new InvalidDataException($"esds: descriptor {tag} expected");
+        }
+
+        var size = 0;
+        var at = 1;
+        do
+        {
+            size = (size << 7) | (data[at] & 0x7F);
+        }
+        while ((data[at++] & 0x80) != 0 && at < 5 && at < data.Length);
+
+        return at + size <= data.Length ? data.Slice(at, size) : throw new InvalidDataException($"esds: descriptor {tag} runs past its box");
+    }
+}

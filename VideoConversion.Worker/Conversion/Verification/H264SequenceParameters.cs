@@ -1,0 +1,244 @@
+namespace VideoConversion.Worker.Conversion.Verification;
+
+/// <summary>
+/// What an H.264 sequence parameter set (ITU-T H.264, 7.3.2.1.1) says about every picture of a stream: profile and
+/// level, chroma format and bit depth, the cropped picture size, whether pictures may be fields, and from its VUI
+/// (Annex E) the pixel aspect ratio, range and transfer function. Decoders read the same fields, so this is what
+/// ffprobe reports without decoding a frame.
+/// </summary>
+/// <param name="ConstraintFlags">constraint_set0_flag in the most significant bit, as the SPS's second byte holds them.</param>
+/// <param name="FrameMbsOnly">Every picture is a frame: the stream cannot be interlaced.</param>
+/// <param name="SampleAspectRatio">Width over height of a pixel; null when the SPS does not say.</param>
+/// <param name="TransferCharacteristics">The VUI's transfer_characteristics (1 BT.709, 16 PQ, 18 HLG); null when absent.</param>
+public sealed record H264SequenceParameters(
+    int ProfileIdc,
+    int ConstraintFlags,
+    int LevelIdc,
+    int ChromaFormatIdc,
+    int BitDepthLuma,
+    int BitDepthChroma,
+    int Width,
+    int Height,
+    bool FrameMbsOnly,
+    double? SampleAspectRatio,
+    bool FullRange,
+    int? TransferCharacteristics)
+{
+    /// <summary>Profiles whose SPS carries chroma format, bit depths and scaling matrices (7.3.2.1.1).</summary>
+    private static readonly int[] HighProfiles = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
+
+    /// <summary>Table E-1: aspect_ratio_idc 1 to 16.</summary>
+    private static readonly (int Width, int Height)[] AspectRatios =
+    [
+        (1, 1), (12, 11), (10, 11), (16, 11), (40, 33), (24, 11), (20, 11), (32, 11),
+        (80, 33), (18, 11), (15, 11), (64, 33), (160, 99), (4, 3), (3, 2), (2, 1),
+    ];
+
+    /// <summary>The profile as FFmpeg names it ("High", "Main", "Constrained Baseline", …).</summary>
+    public string ProfileName => ProfileIdc switch
+    {
+        66 => (ConstraintFlags & 0x40) != 0 ? "Constrained Baseline" : "Baseline",
+        77 => "Main",
+        88 => "Extended",
+        100 => "High",
+        110 => (ConstraintFlags & 0x10) != 0 ? "High 10 Intra" : "High 10",
+        122 => (ConstraintFlags & 0x10) != 0 ? "High 4:2:2 Intra" : "High 4:2:2",
+        244 => (ConstraintFlags & 0x10) != 0 ? "High 4:4:4 Intra" : "High 4:4:4 Predictive",
+        _ => $"profile {ProfileIdc}",
+    };
+
+    /// <summary>The decoded pictures' pixel format as FFmpeg names it; null for the rarer layouts.</summary>
+    public string? PixelFormatName => (ChromaFormatIdc, BitDepthLuma, BitDepthChroma) switch
+    {
+        (1, 8, 8) => FullRange ? "yuvj420p" : "yuv420p",
+        (2, 8, 8) => FullRange ? "yuvj422p" : "yuv422p",
+        (3, 8, 8) => FullRange ? "yuvj444p" : "yuv444p",
+        (0, 8, _) => "gray",
+        (1, 10, 10) => "yuv420p10le",
+        _ => null,
+    };
+
+    /// <summary>Reads the first SPS of an avcC box's body (ISO/IEC 14496-15, 5.3.3.1).</summary>
+    /// <exception cref="InvalidDataException">The box holds no readable SPS.</exception>
+    public static H264SequenceParameters FromAvcC(ReadOnlySpan<byte> avcC)
+    {
+        // configurationVersion, profile, compatibility, level, lengthSizeMinusOne, then the SPS count and each SPS with its length.
+        if (avcC.Length < 8 || avcC[0] != 1 || (avcC[5] & 0x1F) == 0)
+        {
+            throw new InvalidDataException("avcC: no sequence parameter set");
+        }
+
+        var length = (avcC[6] << 8) | avcC[7];
+        if (8 + length > avcC.Length || length < 4)
+        {
+            throw new InvalidDataException("avcC: its sequence parameter set runs past the box");
+        }
+
+        return FromNalUnit(avcC.Slice(8, length));
+    }
+
+    /// <summary>Reads an SPS NAL unit, header byte included.</summary>
+    public static H264SequenceParameters FromNalUnit(ReadOnlySpan<byte> nal)
+    {
+        if ((nal[0] & 0x1F) != 7)
+        {
+            throw new InvalidDataException("not a sequence parameter set");
+        }
+
+        var bits = new BitReader(WithoutEmulationPrevention(nal[1..]));
+        var profile = (int)bits.Bits(8);
+        var constraints = (int)bits.Bits(8);
+        var level = (int)bits.Bits(8);
+        bits.UnsignedExpGolomb(); // seq_parameter_set_id
+
+        var chromaFormat = 1;
+        var lumaDepth = 8;
+        var chromaDepth = 8;
+        if (HighProfiles.Contains(profile))
+        {
+            chromaFormat = (int)bits.UnsignedExpGolomb();
+            if (chromaFormat == 3)
+            {
+                bits.Bit(); // separate_colour_plane_flag
+            }
+
+            lumaDepth = 8 + (int)bits.UnsignedExpGolomb();
+            chromaDepth = 8 + (int)bits.UnsignedExpGolomb();
+            bits.Bit(); // qpprime_y_zero_transform_bypass_flag
+            if (bits.Bit()) // seq_scaling_matrix_present_flag
+            {
+                for (var list = 0; list < (chromaFormat == 3 ? 12 : 8); list++)
+                {
+                    if (bits.Bit())
+                    {
+                        SkipScalingList(ref bits, list < 6 ? 16 : 64);
+                    }
+                }
+            }
+        }
+
+        bits.UnsignedExpGolomb(); // log2_max_frame_num_minus4
+        switch (bits.UnsignedExpGolomb()) // pic_order_cnt_type
+        {
+            case 0:
+                bits.UnsignedExpGolomb(); // log2_max_pic_order_cnt_lsb_minus4
+                break;
+            case 1:
+                bits.Bit(); // delta_pic_order_always_zero_flag
+                bits.SignedExpGolomb(); // offset_for_non_ref_pic
+                bits.SignedExpGolomb(); // offset_for_top_to_bottom_field
+                var cycle = bits.UnsignedExpGolomb();
+                if (cycle > 255)
+                {
+                    throw new InvalidDataException("SPS: num_ref_frames_in_pic_order_cnt_cycle over 255");
+                }
+
+                for (var frame = 0; frame < cycle; frame++)
+                {
+                    bits.SignedExpGolomb(); // offset_for_ref_frame
+                }
+
+                break;
+        }
+
+        bits.UnsignedExpGolomb(); // max_num_ref_frames
+        bits.Bit(); // gaps_in_frame_num_value_allowed_flag
+        var widthInMacroblocks = bits.UnsignedExpGolomb() + 1L;
+        var heightInMapUnits = bits.UnsignedExpGolomb() + 1L;
+        var frameMbsOnly = bits.Bit();
+        if (!frameMbsOnly)
+        {
+            bits.Bit(); // mb_adaptive_frame_field_flag
+        }
+
+        bits.Bit(); // direct_8x8_inference_flag
+        long cropLeft = 0, cropRight = 0, cropTop = 0, cropBottom = 0;
+        if (bits.Bit()) // frame_cropping_flag
+        {
+            cropLeft = bits.UnsignedExpGolomb();
+            cropRight = bits.UnsignedExpGolomb();
+            cropTop = bits.UnsignedExpGolomb();
+            cropBottom = bits.UnsignedExpGolomb();
+        }
+
+        // 7.4.2.1.1: crop offsets count in chroma samples (and in field rows when pictures may be fields).
+        var (subWidth, subHeight) = chromaFormat switch { 1 => (2, 2), 2 => (2, 1), _ => (1, 1) };
+        var fieldFactor = frameMbsOnly ? 1 : 2;
+        var width = widthInMacroblocks * 16 - subWidth * (cropLeft + cropRight);
+        var height = fieldFactor * heightInMapUnits * 16 - subHeight * fieldFactor * (cropTop + cropBottom);
+        if (width <= 0 || height <= 0 || width > 65_535 || height > 65_535)
+        {
+            throw new InvalidDataException("SPS: a picture size out of range");
+        }
+
+        double? aspectRatio = null;
+        var fullRange = false;
+        int? transfer = null;
+        if (bits.Bit()) // vui_parameters_present_flag
+        {
+            if (bits.Bit()) // aspect_ratio_info_present_flag
+            {
+                var index = (int)bits.Bits(8);
+                var (sarWidth, sarHeight) = index == 255 ? ((int)bits.Bits(16), (int)bits.Bits(16))
+                    : index is >= 1 and <= 16 ? AspectRatios[index - 1] : (0, 0);
+                aspectRatio = sarWidth > 0 && sarHeight > 0 ? (double)sarWidth / sarHeight : null;
+            }
+
+            if (bits.Bit()) // overscan_info_present_flag
+            {
+                bits.Bit(); // overscan_appropriate_flag
+            }
+
+            if (bits.Bit()) // video_signal_type_present_flag
+            {
+                bits.Bits(3); // video_format
+                fullRange = bits.Bit();
+                if (bits.Bit()) // colour_description_present_flag
+                {
+                    bits.Bits(8); // colour_primaries
+                    transfer = (int)bits.Bits(8);
+                    bits.Bits(8); // matrix_coefficients
+                }
+            }
+        }
+
+        return new H264SequenceParameters(
+            profile, constraints, level, chromaFormat, lumaDepth, chromaDepth, (int)width, (int)height, frameMbsOnly, aspectRatio, fullRange, transfer);
+    }
+
+    /// <summary>7.3.2.1.1.1: a scaling list is delta-coded; only its length in bits matters here.</summary>
+    private static void SkipScalingList(ref BitReader bits, int size)
+    {
+        var last = 8;
+        var next = 8;
+        for (var j = 0; j < size; j++)
+        {
+            if (next != 0)
+            {
+                next = (last + bits.SignedExpGolomb() + 256) % 256;
+            }
+
+            last = next == 0 ? last : next;
+        }
+    }
+
+    /// <summary>7.4.1: the payload without the 0x03 bytes that keep start codes out of it (00 00 03 → 00 00).</summary>
+    private static byte[] WithoutEmulationPrevention(ReadOnlySpan<byte> payload)
+    {
+        var bytes = new List<byte>(payload.Length);
+        var zeros = 0;
+        foreach (var value in payload)
+        {
+            if (zeros >= 2 && value == 3)
+            {
+                zeros = 0;
+                continue;
+            }
+
+            zeros = value == 0 ? zeros + 1 : 0;
+            bytes.Add(value);
+        }
+
+        return [.. bytes];
+    }
+}
