@@ -14,6 +14,7 @@ public static class BenchmarkReport
         report.Heading("Benchmarks", level: 1);
         WriteSetup(report, results, settings, command);
         WritePipeline(report, results, settings, ratios);
+        WriteRemuxBreakdown(report, results);
         WriteOutputs(report, results, settings);
         WriteApi(report, results, settings);
         if (otherDatabases is { Count: > 0 })
@@ -99,6 +100,39 @@ public static class BenchmarkReport
             "the HLS check (each rendition's init and first segment read back by ffprobe, every segment's boxes read in-process), the storyboard's",
             "sheets (a second, small FFmpeg over the thumbnails) and the upload of every segment, four at a time. The autoscaler weighs a job",
             $"asking for every output as 2.85 MP4 conversions (worker-scaling); measured here, its raw run took {Number(raw / results.RawTranscodeSeconds, "F2")}× the MP4's.");
+    }
+
+    /// <summary>The remux's spans: where the fixed cost of a job goes, which the remux shows whole.</summary>
+    private static void WriteRemuxBreakdown(MarkdownText report, SystemBenchmark.Results results)
+    {
+        if (results.RemuxBreakdown is not { } breakdown)
+        {
+            return;
+        }
+
+        report.Heading("Where a remux's time goes");
+        report.Paragraph(
+            $"The spans of {breakdown.Jobs} of the {results.RemuxJobs} remux jobs above (those whose trace holds the worker's delivery and its FFmpeg),",
+            "from their traces as the services exported them to the load tool's sink:",
+            $"when each starts, counted from the worker's taking the job (`{JobTimeBreakdown.DeliverySpan}`; the spans before it, negative, are the upload's and its dispatch),",
+            "and how long it lasts, medians over the jobs.",
+            "Spans nest (a worker's delivery holds its download, FFmpeg, check and upload), so their lengths do not add up;",
+            "a span that repeats in a trace (the worker's reports, say) is numbered, and the output check names how it read the MP4 back (`index` or `ffprobe`).",
+            "A span the services dropped or exported late is missing, not estimated.");
+        if (results.UnreadTraceExports > 0)
+        {
+            report.Paragraph($"{results.UnreadTraceExports} trace export(s) received while recording could not be read; their spans are missing.");
+        }
+
+        report.TableRow("Span", "Service", "Starts (ms)", "Lasts (ms)", "Jobs");
+        report.TableRow("---", "---", "---", "---", "---");
+        foreach (var stage in breakdown.Stages)
+        {
+            report.TableRow(stage.Occurrence > 1 ? $"{stage.Name} ({stage.Occurrence})" : stage.Name, stage.Service,
+                Number(stage.StartsMilliseconds, "F1"), Number(stage.LastsMilliseconds, "F1"), $"{stage.Jobs}");
+        }
+
+        report.Line();
     }
 
     private static double Median(IEnumerable<double> values) => Percentiles.Of(values, 50) ?? double.NaN;

@@ -42,7 +42,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         ApiBenchmark.Round? SharedApiRound = null,
         double? TelemetryBytesPerSecond = null,
         OutputsMeasurement? Outputs = null,
-        UploadBenchmark.Measurement? Uploads = null)
+        UploadBenchmark.Measurement? Uploads = null,
+        JobTimeBreakdown? RemuxBreakdown = null,
+        int UnreadTraceExports = 0,
+        int RemuxJobs = 0)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -81,6 +84,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName);
         // Raw and system runs alternate, so a slow moment of a shared machine falls on both sides.
         List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
+        // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
+        // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
+        if (telemetry is not null)
+        {
+            telemetry.Recording = true;
+        }
         for (var run = 1; run <= settings.Runs; run++)
         {
             progress($"per job, run {run} of {settings.Runs}: raw FFmpeg and the system, transcode and remux");
@@ -102,6 +111,13 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             ladderSeparate.Add(ladder.SeparateRuns);
             renditions = ladder.Renditions;
         }
+
+        if (telemetry is not null)
+        {
+            telemetry.Recording = false;
+        }
+
+        var remuxBreakdown = telemetry is null ? null : JobTimeBreakdown.Of(telemetry.RecordedSpans(), "remux");
 
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
         var uploadToStart = await UploadToStart.MeasureAsync(client, remux, Math.Max(5, settings.Runs * 3), cancellationToken);
@@ -167,7 +183,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(rawTranscodeRuns), Median(rawRemuxRuns), settings.ThroughputJobs / rawParallel.Total * 60,
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
-            shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads);
+            shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
+            remuxBreakdown, telemetry?.UnreadExports ?? 0, settings.Runs);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace VideoConversion.LoadTest.Benchmark;
@@ -6,13 +7,17 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// An OTLP/HTTP endpoint that counts what the services export and discards it. In a deployment, telemetry goes to a
 /// collector on other machines; on the benchmark's machine, the Aspire dashboard ingesting every span would take the
 /// cores the system is measured on. The services still pay for exporting: they serialize and send every span, metric
-/// and log as they would to a collector.
+/// and log as they would to a collector. While <see cref="Recording"/>, the spans exported are kept, for the
+/// breakdown of a job's time by its trace.
 /// </summary>
 public sealed class TelemetrySink : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _serving;
+    /// <summary>Trace exports received while recording, as they came: decoded when asked for, not on the cores being measured.</summary>
+    private readonly ConcurrentQueue<byte[]> _traceExports = new();
     private long _bytes;
+    private volatile bool _recording;
 
     /// <param name="port">The port the AppHost was told to export to (VideoConversion:OtlpEndpoint, over http/protobuf).</param>
     public TelemetrySink(int port)
@@ -32,6 +37,38 @@ public sealed class TelemetrySink : IAsyncDisposable
 
     /// <summary>Bytes received so far (traces, metrics and logs together).</summary>
     public long ReceivedBytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Whether spans are kept as they arrive (off by default: the API's rounds export thousands a second).</summary>
+    public bool Recording
+    {
+        get => _recording;
+        set => _recording = value;
+    }
+
+    /// <summary>The spans kept while recording, in the order they arrived; <see cref="UnreadExports"/> counts the exports that could not be read.</summary>
+    public IReadOnlyList<ExportedSpan> RecordedSpans()
+    {
+        List<ExportedSpan> spans = [];
+        var unread = 0;
+        foreach (var body in _traceExports)
+        {
+            try
+            {
+                // The services' exporter (OpenTelemetry .NET's OTLP over HTTP) sends protobuf uncompressed.
+                spans.AddRange(OtlpSpans.Read(body));
+            }
+            catch (InvalidDataException)
+            {
+                unread++;
+            }
+        }
+
+        UnreadExports = unread;
+        return spans;
+    }
+
+    /// <summary>Trace exports the last <see cref="RecordedSpans"/> could not read (not OTLP protobuf): a breakdown missing spans says so.</summary>
+    public int UnreadExports { get; private set; }
 
     private async Task ServeAsync()
     {
@@ -56,10 +93,18 @@ public sealed class TelemetrySink : IAsyncDisposable
         try
         {
             var buffer = new byte[81920];
+            var keep = _recording && context.Request.Url?.AbsolutePath == "/v1/traces";
+            using var body = keep ? new MemoryStream() : null;
             int read;
             while ((read = await context.Request.InputStream.ReadAsync(buffer)) > 0)
             {
                 Interlocked.Add(ref _bytes, read);
+                body?.Write(buffer, 0, read);
+            }
+
+            if (body is not null)
+            {
+                _traceExports.Enqueue(body.ToArray());
             }
 
             // An empty body is an empty Export*ServiceResponse: everything accepted.

@@ -53,6 +53,27 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void A_remuxs_spans_are_listed_in_the_order_they_start_with_repeated_spans_numbered()
+    {
+        var breakdown = new JobTimeBreakdown("remux", 3,
+        [
+            new JobTimeBreakdown.Stage("worker", "process video_jobs", 1, 0, 412.5, 3),
+            new JobTimeBreakdown.Stage("worker", "probe input", 1, 35.2, 118, 3),
+            new JobTimeBreakdown.Stage("api", "process video_job_reports", 2, 420, 3.5, 2),
+        ]);
+
+        var markdown = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { RemuxBreakdown = breakdown, UnreadTraceExports = 1, RemuxJobs = 3 }, Settings, "scripts/benchmark");
+        var without = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
+
+        Assert.Contains("## Where a remux's time goes", markdown, StringComparison.Ordinal);
+        Assert.Contains("The spans of 3 of the 3 remux jobs above", markdown, StringComparison.Ordinal);
+        var rows = markdown.Split('\n').SkipWhile(line => !line.StartsWith("| Span |", StringComparison.Ordinal)).Skip(2).TakeWhile(line => line.StartsWith('|'));
+        Assert.Equal(["| process video_jobs | worker | 0.0 | 412.5 | 3 |", "| probe input | worker | 35.2 | 118.0 | 3 |", "| process video_job_reports (2) | api | 420.0 | 3.5 | 2 |"], rows);
+        Assert.Contains("1 trace export(s) received while recording could not be read", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("Where a remux's time goes", without, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_write_path_on_postgresql_is_set_next_to_sqlite_with_each_systems_rounds_ratios_and_connections()
     {
         var sqlite = Results(10.2, 0.7, 11.8, 1500, 20);

@@ -7,8 +7,15 @@ namespace VideoConversion.Worker.Conversion.Verification;
 /// <param name="ObjectTypeIndication">The stream's codec (ISO/IEC 14496-1): 0x40 MPEG-4 audio, 0x66–0x68 MPEG-2 AAC, 0x69 and 0x6B MP3.</param>
 /// <param name="AudioObjectType">2 for AAC-LC, 5 for HE-AAC (SBR), 29 for HE-AAC v2; 0 when the stream is not AAC.</param>
 /// <param name="Channels">0 when the configuration leaves the layout to a program config element.</param>
-public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectType, int SampleRate, int Channels)
+/// <param name="SbrPresent">
+/// What the configuration's backward-compatible extension (sync 0x2B7) says of SBR; null when it says nothing, and a
+/// decoder finds out from the frames (implicit signalling: AAC-LC that may play as HE-AAC at twice the rate).
+/// </param>
+public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectType, int SampleRate, int Channels, bool? SbrPresent = null)
 {
+    private const int SyncExtensionType = 0x2B7;
+    private const int SbrObjectType = 5;
+
     private static readonly int[] SampleRates = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
 
     /// <summary>Channels for each channelConfiguration of ISO/IEC 14496-3 (1.6.3.5): 7 is 7.1 with front wide speakers.</summary>
@@ -48,7 +55,33 @@ public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectTyp
         var sampleRate = rateIndex == 15 ? (int)specific.Bits(24) : rateIndex < SampleRates.Length ? SampleRates[rateIndex] : 0;
         var channelConfiguration = (int)specific.Bits(4);
         var channels = channelConfiguration < ChannelsByConfiguration.Length ? ChannelsByConfiguration[channelConfiguration] : 0;
-        return new AacAudioConfig(objectTypeIndication, objectType, sampleRate, channels);
+        return new AacAudioConfig(objectTypeIndication, objectType, sampleRate, channels,
+            objectType == 2 && channelConfiguration != 0 ? ExplicitSbr(ref specific) : null);
+    }
+
+    /// <summary>
+    /// After AAC-LC's GASpecificConfig (ISO/IEC 14496-3, 4.4.1: frameLengthFlag, dependsOnCoreCoder and its delay,
+    /// extensionFlag), the explicit SBR signalling FFmpeg's encoder writes: sync extension 0x2B7, object type 5, the flag.
+    /// </summary>
+    private static bool? ExplicitSbr(ref BitReader specific)
+    {
+        specific.Bit(); // frameLengthFlag
+        if (specific.Bit()) // dependsOnCoreCoder
+        {
+            specific.Bits(14); // coreCoderDelay
+        }
+
+        if (specific.Bit()) // extensionFlag: none is defined for AAC-LC
+        {
+            return null;
+        }
+
+        if (specific.Remaining < 16 || specific.Bits(11) != SyncExtensionType || specific.Bits(5) != SbrObjectType)
+        {
+            return null;
+        }
+
+        return specific.Bit();
     }
 
     /// <summary>The body of the descriptor with <paramref name="tag"/> at the start of <paramref name="data"/> (a size of up to four bytes, 7 bits each).</summary>

@@ -10,6 +10,9 @@ public ref struct BitReader(ReadOnlySpan<byte> data)
     private readonly ReadOnlySpan<byte> _data = data;
     private int _position;
 
+    /// <summary>Bits not read yet.</summary>
+    public readonly int Remaining => _data.Length * 8 - _position;
+
     public uint Bits(int count)
     {
         uint value = 0;

@@ -6,11 +6,13 @@ namespace VideoConversion.Worker.Conversion.Verification;
 /// (Annex E) the pixel aspect ratio, range and transfer function. Decoders read the same fields, so this is what
 /// ffprobe reports without decoding a frame.
 /// </summary>
+/// <param name="Id">seq_parameter_set_id: the id picture parameter sets refer to it by.</param>
 /// <param name="ConstraintFlags">constraint_set0_flag in the most significant bit, as the SPS's second byte holds them.</param>
 /// <param name="FrameMbsOnly">Every picture is a frame: the stream cannot be interlaced.</param>
 /// <param name="SampleAspectRatio">Width over height of a pixel; null when the SPS does not say.</param>
 /// <param name="TransferCharacteristics">The VUI's transfer_characteristics (1 BT.709, 16 PQ, 18 HLG); null when absent.</param>
 public sealed record H264SequenceParameters(
+    int Id,
     int ProfileIdc,
     int ConstraintFlags,
     int LevelIdc,
@@ -58,29 +60,11 @@ public sealed record H264SequenceParameters(
         _ => null,
     };
 
-    /// <summary>Reads the first SPS of an avcC box's body (ISO/IEC 14496-15, 5.3.3.1).</summary>
-    /// <exception cref="InvalidDataException">The box holds no readable SPS.</exception>
-    public static H264SequenceParameters FromAvcC(ReadOnlySpan<byte> avcC)
-    {
-        // configurationVersion, profile, compatibility, level, lengthSizeMinusOne, then the SPS count and each SPS with its length.
-        if (avcC.Length < 8 || avcC[0] != 1 || (avcC[5] & 0x1F) == 0)
-        {
-            throw new InvalidDataException("avcC: no sequence parameter set");
-        }
-
-        var length = (avcC[6] << 8) | avcC[7];
-        if (8 + length > avcC.Length || length < 4)
-        {
-            throw new InvalidDataException("avcC: its sequence parameter set runs past the box");
-        }
-
-        return FromNalUnit(avcC.Slice(8, length));
-    }
-
     /// <summary>Reads an SPS NAL unit, header byte included.</summary>
+    /// <exception cref="InvalidDataException">Not an SPS, or one a decoder (FFmpeg's h264_ps.c) refuses: out-of-range fields.</exception>
     public static H264SequenceParameters FromNalUnit(ReadOnlySpan<byte> nal)
     {
-        if ((nal[0] & 0x1F) != 7)
+        if (nal.Length < 4 || (nal[0] & 0x1F) != 7)
         {
             throw new InvalidDataException("not a sequence parameter set");
         }
@@ -89,7 +73,8 @@ public sealed record H264SequenceParameters(
         var profile = (int)bits.Bits(8);
         var constraints = (int)bits.Bits(8);
         var level = (int)bits.Bits(8);
-        bits.UnsignedExpGolomb(); // seq_parameter_set_id
+        var id = bits.UnsignedExpGolomb(); // seq_parameter_set_id
+        Require(id <= 31, "seq_parameter_set_id");
 
         var chromaFormat = 1;
         var lumaDepth = 8;
@@ -97,6 +82,7 @@ public sealed record H264SequenceParameters(
         if (HighProfiles.Contains(profile))
         {
             chromaFormat = (int)bits.UnsignedExpGolomb();
+            Require(chromaFormat <= 3, "chroma_format_idc");
             if (chromaFormat == 3)
             {
                 bits.Bit(); // separate_colour_plane_flag
@@ -104,6 +90,7 @@ public sealed record H264SequenceParameters(
 
             lumaDepth = 8 + (int)bits.UnsignedExpGolomb();
             chromaDepth = 8 + (int)bits.UnsignedExpGolomb();
+            Require(lumaDepth == chromaDepth && lumaDepth <= 14, "bit_depth");
             bits.Bit(); // qpprime_y_zero_transform_bypass_flag
             if (bits.Bit()) // seq_scaling_matrix_present_flag
             {
@@ -117,11 +104,13 @@ public sealed record H264SequenceParameters(
             }
         }
 
-        bits.UnsignedExpGolomb(); // log2_max_frame_num_minus4
-        switch (bits.UnsignedExpGolomb()) // pic_order_cnt_type
+        Require(bits.UnsignedExpGolomb() <= 12, "log2_max_frame_num_minus4");
+        var pictureOrderCountType = bits.UnsignedExpGolomb();
+        Require(pictureOrderCountType <= 2, "pic_order_cnt_type");
+        switch (pictureOrderCountType)
         {
             case 0:
-                bits.UnsignedExpGolomb(); // log2_max_pic_order_cnt_lsb_minus4
+                Require(bits.UnsignedExpGolomb() <= 12, "log2_max_pic_order_cnt_lsb_minus4");
                 break;
             case 1:
                 bits.Bit(); // delta_pic_order_always_zero_flag
@@ -141,7 +130,7 @@ public sealed record H264SequenceParameters(
                 break;
         }
 
-        bits.UnsignedExpGolomb(); // max_num_ref_frames
+        Require(bits.UnsignedExpGolomb() <= 16, "max_num_ref_frames");
         bits.Bit(); // gaps_in_frame_num_value_allowed_flag
         var widthInMacroblocks = bits.UnsignedExpGolomb() + 1L;
         var heightInMapUnits = bits.UnsignedExpGolomb() + 1L;
@@ -203,7 +192,7 @@ public sealed record H264SequenceParameters(
         }
 
         return new H264SequenceParameters(
-            profile, constraints, level, chromaFormat, lumaDepth, chromaDepth, (int)width, (int)height, frameMbsOnly, aspectRatio, fullRange, transfer);
+            (int)id, profile, constraints, level, chromaFormat, lumaDepth, chromaDepth, (int)width, (int)height, frameMbsOnly, aspectRatio, fullRange, transfer);
     }
 
     /// <summary>7.3.2.1.1.1: a scaling list is delta-coded; only its length in bits matters here.</summary>
@@ -215,20 +204,39 @@ public sealed record H264SequenceParameters(
         {
             if (next != 0)
             {
-                next = (last + bits.SignedExpGolomb() + 256) % 256;
+                var delta = bits.SignedExpGolomb();
+                Require(delta is >= -128 and <= 127, "delta_scale");
+                next = (last + delta + 256) % 256;
             }
 
             last = next == 0 ? last : next;
         }
     }
 
-    /// <summary>7.4.1: the payload without the 0x03 bytes that keep start codes out of it (00 00 03 → 00 00).</summary>
+    private static void Require(bool valid, string field)
+    {
+        if (!valid)
+        {
+            throw new InvalidDataException($"SPS: {field} out of range");
+        }
+    }
+
+    /// <summary>
+    /// 7.4.1: the payload without the 0x03 bytes that keep start codes out of it (00 00 03 → 00 00); a start code
+    /// (00 00 01) ends it, as it ends a NAL unit for FFmpeg.
+    /// </summary>
     private static byte[] WithoutEmulationPrevention(ReadOnlySpan<byte> payload)
     {
         var bytes = new List<byte>(payload.Length);
         var zeros = 0;
         foreach (var value in payload)
         {
+            if (zeros >= 2 && value == 1)
+            {
+                bytes.RemoveRange(bytes.Count - 2, 2);
+                break;
+            }
+
             if (zeros >= 2 && value == 3)
             {
                 zeros = 0;

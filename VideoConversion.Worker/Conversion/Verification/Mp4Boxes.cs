@@ -74,6 +74,20 @@ public static class Mp4Boxes
         return null;
     }
 
+    /// <summary>The one child of <paramref name="type"/> in <paramref name="parent"/>, for a box a reader takes as the only one.</summary>
+    /// <exception cref="InvalidDataException">There is none, or more than one (readers differ on which one counts).</exception>
+    public static Mp4Box Only(byte[] file, Mp4Box parent, string type) =>
+        Children(file, parent).Where(box => box.Type == type).Take(2).ToList() is [var only]
+            ? only
+            : throw new InvalidDataException($"not exactly one {type} box");
+
+    /// <summary><paramref name="length"/> bytes of a box's body from <paramref name="offset"/>.</summary>
+    /// <exception cref="InvalidDataException">The body is shorter: reading on would read the next box.</exception>
+    public static ReadOnlySpan<byte> Field(byte[] file, Mp4Box box, int offset, int length) =>
+        offset >= 0 && length >= 0 && offset <= box.Length - length
+            ? file.AsSpan(box.Body + offset, length)
+            : throw new InvalidDataException($"a {box.Type} box too short for its fields");
+
     /// <summary>Every child of <paramref name="parent"/>, in order.</summary>
     public static IEnumerable<Mp4Box> Children(byte[] file, Mp4Box parent)
     {

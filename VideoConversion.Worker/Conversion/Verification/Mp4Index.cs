@@ -1,18 +1,22 @@
 using System.Buffers.Binary;
+using System.Text;
 using VideoConversion.Worker.Conversion.Probing;
 
 namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>
 /// Reads what the output check needs from an MP4's own index (its moov box) in process, without starting ffprobe:
-/// the duration, and for each track its kind, codec and, from the codec's stored configuration (H.264's sequence
-/// parameter set, AAC's AudioSpecificConfig), what a decoder would report: profile, level, pixel format, picture size,
-/// aspect ratio, transfer function, rotation, frames, channels and sample rate. The media data is not read.
+/// the duration, and for each track its kind, codec and, from the codec's stored configuration (H.264's parameter
+/// sets, AAC's AudioSpecificConfig), what a decoder would report: profile, level, pixel format, picture size, aspect
+/// ratio, transfer function, rotation, frames, channels and sample rate. Of the media data it reads the first video
+/// sample's NAL unit headers only: a slice, of a picture parameter set the index holds.
 /// </summary>
 /// <remarks>
-/// Only what the index states for certain is reported; a file it cannot account for whole (pictures that may be fields,
-/// a fragmented or damaged file, a cover picture, a codec other than H.264 and AAC) reads as null, and the caller asks
-/// ffprobe instead.
+/// It answers only for files laid out as FFmpeg's MP4 muxer writes them, where the index can state everything ffprobe
+/// would: one SPS, boxes FFmpeg writes and no others, each once, container sizes and matrices that agree with the
+/// stream, AAC that says it has no SBR. Anything else (pictures that may be fields, a fragmented or damaged file, a
+/// cover picture, a codec other than H.264 and AAC, boxes that would change what a player shows) reads as null, and
+/// the caller asks ffprobe instead.
 /// </remarks>
 public static class Mp4Index
 {
@@ -22,33 +26,54 @@ public static class Mp4Index
     /// <summary>A moov larger than this is left to ffprobe: a day of video indexes in far less.</summary>
     private const long MaxIndexBytes = 64L * 1024 * 1024;
 
+    private const int MaxTopLevelBoxes = 64;
+
+    /// <summary>16.16 fixed point 1, and 2.30 fixed point 1 (a matrix's last column).</summary>
+    private const int One = 0x1_0000, OneOfW = 0x4000_0000;
+
+    private static readonly HashSet<string> TopLevelBoxes = ["ftyp", "moov", "mdat", "free", "skip", "wide"];
+
+    /// <summary>What FFmpeg's MP4 muxer writes in an H.264 sample entry; a box beyond these (fiel, clap, …) could change what a player shows.</summary>
+    private static readonly HashSet<string> VideoEntryBoxes = ["avcC", "pasp", "btrt", "colr"];
+
+    private static readonly HashSet<string> AudioEntryBoxes = ["esds", "btrt"];
+
+    /// <summary>The boxes that may hold others on the way to a cover picture (moov/udta/meta/ilst/covr, and per track).</summary>
+    private static readonly HashSet<string> MetadataContainers = ["udta", "meta", "ilst", "trak"];
+
+    /// <summary>NAL unit types a sample may hold besides slices: SEI, access unit delimiter, end of sequence or stream, filler.</summary>
+    private static readonly HashSet<int> NonSliceNalTypes = [6, 9, 10, 11, 12];
+
     /// <returns>The file as ffprobe would describe it; null when the index does not state all of it.</returns>
     public static MediaInfo? TryRead(string path)
     {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            var boxes = Mp4Boxes.TopLevel(stream).Take(16).ToList();
-            if (boxes is not [("ftyp", _, _), ..] || boxes.Any(box => box.Type == "moof"))
+            var boxes = Mp4Boxes.TopLevel(stream).Take(MaxTopLevelBoxes + 1).ToList();
+            if (boxes is not [("ftyp", _, _), ..] || boxes.Count > MaxTopLevelBoxes
+                || boxes.Any(box => !TopLevelBoxes.Contains(box.Type)) || boxes.Count(box => box.Type == "moov") != 1)
             {
                 return null;
             }
 
-            var (_, offset, size) = boxes.FirstOrDefault(box => box.Type == "moov");
-            if (size is 0 or > MaxIndexBytes)
+            var (_, offset, size) = boxes.Single(box => box.Type == "moov");
+            if (size > MaxIndexBytes)
             {
                 return null;
             }
 
-            return Read(Mp4Boxes.Read(stream, offset, size));
+            var media = boxes.Where(box => box.Type == "mdat").Select(box => (box.Offset, box.Size)).ToList();
+            return Read(Mp4Boxes.Read(stream, offset, size), new FirstSampleReader(stream, media));
         }
-        catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException
+                                              or IndexOutOfRangeException or OverflowException or UnauthorizedAccessException)
         {
             return null;
         }
     }
 
-    private static MediaInfo? Read(byte[] file)
+    private static MediaInfo? Read(byte[] file, FirstSampleReader samples)
     {
         var moov = Mp4Boxes.At(file, 0, file.Length)!;
         if (Mp4Boxes.Child(file, moov, "mvex") is not null || HasCoverPicture(file, moov))
@@ -56,13 +81,19 @@ public static class Mp4Index
             return null; // fragments elsewhere in the file, or a cover picture ffprobe would list as a stream
         }
 
-        var mvhd = Mp4Boxes.Child(file, moov, "mvhd") ?? throw new InvalidDataException("no mvhd box");
-        var duration = Duration(file, mvhd, timescaleAt: 12, durationAt: 16);
+        var mvhd = Mp4Boxes.Only(file, moov, "mvhd");
+        var wide = Mp4Boxes.Version(file, mvhd) == 1;
+        // mvhd: version and flags, times, timescale and duration (wider in version 1), rate, volume, reserved, then the
+        // movie's matrix, which FFmpeg applies to every track.
+        if (!IsIdentity(Matrix(file, mvhd, wide ? 48 : 36)) || Duration(file, mvhd) is not { } duration)
+        {
+            return null;
+        }
 
         List<StreamInfo> streams = [];
         foreach (var trak in Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak"))
         {
-            if (ReadTrack(file, trak, streams.Count) is not { } stream)
+            if (ReadTrack(file, trak, streams.Count, samples) is not { } stream)
             {
                 return null;
             }
@@ -73,56 +104,88 @@ public static class Mp4Index
         return new MediaInfo(FormatName, duration, streams);
     }
 
-    /// <returns>The track's stream; null when its codec's configuration leaves something open.</returns>
-    private static StreamInfo? ReadTrack(byte[] file, Mp4Box trak, int index)
+    /// <returns>The track's stream; null when its configuration leaves something open.</returns>
+    private static StreamInfo? ReadTrack(byte[] file, Mp4Box trak, int index, FirstSampleReader samples)
     {
-        var tkhd = Mp4Boxes.Child(file, trak, "tkhd") ?? throw new InvalidDataException("no tkhd box");
-        var mdia = Mp4Boxes.Child(file, trak, "mdia") ?? throw new InvalidDataException("no mdia box");
-        var mdhd = Mp4Boxes.Child(file, mdia, "mdhd") ?? throw new InvalidDataException("no mdhd box");
-        var hdlr = Mp4Boxes.Child(file, mdia, "hdlr") ?? throw new InvalidDataException("no hdlr box");
-        var handler = System.Text.Encoding.ASCII.GetString(file, hdlr.Body + 8, 4); // version and flags, pre_defined
-        var stbl = Mp4Boxes.Child(file, Mp4Boxes.Child(file, mdia, "minf") ?? throw new InvalidDataException("no minf box"), "stbl")
-            ?? throw new InvalidDataException("no stbl box");
-        var stsd = Mp4Boxes.Child(file, stbl, "stsd") ?? throw new InvalidDataException("no stsd box");
-        if (BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(stsd.Body + 4)) != 1)
+        var tkhd = Mp4Boxes.Only(file, trak, "tkhd");
+        var mdia = Mp4Boxes.Only(file, trak, "mdia");
+        var mdhd = Mp4Boxes.Only(file, mdia, "mdhd");
+        var hdlr = Mp4Boxes.Only(file, mdia, "hdlr");
+        var handler = Encoding.ASCII.GetString(Mp4Boxes.Field(file, hdlr, 8, 4)); // version and flags, pre_defined
+        var minf = Mp4Boxes.Only(file, mdia, "minf");
+        if (Mp4Boxes.Child(file, minf, "hdlr") is not null)
+        {
+            return null; // a second handler (QuickTime's data handler), which FFmpeg reads as well
+        }
+
+        var stbl = Mp4Boxes.Only(file, minf, "stbl");
+        var stsd = Mp4Boxes.Only(file, stbl, "stsd");
+        if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsd, 4, 4)) != 1)
         {
             return null; // more than one sample description: the codec may change midway
         }
 
         var entry = Mp4Boxes.At(file, stsd.Body + 8, stsd.End) ?? throw new InvalidDataException("no sample entry");
-        var stream = new StreamInfo
+        var frames = SampleCount(file, stbl);
+        if (frames is null)
         {
-            Index = index,
-            Kind = StreamKind.Other,
-            Duration = Duration(file, mdhd, timescaleAt: 12, durationAt: 16),
-            FrameCount = SampleCount(file, stbl),
-        };
+            return null;
+        }
 
+        var stream = new StreamInfo { Index = index, Kind = StreamKind.Other, Duration = Duration(file, mdhd), FrameCount = frames };
         return handler switch
         {
-            "vide" => entry.Type is "avc1" or "avc3" ? Video(file, entry, tkhd, stream) : null,
+            "vide" => entry.Type == "avc1" && frames > 0 ? Video(file, entry, tkhd, stbl, stream, samples) : null,
             "soun" => entry.Type == "mp4a" ? Audio(file, entry, stream) : null,
             _ => stream,
         };
     }
 
-    private static StreamInfo? Video(byte[] file, Mp4Box entry, Mp4Box tkhd, StreamInfo stream)
+    private static StreamInfo? Video(byte[] file, Mp4Box entry, Mp4Box tkhd, Mp4Box stbl, StreamInfo stream, FirstSampleReader samples)
     {
         // A visual sample entry: 6 reserved, data reference index, 16 reserved, width, height, then 50 more bytes before its boxes.
         const int boxesAt = 78;
-        var avcC = Mp4Boxes.Child(file, entry.Body + boxesAt, entry.End, "avcC") ?? throw new InvalidDataException("no avcC box");
-        var sps = H264SequenceParameters.FromAvcC(file.AsSpan(avcC.Body, avcC.Length));
-        if (!sps.FrameMbsOnly)
+        var entryWidth = BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 24, 2));
+        var entryHeight = BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 26, 2));
+        var boxes = Mp4Boxes.Children(file, new Mp4Box(entry.Type, entry.Body + boxesAt, entry.End)).ToList();
+        if (boxes.Any(box => !VideoEntryBoxes.Contains(box.Type)) || boxes.GroupBy(box => box.Type).Any(same => same.Count() > 1))
         {
-            return null; // whether the pictures are fields or frames is in each slice, not in the index
+            return null;
         }
 
-        // The container's pixel aspect ratio (pasp) is what players, and ffprobe, go by before the stream's own.
-        var aspectRatio = Mp4Boxes.Child(file, entry.Body + boxesAt, entry.End, "pasp") is { } pasp
-            && BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(pasp.Body)) is var horizontal and > 0
-            && BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(pasp.Body + 4)) is var vertical and > 0
-                ? (double)horizontal / vertical
-                : sps.SampleAspectRatio ?? 1;
+        var avcC = boxes.SingleOrDefault(box => box.Type == "avcC") ?? throw new InvalidDataException("no avcC box");
+        var configuration = AvcDecoderConfiguration.Read(file.AsSpan(avcC.Body, avcC.Length));
+        var sps = configuration.Sps;
+        var (tkhdWidth, tkhdHeight, rotation) = TrackGeometry(file, tkhd);
+        // Whether pictures are fields or frames is in each slice, not in the index; and every size must agree, since
+        // FFmpeg crops to the sample entry's and derives a pixel shape from the track header's.
+        if (!sps.FrameMbsOnly || rotation is null || entryWidth != sps.Width || entryHeight != sps.Height
+            || tkhdWidth != (long)sps.Width * One || tkhdHeight != (long)sps.Height * One)
+        {
+            return null;
+        }
+
+        var colour = boxes.SingleOrDefault(box => box.Type == "colr") is { } colr ? Colour(file, colr) : (FullRange: false, Transfer: (int?)null);
+        if (colour.FullRange || (colour.Transfer is { } boxed && sps.TransferCharacteristics is { } coded && boxed != coded))
+        {
+            return null; // a range or transfer function the stream does not state the same way
+        }
+
+        double aspectRatio = sps.SampleAspectRatio ?? 1;
+        if (boxes.SingleOrDefault(box => box.Type == "pasp") is { } pasp)
+        {
+            var horizontal = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, pasp, 0, 4));
+            var vertical = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, pasp, 4, 4));
+            if (horizontal <= 0 || vertical <= 0 || Math.Abs((double)horizontal / vertical - aspectRatio) > 0.001)
+            {
+                return null; // the container's pixel shape differs from the stream's: players differ on which one counts
+            }
+        }
+
+        if (!samples.FirstIsSliceOf(file, stbl, configuration))
+        {
+            return null;
+        }
 
         return stream with
         {
@@ -135,19 +198,30 @@ public static class Mp4Index
             Height = sps.Height,
             SampleAspectRatio = aspectRatio,
             FieldOrder = "progressive",
-            ColorTransfer = TransferName(TransferCharacteristics(file, entry.Body + boxesAt, entry.End, sps)),
-            Rotation = Rotation(file, tkhd),
+            ColorTransfer = TransferName(colour.Transfer ?? sps.TransferCharacteristics),
+            Rotation = rotation.Value,
         };
     }
 
     private static StreamInfo? Audio(byte[] file, Mp4Box entry, StreamInfo stream)
     {
-        // An audio sample entry: 6 reserved, data reference index, then a version (QuickTime's 1 and 2 add 16 and 36 bytes).
-        var version = BinaryPrimitives.ReadUInt16BigEndian(file.AsSpan(entry.Body + 8));
-        var boxesAt = version switch { 0 => 28, 1 => 44, 2 => 64, _ => throw new InvalidDataException("an unknown sound description version") };
-        var esds = Mp4Boxes.Child(file, entry.Body + boxesAt, entry.End, "esds") ?? throw new InvalidDataException("no esds box");
+        // An audio sample entry (version 0, as MP4 has it): 6 reserved, data reference index, 8 reserved, channels, sample size, 4 more, rate.
+        const int boxesAt = 28;
+        if (BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 8, 2)) != 0)
+        {
+            return null;
+        }
+
+        var boxes = Mp4Boxes.Children(file, new Mp4Box(entry.Type, entry.Body + boxesAt, entry.End)).ToList();
+        if (boxes.Any(box => !AudioEntryBoxes.Contains(box.Type)) || boxes.GroupBy(box => box.Type).Any(same => same.Count() > 1))
+        {
+            return null;
+        }
+
+        var esds = boxes.SingleOrDefault(box => box.Type == "esds") ?? throw new InvalidDataException("no esds box");
         var config = AacAudioConfig.FromEsds(file.AsSpan(esds.Body, esds.Length));
-        if (!config.IsAac || config.Channels == 0)
+        // AAC-LC whose configuration does not rule SBR out may decode as HE-AAC at twice the rate: ffprobe decodes to find out.
+        if (!config.IsAac || config.Channels == 0 || config.SampleRate == 0 || (config.AudioObjectType == 2 && config.SbrPresent is not false))
         {
             return null;
         }
@@ -164,16 +238,50 @@ public static class Mp4Index
     }
 
     /// <summary>
-    /// The transfer function, from the stream's VUI or the container's colour box (nclx/nclc): high dynamic range if
-    /// either says so, since a player may go by either.
+    /// The track's display size (16.16) and its turn in degrees (0 to 359, as FFmpeg's av_display_rotation_get reads the
+    /// matrix); a null turn for a matrix that does more than turn by quarters (a scale, a skew, a slant).
     /// </summary>
-    private static int? TransferCharacteristics(byte[] file, int boxesStart, int boxesEnd, H264SequenceParameters sps)
+    private static (long Width, long Height, int? Rotation) TrackGeometry(byte[] file, Mp4Box tkhd)
     {
-        var container = Mp4Boxes.Child(file, boxesStart, boxesEnd, "colr") is { } colr && colr.Length >= 10
-            && System.Text.Encoding.ASCII.GetString(file, colr.Body, 4) is "nclx" or "nclc"
-                ? BinaryPrimitives.ReadUInt16BigEndian(file.AsSpan(colr.Body + 6))
-                : (int?)null;
-        return container is 16 or 18 ? container : sps.TransferCharacteristics ?? container;
+        // tkhd: version and flags, then times, track ID, durations (wider in version 1), layer, group, volume, reserved, the matrix, width, height.
+        var at = Mp4Boxes.Version(file, tkhd) == 1 ? 52 : 40;
+        var matrix = Matrix(file, tkhd, at);
+        var width = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, tkhd, at + 36, 4));
+        var height = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, tkhd, at + 40, 4));
+        var (a, b, c, d) = (matrix[0], matrix[1], matrix[3], matrix[4]);
+        int? rotation = (a, b, c, d) switch
+        {
+            (One, 0, 0, One) => 0,
+            (0, -One, One, 0) => 90,
+            (-One, 0, 0, -One) => 180,
+            (0, One, -One, 0) => 270,
+            _ => null,
+        };
+        return matrix[2] == 0 && matrix[5] == 0 && matrix[8] == OneOfW ? (width, height, rotation) : (width, height, null);
+    }
+
+    private static int[] Matrix(byte[] file, Mp4Box box, int at)
+    {
+        var bytes = Mp4Boxes.Field(file, box, at, 36);
+        var matrix = new int[9];
+        for (var i = 0; i < 9; i++)
+        {
+            matrix[i] = BinaryPrimitives.ReadInt32BigEndian(bytes[(i * 4)..]);
+        }
+
+        return matrix;
+    }
+
+    private static bool IsIdentity(int[] matrix) => matrix is [One, 0, 0, 0, One, 0, 0, 0, OneOfW];
+
+    /// <summary>The colour box's full-range flag and transfer function (nclx; nclc has no range); an ICC profile is not read.</summary>
+    private static (bool FullRange, int? Transfer) Colour(byte[] file, Mp4Box colr)
+    {
+        var type = Encoding.ASCII.GetString(Mp4Boxes.Field(file, colr, 0, 4));
+        var transfer = type is "nclx" or "nclc"
+            ? BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, colr, 6, 2))
+            : throw new InvalidDataException($"a colour box of type {type}");
+        return (type == "nclx" && (Mp4Boxes.Field(file, colr, 10, 1)[0] & 0x80) != 0, transfer);
     }
 
     /// <summary>FFmpeg's names for the transfer functions the check tells apart; the rest are not high dynamic range.</summary>
@@ -186,52 +294,144 @@ public static class Mp4Index
         _ => "other",
     };
 
-    /// <summary>
-    /// Degrees the picture turns for display, 0 to 359, from the track's matrix as FFmpeg reads it
-    /// (av_display_rotation_get: the angle of its first column, turned the other way).
-    /// </summary>
-    private static int Rotation(byte[] file, Mp4Box tkhd)
-    {
-        // tkhd: version and flags, then times, track ID, durations (wider in version 1), layer, group, volume, reserved, the matrix.
-        var matrix = tkhd.Body + (Mp4Boxes.Version(file, tkhd) == 1 ? 52 : 40);
-        double a = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(matrix));
-        double b = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(matrix + 4));
-        double c = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(matrix + 12));
-        double d = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(matrix + 16));
-        var columnA = Math.Sqrt(a * a + c * c);
-        var columnB = Math.Sqrt(b * b + d * d);
-        if (columnA == 0 || columnB == 0)
-        {
-            return 0;
-        }
-
-        var degrees = -Math.Atan2(b / columnB, a / columnA) * 180 / Math.PI;
-        var rounded = (int)Math.Round(degrees);
-        return ((rounded % 360) + 360) % 360;
-    }
-
-    private static TimeSpan? Duration(byte[] file, Mp4Box box, int timescaleAt, int durationAt)
+    /// <summary>mvhd's or mdhd's duration; null when unknown, or stated in a timescale FFmpeg would read otherwise (as signed).</summary>
+    private static TimeSpan? Duration(byte[] file, Mp4Box box)
     {
         // Version 1 widens the creation and modification times and the duration to 64 bits.
         var wide = Mp4Boxes.Version(file, box) == 1;
-        var timescale = BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(box.Body + (wide ? timescaleAt + 8 : timescaleAt)));
+        var timescale = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, wide ? 20 : 12, 4));
         var duration = wide
-            ? BinaryPrimitives.ReadUInt64BigEndian(file.AsSpan(box.Body + durationAt + 8))
-            : BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(box.Body + durationAt));
+            ? BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, box, 24, 8))
+            : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, 16, 4));
         var unknown = wide ? ulong.MaxValue : uint.MaxValue;
-        return timescale > 0 && duration > 0 && duration != unknown ? TimeSpan.FromSeconds((double)duration / timescale) : null;
+        if (timescale is 0 or > int.MaxValue || duration == 0 || duration == unknown || duration > long.MaxValue)
+        {
+            return null;
+        }
+
+        var seconds = (double)duration / timescale;
+        return seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
-    /// <summary>The track's samples (frames, for video), as its sample size table counts them.</summary>
-    private static long? SampleCount(byte[] file, Mp4Box stbl) =>
-        (Mp4Boxes.Child(file, stbl, "stsz") ?? Mp4Boxes.Child(file, stbl, "stz2")) is { } sizes
-            ? BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(sizes.Body + 8)) // version and flags, sample size (or reserved and field size)
-            : null;
+    /// <summary>
+    /// The track's samples (frames, for video): the sample size table's count, which must match the decoding-time
+    /// table's total (ffprobe counts the latter); null when they differ.
+    /// </summary>
+    private static long? SampleCount(byte[] file, Mp4Box stbl)
+    {
+        var stsz = Mp4Boxes.Only(file, stbl, "stsz"); // version and flags, sample size, sample count
+        long count = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
+        var stts = Mp4Boxes.Only(file, stbl, "stts"); // version and flags, entry count, then (sample count, sample delta) pairs
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4));
+        if (entries > (uint)(stts.Length / 8))
+        {
+            return null;
+        }
 
-    private static bool HasCoverPicture(byte[] file, Mp4Box moov) =>
-        Mp4Boxes.Child(file, moov, "udta") is { } udta
-        && Mp4Boxes.Child(file, udta, "meta") is { } meta
-        // meta is a full box: its children start after version and flags.
-        && Mp4Boxes.Child(file, meta.Body + 4, meta.End, "ilst") is { } ilst
-        && Mp4Boxes.Child(file, ilst, "covr") is not null;
+        long total = 0;
+        for (var i = 0; i < (int)entries; i++)
+        {
+            total += BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 8 + i * 8, 4));
+        }
+
+        return total == count ? count : null;
+    }
+
+    /// <summary>Whether a cover picture (an ilst's covr) is anywhere among the index's metadata, which ffprobe lists as a video stream.</summary>
+    private static bool HasCoverPicture(byte[] file, Mp4Box parent) =>
+        Mp4Boxes.Children(file, parent).Any(box =>
+            box.Type == "covr" ||
+            (MetadataContainers.Contains(box.Type) &&
+             // meta is a full box: its children start after version and flags.
+             HasCoverPicture(file, box.Type == "meta" ? new Mp4Box(box.Type, box.Body + 4, box.End) : box)));
+
+    /// <summary>
+    /// Reads the first video sample's NAL unit headers from the media data: each length in front of a NAL unit must
+    /// land on the sample's end, and the first slice must refer to a picture parameter set of the index's SPS. Only the
+    /// headers are read, not the picture.
+    /// </summary>
+    private sealed class FirstSampleReader(FileStream stream, IReadOnlyList<(long Offset, long Size)> mediaBoxes)
+    {
+        private const int MaxNalUnits = 1_000;
+
+        public bool FirstIsSliceOf(byte[] file, Mp4Box stbl, AvcDecoderConfiguration configuration)
+        {
+            var (offset, size) = FirstSample(file, stbl);
+            // Inside one mdat's body (its header is 8 or 16 bytes).
+            if (size <= 0 || !mediaBoxes.Any(box => offset >= box.Offset + 8 && offset + size <= box.Offset + box.Size))
+            {
+                return false;
+            }
+
+            var header = new byte[configuration.NalLengthSize + 4];
+            var end = offset + size;
+            var at = offset;
+            for (var units = 0; at < end && units < MaxNalUnits; units++)
+            {
+                // The length and up to four bytes of the unit: its header and the start of a slice's header.
+                var read = (int)Math.Min(header.Length, end - at);
+                if (read <= configuration.NalLengthSize)
+                {
+                    return false;
+                }
+
+                stream.Position = at;
+                stream.ReadExactly(header, 0, read);
+                long length = 0;
+                for (var i = 0; i < configuration.NalLengthSize; i++)
+                {
+                    length = (length << 8) | header[i];
+                }
+
+                if (length < 1 || length > end - at - configuration.NalLengthSize)
+                {
+                    return false;
+                }
+
+                var nal = header.AsSpan(configuration.NalLengthSize, (int)Math.Min(length, read - configuration.NalLengthSize));
+                var type = nal[0] & 0x1F;
+                if (type is 1 or 5)
+                {
+                    // slice_header: first_mb_in_slice, slice_type, pic_parameter_set_id (7.3.3).
+                    var bits = new BitReader(nal[1..]);
+                    bits.UnsignedExpGolomb();
+                    bits.UnsignedExpGolomb();
+                    return configuration.PictureParameterSetIds.Contains((int)bits.UnsignedExpGolomb());
+                }
+
+                if (!NonSliceNalTypes.Contains(type))
+                {
+                    return false; // parameter sets in the samples, which would override the index's, or something else
+                }
+
+                at += configuration.NalLengthSize + length;
+            }
+
+            return false;
+        }
+
+        /// <summary>Sample 1 starts its chunk, the first: its offset from stco (co64) and its size from stsz.</summary>
+        private static (long Offset, long Size) FirstSample(byte[] file, Mp4Box stbl)
+        {
+            var stsz = Mp4Boxes.Only(file, stbl, "stsz");
+            long size = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
+            if (size == 0)
+            {
+                size = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12, 4)); // the first entry
+            }
+
+            var offsets = Mp4Boxes.Child(file, stbl, "stco") is { } stco
+                ? (Box: stco, Wide: false)
+                : (Box: Mp4Boxes.Only(file, stbl, "co64"), Wide: true);
+            if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets.Box, 4, 4)) == 0)
+            {
+                return (0, 0);
+            }
+
+            var offset = offsets.Wide
+                ? (long)BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, offsets.Box, 8, 8))
+                : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets.Box, 8, 4));
+            return (offset, size);
+        }
+    }
 }

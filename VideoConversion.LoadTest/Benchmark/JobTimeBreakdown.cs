@@ -1,0 +1,67 @@
+using VideoConversion.LoadTest.Reports;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// Where a job's time goes, read from its trace (one trace per video): every span of the jobs converted one way, when it
+/// starts counted from the worker's taking the job ("process video_jobs") and how long it lasts, medians over the jobs.
+/// </summary>
+/// <param name="Jobs">Jobs whose traces were complete enough to place: a worker's delivery and its FFmpeg span.</param>
+public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<JobTimeBreakdown.Stage> Stages)
+{
+    /// <summary>The worker's span for one delivery of a job; every other span is placed against its start.</summary>
+    public const string DeliverySpan = "process video_jobs";
+
+    /// <summary>The worker's attribute on its FFmpeg span (TelemetryNames.ConversionMethod; the load tool references no service library).</summary>
+    private const string MethodAttribute = "videoconversion.conversion.method";
+
+    /// <param name="Occurrence">1 for the first span of this name in a trace, 2 for the second, …</param>
+    /// <param name="Jobs">Jobs whose trace has this span.</param>
+    public sealed record Stage(string Service, string Name, int Occurrence, double StartsMilliseconds, double LastsMilliseconds, int Jobs);
+
+    /// <summary>The worker's attribute on its output check: how the MP4 was read back (TelemetryNames.OutputCheck).</summary>
+    private const string OutputCheckAttribute = "videoconversion.output.check";
+
+    /// <summary>A span's name, with how the output was checked where the span says.</summary>
+    private static string Label(ExportedSpan span) =>
+        span.Attributes.TryGetValue(OutputCheckAttribute, out var check) ? $"{span.Name} ({check})" : span.Name;
+
+    /// <returns>Null when no trace holds a job converted by <paramref name="method"/>.</returns>
+    public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method)
+    {
+        List<List<(ExportedSpan Span, int Occurrence, double Starts)>> jobs = [];
+        foreach (var trace in spans.GroupBy(span => span.TraceId))
+        {
+            // The last FFmpeg of the trace: an attempt before it (a retry) does not stand for the job's time.
+            var ffmpeg = trace.Where(span => span.Name == "ffmpeg").MaxBy(span => span.StartNanoseconds) is { } last
+                && last.Attributes.GetValueOrDefault(MethodAttribute) == method ? last : null;
+            // The delivery that ran this FFmpeg: a job retried has one per attempt.
+            var delivery = ffmpeg is null ? null : trace
+                .Where(span => span.Name == DeliverySpan && span.StartNanoseconds <= ffmpeg.StartNanoseconds && span.EndNanoseconds >= ffmpeg.EndNanoseconds)
+                .MinBy(span => span.StartNanoseconds);
+            if (delivery is null)
+            {
+                continue;
+            }
+
+            jobs.Add([.. trace.GroupBy(span => (span.Service, Name: Label(span)))
+                .SelectMany(same => same.OrderBy(span => span.StartNanoseconds)
+                    .Select((span, index) => (span, index + 1, (span.StartNanoseconds - delivery.StartNanoseconds) / 1e6)))]);
+        }
+
+        if (jobs.Count == 0)
+        {
+            return null;
+        }
+
+        var stages = jobs.SelectMany(job => job)
+            .GroupBy(placed => (placed.Span.Service, Name: Label(placed.Span), placed.Occurrence))
+            .Select(same => new Stage(same.Key.Service, same.Key.Name, same.Key.Occurrence,
+                Percentiles.Of(same.Select(placed => placed.Starts), 50)!.Value,
+                Percentiles.Of(same.Select(placed => placed.Span.Milliseconds), 50)!.Value,
+                same.Count()))
+            .OrderBy(stage => stage.StartsMilliseconds)
+            .ToList();
+        return new JobTimeBreakdown(method, jobs.Count, stages);
+    }
+}

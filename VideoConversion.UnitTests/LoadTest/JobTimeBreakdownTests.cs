@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using VideoConversion.LoadTest.Benchmark;
+
+namespace VideoConversion.UnitTests.LoadTest;
+
+/// <summary>
+/// The benchmark's breakdown of a job's time reads the spans the services export: the OpenTelemetry SDK's own OTLP
+/// exporter (the services' exporter) sends them to the load tool's sink, which decodes and places them.
+/// </summary>
+public sealed class JobTimeBreakdownTests
+{
+    [Fact]
+    public async Task Spans_exported_over_otlp_are_kept_while_recording_and_placed_from_the_workers_delivery()
+    {
+        var port = FreePort();
+        await using var sink = new TelemetrySink(port);
+        using var source = new ActivitySource("VideoConversion.Worker.Test");
+        using var tracing = Tracing(source.Name, "worker", port);
+
+        Export(source, "transcode"); // before recording: not kept
+        Assert.True(tracing.ForceFlush(10_000));
+        sink.Recording = true;
+        var jobs = Enumerable.Range(0, 3).Select(_ => Export(source, "remux")).ToList();
+        Assert.True(tracing.ForceFlush(10_000));
+
+        var spans = sink.RecordedSpans();
+        Assert.Equal(0, sink.UnreadExports);
+        Assert.Equal(3 * 5, spans.Count);
+        Assert.All(spans, span => Assert.Equal("worker", span.Service));
+        Assert.Equal(jobs.Order(), spans.Select(span => span.TraceId).Distinct().Order());
+        var ffmpeg = spans.First(span => span.Name == "ffmpeg");
+        Assert.Equal("remux", ffmpeg.Attributes["videoconversion.conversion.method"]);
+        Assert.Equal("3", ffmpeg.Attributes["process.exit.code"]);
+        Assert.InRange(ffmpeg.Milliseconds, 20, 5_000);
+
+        var breakdown = JobTimeBreakdown.Of(spans, "remux");
+
+        Assert.NotNull(breakdown);
+        Assert.Equal(3, breakdown.Jobs);
+        Assert.Equal(["process video_jobs", "download input", "ffmpeg", "verify output (index)", "send video_job_reports"], breakdown.Stages.Select(stage => stage.Name));
+        Assert.All(breakdown.Stages, stage => Assert.Equal(3, stage.Jobs));
+        var stages = breakdown.Stages.ToDictionary(stage => stage.Name);
+        Assert.Equal(0, stages["process video_jobs"].StartsMilliseconds);
+        // Each stage starts after the one before it ended (each lasts 20 ms or more).
+        Assert.True(stages["ffmpeg"].StartsMilliseconds >= stages["download input"].StartsMilliseconds + stages["download input"].LastsMilliseconds);
+        Assert.True(stages["process video_jobs"].LastsMilliseconds >= stages["ffmpeg"].StartsMilliseconds + stages["ffmpeg"].LastsMilliseconds);
+        Assert.Null(JobTimeBreakdown.Of(spans, "transcode"));
+    }
+
+    [Fact]
+    public void A_job_without_the_workers_delivery_around_its_ffmpeg_is_not_placed()
+    {
+        var ffmpeg = new ExportedSpan("worker", "t1", "ffmpeg", 100, 200, new Dictionary<string, string> { ["videoconversion.conversion.method"] = "remux" });
+        var elsewhere = new ExportedSpan("worker", "t1", "process video_jobs", 300, 400, new Dictionary<string, string>());
+
+        Assert.Null(JobTimeBreakdown.Of([ffmpeg, elsewhere], "remux"));
+    }
+
+    [Fact]
+    public void A_retried_job_is_placed_by_its_last_attempt()
+    {
+        static ExportedSpan Span(string name, long start, long end, string? method = null) =>
+            new("worker", "t1", name, start, end, method is null ? new Dictionary<string, string>() : new() { ["videoconversion.conversion.method"] = method });
+        ExportedSpan[] spans =
+        [
+            Span("process video_jobs", 0, 1_000_000), Span("ffmpeg", 100_000, 900_000, "remux"),
+            Span("process video_jobs", 5_000_000, 7_000_000), Span("ffmpeg", 5_500_000, 6_500_000, "transcode"),
+        ];
+
+        Assert.Null(JobTimeBreakdown.Of(spans, "remux")); // its last attempt transcoded
+        var placed = JobTimeBreakdown.Of(spans, "transcode");
+        Assert.NotNull(placed);
+        Assert.Equal(0.5, placed.Stages.Single(stage => stage.Name == "ffmpeg" && stage.Occurrence == 2).StartsMilliseconds);
+    }
+
+    [Fact]
+    public void A_body_that_is_not_protobuf_is_refused()
+    {
+        Assert.Throws<InvalidDataException>(() => OtlpSpans.Read([0x0A, 0x7F, 0x01]));
+    }
+
+    /// <summary>One job's spans as the worker nests them: its delivery holds the download, FFmpeg and a report.</summary>
+    private static string Export(ActivitySource source, string method)
+    {
+        using var delivery = source.StartActivity("process video_jobs", ActivityKind.Consumer, parentContext: default)!;
+        using (source.StartActivity("download input"))
+        {
+            Thread.Sleep(20);
+        }
+
+        using (var ffmpeg = source.StartActivity("ffmpeg"))
+        {
+            ffmpeg!.SetTag("videoconversion.conversion.method", method);
+            ffmpeg.SetTag("process.exit.code", 3);
+            Thread.Sleep(20);
+        }
+
+        using (var check = source.StartActivity("verify output"))
+        {
+            check!.SetTag("videoconversion.output.check", "index");
+            Thread.Sleep(20);
+        }
+
+        using (source.StartActivity("send video_job_reports", ActivityKind.Producer))
+        {
+            Thread.Sleep(20);
+        }
+
+        return delivery.TraceId.ToHexString();
+    }
+
+    private static TracerProvider Tracing(string source, string service, int port) =>
+        Sdk.CreateTracerProviderBuilder()
+            .AddSource(source)
+            .ConfigureResource(resource => resource.AddService(service))
+            .AddOtlpExporter(otlp =>
+            {
+                otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+                otlp.Endpoint = new Uri($"http://localhost:{port}/v1/traces");
+            })
+            .Build();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
