@@ -62,6 +62,23 @@ public sealed class Mp4IndexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_copied_from_mpeg_ts_with_its_parameter_sets_repeated_in_the_samples_reads_as_ffprobe_reads_it()
+    {
+        var ts = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", "-f", "mpegts"], "input.ts");
+        var copied = await MakeAsync(["-i", ts, "-c", "copy", .. FastStart], "copied.mp4");
+        var input = await Converters.Probe().ProbeAsync(ts, CancellationToken.None);
+
+        // Its AAC configuration, made from the ADTS headers, is two bytes and says nothing of SBR: the input's reading decides.
+        Assert.Null(Mp4Index.TryRead(copied));
+        var indexed = Mp4Index.TryRead(copied, copiedAudio: Assert.Single(input.AudioStreams));
+
+        Assert.NotNull(indexed);
+        AssertSame(await Converters.Probe().ProbeAsync(copied, CancellationToken.None), indexed);
+        // Read as something else on the input, the copy is left to ffprobe.
+        Assert.Null(Mp4Index.TryRead(copied, copiedAudio: Assert.Single(input.AudioStreams) with { Profile = "HE-AAC" }));
+    }
+
+    [Fact]
     public async Task A_subtitle_track_reads_as_a_stream_other_than_video_and_audio()
     {
         var subtitles = Path.Combine(_work.FullName, "subtitles.srt");
@@ -104,7 +121,8 @@ public sealed class Mp4IndexTests : IDisposable
     {
         "track header wider than the picture", "movie matrix turned a quarter", "track matrix turned 89.6°", "sample entry shorter than the picture",
         "an unknown box in the sample entry", "full range in the colour box", "first video sample zeroed", "AAC without SBR signalling",
-        "AAC with SBR signalled",
+        "AAC with SBR signalled", "a pixel shape box in the sample table", "a cover picture among the tags", "a palette in the sample entry",
+        "an edit list that plays nothing of the video", "a media header of version 2",
     };
 
     [Theory]
@@ -129,6 +147,25 @@ public sealed class Mp4IndexTests : IDisposable
         var esds = Mp4Boxes.Child(file, mp4a.Body + 28, mp4a.End, "esds")!;
         switch (patch)
         {
+            case "a pixel shape box in the sample table":
+                "pasp"u8.CopyTo(file.AsSpan(Mp4Boxes.Only(file, stbl, "stss").Body - 4));
+                break;
+            case "a cover picture among the tags":
+                var meta = Mp4Boxes.Only(file, Mp4Boxes.Only(file, moov, "udta"), "meta");
+                var ilst = Mp4Boxes.Child(file, meta.Body + 4, meta.End, "ilst")!;
+                "covr"u8.CopyTo(file.AsSpan(Mp4Boxes.At(file, ilst.Body, ilst.End)!.Body - 4));
+                break;
+            case "a palette in the sample entry":
+                BinaryPrimitives.WriteUInt16BigEndian(file.AsSpan(avc1.Body + 74), 8);
+                BinaryPrimitives.WriteInt16BigEndian(file.AsSpan(avc1.Body + 76), 0);
+                break;
+            case "an edit list that plays nothing of the video":
+                var elst = Descend(file, video, "edts", "elst");
+                BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(elst.Body + 8 + 4), -1); // the (last) edit's media time: an empty edit
+                break;
+            case "a media header of version 2":
+                file[Descend(file, video, "mdia", "mdhd").Body] = 2;
+                break;
             case "track header wider than the picture":
                 BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(tkhd.Body + 40 + 36), 427u << 16);
                 break;

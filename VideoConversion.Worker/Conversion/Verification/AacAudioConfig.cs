@@ -30,11 +30,14 @@ public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectTyp
         var body = esds[4..]; // version and flags
         var es = Descriptor(body, 0x03); // ES_Descriptor
         var flags = es[2];
-        var skip = 3 + ((flags & 0x80) != 0 ? 2 : 0) + ((flags & 0x20) != 0 ? 2 : 0); // ES_ID, flags, dependsOn, OCR ES_ID
+        // ES_ID and flags, then in this order (ISO/IEC 14496-1, 7.2.6.5): dependsOn_ES_ID, a URL with its length first, OCR_ES_Id.
+        var skip = 3 + ((flags & 0x80) != 0 ? 2 : 0);
         if ((flags & 0x40) != 0)
         {
-            skip += 1 + es[skip]; // a URL, with its length first
+            skip += 1 + es[skip];
         }
+
+        skip += (flags & 0x20) != 0 ? 2 : 0;
 
         // DecoderConfigDescriptor: objectTypeIndication, streamType, bufferSizeDB (3), maxBitrate (4), avgBitrate (4), then its own descriptors.
         var config = Descriptor(es[skip..], 0x04);
@@ -52,7 +55,12 @@ public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectTyp
         }
 
         var rateIndex = (int)specific.Bits(4);
-        var sampleRate = rateIndex == 15 ? (int)specific.Bits(24) : rateIndex < SampleRates.Length ? SampleRates[rateIndex] : 0;
+        if (rateIndex == 15)
+        {
+            specific.Bits(24); // an explicit rate, which FFmpeg's decoder refuses as it does any index past the table: no rate
+        }
+
+        var sampleRate = rateIndex < SampleRates.Length ? SampleRates[rateIndex] : 0;
         var channelConfiguration = (int)specific.Bits(4);
         var channels = channelConfiguration < ChannelsByConfiguration.Length ? ChannelsByConfiguration[channelConfiguration] : 0;
         return new AacAudioConfig(objectTypeIndication, objectType, sampleRate, channels,
@@ -63,15 +71,13 @@ public sealed record AacAudioConfig(int ObjectTypeIndication, int AudioObjectTyp
     /// After AAC-LC's GASpecificConfig (ISO/IEC 14496-3, 4.4.1: frameLengthFlag, dependsOnCoreCoder and its delay,
     /// extensionFlag), the explicit SBR signalling FFmpeg's encoder writes: sync extension 0x2B7, object type 5, the flag.
     /// </summary>
+    /// <remarks>
+    /// FFmpeg does not parse the GASpecificConfig; it scans for the sync pattern from its first bit. Only the three
+    /// flags FFmpeg's encoder writes (all 0) leave no earlier bits where the scan could find another pattern.
+    /// </remarks>
     private static bool? ExplicitSbr(ref BitReader specific)
     {
-        specific.Bit(); // frameLengthFlag
-        if (specific.Bit()) // dependsOnCoreCoder
-        {
-            specific.Bits(14); // coreCoderDelay
-        }
-
-        if (specific.Bit()) // extensionFlag: none is defined for AAC-LC
+        if (specific.Bits(3) != 0) // frameLengthFlag, dependsOnCoreCoder, extensionFlag
         {
             return null;
         }

@@ -150,6 +150,11 @@ public sealed record H264SequenceParameters(
             cropBottom = bits.UnsignedExpGolomb();
         }
 
+        // FFmpeg refuses a picture whose uncropped size it cannot allocate (av_image_check_size), before cropping.
+        var codedWidth = widthInMacroblocks * 16;
+        var codedHeight = (frameMbsOnly ? 1 : 2) * heightInMapUnits * 16;
+        Require(codedWidth < 65_536 && codedHeight < 65_536 && (codedWidth + 128) * (codedHeight + 128) < int.MaxValue / 8, "picture size");
+
         // 7.4.2.1.1: crop offsets count in chroma samples (and in field rows when pictures may be fields).
         var (subWidth, subHeight) = chromaFormat switch { 1 => (2, 2), 2 => (2, 1), _ => (1, 1) };
         var fieldFactor = frameMbsOnly ? 1 : 2;
@@ -168,6 +173,7 @@ public sealed record H264SequenceParameters(
             if (bits.Bit()) // aspect_ratio_info_present_flag
             {
                 var index = (int)bits.Bits(8);
+                Require(index is <= 16 or 255, "aspect_ratio_idc"); // FFmpeg 5.1 refuses the SPS; later versions only warn
                 var (sarWidth, sarHeight) = index == 255 ? ((int)bits.Bits(16), (int)bits.Bits(16))
                     : index is >= 1 and <= 16 ? AspectRatios[index - 1] : (0, 0);
                 aspectRatio = sarWidth > 0 && sarHeight > 0 ? (double)sarWidth / sarHeight : null;
@@ -189,10 +195,51 @@ public sealed record H264SequenceParameters(
                     bits.Bits(8); // matrix_coefficients
                 }
             }
+
+            // On to pic_struct_present_flag: with it, each picture's timing SEI may say it is a pair of fields.
+            if (bits.Bit()) // chroma_loc_info_present_flag
+            {
+                bits.UnsignedExpGolomb();
+                bits.UnsignedExpGolomb();
+            }
+
+            if (bits.Bit()) // timing_info_present_flag
+            {
+                bits.Bits(32); // num_units_in_tick
+                bits.Bits(32); // time_scale
+                bits.Bit(); // fixed_frame_rate_flag
+            }
+
+            var nalHrd = bits.Bit() && SkipHrdParameters(ref bits);
+            var vclHrd = bits.Bit() && SkipHrdParameters(ref bits);
+            if (nalHrd || vclHrd)
+            {
+                bits.Bit(); // low_delay_hrd_flag
+            }
+
+            Require(!bits.Bit(), "pic_struct_present_flag"); // pictures may be marked as fields: left to a decoder
         }
 
         return new H264SequenceParameters(
             (int)id, profile, constraints, level, chromaFormat, lumaDepth, chromaDepth, (int)width, (int)height, frameMbsOnly, aspectRatio, fullRange, transfer);
+    }
+
+    /// <summary>E.1.2: hrd_parameters, skipped; true, for the flag it was read after.</summary>
+    private static bool SkipHrdParameters(ref BitReader bits)
+    {
+        var count = bits.UnsignedExpGolomb() + 1; // cpb_cnt_minus1
+        Require(count <= 32, "cpb_cnt_minus1");
+        bits.Bits(4); // bit_rate_scale
+        bits.Bits(4); // cpb_size_scale
+        for (var i = 0; i < count; i++)
+        {
+            bits.UnsignedExpGolomb(); // bit_rate_value_minus1
+            bits.UnsignedExpGolomb(); // cpb_size_value_minus1
+            bits.Bit(); // cbr_flag
+        }
+
+        bits.Bits(20); // initial_cpb_removal_delay_length_minus1, cpb_removal_delay_length_minus1, dpb_output_delay_length_minus1, time_offset_length
+        return true;
     }
 
     /// <summary>7.3.2.1.1.1: a scaling list is delta-coded; only its length in bits matters here.</summary>
@@ -231,10 +278,10 @@ public sealed record H264SequenceParameters(
         var zeros = 0;
         foreach (var value in payload)
         {
-            if (zeros >= 2 && value == 1)
+            if (zeros >= 2 && value <= 2)
             {
-                bytes.RemoveRange(bytes.Count - 2, 2);
-                break;
+                // 00 00 01 is a start code, 00 00 00 and 00 00 02 cannot occur in a NAL unit: where FFmpeg would end it, refuse it.
+                throw new InvalidDataException("SPS: a start code inside the parameter set");
             }
 
             if (zeros >= 2 && value == 3)

@@ -8,15 +8,17 @@ namespace VideoConversion.Worker.Conversion.Verification;
 /// Reads what the output check needs from an MP4's own index (its moov box) in process, without starting ffprobe:
 /// the duration, and for each track its kind, codec and, from the codec's stored configuration (H.264's parameter
 /// sets, AAC's AudioSpecificConfig), what a decoder would report: profile, level, pixel format, picture size, aspect
-/// ratio, transfer function, rotation, frames, channels and sample rate. Of the media data it reads the first video
-/// sample's NAL unit headers only: a slice, of a picture parameter set the index holds.
+/// ratio, transfer function, rotation, frames, channels and sample rate. Of the media data it reads the video samples'
+/// NAL unit headers only, as far as ffprobe would read (<see cref="H264SampleScanner"/>).
 /// </summary>
 /// <remarks>
-/// It answers only for files laid out as FFmpeg's MP4 muxer writes them, where the index can state everything ffprobe
-/// would: one SPS, boxes FFmpeg writes and no others, each once, container sizes and matrices that agree with the
-/// stream, AAC that says it has no SBR. Anything else (pictures that may be fields, a fragmented or damaged file, a
-/// cover picture, a codec other than H.264 and AAC, boxes that would change what a player shows) reads as null, and
-/// the caller asks ffprobe instead.
+/// The files it reads are the worker's own: FFmpeg's muxer wrote the container, and each stream was either encoded by
+/// this run or copied from an input ffprobe judged browser-safe on the same parameter sets and first frames. It still
+/// answers only for files laid out exactly as FFmpeg's MP4 muxer writes them, so that no file, made by hand or not,
+/// passes here what ffprobe would fail: boxes FFmpeg writes and no others, where it writes them, each once; one SPS
+/// within FFmpeg's limits and its PPSs; sizes, matrices and edit lists that agree with the stream; AAC that says it has
+/// no SBR; samples of slices of those PPSs. Anything else (pictures that may be fields, a fragmented or damaged file,
+/// a cover picture, a codec other than H.264 and AAC) reads as null, and the caller asks ffprobe instead.
 /// </remarks>
 public static class Mp4Index
 {
@@ -38,14 +40,30 @@ public static class Mp4Index
 
     private static readonly HashSet<string> AudioEntryBoxes = ["esds", "btrt"];
 
-    /// <summary>The boxes that may hold others on the way to a cover picture (moov/udta/meta/ilst/covr, and per track).</summary>
-    private static readonly HashSet<string> MetadataContainers = ["udta", "meta", "ilst", "trak"];
+    /// <summary>
+    /// The index's boxes as FFmpeg's MP4 muxer writes them, by parent: FFmpeg's demuxer applies any box it knows wherever
+    /// it finds it (a pasp in stbl, an mvhd in a trak, a second avcC), so a file with any other is left to ffprobe. Only
+    /// a track may repeat. An ilst holds metadata tags, any but a cover picture (covr), which ffprobe lists as a stream.
+    /// </summary>
+    private static readonly Dictionary<string, HashSet<string>> IndexBoxes = new()
+    {
+        ["moov"] = ["mvhd", "trak", "udta", "iods"],
+        ["trak"] = ["tkhd", "edts", "mdia"],
+        ["edts"] = ["elst"],
+        ["mdia"] = ["mdhd", "hdlr", "minf"],
+        ["minf"] = ["vmhd", "smhd", "nmhd", "dinf", "stbl"],
+        ["dinf"] = ["dref"],
+        ["stbl"] = ["stsd", "stts", "stss", "ctts", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp", "sdtp", "cslg"],
+        ["udta"] = ["meta"],
+        ["meta"] = ["hdlr", "ilst"],
+    };
 
-    /// <summary>NAL unit types a sample may hold besides slices: SEI, access unit delimiter, end of sequence or stream, filler.</summary>
-    private static readonly HashSet<int> NonSliceNalTypes = [6, 9, 10, 11, 12];
-
+    /// <param name="copiedAudio">
+    /// The input's audio as ffprobe read it, when this run copied it: AAC-LC whose configuration does not rule SBR out
+    /// (most encoders but FFmpeg's write two bytes) is LC still if ffprobe read these same frames as LC.
+    /// </param>
     /// <returns>The file as ffprobe would describe it; null when the index does not state all of it.</returns>
-    public static MediaInfo? TryRead(string path)
+    public static MediaInfo? TryRead(string path, StreamInfo? copiedAudio = null)
     {
         try
         {
@@ -64,7 +82,7 @@ public static class Mp4Index
             }
 
             var media = boxes.Where(box => box.Type == "mdat").Select(box => (box.Offset, box.Size)).ToList();
-            return Read(Mp4Boxes.Read(stream, offset, size), new FirstSampleReader(stream, media));
+            return Read(Mp4Boxes.Read(stream, offset, size), new H264SampleScanner(stream, media), copiedAudio);
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException
                                               or IndexOutOfRangeException or OverflowException or UnauthorizedAccessException)
@@ -73,15 +91,20 @@ public static class Mp4Index
         }
     }
 
-    private static MediaInfo? Read(byte[] file, FirstSampleReader samples)
+    private static MediaInfo? Read(byte[] file, H264SampleScanner samples, StreamInfo? copiedAudio)
     {
         var moov = Mp4Boxes.At(file, 0, file.Length)!;
-        if (Mp4Boxes.Child(file, moov, "mvex") is not null || HasCoverPicture(file, moov))
+        if (!IsLaidOutAsFFmpegWritesIt(file, moov))
         {
-            return null; // fragments elsewhere in the file, or a cover picture ffprobe would list as a stream
+            return null;
         }
 
         var mvhd = Mp4Boxes.Only(file, moov, "mvhd");
+        if (Mp4Boxes.Version(file, mvhd) > 1)
+        {
+            return null;
+        }
+
         var wide = Mp4Boxes.Version(file, mvhd) == 1;
         // mvhd: version and flags, times, timescale and duration (wider in version 1), rate, volume, reserved, then the
         // movie's matrix, which FFmpeg applies to every track.
@@ -93,7 +116,7 @@ public static class Mp4Index
         List<StreamInfo> streams = [];
         foreach (var trak in Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak"))
         {
-            if (ReadTrack(file, trak, streams.Count, samples) is not { } stream)
+            if (ReadTrack(file, trak, streams.Count, samples, copiedAudio) is not { } stream)
             {
                 return null;
             }
@@ -105,7 +128,7 @@ public static class Mp4Index
     }
 
     /// <returns>The track's stream; null when its configuration leaves something open.</returns>
-    private static StreamInfo? ReadTrack(byte[] file, Mp4Box trak, int index, FirstSampleReader samples)
+    private static StreamInfo? ReadTrack(byte[] file, Mp4Box trak, int index, H264SampleScanner samples, StreamInfo? copiedAudio)
     {
         var tkhd = Mp4Boxes.Only(file, trak, "tkhd");
         var mdia = Mp4Boxes.Only(file, trak, "mdia");
@@ -113,12 +136,17 @@ public static class Mp4Index
         var hdlr = Mp4Boxes.Only(file, mdia, "hdlr");
         var handler = Encoding.ASCII.GetString(Mp4Boxes.Field(file, hdlr, 8, 4)); // version and flags, pre_defined
         var minf = Mp4Boxes.Only(file, mdia, "minf");
-        if (Mp4Boxes.Child(file, minf, "hdlr") is not null)
+        if (Mp4Boxes.Version(file, tkhd) > 1 || Mp4Boxes.Version(file, mdhd) > 1 || !IsSelfContained(file, minf))
         {
-            return null; // a second handler (QuickTime's data handler), which FFmpeg reads as well
+            return null;
         }
 
         var stbl = Mp4Boxes.Only(file, minf, "stbl");
+        if (!ChunksHoldEverySample(file, stbl) || !IsPlainEditList(file, trak))
+        {
+            return null;
+        }
+
         var stsd = Mp4Boxes.Only(file, stbl, "stsd");
         if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsd, 4, 4)) != 1)
         {
@@ -126,6 +154,11 @@ public static class Mp4Index
         }
 
         var entry = Mp4Boxes.At(file, stsd.Body + 8, stsd.End) ?? throw new InvalidDataException("no sample entry");
+        if (BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 6, 2)) != 1)
+        {
+            return null; // samples described by another data reference than the file itself
+        }
+
         var frames = SampleCount(file, stbl);
         if (frames is null)
         {
@@ -136,19 +169,27 @@ public static class Mp4Index
         return handler switch
         {
             "vide" => entry.Type == "avc1" && frames > 0 ? Video(file, entry, tkhd, stbl, stream, samples) : null,
-            "soun" => entry.Type == "mp4a" ? Audio(file, entry, stream) : null,
+            "soun" => entry.Type == "mp4a" ? Audio(file, entry, stream, copiedAudio) : null,
             _ => stream,
         };
     }
 
-    private static StreamInfo? Video(byte[] file, Mp4Box entry, Mp4Box tkhd, Mp4Box stbl, StreamInfo stream, FirstSampleReader samples)
+    private static StreamInfo? Video(byte[] file, Mp4Box entry, Mp4Box tkhd, Mp4Box stbl, StreamInfo stream, H264SampleScanner samples)
     {
         // A visual sample entry: 6 reserved, data reference index, 16 reserved, width, height, then 50 more bytes before its boxes.
         const int boxesAt = 78;
         var entryWidth = BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 24, 2));
         var entryHeight = BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 26, 2));
+        // 24-bit colour and no colour table (-1), as FFmpeg writes them: a palette would be read from the bytes after.
+        if (BinaryPrimitives.ReadUInt16BigEndian(Mp4Boxes.Field(file, entry, 74, 2)) != 0x18
+            || BinaryPrimitives.ReadInt16BigEndian(Mp4Boxes.Field(file, entry, 76, 2)) != -1)
+        {
+            return null;
+        }
+
         var boxes = Mp4Boxes.Children(file, new Mp4Box(entry.Type, entry.Body + boxesAt, entry.End)).ToList();
-        if (boxes.Any(box => !VideoEntryBoxes.Contains(box.Type)) || boxes.GroupBy(box => box.Type).Any(same => same.Count() > 1))
+        if (boxes.Any(box => !VideoEntryBoxes.Contains(box.Type)) || boxes.GroupBy(box => box.Type).Any(same => same.Count() > 1)
+            || boxes.Any(box => box.Type == "btrt" && box.Length != 12))
         {
             return null;
         }
@@ -180,9 +221,11 @@ public static class Mp4Index
             {
                 return null; // the container's pixel shape differs from the stream's: players differ on which one counts
             }
+
+            aspectRatio = (double)horizontal / vertical; // the one ffprobe reports
         }
 
-        if (!samples.FirstIsSliceOf(file, stbl, configuration))
+        if (!samples.HoldOnlySlicesOf(file, stbl, configuration))
         {
             return null;
         }
@@ -203,7 +246,7 @@ public static class Mp4Index
         };
     }
 
-    private static StreamInfo? Audio(byte[] file, Mp4Box entry, StreamInfo stream)
+    private static StreamInfo? Audio(byte[] file, Mp4Box entry, StreamInfo stream, StreamInfo? copiedAudio)
     {
         // An audio sample entry (version 0, as MP4 has it): 6 reserved, data reference index, 8 reserved, channels, sample size, 4 more, rate.
         const int boxesAt = 28;
@@ -220,8 +263,10 @@ public static class Mp4Index
 
         var esds = boxes.SingleOrDefault(box => box.Type == "esds") ?? throw new InvalidDataException("no esds box");
         var config = AacAudioConfig.FromEsds(file.AsSpan(esds.Body, esds.Length));
-        // AAC-LC whose configuration does not rule SBR out may decode as HE-AAC at twice the rate: ffprobe decodes to find out.
-        if (!config.IsAac || config.Channels == 0 || config.SampleRate == 0 || (config.AudioObjectType == 2 && config.SbrPresent is not false))
+        // AAC-LC whose configuration does not rule SBR out may decode as HE-AAC at twice the rate: ffprobe decodes to find
+        // out, unless it did already, on the input these frames were copied from.
+        var readAsLc = copiedAudio is { CodecName: "aac", Profile: "LC" } && copiedAudio.Channels == config.Channels && copiedAudio.SampleRate == config.SampleRate;
+        if (!config.IsAac || config.Channels == 0 || config.SampleRate == 0 || (config.AudioObjectType == 2 && config.SbrPresent is not false && !readAsLc))
         {
             return null;
         }
@@ -337,101 +382,142 @@ public static class Mp4Index
         return total == count ? count : null;
     }
 
-    /// <summary>Whether a cover picture (an ilst's covr) is anywhere among the index's metadata, which ffprobe lists as a video stream.</summary>
-    private static bool HasCoverPicture(byte[] file, Mp4Box parent) =>
-        Mp4Boxes.Children(file, parent).Any(box =>
-            box.Type == "covr" ||
-            (MetadataContainers.Contains(box.Type) &&
-             // meta is a full box: its children start after version and flags.
-             HasCoverPicture(file, box.Type == "meta" ? new Mp4Box(box.Type, box.Body + 4, box.End) : box)));
-
-    /// <summary>
-    /// Reads the first video sample's NAL unit headers from the media data: each length in front of a NAL unit must
-    /// land on the sample's end, and the first slice must refer to a picture parameter set of the index's SPS. Only the
-    /// headers are read, not the picture.
-    /// </summary>
-    private sealed class FirstSampleReader(FileStream stream, IReadOnlyList<(long Offset, long Size)> mediaBoxes)
+    /// <summary>Whether every box of the index is one FFmpeg's muxer writes, where it writes it (<see cref="IndexBoxes"/>).</summary>
+    private static bool IsLaidOutAsFFmpegWritesIt(byte[] file, Mp4Box moov)
     {
-        private const int MaxNalUnits = 1_000;
-
-        public bool FirstIsSliceOf(byte[] file, Mp4Box stbl, AvcDecoderConfiguration configuration)
+        // The allowed tree is at most five boxes deep, so this walk is bounded however the file nests its boxes.
+        var containers = new Stack<Mp4Box>([moov]);
+        while (containers.TryPop(out var container))
         {
-            var (offset, size) = FirstSample(file, stbl);
-            // Inside one mdat's body (its header is 8 or 16 bytes).
-            if (size <= 0 || !mediaBoxes.Any(box => offset >= box.Offset + 8 && offset + size <= box.Offset + box.Size))
+            var body = container;
+            if (container.Type == "meta")
+            {
+                // A full box, as MP4 has it (QuickTime's meta has no version and flags), starting with its handler.
+                if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, container, 0, 4)) != 0)
+                {
+                    return false;
+                }
+
+                body = new Mp4Box(container.Type, container.Body + 4, container.End);
+                if (Mp4Boxes.At(file, body.Body, body.End) is not { Type: "hdlr" })
+                {
+                    return false;
+                }
+            }
+
+            var children = Mp4Boxes.Children(file, body).ToList();
+            if (container.Type == "ilst")
+            {
+                if (children.Any(tag => tag.Type == "covr"))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var allowed = IndexBoxes[container.Type];
+            if (children.Any(child => !allowed.Contains(child.Type))
+                || children.Where(child => child.Type != "trak").GroupBy(child => child.Type).Any(same => same.Count() > 1))
             {
                 return false;
             }
 
-            var header = new byte[configuration.NalLengthSize + 4];
-            var end = offset + size;
-            var at = offset;
-            for (var units = 0; at < end && units < MaxNalUnits; units++)
+            foreach (var child in children.Where(child => IndexBoxes.ContainsKey(child.Type) || child.Type == "ilst"))
             {
-                // The length and up to four bytes of the unit: its header and the start of a slice's header.
-                var read = (int)Math.Min(header.Length, end - at);
-                if (read <= configuration.NalLengthSize)
-                {
-                    return false;
-                }
-
-                stream.Position = at;
-                stream.ReadExactly(header, 0, read);
-                long length = 0;
-                for (var i = 0; i < configuration.NalLengthSize; i++)
-                {
-                    length = (length << 8) | header[i];
-                }
-
-                if (length < 1 || length > end - at - configuration.NalLengthSize)
-                {
-                    return false;
-                }
-
-                var nal = header.AsSpan(configuration.NalLengthSize, (int)Math.Min(length, read - configuration.NalLengthSize));
-                var type = nal[0] & 0x1F;
-                if (type is 1 or 5)
-                {
-                    // slice_header: first_mb_in_slice, slice_type, pic_parameter_set_id (7.3.3).
-                    var bits = new BitReader(nal[1..]);
-                    bits.UnsignedExpGolomb();
-                    bits.UnsignedExpGolomb();
-                    return configuration.PictureParameterSetIds.Contains((int)bits.UnsignedExpGolomb());
-                }
-
-                if (!NonSliceNalTypes.Contains(type))
-                {
-                    return false; // parameter sets in the samples, which would override the index's, or something else
-                }
-
-                at += configuration.NalLengthSize + length;
+                containers.Push(child);
             }
+        }
 
+        return true;
+    }
+
+    /// <summary>The track's samples are in this file: one data reference, "url " with the self-contained flag.</summary>
+    private static bool IsSelfContained(byte[] file, Mp4Box minf)
+    {
+        var dref = Mp4Boxes.Only(file, Mp4Boxes.Only(file, minf, "dinf"), "dref");
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, dref, 4, 4));
+        var entry = Mp4Boxes.At(file, dref.Body + 8, dref.End);
+        return entries == 1 && entry is { Type: "url " } && entry.End == dref.End
+               && BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, entry, 0, 4)) == 1;
+    }
+
+    /// <summary>
+    /// The sample-to-chunk table (stsc) agrees with the chunk offsets (exactly one of stco and co64) and the sample
+    /// count: first chunk 1, rising, every run of chunks holding samples of the one description, none past the last chunk.
+    /// </summary>
+    private static bool ChunksHoldEverySample(byte[] file, Mp4Box stbl)
+    {
+        var offsets = OnlyChunkOffsets(file, stbl);
+        long chunks = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 4, 4));
+        var stsc = Mp4Boxes.Only(file, stbl, "stsc");
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 4, 4));
+        if (chunks == 0 || entries == 0 || entries > (uint)(stsc.Length / 12))
+        {
             return false;
         }
 
-        /// <summary>Sample 1 starts its chunk, the first: its offset from stco (co64) and its size from stsz.</summary>
-        private static (long Offset, long Size) FirstSample(byte[] file, Mp4Box stbl)
+        long samples = 0;
+        for (var i = 0; i < (int)entries; i++)
         {
-            var stsz = Mp4Boxes.Only(file, stbl, "stsz");
-            long size = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
-            if (size == 0)
+            long firstChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 8 + i * 12, 4));
+            long perChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 12 + i * 12, 4));
+            var description = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 16 + i * 12, 4));
+            long nextFirst = i + 1 < entries ? BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 20 + i * 12, 4)) : chunks + 1;
+            if ((i == 0 && firstChunk != 1) || nextFirst <= firstChunk || nextFirst > chunks + 1 || perChunk == 0 || description != 1)
             {
-                size = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12, 4)); // the first entry
+                return false;
             }
 
-            var offsets = Mp4Boxes.Child(file, stbl, "stco") is { } stco
-                ? (Box: stco, Wide: false)
-                : (Box: Mp4Boxes.Only(file, stbl, "co64"), Wide: true);
-            if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets.Box, 4, 4)) == 0)
-            {
-                return (0, 0);
-            }
-
-            var offset = offsets.Wide
-                ? (long)BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, offsets.Box, 8, 8))
-                : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets.Box, 8, 4));
-            return (offset, size);
+            samples += (nextFirst - firstChunk) * perChunk;
         }
+
+        return samples == BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, Mp4Boxes.Only(file, stbl, "stsz"), 8, 4));
+    }
+
+    /// <summary>The chunk offsets: stco or co64, not both (FFmpeg takes whichever comes first).</summary>
+    private static Mp4Box OnlyChunkOffsets(byte[] file, Mp4Box stbl) =>
+        (Mp4Boxes.Child(file, stbl, "stco"), Mp4Boxes.Child(file, stbl, "co64")) switch
+        {
+            ({ } stco, null) => stco,
+            (null, { } co64) => co64,
+            _ => throw new InvalidDataException("not exactly one of stco and co64"),
+        };
+
+    /// <summary>
+    /// No edit list, or one as FFmpeg writes it: an optional empty edit (a start delay), then one edit at normal
+    /// speed from a time inside the media. Anything else would change what plays, and when.
+    /// </summary>
+    private static bool IsPlainEditList(byte[] file, Mp4Box trak)
+    {
+        if (Mp4Boxes.Child(file, trak, "edts") is not { } edts)
+        {
+            return true;
+        }
+
+        var elst = Mp4Boxes.Only(file, edts, "elst");
+        var wide = Mp4Boxes.Version(file, elst) == 1;
+        var entrySize = wide ? 20 : 12;
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, elst, 4, 4));
+        if (Mp4Boxes.Version(file, elst) > 1 || entries is 0 or > 2)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < (int)entries; i++)
+        {
+            var at = 8 + i * entrySize;
+            var mediaTime = wide
+                ? BinaryPrimitives.ReadInt64BigEndian(Mp4Boxes.Field(file, elst, at + 8, 8))
+                : BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + 4, 4));
+            var rate = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + entrySize - 4, 4));
+            var last = i == entries - 1;
+            if (last ? mediaTime < 0 || rate != One : mediaTime != -1)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
