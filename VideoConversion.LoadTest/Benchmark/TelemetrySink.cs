@@ -110,6 +110,7 @@ public sealed class TelemetrySink : IAsyncDisposable
             // An empty body is an empty Export*ServiceResponse: everything accepted.
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/x-protobuf";
+            context.Response.ContentLength64 = 0;
             context.Response.Close();
         }
         catch (Exception exception) when (exception is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)

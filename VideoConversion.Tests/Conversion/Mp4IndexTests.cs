@@ -64,7 +64,7 @@ public sealed class Mp4IndexTests : IDisposable
     [Fact]
     public async Task A_stream_copied_from_mpeg_ts_with_its_parameter_sets_repeated_in_the_samples_reads_as_ffprobe_reads_it()
     {
-        var ts = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", "-f", "mpegts"], "input.ts");
+        var ts = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mpegts"], "input.ts");
         var copied = await MakeAsync(["-i", ts, "-c", "copy", .. FastStart], "copied.mp4");
         var input = await Converters.Probe().ProbeAsync(ts, CancellationToken.None);
 
@@ -75,7 +75,18 @@ public sealed class Mp4IndexTests : IDisposable
         Assert.NotNull(indexed);
         AssertSame(await Converters.Probe().ProbeAsync(copied, CancellationToken.None), indexed);
         // Read as something else on the input, the copy is left to ffprobe.
-        Assert.Null(Mp4Index.TryRead(copied, copiedAudio: Assert.Single(input.AudioStreams) with { Profile = "HE-AAC" }));
+        var inputAudio = Assert.Single(input.AudioStreams);
+        Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { Profile = "HE-AAC" }));
+        Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { Channels = 2 }));
+        Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { SampleRate = 48_000 }));
+
+        // The check takes the plan's word for copied audio only: copied, no ffprobe starts; encoded, ffprobe decides.
+        var (ffprobe, starts) = await CountedFFprobeAsync();
+        var verifier = Verifier(options => options.FFprobePath = ffprobe);
+        await verifier.VerifyAsync(copied, Plan with { Audio = inputAudio, CopyAudio = true }, CancellationToken.None);
+        Assert.Equal(0, starts());
+        await verifier.VerifyAsync(copied, Plan with { Audio = inputAudio, CopyAudio = false }, CancellationToken.None);
+        Assert.Equal(1, starts());
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed record AvcDecoderConfiguration(
         List<int> ids = [];
         foreach (var pps in pictureSets)
         {
-            var (id, spsId) = ReadPictureParameterSetIds(pps);
+            var (id, spsId) = H264PictureParameters.Read(pps, sps);
             if (spsId != sps.Id || ids.Contains(id))
             {
                 throw new InvalidDataException("avcC: a picture parameter set of another sequence parameter set, or one id twice");
@@ -49,20 +49,6 @@ public sealed record AvcDecoderConfiguration(
         return ids.Count > 0
             ? new AvcDecoderConfiguration(sps, spsBytes, nalLengthSize, ids, pictureSets)
             : throw new InvalidDataException("avcC: no picture parameter set");
-    }
-
-    /// <summary>A PPS NAL unit's own id and the id of the SPS it refers to (7.3.2.2).</summary>
-    public static (int Id, int SpsId) ReadPictureParameterSetIds(ReadOnlySpan<byte> nal)
-    {
-        if (nal.Length < 2 || (nal[0] & 0x1F) != 8)
-        {
-            throw new InvalidDataException("not a picture parameter set");
-        }
-
-        var bits = new BitReader(nal[1..]);
-        var id = bits.UnsignedExpGolomb();
-        var spsId = bits.UnsignedExpGolomb();
-        return id <= 255 && spsId <= 31 ? ((int)id, (int)spsId) : throw new InvalidDataException("a parameter set id out of range");
     }
 
     private static List<byte[]> ParameterSets(ReadOnlySpan<byte> avcC, ref int at, int count)

@@ -10,6 +10,9 @@ public ref struct BitReader(ReadOnlySpan<byte> data)
     private readonly ReadOnlySpan<byte> _data = data;
     private int _position;
 
+    /// <summary>Bits read so far.</summary>
+    public readonly int Position => _position;
+
     /// <summary>Bits not read yet.</summary>
     public readonly int Remaining => _data.Length * 8 - _position;
 

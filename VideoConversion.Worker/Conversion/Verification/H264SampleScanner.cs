@@ -3,38 +3,55 @@ using System.Buffers.Binary;
 namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>
-/// Reads the NAL unit headers of an H.264 track's samples in an MP4, as far as ffprobe reads a file (its first 50 MiB):
-/// every unit's length must land on its sample's end, every slice must refer to a picture parameter set of the index,
-/// and parameter sets in the samples must be the index's own, byte for byte (a decoder would take a different one up).
-/// Only the headers are read, not the pictures.
+/// Reads the NAL unit headers of an H.264 track's samples in an MP4, as far as ffprobe reads a file (50 MiB of
+/// samples): every unit's length must land on its sample's end, every slice must refer to a picture parameter set of
+/// the index, parameter sets in the samples must be the index's own, byte for byte (a decoder would take a different
+/// one up), and SEI messages only those that change nothing ffprobe reports. Only the headers are read, not the pictures.
 /// </summary>
 public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Offset, long Size)> mediaBoxes)
 {
-    /// <summary>ffprobe's reach with the worker's probe settings (-probesize 50M): samples past it, ffprobe does not read either.</summary>
+    /// <summary>ffprobe's reach with the worker's probe settings (-probesize 50M), counted in samples' bytes: samples past it, ffprobe does not read either.</summary>
     private const long ProbeWindowBytes = 50L * 1024 * 1024;
 
     private const int MaxNalUnitsPerSample = 1_000;
 
-    /// <summary>NAL unit types a sample may hold besides slices and parameter sets: SEI, access unit delimiter, end of sequence or stream, filler.</summary>
-    private static readonly HashSet<int> OtherNalTypes = [6, 9, 10, 11, 12];
+    /// <summary>Bytes read of each unit: its header, and enough of a slice's header for its first three fields at any picture size.</summary>
+    private const int SliceHeaderBytes = 12;
+
+    /// <summary>The longest parameter set or SEI read whole: an avcC's own limit.</summary>
+    private const int MaxWholeUnitBytes = ushort.MaxValue;
+
+    /// <summary>NAL unit types a sample may hold besides slices, parameter sets and SEI: access unit delimiter, end of sequence or stream, filler.</summary>
+    private static readonly HashSet<int> OtherNalTypes = [9, 10, 11, 12];
+
+    /// <summary>
+    /// SEI messages that change nothing ffprobe reports: buffering period, picture timing (no pic_struct: the SPS is
+    /// refused with it), registered user data (captions), unregistered user data (x264's settings), recovery point.
+    /// Others, such as alternative transfer characteristics (147), would.
+    /// </summary>
+    private static readonly HashSet<int> HarmlessSeiTypes = [0, 1, 4, 5, 6];
+
+    /// <summary>Whether <paramref name="size"/> bytes from <paramref name="offset"/> lie inside one mdat's body (past its 8-byte header).</summary>
+    public bool IsInMedia(long offset, long size) =>
+        size > 0 && mediaBoxes.Any(box => offset >= box.Offset + 8 && offset <= box.Offset + box.Size && size <= box.Offset + box.Size - offset);
 
     /// <returns>False when a sample holds anything else, or lies outside the media data.</returns>
     public bool HoldOnlySlicesOf(byte[] file, Mp4Box stbl, AvcDecoderConfiguration configuration)
     {
-        var header = new byte[configuration.NalLengthSize + 4];
-        long? windowEnd = null;
+        var header = new byte[configuration.NalLengthSize + SliceHeaderBytes];
+        long scanned = 0;
         var sawSlice = false;
-        foreach (var (offset, size) in Samples(file, stbl))
+        foreach (var (offset, size) in Mp4Samples.Places(file, stbl))
         {
-            windowEnd ??= offset + ProbeWindowBytes;
-            if (offset > windowEnd)
+            if (scanned > ProbeWindowBytes)
             {
                 break;
             }
 
-            if (size <= 0 || !mediaBoxes.Any(box => offset >= box.Offset + 8 && offset <= box.Offset + box.Size && size <= box.Offset + box.Size - offset))
+            scanned += size;
+            if (!IsInMedia(offset, size))
             {
-                return false; // outside every mdat's body
+                return false;
             }
 
             if (!HoldsOnlySlicesOf(offset, size, configuration, header, ref sawSlice))
@@ -53,7 +70,7 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
         var at = offset;
         for (var units = 0; at < end; units++)
         {
-            // The length and up to four bytes of the unit: its header and the start of a slice's header.
+            // The length and the first bytes of the unit: its header and the start of a slice's header.
             var read = (int)Math.Min(header.Length, end - at);
             if (units == MaxNalUnitsPerSample || read <= lengthSize)
             {
@@ -95,15 +112,16 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
                     break;
                 case 7 or 8:
                     // Parameter sets repeated in the stream (MPEG-TS carries them at every keyframe): only the index's own.
-                    if (length > ushort.MaxValue)
+                    var parameterSet = ReadUnit(at + lengthSize, length);
+                    if (parameterSet is null || (!parameterSet.AsSpan().SequenceEqual(configuration.SpsBytes)
+                                                 && !configuration.PpsBytes.Any(pps => parameterSet.AsSpan().SequenceEqual(pps))))
                     {
-                        return false; // longer than an avcC can hold a parameter set
+                        return false;
                     }
 
-                    var unit = new byte[length];
-                    stream.Position = at + lengthSize;
-                    stream.ReadExactly(unit);
-                    if (!unit.AsSpan().SequenceEqual(configuration.SpsBytes) && !configuration.PpsBytes.Any(pps => unit.AsSpan().SequenceEqual(pps)))
+                    break;
+                case 6:
+                    if (ReadUnit(at + lengthSize, length) is not { } sei || !HoldsOnlyHarmlessMessages(sei))
                     {
                         return false;
                     }
@@ -119,36 +137,60 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
         return true;
     }
 
-    /// <summary>Each sample's place in the file, in decoding order: the chunks' offsets (stco or co64), samples per chunk (stsc) and sizes (stsz).</summary>
-    private static IEnumerable<(long Offset, long Size)> Samples(byte[] file, Mp4Box stbl)
+    private byte[]? ReadUnit(long offset, long length)
     {
-        var stsz = Mp4Boxes.Only(file, stbl, "stsz");
-        long fixedSize = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
-        var sampleCount = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
-        var offsets = Mp4Boxes.Child(file, stbl, "stco") ?? Mp4Boxes.Only(file, stbl, "co64");
-        var wide = offsets.Type == "co64";
-        var chunks = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 4, 4));
-        var stsc = Mp4Boxes.Only(file, stbl, "stsc");
-        var runs = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 4, 4));
-
-        var sample = 0u;
-        for (var run = 0u; run < runs; run++)
+        if (length > MaxWholeUnitBytes)
         {
-            var firstChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 8 + (int)run * 12, 4));
-            var perChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 12 + (int)run * 12, 4));
-            var nextFirst = run + 1 < runs ? BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 20 + (int)run * 12, 4)) : chunks + 1;
-            for (var chunk = firstChunk; chunk < nextFirst && chunk <= chunks; chunk++)
-            {
-                var at = wide
-                    ? (long)BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, offsets, 8 + (int)(chunk - 1) * 8, 8))
-                    : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 8 + (int)(chunk - 1) * 4, 4));
-                for (var i = 0u; i < perChunk && sample < sampleCount; i++, sample++)
-                {
-                    long size = fixedSize != 0 ? fixedSize : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12 + (int)sample * 4, 4));
-                    yield return (at, size);
-                    at += size;
-                }
-            }
+            return null;
         }
+
+        var unit = new byte[length];
+        stream.Position = offset;
+        stream.ReadExactly(unit);
+        return unit;
+    }
+
+    /// <summary>An SEI unit's messages (7.3.2.3): each type and size coded as runs of 0xFF and a last byte, then its payload.</summary>
+    private static bool HoldsOnlyHarmlessMessages(byte[] sei)
+    {
+        var payload = H264Rbsp.Payload(sei.AsSpan(1));
+        var at = 0;
+        while (at < payload.Length && !(at == payload.Length - 1 && payload[at] == 0x80)) // up to the stop bit
+        {
+            var type = 0;
+            while (at < payload.Length && payload[at] == 0xFF)
+            {
+                type += 255;
+                at++;
+            }
+
+            var size = 0;
+            if (at + 1 >= payload.Length)
+            {
+                return false;
+            }
+
+            type += payload[at++];
+            while (at < payload.Length && payload[at] == 0xFF)
+            {
+                size += 255;
+                at++;
+            }
+
+            if (at >= payload.Length)
+            {
+                return false;
+            }
+
+            size += payload[at++];
+            if (!HarmlessSeiTypes.Contains(type) || size > payload.Length - at)
+            {
+                return false;
+            }
+
+            at += size;
+        }
+
+        return true;
     }
 }

@@ -69,7 +69,7 @@ public sealed record H264SequenceParameters(
             throw new InvalidDataException("not a sequence parameter set");
         }
 
-        var bits = new BitReader(WithoutEmulationPrevention(nal[1..]));
+        var bits = new BitReader(H264Rbsp.Payload(nal[1..]));
         var profile = (int)bits.Bits(8);
         var constraints = (int)bits.Bits(8);
         var level = (int)bits.Bits(8);
@@ -243,7 +243,7 @@ public sealed record H264SequenceParameters(
     }
 
     /// <summary>7.3.2.1.1.1: a scaling list is delta-coded; only its length in bits matters here.</summary>
-    private static void SkipScalingList(ref BitReader bits, int size)
+    public static void SkipScalingList(ref BitReader bits, int size)
     {
         var last = 8;
         var next = 8;
@@ -266,34 +266,5 @@ public sealed record H264SequenceParameters(
         {
             throw new InvalidDataException($"SPS: {field} out of range");
         }
-    }
-
-    /// <summary>
-    /// 7.4.1: the payload without the 0x03 bytes that keep start codes out of it (00 00 03 → 00 00); a start code
-    /// (00 00 01) ends it, as it ends a NAL unit for FFmpeg.
-    /// </summary>
-    private static byte[] WithoutEmulationPrevention(ReadOnlySpan<byte> payload)
-    {
-        var bytes = new List<byte>(payload.Length);
-        var zeros = 0;
-        foreach (var value in payload)
-        {
-            if (zeros >= 2 && value <= 2)
-            {
-                // 00 00 01 is a start code, 00 00 00 and 00 00 02 cannot occur in a NAL unit: where FFmpeg would end it, refuse it.
-                throw new InvalidDataException("SPS: a start code inside the parameter set");
-            }
-
-            if (zeros >= 2 && value == 3)
-            {
-                zeros = 0;
-                continue;
-            }
-
-            zeros = value == 0 ? zeros + 1 : 0;
-            bytes.Add(value);
-        }
-
-        return [.. bytes];
     }
 }

@@ -101,7 +101,10 @@ public static class Mp4Boxes
     public static Mp4Box? Next(byte[] file, Mp4Box after, Mp4Box parent, string type) => Child(file, after.End, parent.End, type);
 
     /// <summary>The box that starts at <paramref name="offset"/>; null when fewer than a header's bytes are left before <paramref name="end"/>.</summary>
-    /// <exception cref="InvalidDataException">The box runs past its container.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The box runs past its container, or states its size as 0 (to the end) or in 64 bits: inside another box FFmpeg
+    /// writes neither, and its reader refuses them in places (a sample entry, a data reference).
+    /// </exception>
     public static Mp4Box? At(byte[] file, int offset, int end)
     {
         if (end - offset < 8)
@@ -110,23 +113,12 @@ public static class Mp4Boxes
         }
 
         var size = (long)BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(offset));
-        var header = 8;
-        if (size == 1 && end - offset >= 16)
+        if (size < 8 || size > end - offset)
         {
-            size = (long)BinaryPrimitives.ReadUInt64BigEndian(file.AsSpan(offset + 8));
-            header = 16;
-        }
-        else if (size == 0)
-        {
-            size = end - offset; // to the end of its container
+            throw new InvalidDataException($"a box at {offset} of size {size} in a container of {end - offset} bytes");
         }
 
-        if (size < header || size > end - offset)
-        {
-            throw new InvalidDataException($"a box at {offset} runs past its container");
-        }
-
-        return new Mp4Box(Encoding.ASCII.GetString(file, offset + 4, 4), offset + header, (int)(offset + size));
+        return new Mp4Box(Encoding.ASCII.GetString(file, offset + 4, 4), offset + 8, (int)(offset + size));
     }
 
     /// <summary>The 24 flag bits of a full box (the byte before them is its version).</summary>

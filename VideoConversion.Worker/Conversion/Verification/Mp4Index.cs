@@ -30,6 +30,12 @@ public static class Mp4Index
 
     private const int MaxTopLevelBoxes = 64;
 
+    /// <summary>More children than this in one box (tracks, say) is no file FFmpeg wrote for the worker.</summary>
+    private const int MaxChildren = 64;
+
+    /// <summary>The encoder tag's box type, ©too: its first byte is not ASCII, so compared as bytes.</summary>
+    private static readonly byte[] EncoderTag = [0xA9, (byte)'t', (byte)'o', (byte)'o'];
+
     /// <summary>16.16 fixed point 1, and 2.30 fixed point 1 (a matrix's last column).</summary>
     private const int One = 0x1_0000, OneOfW = 0x4000_0000;
 
@@ -43,17 +49,17 @@ public static class Mp4Index
     /// <summary>
     /// The index's boxes as FFmpeg's MP4 muxer writes them, by parent: FFmpeg's demuxer applies any box it knows wherever
     /// it finds it (a pasp in stbl, an mvhd in a trak, a second avcC), so a file with any other is left to ffprobe. Only
-    /// a track may repeat. An ilst holds metadata tags, any but a cover picture (covr), which ffprobe lists as a stream.
+    /// a track may repeat. The movie header comes first and user data after the tracks, as FFmpeg reads them in order.
     /// </summary>
     private static readonly Dictionary<string, HashSet<string>> IndexBoxes = new()
     {
-        ["moov"] = ["mvhd", "trak", "udta", "iods"],
+        ["moov"] = ["mvhd", "trak", "udta"],
         ["trak"] = ["tkhd", "edts", "mdia"],
         ["edts"] = ["elst"],
         ["mdia"] = ["mdhd", "hdlr", "minf"],
         ["minf"] = ["vmhd", "smhd", "nmhd", "dinf", "stbl"],
         ["dinf"] = ["dref"],
-        ["stbl"] = ["stsd", "stts", "stss", "ctts", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp", "sdtp", "cslg"],
+        ["stbl"] = ["stsd", "stts", "stss", "ctts", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp"],
         ["udta"] = ["meta"],
         ["meta"] = ["hdlr", "ilst"],
     };
@@ -142,7 +148,8 @@ public static class Mp4Index
         }
 
         var stbl = Mp4Boxes.Only(file, minf, "stbl");
-        if (!ChunksHoldEverySample(file, stbl) || !IsPlainEditList(file, trak))
+        if (!TablesHoldTheirEntries(file, stbl) || !ChunksHoldEverySample(file, stbl) || !IsPlainEditList(file, trak)
+            || Mp4Samples.Places(file, stbl).Any(sample => !samples.IsInMedia(sample.Offset, sample.Size)))
         {
             return null;
         }
@@ -405,10 +412,18 @@ public static class Mp4Index
                 }
             }
 
-            var children = Mp4Boxes.Children(file, body).ToList();
+            var children = Mp4Boxes.Children(file, body).Take(MaxChildren + 1).ToList();
+            if (children.Count > MaxChildren)
+            {
+                return false;
+            }
+
             if (container.Type == "ilst")
             {
-                if (children.Any(tag => tag.Type == "covr"))
+                // What -map_metadata -1 leaves: the encoder's name (©too) in one data box. FFmpeg reads any box it
+                // knows inside other tags too (a cover picture, an esds, an mvhd).
+                if (children is not [var tag] || !file.AsSpan(tag.Body - 4, 4).SequenceEqual(EncoderTag)
+                    || Mp4Boxes.Children(file, tag).ToList() is not [{ Type: "data" }])
                 {
                     return false;
                 }
@@ -418,7 +433,8 @@ public static class Mp4Index
 
             var allowed = IndexBoxes[container.Type];
             if (children.Any(child => !allowed.Contains(child.Type))
-                || children.Where(child => child.Type != "trak").GroupBy(child => child.Type).Any(same => same.Count() > 1))
+                || children.Where(child => child.Type != "trak").GroupBy(child => child.Type).Any(same => same.Count() > 1)
+                || (container.Type == "moov" && (children is not [{ Type: "mvhd" }, ..] || children.SkipWhile(child => child.Type != "udta").Any(child => child.Type == "trak"))))
             {
                 return false;
             }
@@ -475,8 +491,46 @@ public static class Mp4Index
         return samples == BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, Mp4Boxes.Only(file, stbl, "stsz"), 8, 4));
     }
 
+    /// <summary>
+    /// Every sample table is exactly as long as its entry count says (FFmpeg refuses some that are not, or reads into
+    /// the next box), and no sample is 2 GiB or more.
+    /// </summary>
+    private static bool TablesHoldTheirEntries(byte[] file, Mp4Box stbl)
+    {
+        var stsz = Mp4Boxes.Only(file, stbl, "stsz");
+        var fixedSize = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
+        long samples = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
+        if (stsz.Length != 12 + (fixedSize == 0 ? samples * 4 : 0) || fixedSize > int.MaxValue)
+        {
+            return false;
+        }
+
+        for (var i = 0; fixedSize == 0 && i < samples; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12 + i * 4, 4)) > int.MaxValue)
+            {
+                return false;
+            }
+        }
+
+        // Each table: its entries' size, and where its count is (version and flags first; sbgp's grouping type before).
+        (string Type, int EntrySize, int CountAt)[] tables =
+            [("stts", 8, 4), ("stsc", 12, 4), ("stco", 4, 4), ("co64", 8, 4), ("ctts", 8, 4), ("stss", 4, 4), ("sbgp", 8, 8)];
+        foreach (var (type, entrySize, countAt) in tables)
+        {
+            if (Mp4Boxes.Child(file, stbl, type) is { } table
+                && (Mp4Boxes.Version(file, table) > (type == "ctts" ? 1 : 0) // ctts 1: signed offsets
+                    || table.Length != countAt + 4 + (long)BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, table, countAt, 4)) * entrySize))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The chunk offsets: stco or co64, not both (FFmpeg takes whichever comes first).</summary>
-    private static Mp4Box OnlyChunkOffsets(byte[] file, Mp4Box stbl) =>
+    internal static Mp4Box OnlyChunkOffsets(byte[] file, Mp4Box stbl) =>
         (Mp4Boxes.Child(file, stbl, "stco"), Mp4Boxes.Child(file, stbl, "co64")) switch
         {
             ({ } stco, null) => stco,

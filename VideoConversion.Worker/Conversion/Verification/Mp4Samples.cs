@@ -1,0 +1,40 @@
+using System.Buffers.Binary;
+
+namespace VideoConversion.Worker.Conversion.Verification;
+
+/// <summary>Where a track's samples are in an MP4 file, from its sample table.</summary>
+public static class Mp4Samples
+{
+    /// <summary>Each sample's place in the file, in decoding order: the chunks' offsets (stco or co64), samples per chunk (stsc) and sizes (stsz).</summary>
+    public static IEnumerable<(long Offset, long Size)> Places(byte[] file, Mp4Box stbl)
+    {
+        var stsz = Mp4Boxes.Only(file, stbl, "stsz");
+        long fixedSize = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
+        var sampleCount = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
+        var offsets = Mp4Index.OnlyChunkOffsets(file, stbl);
+        var wide = offsets.Type == "co64";
+        var chunks = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 4, 4));
+        var stsc = Mp4Boxes.Only(file, stbl, "stsc");
+        var runs = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 4, 4));
+
+        var sample = 0u;
+        for (var run = 0u; run < runs; run++)
+        {
+            var firstChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 8 + (int)run * 12, 4));
+            var perChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 12 + (int)run * 12, 4));
+            var nextFirst = run + 1 < runs ? BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 20 + (int)run * 12, 4)) : chunks + 1;
+            for (var chunk = firstChunk; chunk < nextFirst && chunk <= chunks; chunk++)
+            {
+                var at = wide
+                    ? (long)BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, offsets, 8 + (int)(chunk - 1) * 8, 8))
+                    : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 8 + (int)(chunk - 1) * 4, 4));
+                for (var i = 0u; i < perChunk && sample < sampleCount; i++, sample++)
+                {
+                    long size = fixedSize != 0 ? fixedSize : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12 + (int)sample * 4, 4));
+                    yield return (at, size);
+                    at += size;
+                }
+            }
+        }
+    }
+}
