@@ -35,6 +35,7 @@ public sealed class OutputVerifier(MediaProbe probe, IOptions<ConversionOptions>
         // The MP4's own index proves a good output in process, without starting ffprobe (a tenth of a second, every job).
         // Only a pass is taken from it: anything it cannot state, or finds wrong, ffprobe reads again and decides, so the
         // cheaper reading can never fail an output that ffprobe would pass.
+        // Copied audio comes with the input's reading of the same frames (what its configuration may leave open, SBR).
         if (Mp4Index.TryRead(outputPath, plan.CopyAudio ? plan.Audio : null) is { } indexed && LimitExceeded(indexed) is null && Problems(indexed, outputPath, plan).Count == 0)
         {
             Activity.Current?.SetTag(TelemetryNames.OutputCheck, "index");
