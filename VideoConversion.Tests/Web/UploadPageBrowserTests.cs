@@ -86,6 +86,8 @@ public sealed class UploadPageBrowserTests(SystemFixture system) : IAsyncLifetim
         await card.And(page.Locator("[data-status=DONE]")).WaitForAsync(new() { Timeout = 180_000 });
         var player = card.Locator(".player");
         var video = player.Locator("video");
+        // The player sets its poster from its script once it has rendered, a moment after the card shows DONE.
+        await player.Locator("video[poster]:not([poster=''])").WaitForAsync(new() { Timeout = 30_000 });
         Assert.False(string.IsNullOrEmpty(await video.GetAttributeAsync("poster")), "the player shows the poster before it plays");
 
         // Played over HLS (hls.js, the quality menu filled from the master playlist) past 3 s.
