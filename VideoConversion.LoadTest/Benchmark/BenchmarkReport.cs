@@ -112,16 +112,16 @@ public static class BenchmarkReport
 
         report.Heading("Where a remux's time goes");
         report.Paragraph(
-            $"The spans of {breakdown.Jobs} of the {results.RemuxJobs} remux jobs above (those whose trace holds the worker's delivery and its FFmpeg),",
+            $"The spans of {breakdown.Jobs} of the {results.SystemRemuxRuns.Count} remux jobs above (those whose trace holds the worker's delivery and its FFmpeg),",
             "from their traces as the services exported them to the load tool's sink:",
             $"when each starts, counted from the worker's taking the job (`{JobTimeBreakdown.DeliverySpan}`; the spans before it, negative, are the upload's and its dispatch),",
             "and how long it lasts, medians over the jobs.",
             "Spans nest (a worker's delivery holds its download, FFmpeg, check and upload), so their lengths do not add up;",
             "a span that repeats in a trace (the worker's reports, say) is numbered, and the output check names how it read the MP4 back (`index` or `ffprobe`).",
             "A span the services dropped or exported late is missing, not estimated.");
-        if (results.UnreadTraceExports > 0)
+        if (breakdown.UnreadExports > 0)
         {
-            report.Paragraph($"{results.UnreadTraceExports} trace export(s) received while recording could not be read; their spans are missing.");
+            report.Paragraph($"{breakdown.UnreadExports} trace export(s) received while recording could not be read; their spans are missing.");
         }
 
         report.TableRow("Span", "Service", "Starts (ms)", "Lasts (ms)", "Jobs");

@@ -7,7 +7,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// starts counted from the worker's taking the job ("process video_jobs") and how long it lasts, medians over the jobs.
 /// </summary>
 /// <param name="Jobs">Jobs whose traces were complete enough to place: a worker's delivery and its FFmpeg span.</param>
-public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<JobTimeBreakdown.Stage> Stages)
+/// <param name="UnreadExports">Trace exports that could not be read: their spans are missing here.</param>
+public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<JobTimeBreakdown.Stage> Stages, int UnreadExports = 0)
 {
     /// <summary>The worker's span for one delivery of a job; every other span is placed against its start.</summary>
     public const string DeliverySpan = "process video_jobs";
@@ -27,7 +28,7 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
         span.Attributes.TryGetValue(OutputCheckAttribute, out var check) ? $"{span.Name} ({check})" : span.Name;
 
     /// <returns>Null when no trace holds a job converted by <paramref name="method"/>.</returns>
-    public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method)
+    public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method, int unreadExports = 0)
     {
         List<List<(ExportedSpan Span, int Occurrence, double Starts)>> jobs = [];
         foreach (var trace in spans.GroupBy(span => span.TraceId))
@@ -62,6 +63,6 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
                 same.Count()))
             .OrderBy(stage => stage.StartsMilliseconds)
             .ToList();
-        return new JobTimeBreakdown(method, jobs.Count, stages);
+        return new JobTimeBreakdown(method, jobs.Count, stages, unreadExports);
     }
 }

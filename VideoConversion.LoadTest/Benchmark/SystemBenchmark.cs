@@ -43,9 +43,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double? TelemetryBytesPerSecond = null,
         OutputsMeasurement? Outputs = null,
         UploadBenchmark.Measurement? Uploads = null,
-        JobTimeBreakdown? RemuxBreakdown = null,
-        int UnreadTraceExports = 0,
-        int RemuxJobs = 0)
+        JobTimeBreakdown? RemuxBreakdown = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -86,10 +84,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
         // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
         // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
-        if (telemetry is not null)
-        {
-            telemetry.Recording = true;
-        }
+        telemetry?.StartRecording();
         for (var run = 1; run <= settings.Runs; run++)
         {
             progress($"per job, run {run} of {settings.Runs}: raw FFmpeg and the system, transcode and remux");
@@ -112,12 +107,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             renditions = ladder.Renditions;
         }
 
-        if (telemetry is not null)
-        {
-            telemetry.Recording = false;
-        }
-
-        var remuxBreakdown = telemetry is null ? null : JobTimeBreakdown.Of(telemetry.RecordedSpans(), "remux");
+        var recorded = telemetry?.StopRecording();
+        var remuxBreakdown = recorded is (var spans, var unreadExports) ? JobTimeBreakdown.Of(spans, "remux", unreadExports) : null;
 
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
         var uploadToStart = await UploadToStart.MeasureAsync(client, remux, Math.Max(5, settings.Runs * 3), cancellationToken);
@@ -184,7 +175,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(systemTranscodeRuns), Median(systemRemuxRuns), systemThroughput, new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
-            remuxBreakdown, telemetry?.UnreadExports ?? 0, settings.Runs);
+            remuxBreakdown);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

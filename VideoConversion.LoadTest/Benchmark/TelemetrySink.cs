@@ -7,7 +7,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// An OTLP/HTTP endpoint that counts what the services export and discards it. In a deployment, telemetry goes to a
 /// collector on other machines; on the benchmark's machine, the Aspire dashboard ingesting every span would take the
 /// cores the system is measured on. The services still pay for exporting: they serialize and send every span, metric
-/// and log as they would to a collector. While <see cref="Recording"/>, the spans exported are kept, for the
+/// and log as they would to a collector. Between <see cref="StartRecording"/> and <see cref="StopRecording"/>, the spans exported are kept, for the
 /// breakdown of a job's time by its trace.
 /// </summary>
 public sealed class TelemetrySink : IAsyncDisposable
@@ -38,15 +38,18 @@ public sealed class TelemetrySink : IAsyncDisposable
     /// <summary>Bytes received so far (traces, metrics and logs together).</summary>
     public long ReceivedBytes => Interlocked.Read(ref _bytes);
 
-    /// <summary>Whether spans are kept as they arrive (off by default: the API's rounds export thousands a second).</summary>
-    public bool Recording
+    /// <summary>Keeps the trace exports that arrive from now on (off by default: the API's rounds export thousands of spans a second).</summary>
+    public void StartRecording() => _recording = true;
+
+    /// <summary>Stops keeping trace exports, and reads the spans of those kept.</summary>
+    public (IReadOnlyList<ExportedSpan> Spans, int UnreadExports) StopRecording()
     {
-        get => _recording;
-        set => _recording = value;
+        _recording = false;
+        return RecordedSpans();
     }
 
-    /// <summary>The spans kept while recording, in the order they arrived; <see cref="UnreadExports"/> counts the exports that could not be read.</summary>
-    public IReadOnlyList<ExportedSpan> RecordedSpans()
+    /// <summary>The spans kept while recording, in the order they arrived, and how many exports could not be read (not OTLP protobuf).</summary>
+    public (IReadOnlyList<ExportedSpan> Spans, int UnreadExports) RecordedSpans()
     {
         List<ExportedSpan> spans = [];
         var unread = 0;
@@ -63,12 +66,8 @@ public sealed class TelemetrySink : IAsyncDisposable
             }
         }
 
-        UnreadExports = unread;
-        return spans;
+        return (spans, unread);
     }
-
-    /// <summary>Trace exports the last <see cref="RecordedSpans"/> could not read (not OTLP protobuf): a breakdown missing spans says so.</summary>
-    public int UnreadExports { get; private set; }
 
     private async Task ServeAsync()
     {

@@ -1,6 +1,6 @@
+using System.Buffers.Binary;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
-using System.Buffers.Binary;
 using VideoConversion.Worker.Conversion.Planning;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
@@ -81,8 +81,7 @@ public sealed class Mp4IndexTests : IDisposable
         Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { SampleRate = 48_000 }));
 
         // The check takes the plan's word for copied audio only: copied, no ffprobe starts; encoded, ffprobe decides.
-        var (ffprobe, starts) = await CountedFFprobeAsync();
-        var verifier = Verifier(options => options.FFprobePath = ffprobe);
+        var (verifier, starts) = await CountingVerifierAsync();
         await verifier.VerifyAsync(copied, Plan with { Audio = inputAudio, CopyAudio = true }, CancellationToken.None);
         Assert.Equal(0, starts());
         await verifier.VerifyAsync(copied, Plan with { Audio = inputAudio, CopyAudio = false }, CancellationToken.None);
@@ -267,9 +266,9 @@ public sealed class Mp4IndexTests : IDisposable
     public async Task A_good_output_passes_its_check_without_starting_ffprobe()
     {
         var path = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", .. FastStart]);
-        var (ffprobe, starts) = await CountedFFprobeAsync();
+        var (verifier, starts) = await CountingVerifierAsync();
 
-        var output = await Verifier(options => options.FFprobePath = ffprobe).VerifyAsync(path, Plan, CancellationToken.None);
+        var output = await verifier.VerifyAsync(path, Plan, CancellationToken.None);
 
         Assert.InRange(output.Duration!.Value.TotalSeconds, 1.9, 2.1);
         Assert.Equal(0, starts());
@@ -279,10 +278,10 @@ public sealed class Mp4IndexTests : IDisposable
     public async Task What_the_index_finds_wrong_ffprobe_reads_again_and_decides()
     {
         var path = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", "-t", "1", .. FastStart]);
-        var (ffprobe, starts) = await CountedFFprobeAsync();
+        var (verifier, starts) = await CountingVerifierAsync();
 
         var failure = await Assert.ThrowsAsync<ConversionFailedException>(
-            () => Verifier(options => options.FFprobePath = ffprobe).VerifyAsync(path, Plan, CancellationToken.None));
+            () => verifier.VerifyAsync(path, Plan, CancellationToken.None));
 
         Assert.Equal("it plays for 1.00 s instead of 2.00 s", failure.Diagnostics);
         Assert.Equal(1, starts());
@@ -293,23 +292,24 @@ public sealed class Mp4IndexTests : IDisposable
     {
         // Coded as fields: the index cannot tell (its SPS allows fields), ffprobe decodes and finds them.
         var path = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-flags", "+ildct+ilme", "-c:a", "aac", .. FastStart]);
-        var (ffprobe, starts) = await CountedFFprobeAsync();
+        var (verifier, starts) = await CountingVerifierAsync();
 
         var failure = await Assert.ThrowsAsync<ConversionFailedException>(
-            () => Verifier(options => options.FFprobePath = ffprobe).VerifyAsync(path, Plan, CancellationToken.None));
+            () => verifier.VerifyAsync(path, Plan, CancellationToken.None));
 
         Assert.Matches("^its video is h264 High yuv420p 320×240 (tt|bb|tb|bt), not progressive", failure.Diagnostics);
         Assert.Equal(1, starts());
     }
 
-    /// <summary>The real ffprobe behind a script that counts its starts.</summary>
-    private async Task<(string Path, Func<int> Starts)> CountedFFprobeAsync()
+    /// <summary>The output check, its ffprobe the real one behind a script that counts its starts.</summary>
+    private async Task<(OutputVerifier Verifier, Func<int> FFprobeStarts)> CountingVerifierAsync()
     {
         var script = Path.Combine(_work.FullName, "counted-ffprobe");
         var count = Path.Combine(_work.FullName, "ffprobe-starts");
         await File.WriteAllTextAsync(script, $"#!/bin/sh\necho started >> '{count}'\nexec ffprobe \"$@\"\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        return (script, () => File.Exists(count) ? File.ReadAllLines(count).Length : 0);
+        return (Converters.Verifier(Converters.Options(options => options.FFprobePath = script)),
+            () => File.Exists(count) ? File.ReadAllLines(count).Length : 0);
     }
 
     private static readonly ConversionPlan Plan = new()
@@ -320,12 +320,6 @@ public sealed class Mp4IndexTests : IDisposable
         DisplayHeight = 240,
         Duration = TimeSpan.FromSeconds(2),
     };
-
-    private static OutputVerifier Verifier(Action<ConversionOptions>? configure = null)
-    {
-        var options = Microsoft.Extensions.Options.Options.Create(Converters.Options(configure));
-        return new OutputVerifier(new MediaProbe(options), options);
-    }
 
     /// <summary>Every field the output contract and its limits read, as ffprobe states it.</summary>
     private static void AssertSame(MediaInfo probed, MediaInfo indexed)

@@ -79,11 +79,7 @@ public sealed class OutputVerifierTests : IDisposable
         Assert.Equal("it cannot be read back", failure.Diagnostics);
     }
 
-    private static OutputVerifier Verifier()
-    {
-        var options = Microsoft.Extensions.Options.Options.Create(Converters.Options());
-        return new OutputVerifier(new MediaProbe(options), options);
-    }
+    private static OutputVerifier Verifier() => Converters.Verifier();
 
     private static Task<IReadOnlyList<string>> ProblemsAsync(string output, ConversionPlan plan) =>
         Verifier().FindProblemsAsync(output, plan, CancellationToken.None);

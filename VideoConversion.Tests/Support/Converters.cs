@@ -26,6 +26,13 @@ public static class Converters
             probe, new OutputVerifier(probe, wrapped), new OutputsFinisher(probe, new HlsVerifier(probe), wrapped), wrapped, NullLogger<VideoConverter>.Instance);
     }
 
+    /// <summary>The output check, around the real ffprobe.</summary>
+    public static OutputVerifier Verifier(ConversionOptions? options = null)
+    {
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options ?? Options());
+        return new OutputVerifier(new MediaProbe(wrapped), wrapped);
+    }
+
     public static MediaProbe Probe(ConversionOptions? options = null) =>
         new(Microsoft.Extensions.Options.Options.Create(options ?? Options()));
 }

@@ -60,9 +60,9 @@ public sealed class BenchmarkReportTests
             new JobTimeBreakdown.Stage("worker", "process video_jobs", 1, 0, 412.5, 3),
             new JobTimeBreakdown.Stage("worker", "probe input", 1, 35.2, 118, 3),
             new JobTimeBreakdown.Stage("api", "process video_job_reports", 2, 420, 3.5, 2),
-        ]);
+        ], UnreadExports: 1);
 
-        var markdown = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { RemuxBreakdown = breakdown, UnreadTraceExports = 1, RemuxJobs = 3 }, Settings, "scripts/benchmark");
+        var markdown = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { RemuxBreakdown = breakdown }, Settings, "scripts/benchmark");
         var without = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
 
         Assert.Contains("## Where a remux's time goes", markdown, StringComparison.Ordinal);

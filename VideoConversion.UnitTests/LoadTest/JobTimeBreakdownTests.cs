@@ -25,12 +25,12 @@ public sealed class JobTimeBreakdownTests
 
         Export(source, "transcode"); // before recording: not kept
         Assert.True(tracing.ForceFlush(10_000));
-        sink.Recording = true;
+        sink.StartRecording();
         var jobs = Enumerable.Range(0, 3).Select(_ => Export(source, "remux")).ToList();
         Assert.True(tracing.ForceFlush(10_000));
-        var spans = await ArrivedAsync(sink, 3 * 5);
+        var (spans, unreadExports) = await ArrivedAsync(sink, 3 * 5);
 
-        Assert.Equal(0, sink.UnreadExports);
+        Assert.Equal(0, unreadExports);
         Assert.Equal(3 * 5, spans.Count);
         Assert.All(spans, span => Assert.Equal("worker", span.Service));
         Assert.Equal(jobs.Order(), spans.Select(span => span.TraceId).Distinct().Order());
@@ -116,17 +116,17 @@ public sealed class JobTimeBreakdownTests
     }
 
     /// <summary>The sink's spans once <paramref name="expected"/> have arrived, or after 10 s: a flush that returned does not promise the sink has read them (CI run 45 saw 5 of 15 right after it).</summary>
-    private static async Task<IReadOnlyList<ExportedSpan>> ArrivedAsync(TelemetrySink sink, int expected)
+    private static async Task<(IReadOnlyList<ExportedSpan> Spans, int UnreadExports)> ArrivedAsync(TelemetrySink sink, int expected)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        var spans = sink.RecordedSpans();
-        while (spans.Count < expected && DateTime.UtcNow < deadline)
+        var recorded = sink.RecordedSpans();
+        while (recorded.Spans.Count < expected && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
-            spans = sink.RecordedSpans();
+            recorded = sink.RecordedSpans();
         }
 
-        return spans;
+        return recorded;
     }
 
     private static TracerProvider Tracing(string source, string service, int port) =>

@@ -48,12 +48,7 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
                 break;
             }
 
-            scanned += size;
-            if (!IsInMedia(offset, size))
-            {
-                return false;
-            }
-
+            scanned += size; // every sample lies inside an mdat: Mp4Index checked the whole table before
             if (!HoldsOnlySlicesOf(offset, size, configuration, header, ref sawSlice))
             {
                 return false;

@@ -30,12 +30,6 @@ public static class Mp4Index
 
     private const int MaxTopLevelBoxes = 64;
 
-    /// <summary>More children than this in one box (tracks, say) is no file FFmpeg wrote for the worker.</summary>
-    private const int MaxChildren = 64;
-
-    /// <summary>The encoder tag's box type, ©too: its first byte is not ASCII, so compared as bytes.</summary>
-    private static readonly byte[] EncoderTag = [0xA9, (byte)'t', (byte)'o', (byte)'o'];
-
     /// <summary>16.16 fixed point 1, and 2.30 fixed point 1 (a matrix's last column).</summary>
     private const int One = 0x1_0000, OneOfW = 0x4000_0000;
 
@@ -45,24 +39,6 @@ public static class Mp4Index
     private static readonly HashSet<string> VideoEntryBoxes = ["avcC", "pasp", "btrt", "colr"];
 
     private static readonly HashSet<string> AudioEntryBoxes = ["esds", "btrt"];
-
-    /// <summary>
-    /// The index's boxes as FFmpeg's MP4 muxer writes them, by parent: FFmpeg's demuxer applies any box it knows wherever
-    /// it finds it (a pasp in stbl, an mvhd in a trak, a second avcC), so a file with any other is left to ffprobe. Only
-    /// a track may repeat. The movie header comes first and user data after the tracks, as FFmpeg reads them in order.
-    /// </summary>
-    private static readonly Dictionary<string, HashSet<string>> IndexBoxes = new()
-    {
-        ["moov"] = ["mvhd", "trak", "udta"],
-        ["trak"] = ["tkhd", "edts", "mdia"],
-        ["edts"] = ["elst"],
-        ["mdia"] = ["mdhd", "hdlr", "minf"],
-        ["minf"] = ["vmhd", "smhd", "nmhd", "dinf", "stbl"],
-        ["dinf"] = ["dref"],
-        ["stbl"] = ["stsd", "stts", "stss", "ctts", "stsc", "stsz", "stco", "co64", "sgpd", "sbgp"],
-        ["udta"] = ["meta"],
-        ["meta"] = ["hdlr", "ilst"],
-    };
 
     /// <param name="copiedAudio">
     /// The input's audio as ffprobe read it, when this run copied it: AAC-LC whose configuration does not rule SBR out
@@ -100,7 +76,7 @@ public static class Mp4Index
     private static MediaInfo? Read(byte[] file, H264SampleScanner samples, StreamInfo? copiedAudio)
     {
         var moov = Mp4Boxes.At(file, 0, file.Length)!;
-        if (!IsLaidOutAsFFmpegWritesIt(file, moov))
+        if (!Mp4MuxerLayout.IsLaidOutAsFFmpegWritesIt(file, moov))
         {
             return null;
         }
@@ -141,15 +117,8 @@ public static class Mp4Index
         var mdhd = Mp4Boxes.Only(file, mdia, "mdhd");
         var hdlr = Mp4Boxes.Only(file, mdia, "hdlr");
         var handler = Encoding.ASCII.GetString(Mp4Boxes.Field(file, hdlr, 8, 4)); // version and flags, pre_defined
-        var minf = Mp4Boxes.Only(file, mdia, "minf");
-        if (Mp4Boxes.Version(file, tkhd) > 1 || Mp4Boxes.Version(file, mdhd) > 1 || !IsSelfContained(file, minf))
-        {
-            return null;
-        }
-
-        var stbl = Mp4Boxes.Only(file, minf, "stbl");
-        if (!TablesHoldTheirEntries(file, stbl) || !ChunksHoldEverySample(file, stbl) || !IsPlainEditList(file, trak)
-            || Mp4Samples.Places(file, stbl).Any(sample => !samples.IsInMedia(sample.Offset, sample.Size)))
+        var stbl = Mp4Boxes.Only(file, Mp4Boxes.Only(file, mdia, "minf"), "stbl");
+        if (!Mp4MuxerLayout.IsPlainTrack(file, trak) || Mp4Samples.Places(file, stbl).Any(sample => !samples.IsInMedia(sample.Offset, sample.Size)))
         {
             return null;
         }
@@ -387,191 +356,5 @@ public static class Mp4Index
         }
 
         return total == count ? count : null;
-    }
-
-    /// <summary>Whether every box of the index is one FFmpeg's muxer writes, where it writes it (<see cref="IndexBoxes"/>).</summary>
-    private static bool IsLaidOutAsFFmpegWritesIt(byte[] file, Mp4Box moov)
-    {
-        // The allowed tree is at most five boxes deep, so this walk is bounded however the file nests its boxes.
-        var containers = new Stack<Mp4Box>([moov]);
-        while (containers.TryPop(out var container))
-        {
-            var body = container;
-            if (container.Type == "meta")
-            {
-                // A full box, as MP4 has it (QuickTime's meta has no version and flags), starting with its handler.
-                if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, container, 0, 4)) != 0)
-                {
-                    return false;
-                }
-
-                body = new Mp4Box(container.Type, container.Body + 4, container.End);
-                if (Mp4Boxes.At(file, body.Body, body.End) is not { Type: "hdlr" })
-                {
-                    return false;
-                }
-            }
-
-            var children = Mp4Boxes.Children(file, body).Take(MaxChildren + 1).ToList();
-            if (children.Count > MaxChildren)
-            {
-                return false;
-            }
-
-            if (container.Type == "ilst")
-            {
-                // What -map_metadata -1 leaves: the encoder's name (©too) in one data box. FFmpeg reads any box it
-                // knows inside other tags too (a cover picture, an esds, an mvhd).
-                if (children is not [var tag] || !file.AsSpan(tag.Body - 4, 4).SequenceEqual(EncoderTag)
-                    || Mp4Boxes.Children(file, tag).ToList() is not [{ Type: "data" }])
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            var allowed = IndexBoxes[container.Type];
-            if (children.Any(child => !allowed.Contains(child.Type))
-                || children.Where(child => child.Type != "trak").GroupBy(child => child.Type).Any(same => same.Count() > 1)
-                || (container.Type == "moov" && (children is not [{ Type: "mvhd" }, ..] || children.SkipWhile(child => child.Type != "udta").Any(child => child.Type == "trak"))))
-            {
-                return false;
-            }
-
-            foreach (var child in children.Where(child => IndexBoxes.ContainsKey(child.Type) || child.Type == "ilst"))
-            {
-                containers.Push(child);
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The track's samples are in this file: one data reference, "url " with the self-contained flag.</summary>
-    private static bool IsSelfContained(byte[] file, Mp4Box minf)
-    {
-        var dref = Mp4Boxes.Only(file, Mp4Boxes.Only(file, minf, "dinf"), "dref");
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, dref, 4, 4));
-        var entry = Mp4Boxes.At(file, dref.Body + 8, dref.End);
-        return entries == 1 && entry is { Type: "url " } && entry.End == dref.End
-               && BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, entry, 0, 4)) == 1;
-    }
-
-    /// <summary>
-    /// The sample-to-chunk table (stsc) agrees with the chunk offsets (exactly one of stco and co64) and the sample
-    /// count: first chunk 1, rising, every run of chunks holding samples of the one description, none past the last chunk.
-    /// </summary>
-    private static bool ChunksHoldEverySample(byte[] file, Mp4Box stbl)
-    {
-        var offsets = OnlyChunkOffsets(file, stbl);
-        long chunks = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 4, 4));
-        var stsc = Mp4Boxes.Only(file, stbl, "stsc");
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 4, 4));
-        if (chunks == 0 || entries == 0 || entries > (uint)(stsc.Length / 12))
-        {
-            return false;
-        }
-
-        long samples = 0;
-        for (var i = 0; i < (int)entries; i++)
-        {
-            long firstChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 8 + i * 12, 4));
-            long perChunk = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 12 + i * 12, 4));
-            var description = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 16 + i * 12, 4));
-            long nextFirst = i + 1 < entries ? BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsc, 20 + i * 12, 4)) : chunks + 1;
-            if ((i == 0 && firstChunk != 1) || nextFirst <= firstChunk || nextFirst > chunks + 1 || perChunk == 0 || description != 1)
-            {
-                return false;
-            }
-
-            samples += (nextFirst - firstChunk) * perChunk;
-        }
-
-        return samples == BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, Mp4Boxes.Only(file, stbl, "stsz"), 8, 4));
-    }
-
-    /// <summary>
-    /// Every sample table is exactly as long as its entry count says (FFmpeg refuses some that are not, or reads into
-    /// the next box), and no sample is 2 GiB or more.
-    /// </summary>
-    private static bool TablesHoldTheirEntries(byte[] file, Mp4Box stbl)
-    {
-        var stsz = Mp4Boxes.Only(file, stbl, "stsz");
-        var fixedSize = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
-        long samples = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
-        if (stsz.Length != 12 + (fixedSize == 0 ? samples * 4 : 0) || fixedSize > int.MaxValue)
-        {
-            return false;
-        }
-
-        for (var i = 0; fixedSize == 0 && i < samples; i++)
-        {
-            if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 12 + i * 4, 4)) > int.MaxValue)
-            {
-                return false;
-            }
-        }
-
-        // Each table: its entries' size, and where its count is (version and flags first; sbgp's grouping type before).
-        (string Type, int EntrySize, int CountAt)[] tables =
-            [("stts", 8, 4), ("stsc", 12, 4), ("stco", 4, 4), ("co64", 8, 4), ("ctts", 8, 4), ("stss", 4, 4), ("sbgp", 8, 8)];
-        foreach (var (type, entrySize, countAt) in tables)
-        {
-            if (Mp4Boxes.Child(file, stbl, type) is { } table
-                && (Mp4Boxes.Version(file, table) > (type == "ctts" ? 1 : 0) // ctts 1: signed offsets
-                    || table.Length != countAt + 4 + (long)BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, table, countAt, 4)) * entrySize))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The chunk offsets: stco or co64, not both (FFmpeg takes whichever comes first).</summary>
-    internal static Mp4Box OnlyChunkOffsets(byte[] file, Mp4Box stbl) =>
-        (Mp4Boxes.Child(file, stbl, "stco"), Mp4Boxes.Child(file, stbl, "co64")) switch
-        {
-            ({ } stco, null) => stco,
-            (null, { } co64) => co64,
-            _ => throw new InvalidDataException("not exactly one of stco and co64"),
-        };
-
-    /// <summary>
-    /// No edit list, or one as FFmpeg writes it: an optional empty edit (a start delay), then one edit at normal
-    /// speed from a time inside the media. Anything else would change what plays, and when.
-    /// </summary>
-    private static bool IsPlainEditList(byte[] file, Mp4Box trak)
-    {
-        if (Mp4Boxes.Child(file, trak, "edts") is not { } edts)
-        {
-            return true;
-        }
-
-        var elst = Mp4Boxes.Only(file, edts, "elst");
-        var wide = Mp4Boxes.Version(file, elst) == 1;
-        var entrySize = wide ? 20 : 12;
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, elst, 4, 4));
-        if (Mp4Boxes.Version(file, elst) > 1 || entries is 0 or > 2)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < (int)entries; i++)
-        {
-            var at = 8 + i * entrySize;
-            var mediaTime = wide
-                ? BinaryPrimitives.ReadInt64BigEndian(Mp4Boxes.Field(file, elst, at + 8, 8))
-                : BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + 4, 4));
-            var rate = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + entrySize - 4, 4));
-            var last = i == entries - 1;
-            if (last ? mediaTime < 0 || rate != One : mediaTime != -1)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

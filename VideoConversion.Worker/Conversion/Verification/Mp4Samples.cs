@@ -11,7 +11,7 @@ public static class Mp4Samples
         var stsz = Mp4Boxes.Only(file, stbl, "stsz");
         long fixedSize = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 4, 4));
         var sampleCount = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
-        var offsets = Mp4Index.OnlyChunkOffsets(file, stbl);
+        var offsets = ChunkOffsets(file, stbl);
         var wide = offsets.Type == "co64";
         var chunks = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, offsets, 4, 4));
         var stsc = Mp4Boxes.Only(file, stbl, "stsc");
@@ -37,4 +37,13 @@ public static class Mp4Samples
             }
         }
     }
+
+    /// <summary>The chunk offsets: stco or co64, not both (FFmpeg takes whichever comes first).</summary>
+    public static Mp4Box ChunkOffsets(byte[] file, Mp4Box stbl) =>
+        (Mp4Boxes.Child(file, stbl, "stco"), Mp4Boxes.Child(file, stbl, "co64")) switch
+        {
+            ({ } stco, null) => stco,
+            (null, { } co64) => co64,
+            _ => throw new InvalidDataException("not exactly one of stco and co64"),
+        };
 }
