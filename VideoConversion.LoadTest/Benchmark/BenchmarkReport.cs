@@ -61,7 +61,7 @@ public static class BenchmarkReport
                     "MPEG-4 Part 2 + MP3 in AVI (transcoded) and H.264 + AAC in MP4 (remuxed), generated with FFmpeg.");
         report.Line(string.Join(' ',
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
-            $"Per-job times are medians of {settings.Runs} jobs run one at a time;",
+            $"Per-job times are medians of {settings.Runs} transcodes and {settings.Runs * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
             "queue, download, FFmpeg, output check, upload, report."));
         report.Line();

@@ -87,6 +87,26 @@ public sealed class TraceTests(SystemFixture system, ITestOutputHelper output) :
         Assert.Contains(ours, log => log.Service == "worker" && log.Attributes["Attempt"] == "1");
     }
 
+    [Fact]
+    public async Task A_job_downloads_its_input_while_its_attempt_is_counted_and_reported()
+    {
+        var client = ActivityContextOfAClient();
+        await RunJobAsync(client);
+
+        var spans = await JobJourney.WaitForAsync(system.Telemetry, client.TraceId.ToHexString(), output.WriteLine);
+        // Begun ahead of the attempt (marked as such), not after the attempt's ledger entry (a PUT to storage, right under
+        // the delivery's span) and its PROCESSING report (the worker's first report): before either began.
+        var delivery = Assert.Single(spans, span => span.Name == $"process {QueueNames.VideoJobs}");
+        var download = Assert.Single(spans, span => span.Service == "worker" && span.Name == "download input");
+        Assert.Equal("true", download.Attribute("videoconversion.input.prefetched"));
+        var ledger = spans.Where(span => span.Name == "PUT" && span.ParentSpanId == delivery.SpanId).MinBy(span => span.Start);
+        var started = spans.Where(span => span.Service == "worker" && span.Name == $"send {QueueNames.JobReports}").MinBy(span => span.Start);
+        Assert.NotNull(ledger);
+        Assert.NotNull(started);
+        Assert.True(download.Start < ledger.Start, $"The download began at {download.Start:O}, after the ledger's PUT at {ledger.Start:O}");
+        Assert.True(download.Start < started.Start, $"The download began at {download.Start:O}, after the PROCESSING report at {started.Start:O}");
+    }
+
     private static ActivityContext ActivityContextOfAClient() =>
         new(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
 

@@ -48,7 +48,7 @@ public sealed partial class JobProcessor(
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     /// <param name="redelivered">The broker's redelivered flag: the message was handed out before (a worker died holding it, say).</param>
     /// <param name="turn">The worker's conversion turn, held by the caller: given back as soon as FFmpeg is done with this job.</param>
-    /// <param name="prefetched">The input, downloaded while the job waited for its turn (the caller disposes it); null to download it now.</param>
+    /// <param name="prefetched">The input, downloading ahead of the attempt (the caller disposes it); null to download it in the attempt.</param>
     public async Task<DeliveryOutcome> ProcessAsync(
         VideoJobMessage job, int brokerAttempt, bool redelivered, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
@@ -228,7 +228,7 @@ public sealed partial class JobProcessor(
 
         if (prefetched is not null && await prefetched.CompletedAsync().WaitAsync(cancellationToken))
         {
-            // Downloaded while the job waited (and counted then); the room check is the one left for the output.
+            // Downloaded ahead of the attempt (and counted then); the room check is the one left for the output.
             var inputBytes = new FileInfo(inputFile).Length;
             scratch.EnsureRoom(ScratchDirectory.RoomNeeded(inputBytes, OutputKinds.Work(job.Outputs ?? OutputKinds.Default)) - inputBytes);
 
@@ -339,7 +339,7 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting {InputPath}")]
     private static partial void LogStarted(ILogger logger, string jobId, int attempt, string inputPath);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting the input downloaded while it waited ({InputBytes} bytes)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: converting the input downloaded ahead of it ({InputBytes} bytes)")]
     private static partial void LogUsingPrefetchedInput(ILogger logger, string jobId, int attempt, long inputBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt}: the output is already stored; reporting it instead of converting again")]

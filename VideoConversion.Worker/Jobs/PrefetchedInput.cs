@@ -6,9 +6,10 @@ using VideoConversion.Worker.Telemetry;
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// The input of a job waiting for the conversion turn, downloaded meanwhile into the job's scratch directory. Only a
-/// head start: a download that fails is forgotten, and the job downloads again on its turn, where a failure counts.
-/// No attempt is counted and nothing is reported while it runs. Disposing stops it and removes the directory.
+/// A job's input, downloaded into the job's scratch directory ahead of its attempt: while the job waits for the
+/// conversion turn, or, when the turn is free, while the attempt is counted and reported. Only a head start: a download
+/// that fails is forgotten, and the attempt downloads again, where a failure counts. Nothing is counted in the ledger
+/// and nothing is reported while it runs. Disposing stops it and removes the directory.
 /// </summary>
 public sealed partial class PrefetchedInput : IAsyncDisposable
 {
@@ -70,10 +71,12 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
 
     private async Task<bool> RunAsync(Func<CancellationToken, Task> download, ConversionMetrics metrics, ILogger logger)
     {
-        await Task.Yield(); // the caller goes on to wait for its turn
-        // The same stage as a download on the job's turn, marked: a trace shows the input arriving while the job waited.
+        // The same stage as a download in the attempt, marked: a trace shows the input arriving ahead of the attempt.
+        // Begun before the yield, so that it begins before anything the caller goes on to do (an async method's
+        // Activity.Current does not flow back to its caller).
         using var activity = WorkerActivities.Start("download input");
         activity?.SetTag("videoconversion.input.prefetched", true);
+        await Task.Yield(); // the caller goes on to wait for its turn, or to begin the attempt
         try
         {
             await download(_stop.Token);

@@ -68,7 +68,10 @@ public sealed partial class VideoJobConsumer(
         if (turnTask.IsCompletedSuccessfully)
         {
             using var turn = await turnTask;
-            return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, prefetched: null, cancellationToken);
+            // The input downloads from now on, while the attempt is counted in the ledger and PROCESSING reported, instead of
+            // after both. A redelivery may find its output stored and need no input: it downloads on its turn, if at all.
+            await using var headStart = delivery.Redelivered ? null : StartDownload(job);
+            return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, headStart, cancellationToken);
         }
 
         // The other slot converts: this job waits for the turn, its input downloading meanwhile. It waits at most
@@ -78,8 +81,7 @@ public sealed partial class VideoJobConsumer(
         ConversionTurn? turnTaken = null;
         try
         {
-            prefetched = PrefetchedInput.Start(
-                job, options.Value.ScratchDirectory, slots.InputBytesHeldBesides(slot), options.Value.TransferTimeout, downloader, metrics, logger);
+            prefetched = StartDownload(job);
             LogWaitingForTurn(logger, job.JobId, prefetched is not null);
             try
             {
@@ -134,6 +136,24 @@ public sealed partial class VideoJobConsumer(
             }
         }
     }
+
+    /// <summary>The input's download ahead of the attempt; null when there is none to make, or no scratch for it (the attempt finds out and reports).</summary>
+    private PrefetchedInput? StartDownload(VideoJobMessage job)
+    {
+        try
+        {
+            return PrefetchedInput.Start(
+                job, options.Value.ScratchDirectory, slots.InputBytesHeldBesides(slot), options.Value.TransferTimeout, downloader, metrics, logger);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogNoDownloadAhead(logger, exception, job.JobId);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: no scratch directory for its input ahead of the attempt; the attempt downloads it")]
+    private static partial void LogNoDownloadAhead(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering an unreadable job message (delivery {DeliveryTag})")]
     private static partial void LogInvalidMessage(ILogger logger, ulong deliveryTag);

@@ -26,7 +26,8 @@ public static class OtlpDecoder
             Hex(span.ParentSpanId),
             span.Name,
             Attributes(span.Attributes),
-            span.Links.Select(link => Hex(link.TraceId)).ToList());
+            span.Links.Select(link => Hex(link.TraceId)).ToList(),
+            DateTimeOffset.UnixEpoch.AddTicks((long)(span.StartTimeUnixNano / 100)));
 
     /// <summary>A log record's category is its instrumentation scope's name.</summary>
     public static IEnumerable<ExportedLog> Logs(ReadOnlyMemory<byte> request) =>

@@ -8,7 +8,8 @@ public sealed record ExportedSpan(
     string ParentSpanId,
     string Name,
     IReadOnlyDictionary<string, string> Attributes,
-    IReadOnlyList<string> LinkedTraceIds)
+    IReadOnlyList<string> LinkedTraceIds,
+    DateTimeOffset Start)
 {
     public string? Attribute(string name) => Attributes.GetValueOrDefault(name);
 
