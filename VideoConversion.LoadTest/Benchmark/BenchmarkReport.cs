@@ -271,7 +271,7 @@ public static class BenchmarkReport
             "- **Per-job overhead is a fixed cost, not a share of the conversion.**",
             $"A remux shows it whole: +{Number(ratios.RemuxOverheadSeconds)} s over raw FFmpeg.",
             $"The worker probes the input with ffprobe before FFmpeg ({Number(results.FFprobeSeconds)} s; the output is checked from its index in process, by ffprobe only where the index cannot prove it),",
-            "and talks to storage several times per job (attempt ledger, download, upload, the ledger's removal), each a round trip to the storage server;",
+            "and talks to storage several times per job (attempt ledger and download, side by side; upload; the ledger's removal, after the outcome), each a round trip to the storage server;",
             "the API dispatches through its outbox and the broker, and applies the reports.",
             $"On the {settings.InputSeconds} s transcode the measured difference is {Percent(ratios.TranscodeOverhead)} of the job, {withinNoise};",
             "the fixed cost shrinks, as a share, as videos get longer."));

@@ -222,11 +222,13 @@ public sealed partial class JobProcessor(
         await using var heartbeat = new ProgressHeartbeat(reports, ledger, job.JobId, job.Run, entry, attempt, time, cancellationToken);
         var (inputBucket, inputKey) = StorageNames.SplitPath(job.InputPath);
         using var ownScratch = prefetched is null ? ScratchDirectory.Create(_options.ScratchDirectory, job.JobId) : null;
+        // The attempt's files go as soon as it is done with them, before its reports and any back-off (its owner's disposal then does nothing).
+        await using var prefetchedFiles = prefetched;
         var scratch = prefetched?.Scratch ?? ownScratch!;
         var inputFile = scratch.File(ScratchDirectory.InputName(inputKey));
         var outputFile = scratch.File("output.mp4");
 
-        if (prefetched is not null && await prefetched.CompletedAsync().WaitAsync(cancellationToken))
+        if (prefetched is not null && await prefetched.ReadyAsync(cancellationToken))
         {
             // Downloaded ahead of the attempt (and counted then); the room check is the one left for the output.
             var inputBytes = new FileInfo(inputFile).Length;

@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using VideoConversion.Contracts.Messaging;
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Contracts.Storage;
 using VideoConversion.Infrastructure.Telemetry;
 using VideoConversion.Worker.Telemetry;
@@ -7,36 +9,46 @@ namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
 /// A job's input, downloaded into the job's scratch directory ahead of its attempt: while the job waits for the
-/// conversion turn, or, when the turn is free, while the attempt is counted and reported. Only a head start: a download
-/// that fails is forgotten, and the attempt downloads again, where a failure counts. Nothing is counted in the ledger
-/// and nothing is reported while it runs. Disposing stops it and removes the directory.
+/// conversion turn, or, when the turn is free, while the attempt is counted and reported (a head start). Nothing is
+/// counted in the ledger and nothing is reported while it runs. A waiting job's download that fails is forgotten, and
+/// the attempt downloads again, where a failure counts; a head start's failure is the attempt's own, as if the attempt
+/// had downloaded. Disposing stops it and removes the directory; the attempt disposes it as soon as it is done with its
+/// files, and its owner again (a second time does nothing) when the job ends without an attempt.
 /// </summary>
 public sealed partial class PrefetchedInput : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop;
+    private readonly bool _failsTheAttempt;
+    private readonly string _jobId;
     private readonly Task<bool> _download;
+    private ExceptionDispatchInfo? _failure;
+    private int _disposed;
 
     private PrefetchedInput(
-        ScratchDirectory scratch, string file, CancellationTokenSource stop, Func<CancellationToken, Task> download, ConversionMetrics metrics, ILogger logger)
+        string jobId, ScratchDirectory scratch, string file, CancellationTokenSource stop, bool failsTheAttempt,
+        Func<CancellationToken, Task> download, ConversionMetrics metrics, ILogger logger)
     {
+        _jobId = jobId;
         Scratch = scratch;
         File = file;
         _stop = stop;
+        _failsTheAttempt = failsTheAttempt;
         _download = RunAsync(download, metrics, logger);
     }
 
     public ScratchDirectory Scratch { get; }
 
-    /// <summary>Where the input is once <see cref="CompletedAsync"/> says so.</summary>
+    /// <summary>Where the input is once <see cref="ReadyAsync"/> says so.</summary>
     public string File { get; }
 
     /// <summary>
     /// Starts downloading an uploaded job's input, if the scratch disk has room for the whole job besides the room the
-    /// jobs in hand count on; null when it is not worth it (a job from a URL fetches on its turn, with that fetch's own limits).
+    /// jobs in hand count on; null when it is not worth it (a job from a URL fetches in its attempt, with that fetch's own limits).
     /// </summary>
     /// <param name="inputBytesHeld">The inputs of the jobs this worker holds: their conversions need their room too.</param>
+    /// <param name="headStart">The job has its turn: this download is its attempt's, and fails it.</param>
     public static PrefetchedInput? Start(
-        VideoJobMessage job, string scratchRoot, long inputBytesHeld, TimeSpan transferTimeout, InputDownloader downloader,
+        VideoJobMessage job, string scratchRoot, long inputBytesHeld, TimeSpan transferTimeout, bool headStart, InputDownloader downloader,
         ConversionMetrics metrics, ILogger logger)
     {
         if (job.InputUrl is not null || job.InputBytes is not { } inputBytes)
@@ -44,13 +56,16 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
             return null;
         }
 
+        var (bucket, key) = StorageNames.SplitPath(job.InputPath);
         var scratch = ScratchDirectory.Create(scratchRoot, job.JobId);
         try
         {
-            if (scratch.FreeBytes() < ScratchDirectory.RoomNeeded(inputBytes) + ScratchDirectory.RoomNeeded(inputBytesHeld))
+            // The room the attempt will ask for (its outputs' included), so that a short disk is found before the download fills it.
+            var roomNeeded = ScratchDirectory.RoomNeeded(inputBytes, OutputKinds.Work(job.Outputs ?? OutputKinds.Default));
+            if (scratch.FreeBytes() < roomNeeded + ScratchDirectory.RoomNeeded(inputBytesHeld))
             {
                 scratch.Dispose();
-                return null; // the job checks again on its turn, when the one before has made room
+                return null; // the attempt checks again, when the job before may have made room
             }
         }
         catch
@@ -59,15 +74,28 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
             throw;
         }
 
-        var (bucket, key) = StorageNames.SplitPath(job.InputPath);
         var file = scratch.File(ScratchDirectory.InputName(key));
         var stop = new CancellationTokenSource(transferTimeout);
-        return new PrefetchedInput(scratch, file, stop,
+        return new PrefetchedInput(job.JobId, scratch, file, stop, headStart,
             token => downloader.DownloadAsync(bucket, key, job.InputETag, job.InputBytes, file, token), metrics, logger);
     }
 
-    /// <summary>Whether the input is downloaded whole (waits for the download to end).</summary>
-    public Task<bool> CompletedAsync() => _download;
+    /// <summary>Waits for the download to end: true when the input is there whole, false when the attempt must download it.</summary>
+    /// <exception cref="Exception">A head start's failure, as the download threw it (a time limit as <see cref="OperationCanceledException"/>).</exception>
+    public async Task<bool> ReadyAsync(CancellationToken cancellationToken)
+    {
+        if (await _download.WaitAsync(cancellationToken))
+        {
+            return true;
+        }
+
+        if (_failsTheAttempt)
+        {
+            _failure?.Throw();
+        }
+
+        return false;
+    }
 
     private async Task<bool> RunAsync(Func<CancellationToken, Task> download, ConversionMetrics metrics, ILogger logger)
     {
@@ -85,22 +113,36 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
             metrics.Downloaded(bytes);
             return true;
         }
+        catch (OperationCanceledException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            return false; // stopped by its owner: the job ended without needing it
+        }
         catch (Exception exception)
         {
             activity.Failed(exception);
-            LogPrefetchFailed(logger, exception);
+            _failure = ExceptionDispatchInfo.Capture(exception);
+            if (!_failsTheAttempt)
+            {
+                LogPrefetchFailed(logger, exception, _jobId);
+            }
+
             return false;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         await _download;
         _stop.Dispose();
         Scratch.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Downloading the next job's input ahead of its turn failed; it downloads again on its turn")]
-    private static partial void LogPrefetchFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: downloading its input while it waits for its turn failed; its attempt downloads it again")]
+    private static partial void LogPrefetchFailed(ILogger logger, Exception exception, string jobId);
 }

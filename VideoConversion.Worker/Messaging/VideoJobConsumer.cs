@@ -12,8 +12,9 @@ namespace VideoConversion.Worker.Messaging;
 
 /// <summary>
 /// One of the worker's <see cref="ConversionSlots"/>: takes conversion jobs from <see cref="QueueNames.VideoJobs"/>, one at
-/// a time, at the priority the slots give it. A job that finds the other slot converting downloads its input and waits
-/// for the conversion turn; on SIGTERM, or after Conversion:MaxTurnWait, it goes back to the queue unstarted.
+/// a time, at the priority the slots give it. A job starts downloading its input as it is taken: with the turn free, while
+/// its attempt is counted and reported; when the other slot converts, while it waits for the conversion turn, and on
+/// SIGTERM, or after Conversion:MaxTurnWait, it goes back to the queue unstarted.
 /// </summary>
 public sealed partial class VideoJobConsumer(
     int slot,
@@ -67,10 +68,11 @@ public sealed partial class VideoJobConsumer(
         var turnTask = slots.TakeTurnAsync(handingBack.Token);
         if (turnTask.IsCompletedSuccessfully)
         {
-            using var turn = await turnTask;
             // The input downloads from now on, while the attempt is counted in the ledger and PROCESSING reported, instead of
-            // after both. A redelivery may find its output stored and need no input: it downloads on its turn, if at all.
-            await using var headStart = delivery.Redelivered ? null : StartDownload(job);
+            // after both. A job taken up before may find its output stored and need no input: its attempt downloads, if at all.
+            var likelyFirst = !delivery.Redelivered && AttemptOf(delivery) == 1 && job.PreviousAttempts == 0;
+            await using var headStart = likelyFirst ? StartDownload(job, headStart: true) : null;
+            using var turn = await turnTask; // given back before the head start is stopped, on the ways out without an attempt
             return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, headStart, cancellationToken);
         }
 
@@ -81,7 +83,7 @@ public sealed partial class VideoJobConsumer(
         ConversionTurn? turnTaken = null;
         try
         {
-            prefetched = StartDownload(job);
+            prefetched = StartDownload(job, headStart: false);
             LogWaitingForTurn(logger, job.JobId, prefetched is not null);
             try
             {
@@ -137,22 +139,26 @@ public sealed partial class VideoJobConsumer(
         }
     }
 
-    /// <summary>The input's download ahead of the attempt; null when there is none to make, or no scratch for it (the attempt finds out and reports).</summary>
-    private PrefetchedInput? StartDownload(VideoJobMessage job)
+    /// <summary>
+    /// The input's download ahead of the attempt; null when there is none to make, or it cannot begin (no scratch for it,
+    /// a path it cannot read): the attempt finds out, and reports.
+    /// </summary>
+    private PrefetchedInput? StartDownload(VideoJobMessage job, bool headStart)
     {
         try
         {
             return PrefetchedInput.Start(
-                job, options.Value.ScratchDirectory, slots.InputBytesHeldBesides(slot), options.Value.TransferTimeout, downloader, metrics, logger);
+                job, options.Value.ScratchDirectory, slots.InputBytesHeldBesides(slot), options.Value.TransferTimeout, headStart,
+                downloader, metrics, logger);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogNoDownloadAhead(logger, exception, job.JobId);
             return null;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: no scratch directory for its input ahead of the attempt; the attempt downloads it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its input cannot be downloaded ahead of its attempt; the attempt downloads it")]
     private static partial void LogNoDownloadAhead(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering an unreadable job message (delivery {DeliveryTag})")]
