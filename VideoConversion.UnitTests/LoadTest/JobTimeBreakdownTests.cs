@@ -25,6 +25,8 @@ public sealed class JobTimeBreakdownTests
 
         Export(source, "transcode"); // before recording: not kept
         Assert.True(tracing.ForceFlush(10_000));
+        // Recording starts once the sink has it: an export the SDK sends again later (a retry) would land in the recording.
+        Assert.True(await ReceivedAnyAsync(sink), "the export before recording never arrived");
         sink.StartRecording();
         var jobs = Enumerable.Range(0, 3).Select(_ => Export(source, "remux")).ToList();
         Assert.True(tracing.ForceFlush(10_000));
@@ -116,6 +118,17 @@ public sealed class JobTimeBreakdownTests
     }
 
     /// <summary>The sink's spans once <paramref name="expected"/> have arrived, or after 10 s: a flush that returned does not promise the sink has read them (CI run 45 saw 5 of 15 right after it).</summary>
+    private static async Task<bool> ReceivedAnyAsync(TelemetrySink sink)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (sink.ReceivedBytes == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return sink.ReceivedBytes > 0;
+    }
+
     private static async Task<(IReadOnlyList<ExportedSpan> Spans, int UnreadExports)> ArrivedAsync(TelemetrySink sink, int expected)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -48,7 +48,7 @@ public sealed partial class JobProcessor(
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     /// <param name="redelivered">The broker's redelivered flag: the message was handed out before (a worker died holding it, say).</param>
     /// <param name="turn">The worker's conversion turn, held by the caller: given back as soon as FFmpeg is done with this job.</param>
-    /// <param name="prefetched">The input, downloading ahead of the attempt (the caller disposes it); null to download it in the attempt.</param>
+    /// <param name="prefetched">The input, downloading ahead of the attempt; null to download it in the attempt. The attempt disposes it once done with its files (before reports and back-off), the caller again.</param>
     public async Task<DeliveryOutcome> ProcessAsync(
         VideoJobMessage job, int brokerAttempt, bool redelivered, ConversionTurn turn, PrefetchedInput? prefetched, CancellationToken cancellationToken)
     {
@@ -64,7 +64,7 @@ public sealed partial class JobProcessor(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, running.Canceled);
         var entry = StorageNames.AttemptLedgerEntry(job.JobId, job.Run);
         // A job the API requeued after its worker vanished counts on from the attempts it had.
-        var likelyFirst = !redelivered && brokerAttempt == 1 && job.PreviousAttempts == 0;
+        var likelyFirst = IsLikelyFirst(job, brokerAttempt, redelivered);
         var (attempt, otherRunning) = await CountAttemptAsync(entry, job.JobId, brokerAttempt, job.PreviousAttempts + 1, likelyFirst, cancellationToken);
         // Every line from here on, the ledger's included, is about this job and attempt.
         using var jobContext = JobContext.Enter(logger, job.JobId, Math.Min(attempt, MaxAttempts));
@@ -123,6 +123,11 @@ public sealed partial class JobProcessor(
     }
 
 
+    /// <summary>Whether the job was never taken up before, as far as its message tells: no attempt of it can have stored an output.</summary>
+    /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
+    public static bool IsLikelyFirst(VideoJobMessage job, int brokerAttempt, bool redelivered) =>
+        !redelivered && brokerAttempt == 1 && job.PreviousAttempts == 0;
+
     /// <summary>Which attempt this is, by the worker's own ledger when it can be read, else as the broker counts.</summary>
     /// <param name="atLeast">The attempts the API knows of (a job it requeued after its worker vanished), plus one.</param>
     private async Task<(int Attempt, bool OtherRunning)> CountAttemptAsync(
@@ -168,6 +173,11 @@ public sealed partial class JobProcessor(
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             turn.Release(); // the next job need not wait for this one's reports and back-off
+            if (prefetched is not null)
+            {
+                await prefetched.DisposeAsync(); // nor its files, or a download still running: a failure before the conversion leaves both
+            }
+
             Activity.Current.Failed(exception);
             var (cause, fileMessage) = FailureClassifier.Classify(exception);
             var decision = RetryPolicy.Decide(cause, attempt, fileMessage);

@@ -113,9 +113,9 @@ public sealed partial class PrefetchedInput : IAsyncDisposable
             metrics.Downloaded(bytes);
             return true;
         }
-        catch (OperationCanceledException) when (Volatile.Read(ref _disposed) == 1)
+        catch (Exception) when (Volatile.Read(ref _disposed) == 1)
         {
-            return false; // stopped by its owner: the job ended without needing it
+            return false; // stopped by its owner (the request cancelled, or its connection torn down): the job ended without needing it
         }
         catch (Exception exception)
         {

@@ -70,10 +70,21 @@ public sealed partial class VideoJobConsumer(
         {
             // The input downloads from now on, while the attempt is counted in the ledger and PROCESSING reported, instead of
             // after both. A job taken up before may find its output stored and need no input: its attempt downloads, if at all.
-            var likelyFirst = !delivery.Redelivered && AttemptOf(delivery) == 1 && job.PreviousAttempts == 0;
-            await using var headStart = likelyFirst ? StartDownload(job, headStart: true) : null;
-            using var turn = await turnTask; // given back before the head start is stopped, on the ways out without an attempt
-            return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, headStart, cancellationToken);
+            var turn = await turnTask;
+            PrefetchedInput? headStart = null;
+            try
+            {
+                headStart = JobProcessor.IsLikelyFirst(job, AttemptOf(delivery), delivery.Redelivered) ? StartDownload(job, headStart: true) : null;
+                return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, headStart, cancellationToken);
+            }
+            finally
+            {
+                turn.Dispose(); // given back first, on the ways out without an attempt too
+                if (headStart is not null)
+                {
+                    await headStart.DisposeAsync();
+                }
+            }
         }
 
         // The other slot converts: this job waits for the turn, its input downloading meanwhile. It waits at most
