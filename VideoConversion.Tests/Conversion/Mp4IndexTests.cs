@@ -70,12 +70,12 @@ public sealed class Mp4IndexTests : IDisposable
 
         // Its AAC configuration, made from the ADTS headers, is two bytes and says nothing of SBR: the input's reading decides.
         Assert.Null(Mp4Index.TryRead(copied));
-        var indexed = Mp4Index.TryRead(copied, copiedAudio: Assert.Single(input.AudioStreams));
+        var inputAudio = Assert.Single(input.AudioStreams);
+        var indexed = Mp4Index.TryRead(copied, copiedAudio: inputAudio);
 
         Assert.NotNull(indexed);
         AssertSame(await Converters.Probe().ProbeAsync(copied, CancellationToken.None), indexed);
         // Read as something else on the input, the copy is left to ffprobe.
-        var inputAudio = Assert.Single(input.AudioStreams);
         Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { Profile = "HE-AAC" }));
         Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { Channels = 2 }));
         Assert.Null(Mp4Index.TryRead(copied, copiedAudio: inputAudio with { SampleRate = 48_000 }));
@@ -236,14 +236,20 @@ public sealed class Mp4IndexTests : IDisposable
             .. avcC[..5], (byte)(0xE0 | spsCount), .. sequenceSets.SelectMany(set => (byte[])[(byte)(set.Length >> 8), (byte)set.Length, .. set]),
             (byte)pictureSets.Count(), .. pictureSets.SelectMany(set => (byte[])[(byte)(set.Length >> 8), (byte)set.Length, .. set]),
         ];
-        // The same PPS, its sps id changed from 0 to 1 (ue(v) 0 is the bit 1, 1 is 010): pps_id 0, then sps_id.
-        byte[] otherPps = [pps[0], 0b1010_0000, .. pps[2..]];
+        // The same PPS, its sps id changed from 0 to 1 (ue(v) 0 is the bit 1, 1 is 010): the second bit becomes three
+        // (the first is pps_id 0), the rest follows unchanged, and the stop bit's padding is made again. Valid but for its SPS.
+        Assert.DoesNotContain(pps.Index().Skip(2), at => at.Item == 3 && pps[at.Index - 1] == 0 && pps[at.Index - 2] == 0); // no emulation prevention to keep
+        var bits = string.Concat(pps[1..].Select(value => Convert.ToString(value, 2).PadLeft(8, '0'))).TrimEnd('0');
+        bits = (bits[..1] + "010" + bits[2..]).PadRight((bits.Length + 2 + 7) / 8 * 8, '0');
+        byte[] otherPps = [pps[0], .. Enumerable.Range(0, bits.Length / 8).Select(i => Convert.ToByte(bits.Substring(i * 8, 8), 2))];
+        Assert.Equal((0, 1), H264PictureParameters.Read(otherPps, configuration.Sps));
 
         Assert.Equal(configuration.Sps, AvcDecoderConfiguration.Read(Build(1, [sps], [pps])).Sps);
         Assert.Throws<InvalidDataException>(() => AvcDecoderConfiguration.Read(Build(2, [sps, sps], [pps])));
         Assert.Throws<InvalidDataException>(() => AvcDecoderConfiguration.Read(Build(1, [sps], [])));
         Assert.Equal(0b1100_0000, pps[1] & 0b1100_0000); // pps_id 0 and sps_id 0 start the original
-        Assert.Throws<InvalidDataException>(() => AvcDecoderConfiguration.Read(Build(1, [sps], [otherPps])));
+        var refused = Assert.Throws<InvalidDataException>(() => AvcDecoderConfiguration.Read(Build(1, [sps], [otherPps])));
+        Assert.Contains("another sequence parameter set", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,15 +74,13 @@ public sealed class OutputVerifierTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(output);
         await File.WriteAllBytesAsync(output, bytes[..(bytes.Length / 3)]);
 
-        var failure = await Assert.ThrowsAsync<ConversionFailedException>(() => Verifier().VerifyAsync(output, Expected, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ConversionFailedException>(() => Converters.Verifier().VerifyAsync(output, Expected, CancellationToken.None));
         Assert.Equal(OutputVerifier.FailedCheckMessage, failure.Message);
         Assert.Equal("it cannot be read back", failure.Diagnostics);
     }
 
-    private static OutputVerifier Verifier() => Converters.Verifier();
-
     private static Task<IReadOnlyList<string>> ProblemsAsync(string output, ConversionPlan plan) =>
-        Verifier().FindProblemsAsync(output, plan, CancellationToken.None);
+        Converters.Verifier().FindProblemsAsync(output, plan, CancellationToken.None);
 
     private async Task<string> MakeAsync(string[] arguments)
     {
