@@ -58,6 +58,7 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetryNames.Prefix + "*")
+                .AddView(MetricCardinality.Limit)
                 // Kubernetes and Prometheus scrape /metrics in every environment, on the management port.
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
