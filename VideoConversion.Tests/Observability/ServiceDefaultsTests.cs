@@ -51,6 +51,28 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task A_metric_of_the_service_s_own_keeps_its_cardinality_limit_and_sums_the_rest_as_overflow()
+    {
+        var managementPort = FreeTcpPort.Next();
+        await using var app = await StartServiceAsync(_ => { }, managementPort);
+        using var meter = app.Services.GetRequiredService<IMeterFactory>().Create("VideoConversion.Probe");
+        var calls = meter.CreateCounter<long>("videoconversion.probe.tagged_calls", "{call}");
+        const int Combinations = MetricCardinality.Known + 100;
+        for (var value = 0; value < Combinations; value++)
+        {
+            calls.Add(1, new KeyValuePair<string, object?>("videoconversion.probe.value", value));
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}") };
+        var metrics = await http.ScrapeMetricsAsync();
+
+        const string Name = "videoconversion_probe_tagged_calls_total";
+        Assert.Equal(Combinations, metrics.Sum(Name)); // nothing is lost
+        Assert.Equal(MetricCardinality.Known + 1, metrics.Count(Name));
+        Assert.Equal(100, metrics.Sum(Name, ("otel_metric_overflow", "true")));
+    }
+
+    [Fact]
     public async Task The_public_port_serves_the_service_and_aliveness_but_not_metrics_or_readiness()
     {
         var managementPort = FreeTcpPort.Next();

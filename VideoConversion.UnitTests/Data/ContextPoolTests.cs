@@ -1,15 +1,17 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Data.PostgreSQL;
 using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.UnitTests.Data;
 
 /// <summary>
 /// A request's context is rented from a pool, not built with its options for every request: the next request gets the
-/// same instance back, reset, with the process's one write gate. No database is opened.
+/// same instance back, reset, with the process's one write gate and webhook recorder. No database is opened.
 /// </summary>
 public sealed class ContextPoolTests
 {
@@ -24,6 +26,8 @@ public sealed class ContextPoolTests
             [JobDatabase.ProviderSetting] = provider,
             ["ConnectionStrings:jobs"] = connectionString,
         });
+        builder.Services.AddSingleton<WebhookSignal>();
+        builder.Services.AddSingleton<WebhookEventRecorder>();
         builder.AddJobDatabase();
         using var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
 
@@ -40,5 +44,8 @@ public sealed class ContextPoolTests
         Assert.Same(first, second);
         Assert.Empty(second.ChangeTracker.Entries()); // reset when it was returned: nothing of the last request is left
         Assert.Same(services.GetRequiredService<DatabaseWriteGate>(), second.WriteGate);
+        // The pool's options are made once, from the root provider: the recorder must be the process's one (a singleton).
+        var interceptors = second.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors ?? [];
+        Assert.Contains(services.GetRequiredService<WebhookEventRecorder>(), interceptors);
     }
 }

@@ -46,6 +46,10 @@ public sealed partial class PrometheusText
         .Where(sample => sample.Name == name && labels.All(label => sample.Labels.GetValueOrDefault(label.Key) == label.Value))
         .Sum(sample => sample.Value);
 
+    /// <summary>How many samples are named <paramref name="name"/> and have <paramref name="labels"/>.</summary>
+    public int Count(string name, params (string Key, string Value)[] labels) => _samples
+        .Count(sample => sample.Name == name && labels.All(label => sample.Labels.GetValueOrDefault(label.Key) == label.Value));
+
     /// <summary>Asserts that the samples named <paramref name="name"/> (with <paramref name="labels"/>) grew by at least <paramref name="atLeast"/>.</summary>
     public static void AssertGrew(PrometheusText before, PrometheusText after, string name, double atLeast, params (string Key, string Value)[] labels)
     {
