@@ -122,7 +122,6 @@ public sealed partial class JobProcessor(
         }
     }
 
-
     /// <summary>Whether the job was never taken up before, as far as its message tells: no attempt of it can have stored an output.</summary>
     /// <param name="brokerAttempt">The attempt as the broker counts it (x-delivery-count + 1).</param>
     public static bool IsLikelyFirst(VideoJobMessage job, int brokerAttempt, bool redelivered) =>

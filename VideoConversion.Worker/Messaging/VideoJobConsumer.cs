@@ -71,11 +71,12 @@ public sealed partial class VideoJobConsumer(
             // The input downloads from now on, while the attempt is counted in the ledger and PROCESSING reported, instead of
             // after both. A job taken up before may find its output stored and need no input: its attempt downloads, if at all.
             var turn = await turnTask;
+            var brokerAttempt = AttemptOf(delivery);
             PrefetchedInput? headStart = null;
             try
             {
-                headStart = JobProcessor.IsLikelyFirst(job, AttemptOf(delivery), delivery.Redelivered) ? StartDownload(job, headStart: true) : null;
-                return await processor.ProcessAsync(job, AttemptOf(delivery), delivery.Redelivered, turn, headStart, cancellationToken);
+                headStart = JobProcessor.IsLikelyFirst(job, brokerAttempt, delivery.Redelivered) ? StartDownload(job, headStart: true) : null;
+                return await processor.ProcessAsync(job, brokerAttempt, delivery.Redelivered, turn, headStart, cancellationToken);
             }
             finally
             {
