@@ -26,6 +26,7 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
+        builder.Services.AddHostedService<NativeHeapTrimming>();
         // Registered in this order, so they run in it: the management gate first, then forwarded headers.
         var managementPort = ManagementPort.From(builder.Configuration);
         builder.Services.AddSingleton(new ManagementGate(managementPort, servesLoopbackWithoutPort: builder.Environment.IsDevelopment()).AsStartupFilter());

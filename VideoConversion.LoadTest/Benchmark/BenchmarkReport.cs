@@ -251,7 +251,8 @@ public static class BenchmarkReport
         report.Paragraph(
             "The upload goes from the client straight to storage with a presigned URL, so no video byte reaches the API;",
             "the worker streams to and from files in its scratch directory. \"Flat\" is taken as at most 10 % more for the large job.",
-            "Idle is sampled from about 5 s after the last job's outcome, so after a worker's give-back of memory 2 s into its idleness.");
+            "Idle is sampled from about 5 s after the last job's outcome, so after a worker's give-back of memory 2 s into its idleness,",
+            "and after at least one of the trims of its C heap that every service runs every 5 s.");
     }
 
     private static void WriteLimits(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)

@@ -73,6 +73,16 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task A_service_trims_its_C_heap_on_a_period()
+    {
+        await using var app = await StartServiceAsync(_ => { }, FreeTcpPort.Next());
+        var trimming = Assert.Single(app.Services.GetServices<IHostedService>().OfType<NativeHeapTrimming>());
+
+        // Three periods: the first trim comes one period after the start.
+        await Polling.WaitForAsync(() => trimming.Trims > 0 ? trimming : null, "a trim of the C heap", NativeHeapTrimming.DefaultPeriod * 3);
+    }
+
+    [Fact]
     public async Task The_public_port_serves_the_service_and_aliveness_but_not_metrics_or_readiness()
     {
         var managementPort = FreeTcpPort.Next();
