@@ -12,7 +12,7 @@ using VideoConversion.Contracts.Telemetry;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every VideoConversion service shares: telemetry, health endpoints, service discovery and resilience.
+/// What every VideoConversion service shares: telemetry, health endpoints, service discovery, resilience and C heap trims.
 /// </summary>
 public static class Extensions
 {

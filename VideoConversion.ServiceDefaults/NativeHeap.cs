@@ -7,20 +7,25 @@ namespace Microsoft.Extensions.Hosting;
 /// glibc returns a freed page to the operating system only from the top of an arena: the free pages between live blocks
 /// stay resident until <c>malloc_trim</c> walks the arenas and releases them.
 /// </summary>
-public static partial class NativeHeap
+public static class NativeHeap
 {
-    // glibc's soname: musl (Alpine) has neither the file nor malloc_trim, so there trimming is unavailable and skipped.
+    // glibc's soname. Where it or its malloc_trim cannot be found (musl, macOS, Windows), trimming is skipped.
     private const string Glibc = "libc.so.6";
 
-    private static readonly Lazy<bool> Available = new(() =>
-        NativeLibrary.TryLoad(Glibc, out var library) && NativeLibrary.TryGetExport(library, "malloc_trim", out _));
+    // Looked up once, and called through this address: the check and the call cannot disagree about the library.
+    private static readonly nint MallocTrim =
+        NativeLibrary.TryLoad(Glibc, out var library) && NativeLibrary.TryGetExport(library, "malloc_trim", out var address) ? address : 0;
 
-    /// <summary>Whether the C library is glibc, the one whose free pages need a trim.</summary>
-    public static bool CanTrim => Available.Value;
+    /// <summary>Whether glibc's <c>malloc_trim</c> was found.</summary>
+    public static bool CanTrim => MallocTrim != 0;
 
-    /// <summary>Releases every free page of every arena. True if any memory was returned; false if none, or not glibc.</summary>
-    public static bool Trim() => CanTrim && MallocTrim(0) != 0;
-
-    [LibraryImport(Glibc, EntryPoint = "malloc_trim")]
-    private static partial int MallocTrim(nuint pad);
+    /// <summary>Releases the free pages of every arena to the operating system; nothing where <see cref="CanTrim"/> is false.</summary>
+    public static unsafe void Trim()
+    {
+        if (MallocTrim != 0)
+        {
+            // int malloc_trim(size_t pad): its result says whether whole free pages were found, released before or not.
+            _ = ((delegate* unmanaged<nuint, int>)MallocTrim)(0);
+        }
+    }
 }

@@ -2,7 +2,7 @@ namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
 /// Gives memory back to the machine once the worker has held no job for a quiet period (<see cref="DefaultQuiet"/>): a blocking, compacting,
-/// aggressive collection, which also returns the free parts of the heap to the operating system. Without it a worker
+/// aggressive collection, which also returns the free parts of the heap to the operating system, then a trim of the C heap. Without it a worker
 /// keeps the heap its largest job grew (its checks, reports and requests) for as long as it sits idle, and idle
 /// workers share their nodes with busy ones.
 /// </summary>
@@ -44,6 +44,9 @@ public sealed class IdleMemory(TimeSpan quiet)
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        // What the collection's finalizers freed in the C heap goes back too, not at the next periodic trim.
+        GC.WaitForPendingFinalizers();
+        NativeHeap.Trim();
         Interlocked.Increment(ref _gaveBack);
         return true;
     }
