@@ -1,10 +1,10 @@
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// Gives memory back to the machine once the worker has held no job for a quiet period (<see cref="DefaultQuiet"/>): a blocking, compacting,
-/// aggressive collection, which also returns the free parts of the heap to the operating system, then a trim of the C heap. Without it a worker
-/// keeps the heap its largest job grew (its checks, reports and requests) for as long as it sits idle, and idle
-/// workers share their nodes with busy ones.
+/// Gives memory back to the machine once the worker has held no job for a quiet period (<see cref="DefaultQuiet"/>): a
+/// blocking, compacting, aggressive collection, which also returns the free parts of the heap to the operating system,
+/// then a trim of the C heap (<see cref="NativeHeap"/>). Without it a worker keeps the heap its largest job grew (its
+/// checks, reports and requests) for as long as it sits idle, and idle workers share their nodes with busy ones.
 /// </summary>
 /// <remarks>
 /// Waiting for quiet keeps the collection off a backlog's path: back-to-back jobs never wait for it. It takes
