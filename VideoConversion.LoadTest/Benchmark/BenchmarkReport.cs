@@ -63,7 +63,8 @@ public static class BenchmarkReport
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
             $"Per-job times are medians of {settings.Runs} transcodes and {settings.Runs * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
-            "queue, download, FFmpeg, output check, upload, report."));
+            "queue, download, FFmpeg, output check, upload, report.",
+            $"Throughput is the median of {settings.Runs} runs of each side, alternated."));
         report.Line();
     }
 
@@ -165,7 +166,7 @@ public static class BenchmarkReport
         report.Line();
         report.Paragraph(
             $"Runs, alternating raw and system (s): transcode raw {Runs(results.RawTranscodeRuns)}, system {Runs(results.SystemTranscodeRuns)};",
-            $"remux raw {Runs(results.RawRemuxRuns)}, system {Runs(results.SystemRemuxRuns)}.",
+            $"remux raw {Runs(results.RawRemuxRuns)}, system {Runs(results.SystemRemuxRuns)}{ThroughputRuns(results)}.",
             "Where the spread of one side is larger than the difference between the sides, the machine's noise decides the ratio, not the system.");
     }
 
@@ -328,4 +329,10 @@ public static class BenchmarkReport
         Met(phase.PerSecond >= 1000 && (phase.LatencyMilliseconds.P99 ?? double.NaN) < 25);
 
     private static string Runs(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run)));
+
+    /// <summary>Each throughput run of each side (jobs a minute), where the results hold them.</summary>
+    private static string ThroughputRuns(SystemBenchmark.Results results) =>
+        results is { RawThroughputRuns: { } raw, SystemThroughputRuns: { } system }
+            ? $"; throughput (jobs/min) raw {string.Join(" ", raw.Select(run => Number(run, "F1")))}, system {string.Join(" ", system.Select(run => Number(run, "F1")))}"
+            : "";
 }

@@ -53,6 +53,18 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void Throughputs_runs_of_each_side_are_listed_with_the_others()
+    {
+        var results = Results(10.2, 0.7, 11.0, 1500, 20) with { RawThroughputRuns = [12.0, 12.4, 11.6], SystemThroughputRuns = [11.0, 10.1, 11.9] };
+
+        var report = BenchmarkReport.Markdown(results, Settings, "scripts/benchmark");
+
+        Assert.Contains("system 0.70 0.70 0.70; throughput (jobs/min) raw 12.0 12.4 11.6, system 11.0 10.1 11.9.", report, StringComparison.Ordinal);
+        Assert.Contains("Throughput is the median of 3 runs of each side, alternated.", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("throughput (jobs/min)", BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_remuxs_spans_are_listed_in_the_order_they_start_with_repeated_spans_numbered()
     {
         var breakdown = new JobTimeBreakdown("remux", 3,
