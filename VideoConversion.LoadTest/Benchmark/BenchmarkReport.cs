@@ -63,8 +63,8 @@ public static class BenchmarkReport
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
             $"Per-job times are medians of {settings.Runs} transcodes and {settings.Runs * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
-            "queue, download, FFmpeg, output check, upload, report.",
-            $"Throughput is the median of {settings.Runs} runs of each side, alternated."));
+            "queue, download, FFmpeg, output check, upload, report." +
+            (results.RawThroughputRuns is { } throughputRuns ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated." : "")));
         report.Line();
     }
 
@@ -283,7 +283,7 @@ public static class BenchmarkReport
                 $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.")
             : string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput, 0)} of the raw loop): above the floor, which a system doing more than the loop cannot be;",
-                "the two loops run one after the other, and the machine's speed between them decides the ratio."));
+                "each side's runs alternate with the other's, and where one side's runs spread wider than the gap between the sides, the machine decides the ratio."));
         report.Line(string.Join(' ',
             "- **An upload's start** is a chain of hand-offs, none of them a poll: storage's event (the stand-in answers the PUT once",
             "the broker confirmed it), the API's upload-events consumer and one batch of its database writer, the outbox's publish,",
@@ -328,11 +328,11 @@ public static class BenchmarkReport
     public static string WriteTarget(ApiBenchmark.Phase phase) =>
         Met(phase.PerSecond >= 1000 && (phase.LatencyMilliseconds.P99 ?? double.NaN) < 25);
 
-    private static string Runs(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run)));
+    private static string Runs(IEnumerable<double> runs, string format = "F2") => string.Join(" ", runs.Select(run => Number(run, format)));
 
     /// <summary>Each throughput run of each side (jobs a minute), where the results hold them.</summary>
     private static string ThroughputRuns(SystemBenchmark.Results results) =>
         results is { RawThroughputRuns: { } raw, SystemThroughputRuns: { } system }
-            ? $"; throughput (jobs/min) raw {string.Join(" ", raw.Select(run => Number(run, "F1")))}, system {string.Join(" ", system.Select(run => Number(run, "F1")))}"
+            ? $"; throughput (jobs/min) raw {Runs(raw, "F1")}, system {Runs(system, "F1")}"
             : "";
 }

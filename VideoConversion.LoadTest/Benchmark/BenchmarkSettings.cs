@@ -3,7 +3,7 @@ using VideoConversion.LoadTest.Api;
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <param name="Workers">Worker processes the system runs: the raw loop runs as many FFmpeg at once.</param>
-/// <param name="Runs">Jobs timed one at a time, for per-job times (the median is reported).</param>
+/// <param name="Runs">Times each alternated comparison runs: jobs timed one at a time, throughput, API and upload rounds (medians reported).</param>
 /// <param name="ThroughputJobs">Jobs in the throughput comparison.</param>
 /// <param name="BigFileMegabytes">Size of the large input for the memory measurement; 0 skips it.</param>
 /// <param name="TelemetrySinkPort">Where the AppHost was told to export the services' telemetry (OTLP/HTTP), for the benchmark to take and discard; null: to the dashboard.</param>

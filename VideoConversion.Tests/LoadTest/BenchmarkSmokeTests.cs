@@ -45,7 +45,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         Assert.Contains("| 2 cuts, ", Assert.Single(lines, line => line.StartsWith("| Upload, in parts, connection cut twice |", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.EndsWith("| met |", Assert.Single(lines, line => line.StartsWith("| Upload cut twice: accepted |", StringComparison.Ordinal)), StringComparison.Ordinal);
 
-        // Throughput's runs, each side's, are listed with the per-job runs (one each here).
+        // Throughput's runs, each side's, are listed with the per-job runs (one each here: the median of several is the
+        // report's unit test's).
         Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+, system [0-9.]+\.", markdown);
 
         Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);

@@ -61,7 +61,9 @@ public sealed class BenchmarkReportTests
 
         Assert.Contains("system 0.70 0.70 0.70; throughput (jobs/min) raw 12.0 12.4 11.6, system 11.0 10.1 11.9.", report, StringComparison.Ordinal);
         Assert.Contains("Throughput is the median of 3 runs of each side, alternated.", report, StringComparison.Ordinal);
-        Assert.DoesNotContain("throughput (jobs/min)", BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark"), StringComparison.Ordinal);
+        var withoutRuns = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark");
+        Assert.DoesNotContain("throughput (jobs/min)", withoutRuns, StringComparison.Ordinal);
+        Assert.DoesNotContain("Throughput is the median", withoutRuns, StringComparison.Ordinal);
     }
 
     [Fact]
