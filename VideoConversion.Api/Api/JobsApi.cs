@@ -80,7 +80,7 @@ public static class JobsApi
         }
 
         var job = JobId.IsWellFormed(jobId)
-            ? await services.Db.Jobs.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            ? await services.Db.FindVisibleAsync(caller, jobId, cancellationToken)
             : null;
         if (job is null)
         {
@@ -163,7 +163,7 @@ public static class JobsApi
         string jobId, ClaimsPrincipal caller, [AsParameters] JobServices services, CancellationToken cancellationToken)
     {
         var job = JobId.IsWellFormed(jobId)
-            ? await services.Db.Jobs.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            ? await services.Db.FindVisibleAsync(caller, jobId, cancellationToken)
             : null;
         return job is null
             ? JobProblems.UnknownJob(jobId)

@@ -273,7 +273,7 @@ public static partial class MultipartUploadApi
         string jobId, ClaimsPrincipal caller, JobServices services, CancellationToken cancellationToken, bool anyStatus = false)
     {
         var job = JobId.IsWellFormed(jobId)
-            ? await services.Db.Jobs.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken)
+            ? await services.Db.FindVisibleAsync(caller, jobId, cancellationToken)
             : null;
         if (job is null)
         {

@@ -26,7 +26,7 @@ public sealed class JobReportWriter(DatabaseWriter writer, JobMetrics metrics, O
     {
         var (result, job, wasStarted, previousAttempts, toldAgain) = await writer.WriteAsync(async (db, cancellation) =>
         {
-            var job = await db.Jobs.FindAsync([report.JobId], cancellation);
+            var job = await Jobs.JobLookup.ForChangeAsync(db, report.JobId, cancellation);
             if (job is null)
             {
                 return (ReportResult.UnknownJob, (Jobs.Job?)null, false, 0, false);

@@ -11,11 +11,15 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
     /// The account's running totals (table account_usage, kept by triggers on jobs in the same transaction as every job
     /// change, whoever makes it): one row read, however many jobs the account has had.
     /// </summary>
+    /// <remarks>Compiled (<see cref="CompiledQueryPerModel{TQuery}"/>): creating a job reads it in the database writer's lane.</remarks>
     public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken) =>
-        await db.AccountUsage.AsNoTracking().Where(usage => usage.OwnerId == ownerId)
-            .Select(usage => new AccountUsage(usage.ActiveJobs, usage.StoredBytes))
-            .SingleOrDefaultAsync(cancellationToken)
-        ?? new AccountUsage(0, 0);
+        await Totals.For(db)(db, ownerId, cancellationToken) ?? new AccountUsage(0, 0);
+
+    private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, CancellationToken, Task<AccountUsage?>>> Totals = new(() =>
+        EF.CompileAsyncQuery((JobsDbContext db, string ownerId, CancellationToken _) =>
+            db.AccountUsage.AsNoTracking().Where(usage => usage.OwnerId == ownerId)
+                .Select(usage => new AccountUsage(usage.ActiveJobs, usage.StoredBytes))
+                .SingleOrDefault()));
 
     /// <summary>
     /// The same totals counted over the account's jobs (what the triggers keep): how they are defined, and the check that

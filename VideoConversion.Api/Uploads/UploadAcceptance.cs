@@ -53,7 +53,7 @@ public sealed partial class UploadAcceptance(
     {
         var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            var job = await db.Jobs.FindAsync([jobId], cancellation);
+            var job = await JobLookup.ForChangeAsync(db, jobId, cancellation);
             if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
             {
                 return (UploadOutcome.Moved, job, null, null);
@@ -159,7 +159,7 @@ public sealed partial class UploadAcceptance(
         var reason = refusal.ProblemDetails.Detail ?? refusal.ProblemDetails.Title ?? "The upload was refused.";
         var (stillApplies, current) = await writer.WriteAsync(async (db, cancellation) =>
         {
-            var current = await db.Jobs.FindAsync([job.Id], cancellation);
+            var current = await JobLookup.ForChangeAsync(db, job.Id, cancellation);
             if (current is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
             {
                 return (false, current); // submitted by a newer upload's event meanwhile, canceled, deleted: not this call's to refuse

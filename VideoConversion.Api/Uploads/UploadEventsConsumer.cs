@@ -105,7 +105,7 @@ public sealed partial class UploadEventsConsumer(
         var landedAt = upload.LandedAt ?? time.GetUtcNow();
         var (outcome, refusal, current) = await writer.WriteAsync<(string, ProblemHttpResult?, Jobs.Job?)>(async (db, cancellation) =>
         {
-            var current = await db.Jobs.FindAsync([jobId], cancellation);
+            var current = await Jobs.JobLookup.ForChangeAsync(db, jobId, cancellation);
             if (current is not { DeletedAt: null } || !current.RecordUpload(stored.Size, stored.ETag, landedAt))
             {
                 return (UploadEventMetrics.Outcomes.Duplicate, null, current);

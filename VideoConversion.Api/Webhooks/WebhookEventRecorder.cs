@@ -67,10 +67,9 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
         var now = time.GetUtcNow();
         foreach (var (job, eventType) in moves)
         {
-            var endpoints = await db.WebhookEndpoints.AsNoTracking()
-                .Where(endpoint => endpoint.OwnerId == job.OwnerId &&
-                    (endpoint.JobId == job.Id || (endpoint.JobId == null && (endpoint.ApiKeyId == null || endpoint.ApiKeyId == job.ApiKeyId))))
-                .ToListAsync(cancellationToken);
+            // Read whole before anything is added: the reader is closed when the deliveries are.
+            var endpoints = await Listening.For(db)(db, job.OwnerId!, job.Id, job.ApiKeyId).ToListAsync(cancellationToken);
+
             var payload = WebhookPayload.Create(eventType, job, now);
             foreach (var endpoint in endpoints)
             {
@@ -87,6 +86,15 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
             }
         }
     }
+
+    /// <summary>
+    /// The endpoints that hear of a job's moves: its own, its key's and its account's. Compiled
+    /// (<see cref="CompiledQueryPerModel{TQuery}"/>): every report that moves a job runs it in the database writer's lane.
+    /// </summary>
+    private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, string, string?, IAsyncEnumerable<WebhookEndpoint>>> Listening = new(() =>
+        EF.CompileAsyncQuery((JobsDbContext db, string ownerId, string jobId, string? apiKeyId) =>
+            db.WebhookEndpoints.AsNoTracking().Where(endpoint => endpoint.OwnerId == ownerId &&
+                (endpoint.JobId == jobId || (endpoint.JobId == null && (endpoint.ApiKeyId == null || endpoint.ApiKeyId == apiKeyId))))));
 
     /// <summary>The jobs whose state this save changes, with the event each move announces.</summary>
     private static IEnumerable<(Job Job, string EventType)> Moves(JobsDbContext db)

@@ -18,7 +18,7 @@ public static class ApiRoundsCommand
         var common = new CommonOptions();
         var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase.", Required = true };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var runs = new Option<int>("--runs") { Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
+        var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
         var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in a round.", DefaultValueFactory = _ => 1000 };

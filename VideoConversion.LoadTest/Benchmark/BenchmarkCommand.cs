@@ -29,7 +29,7 @@ public static class BenchmarkCommand
             Description = "A process (id) the system's workers run below, when another system runs the same worker build on this machine: only those are paused.",
         };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var runs = new Option<int>("--runs") { Description = "Times each alternated comparison runs: jobs timed one at a time, throughput, API and upload rounds (medians reported).", DefaultValueFactory = _ => 3 };
+        var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Times each alternated comparison runs: jobs timed one at a time, throughput, API and upload rounds (medians reported).", DefaultValueFactory = _ => 3 };
         var throughputJobs = new Option<int>("--throughput-jobs") { DefaultValueFactory = _ => 2 * Environment.ProcessorCount };
         var seconds = new Option<int>("--input-seconds") { DefaultValueFactory = _ => 30 };
         var big = new Option<int>("--big-file-mb") { Description = "Large input for the memory measurement; 0 skips it.", DefaultValueFactory = _ => 1024 };

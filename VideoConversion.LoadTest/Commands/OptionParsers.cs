@@ -18,6 +18,19 @@ public static class OptionParsers
         return new Uri("http://invalid");
     }
 
+    /// <summary>A count of runs: at least one, since what is reported of them is their median.</summary>
+    public static int Runs(ArgumentResult result)
+    {
+        var text = result.Tokens.Single().Value;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var runs) && runs >= 1)
+        {
+            return runs;
+        }
+
+        result.AddError($"'{text}' is not a number of runs: at least 1, since each comparison reports the median of its runs.");
+        return 1;
+    }
+
     /// <summary>"500ms", "30s", "10m", "1h" or a TimeSpan such as "00:10:00".</summary>
     public static TimeSpan Duration(ArgumentResult result)
     {
