@@ -3,15 +3,19 @@ using VideoConversion.Api.Data;
 
 namespace VideoConversion.Api.Jobs;
 
-/// <summary>A job read by its id to be changed: the database writer's commands read one on nearly every hot write (compiled, <see cref="CompiledQueryPerModel{TQuery}"/>).</summary>
+/// <summary>
+/// A job read by its id to be changed: the database writer's commands read one on nearly every hot write (compiled,
+/// <see cref="CompiledQueryPerModel{TQuery}"/>).
+/// </summary>
 public static class JobLookup
 {
     private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, CancellationToken, Task<Job?>>> Tracked = new(() =>
         EF.CompileAsyncQuery((JobsDbContext db, string jobId, CancellationToken _) => db.Jobs.SingleOrDefault(job => job.Id == jobId)));
 
     /// <summary>
-    /// The job, tracked by <paramref name="db"/>, or null when there is none; a deleted job too (its row is kept, and a late report still meets it).
-    /// Unlike <c>FindAsync</c> it always reads the database, which the writer's context, emptied after every write, does anyway.
+    /// The job, tracked by <paramref name="db"/>, or null when there is none; a deleted job too (its row is kept, and a
+    /// late report still meets it). Unlike <c>FindAsync</c> it always reads the database, as the writer's context, emptied
+    /// after every write, did anyway.
     /// </summary>
     public static Task<Job?> ForChangeAsync(JobsDbContext db, string jobId, CancellationToken cancellationToken) =>
         Tracked.For(db)(db, jobId, cancellationToken);

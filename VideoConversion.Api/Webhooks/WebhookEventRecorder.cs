@@ -67,9 +67,8 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
         var now = time.GetUtcNow();
         foreach (var (job, eventType) in moves)
         {
-            // Read whole before anything is added: the reader is closed when the deliveries are.
+            // Read whole first: the reader is closed before the deliveries are added.
             var endpoints = await Listening.For(db)(db, job.OwnerId!, job.Id, job.ApiKeyId).ToListAsync(cancellationToken);
-
             var payload = WebhookPayload.Create(eventType, job, now);
             foreach (var endpoint in endpoints)
             {

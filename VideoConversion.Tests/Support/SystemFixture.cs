@@ -147,10 +147,18 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         }
 
         _app = await builder.BuildAsync(timeout.Token);
-        await _app.StartAsync(timeout.Token);
-        foreach (var resource in _shape.HealthyBeforeTests)
+        try
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            await _app.StartAsync(timeout.Token);
+            foreach (var resource in _shape.HealthyBeforeTests)
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Which resource held the start up: a timeout alone names none (seen twice on a loaded machine).
+            throw new TimeoutException($"The system did not start within {StartTimeout.TotalMinutes:F0} minutes. Its resources: {ResourceStates(builder)}.");
         }
 
         Api = _app.CreateHttpClient(ApiService);
@@ -161,6 +169,12 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         WorkerManagement = ManagementClient(Worker);
         WebManagement = ManagementClient(Web);
     }
+
+    /// <summary>Each resource's state and health as the orchestrator last reported them, or that it reported none.</summary>
+    private string ResourceStates(IDistributedApplicationTestingBuilder builder) => string.Join("; ", builder.Resources.Select(resource =>
+        App.ResourceNotifications.TryGetCurrentState(resource.Name, out var current)
+            ? $"{resource.Name} {current.Snapshot.State?.Text ?? "(no state)"}, health {current.Snapshot.HealthStatus?.ToString() ?? "(none)"}"
+            : $"{resource.Name} (nothing reported)"));
 
     private HttpClient ManagementClient(string service)
     {
