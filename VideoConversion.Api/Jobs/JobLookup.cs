@@ -14,8 +14,8 @@ public static class JobLookup
 
     /// <summary>
     /// The job, tracked by <paramref name="db"/>, or null when there is none; a deleted job too (its row is kept, and a
-    /// late report still meets it). Unlike <c>FindAsync</c> it always reads the database, as the writer's context, emptied
-    /// after every write, did anyway.
+    /// late report still meets it). Unlike <c>FindAsync</c> it never answers from the change tracker; on the writer's
+    /// context, emptied after every write, <c>FindAsync</c> went to the database anyway.
     /// </summary>
     public static Task<Job?> ForChangeAsync(JobsDbContext db, string jobId, CancellationToken cancellationToken) =>
         Tracked.For(db)(db, jobId, cancellationToken);

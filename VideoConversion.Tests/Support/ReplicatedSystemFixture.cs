@@ -81,27 +81,8 @@ public sealed class ReplicatedSystemFixture() : SystemFixture(Shape)
     }
 
     /// <summary>The resource ids of the API's replicas (api-xxxx), as the AppHost's notifications name them.</summary>
-    private async Task<IReadOnlyCollection<string>> ApiReplicaIdsAsync()
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        using var seen = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await foreach (var change in App.ResourceNotifications.WatchAsync(seen.Token))
-            {
-                if (change.Resource.Name == ApiService)
-                {
-                    ids.Add(change.ResourceId);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The stream gives every resource's state first, then waits for changes: two seconds hold them all.
-        }
-
-        return ids;
-    }
+    private async Task<IReadOnlyCollection<string>> ApiReplicaIdsAsync() =>
+        (await ResourceSnapshots.CurrentAsync(App)).Where(change => change.Resource.Name == ApiService).Select(change => change.ResourceId).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Where the replica's process listens, as it was told (Management__Port; ASPNETCORE_URLS or HTTP_PORTS), or null if it

@@ -155,10 +155,20 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
                 await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
             }
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException canceled) when (timeout.IsCancellationRequested)
         {
-            // Which resource held the start up: a timeout alone names none (seen twice on a loaded machine).
-            throw new TimeoutException($"The system did not start within {StartTimeout.TotalMinutes:F0} minutes. Its resources: {ResourceStates(builder)}.");
+            // Which resource held the start up: StartAsync's timeout names none (seen twice on a loaded machine).
+            string states;
+            try
+            {
+                states = await ResourceSnapshots.DescribeAsync(_app);
+            }
+            catch (Exception unread)
+            {
+                states = $"not read ({unread.Message})";
+            }
+
+            throw new TimeoutException($"The system did not start within {StartTimeout.TotalMinutes:F0} minutes. Its resources: {states}.", canceled);
         }
 
         Api = _app.CreateHttpClient(ApiService);
@@ -169,12 +179,6 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         WorkerManagement = ManagementClient(Worker);
         WebManagement = ManagementClient(Web);
     }
-
-    /// <summary>Each resource's state and health as the orchestrator last reported them, or that it reported none.</summary>
-    private string ResourceStates(IDistributedApplicationTestingBuilder builder) => string.Join("; ", builder.Resources.Select(resource =>
-        App.ResourceNotifications.TryGetCurrentState(resource.Name, out var current)
-            ? $"{resource.Name} {current.Snapshot.State?.Text ?? "(no state)"}, health {current.Snapshot.HealthStatus?.ToString() ?? "(none)"}"
-            : $"{resource.Name} (nothing reported)"));
 
     private HttpClient ManagementClient(string service)
     {

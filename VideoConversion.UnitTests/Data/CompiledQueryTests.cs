@@ -12,8 +12,8 @@ namespace VideoConversion.UnitTests.Data;
 
 /// <summary>
 /// The hot reads are compiled queries, and one process can hold several models (the writer's contexts and the requests'
-/// are configured apart; tests host two API replicas): each model gets a query of its own, where EF refuses a compiled
-/// query on any model but its first. Runs on SQLite in memory, with the model's tables made from the model.
+/// are configured apart): each model gets a query of its own, where EF refuses a compiled query on any model but its
+/// first. Runs on SQLite in memory, with the model's tables made from the model (no triggers: a totals row is written here).
 /// </summary>
 public sealed class CompiledQueryTests
 {
@@ -41,7 +41,8 @@ public sealed class CompiledQueryTests
             Assert.Null(await db.FindVisibleAsync(stranger, "j_owned", CancellationToken.None));
             Assert.Null(await db.FindVisibleAsync(owner, "j_deleted", CancellationToken.None));
             Assert.Null(await db.FindVisibleAsync(administrator, "j_deleted", CancellationToken.None));
-            Assert.Equal(new AccountUsage(0, 0), await AccountUsage.OfAsync(db, "owner-1", CancellationToken.None));
+            Assert.Equal(new AccountUsage(3, 4096), await AccountUsage.OfAsync(db, "owner-1", CancellationToken.None));
+            Assert.Equal(new AccountUsage(0, 0), await AccountUsage.OfAsync(db, "owner-2", CancellationToken.None));
         }
 
         // A job's move records a delivery for its account's endpoint: the webhook recorder's query, on each model.
@@ -75,6 +76,7 @@ public sealed class CompiledQueryTests
         var deleted = Job.Create("j_deleted", "gone.mp4", null, "j_deleted.mp4", now, now.AddMinutes(10), ownerId: "owner-1");
         deleted.Delete(now);
         context.Jobs.Add(deleted);
+        context.AccountUsage.Add(new AccountUsageTotals { OwnerId = "owner-1", ActiveJobs = 3, StoredBytes = 4096 });
         context.WebhookEndpoints.Add(new WebhookEndpoint
         {
             Id = "w_account", OwnerId = "owner-1", Url = "https://hooks.example/jobs", ProtectedSecret = "unused", CreatedAt = now,
