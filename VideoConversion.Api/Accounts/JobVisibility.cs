@@ -26,17 +26,14 @@ public static class JobVisibility
 
     /// <summary>
     /// One job as <see cref="VisibleTo"/> shows it to <paramref name="caller"/>, not tracked, or null: what the API's busiest
-    /// calls read (GET /jobs/{id}, POST /jobs), compiled (<see cref="CompiledQueryPerModel{TQuery}"/>). VisibleTo's rule, stated
-    /// again: a compiled query cannot take the caller, which SQL does not know.
+    /// calls read (GET /jobs/{id}, POST /jobs, the /uploads/{job_id} calls), compiled (<see cref="CompiledQueryPerModel{TQuery}"/>).
+    /// VisibleTo's rule, stated again: a compiled query cannot take the caller, which SQL does not know.
     /// </summary>
     public static Task<Job?> FindVisibleAsync(this JobsDbContext db, ClaimsPrincipal caller, string jobId, CancellationToken cancellationToken) =>
-        caller.IsAdministrator() ? KeptJob.For(db)(db, jobId, cancellationToken) : OwnedJob.For(db)(db, jobId, caller.AccountId(), cancellationToken);
+        Visible.For(db)(db, jobId, caller.IsAdministrator() ? null : caller.AccountId(), cancellationToken);
 
-    private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, CancellationToken, Task<Job?>>> KeptJob = new(() =>
-        EF.CompileAsyncQuery((JobsDbContext db, string jobId, CancellationToken _) =>
-            db.Jobs.AsNoTracking().SingleOrDefault(job => job.Id == jobId && job.DeletedAt == null)));
-
-    private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, string, CancellationToken, Task<Job?>>> OwnedJob = new(() =>
-        EF.CompileAsyncQuery((JobsDbContext db, string jobId, string ownerId, CancellationToken _) =>
-            db.Jobs.AsNoTracking().SingleOrDefault(job => job.Id == jobId && job.DeletedAt == null && job.OwnerId == ownerId)));
+    /// <summary>The job unless deleted; only the owner's when <c>ownerId</c> is given (null: an administrator's read, any owner's).</summary>
+    private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, string?, CancellationToken, Task<Job?>>> Visible = new(() =>
+        EF.CompileAsyncQuery((JobsDbContext db, string jobId, string? ownerId, CancellationToken _) =>
+            db.Jobs.AsNoTracking().SingleOrDefault(job => job.Id == jobId && job.DeletedAt == null && (ownerId == null || job.OwnerId == ownerId))));
 }

@@ -82,7 +82,10 @@ public sealed class ReplicatedSystemFixture() : SystemFixture(Shape)
 
     /// <summary>The resource ids of the API's replicas (api-xxxx), as the AppHost's notifications name them.</summary>
     private async Task<IReadOnlyCollection<string>> ApiReplicaIdsAsync() =>
-        (await ResourceSnapshots.CurrentAsync(App)).Where(change => change.Resource.Name == ApiService).Select(change => change.ResourceId).ToHashSet(StringComparer.Ordinal);
+        (await ResourceSnapshots.CurrentAsync(App))
+            .Where(change => change.Resource.Name == ApiService)
+            .Select(change => change.ResourceId)
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Where the replica's process listens, as it was told (Management__Port; ASPNETCORE_URLS or HTTP_PORTS), or null if it

@@ -26,10 +26,23 @@ public static class ResourceSnapshots
         return latest.Values;
     }
 
-    /// <summary>Each resource that runs (not a parameter or a connection string): its state, health and exit code.</summary>
-    public static async Task<string> DescribeAsync(DistributedApplication app) => string.Join("; ", (await CurrentAsync(app))
-        .Where(change => change.Resource is not (ParameterResource or IResourceWithoutLifetime))
-        .OrderBy(change => change.ResourceId, StringComparer.Ordinal)
-        .Select(change => $"{change.ResourceId} {change.Snapshot.State?.Text ?? "(no state)"}, health {change.Snapshot.HealthStatus?.ToString() ?? "(none)"}" +
-            (change.Snapshot.ExitCode is { } code ? $", exit code {code}" : "")));
+    /// <summary>
+    /// Each resource that runs (not a parameter or a connection string): its state, health and exit code; or why they could
+    /// not be read. It never throws: it goes in the message of a failure that must not be replaced by another.
+    /// </summary>
+    public static async Task<string> DescribeAsync(DistributedApplication app)
+    {
+        try
+        {
+            return string.Join("; ", (await CurrentAsync(app))
+                .Where(change => change.Resource is not (ParameterResource or IResourceWithoutLifetime))
+                .OrderBy(change => change.ResourceId, StringComparer.Ordinal)
+                .Select(change => $"{change.ResourceId} {change.Snapshot.State?.Text ?? "(no state)"}, health {change.Snapshot.HealthStatus?.ToString() ?? "(none)"}" +
+                    (change.Snapshot.ExitCode is { } code ? $", exit code {code}" : "")));
+        }
+        catch (Exception unread)
+        {
+            return $"not read ({unread.Message})";
+        }
+    }
 }
