@@ -25,6 +25,9 @@ public static class TelemetryNames
     /// <summary>How the output check read the MP4 back: "index" (its moov, in process) or "ffprobe".</summary>
     public const string OutputCheck = "videoconversion.output.check";
 
+    /// <summary>How the input was read for planning: "index" (its moov, in process: a remux) or "ffprobe".</summary>
+    public const string InputProbe = "videoconversion.input.probe";
+
     public const string MessagingSystem = "messaging.system";
     public const string MessagingDestination = "messaging.destination.name";
     public const string MessagingOperationType = "messaging.operation.type";

@@ -20,12 +20,17 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
     /// <param name="Jobs">Jobs whose trace has this span.</param>
     public sealed record Stage(string Service, string Name, int Occurrence, double StartsMilliseconds, double LastsMilliseconds, int Jobs);
 
-    /// <summary>The worker's attribute on its output check: how the MP4 was read back (TelemetryNames.OutputCheck).</summary>
-    private const string OutputCheckAttribute = "videoconversion.output.check";
+    /// <summary>
+    /// The worker's attributes on its input's reading and its output check: how each file was read, its own index or
+    /// ffprobe (TelemetryNames.InputProbe and OutputCheck).
+    /// </summary>
+    private static readonly string[] ReadingAttributes = ["videoconversion.input.probe", "videoconversion.output.check"];
 
-    /// <summary>A span's name, with how the output was checked where the span says.</summary>
+    /// <summary>A span's name, with how it read its file where the span says.</summary>
     private static string Label(ExportedSpan span) =>
-        span.Attributes.TryGetValue(OutputCheckAttribute, out var check) ? $"{span.Name} ({check})" : span.Name;
+        ReadingAttributes.Select(attribute => span.Attributes.GetValueOrDefault(attribute)).FirstOrDefault(how => how is not null) is { } read
+            ? $"{span.Name} ({read})"
+            : span.Name;
 
     /// <returns>Null when no trace holds a job converted by <paramref name="method"/>.</returns>
     public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method, int unreadExports = 0)

@@ -307,15 +307,145 @@ public sealed class Mp4IndexTests : IDisposable
         Assert.Equal(1, starts());
     }
 
+    private static readonly string[] Tone48k = ["-f", "lavfi", "-i", "sine=duration=2:sample_rate=48000"];
+
+    /// <summary>Stands in arguments for a 2 s H.264 and AAC file made first, for a file made from another.</summary>
+    private const string Made = "{made}";
+
+    /// <summary>Browser-safe uploads as tools built on FFmpeg write them: each is a remux.</summary>
+    public static TheoryData<string, string[]> RemuxableUploads => new()
+    {
+        { "30 fps with B-frames, AAC at 48 kHz, index at the end", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=2", .. Tone48k,
+            "-c:v", "libx264", "-profile:v", "high", "-c:a", "aac"] },
+        { "29.97 fps without B-frames, Main", ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30000/1001:duration=2", .. Tone,
+            "-c:v", "libx264", "-profile:v", "main", "-bf", "0", "-c:a", "aac", .. FastStart] },
+        { "60 fps, mono AAC at 22.05 kHz", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=60:duration=2", .. Tone,
+            "-c:v", "libx264", "-c:a", "aac", "-ac", "1", "-ar", "22050", .. FastStart] },
+        { "audio starting half a second late", [.. Picture, "-itsoffset", "0.5", .. Tone48k, "-c:v", "libx264", "-c:a", "aac"] },
+        // Copied, so the delay stays a delay (an encoder would fill it with the first picture).
+        { "video starting 0.3 s late", ["-itsoffset", "0.3", "-i", Made, "-i", Made, "-map", "0:v", "-map", "1:a", "-c", "copy", .. FastStart] },
+        { "two audio tracks, the second the default", [.. Picture, .. Tone, .. Tone48k, "-map", "0:v", "-map", "1:a", "-map", "2:a",
+            "-disposition:a:0", "0", "-disposition:a:1", "default", "-c:v", "libx264", "-c:a", "aac", .. FastStart] },
+        { "no audio", [.. Picture, "-c:v", "libx264", .. FastStart] },
+    };
+
+    [Theory]
+    [MemberData(nameof(RemuxableUploads))]
+    public async Task An_upload_FFmpeg_wrote_is_planned_from_its_index_as_from_ffprobe(string upload, string[] arguments)
+    {
+        if (arguments.Contains(Made))
+        {
+            var made = await MakeAsync([.. Picture, .. Tone48k, "-c:v", "libx264", "-c:a", "aac"], "made.mp4");
+            arguments = [.. arguments.Select(argument => argument == Made ? made : argument)];
+        }
+
+        var path = await MakeAsync(arguments);
+        var options = Converters.Options();
+
+        var indexed = Mp4Index.TryReadUpload(path);
+        var probed = await Converters.Probe().ProbeAsync(path, CancellationToken.None);
+
+        Assert.True(indexed is not null, $"{upload}: the index should state everything");
+        AssertSame(probed, indexed);
+        foreach (var (expected, actual) in probed.Streams.Zip(indexed.Streams))
+        {
+            Assert.Equal((expected.Index, expected.IsDefault, expected.IsAttachedPicture, Math.Round(expected.StartTime.TotalMilliseconds)),
+                (actual.Index, actual.IsDefault, actual.IsAttachedPicture, Math.Round(actual.StartTime.TotalMilliseconds)));
+            // Stated only where ffprobe states the same: a constant frame rate.
+            Assert.True(actual.AverageFrameRate is null || Math.Abs(actual.AverageFrameRate.Value - expected.AverageFrameRate!.Value) < 0.001,
+                $"stream {actual.Index}: average rate {actual.AverageFrameRate}, ffprobe's {expected.AverageFrameRate}");
+            Assert.True(actual.BaseFrameRate is null || Math.Abs(actual.BaseFrameRate.Value - expected.BaseFrameRate!.Value) < 0.001,
+                $"stream {actual.Index}: base rate {actual.BaseFrameRate}, ffprobe's {expected.BaseFrameRate}");
+            Assert.Null(actual.Duration); // the container's stands for it
+        }
+
+        var fromIndex = IndexedRemux.TryPlan(path, options, outputs: null);
+        var fromFFprobe = ConversionPlanner.Plan(probed, options);
+        Assert.True(fromIndex is not null, $"{upload}: a remux should be planned from the index");
+        Assert.True(fromFFprobe.IsRemux, $"{upload}: ffprobe's reading plans a {fromFFprobe.Method}");
+        var plan = fromIndex.Value.Plan;
+        Assert.Equal(
+            (fromFFprobe.Video.Index, fromFFprobe.Audio?.Index, fromFFprobe.Method, fromFFprobe.DisplayWidth, fromFFprobe.DisplayHeight,
+                fromFFprobe.ScalesDown, fromFFprobe.FrameRateCap, fromFFprobe.Deinterlace, fromFFprobe.Outputs),
+            (plan.Video.Index, plan.Audio?.Index, plan.Method, plan.DisplayWidth, plan.DisplayHeight,
+                plan.ScalesDown, plan.FrameRateCap, plan.Deinterlace, plan.Outputs));
+        // The container's duration, in its milliseconds, against the streams' span as ffprobe states them.
+        Assert.True(Math.Abs((fromFFprobe.Duration!.Value - plan.Duration!.Value).TotalMilliseconds) < 5,
+            $"{upload}: plays {plan.Duration} by the index, {fromFFprobe.Duration} by ffprobe");
+    }
+
+    /// <summary>Uploads the index states whole, whose plan is more than a copy: ffprobe's reading plans them.</summary>
+    public static TheoryData<string, string[], string[]?, int> UploadsPlannedFromFFprobe => new()
+    {
+        { "4:4:4 video (a transcode)", [.. Picture, .. Tone, "-c:v", "libx264", "-pix_fmt", "yuv444p", "-c:a", "aac", .. FastStart], null, 0 },
+        { "surround audio (an audio transcode)", [.. Picture, .. Tone48k, "-c:v", "libx264", "-c:a", "aac", "-ac", "6", .. FastStart], null, 0 },
+        { "a poster asked for (a decode)", [.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", .. FastStart], ["mp4", "poster"], 0 },
+        { "longer than allowed (a refusal)", [.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", .. FastStart], null, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(UploadsPlannedFromFFprobe))]
+    public async Task An_upload_that_needs_more_than_a_copy_is_planned_from_ffprobe(string upload, string[] arguments, string[]? outputs, int maxSeconds)
+    {
+        var path = await MakeAsync(arguments);
+        var (options, starts) = await CountingFFprobeAsync();
+        if (maxSeconds > 0)
+        {
+            options.MaxDuration = TimeSpan.FromSeconds(maxSeconds);
+        }
+
+        Assert.True(Mp4Index.TryReadUpload(path) is not null, $"{upload}: the index should state everything");
+        Assert.Null(IndexedRemux.TryPlan(path, options, outputs));
+
+        var converting = Converters.Create(options).ConvertAsync(
+            path, Path.Combine(_work.FullName, "converted.mp4"), _ => Task.CompletedTask, CancellationToken.None, outputs);
+        if (maxSeconds > 0)
+        {
+            var refused = await Assert.ThrowsAsync<ConversionFailedException>(() => converting);
+            Assert.StartsWith("The video is 0:02 long", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(1, starts()); // ffprobe's reading refused it
+        }
+        else
+        {
+            var summary = await converting;
+            Assert.False(summary.Plan.IsRemux && !summary.Plan.Outputs.DecodesVideo, $"{upload}: planned as {summary.Method}");
+            Assert.True(starts() >= 1, $"{upload}: ffprobe should have read the input");
+            Assert.NotNull(summary.Input.Streams.First(stream => stream.Kind == StreamKind.Video).Duration); // ffprobe's reading, not the index's
+        }
+    }
+
+    [Fact]
+    public async Task A_remux_of_an_upload_FFmpeg_wrote_starts_no_ffprobe()
+    {
+        var path = await MakeAsync([.. Picture, .. Tone48k, "-c:v", "libx264", "-c:a", "aac"]);
+        var (options, starts) = await CountingFFprobeAsync();
+        var output = Path.Combine(_work.FullName, "converted.mp4");
+
+        var summary = await Converters.Create(options).ConvertAsync(path, output, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.Equal("remux", summary.Method);
+        Assert.Equal(0, starts()); // neither the input's reading nor the output's check
+        var converted = await Converters.Probe().ProbeAsync(output, CancellationToken.None);
+        Assert.Equal(("h264", "aac"), (converted.VideoStreams.Single().CodecName, converted.AudioStreams.Single().CodecName));
+        Assert.InRange(converted.Duration!.Value.TotalSeconds, 1.9, 2.1);
+    }
+
     /// <summary>The output check, its ffprobe the real one behind a script that counts its starts.</summary>
     private async Task<(OutputVerifier Verifier, Func<int> FFprobeStarts)> CountingVerifierAsync()
     {
+        var (options, starts) = await CountingFFprobeAsync();
+        return (Converters.Verifier(options), starts);
+    }
+
+    /// <summary>Production settings, but ffprobe is the real one behind a script that counts its starts.</summary>
+    private async Task<(ConversionOptions Options, Func<int> FFprobeStarts)> CountingFFprobeAsync()
+    {
         var script = Path.Combine(_work.FullName, "counted-ffprobe");
         var count = Path.Combine(_work.FullName, "ffprobe-starts");
+        File.Delete(count);
         await File.WriteAllTextAsync(script, $"#!/bin/sh\necho started >> '{count}'\nexec ffprobe \"$@\"\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        return (Converters.Verifier(Converters.Options(options => options.FFprobePath = script)),
-            () => File.Exists(count) ? File.ReadAllLines(count).Length : 0);
+        return (Converters.Options(options => options.FFprobePath = script), () => File.Exists(count) ? File.ReadAllLines(count).Length : 0);
     }
 
     private static readonly ConversionPlan Plan = new()

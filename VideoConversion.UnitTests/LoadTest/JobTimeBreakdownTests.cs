@@ -30,10 +30,10 @@ public sealed class JobTimeBreakdownTests
         sink.StartRecording();
         var jobs = Enumerable.Range(0, 3).Select(_ => Export(source, "remux")).ToList();
         Assert.True(tracing.ForceFlush(10_000));
-        var (spans, unreadExports) = await ArrivedAsync(sink, 3 * 5);
+        var (spans, unreadExports) = await ArrivedAsync(sink, 3 * 6);
 
         Assert.Equal(0, unreadExports);
-        Assert.Equal(3 * 5, spans.Count);
+        Assert.Equal(3 * 6, spans.Count);
         Assert.All(spans, span => Assert.Equal("worker", span.Service));
         Assert.Equal(jobs.Order(), spans.Select(span => span.TraceId).Distinct().Order());
         var ffmpeg = spans.First(span => span.Name == "ffmpeg");
@@ -45,7 +45,7 @@ public sealed class JobTimeBreakdownTests
 
         Assert.NotNull(breakdown);
         Assert.Equal(3, breakdown.Jobs);
-        Assert.Equal(["process video_jobs", "download input", "ffmpeg", "verify output (index)", "send video_job_reports"], breakdown.Stages.Select(stage => stage.Name));
+        Assert.Equal(["process video_jobs", "download input", "probe input (index)", "ffmpeg", "verify output (index)", "send video_job_reports"], breakdown.Stages.Select(stage => stage.Name));
         Assert.All(breakdown.Stages, stage => Assert.Equal(3, stage.Jobs));
         var stages = breakdown.Stages.ToDictionary(stage => stage.Name);
         Assert.Equal(0, stages["process video_jobs"].StartsMilliseconds);
@@ -93,6 +93,12 @@ public sealed class JobTimeBreakdownTests
         using var delivery = source.StartActivity("process video_jobs", ActivityKind.Consumer, parentContext: default)!;
         using (source.StartActivity("download input"))
         {
+            Thread.Sleep(20);
+        }
+
+        using (var probe = source.StartActivity("probe input"))
+        {
+            probe!.SetTag("videoconversion.input.probe", "index");
             Thread.Sleep(20);
         }
 

@@ -35,13 +35,7 @@ public sealed partial class VideoConverter(
     public async Task<ConversionSummary> ConvertAsync(
         string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        MediaInfo media;
-        using (WorkerActivities.Start("probe input"))
-        {
-            media = await probe.ProbeAsync(inputPath, cancellationToken);
-        }
-
-        var plan = ConversionPlanner.Plan(media, _options, outputs: outputs);
+        var (media, plan, indexed) = await ProbeAndPlanAsync(inputPath, outputs, cancellationToken);
         (TimeSpan Elapsed, JobOutputs Outputs) result;
         try
         {
@@ -53,11 +47,60 @@ public sealed partial class VideoConverter(
             // bitstream headers); re-encoding everything is slower but reads it afresh. A broken
             // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
+            if (indexed)
+            {
+                // A transcode is planned from ffprobe's reading (frame rates, the streams' own durations), as any is.
+                using (var activity = WorkerActivities.Start("probe input"))
+                {
+                    activity?.SetTag(TelemetryNames.InputProbe, "ffprobe");
+                    media = await probe.ProbeAsync(inputPath, cancellationToken);
+                }
+            }
+
             plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false, outputs: outputs);
             result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
 
         return new ConversionSummary(plan.Method, media, plan, result.Elapsed, result.Outputs);
+    }
+
+    /// <summary>
+    /// The input read and its conversion planned: a remux from the input's own index where it states one
+    /// (<see cref="IndexedRemux"/>), anything else from ffprobe's reading.
+    /// </summary>
+    /// <returns>Whether the plan came from the index (<c>Indexed</c>).</returns>
+    private async Task<(MediaInfo Media, ConversionPlan Plan, bool Indexed)> ProbeAndPlanAsync(
+        string inputPath, IReadOnlyList<string>? outputs, CancellationToken cancellationToken)
+    {
+        MediaInfo media;
+        using (var activity = WorkerActivities.Start("probe input"))
+        {
+            if (TryPlanRemux(inputPath, outputs) is { } remux)
+            {
+                activity?.SetTag(TelemetryNames.InputProbe, "index");
+                return (remux.Media, remux.Plan, true);
+            }
+
+            activity?.SetTag(TelemetryNames.InputProbe, "ffprobe");
+            media = await probe.ProbeAsync(inputPath, cancellationToken);
+        }
+
+        return (media, ConversionPlanner.Plan(media, _options, outputs: outputs), false);
+    }
+
+    private (MediaInfo Media, ConversionPlan Plan)? TryPlanRemux(string inputPath, IReadOnlyList<string>? outputs)
+    {
+        try
+        {
+            return IndexedRemux.TryPlan(inputPath, _options, outputs);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The index reader leaves every file it cannot account for to ffprobe; one it failed on is ffprobe's too,
+            // never the job's failure. Logged: the reader missed a case.
+            LogIndexReadFailed(logger, exception);
+            return null;
+        }
     }
 
     /// <returns>How long FFmpeg ran (the checks of its outputs not included), and what it made.</returns>
@@ -141,6 +184,9 @@ public sealed partial class VideoConverter(
             return (elapsed, await finisher.FinishAsync(files, plan, mp4, cancellationToken));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the input's own index failed; ffprobe reads it instead")]
+    private static partial void LogIndexReadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream copy ({Method}) failed: {Reason} {Diagnostics}; transcoding instead")]
     private static partial void LogStreamCopyFailed(ILogger logger, string method, string reason, string? diagnostics);

@@ -5,16 +5,17 @@ using VideoConversion.Worker.Conversion.Probing;
 namespace VideoConversion.Worker.Conversion.Verification;
 
 /// <summary>
-/// Reads what the output check needs from an MP4's own index (its moov box) in process, without starting ffprobe:
-/// the duration, and for each track its kind, codec and, from the codec's stored configuration (H.264's parameter
-/// sets, AAC's AudioSpecificConfig), what a decoder would report: profile, level, pixel format, picture size, aspect
-/// ratio, transfer function, rotation, frames, channels and sample rate. Of the media data it reads the video samples'
-/// NAL unit headers only, as far as ffprobe would read (<see cref="H264SampleScanner"/>).
+/// Reads what the output check, and a remux's plan, need from an MP4's own index (its moov box) in process, without
+/// starting ffprobe: the duration, and for each track its kind, codec and, from the codec's stored configuration (H.264's
+/// parameter sets, AAC's AudioSpecificConfig), what a decoder would report: profile, level, pixel format, picture size,
+/// aspect ratio, transfer function, rotation, frames, channels and sample rate; and from the track's headers whether it
+/// plays by default, when it starts and, for video at a constant rate, its frame rate. Of the media data it reads the
+/// video samples' NAL unit headers only, as far as ffprobe would read (<see cref="H264SampleScanner"/>).
 /// </summary>
 /// <remarks>
-/// The files it reads are the worker's own: FFmpeg's muxer wrote the container, and each stream was either encoded by
-/// this run or copied from an input ffprobe judged browser-safe on the same parameter sets and first frames. It still
-/// answers only for files laid out exactly as FFmpeg's MP4 muxer writes them, so that no file, made by hand or not,
+/// The outputs it reads are the worker's own: FFmpeg's muxer wrote the container, and each stream was either encoded by
+/// this run or copied from an input judged browser-safe on the same parameter sets and first frames. Uploads are anyone's
+/// (<see cref="TryReadUpload"/>). It answers only for files laid out exactly as FFmpeg's MP4 muxer writes them, so that no file, made by hand or not,
 /// passes here what ffprobe would fail: boxes FFmpeg writes and no others, where it writes them, each once; one SPS
 /// within FFmpeg's limits and its PPSs; sizes, matrices and edit lists that agree with the stream; AAC that says it has
 /// no SBR; samples of slices of those PPSs. Anything else (pictures that may be fields, a fragmented or damaged file,
@@ -27,6 +28,15 @@ public static class Mp4Index
 
     /// <summary>A moov larger than this is left to ffprobe: a day of video indexes in far less.</summary>
     private const long MaxIndexBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// An upload's moov is read into the worker's own memory, so less of it is (ffprobe's is capped apart): some five
+    /// hours of 30 fps video with its audio index in this much; a longer one is left to ffprobe.
+    /// </summary>
+    private const long MaxUploadIndexBytes = 16L * 1024 * 1024;
+
+    /// <summary>tkhd's flag for a track that plays (FFmpeg's demuxer reads it as the stream's default disposition).</summary>
+    private const uint TrackEnabled = 1;
 
     private const int MaxTopLevelBoxes = 64;
 
@@ -45,7 +55,17 @@ public static class Mp4Index
     /// (most encoders but FFmpeg's write two bytes) is LC still if ffprobe read these same frames as LC.
     /// </param>
     /// <returns>The file as ffprobe would describe it; null when the index does not state all of it.</returns>
-    public static MediaInfo? TryRead(string path, StreamInfo? copiedAudio = null)
+    public static MediaInfo? TryRead(string path, StreamInfo? copiedAudio = null) => TryRead(path, copiedAudio, upload: false);
+
+    /// <summary>
+    /// An upload, as ffprobe would describe it for planning its conversion: everything <see cref="TryRead(string, StreamInfo?)"/>
+    /// states, every stream's start known (null otherwise), and no stream's own duration: FFmpeg's demuxer derives those from
+    /// the edit list differently by codec (audio loses its encoder delay, video does not), so the container's duration,
+    /// which the planner falls back to, stands for them.
+    /// </summary>
+    public static MediaInfo? TryReadUpload(string path) => TryRead(path, copiedAudio: null, upload: true);
+
+    private static MediaInfo? TryRead(string path, StreamInfo? copiedAudio, bool upload)
     {
         try
         {
@@ -58,13 +78,13 @@ public static class Mp4Index
             }
 
             var (_, offset, size) = boxes.Single(box => box.Type == "moov");
-            if (size > MaxIndexBytes)
+            if (size > (upload ? MaxUploadIndexBytes : MaxIndexBytes))
             {
                 return null;
             }
 
             var media = boxes.Where(box => box.Type == "mdat").Select(box => (box.Offset, box.Size)).ToList();
-            return Read(Mp4Boxes.Read(stream, offset, size), new H264SampleScanner(stream, media), copiedAudio);
+            return Read(Mp4Boxes.Read(stream, offset, size), new H264SampleScanner(stream, media), copiedAudio, upload);
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException
                                               or IndexOutOfRangeException or OverflowException or UnauthorizedAccessException)
@@ -73,7 +93,7 @@ public static class Mp4Index
         }
     }
 
-    private static MediaInfo? Read(byte[] file, H264SampleScanner samples, StreamInfo? copiedAudio)
+    private static MediaInfo? Read(byte[] file, H264SampleScanner samples, StreamInfo? copiedAudio, bool upload)
     {
         var moov = Mp4Boxes.At(file, 0, file.Length)!;
         if (!Mp4MuxerLayout.IsLaidOutAsFFmpegWritesIt(file, moov))
@@ -95,6 +115,7 @@ public static class Mp4Index
             return null;
         }
 
+        var movieTimescale = Timescale(file, mvhd);
         List<StreamInfo> streams = [];
         foreach (var trak in Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak"))
         {
@@ -103,7 +124,18 @@ public static class Mp4Index
                 return null;
             }
 
-            streams.Add(stream);
+            var startTime = StartTime(file, trak, stream.Kind, movieTimescale);
+            if (upload && startTime is null)
+            {
+                return null;
+            }
+
+            streams.Add(stream with
+            {
+                StartTime = startTime ?? TimeSpan.Zero,
+                Duration = upload ? null : stream.Duration,
+                IsDefault = (Mp4Boxes.Flags(file, Mp4Boxes.Only(file, trak, "tkhd")) & TrackEnabled) != 0,
+            });
         }
 
         return new MediaInfo(FormatName, duration, streams);
@@ -142,6 +174,11 @@ public static class Mp4Index
         }
 
         var stream = new StreamInfo { Index = index, Kind = StreamKind.Other, Duration = Duration(file, mdhd), FrameCount = frames };
+        if (handler == "vide" && ConstantFrameRate(file, stbl, Timescale(file, mdhd)) is { } rate)
+        {
+            stream = stream with { AverageFrameRate = rate, BaseFrameRate = rate };
+        }
+
         return handler switch
         {
             "vide" => entry.Type == "avc1" && frames > 0 ? Video(file, entry, tkhd, stbl, stream, samples) : null,
@@ -314,6 +351,65 @@ public static class Mp4Index
         null or 2 => null,
         _ => "other",
     };
+
+    /// <summary>mvhd's or mdhd's timescale: its units a second.</summary>
+    private static uint Timescale(byte[] file, Mp4Box box) =>
+        BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, Mp4Boxes.Version(file, box) == 1 ? 20 : 12, 4));
+
+    /// <summary>
+    /// When the track's first frame is shown: after its empty edit (a delay), when its one other edit starts where its
+    /// first frame is shown (video: past the reordering delay, as FFmpeg writes it), or skips only samples of audio that
+    /// is never reordered (an encoder's priming, which FFmpeg's decoder drops). Null when it is stated otherwise (no edit
+    /// list over reordered frames, an edit into the middle of the video), which FFmpeg's demuxer works out from the samples.
+    /// </summary>
+    private static TimeSpan? StartTime(byte[] file, Mp4Box trak, StreamKind kind, uint movieTimescale)
+    {
+        var mdia = Mp4Boxes.Only(file, trak, "mdia");
+        var timescale = Timescale(file, Mp4Boxes.Only(file, mdia, "mdhd"));
+        var stbl = Mp4Boxes.Only(file, Mp4Boxes.Only(file, mdia, "minf"), "stbl");
+        var firstShown = Mp4Boxes.Child(file, stbl, "ctts") is { } ctts ? FirstCompositionOffset(file, ctts) : 0;
+        var edits = Mp4EditList.Of(file, trak);
+        var skipsPriming = kind == StreamKind.Audio && firstShown == 0;
+        if (timescale == 0 || movieTimescale == 0 || firstShown is null || (edits is null && firstShown != 0)
+            || (edits is [.., var plays] && plays.MediaTime != firstShown && !skipsPriming))
+        {
+            return null;
+        }
+
+        // FFmpeg's demuxer turns the delay into the track's own units, rounding to the nearest.
+        var delay = edits is [{ IsEmpty: true } empty, _] ? empty.SegmentDuration : 0;
+        var units = Math.Round((double)delay * timescale / movieTimescale, MidpointRounding.AwayFromZero);
+        return units < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(units / timescale) : null;
+    }
+
+    /// <summary>The first sample's composition offset (ctts): how much later than decoded it is shown; null when none is stated.</summary>
+    private static long? FirstCompositionOffset(byte[] file, Mp4Box ctts)
+    {
+        // version and flags, entry count, then (sample count, offset) pairs; version 1's offsets are signed.
+        if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, ctts, 4, 4)) == 0)
+        {
+            return null;
+        }
+
+        var offset = Mp4Boxes.Field(file, ctts, 12, 4);
+        return Mp4Boxes.Version(file, ctts) == 1 ? BinaryPrimitives.ReadInt32BigEndian(offset) : BinaryPrimitives.ReadUInt32BigEndian(offset);
+    }
+
+    /// <summary>
+    /// A video track whose every frame lasts as long (one entry in its decoding-time table): its rate, which ffprobe
+    /// states as both its average and its base rate; null for any other.
+    /// </summary>
+    private static double? ConstantFrameRate(byte[] file, Mp4Box stbl, uint timescale)
+    {
+        var stts = Mp4Boxes.Only(file, stbl, "stts");
+        if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4)) != 1 || timescale == 0)
+        {
+            return null;
+        }
+
+        var delta = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12, 4));
+        return delta == 0 ? null : (double)timescale / delta;
+    }
 
     /// <summary>mvhd's or mdhd's duration; null when unknown, or stated in a timescale FFmpeg would read otherwise (as signed).</summary>
     private static TimeSpan? Duration(byte[] file, Mp4Box box)

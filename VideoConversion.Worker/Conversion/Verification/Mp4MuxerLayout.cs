@@ -194,36 +194,7 @@ public static class Mp4MuxerLayout
     /// No edit list, or one as FFmpeg writes it: an optional empty edit (a start delay), then one edit at normal
     /// speed from a time inside the media. Anything else would change what plays, and when.
     /// </summary>
-    private static bool IsPlainEditList(byte[] file, Mp4Box trak)
-    {
-        if (Mp4Boxes.Child(file, trak, "edts") is not { } edts)
-        {
-            return true;
-        }
-
-        var elst = Mp4Boxes.Only(file, edts, "elst");
-        var wide = Mp4Boxes.Version(file, elst) == 1;
-        var entrySize = wide ? 20 : 12;
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, elst, 4, 4));
-        if (Mp4Boxes.Version(file, elst) > 1 || entries is 0 or > 2)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < (int)entries; i++)
-        {
-            var at = 8 + i * entrySize;
-            var mediaTime = wide
-                ? BinaryPrimitives.ReadInt64BigEndian(Mp4Boxes.Field(file, elst, at + 8, 8))
-                : BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + 4, 4));
-            var rate = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, elst, at + entrySize - 4, 4));
-            var last = i == entries - 1;
-            if (last ? mediaTime < 0 || rate != NormalRate : mediaTime != -1)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool IsPlainEditList(byte[] file, Mp4Box trak) =>
+        Mp4EditList.Of(file, trak) is not { } edits
+        || (edits.Count is 1 or 2 && (edits.Count == 1 || edits[0].IsEmpty) && edits[^1] is { MediaTime: >= 0, Rate: NormalRate });
 }
