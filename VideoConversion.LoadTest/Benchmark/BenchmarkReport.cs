@@ -118,7 +118,7 @@ public static class BenchmarkReport
             $"when each starts, counted from the worker's taking the job (`{JobTimeBreakdown.DeliverySpan}`; the spans before it, negative, are the upload's and its dispatch),",
             "and how long it lasts, medians over the jobs.",
             "Spans nest (a worker's delivery holds its download, FFmpeg, check and upload), so their lengths do not add up;",
-            "a span that repeats in a trace (the worker's reports, say) is numbered, and the output check names how it read the MP4 back (`index` or `ffprobe`).",
+            "a span that repeats in a trace (the worker's reports, say) is numbered, and the input's reading and the output check name how they read their file (`index`: its own index, in process, or `ffprobe`).",
             "A span the services dropped or exported late is missing, not estimated.");
         if (breakdown.UnreadExports > 0)
         {
@@ -256,6 +256,13 @@ public static class BenchmarkReport
             "and after at least one of the trims of its C heap that every service runs every 5 s.");
     }
 
+    /// <summary>How the worker read the inputs before FFmpeg: the remux's from its own index where its trace says so, else ffprobe.</summary>
+    private static string InputReading(SystemBenchmark.Results results) =>
+        results.RemuxBreakdown?.Stages.FirstOrDefault(stage => stage.Name == "probe input (index)") is { } indexed
+            ? $"The worker read the remux's input from its own index in process ({Number(indexed.LastsMilliseconds, "F1")} ms; an input the index does not state, " +
+              $"or whose plan is more than a copy, ffprobe reads: {Number(results.FFprobeSeconds)} s), and checks the output from its index too (by ffprobe only where the index cannot prove it),"
+            : $"The worker probes the input with ffprobe before FFmpeg ({Number(results.FFprobeSeconds)} s; the output is checked from its index in process, by ffprobe only where the index cannot prove it),";
+
     private static void WriteLimits(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)
     {
         var submitP50 = results.Submit.LatencyMilliseconds.P50;
@@ -272,7 +279,7 @@ public static class BenchmarkReport
         report.Line(string.Join(' ',
             "- **Per-job overhead is a fixed cost, not a share of the conversion.**",
             $"A remux shows it whole: +{Number(ratios.RemuxOverheadSeconds)} s over raw FFmpeg.",
-            $"The worker probes the input with ffprobe before FFmpeg ({Number(results.FFprobeSeconds)} s; the output is checked from its index in process, by ffprobe only where the index cannot prove it),",
+            InputReading(results),
             "and talks to storage several times per job (attempt ledger and download, side by side; upload; the ledger's removal, after the outcome), each a round trip to the storage server;",
             "the API dispatches through its outbox and the broker, and applies the reports.",
             $"On the {settings.InputSeconds} s transcode the measured difference is {Percent(ratios.TranscodeOverhead)} of the job, {withinNoise};",

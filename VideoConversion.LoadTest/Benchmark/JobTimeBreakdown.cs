@@ -24,11 +24,11 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
     /// The worker's attributes on its input's reading and its output check: how each file was read, its own index or
     /// ffprobe (TelemetryNames.InputProbe and OutputCheck).
     /// </summary>
-    private static readonly string[] ReadingAttributes = ["videoconversion.input.probe", "videoconversion.output.check"];
+    private const string InputProbeAttribute = "videoconversion.input.probe", OutputCheckAttribute = "videoconversion.output.check";
 
     /// <summary>A span's name, with how it read its file where the span says.</summary>
     private static string Label(ExportedSpan span) =>
-        ReadingAttributes.Select(attribute => span.Attributes.GetValueOrDefault(attribute)).FirstOrDefault(how => how is not null) is { } read
+        (span.Attributes.GetValueOrDefault(InputProbeAttribute) ?? span.Attributes.GetValueOrDefault(OutputCheckAttribute)) is { } read
             ? $"{span.Name} ({read})"
             : span.Name;
 

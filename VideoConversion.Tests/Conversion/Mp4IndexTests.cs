@@ -1,9 +1,13 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using VideoConversion.Contracts.Telemetry;
 using VideoConversion.Tests.Support;
 using VideoConversion.Worker.Conversion;
 using VideoConversion.Worker.Conversion.Planning;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
+using VideoConversion.Worker.Telemetry;
 
 namespace VideoConversion.Tests.Conversion;
 
@@ -144,8 +148,7 @@ public sealed class Mp4IndexTests : IDisposable
         Assert.NotNull(Mp4Index.TryRead(path)); // as FFmpeg wrote it
 
         var file = await File.ReadAllBytesAsync(path);
-        using var stream = File.OpenRead(path);
-        var moov = Mp4Boxes.TopLevel(stream).Where(box => box.Type == "moov").Select(box => Mp4Boxes.At(file, (int)box.Offset, file.Length)!).Single();
+        var moov = FindMoov(path, file);
         var tracks = Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak").ToList();
         var video = tracks.First(trak => Handler(file, trak) == "vide");
         var audio = tracks.First(trak => Handler(file, trak) == "soun");
@@ -219,6 +222,7 @@ public sealed class Mp4IndexTests : IDisposable
         await File.WriteAllBytesAsync(patched, file);
 
         Assert.Null(Mp4Index.TryRead(patched));
+        Assert.Null(Mp4Index.TryReadUpload(patched));
     }
 
     [Fact]
@@ -324,8 +328,12 @@ public sealed class Mp4IndexTests : IDisposable
         { "audio starting half a second late", [.. Picture, "-itsoffset", "0.5", .. Tone48k, "-c:v", "libx264", "-c:a", "aac"] },
         // Copied, so the delay stays a delay (an encoder would fill it with the first picture).
         { "video starting 0.3 s late", ["-itsoffset", "0.3", "-i", Made, "-i", Made, "-map", "0:v", "-map", "1:a", "-c", "copy", .. FastStart] },
+        { "video alone, starting 0.3 s late", ["-itsoffset", "0.3", "-i", Made, "-map", "0:v", "-c", "copy", .. FastStart] },
         { "two audio tracks, the second the default", [.. Picture, .. Tone, .. Tone48k, "-map", "0:v", "-map", "1:a", "-map", "2:a",
             "-disposition:a:0", "0", "-disposition:a:1", "default", "-c:v", "libx264", "-c:a", "aac", .. FastStart] },
+        // The output is as long as the streams it keeps, not as the file.
+        { "a second audio track, dropped, twice as long", [.. Picture, .. Tone, "-f", "lavfi", "-i", "sine=duration=4", "-map", "0:v", "-map", "1:a",
+            "-map", "2:a", "-disposition:a:1", "0", "-c:v", "libx264", "-c:a", "aac", .. FastStart] },
         { "no audio", [.. Picture, "-c:v", "libx264", .. FastStart] },
     };
 
@@ -340,7 +348,6 @@ public sealed class Mp4IndexTests : IDisposable
         }
 
         var path = await MakeAsync(arguments);
-        var options = Converters.Options();
 
         var indexed = Mp4Index.TryReadUpload(path);
         var probed = await Converters.Probe().ProbeAsync(path, CancellationToken.None);
@@ -351,27 +358,168 @@ public sealed class Mp4IndexTests : IDisposable
         {
             Assert.Equal((expected.Index, expected.IsDefault, expected.IsAttachedPicture, Math.Round(expected.StartTime.TotalMilliseconds)),
                 (actual.Index, actual.IsDefault, actual.IsAttachedPicture, Math.Round(actual.StartTime.TotalMilliseconds)));
-            // Stated only where ffprobe states the same: a constant frame rate.
-            Assert.True(actual.AverageFrameRate is null || Math.Abs(actual.AverageFrameRate.Value - expected.AverageFrameRate!.Value) < 0.001,
-                $"stream {actual.Index}: average rate {actual.AverageFrameRate}, ffprobe's {expected.AverageFrameRate}");
-            Assert.True(actual.BaseFrameRate is null || Math.Abs(actual.BaseFrameRate.Value - expected.BaseFrameRate!.Value) < 0.001,
-                $"stream {actual.Index}: base rate {actual.BaseFrameRate}, ffprobe's {expected.BaseFrameRate}");
-            Assert.Null(actual.Duration); // the container's stands for it
+            // The edit's length is in the movie's milliseconds; ffprobe counts audio in samples.
+            Assert.True(Math.Abs((expected.Duration!.Value - actual.Duration!.Value).TotalMilliseconds) < 2,
+                $"{upload}, stream {actual.Index}: lasts {actual.Duration} by the index, {expected.Duration} by ffprobe");
+            // Every video here runs at a constant rate, which ffprobe states as its average and base rate alike.
+            Assert.Equal(Rounded(expected.AverageFrameRate), Rounded(actual.AverageFrameRate));
+            Assert.Equal(Rounded(expected.BaseFrameRate), Rounded(actual.BaseFrameRate));
         }
 
+        AssertSamePlan(path, probed, upload);
+    }
+
+    private static double? Rounded(double? rate) => rate is { } value ? Math.Round(value, 3) : null;
+
+    /// <summary>
+    /// FFmpeg-written uploads altered at random in their index, byte by byte: where the index still answers, what it plans
+    /// is what ffprobe's reading plans. (Most alterations make it refuse; those it reads are in fields that change nothing,
+    /// or change ffprobe's reading the same way.)
+    /// </summary>
+    [Fact]
+    public async Task An_altered_upload_the_index_still_reads_is_planned_as_ffprobe_plans_it()
+    {
+        var originalPath = await MakeAsync([.. Picture, "-itsoffset", "0.2", .. Tone48k, "-c:v", "libx264", "-c:a", "aac", .. FastStart], "original.mp4");
+        var original = await File.ReadAllBytesAsync(originalPath);
+        var moov = FindMoov(originalPath, original);
+        var random = new Random(20261202);
+        var (read, planned) = (0, 0);
+        for (var mutation = 0; mutation < 150; mutation++)
+        {
+            var file = original.ToArray();
+            var at = moov.Body + random.Next(moov.Length);
+            file[at] ^= (byte)(1 << random.Next(8));
+            var path = Path.Combine(_work.FullName, $"altered-{mutation}.mp4");
+            await File.WriteAllBytesAsync(path, file);
+            if (Mp4Index.TryReadUpload(path) is null)
+            {
+                continue;
+            }
+
+            read++;
+            MediaInfo probed;
+            try
+            {
+                probed = await Converters.Probe().ProbeAsync(path, CancellationToken.None);
+            }
+            catch (ConversionFailedException failure)
+            {
+                Assert.Fail($"byte {at} altered: the index reads a file ffprobe refuses ({failure.Message})");
+                return;
+            }
+
+            if (IndexedRemux.TryPlan(path, Converters.Options(), outputs: null) is not null)
+            {
+                planned++;
+                AssertSamePlan(path, probed, $"byte {at} altered");
+            }
+        }
+
+        // Not vacuous: some alterations (times of creation, a track's volume, …) leave a file the index reads and plans.
+        Assert.True(planned > 0, $"of 150 alterations the index read {read} and planned {planned}");
+    }
+
+    [Fact]
+    public async Task An_upload_with_a_track_neither_video_nor_sound_to_its_handler_is_left_to_ffprobe()
+    {
+        // FFmpeg tells a stream's kind by its sample entry: renamed, the sound's handler still leaves sound to ffprobe.
+        var path = await MakeAsync([.. Picture, .. Tone, "-c:v", "libx264", "-c:a", "aac", .. FastStart]);
+        var file = await File.ReadAllBytesAsync(path);
+        var moov = FindMoov(path, file);
+        var audio = Mp4Boxes.Children(file, moov).First(trak => trak.Type == "trak" && Handler(file, trak) == "soun");
+        "zzzz"u8.CopyTo(file.AsSpan(Mp4Boxes.Only(file, Mp4Boxes.Only(file, audio, "mdia"), "hdlr").Body + 8));
+        var renamed = Path.Combine(_work.FullName, "renamed.mp4");
+        await File.WriteAllBytesAsync(renamed, file);
+
+        Assert.Equal(StreamKind.Audio, Assert.Single((await Converters.Probe().ProbeAsync(renamed, CancellationToken.None)).AudioStreams).Kind);
+        Assert.Null(Mp4Index.TryReadUpload(renamed));
+        Assert.Equal(StreamKind.Other, Mp4Index.TryRead(renamed)!.Streams[1].Kind); // an output's check fails such a track
+    }
+
+    [Fact]
+    public async Task An_upload_whose_reordered_frames_have_no_edit_list_is_left_to_ffprobe()
+    {
+        // Without an edit list, when the first reordered frame is shown is worked out from the samples.
+        var path = await MakeAsync([.. Picture, "-c:v", "libx264", "-bf", "2", "-use_editlist", "0", .. FastStart]);
+
+        Assert.NotNull(Mp4Index.TryRead(path)); // an output's check needs no start
+        Assert.Null(Mp4Index.TryReadUpload(path));
+    }
+
+    [Fact]
+    public async Task A_remux_planned_from_the_index_that_fails_is_planned_again_from_ffprobe()
+    {
+        var path = await MakeAsync([.. Picture, .. Tone48k, "-c:v", "libx264", "-c:a", "aac", .. FastStart]);
+        var (options, starts) = await CountingFFprobeAsync();
+        // The first FFmpeg run fails as a file FFmpeg cannot read would; the runs after it are FFmpeg's own.
+        var runs = Path.Combine(_work.FullName, "ffmpeg-runs");
+        var failingFirst = Path.Combine(_work.FullName, "failing-first-ffmpeg");
+        await File.WriteAllTextAsync(failingFirst,
+            $"#!/bin/sh\necho run >> '{runs}'\nif [ \"$(wc -l < '{runs}')\" -eq 1 ]; then echo 'Invalid data found when processing input' >&2; exit 1; fi\nexec ffmpeg \"$@\"\n");
+        File.SetUnixFileMode(failingFirst, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        options.FFmpegPath = failingFirst;
+
+        var (summary, readings) = await InputReadingsAsync(() => Converters.Create(options).ConvertAsync(
+            path, Path.Combine(_work.FullName, "converted.mp4"), _ => Task.CompletedTask, CancellationToken.None));
+
+        // ffprobe's reading plans the same remux, which runs: no transcode for a failure the index's plan met.
+        Assert.Equal("remux", summary.Method);
+        Assert.Equal(2, File.ReadAllLines(runs).Length);
+        Assert.Equal(1, starts());
+        Assert.Equal(["index", "ffprobe"], readings);
+    }
+
+    /// <summary>
+    /// What <paramref name="convert"/> returned, and how each of its "probe input" spans read the input (the
+    /// videoconversion.input.probe attribute): its own spans only, by trace, as other tests convert meanwhile.
+    /// </summary>
+    private static async Task<(T Result, List<string?> Readings)> InputReadingsAsync<T>(Func<Task<T>> convert)
+    {
+        using var source = new ActivitySource("VideoConversion.Tests.InputReadings");
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = listened => listened == source || listened.Name == WorkerActivities.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        T result;
+        ActivityTraceId trace;
+        using (var test = source.StartActivity("test"))
+        {
+            trace = test!.TraceId;
+            result = await convert();
+        }
+
+        return (result, [.. stopped.Where(span => span.TraceId == trace && span.OperationName == "probe input")
+            .OrderBy(span => span.StartTimeUtc).Select(span => span.GetTagItem(TelemetryNames.InputProbe) as string)]);
+    }
+
+    /// <summary>The plan from the index (a remux) is the plan from ffprobe's reading, in everything FFmpeg's run and its check read.</summary>
+    private static void AssertSamePlan(string path, MediaInfo probed, string file)
+    {
+        var options = Converters.Options();
         var fromIndex = IndexedRemux.TryPlan(path, options, outputs: null);
         var fromFFprobe = ConversionPlanner.Plan(probed, options);
-        Assert.True(fromIndex is not null, $"{upload}: a remux should be planned from the index");
-        Assert.True(fromFFprobe.IsRemux, $"{upload}: ffprobe's reading plans a {fromFFprobe.Method}");
+        Assert.True(fromIndex is not null, $"{file}: a remux should be planned from the index");
+        Assert.True(fromFFprobe.IsRemux, $"{file}: ffprobe's reading plans a {fromFFprobe.Method}");
         var plan = fromIndex.Value.Plan;
         Assert.Equal(
             (fromFFprobe.Video.Index, fromFFprobe.Audio?.Index, fromFFprobe.Method, fromFFprobe.DisplayWidth, fromFFprobe.DisplayHeight,
                 fromFFprobe.ScalesDown, fromFFprobe.FrameRateCap, fromFFprobe.Deinterlace, fromFFprobe.Outputs),
             (plan.Video.Index, plan.Audio?.Index, plan.Method, plan.DisplayWidth, plan.DisplayHeight,
                 plan.ScalesDown, plan.FrameRateCap, plan.Deinterlace, plan.Outputs));
-        // The container's duration, in its milliseconds, against the streams' span as ffprobe states them.
+        // The kept streams' span: edits count in the movie's milliseconds, ffprobe counts audio in samples.
         Assert.True(Math.Abs((fromFFprobe.Duration!.Value - plan.Duration!.Value).TotalMilliseconds) < 5,
-            $"{upload}: plays {plan.Duration} by the index, {fromFFprobe.Duration} by ffprobe");
+            $"{file}: plays {plan.Duration} by the index, {fromFFprobe.Duration} by ffprobe");
+    }
+
+    /// <summary>The moov box of <paramref name="file"/>, the bytes of the file at <paramref name="path"/>.</summary>
+    private static Mp4Box FindMoov(string path, byte[] file)
+    {
+        using var stream = File.OpenRead(path);
+        return Mp4Boxes.TopLevel(stream).Where(box => box.Type == "moov").Select(box => Mp4Boxes.At(file, (int)box.Offset, file.Length)!).Single();
     }
 
     /// <summary>Uploads the index states whole, whose plan is more than a copy: ffprobe's reading plans them.</summary>
@@ -397,20 +545,20 @@ public sealed class Mp4IndexTests : IDisposable
         Assert.True(Mp4Index.TryReadUpload(path) is not null, $"{upload}: the index should state everything");
         Assert.Null(IndexedRemux.TryPlan(path, options, outputs));
 
-        var converting = Converters.Create(options).ConvertAsync(
+        Task<ConversionSummary> Convert() => Converters.Create(options).ConvertAsync(
             path, Path.Combine(_work.FullName, "converted.mp4"), _ => Task.CompletedTask, CancellationToken.None, outputs);
         if (maxSeconds > 0)
         {
-            var refused = await Assert.ThrowsAsync<ConversionFailedException>(() => converting);
+            var refused = await Assert.ThrowsAsync<ConversionFailedException>(Convert);
             Assert.StartsWith("The video is 0:02 long", refused.Message, StringComparison.Ordinal);
             Assert.Equal(1, starts()); // ffprobe's reading refused it
         }
         else
         {
-            var summary = await converting;
+            var (summary, readings) = await InputReadingsAsync(Convert);
             Assert.False(summary.Plan.IsRemux && !summary.Plan.Outputs.DecodesVideo, $"{upload}: planned as {summary.Method}");
             Assert.True(starts() >= 1, $"{upload}: ffprobe should have read the input");
-            Assert.NotNull(summary.Input.Streams.First(stream => stream.Kind == StreamKind.Video).Duration); // ffprobe's reading, not the index's
+            Assert.Equal(["ffprobe"], readings);
         }
     }
 
@@ -421,10 +569,12 @@ public sealed class Mp4IndexTests : IDisposable
         var (options, starts) = await CountingFFprobeAsync();
         var output = Path.Combine(_work.FullName, "converted.mp4");
 
-        var summary = await Converters.Create(options).ConvertAsync(path, output, _ => Task.CompletedTask, CancellationToken.None);
+        var (summary, readings) = await InputReadingsAsync(
+            () => Converters.Create(options).ConvertAsync(path, output, _ => Task.CompletedTask, CancellationToken.None));
 
         Assert.Equal("remux", summary.Method);
         Assert.Equal(0, starts()); // neither the input's reading nor the output's check
+        Assert.Equal(["index"], readings);
         var converted = await Converters.Probe().ProbeAsync(output, CancellationToken.None);
         Assert.Equal(("h264", "aac"), (converted.VideoStreams.Single().CodecName, converted.AudioStreams.Single().CodecName));
         Assert.InRange(converted.Duration!.Value.TotalSeconds, 1.9, 2.1);

@@ -88,6 +88,20 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void How_the_worker_read_the_remuxs_input_is_said_from_its_trace()
+    {
+        JobTimeBreakdown Reading(string how) => new("remux", 3, [new JobTimeBreakdown.Stage("worker", $"probe input ({how})", 1, 70.1, how == "index" ? 4.6 : 160, 3)]);
+
+        var indexed = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { RemuxBreakdown = Reading("index") }, Settings, "scripts/benchmark");
+        var probed = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { RemuxBreakdown = Reading("ffprobe") }, Settings, "scripts/benchmark");
+
+        Assert.Contains("The worker read the remux's input from its own index in process (4.6 ms;", indexed, StringComparison.Ordinal);
+        Assert.DoesNotContain("The worker probes the input with ffprobe before FFmpeg", indexed, StringComparison.Ordinal);
+        Assert.Contains("The worker probes the input with ffprobe before FFmpeg", probed, StringComparison.Ordinal);
+        Assert.DoesNotContain("from its own index in process", probed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_write_path_on_postgresql_is_set_next_to_sqlite_with_each_systems_rounds_ratios_and_connections()
     {
         var sqlite = Results(10.2, 0.7, 11.8, 1500, 20);

@@ -35,7 +35,23 @@ public sealed partial class VideoConverter(
     public async Task<ConversionSummary> ConvertAsync(
         string inputPath, string outputPath, Func<int, Task> onProgress, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        var (media, plan, indexed) = await ProbeAndPlanAsync(inputPath, outputs, cancellationToken);
+        var (media, plan, indexed) = await ProbeAndPlanAsync(inputPath, outputs, fromIndex: true, cancellationToken);
+        if (indexed)
+        {
+            try
+            {
+                var remuxed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+                return new ConversionSummary(plan.Method, media, plan, remuxed.Elapsed, remuxed.Outputs);
+            }
+            catch (ConversionFailedException failure) when (!failure.BreaksLimit)
+            {
+                // The remux planned from the input's index failed: ffprobe reads the input and plans it afresh, as any
+                // upload (its copy, failing too, is transcoded below), so the index's reading never decides how a job ends.
+                LogIndexedRemuxFailed(logger, failure.Message, failure.Diagnostics);
+                (media, plan, _) = await ProbeAndPlanAsync(inputPath, outputs, fromIndex: false, cancellationToken);
+            }
+        }
+
         (TimeSpan Elapsed, JobOutputs Outputs) result;
         try
         {
@@ -47,16 +63,6 @@ public sealed partial class VideoConverter(
             // bitstream headers); re-encoding everything is slower but reads it afresh. A broken
             // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
-            if (indexed)
-            {
-                // A transcode is planned from ffprobe's reading (frame rates, the streams' own durations), as any is.
-                using (var activity = WorkerActivities.Start("probe input"))
-                {
-                    activity?.SetTag(TelemetryNames.InputProbe, "ffprobe");
-                    media = await probe.ProbeAsync(inputPath, cancellationToken);
-                }
-            }
-
             plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false, outputs: outputs);
             result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
         }
@@ -66,16 +72,16 @@ public sealed partial class VideoConverter(
 
     /// <summary>
     /// The input read and its conversion planned: a remux from the input's own index where it states one
-    /// (<see cref="IndexedRemux"/>), anything else from ffprobe's reading.
+    /// (<see cref="IndexedRemux"/>, when <paramref name="fromIndex"/>), anything else from ffprobe's reading.
     /// </summary>
     /// <returns>Whether the plan came from the index (<c>Indexed</c>).</returns>
     private async Task<(MediaInfo Media, ConversionPlan Plan, bool Indexed)> ProbeAndPlanAsync(
-        string inputPath, IReadOnlyList<string>? outputs, CancellationToken cancellationToken)
+        string inputPath, IReadOnlyList<string>? outputs, bool fromIndex, CancellationToken cancellationToken)
     {
         MediaInfo media;
         using (var activity = WorkerActivities.Start("probe input"))
         {
-            if (TryPlanRemux(inputPath, outputs) is { } remux)
+            if (fromIndex && TryPlanRemux(inputPath, outputs) is { } remux)
             {
                 activity?.SetTag(TelemetryNames.InputProbe, "index");
                 return (remux.Media, remux.Plan, true);
@@ -184,6 +190,9 @@ public sealed partial class VideoConverter(
             return (elapsed, await finisher.FinishAsync(files, plan, mp4, cancellationToken));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The remux planned from the input's own index failed: {Reason} {Diagnostics}; ffprobe reads the input and plans it again")]
+    private static partial void LogIndexedRemuxFailed(ILogger logger, string reason, string? diagnostics);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the input's own index failed; ffprobe reads it instead")]
     private static partial void LogIndexReadFailed(ILogger logger, Exception exception);

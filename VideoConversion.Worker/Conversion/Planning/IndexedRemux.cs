@@ -1,3 +1,4 @@
+using VideoConversion.Contracts.Outputs;
 using VideoConversion.Worker.Conversion.Probing;
 using VideoConversion.Worker.Conversion.Verification;
 
@@ -5,22 +6,22 @@ namespace VideoConversion.Worker.Conversion.Planning;
 
 /// <summary>
 /// A remux planned without ffprobe. Starting ffprobe costs about 0.2 s (most of it loading FFmpeg's libraries), which is
-/// most of what a remux adds to FFmpeg's own time. An upload that FFmpeg's MP4 muxer wrote (as OBS, screen recorders,
-/// editors and other tools built on FFmpeg write theirs) is read from its own index in process instead
-/// (<see cref="Mp4Index.TryReadUpload"/>).
+/// most of what a remux adds to FFmpeg's own time. An upload that FFmpeg's MP4 muxer wrote, as tools built on FFmpeg
+/// write theirs, is read from its own index in process instead (<see cref="Mp4Index.TryReadUpload"/>).
 /// </summary>
 /// <remarks>
-/// Only a plan that copies every stream it keeps, and decodes nothing, is taken from that reading. Anything else (a
-/// transcode, another output, a refusal for a limit) is planned from ffprobe's reading, so the cheaper reading never
-/// changes what a job does, nor fails a file ffprobe would pass: ffprobe states frame rates and stream durations the
-/// index does not, and a transcode costs seconds where ffprobe costs a fraction of one.
+/// Only a plan that copies every stream it keeps, and decodes nothing, is taken from that reading; the index states
+/// everything such a plan reads, as ffprobe states it. Anything else (a transcode, another output, a refusal for a
+/// limit) is planned from ffprobe's reading: it costs seconds where ffprobe costs a fraction of one, and a refusal is
+/// the user's answer, which the cheaper reading does not give.
 /// </remarks>
 public static class IndexedRemux
 {
     /// <returns>The upload as its index states it and the remux planned from it; null when ffprobe must read it.</returns>
     public static (MediaInfo Media, ConversionPlan Plan)? TryPlan(string inputPath, ConversionOptions options, IReadOnlyList<string>? outputs)
     {
-        if (!options.AllowStreamCopy || Mp4Index.TryReadUpload(inputPath) is not { } media)
+        // Every output beyond the MP4 decodes the video: no remux, so the index is not read.
+        if (!options.AllowStreamCopy || outputs?.Any(kind => kind != OutputKinds.Mp4) == true || Mp4Index.TryReadUpload(inputPath) is not { } media)
         {
             return null;
         }

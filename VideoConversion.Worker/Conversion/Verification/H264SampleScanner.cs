@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 
 namespace VideoConversion.Worker.Conversion.Verification;
 
@@ -14,6 +15,13 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
     private const long ProbeWindowBytes = 50L * 1024 * 1024;
 
     private const int MaxNalUnitsPerSample = 1_000;
+
+    /// <summary>
+    /// How long the scan may take. It reads each unit's header with a read of its own: real files hold a few units a
+    /// frame and take milliseconds, but samples cut into millions of tiny units would hold the worker's CPU for seconds,
+    /// outside any process's limits. Past this, the file is left to ffprobe, whose run is limited in time and memory.
+    /// </summary>
+    private static readonly TimeSpan MaxScanTime = TimeSpan.FromSeconds(1);
 
     /// <summary>Bytes read of each unit: its header, and enough of a slice's header for its first three fields at any picture size.</summary>
     private const int SliceHeaderBytes = 12;
@@ -41,11 +49,17 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
         var header = new byte[configuration.NalLengthSize + SliceHeaderBytes];
         long scanned = 0;
         var sawSlice = false;
+        var started = Stopwatch.GetTimestamp();
         foreach (var (offset, size) in Mp4Samples.Places(file, stbl))
         {
             if (scanned > ProbeWindowBytes)
             {
                 break;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > MaxScanTime)
+            {
+                return false;
             }
 
             scanned += size; // every sample lies inside an mdat: Mp4Index checked the whole table before

@@ -13,8 +13,14 @@ public sealed record Mp4Edit(ulong SegmentDuration, long MediaTime, int Rate)
 
 public static class Mp4EditList
 {
+    /// <summary>
+    /// More edits than FFmpeg's muxer writes (a delay, then the media) are not read: no file of its layout has them, and a
+    /// list of a million is a file made to cost memory.
+    /// </summary>
+    private const int MaxEdits = 2;
+
     /// <summary>The track's edits in order; null when it has no edit list (all its media plays, from its start).</summary>
-    /// <exception cref="InvalidDataException">The list is of a version MP4 does not define, or longer than its box.</exception>
+    /// <exception cref="InvalidDataException">The list is of a version MP4 does not define, longer than its box, or of more than two edits.</exception>
     public static IReadOnlyList<Mp4Edit>? Of(byte[] file, Mp4Box trak)
     {
         if (Mp4Boxes.Child(file, trak, "edts") is not { } edts)
@@ -33,7 +39,7 @@ public static class Mp4EditList
         var wide = version == 1;
         var entrySize = wide ? 20 : 12;
         var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, elst, 4, 4));
-        if (entries > (uint)((elst.Length - 8) / entrySize))
+        if (entries > MaxEdits || entries > (uint)((elst.Length - 8) / entrySize))
         {
             throw new InvalidDataException($"an edit list of {entries} edits in {elst.Length} bytes");
         }

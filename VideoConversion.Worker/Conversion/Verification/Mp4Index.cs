@@ -30,8 +30,8 @@ public static class Mp4Index
     private const long MaxIndexBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// An upload's moov is read into the worker's own memory, so less of it is (ffprobe's is capped apart): some five
-    /// hours of 30 fps video with its audio index in this much; a longer one is left to ffprobe.
+    /// The largest moov of an upload read here, into the worker's own memory (ffprobe's memory is capped apart): some
+    /// five hours of 30 fps video with its audio index in this much. A larger one is left to ffprobe.
     /// </summary>
     private const long MaxUploadIndexBytes = 16L * 1024 * 1024;
 
@@ -59,9 +59,8 @@ public static class Mp4Index
 
     /// <summary>
     /// An upload, as ffprobe would describe it for planning its conversion: everything <see cref="TryRead(string, StreamInfo?)"/>
-    /// states, every stream's start known (null otherwise), and no stream's own duration: FFmpeg's demuxer derives those from
-    /// the edit list differently by codec (audio loses its encoder delay, video does not), so the container's duration,
-    /// which the planner falls back to, stands for them.
+    /// states, with every stream's start and duration known (<see cref="Mp4TrackTiming"/>), and only video and sound
+    /// tracks; null otherwise.
     /// </summary>
     public static MediaInfo? TryReadUpload(string path) => TryRead(path, copiedAudio: null, upload: true);
 
@@ -110,39 +109,30 @@ public static class Mp4Index
         var wide = Mp4Boxes.Version(file, mvhd) == 1;
         // mvhd: version and flags, times, timescale and duration (wider in version 1), rate, volume, reserved, then the
         // movie's matrix, which FFmpeg applies to every track.
-        if (!IsIdentity(Matrix(file, mvhd, wide ? 48 : 36)) || Duration(file, mvhd) is not { } duration)
+        var movieTimescale = Mp4TrackTiming.Timescale(file, mvhd);
+        if (!IsIdentity(Matrix(file, mvhd, wide ? 48 : 36)) || movieTimescale is null
+            || Mp4TrackTiming.MediaDuration(file, mvhd, movieTimescale.Value) is not { } duration)
         {
             return null;
         }
 
-        var movieTimescale = Timescale(file, mvhd);
         List<StreamInfo> streams = [];
         foreach (var trak in Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak"))
         {
-            if (ReadTrack(file, trak, streams.Count, samples, copiedAudio) is not { } stream)
+            if (ReadTrack(file, trak, streams.Count, samples, copiedAudio, upload, movieTimescale) is not { } stream)
             {
                 return null;
             }
 
-            var startTime = StartTime(file, trak, stream.Kind, movieTimescale);
-            if (upload && startTime is null)
-            {
-                return null;
-            }
-
-            streams.Add(stream with
-            {
-                StartTime = startTime ?? TimeSpan.Zero,
-                Duration = upload ? null : stream.Duration,
-                IsDefault = (Mp4Boxes.Flags(file, Mp4Boxes.Only(file, trak, "tkhd")) & TrackEnabled) != 0,
-            });
+            streams.Add(stream);
         }
 
         return new MediaInfo(FormatName, duration, streams);
     }
 
     /// <returns>The track's stream; null when its configuration leaves something open.</returns>
-    private static StreamInfo? ReadTrack(byte[] file, Mp4Box trak, int index, H264SampleScanner samples, StreamInfo? copiedAudio)
+    private static StreamInfo? ReadTrack(
+        byte[] file, Mp4Box trak, int index, H264SampleScanner samples, StreamInfo? copiedAudio, bool upload, uint? movieTimescale)
     {
         var tkhd = Mp4Boxes.Only(file, trak, "tkhd");
         var mdia = Mp4Boxes.Only(file, trak, "mdia");
@@ -168,22 +158,34 @@ public static class Mp4Index
         }
 
         var frames = SampleCount(file, stbl);
-        if (frames is null)
+        var timescale = Mp4TrackTiming.Timescale(file, mdhd);
+        var timing = Mp4TrackTiming.Of(file, trak, mdhd, stbl, isAudio: handler == "soun", movieTimescale);
+        // An upload's plan measures its length from its streams' starts and durations: they must be known. (An output's
+        // check reads the container's duration.)
+        if (frames is null || timescale is null || (upload && timing is null))
         {
             return null;
         }
 
-        var stream = new StreamInfo { Index = index, Kind = StreamKind.Other, Duration = Duration(file, mdhd), FrameCount = frames };
-        if (handler == "vide" && ConstantFrameRate(file, stbl, Timescale(file, mdhd)) is { } rate)
+        var frameRate = handler == "vide" ? ConstantFrameRate(file, stbl, timescale.Value) : null;
+        var stream = new StreamInfo
         {
-            stream = stream with { AverageFrameRate = rate, BaseFrameRate = rate };
-        }
-
+            Index = index,
+            Kind = StreamKind.Other,
+            StartTime = timing?.Start ?? TimeSpan.Zero,
+            Duration = timing?.Duration ?? Mp4TrackTiming.MediaDuration(file, mdhd, timescale.Value),
+            FrameCount = frames,
+            IsDefault = (Mp4Boxes.Flags(file, tkhd) & TrackEnabled) != 0,
+            AverageFrameRate = frameRate,
+            BaseFrameRate = frameRate,
+        };
         return handler switch
         {
             "vide" => entry.Type == "avc1" && frames > 0 ? Video(file, entry, tkhd, stbl, stream, samples) : null,
             "soun" => entry.Type == "mp4a" ? Audio(file, entry, stream, copiedAudio) : null,
-            _ => stream,
+            // FFmpeg's demuxer tells a stream's kind by its sample entry, not by the handler: a track of another handler
+            // could be sound or video to it. No upload of one is planned from here; an output with one fails its check.
+            _ => upload ? null : stream,
         };
     }
 
@@ -352,49 +354,6 @@ public static class Mp4Index
         _ => "other",
     };
 
-    /// <summary>mvhd's or mdhd's timescale: its units a second.</summary>
-    private static uint Timescale(byte[] file, Mp4Box box) =>
-        BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, Mp4Boxes.Version(file, box) == 1 ? 20 : 12, 4));
-
-    /// <summary>
-    /// When the track's first frame is shown: after its empty edit (a delay), when its one other edit starts where its
-    /// first frame is shown (video: past the reordering delay, as FFmpeg writes it), or skips only samples of audio that
-    /// is never reordered (an encoder's priming, which FFmpeg's decoder drops). Null when it is stated otherwise (no edit
-    /// list over reordered frames, an edit into the middle of the video), which FFmpeg's demuxer works out from the samples.
-    /// </summary>
-    private static TimeSpan? StartTime(byte[] file, Mp4Box trak, StreamKind kind, uint movieTimescale)
-    {
-        var mdia = Mp4Boxes.Only(file, trak, "mdia");
-        var timescale = Timescale(file, Mp4Boxes.Only(file, mdia, "mdhd"));
-        var stbl = Mp4Boxes.Only(file, Mp4Boxes.Only(file, mdia, "minf"), "stbl");
-        var firstShown = Mp4Boxes.Child(file, stbl, "ctts") is { } ctts ? FirstCompositionOffset(file, ctts) : 0;
-        var edits = Mp4EditList.Of(file, trak);
-        var skipsPriming = kind == StreamKind.Audio && firstShown == 0;
-        if (timescale == 0 || movieTimescale == 0 || firstShown is null || (edits is null && firstShown != 0)
-            || (edits is [.., var plays] && plays.MediaTime != firstShown && !skipsPriming))
-        {
-            return null;
-        }
-
-        // FFmpeg's demuxer turns the delay into the track's own units, rounding to the nearest.
-        var delay = edits is [{ IsEmpty: true } empty, _] ? empty.SegmentDuration : 0;
-        var units = Math.Round((double)delay * timescale / movieTimescale, MidpointRounding.AwayFromZero);
-        return units < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(units / timescale) : null;
-    }
-
-    /// <summary>The first sample's composition offset (ctts): how much later than decoded it is shown; null when none is stated.</summary>
-    private static long? FirstCompositionOffset(byte[] file, Mp4Box ctts)
-    {
-        // version and flags, entry count, then (sample count, offset) pairs; version 1's offsets are signed.
-        if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, ctts, 4, 4)) == 0)
-        {
-            return null;
-        }
-
-        var offset = Mp4Boxes.Field(file, ctts, 12, 4);
-        return Mp4Boxes.Version(file, ctts) == 1 ? BinaryPrimitives.ReadInt32BigEndian(offset) : BinaryPrimitives.ReadUInt32BigEndian(offset);
-    }
-
     /// <summary>
     /// A video track whose every frame lasts as long (one entry in its decoding-time table): its rate, which ffprobe
     /// states as both its average and its base rate; null for any other.
@@ -409,25 +368,6 @@ public static class Mp4Index
 
         var delta = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12, 4));
         return delta == 0 ? null : (double)timescale / delta;
-    }
-
-    /// <summary>mvhd's or mdhd's duration; null when unknown, or stated in a timescale FFmpeg would read otherwise (as signed).</summary>
-    private static TimeSpan? Duration(byte[] file, Mp4Box box)
-    {
-        // Version 1 widens the creation and modification times and the duration to 64 bits.
-        var wide = Mp4Boxes.Version(file, box) == 1;
-        var timescale = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, wide ? 20 : 12, 4));
-        var duration = wide
-            ? BinaryPrimitives.ReadUInt64BigEndian(Mp4Boxes.Field(file, box, 24, 8))
-            : BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, box, 16, 4));
-        var unknown = wide ? ulong.MaxValue : uint.MaxValue;
-        if (timescale is 0 or > int.MaxValue || duration == 0 || duration == unknown || duration > long.MaxValue)
-        {
-            return null;
-        }
-
-        var seconds = (double)duration / timescale;
-        return seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>

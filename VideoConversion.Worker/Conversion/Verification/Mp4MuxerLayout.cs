@@ -192,9 +192,9 @@ public static class Mp4MuxerLayout
 
     /// <summary>
     /// No edit list, or one as FFmpeg writes it: an optional empty edit (a start delay), then one edit at normal
-    /// speed from a time inside the media. Anything else would change what plays, and when.
+    /// speed from a time inside the media. Anything else would change what plays, and when (a longer list throws: a
+    /// damaged or foreign file, which the caller leaves to ffprobe).
     /// </summary>
     private static bool IsPlainEditList(byte[] file, Mp4Box trak) =>
-        Mp4EditList.Of(file, trak) is not { } edits
-        || (edits.Count is 1 or 2 && (edits.Count == 1 || edits[0].IsEmpty) && edits[^1] is { MediaTime: >= 0, Rate: NormalRate });
+        Mp4EditList.Of(file, trak) is null or [{ MediaTime: >= 0, Rate: NormalRate }] or [{ IsEmpty: true }, { MediaTime: >= 0, Rate: NormalRate }];
 }
