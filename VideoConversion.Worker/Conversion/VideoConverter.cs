@@ -40,22 +40,28 @@ public sealed partial class VideoConverter(
         {
             try
             {
-                var remuxed = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
-                return new ConversionSummary(plan.Method, media, plan, remuxed.Elapsed, remuxed.Outputs);
+                return await RunPlanAsync(inputPath, outputPath, media, plan, onProgress, cancellationToken);
             }
             catch (ConversionFailedException failure) when (!failure.BreaksLimit)
             {
                 // The remux planned from the input's index failed: ffprobe reads the input and plans it afresh, as any
-                // upload (its copy, failing too, is transcoded below), so the index's reading never decides how a job ends.
-                LogIndexedRemuxFailed(logger, failure.Message, failure.Diagnostics);
+                // upload, so the index's reading never decides that a job fails.
+                var indexedPlan = plan;
                 (media, plan, _) = await ProbeAndPlanAsync(inputPath, outputs, fromIndex: false, cancellationToken);
+                if (IsSameRun(inputPath, outputPath, indexedPlan, plan))
+                {
+                    // The same copy would fail the same way: transcoded at once, as any copy that failed.
+                    LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
+                    return await TranscodeAsync(inputPath, outputPath, media, outputs, onProgress, cancellationToken);
+                }
+
+                LogIndexedPlanDiffered(logger, failure.Message, plan.Method);
             }
         }
 
-        (TimeSpan Elapsed, JobOutputs Outputs) result;
         try
         {
-            result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            return await RunPlanAsync(inputPath, outputPath, media, plan, onProgress, cancellationToken);
         }
         catch (ConversionFailedException failure) when (plan.CopiesAnyStream && !failure.BreaksLimit)
         {
@@ -63,12 +69,26 @@ public sealed partial class VideoConverter(
             // bitstream headers); re-encoding everything is slower but reads it afresh. A broken
             // limit stays broken, so that is final.
             LogStreamCopyFailed(logger, plan.Method, failure.Message, failure.Diagnostics);
-            plan = ConversionPlanner.Plan(media, _options, allowStreamCopy: false, outputs: outputs);
-            result = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+            return await TranscodeAsync(inputPath, outputPath, media, outputs, onProgress, cancellationToken);
         }
-
-        return new ConversionSummary(plan.Method, media, plan, result.Elapsed, result.Outputs);
     }
+
+    private async Task<ConversionSummary> RunPlanAsync(
+        string inputPath, string outputPath, MediaInfo media, ConversionPlan plan, Func<int, Task> onProgress, CancellationToken cancellationToken)
+    {
+        var (elapsed, made) = await RunAsync(inputPath, outputPath, plan, onProgress, cancellationToken);
+        return new ConversionSummary(plan.Method, media, plan, elapsed, made);
+    }
+
+    private Task<ConversionSummary> TranscodeAsync(
+        string inputPath, string outputPath, MediaInfo media, IReadOnlyList<string>? outputs, Func<int, Task> onProgress, CancellationToken cancellationToken) =>
+        RunPlanAsync(inputPath, outputPath, media, ConversionPlanner.Plan(media, _options, allowStreamCopy: false, outputs: outputs), onProgress, cancellationToken);
+
+    /// <summary>Whether two plans run the same FFmpeg command and are checked for the same length (to the millisecond's rounding).</summary>
+    private bool IsSameRun(string inputPath, string outputPath, ConversionPlan first, ConversionPlan second) =>
+        (first.Duration is null) == (second.Duration is null)
+        && Math.Abs(((first.Duration ?? TimeSpan.Zero) - (second.Duration ?? TimeSpan.Zero)).TotalMilliseconds) < 5
+        && FFmpegArguments.Convert(inputPath, outputPath, first, _options).SequenceEqual(FFmpegArguments.Convert(inputPath, outputPath, second, _options));
 
     /// <summary>
     /// The input read and its conversion planned: a remux from the input's own index where it states one
@@ -191,8 +211,9 @@ public sealed partial class VideoConverter(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The remux planned from the input's own index failed: {Reason} {Diagnostics}; ffprobe reads the input and plans it again")]
-    private static partial void LogIndexedRemuxFailed(ILogger logger, string reason, string? diagnostics);
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The remux planned from the input's own index failed ({Reason}); ffprobe's reading plans a {Method} instead, which runs")]
+    private static partial void LogIndexedPlanDiffered(ILogger logger, string reason, string method);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the input's own index failed; ffprobe reads it instead")]
     private static partial void LogIndexReadFailed(ILogger logger, Exception exception);

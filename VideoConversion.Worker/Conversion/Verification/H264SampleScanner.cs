@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 
 namespace VideoConversion.Worker.Conversion.Verification;
 
@@ -17,11 +16,15 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
     private const int MaxNalUnitsPerSample = 1_000;
 
     /// <summary>
-    /// How long the scan may take. It reads each unit's header with a read of its own: real files hold a few units a
-    /// frame and take milliseconds, but samples cut into millions of tiny units would hold the worker's CPU for seconds,
-    /// outside any process's limits. Past this, the file is left to ffprobe, whose run is limited in time and memory.
+    /// Units read in a file at most. Each unit's header is a read of its own: real files hold a few units a frame (an
+    /// hour at 30 fps, the whole of it, in less), but samples cut into millions of tiny units would hold the worker's
+    /// CPU for seconds, outside any process's limits. A file with more is left to ffprobe, whose run is limited in time
+    /// and memory. Counted, not timed, so that a file reads the same on any machine under any load.
     /// </summary>
-    private static readonly TimeSpan MaxScanTime = TimeSpan.FromSeconds(1);
+    private const int MaxUnitsScanned = 500_000;
+
+    /// <summary>Sample bytes and units read so far in this file, over all its video tracks (ffprobe's reach is the file's).</summary>
+    private long _scannedBytes, _scannedUnits;
 
     /// <summary>Bytes read of each unit: its header, and enough of a slice's header for its first three fields at any picture size.</summary>
     private const int SliceHeaderBytes = 12;
@@ -47,22 +50,15 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
     public bool HoldOnlySlicesOf(byte[] file, Mp4Box stbl, AvcDecoderConfiguration configuration)
     {
         var header = new byte[configuration.NalLengthSize + SliceHeaderBytes];
-        long scanned = 0;
         var sawSlice = false;
-        var started = Stopwatch.GetTimestamp();
         foreach (var (offset, size) in Mp4Samples.Places(file, stbl))
         {
-            if (scanned > ProbeWindowBytes)
+            if (_scannedBytes > ProbeWindowBytes)
             {
                 break;
             }
 
-            if (Stopwatch.GetElapsedTime(started) > MaxScanTime)
-            {
-                return false;
-            }
-
-            scanned += size; // every sample lies inside an mdat: Mp4Index checked the whole table before
+            _scannedBytes += size; // every sample lies inside an mdat: Mp4Index checked the whole table before
             if (!HoldsOnlySlicesOf(offset, size, configuration, header, ref sawSlice))
             {
                 return false;
@@ -81,7 +77,7 @@ public sealed class H264SampleScanner(FileStream stream, IReadOnlyList<(long Off
         {
             // The length and the first bytes of the unit: its header and the start of a slice's header.
             var read = (int)Math.Min(header.Length, end - at);
-            if (units == MaxNalUnitsPerSample || read <= lengthSize)
+            if (units == MaxNalUnitsPerSample || read <= lengthSize || ++_scannedUnits > MaxUnitsScanned)
             {
                 return false;
             }

@@ -119,7 +119,7 @@ public static class Mp4Index
         List<StreamInfo> streams = [];
         foreach (var trak in Mp4Boxes.Children(file, moov).Where(box => box.Type == "trak"))
         {
-            if (ReadTrack(file, trak, streams.Count, samples, copiedAudio, upload, movieTimescale) is not { } stream)
+            if (ReadTrack(file, trak, streams.Count, samples, copiedAudio, upload, movieTimescale.Value) is not { } stream)
             {
                 return null;
             }
@@ -132,7 +132,7 @@ public static class Mp4Index
 
     /// <returns>The track's stream; null when its configuration leaves something open.</returns>
     private static StreamInfo? ReadTrack(
-        byte[] file, Mp4Box trak, int index, H264SampleScanner samples, StreamInfo? copiedAudio, bool upload, uint? movieTimescale)
+        byte[] file, Mp4Box trak, int index, H264SampleScanner samples, StreamInfo? copiedAudio, bool upload, uint movieTimescale)
     {
         var tkhd = Mp4Boxes.Only(file, trak, "tkhd");
         var mdia = Mp4Boxes.Only(file, trak, "mdia");

@@ -9,50 +9,57 @@ namespace VideoConversion.Worker.Conversion.Verification;
 /// </summary>
 public static class Mp4TrackTiming
 {
+    /// <summary>
+    /// Coarser movie timescales than FFmpeg's muxer writes (1,000 a second) would let an edit differ from what it plays
+    /// by more than a millisecond unseen.
+    /// </summary>
+    private const uint MinMovieTimescale = 1000;
+
     /// <returns>
-    /// Null where FFmpeg's demuxer would work the timing out from the samples instead, or cut the media to its edit:
-    /// reordered frames without an edit list, an edit into the middle of the video, an edit shorter or longer than what
-    /// it plays, a timescale it would not take.
+    /// Null for any timing but the shapes FFmpeg's muxer writes, whose reading by its demuxer the tests hold to
+    /// ffprobe's: reordered frames without an edit list, an edit into the middle of the video, audio both delayed and
+    /// trimmed, an edit shorter or longer than what it plays, media and samples of different lengths, a timescale it
+    /// would not take.
     /// </returns>
-    public static (TimeSpan Start, TimeSpan Duration)? Of(byte[] file, Mp4Box trak, Mp4Box mdhd, Mp4Box stbl, bool isAudio, uint? movieTimescale)
+    public static (TimeSpan Start, TimeSpan Duration)? Of(byte[] file, Mp4Box trak, Mp4Box mdhd, Mp4Box stbl, bool isAudio, uint movieTimescale)
     {
-        var timescale = Timescale(file, mdhd);
-        var firstShown = Mp4Boxes.Child(file, stbl, "ctts") is { } ctts ? FirstCompositionOffset(file, ctts) : 0;
+        // FFmpeg's demuxer takes the shorter of the media header's duration and the samples' own: here they must agree.
+        if (Timescale(file, mdhd) is not { } units || MediaUnits(file, mdhd) is not { } media || media != SampleUnits(file, stbl)
+            || movieTimescale < MinMovieTimescale
+            || (Mp4Boxes.Child(file, stbl, "ctts") is { } ctts ? FirstCompositionOffset(file, ctts) : 0) is not { } firstShown)
+        {
+            return null;
+        }
+
         var edits = Mp4EditList.Of(file, trak);
-        if (timescale is not { } units || movieTimescale is not { } movieUnits || firstShown is null)
-        {
-            return null;
-        }
-
-        if (MediaUnits(file, mdhd) is not { } media)
-        {
-            return null;
-        }
-
         if (edits is null)
         {
             // All the media plays from its first sample: shown first unless frames are reordered.
             return firstShown == 0 ? Timing(0, media, units) : null;
         }
 
-        // The edit starts where the first frame is shown (video past its reordering delay, as FFmpeg writes it), or skips
-        // samples of audio that is never reordered: an encoder's priming, which FFmpeg's decoder drops.
+        // What FFmpeg's muxer writes: video edited to start where its first frame is shown (past its reordering delay),
+        // delayed or not; audio, never reordered, either edited past its encoder's priming (which FFmpeg's decoder
+        // drops, so the stream is shorter by it) or delayed and played from its start, not both.
+        var delayed = edits is [{ IsEmpty: true }, _];
         var plays = edits[^1];
-        if ((plays.MediaTime != firstShown && !(isAudio && firstShown == 0)) || (ulong)plays.MediaTime >= media)
+        var videoFromItsFirstFrame = !isAudio && plays.MediaTime == firstShown;
+        var audioPastItsPriming = isAudio && firstShown == 0 && !delayed;
+        var audioDelayed = isAudio && firstShown == 0 && plays.MediaTime == 0;
+        if (!(videoFromItsFirstFrame || audioPastItsPriming || audioDelayed) || (ulong)plays.MediaTime >= media)
         {
             return null;
         }
 
-        // The edit lasts what it plays, to the movie's units (rounded as FFmpeg's muxer rounds them): a shorter one
-        // would have FFmpeg's demuxer cut the media, a longer one is no file of its muxer.
+        // The edit lasts what it plays, to the movie's units: a shorter one would have FFmpeg's demuxer cut the media.
         var played = media - (isAudio ? (ulong)plays.MediaTime : 0);
-        if (Math.Abs((double)played / units - (double)plays.SegmentDuration / movieUnits) > 1.0 / movieUnits)
+        if (Math.Abs((double)played / units - (double)plays.SegmentDuration / movieTimescale) > 1.0 / movieTimescale)
         {
             return null;
         }
 
         // FFmpeg's demuxer turns the delay into the track's own units, rounding to the nearest.
-        var delay = edits is [{ IsEmpty: true } empty, _] ? Math.Round((double)empty.SegmentDuration * units / movieUnits, MidpointRounding.AwayFromZero) : 0;
+        var delay = delayed ? Math.Round((double)edits[0].SegmentDuration * units / movieTimescale, MidpointRounding.AwayFromZero) : 0;
         return Timing(delay, played, units);
     }
 
@@ -89,10 +96,27 @@ public static class Mp4TrackTiming
     /// <summary>The first sample's composition offset (ctts): how much later than decoded it is shown; null when none is stated.</summary>
     private static long? FirstCompositionOffset(byte[] file, Mp4Box ctts)
     {
-        // Version and flags, entry count, then (sample count, offset) pairs. FFmpeg reads every offset as signed, and
-        // skips an entry of no samples (then the first sample's offset is another entry's).
-        return BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, ctts, 4, 4)) == 0 || BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, ctts, 8, 4)) == 0
-            ? null
-            : BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, ctts, 12, 4));
+        // Version and flags, entry count, then (sample count, offset) pairs. FFmpeg reads counts and offsets as signed,
+        // and skips an entry of no samples (then the first sample's offset is another entry's).
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, ctts, 4, 4));
+        var firstCount = BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, ctts, 8, 4));
+        return entries == 0 || firstCount <= 0 ? null : BinaryPrimitives.ReadInt32BigEndian(Mp4Boxes.Field(file, ctts, 12, 4));
+    }
+
+    /// <summary>The samples' durations (stts) added up, in the track's units.</summary>
+    private static ulong SampleUnits(byte[] file, Mp4Box stbl)
+    {
+        // Version and flags, entry count, then (sample count, sample duration) pairs; the table's length was checked.
+        var stts = Mp4Boxes.Only(file, stbl, "stts");
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4));
+        ulong total = 0;
+        for (var i = 0; i < (int)Math.Min(entries, (uint)(stts.Length / 8)); i++)
+        {
+            var count = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 8 + i * 8, 4));
+            var duration = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12 + i * 8, 4));
+            total = checked(total + (ulong)count * duration);
+        }
+
+        return total;
     }
 }
