@@ -387,7 +387,7 @@ public sealed class Mp4IndexTests : IDisposable
             file[at] ^= (byte)(1 << random.Next(8));
             var path = Path.Combine(_work.FullName, $"altered-{mutation}.mp4");
             await File.WriteAllBytesAsync(path, file);
-            if (Mp4Index.TryReadUpload(path) is null)
+            if (Mp4Index.TryReadUpload(path) is not { } indexed)
             {
                 continue;
             }
@@ -404,8 +404,8 @@ public sealed class Mp4IndexTests : IDisposable
                 return;
             }
 
-            AssertSame(probed, Mp4Index.TryReadUpload(path)!);
-            AssertSameTiming(probed, Mp4Index.TryReadUpload(path)!, $"byte {at} altered");
+            AssertSame(probed, indexed);
+            AssertSameTiming(probed, indexed, $"byte {at} altered");
             if (IndexedRemux.TryPlan(path, Converters.Options(), outputs: null) is not null)
             {
                 planned++;

@@ -14,9 +14,9 @@ namespace VideoConversion.Worker.Conversion.Verification;
 /// </summary>
 /// <remarks>
 /// The outputs it reads are the worker's own: FFmpeg's muxer wrote the container, and each stream was either encoded by
-/// this run or copied from an input judged browser-safe on the same parameter sets and first frames. Uploads are anyone's
-/// (<see cref="TryReadUpload"/>). It answers only for files laid out exactly as FFmpeg's MP4 muxer writes them, so that no file, made by hand or not,
-/// passes here what ffprobe would fail: boxes FFmpeg writes and no others, where it writes them, each once; one SPS
+/// this run or copied from an input judged browser-safe on the same parameter sets and first frames. Uploads are
+/// anyone's (<see cref="TryReadUpload"/>). It answers only for files laid out exactly as FFmpeg's MP4 muxer writes them,
+/// so that no file, made by hand or not, passes here what ffprobe would fail: boxes FFmpeg writes and no others, where it writes them, each once; one SPS
 /// within FFmpeg's limits and its PPSs; sizes, matrices and edit lists that agree with the stream; AAC that says it has
 /// no SBR; samples of slices of those PPSs. Anything else (pictures that may be fields, a fragmented or damaged file,
 /// a cover picture, a codec other than H.264 and AAC) reads as null, and the caller asks ffprobe instead.
@@ -158,22 +158,26 @@ public static class Mp4Index
         }
 
         var frames = SampleCount(file, stbl);
-        var timescale = Mp4TrackTiming.Timescale(file, mdhd);
-        var timing = Mp4TrackTiming.Of(file, trak, mdhd, stbl, isAudio: handler == "soun", movieTimescale);
-        // An upload's plan measures its length from its streams' starts and durations: they must be known. (An output's
-        // check reads the container's duration.)
-        if (frames is null || timescale is null || (upload && timing is null))
+        if (frames is null || Mp4TrackTiming.Timescale(file, mdhd) is not { } timescale)
         {
             return null;
         }
 
-        var frameRate = handler == "vide" ? ConstantFrameRate(file, stbl, timescale.Value) : null;
+        // An upload's plan measures its length from its streams' starts and durations: they must be known. (An output's
+        // check reads the container's duration.)
+        var timing = Mp4TrackTiming.Of(file, trak, mdhd, timescale, stbl, isAudio: handler == "soun", movieTimescale);
+        if (upload && timing is null)
+        {
+            return null;
+        }
+
+        var frameRate = handler == "vide" ? ConstantFrameRate(file, stbl, timescale) : null;
         var stream = new StreamInfo
         {
             Index = index,
             Kind = StreamKind.Other,
             StartTime = timing?.Start ?? TimeSpan.Zero,
-            Duration = timing?.Duration ?? Mp4TrackTiming.MediaDuration(file, mdhd, timescale.Value),
+            Duration = timing?.Duration ?? Mp4TrackTiming.MediaDuration(file, mdhd, timescale),
             FrameCount = frames,
             IsDefault = (Mp4Boxes.Flags(file, tkhd) & TrackEnabled) != 0,
             AverageFrameRate = frameRate,
@@ -358,17 +362,8 @@ public static class Mp4Index
     /// A video track whose every frame lasts as long (one entry in its decoding-time table): its rate, which ffprobe
     /// states as both its average and its base rate; null for any other.
     /// </summary>
-    private static double? ConstantFrameRate(byte[] file, Mp4Box stbl, uint timescale)
-    {
-        var stts = Mp4Boxes.Only(file, stbl, "stts");
-        if (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4)) != 1 || timescale == 0)
-        {
-            return null;
-        }
-
-        var delta = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12, 4));
-        return delta == 0 ? null : (double)timescale / delta;
-    }
+    private static double? ConstantFrameRate(byte[] file, Mp4Box stbl, uint timescale) =>
+        Mp4Samples.Durations(file, stbl) is [{ Duration: > 0 and var duration }] ? (double)timescale / duration : null;
 
     /// <summary>
     /// The track's samples (frames, for video): the sample size table's count, which must match the decoding-time
@@ -378,19 +373,6 @@ public static class Mp4Index
     {
         var stsz = Mp4Boxes.Only(file, stbl, "stsz"); // version and flags, sample size, sample count
         long count = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stsz, 8, 4));
-        var stts = Mp4Boxes.Only(file, stbl, "stts"); // version and flags, entry count, then (sample count, sample delta) pairs
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4));
-        if (entries > (uint)(stts.Length / 8))
-        {
-            return null;
-        }
-
-        long total = 0;
-        for (var i = 0; i < (int)entries; i++)
-        {
-            total += BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 8 + i * 8, 4));
-        }
-
-        return total == count ? count : null;
+        return Mp4Samples.Durations(file, stbl).Sum(run => (long)run.Count) == count ? count : null;
     }
 }

@@ -38,6 +38,27 @@ public static class Mp4Samples
         }
     }
 
+    /// <summary>The decoding-time table (stts): runs of samples and how long each of the run's samples lasts, in the track's units.</summary>
+    /// <exception cref="InvalidDataException">The table states more runs than it holds.</exception>
+    public static IReadOnlyList<(uint Count, uint Duration)> Durations(byte[] file, Mp4Box stbl)
+    {
+        var stts = Mp4Boxes.Only(file, stbl, "stts"); // version and flags, entry count, then (sample count, sample delta) pairs
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4));
+        if (entries > (uint)(stts.Length / 8))
+        {
+            throw new InvalidDataException($"a decoding-time table of {entries} runs in {stts.Length} bytes");
+        }
+
+        var runs = new (uint Count, uint Duration)[entries];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            runs[i] = (BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 8 + i * 8, 4)),
+                BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12 + i * 8, 4)));
+        }
+
+        return runs;
+    }
+
     /// <summary>The chunk offsets: stco or co64, not both (FFmpeg takes whichever comes first).</summary>
     public static Mp4Box ChunkOffsets(byte[] file, Mp4Box stbl) =>
         (Mp4Boxes.Child(file, stbl, "stco"), Mp4Boxes.Child(file, stbl, "co64")) switch

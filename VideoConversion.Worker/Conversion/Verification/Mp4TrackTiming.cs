@@ -21,10 +21,12 @@ public static class Mp4TrackTiming
     /// trimmed, an edit shorter or longer than what it plays, media and samples of different lengths, a timescale it
     /// would not take.
     /// </returns>
-    public static (TimeSpan Start, TimeSpan Duration)? Of(byte[] file, Mp4Box trak, Mp4Box mdhd, Mp4Box stbl, bool isAudio, uint movieTimescale)
+    /// <param name="timescale">The track's timescale (<see cref="Timescale"/> of its mdhd).</param>
+    public static (TimeSpan Start, TimeSpan Duration)? Of(
+        byte[] file, Mp4Box trak, Mp4Box mdhd, uint timescale, Mp4Box stbl, bool isAudio, uint movieTimescale)
     {
         // FFmpeg's demuxer takes the shorter of the media header's duration and the samples' own: here they must agree.
-        if (Timescale(file, mdhd) is not { } units || MediaUnits(file, mdhd) is not { } media || media != SampleUnits(file, stbl)
+        if (MediaUnits(file, mdhd) is not { } media || media != SampleUnits(file, stbl)
             || movieTimescale < MinMovieTimescale
             || (Mp4Boxes.Child(file, stbl, "ctts") is { } ctts ? FirstCompositionOffset(file, ctts) : 0) is not { } firstShown)
         {
@@ -35,7 +37,7 @@ public static class Mp4TrackTiming
         if (edits is null)
         {
             // All the media plays from its first sample: shown first unless frames are reordered.
-            return firstShown == 0 ? Timing(0, media, units) : null;
+            return firstShown == 0 ? Timing(0, media, timescale) : null;
         }
 
         // What FFmpeg's muxer writes: video edited to start where its first frame is shown (past its reordering delay),
@@ -53,14 +55,14 @@ public static class Mp4TrackTiming
 
         // The edit lasts what it plays, to the movie's units: a shorter one would have FFmpeg's demuxer cut the media.
         var played = media - (isAudio ? (ulong)plays.MediaTime : 0);
-        if (Math.Abs((double)played / units - (double)plays.SegmentDuration / movieTimescale) > 1.0 / movieTimescale)
+        if (Math.Abs((double)played / timescale - (double)plays.SegmentDuration / movieTimescale) > 1.0 / movieTimescale)
         {
             return null;
         }
 
         // FFmpeg's demuxer turns the delay into the track's own units, rounding to the nearest.
-        var delay = delayed ? Math.Round((double)edits[0].SegmentDuration * units / movieTimescale, MidpointRounding.AwayFromZero) : 0;
-        return Timing(delay, played, units);
+        var delay = delayed ? Math.Round((double)edits[0].SegmentDuration * timescale / movieTimescale, MidpointRounding.AwayFromZero) : 0;
+        return Timing(delay, played, timescale);
     }
 
     private static (TimeSpan Start, TimeSpan Duration)? Timing(double startUnits, double durationUnits, uint timescale) =>
@@ -104,19 +106,6 @@ public static class Mp4TrackTiming
     }
 
     /// <summary>The samples' durations (stts) added up, in the track's units.</summary>
-    private static ulong SampleUnits(byte[] file, Mp4Box stbl)
-    {
-        // Version and flags, entry count, then (sample count, sample duration) pairs; the table's length was checked.
-        var stts = Mp4Boxes.Only(file, stbl, "stts");
-        var entries = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 4, 4));
-        ulong total = 0;
-        for (var i = 0; i < (int)Math.Min(entries, (uint)(stts.Length / 8)); i++)
-        {
-            var count = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 8 + i * 8, 4));
-            var duration = BinaryPrimitives.ReadUInt32BigEndian(Mp4Boxes.Field(file, stts, 12 + i * 8, 4));
-            total = checked(total + (ulong)count * duration);
-        }
-
-        return total;
-    }
+    private static ulong SampleUnits(byte[] file, Mp4Box stbl) =>
+        Mp4Samples.Durations(file, stbl).Aggregate(0UL, (total, run) => checked(total + (ulong)run.Count * run.Duration));
 }
