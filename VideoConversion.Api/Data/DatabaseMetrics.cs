@@ -12,6 +12,8 @@ public sealed class DatabaseMetrics
     private readonly Histogram<int> _batchWrites;
     private readonly Histogram<double> _batchDuration;
     private readonly Histogram<double> _commitDuration;
+    private readonly Histogram<double> _flushDuration;
+    private readonly Histogram<int> _flushBatches;
 
     public DatabaseMetrics(IMeterFactory meterFactory)
     {
@@ -23,8 +25,14 @@ public sealed class DatabaseMetrics
             "videoconversion.database.batch.duration", "s", "From a batch's BEGIN to its COMMIT returning: its writes, then the commit.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
         _commitDuration = meter.CreateHistogram(
-            "videoconversion.database.commit.duration", "s", "A batch's COMMIT alone: the write-ahead log's fsync, mostly.",
+            "videoconversion.database.commit.duration", "s", "A batch's COMMIT alone: on PostgreSQL the WAL's flush, mostly; on SQLite the log written (its fsync is database.flush).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
+        _flushDuration = meter.CreateHistogram(
+            "videoconversion.database.flush.duration", "s", "SQLite: the write-ahead log's fsync after batches committed without one; their writes are answered after it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
+        _flushBatches = meter.CreateHistogram(
+            "videoconversion.database.flush.batches", "{batch}", "SQLite: batches made durable by one fsync of the log (committed while the last one ran).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16] });
     }
 
     public void Committed(int writes, double batchSeconds, double commitSeconds)
@@ -32,5 +40,11 @@ public sealed class DatabaseMetrics
         _batchWrites.Record(writes);
         _batchDuration.Record(batchSeconds);
         _commitDuration.Record(commitSeconds);
+    }
+
+    public void Flushed(int batches, double seconds)
+    {
+        _flushBatches.Record(batches);
+        _flushDuration.Record(seconds);
     }
 }

@@ -10,8 +10,9 @@ namespace VideoConversion.Api.Data;
 /// Group commit: every hot write of the API goes through the writer, which takes whatever writes are waiting and commits
 /// them in one transaction, so one fsync makes a whole batch durable instead of one per request (SQLite). Each write runs in a
 /// savepoint of its own, so one that fails (a concurrency conflict, a constraint) is undone alone and fails alone, and
-/// a caller hears of its write only after the batch's COMMIT returned: an answer given is on disk (SQLite's
-/// <c>synchronous=FULL</c>, PostgreSQL's <c>synchronous_commit</c>). A crash mid-batch loses only writes nobody was answered for.
+/// a caller hears of its write only once the batch is on disk: on SQLite after the log's flush that follows its COMMIT
+/// (<see cref="LogFlusher"/>, overlapping the next batch), on PostgreSQL when its COMMIT returns (<c>synchronous_commit</c>).
+/// A crash mid-batch loses only writes nobody was answered for.
 /// </summary>
 /// <remarks>
 /// The hot writes are commands (<see cref="WriteAsync{T}"/>) that read and write in the batch itself, on the writer's
@@ -36,6 +37,9 @@ public sealed partial class DatabaseWriter(
     /// account's lock and the rows' locks still order the writes that touch the same things. Well within Npgsql's pool (100).
     /// </summary>
     private const int PostgreSqlLanes = 8;
+
+    /// <summary>SQLite in WAL mode: flushes the log of the batches committed without syncing it (set when the lane connects).</summary>
+    private LogFlusher? _flusher;
 
     private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
@@ -70,8 +74,15 @@ public sealed partial class DatabaseWriter(
 
     /// <summary>The writer's lanes: one on SQLite, <see cref="PostgreSqlLanes"/> on PostgreSQL.</summary>
     /// <param name="stoppingToken">Not used: stopping is <see cref="StopAsync"/>'s, which drains the channel first.</param>
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
+        // The lanes' last batches are committed: their writes are answered once the log is flushed.
+        if (_flusher is not null)
+        {
+            await _flusher.StopAsync();
+        }
+    }
 
     /// <summary>One connection committing batches from the channel until it is completed (StopAsync) and drained.</summary>
     private async Task RunLaneAsync()
@@ -173,6 +184,11 @@ public sealed partial class DatabaseWriter(
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            if (await options.Database.DeferLogSyncAsync(connection, cancellationToken) is { } log)
+            {
+                _flusher ??= new LogFlusher(log, metrics, logger);
+            }
+
             lane.ContextOptions = options.ContextOptions(connection);
             return connection;
         }
@@ -222,13 +238,32 @@ public sealed partial class DatabaseWriter(
             await transaction.CommitAsync();
         }
 
-        // Committed: on disk. Only now is anyone answered.
+        metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
+        if (_flusher is { } flusher)
+        {
+            flusher.Enqueue(failure => Acknowledge(done, announcesWebhooks, failure));
+        }
+        else
+        {
+            Acknowledge(done, announcesWebhooks, flushFailure: null);
+        }
+    }
+
+    /// <summary>A batch committed and on disk: only now is anyone answered (or told the disk failed).</summary>
+    private void Acknowledge(List<IWrite> done, bool announcesWebhooks, Exception? flushFailure)
+    {
         foreach (var write in done)
         {
-            write.Complete();
+            if (flushFailure is null)
+            {
+                write.Complete();
+            }
+            else
+            {
+                write.Fail(flushFailure);
+            }
         }
 
-        metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
         // Recorded deliveries are announced once they are committed: a dispatcher woken earlier would not see them.
         if (announcesWebhooks)
         {

@@ -97,7 +97,8 @@ public sealed class JobDatabase
 
     /// <summary>
     /// What a writer's connection sets once opened. SQLite: FULL makes a commit durable (the WAL synced) before COMMIT
-    /// returns, and writers of other processes (scripts/manage) are waited for, not failed. PostgreSQL's defaults already
+    /// returns (lowered to NORMAL by <see cref="DeferLogSyncAsync"/> when the writer flushes the log itself), and writers
+    /// of other processes (scripts/manage) are waited for, not failed. PostgreSQL's defaults already
     /// make a commit durable (synchronous_commit on); a write waiting for another replica's lock (a row, an account's
     /// lock) gives up after 5 s (55P03) and is run again in a later batch, instead of holding this replica's writes for
     /// the command's whole time limit and then failing its request.
@@ -107,6 +108,31 @@ public sealed class JobDatabase
         DatabaseProvider.PostgreSQL => "SET lock_timeout = '5s'",
         _ => "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
     };
+
+    /// <summary>
+    /// SQLite in WAL mode: sets the writer's connection to commit without syncing the log (<c>synchronous=NORMAL</c>), and
+    /// returns the log, which the writer flushes itself before it answers a batch's writes (see <see cref="DatabaseWriter"/>):
+    /// an answer is still given only once its write is on disk, but the flush no longer holds the connection. Otherwise
+    /// (PostgreSQL; SQLite without WAL) null: a commit is durable when it returns.
+    /// </summary>
+    public async Task<WriteAheadLog?> DeferLogSyncAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (connection is not SqliteConnection sqlite || SqliteFile is not { } file)
+        {
+            return null;
+        }
+
+        await using var command = sqlite.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        if (!string.Equals(await command.ExecuteScalarAsync(cancellationToken) as string, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            return null; // a rollback journal's commit is synced by SQLite itself (FULL)
+        }
+
+        command.CommandText = "PRAGMA synchronous=NORMAL;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return new WriteAheadLog(file + "-wal");
+    }
 
     /// <summary>
     /// The writer's transaction. SQLite: BEGIN IMMEDIATE takes the write lock at once, so the batch never fails half-way on

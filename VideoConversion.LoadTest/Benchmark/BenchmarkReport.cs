@@ -298,7 +298,8 @@ public static class BenchmarkReport
             "The figure includes the 10 ms polling of `GET /jobs/{id}` that sees it."));
         report.Line(string.Join(' ',
             "- **Writes.** `POST /upload/request` and `POST /jobs` commit through the API's database writer, which commits the writes waiting",
-            "together in one SQLite transaction (one fsync, `synchronous=FULL`); each call is answered after its batch's commit.",
+            "together in one SQLite transaction; each call is answered after a flush of the write-ahead log (fsync) that followed its batch's commit,",
+            "made on a thread of its own while the writer runs the next batch (one flush for every batch committed meanwhile).",
             results.SqliteCommitMilliseconds is { } commit
                 ? $"The floor: one row committed alone, WAL and `synchronous=FULL`, on the database's filesystem, takes {Number(commit.P50 ?? double.NaN, "F2")} ms (p99 {Number(commit.P99 ?? double.NaN, "F2")} ms, 1,000 commits): at most {Number(1000 / (commit.P50 ?? double.NaN), "F0")} writes/s one commit each."
                 : "",

@@ -6,8 +6,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
 /// The cheapest durable write this machine can make: one row, committed alone, in a SQLite database beside the API's (the
-/// same filesystem), with the API's settings (WAL, synchronous=FULL). A write of the API costs at least this, unless it
-/// shares its commit with others (group commit).
+/// same filesystem), in WAL mode and synced before it returns (synchronous=FULL: the durability the API's answers have). A
+/// write of the API costs at least this, unless it shares its commit and its flush with others (group commit).
 /// </summary>
 public static class SqliteCommitFloor
 {
