@@ -25,7 +25,7 @@ public sealed class DatabaseMetrics
             "videoconversion.database.batch.duration", "s", "From a batch's BEGIN to its COMMIT returning: its writes, then the commit.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
         _commitDuration = meter.CreateHistogram(
-            "videoconversion.database.commit.duration", "s", "A batch's COMMIT alone: on PostgreSQL the WAL's flush, mostly; on SQLite the log written (its fsync is database.flush).",
+            "videoconversion.database.commit.duration", "s", "A batch's COMMIT alone: on PostgreSQL the WAL's flush, mostly; on SQLite in WAL mode the log written (its fsync is database.flush.duration).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
         _flushDuration = meter.CreateHistogram(
             "videoconversion.database.flush.duration", "s", "SQLite: the write-ahead log's fsync after batches committed without one; their writes are answered after it.",

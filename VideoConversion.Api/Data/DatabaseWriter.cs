@@ -39,7 +39,7 @@ public sealed partial class DatabaseWriter(
     private const int PostgreSqlLanes = 8;
 
     /// <summary>SQLite in WAL mode: flushes the log of the batches committed without syncing it (set when the lane connects).</summary>
-    private LogFlusher? _flusher;
+    private volatile LogFlusher? _flusher;
 
     private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
@@ -51,13 +51,32 @@ public sealed partial class DatabaseWriter(
     /// <summary>
     /// Runs <paramref name="command"/> inside the next batch with a context of the writer's own (its reads see every
     /// write committed or earlier in the batch; its SaveChangesAsync saves into the batch), and returns its result once
-    /// the batch is committed. A command that throws is undone and its exception is this call's.
+    /// the batch is committed and on disk. A command that throws is undone and its exception is this call's.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var write = new Command<T>(command, cancellationToken);
         await _writes.Writer.WriteAsync(write, cancellationToken);
         return await write.Result;
+    }
+
+    /// <summary>
+    /// Returns once everything committed before the call is on disk: at once on PostgreSQL, after the next flush of the
+    /// log on SQLite. What reads the database and then acts outside it (publishes a message, sends a webhook) waits for
+    /// this between the two, so it never acts on a write that a power loss could still undo.
+    /// </summary>
+    public Task FlushedAsync(CancellationToken cancellationToken)
+    {
+        if (_flusher is not { } flusher)
+        {
+            return Task.CompletedTask;
+        }
+
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return flusher.Enqueue(flushed.SetResult)
+            ? flushed.Task.WaitAsync(cancellationToken)
+            : Task.CompletedTask; // the writer has stopped, after its last flush
+
     }
 
     /// <summary>Stops taking writes, and commits those already queued (their callers are waiting) before it returns.</summary>
@@ -76,11 +95,17 @@ public sealed partial class DatabaseWriter(
     /// <param name="stoppingToken">Not used: stopping is <see cref="StopAsync"/>'s, which drains the channel first.</param>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
-        // The lanes' last batches are committed: their writes are answered once the log is flushed.
-        if (_flusher is not null)
+        try
         {
-            await _flusher.StopAsync();
+            await Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
+        }
+        finally
+        {
+            // The lanes' last batches are committed: their writes are answered once the log is flushed.
+            if (_flusher is not null)
+            {
+                await _flusher.StopAsync();
+            }
         }
     }
 
@@ -184,9 +209,10 @@ public sealed partial class DatabaseWriter(
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // SQLite has one lane, so one flusher, kept across reconnections (the log's name does not change).
             if (await options.Database.DeferLogSyncAsync(connection, cancellationToken) is { } log)
             {
-                _flusher ??= new LogFlusher(log, metrics, logger);
+                _flusher ??= new LogFlusher(log.Flush, Environment.FailFast, metrics, logger);
             }
 
             lane.ContextOptions = options.ContextOptions(connection);
@@ -241,30 +267,25 @@ public sealed partial class DatabaseWriter(
         metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
         if (_flusher is { } flusher)
         {
-            flusher.Enqueue(failure => Acknowledge(done, announcesWebhooks, failure));
+            var handedOver = flusher.Enqueue(() => Acknowledge(done, announcesWebhooks));
+            Debug.Assert(handedOver, "The flusher stops after the lanes.");
         }
         else
         {
-            Acknowledge(done, announcesWebhooks, flushFailure: null);
+            Acknowledge(done, announcesWebhooks);
         }
     }
 
-    /// <summary>A batch committed and on disk: only now is anyone answered (or told the disk failed).</summary>
-    private void Acknowledge(List<IWrite> done, bool announcesWebhooks, Exception? flushFailure)
+    /// <summary>A batch committed and on disk: only now is anyone answered.</summary>
+    private void Acknowledge(List<IWrite> done, bool announcesWebhooks)
     {
         foreach (var write in done)
         {
-            if (flushFailure is null)
-            {
-                write.Complete();
-            }
-            else
-            {
-                write.Fail(flushFailure);
-            }
+            write.Complete();
         }
 
-        // Recorded deliveries are announced once they are committed: a dispatcher woken earlier would not see them.
+        // Recorded deliveries are announced once they are on disk: a dispatcher woken earlier would not see them, or
+        // would wait for the flush anyway (FlushedAsync).
         if (announcesWebhooks)
         {
             webhooks.Notify();

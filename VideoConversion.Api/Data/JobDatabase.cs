@@ -89,10 +89,14 @@ public sealed class JobDatabase
         _ => throw new ArgumentException($"Options of {options.ContextType.Name} are not the job database's.", nameof(options)),
     };
 
+    /// <summary>
+    /// The writer's own connection. SQLite: out of the pool (<c>Pooling=False</c>), so the settings the writer gives it
+    /// (<see cref="DeferLogSyncAsync"/>'s NORMAL) never reach a pooled connection that commits without the writer's flush.
+    /// </summary>
     public DbConnection NewConnection() => Provider switch
     {
         DatabaseProvider.PostgreSQL => new NpgsqlConnection(ConnectionString),
-        _ => new SqliteConnection(ConnectionString),
+        _ => new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString),
     };
 
     /// <summary>
@@ -117,7 +121,7 @@ public sealed class JobDatabase
     /// </summary>
     public async Task<WriteAheadLog?> DeferLogSyncAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        if (connection is not SqliteConnection sqlite || SqliteFile is not { } file)
+        if (connection is not SqliteConnection sqlite)
         {
             return null;
         }
@@ -127,6 +131,15 @@ public sealed class JobDatabase
         if (!string.Equals(await command.ExecuteScalarAsync(cancellationToken) as string, "wal", StringComparison.OrdinalIgnoreCase))
         {
             return null; // a rollback journal's commit is synced by SQLite itself (FULL)
+        }
+
+        // The file as SQLite named it (symbolic links resolved): its log is that name and "-wal". Were the log not there
+        // while this connection has the database open, the name would be wrong, and a flush of it would flush nothing:
+        // the connection then stays at FULL.
+        command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main';";
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string { Length: > 0 } file || !File.Exists(file + "-wal"))
+        {
+            return null;
         }
 
         command.CommandText = "PRAGMA synchronous=NORMAL;";

@@ -8,23 +8,33 @@ namespace VideoConversion.Api.Data;
 /// (<see cref="JobDatabase.DeferLogSyncAsync"/>) and hands the batch here; this flushes the log once for every batch
 /// handed over while the last flush ran, on a thread of its own, and only then are the batches' writes answered. The
 /// writer meanwhile runs its next batch: the disk's flush overlaps the next batch's work instead of following it, and
-/// an answer still means the write is on disk (as with <c>synchronous=FULL</c>).
+/// an answer still means the write is on disk (as with <c>synchronous=FULL</c>, SQLite's power-safe overwrite assumed,
+/// its default).
 /// </summary>
 /// <remarks>
-/// Other connections may read a batch before its flush ended. Only a power loss or an OS crash in that moment (not a
-/// crash of the API: the log is in the OS's cache) could then undo a write someone read but nobody was answered for.
+/// Other connections may read a batch before its flush ended; what they act on outside the database (the outbox's and
+/// the webhooks' dispatchers) they act on after <see cref="DatabaseWriter.FlushedAsync"/>. A flush that fails is the
+/// end of the process, as in PostgreSQL: after an fsync error the OS may have dropped the log's pages while calling
+/// them clean, so no later flush could be trusted, and the batches waiting are neither answered as kept nor as failed
+/// (they are committed, and may or may not survive). Recovery at the next start decides what the disk holds.
 /// </remarks>
 internal sealed partial class LogFlusher
 {
-    private readonly WriteAheadLog _log;
+    private readonly Action _flush;
+    private readonly Action<string, Exception> _stop;
     private readonly DatabaseMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<Action<Exception?>> _committed = Channel.CreateUnbounded<Action<Exception?>>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the writer's hand-over wakes this thread at once, not through a pool thread.
+    private readonly Channel<Action> _committed = Channel.CreateUnbounded<Action>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LogFlusher(WriteAheadLog log, DatabaseMetrics metrics, ILogger logger)
+    /// <param name="flush">The log's fsync (<see cref="WriteAheadLog.Flush"/>).</param>
+    /// <param name="stop">What ends the process when a flush failed (<see cref="Environment.FailFast(string, Exception)"/>).</param>
+    public LogFlusher(Action flush, Action<string, Exception> stop, DatabaseMetrics metrics, ILogger logger)
     {
-        _log = log;
+        _flush = flush;
+        _stop = stop;
         _metrics = metrics;
         _logger = logger;
         // A thread, not the pool's: an fsync blocks for milliseconds, and on a small machine a pool thread blocked that
@@ -32,14 +42,9 @@ internal sealed partial class LogFlusher
         new Thread(Run) { IsBackground = true, Name = "Database log flush" }.Start();
     }
 
-    /// <param name="whenFlushed">Called once the log is on disk (null), or with why it could not be flushed.</param>
-    public void Enqueue(Action<Exception?> whenFlushed)
-    {
-        if (!_committed.Writer.TryWrite(whenFlushed))
-        {
-            throw new InvalidOperationException("The log flusher has stopped; the writer stops before it.");
-        }
-    }
+    /// <param name="whenFlushed">Called once a flush that began after this call has put the log on disk.</param>
+    /// <returns>False once stopped: the last flush is over, and nothing more will be flushed.</returns>
+    public bool Enqueue(Action whenFlushed) => _committed.Writer.TryWrite(whenFlushed);
 
     /// <summary>Flushes for the batches already handed over, answers them, and stops.</summary>
     public Task StopAsync()
@@ -50,7 +55,7 @@ internal sealed partial class LogFlusher
 
     private void Run()
     {
-        List<Action<Exception?>> flushing = [];
+        List<Action> flushing = [];
         try
         {
             while (_committed.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -61,22 +66,30 @@ internal sealed partial class LogFlusher
                 }
 
                 var started = Stopwatch.GetTimestamp();
-                Exception? failure = null;
                 try
                 {
-                    _log.Flush();
+                    _flush();
                 }
                 catch (Exception exception)
                 {
                     LogFlushFailed(_logger, exception, flushing.Count);
-                    failure = new IOException(
-                        "The job database's log could not be flushed to disk: the write was committed, but may not survive a power loss.", exception);
+                    _committed.Writer.TryComplete();
+                    _stop("The job database's write-ahead log could not be flushed to disk; the API stops rather than answer for writes the disk may not hold.", exception);
+                    return;
                 }
 
                 _metrics.Flushed(flushing.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 foreach (var batch in flushing)
                 {
-                    batch(failure);
+                    try
+                    {
+                        batch();
+                    }
+                    catch (Exception exception)
+                    {
+                        // One batch's answer (a webhook signal disposed at shutdown, say) keeps no other from its own.
+                        LogAnswerFailed(_logger, exception);
+                    }
                 }
 
                 flushing.Clear();
@@ -88,6 +101,9 @@ internal sealed partial class LogFlusher
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The job database's log could not be flushed to disk; the {Batches} batches committed before it are failed to their callers")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The job database's log could not be flushed to disk; {Batches} committed batches wait for it, and the API stops")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception, int batches);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering a batch's writes after the log's flush failed")]
+    private static partial void LogAnswerFailed(ILogger logger, Exception exception);
 }

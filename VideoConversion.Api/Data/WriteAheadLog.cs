@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace VideoConversion.Api.Data;
 
 /// <summary>
@@ -12,11 +14,12 @@ public sealed class WriteAheadLog(string path)
     /// <summary>
     /// The log file's fsync. The file is opened for each flush: SQLite removes it when its last connection closes, after
     /// checkpointing it into the database file (which it syncs), and a handle kept open would flush a file no longer in use.
+    /// While the writer's connection is open SQLite keeps the file; it can be gone only while the writer reconnects.
     /// </summary>
     /// <exception cref="IOException">The disk did not take the log (the writes it holds may not survive a power loss).</exception>
     public void Flush()
     {
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        SafeFileHandle handle;
         try
         {
             handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);

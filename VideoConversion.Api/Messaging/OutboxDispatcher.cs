@@ -162,6 +162,13 @@ public sealed partial class OutboxDispatcher(
                 .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
         }
 
+        // What was read may be committed but not yet flushed by the writer: a message is published only once the
+        // submission it announces is on disk.
+        if (batch.Count > 0)
+        {
+            await writer.FlushedAsync(cancellationToken);
+        }
+
         List<OutboxMessage> published = new(batch.Count);
         try
         {

@@ -21,6 +21,7 @@ namespace VideoConversion.Api.Webhooks;
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
+    DatabaseWriter writer,
     WebhookSender sender,
     WebhookSignal signal,
     VideoStorage storage,
@@ -175,6 +176,12 @@ public sealed partial class WebhookDispatcher(
             .Join(db.WebhookEndpoints, delivery => delivery.EndpointId, endpoint => endpoint.Id,
                 (delivery, endpoint) => new { delivery.Id, endpoint.Url, endpoint.OwnerId })
             .ToListAsync(cancellationToken);
+        // A delivery read may be committed but not yet flushed by the writer: its event is sent only once it is on disk.
+        if (due.Count > 0)
+        {
+            await writer.FlushedAsync(cancellationToken);
+        }
+
         return [.. due.Select(delivery => (delivery.Id, delivery.Url, delivery.OwnerId))];
     }
 
