@@ -41,6 +41,9 @@ public sealed partial class DatabaseWriter(
     /// <summary>SQLite in WAL mode: flushes the log of the batches committed without syncing it (set when the lane connects).</summary>
     private volatile LogFlusher? _flusher;
 
+    /// <summary>The log of the writer's current SQLite connection, which the flusher flushes; null between connections.</summary>
+    private volatile WriteAheadLog? _log;
+
     private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
         SingleReader = false,
@@ -73,9 +76,8 @@ public sealed partial class DatabaseWriter(
         }
 
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return flusher.Enqueue(flushed.SetResult)
-            ? flushed.Task.WaitAsync(cancellationToken)
-            : Task.CompletedTask; // the writer has stopped, after its last flush
+        // Once the flusher has stopped: when its last flush is over (never, should a flush have failed).
+        return (flusher.Enqueue(flushed.SetResult, isBatch: false) ? flushed.Task : flusher.Stopped).WaitAsync(cancellationToken);
 
     }
 
@@ -165,11 +167,7 @@ public sealed partial class DatabaseWriter(
                         write.Fail(exception);
                     }
 
-                    if (lane.Connection is not null)
-                    {
-                        await lane.Connection.DisposeAsync();
-                        lane.Connection = null;
-                    }
+                    await CloseAsync(lane);
 
                     // A pause, so a failure that persists does not spin.
                     await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
@@ -178,10 +176,27 @@ public sealed partial class DatabaseWriter(
         }
         finally
         {
-            if (lane.Connection is not null)
-            {
-                await lane.Connection.DisposeAsync();
-            }
+            await CloseAsync(lane);
+        }
+    }
+
+    /// <summary>
+    /// The lane's connection closed, after the batches it committed are flushed: its log's handle goes with it, and a
+    /// flush meanwhile has nothing of this connection's left to make durable.
+    /// </summary>
+    private async Task CloseAsync(Lane lane)
+    {
+        if (_log is { } log)
+        {
+            await FlushedAsync(CancellationToken.None);
+            _log = null;
+            log.Dispose();
+        }
+
+        if (lane.Connection is not null)
+        {
+            await lane.Connection.DisposeAsync();
+            lane.Connection = null;
         }
     }
 
@@ -209,10 +224,16 @@ public sealed partial class DatabaseWriter(
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            // SQLite has one lane, so one flusher, kept across reconnections (the log's name does not change).
+            // SQLite has one lane, so one flusher, kept across reconnections; each connection brings its log's handle.
             if (await options.Database.DeferLogSyncAsync(connection, cancellationToken) is { } log)
             {
-                _flusher ??= new LogFlusher(log.Flush, Environment.FailFast, metrics, logger);
+                _log = log;
+                _flusher ??= new LogFlusher(() => _log?.Flush(), Environment.FailFast, metrics, logger);
+                LogFlushingTheLog(logger, log.Path);
+            }
+            else if (!options.Database.IsPostgreSql)
+            {
+                LogSyncingEachCommit(logger);
             }
 
             lane.ContextOptions = options.ContextOptions(connection);
@@ -267,7 +288,7 @@ public sealed partial class DatabaseWriter(
         metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
         if (_flusher is { } flusher)
         {
-            var handedOver = flusher.Enqueue(() => Acknowledge(done, announcesWebhooks));
+            var handedOver = flusher.Enqueue(() => Acknowledge(done, announcesWebhooks), isBatch: true);
             Debug.Assert(handedOver, "The flusher stops after the lanes.");
         }
         else
@@ -408,6 +429,12 @@ public sealed partial class DatabaseWriter(
 
         public void Fail(Exception exception) => _result.TrySetException(exception);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The database writer commits without syncing and flushes the write-ahead log {Log} itself before it answers")]
+    private static partial void LogFlushingTheLog(ILogger logger, string log);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The job database is not in WAL mode, or its write-ahead log was not found: each of the writer's commits syncs itself (synchronous=FULL), and the disk's wait holds the writer")]
+    private static partial void LogSyncingEachCommit(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Writes} database writes failed; nothing of it was committed, and each caller is told")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int writes);

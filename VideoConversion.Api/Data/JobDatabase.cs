@@ -90,13 +90,13 @@ public sealed class JobDatabase
     };
 
     /// <summary>
-    /// The writer's own connection. SQLite: out of the pool (<c>Pooling=False</c>), so the settings the writer gives it
-    /// (<see cref="DeferLogSyncAsync"/>'s NORMAL) never reach a pooled connection that commits without the writer's flush.
+    /// The writer's own connection. SQLite: out of the pool and with a cache of its own, so the settings the writer gives
+    /// it (<see cref="DeferLogSyncAsync"/>'s NORMAL) never reach a connection that commits without the writer's flush.
     /// </summary>
     public DbConnection NewConnection() => Provider switch
     {
         DatabaseProvider.PostgreSQL => new NpgsqlConnection(ConnectionString),
-        _ => new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString),
+        _ => new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, Cache = SqliteCacheMode.Private }.ConnectionString),
     };
 
     /// <summary>
@@ -137,14 +137,22 @@ public sealed class JobDatabase
         // while this connection has the database open, the name would be wrong, and a flush of it would flush nothing:
         // the connection then stays at FULL.
         command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main';";
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string { Length: > 0 } file || !File.Exists(file + "-wal"))
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string { Length: > 0 } file || WriteAheadLog.Open(file + "-wal") is not { } log)
         {
             return null;
         }
 
-        command.CommandText = "PRAGMA synchronous=NORMAL;";
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return new WriteAheadLog(file + "-wal");
+        try
+        {
+            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return log;
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ internal sealed partial class LogFlusher
     private readonly DatabaseMetrics _metrics;
     private readonly ILogger _logger;
     // Synchronous continuations: the writer's hand-over wakes this thread at once, not through a pool thread.
-    private readonly Channel<Action> _committed = Channel.CreateUnbounded<Action>(
+    private readonly Channel<(Action WhenFlushed, bool IsBatch)> _committed = Channel.CreateUnbounded<(Action, bool)>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -42,9 +42,13 @@ internal sealed partial class LogFlusher
         new Thread(Run) { IsBackground = true, Name = "Database log flush" }.Start();
     }
 
+    /// <summary>Completes once the flusher has stopped after its last flush; never, when a flush failed.</summary>
+    public Task Stopped => _stopped.Task;
+
     /// <param name="whenFlushed">Called once a flush that began after this call has put the log on disk.</param>
-    /// <returns>False once stopped: the last flush is over, and nothing more will be flushed.</returns>
-    public bool Enqueue(Action whenFlushed) => _committed.Writer.TryWrite(whenFlushed);
+    /// <param name="isBatch">A committed batch (counted in the flush's metrics), not a wait for a flush.</param>
+    /// <returns>False once stopping or stopped: nothing more will be flushed.</returns>
+    public bool Enqueue(Action whenFlushed, bool isBatch) => _committed.Writer.TryWrite((whenFlushed, isBatch));
 
     /// <summary>Flushes for the batches already handed over, answers them, and stops.</summary>
     public Task StopAsync()
@@ -55,7 +59,8 @@ internal sealed partial class LogFlusher
 
     private void Run()
     {
-        List<Action> flushing = [];
+        List<(Action WhenFlushed, bool IsBatch)> flushing = [];
+        var stopped = true;
         try
         {
             while (_committed.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -72,18 +77,21 @@ internal sealed partial class LogFlusher
                 }
                 catch (Exception exception)
                 {
-                    LogFlushFailed(_logger, exception, flushing.Count);
-                    _committed.Writer.TryComplete();
+                    var waiting = flushing.Count(entry => entry.IsBatch);
+                    LogFlushFailed(_logger, exception, waiting);
+                    // Stopped for good before anything can ask again: a wait for a flush never ends (Stopped neither).
+                    stopped = false;
                     _stop("The job database's write-ahead log could not be flushed to disk; the API stops rather than answer for writes the disk may not hold.", exception);
+                    _committed.Writer.TryComplete();
                     return;
                 }
 
-                _metrics.Flushed(flushing.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
-                foreach (var batch in flushing)
+                _metrics.Flushed(flushing.Count(entry => entry.IsBatch), Stopwatch.GetElapsedTime(started).TotalSeconds);
+                foreach (var (whenFlushed, _) in flushing)
                 {
                     try
                     {
-                        batch();
+                        whenFlushed();
                     }
                     catch (Exception exception)
                     {
@@ -97,7 +105,10 @@ internal sealed partial class LogFlusher
         }
         finally
         {
-            _stopped.TrySetResult();
+            if (stopped)
+            {
+                _stopped.TrySetResult();
+            }
         }
     }
 

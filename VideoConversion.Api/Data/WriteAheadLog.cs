@@ -3,35 +3,44 @@ using Microsoft.Win32.SafeHandles;
 namespace VideoConversion.Api.Data;
 
 /// <summary>
-/// The SQLite database's write-ahead log, flushed to disk by the <see cref="DatabaseWriter"/> after batches its connection
-/// committed without syncing (<c>synchronous=NORMAL</c>). A flush makes durable everything written to the log before it
-/// began, so one flush covers every batch committed while the last one ran.
+/// The SQLite database's write-ahead log, held open for as long as the <see cref="DatabaseWriter"/>'s connection is, and
+/// flushed to disk after batches that connection committed without syncing (<c>synchronous=NORMAL</c>). A flush makes
+/// durable everything written to the log before it began, so one flush covers every batch committed while the last ran.
 /// </summary>
-public sealed class WriteAheadLog(string path)
+/// <remarks>
+/// One handle for the connection's life, not one per flush: Linux reports a write error of the file to the handles open
+/// when it happened, and a handle opened after SQLite's own sync had seen (and dropped) it would flush "successfully".
+/// While the writer's connection is open SQLite neither removes nor replaces the file, so the handle stays on the log
+/// its commits go to.
+/// </remarks>
+public sealed class WriteAheadLog : IDisposable
 {
-    public string Path { get; } = path;
+    private readonly SafeFileHandle _handle;
 
-    /// <summary>
-    /// The log file's fsync. The file is opened for each flush: SQLite removes it when its last connection closes, after
-    /// checkpointing it into the database file (which it syncs), and a handle kept open would flush a file no longer in use.
-    /// While the writer's connection is open SQLite keeps the file; it can be gone only while the writer reconnects.
-    /// </summary>
-    /// <exception cref="IOException">The disk did not take the log (the writes it holds may not survive a power loss).</exception>
-    public void Flush()
+    private WriteAheadLog(string path, SafeFileHandle handle)
     {
-        SafeFileHandle handle;
+        Path = path;
+        _handle = handle;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The log at <paramref name="path"/>, or null when there is none (then no flush could make anything durable).</summary>
+    public static WriteAheadLog? Open(string path)
+    {
         try
         {
-            handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            return new WriteAheadLog(path, File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
         }
         catch (FileNotFoundException)
         {
-            return; // checkpointed and removed: what it held is in the database file, synced by SQLite
-        }
-
-        using (handle)
-        {
-            RandomAccess.FlushToDisk(handle);
+            return null;
         }
     }
+
+    /// <summary>The log file's fsync.</summary>
+    /// <exception cref="IOException">The disk did not take the log (the writes it holds may not survive a power loss).</exception>
+    public void Flush() => RandomAccess.FlushToDisk(_handle);
+
+    public void Dispose() => _handle.Dispose();
 }

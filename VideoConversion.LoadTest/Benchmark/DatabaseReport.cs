@@ -11,7 +11,7 @@ public static class DatabaseReport
 {
     /// <summary>How SQLite's connections are used, as the API configures them.</summary>
     private const string SqlitePooling =
-        "Microsoft.Data.Sqlite's pool (on by default); one writer connection commits each group of writes (BEGIN IMMEDIATE, synchronous=NORMAL, the log then fsynced by the writer before it answers, overlapping the next group), reads on pooled connections";
+        "Microsoft.Data.Sqlite's pool (on by default) for reads; one writer connection outside it commits each group of writes (BEGIN IMMEDIATE, synchronous=NORMAL, the log then fsynced by the writer before it answers, overlapping the next group)";
 
     public static void Write(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, IReadOnlyList<DatabaseRounds> others)
     {

@@ -51,7 +51,10 @@ public sealed class GroupCommitTests : IDisposable
         var wal = await DatabaseAsync("wal.db", "wal");
         var journal = await DatabaseAsync("journal.db", "delete");
 
-        Assert.Equal((wal + "-wal", 1L), await DeferredSyncOfAsync(wal)); // NORMAL, the writer flushing the log
+        var (log, synchronous) = await DeferredSyncOfAsync(wal);
+        Assert.Equal(1L, synchronous); // NORMAL, the writer flushing the log
+        // The log as SQLite names it (its temporary directory's links resolved), found open while the connection was.
+        Assert.Equal(Path.GetFileName(wal) + "-wal", Path.GetFileName(log));
         Assert.Equal((null, 2L), await DeferredSyncOfAsync(journal)); // FULL, as the writer's setup leaves it
     }
 
@@ -62,24 +65,28 @@ public sealed class GroupCommitTests : IDisposable
         var flushing = new SemaphoreSlim(0);
         var mayEnd = new SemaphoreSlim(0);
         var flushes = 0;
+        var stopped = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var flusher = new LogFlusher(
             () =>
             {
                 Interlocked.Increment(ref flushes);
                 flushing.Release();
-                Assert.True(mayEnd.Wait(TimeSpan.FromSeconds(30)));
+                if (!mayEnd.Wait(TimeSpan.FromSeconds(30)))
+                {
+                    throw new TimeoutException("The test did not let the flush end.");
+                }
             },
-            (message, exception) => throw new InvalidOperationException(message, exception),
+            (_, exception) => stopped.TrySetResult(exception),
             new DatabaseMetrics(services.GetRequiredService<IMeterFactory>()), NullLogger.Instance);
         var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        Assert.True(flusher.Enqueue(first.SetResult));
+        Assert.True(flusher.Enqueue(first.SetResult, isBatch: true));
         Assert.True(await flushing.WaitAsync(TimeSpan.FromSeconds(30))); // the first flush runs
         // Handed over while it runs: not covered by it, whatever it wrote.
-        Assert.True(flusher.Enqueue(second.SetResult));
-        Assert.True(flusher.Enqueue(third.SetResult));
+        Assert.True(flusher.Enqueue(second.SetResult, isBatch: true));
+        Assert.True(flusher.Enqueue(third.SetResult, isBatch: false));
         Assert.False(first.Task.IsCompleted);
 
         mayEnd.Release();
@@ -92,7 +99,8 @@ public sealed class GroupCommitTests : IDisposable
         await Task.WhenAll(second.Task, third.Task).WaitAsync(TimeSpan.FromSeconds(30));
         await flusher.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(2, flushes);
-        Assert.False(flusher.Enqueue(() => { })); // stopped: nothing more is taken
+        Assert.False(stopped.Task.IsCompleted);
+        Assert.False(flusher.Enqueue(() => { }, isBatch: false)); // stopped: nothing more is taken
     }
 
     [Fact]
@@ -106,15 +114,17 @@ public sealed class GroupCommitTests : IDisposable
             new DatabaseMetrics(services.GetRequiredService<IMeterFactory>()), NullLogger.Instance);
         var answered = 0;
 
-        Assert.True(flusher.Enqueue(() => Interlocked.Increment(ref answered)));
+        Assert.True(flusher.Enqueue(() => Interlocked.Increment(ref answered), isBatch: true));
 
         Assert.IsType<IOException>(await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30)));
-        await flusher.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        // Nothing more is taken, and nothing waiting for a flush is told one happened.
+        Assert.True(SpinWait.SpinUntil(() => !flusher.Enqueue(() => Interlocked.Increment(ref answered), isBatch: false), TimeSpan.FromSeconds(30)));
+        Assert.False(flusher.Stopped.IsCompleted);
         Assert.Equal(0, answered);
     }
 
     [Fact]
-    public async Task The_log_is_flushed_where_it_is_and_a_log_already_checkpointed_away_needs_no_flush()
+    public async Task The_log_is_flushed_where_it_is_and_a_missing_one_is_not_taken_for_it()
     {
         var file = await DatabaseAsync("flushed.db", "wal");
         // A connection holds the database open, as the writer's does: SQLite keeps its log meanwhile.
@@ -126,14 +136,14 @@ public sealed class GroupCommitTests : IDisposable
             await read.ExecuteScalarAsync(); // reading is what opens the log
         }
 
-        var log = (await DeferredSyncOfAsync(file)).Log!;
-        Assert.True(File.Exists(log));
-        new WriteAheadLog(log).Flush();
+        using (var log = WriteAheadLog.Open((await DeferredSyncOfAsync(file)).Log!))
+        {
+            Assert.NotNull(log);
+            log.Flush();
+        }
 
-        // SQLite removed the log after checkpointing it into the (synced) database file: nothing is left to flush.
-        var gone = Path.Combine(_work.FullName, "gone.db-wal");
-        Assert.False(File.Exists(gone));
-        new WriteAheadLog(gone).Flush();
+        // No log where one was looked for: none to flush, and the writer's connection stays at FULL.
+        Assert.Null(WriteAheadLog.Open(Path.Combine(_work.FullName, "none.db-wal")));
     }
 
     private async Task<string> DatabaseAsync(string name, string journalMode)
@@ -165,7 +175,7 @@ public sealed class GroupCommitTests : IDisposable
             await setup.ExecuteNonQueryAsync();
         }
 
-        var log = await database.DeferLogSyncAsync(connection, CancellationToken.None);
+        using var log = await database.DeferLogSyncAsync(connection, CancellationToken.None);
         await using var query = connection.CreateCommand();
         query.CommandText = "PRAGMA synchronous;";
         return (log?.Path, (long)(await query.ExecuteScalarAsync())!);
