@@ -78,7 +78,6 @@ public sealed partial class DatabaseWriter(
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Once the flusher has stopped: when its last flush is over (never, should a flush have failed).
         return (flusher.Enqueue(flushed.SetResult, isBatch: false) ? flushed.Task : flusher.Stopped).WaitAsync(cancellationToken);
-
     }
 
     /// <summary>Stops taking writes, and commits those already queued (their callers are waiting) before it returns.</summary>

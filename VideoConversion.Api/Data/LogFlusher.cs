@@ -16,7 +16,7 @@ namespace VideoConversion.Api.Data;
 /// the webhooks' dispatchers) they act on after <see cref="DatabaseWriter.FlushedAsync"/>. A flush that fails is the
 /// end of the process, as in PostgreSQL: after an fsync error the OS may have dropped the log's pages while calling
 /// them clean, so no later flush could be trusted, and the batches waiting are neither answered as kept nor as failed
-/// (they are committed, and may or may not survive). Recovery at the next start decides what the disk holds.
+/// (they are committed, and may or may not survive). After a restart SQLite's recovery keeps what the log holds.
 /// </remarks>
 internal sealed partial class LogFlusher
 {
@@ -79,7 +79,8 @@ internal sealed partial class LogFlusher
                 {
                     var waiting = flushing.Count(entry => entry.IsBatch);
                     LogFlushFailed(_logger, exception, waiting);
-                    // Stopped for good before anything can ask again: a wait for a flush never ends (Stopped neither).
+                    // Nothing waiting now or later is told of a flush, and Stopped never completes: no answer, no
+                    // message, no event for what the disk may not hold.
                     stopped = false;
                     _stop("The job database's write-ahead log could not be flushed to disk; the API stops rather than answer for writes the disk may not hold.", exception);
                     _committed.Writer.TryComplete();
