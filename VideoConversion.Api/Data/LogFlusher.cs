@@ -60,7 +60,7 @@ internal sealed partial class LogFlusher
     private void Run()
     {
         List<(Action WhenFlushed, bool IsBatch)> flushing = [];
-        var stopped = true;
+        var stopsCleanly = true;
         try
         {
             while (_committed.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
@@ -81,7 +81,7 @@ internal sealed partial class LogFlusher
                     LogFlushFailed(_logger, exception, waiting);
                     // Nothing waiting now or later is told of a flush, and Stopped never completes: no answer, no
                     // message, no event for what the disk may not hold.
-                    stopped = false;
+                    stopsCleanly = false;
                     _stop("The job database's write-ahead log could not be flushed to disk; the API stops rather than answer for writes the disk may not hold.", exception);
                     _committed.Writer.TryComplete();
                     return;
@@ -106,7 +106,7 @@ internal sealed partial class LogFlusher
         }
         finally
         {
-            if (stopped)
+            if (stopsCleanly)
             {
                 _stopped.TrySetResult();
             }
