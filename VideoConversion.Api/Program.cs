@@ -2,6 +2,7 @@ using VideoConversion.Api.Accounts;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
+using VideoConversion.Api.Memory;
 using VideoConversion.Api.Playback;
 using VideoConversion.Api.RateLimits;
 using VideoConversion.Api.Webhooks;
@@ -19,9 +20,11 @@ builder.AddAccounts();
 builder.AddRateLimits();
 builder.AddWebhooks();
 builder.AddPlayback();
+builder.Services.AddIdleApiMemory();
 
 var app = builder.Build();
 
+app.UseIdleApiMemory();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();

@@ -1,14 +1,12 @@
 namespace VideoConversion.Worker.Jobs;
 
 /// <summary>
-/// Gives memory back to the machine once the worker has held no job for a quiet period (<see cref="DefaultQuiet"/>): a
-/// blocking, compacting, aggressive collection, which also returns the free parts of the heap to the operating system,
-/// then a trim of the C heap (<see cref="NativeHeap"/>). Without it a worker keeps the heap its largest job grew (its
-/// checks, reports and requests) for as long as it sits idle, and idle workers share their nodes with busy ones.
+/// Gives memory back to the machine (<see cref="ProcessMemory.GiveBack"/>) once the worker has held no job for a quiet
+/// period (<see cref="DefaultQuiet"/>). Without it a worker keeps the heap its largest job grew (its checks, reports and
+/// requests) for as long as it sits idle.
 /// </summary>
 /// <remarks>
-/// Waiting for quiet keeps the collection off a backlog's path: back-to-back jobs never wait for it. It takes
-/// milliseconds on a worker's small heap.
+/// Waiting for quiet keeps the collection off a backlog's path: back-to-back jobs never wait for it.
 /// </remarks>
 public sealed class IdleMemory(TimeSpan quiet)
 {
@@ -43,10 +41,7 @@ public sealed class IdleMemory(TimeSpan quiet)
             return false;
         }
 
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        // What the collection's finalizers freed in the C heap goes back too, not at the next periodic trim.
-        GC.WaitForPendingFinalizers();
-        NativeHeap.Trim();
+        ProcessMemory.GiveBack();
         Interlocked.Increment(ref _gaveBack);
         return true;
     }

@@ -1,0 +1,29 @@
+namespace VideoConversion.Api.Memory;
+
+public static class IdleApiMemoryExtensions
+{
+    public static IServiceCollection AddIdleApiMemory(this IServiceCollection services)
+    {
+        services.AddSingleton(new IdleApiMemory());
+        services.AddHostedService(services => services.GetRequiredService<IdleApiMemory>());
+        return services;
+    }
+
+    /// <summary>Counts every request for <see cref="IdleApiMemory"/>: first in the pipeline, so failed and refused ones count too.</summary>
+    public static IApplicationBuilder UseIdleApiMemory(this IApplicationBuilder app)
+    {
+        var memory = app.ApplicationServices.GetRequiredService<IdleApiMemory>();
+        return app.Use(async (context, next) =>
+        {
+            memory.RequestStarted();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                memory.RequestEnded();
+            }
+        });
+    }
+}
