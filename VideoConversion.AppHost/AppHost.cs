@@ -50,7 +50,7 @@ var api = builder.AddProject<Projects.VideoConversion_Api>("api")
     .WithJobDatabase(settings, jobDatabase)
     .WithFirstAdministrator(builder, settings)
     .WithSettingsFrom(builder.Configuration, "VideoConversion:Api", "Accounts", "Jobs", "Outbound", "Quotas", "RateLimits", "Retention", "Uploads", "Webhooks")
-    .WithPublicPort(settings.ApiPort)
+    .WithPublicApiPort(settings, builder.Configuration)
     .WithExternalHttpEndpoints()
     .WithManagementEndpoint(settings, settings.ApiManagementPort)
     // A 4 MiB gen-0 budget, as its image sets it (VideoConversion.Api.csproj says why).

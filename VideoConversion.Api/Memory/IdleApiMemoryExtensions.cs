@@ -5,11 +5,14 @@ public static class IdleApiMemoryExtensions
     public static IServiceCollection AddIdleApiMemory(this IServiceCollection services)
     {
         services.AddSingleton(new IdleApiMemory());
-        services.AddHostedService(services => services.GetRequiredService<IdleApiMemory>());
+        services.AddHostedService(provider => provider.GetRequiredService<IdleApiMemory>());
         return services;
     }
 
-    /// <summary>Counts every request for <see cref="IdleApiMemory"/>: first in the pipeline, so failed and refused ones count too.</summary>
+    /// <summary>
+    /// Counts every request for <see cref="IdleApiMemory"/>: first of the app's middleware (only the management port's gate
+    /// runs before it), so failed and refused requests count too.
+    /// </summary>
     public static IApplicationBuilder UseIdleApiMemory(this IApplicationBuilder app)
     {
         var memory = app.ApplicationServices.GetRequiredService<IdleApiMemory>();

@@ -253,7 +253,7 @@ public static class BenchmarkReport
             "The upload goes from the client straight to storage with a presigned URL, so no video byte reaches the API;",
             "the worker streams to and from files in its scratch directory. \"Flat\" is taken as at most 10 % more for the large job.",
             "Idle is sampled from about 5 s after the last job's outcome, so after a worker's give-back of memory 2 s into its idleness,",
-            "the API's once a whole 2 s passed without a request (when it allocated 16 MiB or more since its last),",
+            "the API's once a whole 2 s passed without a request (when it allocated 16 MiB or more since its last one),",
             "and after at least one of the trims of its C heap that every service runs every 5 s.");
     }
 
