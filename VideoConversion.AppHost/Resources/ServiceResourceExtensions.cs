@@ -12,8 +12,9 @@ internal static class ServiceResourceExtensions
     /// The API's public port. One API process in a local run listens on it itself, without DCP's proxy in front of it:
     /// under the benchmark's API load on the 2-core machine the proxy took 12–27 % of a core from the API and its clients,
     /// and a cluster has no such hop (a Service routes in the kernel). Replicas keep the proxy: it spreads connections over
-    /// them. Where the orchestrator randomizes ports (Aspire's testing builder, which randomizes proxied ones only), a free
-    /// port is picked here instead of the fixed one.
+    /// them. Where the orchestrator randomizes ports (Aspire's testing builder, which randomizes proxied ones only), the
+    /// port is left to it: it picks one below the ephemeral range and probes it on every address, where a port picked
+    /// here could be taken by another listener before the API, which starts last, binds it.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithPublicApiPort(
         this IResourceBuilder<ProjectResource> builder, AppHostSettings settings, IConfiguration configuration)
@@ -23,7 +24,7 @@ internal static class ServiceResourceExtensions
             return builder.WithPublicPort(settings.ApiPort);
         }
 
-        var port = configuration.GetValue(RandomizePortsSetting, false) ? FreeTcpPort.Next() : settings.ApiPort;
+        int? port = configuration.GetValue(RandomizePortsSetting, false) ? null : settings.ApiPort;
         return builder.WithEndpoint("http", endpoint =>
         {
             endpoint.Port = port;

@@ -23,7 +23,8 @@ public static class DatabaseReport
             "The same rounds as above on each system, one after the other in this run: the workers paused during each call's phase,",
             "the system settled between rounds, the round in the middle by submissions a second shown, every round's rate and p99 in the last column.",
             "Each system is the AppHost's own (`VideoConversion:Database`, `VideoConversion:ApiReplicas`): with several replicas the AppHost's",
-            "proxy spreads the clients' connections over them, as it does for one.");
+            "proxy spreads the clients' connections over them; one API process answers on the address itself, without the proxy's hop,",
+            "so the rows of one replica and of two differ by that hop too.");
         report.TableRow("Database", "API replicas", "Call", "Calls", "Errors", "Rate", "p50", "p99", "Against SQLite (rate, p99)", "Target", "", "Rounds (rate, p99)");
         report.TableRow("---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---");
         var baseline = sqlite.Middle;
