@@ -4,6 +4,9 @@ namespace VideoConversion.AppHost.Resources;
 
 internal static class ServiceResourceExtensions
 {
+    /// <summary>Set by Aspire's testing builder (and isolated runs): proxied endpoints get random ports.</summary>
+    private const string RandomizePortsSetting = "DcpPublisher:RandomizePorts";
+
     /// <summary>Pins the port users and scripts reach the service on; tests randomize it anyway.</summary>
     public static IResourceBuilder<ProjectResource> WithPublicPort(this IResourceBuilder<ProjectResource> builder, int port) =>
         builder.WithEndpoint("http", endpoint => endpoint.Port = port);
@@ -32,8 +35,6 @@ internal static class ServiceResourceExtensions
             endpoint.IsProxied = false;
         });
     }
-
-    private const string RandomizePortsSetting = "DcpPublisher:RandomizePorts";
 
     /// <summary>
     /// The port /metrics and the detailed /health answer on (Management__Port): Prometheus and the
