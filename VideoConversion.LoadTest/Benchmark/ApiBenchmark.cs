@@ -11,16 +11,31 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <summary>
 /// The API under concurrent clients: job creation (POST /upload/request), job submission (POST /jobs, for jobs whose
 /// upload is in storage and was announced by it) and, as the floor, reading a job, each for a fixed time, with every call's
-/// latency. The submitted "videos" are a few bytes of text: the workers reject them quickly, so
+/// latency; then each again at the target's rate (<see cref="TargetRate"/>), started on a schedule (<see cref="PacedCalls"/>).
+/// The submitted "videos" are a few bytes of text: the workers reject them quickly, so
 /// the measurement is the API's, with the rest of the system running as usual.
 /// </summary>
-/// <param name="maxJobs">Jobs created (and submitted) at most, whatever the duration: each submitted one is work for the workers.</param>
+/// <param name="maxJobs">
+/// Jobs created (and submitted) at most in each pass, whatever the duration: each submitted one is work for the workers.
+/// The calls on a schedule make this many each.
+/// </param>
 public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan duration, int maxJobs)
 {
+    /// <summary>Calls a second the write path's target asks for: its latency is measured at this rate.</summary>
+    public const double TargetRate = 1000;
+
     public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
 
-    /// <summary>One round of the three calls, one after the other.</summary>
-    public sealed record Round(Phase Create, Phase Submit, Phase Read)
+    /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
+    public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)
+    {
+        /// <summary>This round's phase of <paramref name="call"/> ("POST /jobs", …).</summary>
+        public Phase Of(string call) => new[] { Create, Submit, Read }.Single(phase => phase.Call == call);
+    }
+
+    /// <summary>One round of the three calls, one after the other, as fast as the clients go; then at the target's rate.</summary>
+    /// <param name="AtTargetRate">The same calls on a schedule at <see cref="TargetRate"/> (absent in a round made without it).</param>
+    public sealed record Round(Phase Create, Phase Submit, Phase Read, PacedRound? AtTargetRate = null)
     {
         /// <summary>The round that stands for several: the one in the middle by submissions a second.</summary>
         public static Round Middle(IReadOnlyList<Round> rounds) => rounds.OrderBy(round => round.Submit.PerSecond).ElementAt(rounds.Count / 2);
@@ -62,24 +77,48 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
+        // Jobs that wait for POST /jobs (start "submit"), so the submissions' phases measure submissions: storage's event has
+        // recorded each upload by then, and the call writes without a storage request.
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;
-        var create = await MeasureAsync("POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs, async () =>
+        var create = await MeasureAsync("POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
+            () => CreateAsync(http, created, cancellationToken), cancellationToken);
+        var createdOnSchedule = new ConcurrentQueue<(string JobId, Uri Url)>();
+        var createOnSchedule = await MeasurePacedAsync(
+            "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
+
+        var uploaded = await UploadAsync(created, cancellationToken);
+        var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
+        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken);
+        var submitOnSchedule = await MeasurePacedAsync(
+            "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken);
+
+        // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
+        // writes nothing.
+        var read = created.TryPeek(out var sample) ? sample.JobId : null;
+        var reading = await MeasureAsync("GET /jobs/{id}", isolate, () => read is not null, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+        var readingOnSchedule = await MeasurePacedAsync(
+            "GET /jobs/{id}", isolate, read is null ? 0 : maxJobs, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+        return new Round(create, submit, reading, new PacedRound(TargetRate, createOnSchedule, submitOnSchedule, readingOnSchedule));
+    }
+
+    private static async Task<bool> CreateAsync(HttpClient http, ConcurrentQueue<(string JobId, Uri Url)> created, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(
+            "/upload/request", new { filename = "bench.mp4", content_type = "video/mp4", start = "submit" }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
         {
-            // Jobs that wait for POST /jobs (start "submit"), so the second phase measures submissions: storage's event has
-            // recorded each upload by then, and the call writes without a storage request.
-            using var response = await http.PostAsJsonAsync(
-                "/upload/request", new { filename = "bench.mp4", content_type = "video/mp4", start = "submit" }, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                return false;
-            }
+            return false;
+        }
 
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            created.Enqueue((body.GetProperty("job_id").GetString()!, new Uri(body.GetProperty("presigned_url").GetString()!)));
-            return true;
-        }, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        created.Enqueue((body.GetProperty("job_id").GetString()!, new Uri(body.GetProperty("presigned_url").GetString()!)));
+        return true;
+    }
 
+    /// <summary>Each created job's "video" put in storage: the job ids whose upload succeeded.</summary>
+    private async Task<ConcurrentQueue<string>> UploadAsync(IEnumerable<(string JobId, Uri Url)> created, CancellationToken cancellationToken)
+    {
         var uploaded = new ConcurrentQueue<string>();
         var toUpload = new ConcurrentQueue<(string JobId, Uri Url)>(created);
         // Storage gets the presigned URL alone: the API key is the API's, and never leaves for another host.
@@ -97,27 +136,33 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
                 }
             }
         }));
+        return uploaded;
+    }
 
-        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, async () =>
+    /// <summary>Submits the next uploaded job; with none left, a call that is not made (true, counted as none failed).</summary>
+    private static async Task<bool> SubmitAsync(HttpClient http, ConcurrentQueue<string> uploaded, CancellationToken cancellationToken)
+    {
+        if (!uploaded.TryDequeue(out var jobId))
         {
-            if (!uploaded.TryDequeue(out var jobId))
-            {
-                return true;
-            }
+            return true;
+        }
 
-            using var response = await http.PostAsJsonAsync("/jobs", new { job_id = jobId }, cancellationToken);
-            return response.IsSuccessStatusCode;
-        }, cancellationToken);
+        using var response = await http.PostAsJsonAsync("/jobs", new { job_id = jobId }, cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
 
-        // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
-        // writes nothing.
-        var read = created.TryPeek(out var sample) ? sample.JobId : null;
-        var reading = await MeasureAsync("GET /jobs/{id}", isolate, () => read is not null, async () =>
-        {
-            using var response = await http.GetAsync(new Uri($"/jobs/{read}", UriKind.Relative), cancellationToken);
-            return response.IsSuccessStatusCode;
-        }, cancellationToken);
-        return new Round(create, submit, reading);
+    private static async Task<bool> ReadAsync(HttpClient http, string? jobId, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri($"/jobs/{jobId}", UriKind.Relative), cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
+
+    /// <summary><paramref name="calls"/> calls of <paramref name="call"/> at <see cref="TargetRate"/>, from at most <c>concurrency</c> clients.</summary>
+    private async Task<Phase> MeasurePacedAsync(
+        string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call, CancellationToken cancellationToken)
+    {
+        await using var isolated = isolate is null ? null : await isolate(cancellationToken);
+        return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, call, cancellationToken);
     }
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>

@@ -21,7 +21,7 @@ public static class ApiRoundsCommand
         var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
-        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in a round.", DefaultValueFactory = _ => 1000 };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in each of a round's two passes (as fast as the clients go, then on a schedule at 1,000/s).", DefaultValueFactory = _ => 1000 };
         var database = new Option<string>("--database") { Description = "The system's database, as the report names it.", Required = true };
         var apiReplicas = new Option<int>("--api-replicas") { Description = "API processes behind the API's address.", DefaultValueFactory = _ => 1 };
         var pooling = new Option<string>("--pooling") { Description = "The connection pool's settings, as the report states them.", Required = true };
@@ -69,9 +69,10 @@ public static class ApiRoundsCommand
 
                 var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds);
                 await measured.WriteAsync(parse.GetValue(output)!.FullName, cancellationToken);
-                var (create, submit, read) = measured.Middle;
-                Console.WriteLine(string.Join("; ", new[] { create, submit, read }.Select(phase =>
-                    $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors")));
+                var middle = measured.Middle;
+                Console.WriteLine(string.Join("; ", new[] { middle.Create, middle.Submit, middle.Read }.Select(phase =>
+                    $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors" +
+                    $" (at {ApiBenchmark.TargetRate:F0}/s: p99 {middle.AtTargetRate?.Of(phase.Call).LatencyMilliseconds.P99:F1} ms)")));
                 return 0;
             }
             catch (LoadTestException problem)

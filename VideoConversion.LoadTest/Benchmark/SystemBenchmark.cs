@@ -182,7 +182,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         await QueueEmptiedAsync(cancellationToken);
 
         // The round in the middle by submissions a second stands for the run; every round's numbers give the spread.
-        var (create, submit, read) = ApiBenchmark.Round.Middle(rounds);
+        var (create, submit, read, _) = ApiBenchmark.Round.Middle(rounds);
 
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
             Median(rawTranscodeRuns), Median(rawRemuxRuns), Median(rawThroughputRuns),
