@@ -93,6 +93,10 @@ public sealed class TelemetryDestinationTests
                 // A collector keeps what it gets: no signature goes there.
                 Assert.DoesNotContain(HttpClientQueryShown, environment.Keys);
                 Assert.DoesNotContain(AspNetCoreQueryShown, environment.Keys);
+                // Exported as in a deployment, at the SDK's intervals, not each second for the dashboard.
+                Assert.DoesNotContain("OTEL_METRIC_EXPORT_INTERVAL", environment.Keys);
+                Assert.DoesNotContain("OTEL_BSP_SCHEDULE_DELAY", environment.Keys);
+                Assert.DoesNotContain("OTEL_BLRP_SCHEDULE_DELAY", environment.Keys);
             }
             else
             {
@@ -114,6 +118,9 @@ public sealed class TelemetryDestinationTests
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
             [HttpClientQueryShown] = "true",
             [AspNetCoreQueryShown] = "true",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
         };
         var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), variables);
         foreach (var callback in service.Annotations.OfType<EnvironmentCallbackAnnotation>())
