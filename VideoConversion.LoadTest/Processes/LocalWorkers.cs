@@ -15,11 +15,14 @@ public static class LocalWorkers
     {
         var pattern = (executable is null ? @"VideoConversion\.Worker" : Regex.Escape(executable)) + "( |$)";
         var (_, output, _) = await ProcessTools.RunAsync("pgrep", ["-f", pattern], cancellationToken);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var found = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => int.Parse(line, CultureInfo.InvariantCulture))
             .Where(pid => pid != Environment.ProcessId)
             .Where(pid => under is not { } ancestor || ProcessAncestry.IsBelow(pid, ancestor))
             .ToList();
+        // A worker starting FFmpeg forks, and until the child runs FFmpeg it has the worker's command line: it is not a
+        // worker (a benchmark round once counted three of two workers).
+        return found.Where(pid => ProcessAncestry.ParentOf(pid) is not { } parent || !found.Contains(parent)).ToList();
     }
 
     /// <summary>Sends <paramref name="signal"/> (as `kill` names it: KILL, STOP, CONT) to each of <paramref name="workers"/>.</summary>

@@ -27,7 +27,8 @@ public static class ProcessAncestry
         return pid == ancestor;
     }
 
-    private static int? ParentOf(int pid)
+    /// <summary>The process that started <paramref name="pid"/>; null once it has ended.</summary>
+    public static int? ParentOf(int pid)
     {
         string stat;
         try
