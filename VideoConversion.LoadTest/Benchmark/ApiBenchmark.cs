@@ -87,9 +87,12 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         var createOnSchedule = await MeasurePacedAsync(
             "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
 
+        // Each phase of submissions follows its own jobs' uploads: both meet the API still recording as many of storage's
+        // events. Between phases the workers run and reject the jobs already submitted, and the API applies their reports
+        // meanwhile: the later phases may meet some of those writes.
         var uploaded = await UploadAsync(created, cancellationToken);
-        var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
         var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken);
+        var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
         var submitOnSchedule = await MeasurePacedAsync(
             "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken);
 
@@ -162,7 +165,8 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call, CancellationToken cancellationToken)
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
-        return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, call, cancellationToken);
+        // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
+        return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, duration, call, cancellationToken);
     }
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
@@ -183,8 +187,9 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
                 {
                     succeeded = await call();
                 }
-                catch (HttpRequestException)
+                catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
                 {
+                    // Refused, reset, or past the client's time limit: a failed call, timed like the others.
                     succeeded = false;
                 }
 

@@ -17,40 +17,63 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </remarks>
 public static class PacedCalls
 {
-    /// <summary>How often the schedule wakes to start the calls that fell due: a call starts at most this late.</summary>
+    /// <summary>
+    /// How often the schedule wakes to start the calls that fell due. The timer wakes late when the machine is busy (a few
+    /// ms on a loaded 2-core machine); a call started late is still timed from when it was due, so that lateness counts
+    /// against the server, never for it.
+    /// </summary>
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
 
+    /// <param name="calls">Calls to make at most.</param>
+    /// <param name="limit">No call is started after this long: a slow system ends the phase early rather than late.</param>
     /// <param name="call">One call; true when it succeeded.</param>
     public static async Task<ApiBenchmark.Phase> MeasureAsync(
-        string name, double rate, int calls, int concurrency, Func<Task<bool>> call, CancellationToken cancellationToken)
+        string name, double rate, int calls, int concurrency, TimeSpan limit, Func<Task<bool>> call, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rate);
+        ArgumentOutOfRangeException.ThrowIfNegative(calls);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrency);
         var ticksPerCall = Stopwatch.Frequency / rate;
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
         using var clients = new SemaphoreSlim(concurrency);
         List<Task> running = new(calls);
         var start = Stopwatch.GetTimestamp();
-        for (var next = 0; next < calls && !cancellationToken.IsCancellationRequested;)
+        try
         {
-            var now = Stopwatch.GetTimestamp();
-            var due = start + (long)(next * ticksPerCall);
-            if (now < due)
+            for (var next = 0; next < calls && Stopwatch.GetElapsedTime(start) < limit;)
             {
-                await Task.Delay(Tick, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
+                var now = Stopwatch.GetTimestamp();
+                if (now < start + (long)(next * ticksPerCall))
+                {
+                    await Task.Delay(Tick, cancellationToken);
+                    continue;
+                }
 
-            // Every call that fell due since the last tick starts now, each timed from its own due time. Waiting here for
-            // a free client delays the calls behind it too, and they count that wait.
-            for (; next < calls && start + (long)(next * ticksPerCall) <= now; next++)
-            {
-                await clients.WaitAsync(cancellationToken);
-                running.Add(RunAsync(start + (long)(next * ticksPerCall)));
+                // Every call that fell due since the last tick starts now, each timed from its own due time. Waiting here
+                // for a free client delays the calls behind it too, and they count that wait.
+                for (; next < calls && start + (long)(next * ticksPerCall) <= now; next++)
+                {
+                    // A system too slow for the schedule holds every client: the phase ends at its limit, not after the
+                    // backlog (the calls running still finish, within the client's own time limit).
+                    var left = limit - Stopwatch.GetElapsedTime(start);
+                    if (left <= TimeSpan.Zero || !await clients.WaitAsync(left, cancellationToken))
+                    {
+                        next = calls;
+                        break;
+                    }
+
+                    running.Add(RunAsync(start + (long)(next * ticksPerCall)));
+                }
             }
         }
+        finally
+        {
+            // Cancelled or not, the calls started are awaited before their clients' semaphore goes.
+            await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
-        await Task.WhenAll(running);
+        await Task.WhenAll(running); // a call that failed in an unexpected way fails the phase
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new ApiBenchmark.Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies));
 
@@ -63,8 +86,9 @@ public static class PacedCalls
                     Interlocked.Increment(ref errors);
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                // Refused, reset, or past the client's time limit: a failed call, timed like the others.
                 Interlocked.Increment(ref errors);
             }
             finally

@@ -21,8 +21,9 @@ public static class LocalWorkers
             .Where(pid => under is not { } ancestor || ProcessAncestry.IsBelow(pid, ancestor))
             .ToList();
         // A worker starting FFmpeg forks, and until the child runs FFmpeg it has the worker's command line: it is not a
-        // worker (a benchmark round once counted three of two workers).
-        return found.Where(pid => ProcessAncestry.ParentOf(pid) is not { } parent || !found.Contains(parent)).ToList();
+        // worker (a benchmark round once counted three of two workers), and nor is one that has ended since pgrep saw it.
+        // Such a child is not paused with the workers either: it becomes the FFmpeg of a job the worker already holds.
+        return found.Where(pid => ProcessAncestry.ParentOf(pid) is { } parent && !found.Contains(parent)).ToList();
     }
 
     /// <summary>Sends <paramref name="signal"/> (as `kill` names it: KILL, STOP, CONT) to each of <paramref name="workers"/>.</summary>

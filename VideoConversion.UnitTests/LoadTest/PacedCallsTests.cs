@@ -10,50 +10,81 @@ public sealed class PacedCallsTests
     public async Task Calls_start_on_their_schedule_not_as_fast_as_answers_come()
     {
         var starts = new ConcurrentBag<long>();
+        var before = Stopwatch.GetTimestamp();
 
-        var phase = await PacedCalls.MeasureAsync("GET /x", rate: 100, calls: 20, concurrency: 32, () =>
+        var phase = await PacedCalls.MeasureAsync("GET /x", rate: 100, calls: 20, concurrency: 32, TimeSpan.FromMinutes(1), () =>
         {
             starts.Add(Stopwatch.GetTimestamp());
             return Task.FromResult(true);
         }, CancellationToken.None);
 
-        // Instant answers: a closed loop would make the 20 calls at once. On a schedule of 100/s the last starts 190 ms
-        // after the first at the earliest.
+        // Instant answers: a closed loop would make the 20 calls at once. On a schedule of 100/s the last is due 190 ms after
+        // the schedule began, and starts then at the earliest.
         Assert.Equal(20, phase.Calls);
         Assert.Equal(0, phase.Errors);
-        Assert.True(Stopwatch.GetElapsedTime(starts.Min(), starts.Max()) >= TimeSpan.FromMilliseconds(190),
-            $"The calls started within {Stopwatch.GetElapsedTime(starts.Min(), starts.Max()).TotalMilliseconds:F0} ms.");
+        Assert.True(Stopwatch.GetElapsedTime(before, starts.Max()) >= TimeSpan.FromMilliseconds(190),
+            $"The last call started {Stopwatch.GetElapsedTime(before, starts.Max()).TotalMilliseconds:F0} ms after the schedule began.");
     }
 
     [Fact]
     public async Task A_call_kept_waiting_for_a_free_client_counts_its_wait_from_when_it_was_due()
     {
-        // Two clients, 10 ms a call: 200 calls a second at most, offered 1,000. The 200th call is due at 199 ms and cannot be
-        // answered before 1 s (100 rounds of two calls), so it waited at least 0.8 s, though no call took more than ~10 ms.
-        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 200, concurrency: 2, async () =>
+        // Two clients, 20 ms a call (15 at the least, should the timer return early): at most ~130 calls a second, offered
+        // 1,000. The 200th call is due at 199 ms and cannot be answered before 1.5 s (100 rounds of two calls), so it waited
+        // over a second, though no call itself took much more than 20 ms.
+        var inFlight = 0;
+        var mostInFlight = 0;
+        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 200, concurrency: 2, TimeSpan.FromMinutes(1), async () =>
         {
-            await Task.Delay(10);
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref mostInFlight, now);
+            await Task.Delay(20);
+            Interlocked.Decrement(ref inFlight);
             return true;
         }, CancellationToken.None);
 
         Assert.Equal(200, phase.Calls);
-        Assert.True(phase.LatencyMilliseconds.Max >= 800, $"The longest wait was {phase.LatencyMilliseconds.Max:F0} ms.");
-        Assert.True(phase.PerSecond <= 200, $"{phase.PerSecond:F0} calls a second from two clients of 10 ms each.");
+        Assert.Equal(2, mostInFlight);
+        Assert.True(phase.LatencyMilliseconds.Max >= 1000, $"The longest wait was {phase.LatencyMilliseconds.Max:F0} ms.");
+        Assert.True(phase.PerSecond <= 150, $"{phase.PerSecond:F0} calls a second from two clients of 20 ms each.");
+
+        static void InterlockedMax(ref int location, int value)
+        {
+            for (var seen = Volatile.Read(ref location); value > seen && Interlocked.CompareExchange(ref location, value, seen) != seen; seen = Volatile.Read(ref location))
+            {
+            }
+        }
     }
 
     [Fact]
-    public async Task Failed_calls_and_refused_connections_are_counted_as_errors()
+    public async Task Failed_calls_refused_connections_and_timeouts_are_counted_as_errors()
     {
         var made = 0;
 
-        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 9, concurrency: 4, () => (Interlocked.Increment(ref made) % 3) switch
+        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 9, concurrency: 4, TimeSpan.FromMinutes(1), () =>
         {
-            0 => Task.FromResult(false),
-            1 => Task.FromException<bool>(new HttpRequestException("refused")),
-            _ => Task.FromResult(true),
+            var number = Interlocked.Increment(ref made);
+            return number switch
+            {
+                8 => Task.FromException<bool>(new TaskCanceledException("past the client's time limit")),
+                _ when number % 3 == 0 => Task.FromResult(false),
+                _ when number % 3 == 1 => Task.FromException<bool>(new HttpRequestException("refused")),
+                _ => Task.FromResult(true),
+            };
         }, CancellationToken.None);
 
+        // 1, 4, 7 refused; 3, 6, 9 failed; 8 timed out; 2 and 5 succeeded.
         Assert.Equal(9, phase.Calls);
-        Assert.Equal(6, phase.Errors);
+        Assert.Equal(7, phase.Errors);
+    }
+
+    [Fact]
+    public async Task No_call_starts_after_the_phases_limit()
+    {
+        // 100 calls a second for 100 ms: about ten of the thousand asked for.
+        var phase = await PacedCalls.MeasureAsync("GET /x", rate: 100, calls: 1000, concurrency: 32, TimeSpan.FromMilliseconds(100),
+            () => Task.FromResult(true), CancellationToken.None);
+
+        Assert.InRange(phase.Calls, 1, 50);
     }
 }
