@@ -12,8 +12,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </summary>
 /// <remarks>
 /// Clients that each wait for an answer before the next call (a closed loop) measure capacity, and tie their rate to
-/// their latency: rate × mean latency = clients (Little's law). At 1,000 calls a second from 32 such clients the mean is
-/// 32 ms, whatever the server; latency at a given rate is what a schedule measures.
+/// their latency: rate × mean latency = clients (Little's law). 32 such clients running at exactly 1,000 calls a second
+/// wait 32 ms on average; a faster server lets them run faster instead. Latency at a given rate is what a schedule measures.
 /// </remarks>
 public static class PacedCalls
 {
