@@ -169,6 +169,13 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, duration, call, cancellationToken);
     }
 
+    /// <summary>
+    /// A call refused, reset, or past the client's time limit: a failed call, timed like the others (as fast as the clients
+    /// go and on a schedule alike). The benchmark's own cancellation is not a failure of the call.
+    /// </summary>
+    internal static bool IsFailedCall(Exception exception, CancellationToken cancellationToken) =>
+        exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
     private async Task<Phase> MeasureAsync(
         string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
@@ -187,9 +194,8 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
                 {
                     succeeded = await call();
                 }
-                catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                catch (Exception exception) when (IsFailedCall(exception, cancellationToken))
                 {
-                    // Refused, reset, or past the client's time limit: a failed call, timed like the others.
                     succeeded = false;
                 }
 

@@ -86,9 +86,8 @@ public static class PacedCalls
                     Interlocked.Increment(ref errors);
                 }
             }
-            catch (Exception exception) when (exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception exception) when (ApiBenchmark.IsFailedCall(exception, cancellationToken))
             {
-                // Refused, reset, or past the client's time limit: a failed call, timed like the others.
                 Interlocked.Increment(ref errors);
             }
             finally
