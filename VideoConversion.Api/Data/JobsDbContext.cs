@@ -35,12 +35,38 @@ public class JobsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKey
     {
         using (await writeGate.EnterAsync(cancellationToken))
         {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            return await SaveDetectedChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
     }
 
     /// <summary>For a caller that already holds <see cref="WriteGate"/> (a check and the write it allows, as one step).</summary>
-    public Task<int> SaveChangesHoldingGateAsync(CancellationToken cancellationToken) => base.SaveChangesAsync(true, cancellationToken);
+    public Task<int> SaveChangesHoldingGateAsync(CancellationToken cancellationToken) => SaveDetectedChangesAsync(true, cancellationToken);
+
+    /// <summary>
+    /// The tracked entities are compared with their snapshots once per save. Left to itself, EF compares them after the
+    /// SavingChanges interceptors, which must see the changes first (the webhook recorder reads every job's move), and
+    /// each look at the change tracker compares them again: three scans where one does, on the database writer's
+    /// single lane (measured: 5 % of the API's CPU while it took submissions). What an interceptor adds it adds with
+    /// Add, which tracks it without a scan.
+    /// </summary>
+    private async Task<int> SaveDetectedChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    {
+        if (!ChangeTracker.AutoDetectChangesEnabled)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        ChangeTracker.DetectChanges();
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = true;
+        }
+    }
 
     /// <summary>"00-" + 32 + "-" + 16 + "-" + 2 characters; a little room for a future version.</summary>
     private const int TraceParentLength = 64;

@@ -31,14 +31,6 @@ public sealed partial class OutboxDispatcher(
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     private const int BatchSize = 50;
 
-    /// <summary>
-    /// How long a claim goes on publishing (PostgreSQL): a broker slow to confirm (flow control, a disk alarm) must not
-    /// keep the claim's transaction open until the server ends it (idle_in_transaction_session_timeout, 120 s), which would
-    /// lose the removal of what was confirmed and have another replica publish it again. With one more publish's confirm
-    /// time (30 s) the claim ends well inside the server's limit; the messages left go in the next batch.
-    /// </summary>
-    private static readonly TimeSpan ClaimPublishingTime = TimeSpan.FromSeconds(60);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -78,26 +70,17 @@ public sealed partial class OutboxDispatcher(
             .AsNoTracking().ToListAsync(cancellationToken);
         List<OutboxMessage> published = new(batch.Count);
         Exception? failure = null;
-        var claimed = time.GetTimestamp();
         try
         {
-            foreach (var message in batch)
+            // A broker slow to confirm (flow control, a disk alarm) holds the claim's transaction open for one publish's
+            // confirm time at most (30 s, every message of the batch in flight at once), well inside the server's limit
+            // (idle_in_transaction_session_timeout, 120 s) that would lose the removal of what was confirmed.
+            (var failed, failure) = await PublishBatchAsync(batch, published, cancellationToken);
+            if (failed is not null)
             {
-                if (time.GetElapsedTime(claimed) > ClaimPublishingTime)
-                {
-                    break;
-                }
-
-                failure = await PublishAsync(message, cancellationToken);
-                if (failure is not null)
-                {
-                    var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
-                    await db.Outbox.Where(m => m.Id == message.Id).ExecuteUpdateAsync(
-                        setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
-                    break;
-                }
-
-                published.Add(message);
+                var error = Truncate(failure!.Message, Jobs.JobLimits.ErrorLength);
+                await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(
+                    setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
             }
         }
         finally
@@ -124,8 +107,41 @@ public sealed partial class OutboxDispatcher(
             ExceptionDispatchInfo.Throw(failure);
         }
 
-        // A claim cut short counts as a full batch: what it left is published at once, not after the poll interval.
-        return published.Count < batch.Count && failure is null ? BatchSize : batch.Count;
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// Every message of the batch in flight at once, each in its own trace, then their confirms awaited in order: the
+    /// broker takes them together (a quorum queue syncs its log once for them, where one at a time each waited for a
+    /// sync of its own). The client sends them in the batch's order. <paramref name="published"/> gets each that was
+    /// confirmed; the first that failed is returned, with its error. Cancelled (the API stopping): throws once every
+    /// publish has ended, with <paramref name="published"/> filled, so what was confirmed still leaves the outbox.
+    /// </summary>
+    private async Task<(OutboxMessage? Failed, Exception? Failure)> PublishBatchAsync(
+        List<OutboxMessage> batch, List<OutboxMessage> published, CancellationToken cancellationToken)
+    {
+        var publishing = batch.ConvertAll(message => PublishAsync(message, cancellationToken));
+        (OutboxMessage? Message, Exception? Failure) first = default;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                if (await publishing[i] is { } failure)
+                {
+                    first = first.Message is null ? (batch[i], failure) : first;
+                    continue;
+                }
+
+                published.Add(batch[i]);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the other publishes are awaited too, so each confirmed one is counted.
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return first;
     }
 
     /// <summary>One message to the broker, in the job's trace; the failure, if it failed (not thrown: the batch still ends).</summary>
@@ -172,18 +188,13 @@ public sealed partial class OutboxDispatcher(
         List<OutboxMessage> published = new(batch.Count);
         try
         {
-            foreach (var message in batch)
+            if (await PublishBatchAsync(batch, published, cancellationToken) is ({ } failed, { } failure))
             {
-                if (await PublishAsync(message, cancellationToken) is { } failure)
-                {
-                    var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
-                    await writer.WriteAsync((db, cancellation) => db.Outbox.Where(m => m.Id == message.Id)
-                        .ExecuteUpdateAsync(setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellation),
-                        cancellationToken);
-                    ExceptionDispatchInfo.Throw(failure);
-                }
-
-                published.Add(message);
+                var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
+                await writer.WriteAsync((db, cancellation) => db.Outbox.Where(m => m.Id == failed.Id)
+                    .ExecuteUpdateAsync(setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellation),
+                    cancellationToken);
+                ExceptionDispatchInfo.Throw(failure);
             }
         }
         finally
@@ -247,7 +258,8 @@ public sealed partial class OutboxDispatcher(
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} published to {Queue} and confirmed by the broker")]
+    // Debug: one line per message, as many as submissions; the job's trace has the publish (its dispatch and send spans).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} published to {Queue} and confirmed by the broker")]
     private static partial void LogPublished(ILogger logger, string jobId, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Messages} published outbox messages could not be removed; they are published again")]

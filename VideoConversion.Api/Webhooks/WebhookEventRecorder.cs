@@ -95,10 +95,12 @@ public sealed class WebhookEventRecorder(TimeProvider time, WebhookSignal signal
             db.WebhookEndpoints.AsNoTracking().Where(endpoint => endpoint.OwnerId == ownerId &&
                 (endpoint.JobId == jobId || (endpoint.JobId == null && (endpoint.ApiKeyId == null || endpoint.ApiKeyId == apiKeyId))))));
 
-    /// <summary>The jobs whose state this save changes, with the event each move announces.</summary>
+    /// <summary>
+    /// The jobs whose state this save changes, with the event each move announces. Entries compares the tracked entities
+    /// with their snapshots first, unless the save has just done so (<see cref="JobsDbContext"/> turns that off meanwhile).
+    /// </summary>
     private static IEnumerable<(Job Job, string EventType)> Moves(JobsDbContext db)
     {
-        db.ChangeTracker.DetectChanges();
         foreach (var entry in db.ChangeTracker.Entries<Job>())
         {
             // A deleted job announces nothing more; its cancellation was announced before it was deleted.

@@ -8,12 +8,20 @@ namespace VideoConversion.Infrastructure.Messaging;
 /// Publishes persistent messages and returns only once the broker has confirmed them, so a
 /// message counts as sent only when RabbitMQ has taken responsibility for it.
 /// </summary>
+/// <remarks>
+/// Publishes from several callers share the channel (safe in RabbitMQ.Client 7, rabbitmq-dotnet-client#1722) and wait
+/// for their confirms side by side: the client sends them in the order they are made and matches each confirm to its
+/// message. A caller that needs order among its own messages awaits each before the next; one with many to send (the
+/// outbox) starts them all and awaits them together, so the broker writes and confirms them together (a quorum queue
+/// syncs its log once for them, not once each).
+/// </remarks>
 public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposable
 {
     private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Held while the channel is made again: a publish never waits behind another's confirm.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private IChannel? _channel;
+    private volatile IChannel? _channel;
 
     /// <exception cref="RabbitMQ.Client.Exceptions.PublishException">The broker refused or could not route the message.</exception>
     /// <exception cref="OperationCanceledException">No confirmation arrived in time.</exception>
@@ -34,55 +42,60 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConfirmTimeout);
 
-        await _gate.WaitAsync(timeout.Token);
+        var channel = await GetChannelAsync(timeout.Token);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = "application/json",
+            MessageId = messageId,
+            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            Headers = headers is null ? null : new Dictionary<string, object?>(headers),
+        };
+
+        using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);
         try
         {
-            var channel = await GetChannelAsync(timeout.Token);
-            var properties = new BasicProperties
-            {
-                Persistent = true,
-                ContentType = "application/json",
-                MessageId = messageId,
-                Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
-                Headers = headers is null ? null : new Dictionary<string, object?>(headers),
-            };
-
-            using var activity = MessagingActivities.StartSend(queue, messageId, body.Length, properties, recordSpan);
-            try
-            {
-                // Through the queue's own exchange (permissions are per exchange).
-                await channel.BasicPublishAsync(
-                    exchange: QueueNames.ExchangeFor(queue), routingKey: queue, mandatory: mandatory, basicProperties: properties,
-                    body: body, cancellationToken: timeout.Token);
-            }
-            catch (Exception exception)
-            {
-                activity.Failed(exception);
-                throw;
-            }
+            // Through the queue's own exchange (permissions are per exchange).
+            await channel.BasicPublishAsync(
+                exchange: QueueNames.ExchangeFor(queue), routingKey: queue, mandatory: mandatory, basicProperties: properties,
+                body: body, cancellationToken: timeout.Token);
         }
-        finally
+        catch (Exception exception)
         {
-            _gate.Release();
+            activity.Failed(exception);
+            throw;
         }
     }
 
     private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true })
+        if (_channel is { IsOpen: true } open)
         {
-            return _channel;
+            return open;
         }
 
-        if (_channel is not null)
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            await _channel.DisposeAsync();
-        }
+            // Made again by a caller that held the gate first.
+            if (_channel is { IsOpen: true } reopened)
+            {
+                return reopened;
+            }
 
-        _channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-            cancellationToken);
-        return _channel;
+            if (_channel is { } closed)
+            {
+                await closed.DisposeAsync();
+            }
+
+            return _channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+                cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()
