@@ -205,7 +205,7 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    /// <summary>A writer's connection, the options of the contexts on it, and the writes its last batch deferred.</summary>
+    /// <summary>A writer's connection, the context its writes run in, and the writes its last batch deferred.</summary>
     private sealed class Lane
     {
         public DbConnection? Connection { get; set; }
@@ -393,6 +393,7 @@ public sealed partial class DatabaseWriter(
     /// </summary>
     private static bool RecordedDeliveries(JobsDbContext db)
     {
+        var detecting = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
@@ -400,7 +401,7 @@ public sealed partial class DatabaseWriter(
         }
         finally
         {
-            db.ChangeTracker.AutoDetectChangesEnabled = true;
+            db.ChangeTracker.AutoDetectChangesEnabled = detecting;
         }
     }
 
@@ -445,7 +446,7 @@ public sealed partial class DatabaseWriter(
         /// <summary>How often it was sent to the next batch.</summary>
         int Deferrals { get; set; }
 
-        /// <param name="db">The batch's context, on the writer's connection and transaction, empty.</param>
+        /// <param name="db">The lane's context, on its connection and the batch's transaction, empty.</param>
         Task RunAsync(JobsDbContext db);
 
         void Complete();

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Messaging;
@@ -9,15 +10,17 @@ using VideoConversion.Infrastructure.Telemetry;
 namespace VideoConversion.Api.Messaging;
 
 /// <summary>
-/// Publishes outbox messages in order, each confirmed by the broker before it is removed (a batch's confirmed messages in
-/// one write). After a crash or a broker outage, whatever is still in the outbox is published again: at least once.
+/// Publishes outbox messages in batches, each message confirmed by the broker before it is removed (a batch's confirmed
+/// messages in one write). After a crash or a broker outage, whatever is still in the outbox is published again: at least
+/// once. A batch goes out in the order of its ids; a message that fails is published again after the later ones of its
+/// batch, and nothing depends on more (a worker takes jobs in any order, and a job's cancellation is also re-announced to
+/// a worker that reports on a cancelled job).
 /// </summary>
 /// <remarks>
 /// On PostgreSQL every API replica runs a dispatcher: each claims its batch with <c>FOR UPDATE SKIP LOCKED</c> in a
 /// transaction held while it publishes and removes the batch, so no two replicas publish the same message, and a replica
 /// that dies mid-batch releases its claim with its connection (the rows are published by another, at least once). Order
-/// then holds within a replica's batch, not across replicas; nothing depends on more (a job's cancellation is also
-/// re-announced to a worker that reports on a cancelled job).
+/// then holds within a replica's batch, not across replicas.
 /// </remarks>
 public sealed partial class OutboxDispatcher(
     IServiceScopeFactory scopes,
@@ -75,13 +78,13 @@ public sealed partial class OutboxDispatcher(
             // A broker slow to confirm (flow control, a disk alarm) holds the claim's transaction open for one publish's
             // confirm time at most (30 s, every message of the batch in flight at once), well inside the server's limit
             // (idle_in_transaction_session_timeout, 120 s) that would lose the removal of what was confirmed.
-            (var failed, failure) = await PublishBatchAsync(batch, published, cancellationToken);
-            if (failed is not null)
+            var failures = await PublishBatchAsync(batch, published, cancellationToken);
+            foreach (var (failed, error) in failures)
             {
-                var error = Truncate(failure!.Message, Jobs.JobLimits.ErrorLength);
-                await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(
-                    setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), CancellationToken.None);
+                await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(SetFailed(error), CancellationToken.None);
             }
+
+            failure = failures.Count > 0 ? failures[0].Failure : null;
         }
         finally
         {
@@ -113,22 +116,34 @@ public sealed partial class OutboxDispatcher(
     /// <summary>
     /// Every message of the batch in flight at once, each in its own trace, then their confirms awaited in order: the
     /// broker takes them together (a quorum queue syncs its log once for them, where one at a time each waited for a
-    /// sync of its own). The client sends them in the batch's order. <paramref name="published"/> gets each that was
-    /// confirmed; the first that failed is returned, with its error. Cancelled (the API stopping): throws once every
-    /// publish has ended, with <paramref name="published"/> filled, so what was confirmed still leaves the outbox.
+    /// sync of its own). The channel is opened first, so the client sends them in the batch's order.
+    /// <paramref name="published"/> gets each that was confirmed; the ones that failed are returned, in order, with their
+    /// errors. Cancelled (the API stopping): throws once every publish has ended, with <paramref name="published"/>
+    /// filled, so what was confirmed still leaves the outbox (what was sent and not yet confirmed is published again).
     /// </summary>
-    private async Task<(OutboxMessage? Failed, Exception? Failure)> PublishBatchAsync(
+    private async Task<List<(OutboxMessage Message, Exception Failure)>> PublishBatchAsync(
         List<OutboxMessage> batch, List<OutboxMessage> published, CancellationToken cancellationToken)
     {
+        List<(OutboxMessage, Exception)> failures = [];
+        try
+        {
+            await publisher.OpenAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The broker is away: the batch's first message carries the error, the rest wait in the outbox.
+            failures.Add((batch[0], exception));
+            return failures;
+        }
+
         var publishing = batch.ConvertAll(message => PublishAsync(message, cancellationToken));
-        (OutboxMessage? Message, Exception? Failure) first = default;
         for (var i = 0; i < batch.Count; i++)
         {
             try
             {
                 if (await publishing[i] is { } failure)
                 {
-                    first = first.Message is null ? (batch[i], failure) : first;
+                    failures.Add((batch[i], failure));
                     continue;
                 }
 
@@ -141,7 +156,14 @@ public sealed partial class OutboxDispatcher(
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return first;
+        return failures;
+    }
+
+    /// <summary>A message that could not be published: its attempt counted and its error kept, for an operator to see.</summary>
+    private static Action<UpdateSettersBuilder<OutboxMessage>> SetFailed(Exception failure)
+    {
+        var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
+        return setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error);
     }
 
     /// <summary>One message to the broker, in the job's trace; the failure, if it failed (not thrown: the batch still ends).</summary>
@@ -188,13 +210,19 @@ public sealed partial class OutboxDispatcher(
         List<OutboxMessage> published = new(batch.Count);
         try
         {
-            if (await PublishBatchAsync(batch, published, cancellationToken) is ({ } failed, { } failure))
+            var failures = await PublishBatchAsync(batch, published, cancellationToken);
+            if (failures.Count > 0)
             {
-                var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
-                await writer.WriteAsync((db, cancellation) => db.Outbox.Where(m => m.Id == failed.Id)
-                    .ExecuteUpdateAsync(setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellation),
-                    cancellationToken);
-                ExceptionDispatchInfo.Throw(failure);
+                await writer.WriteAsync(async (db, cancellation) =>
+                {
+                    foreach (var (failed, error) in failures)
+                    {
+                        await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(SetFailed(error), cancellation);
+                    }
+
+                    return failures.Count;
+                }, cancellationToken);
+                ExceptionDispatchInfo.Throw(failures[0].Failure);
             }
         }
         finally

@@ -12,8 +12,9 @@ namespace VideoConversion.Infrastructure.Messaging;
 /// Publishes from several callers share the channel (safe in RabbitMQ.Client 7, rabbitmq-dotnet-client#1722) and wait
 /// for their confirms side by side: the client sends them in the order they are made and matches each confirm to its
 /// message. A caller that needs order among its own messages awaits each before the next; one with many to send (the
-/// outbox) starts them all and awaits them together, so the broker writes and confirms them together (a quorum queue
-/// syncs its log once for them, not once each).
+/// outbox) opens the channel (<see cref="OpenAsync"/>), then starts them all and awaits them together, so the broker writes
+/// and confirms them together (a quorum queue syncs its log once for them, not once each). An error that closes the
+/// channel (an exchange refused) fails every publish then in flight on it, each caller's own to retry.
 /// </remarks>
 public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposable
 {
@@ -22,6 +23,17 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
     /// <summary>Held while the channel is made again: a publish never waits behind another's confirm.</summary>
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IChannel? _channel;
+
+    /// <summary>Closed channels that publishes may still be on, disposed once those have ended (<see cref="RetireAsync"/>).</summary>
+    private readonly HashSet<IChannel> _retired = [];
+    private readonly Lock _retiredLock = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>
+    /// The channel open, before a caller starts publishes that must go out in its order: publishes that find it closed
+    /// wait for it to be made again, and resume in no set order.
+    /// </summary>
+    public Task OpenAsync(CancellationToken cancellationToken) => GetChannelAsync(cancellationToken);
 
     /// <exception cref="RabbitMQ.Client.Exceptions.PublishException">The broker refused or could not route the message.</exception>
     /// <exception cref="OperationCanceledException">No confirmation arrived in time.</exception>
@@ -85,7 +97,7 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
 
             if (_channel is { } closed)
             {
-                await closed.DisposeAsync();
+                _ = RetireAsync(closed);
             }
 
             return _channel = await connection.CreateChannelAsync(
@@ -98,13 +110,60 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
         }
     }
 
+    /// <summary>
+    /// A closed channel disposed once no publish can still be on it (each ends within its confirm timeout). Disposing it at
+    /// once would dispose the client's lock under a publish that holds it, and could leave that publish's confirm unfailed
+    /// until its timeout.
+    /// </summary>
+    private async Task RetireAsync(IChannel closed)
+    {
+        lock (_retiredLock)
+        {
+            _retired.Add(closed);
+        }
+
+        try
+        {
+            await Task.Delay(ConfirmTimeout, _disposed.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // DisposeAsync disposes it
+        }
+
+        bool retired;
+        lock (_retiredLock)
+        {
+            retired = _retired.Remove(closed);
+        }
+
+        if (retired)
+        {
+            await closed.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync();
+        List<IChannel> retired;
+        lock (_retiredLock)
+        {
+            retired = [.. _retired];
+            _retired.Clear();
+        }
+
+        foreach (var closed in retired)
+        {
+            await closed.DisposeAsync();
+        }
+
         if (_channel is not null)
         {
             await _channel.DisposeAsync();
         }
 
         _gate.Dispose();
+        _disposed.Dispose();
     }
 }
