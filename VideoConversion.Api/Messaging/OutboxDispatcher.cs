@@ -75,9 +75,10 @@ public sealed partial class OutboxDispatcher(
         Exception? failure = null;
         try
         {
-            // A broker slow to confirm (flow control, a disk alarm) holds the claim's transaction open for one publish's
-            // confirm time at most (30 s, every message of the batch in flight at once), well inside the server's limit
-            // (idle_in_transaction_session_timeout, 120 s) that would lose the removal of what was confirmed.
+            // A broker slow to answer (flow control, a disk alarm) holds the claim's transaction open for ~50 s at most:
+            // the channel's opening (the client's 20 s limit), then one confirm time (30 s, every message of the batch in
+            // flight at once). Well inside the server's limit (idle_in_transaction_session_timeout, 120 s), which would
+            // lose the removal of what was confirmed.
             var failures = await PublishBatchAsync(batch, published, cancellationToken);
             foreach (var (failed, error) in failures)
             {
@@ -119,12 +120,18 @@ public sealed partial class OutboxDispatcher(
     /// sync of its own). The channel is opened first, so the client sends them in the batch's order.
     /// <paramref name="published"/> gets each that was confirmed; the ones that failed are returned, in order, with their
     /// errors. Cancelled (the API stopping): throws once every publish has ended, with <paramref name="published"/>
-    /// filled, so what was confirmed still leaves the outbox (what was sent and not yet confirmed is published again).
+    /// filled, so what was confirmed still leaves the outbox (what was sent and not yet confirmed is published again,
+    /// and the failures are not counted).
     /// </summary>
     private async Task<List<(OutboxMessage Message, Exception Failure)>> PublishBatchAsync(
         List<OutboxMessage> batch, List<OutboxMessage> published, CancellationToken cancellationToken)
     {
         List<(OutboxMessage, Exception)> failures = [];
+        if (batch.Count == 0)
+        {
+            return failures; // nothing to send: the broker is not asked for a channel
+        }
+
         try
         {
             await publisher.OpenAsync(cancellationToken);

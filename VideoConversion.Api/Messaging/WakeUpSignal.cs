@@ -20,7 +20,8 @@ public abstract class WakeUpSignal : IDisposable
         }
     }
 
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+    /// <returns>Whether it was woken (false: the timeout passed first).</returns>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         _signal.WaitAsync(timeout, cancellationToken);
 
     public void Dispose()

@@ -24,10 +24,10 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IChannel? _channel;
 
-    /// <summary>Closed channels that publishes may still be on, disposed once those have ended (<see cref="RetireAsync"/>).</summary>
-    private readonly HashSet<IChannel> _retired = [];
-    private readonly Lock _retiredLock = new();
-    private readonly CancellationTokenSource _disposed = new();
+    /// <summary>Replaced channels being disposed once no publish can still be on them (<see cref="RetireAsync"/>).</summary>
+    private readonly List<Task> _retiring = [];
+    private readonly Lock _retiringLock = new();
+    private readonly CancellationTokenSource _disposing = new();
 
     /// <summary>
     /// The channel open, before a caller starts publishes that must go out in its order: publishes that find it closed
@@ -95,14 +95,21 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
                 return reopened;
             }
 
-            if (_channel is { } closed)
-            {
-                _ = RetireAsync(closed);
-            }
-
-            return _channel = await connection.CreateChannelAsync(
+            // The new one made first: should that fail (the broker away), the closed one stays, and the client reopens it
+            // when it reconnects. Each channel is replaced once.
+            var created = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken);
+            if (_channel is { } replaced)
+            {
+                lock (_retiringLock)
+                {
+                    _retiring.RemoveAll(retiring => retiring.IsCompleted);
+                    _retiring.Add(RetireAsync(replaced));
+                }
+            }
+
+            return _channel = created;
         }
         finally
         {
@@ -111,59 +118,46 @@ public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposab
     }
 
     /// <summary>
-    /// A closed channel disposed once no publish can still be on it (each ends within its confirm timeout). Disposing it at
-    /// once would dispose the client's lock under a publish that holds it, and could leave that publish's confirm unfailed
-    /// until its timeout.
+    /// A replaced channel disposed once no publish can still be on it (each ends within its confirm timeout), or at once
+    /// when the publisher is disposed: publishes that took it before it closed fail with it, or time out, on their own.
     /// </summary>
-    private async Task RetireAsync(IChannel closed)
+    private async Task RetireAsync(IChannel replaced)
     {
-        lock (_retiredLock)
+        try
         {
-            _retired.Add(closed);
+            await Task.Delay(ConfirmTimeout, _disposing.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposing: now.
         }
 
         try
         {
-            await Task.Delay(ConfirmTimeout, _disposed.Token);
+            await replaced.DisposeAsync();
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or OperationCanceledException or TimeoutException)
         {
-            return; // DisposeAsync disposes it
-        }
-
-        bool retired;
-        lock (_retiredLock)
-        {
-            retired = _retired.Remove(closed);
-        }
-
-        if (retired)
-        {
-            await closed.DisposeAsync();
+            // It was closed already; disposing it only frees what the client still held.
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _disposed.CancelAsync();
-        List<IChannel> retired;
-        lock (_retiredLock)
+        await _disposing.CancelAsync();
+        Task[] retiring;
+        lock (_retiringLock)
         {
-            retired = [.. _retired];
-            _retired.Clear();
+            retiring = [.. _retiring];
         }
 
-        foreach (var closed in retired)
-        {
-            await closed.DisposeAsync();
-        }
-
+        await Task.WhenAll(retiring);
         if (_channel is not null)
         {
             await _channel.DisposeAsync();
         }
 
         _gate.Dispose();
-        _disposed.Dispose();
+        _disposing.Dispose();
     }
 }

@@ -149,7 +149,8 @@ public sealed class GroupCommitTests : IDisposable
         return file;
     }
 
-    private static JobDatabase Database(string file) => JobDatabase.From(new ConfigurationBuilder()
+    /// <summary>The API's SQLite database at <paramref name="file"/>, as its configuration names it.</summary>
+    internal static JobDatabase Database(string file) => JobDatabase.From(new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = $"Data Source={file}",

@@ -1,10 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using VideoConversion.Api.Data;
-using VideoConversion.Api.Extensions;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Webhooks;
 
@@ -29,33 +27,41 @@ public sealed class WriterContextTests : IDisposable
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var writer = new DatabaseWriter(
             new DatabaseWriteGate(),
-            new DatabaseWriterOptions(Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
+            new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
             webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         try
         {
             // A write that saved, then failed: undone, and nothing of it stays tracked for the writes after it.
-            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync<int>(async (db, cancellationToken) =>
+            var savedBeforeFailing = 0;
+            var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync<int>(async (db, cancellationToken) =>
             {
                 db.Outbox.Add(new OutboxMessage { JobId = "j_owned", Queue = "video_jobs", Payload = [1], CreatedAt = DateTimeOffset.UnixEpoch });
-                await db.SaveChangesAsync(cancellationToken);
+                savedBeforeFailing = await db.SaveChangesAsync(cancellationToken);
                 throw new InvalidOperationException("The command failed after its save.");
             }, CancellationToken.None));
+            Assert.Equal(("The command failed after its save.", 1), (failed.Message, savedBeforeFailing));
 
             // Each write awaited before the next is queued: each is a batch of its own, on the same context.
+            var contexts = new List<JobsDbContext>();
             var (tracked, saved, first) = await writer.WriteAsync(async (db, cancellationToken) =>
-                (db.ChangeTracker.Entries().Count(), await db.SaveChangesAsync(cancellationToken), Transaction(db)), CancellationToken.None);
+            {
+                contexts.Add(db);
+                return (db.ChangeTracker.Entries().Count(), await db.SaveChangesAsync(cancellationToken), Transaction(db));
+            }, CancellationToken.None);
             Assert.Equal((0, 0), (tracked, saved));
             Assert.False(await Signalled(webhooks, TimeSpan.FromSeconds(1))); // nothing recorded (raised, it would be by now)
 
             var second = await writer.WriteAsync(async (db, cancellationToken) =>
             {
+                contexts.Add(db);
                 var job = await JobLookup.ForChangeAsync(db, "j_owned", cancellationToken);
                 Assert.Equal(CancelOutcome.Canceled, job!.Cancel(DateTimeOffset.UnixEpoch.AddMinutes(1)));
                 await db.SaveChangesAsync(cancellationToken);
                 return Transaction(db);
             }, CancellationToken.None);
             Assert.True(await Signalled(webhooks, TimeSpan.FromSeconds(10))); // the cancel's delivery, announced after its batch
+            Assert.Same(contexts[0], contexts[1]); // kept from batch to batch
             Assert.NotSame(first, second); // the second batch's own, not a transaction the context kept
         }
         finally
@@ -77,7 +83,7 @@ public sealed class WriterContextTests : IDisposable
     /// after it answers the batch's writes, on the same thread.
     /// </summary>
     private static async Task<bool> Signalled(WebhookSignal signal, TimeSpan timeout) =>
-        await (Task<bool>)signal.WaitAsync(timeout, CancellationToken.None);
+        await signal.WaitAsync(timeout, CancellationToken.None);
 
     private async Task<string> DatabaseAsync()
     {
@@ -97,11 +103,4 @@ public sealed class WriterContextTests : IDisposable
 
     private static DbContextOptions<JobsDbContext> Options(string file) =>
         new DbContextOptionsBuilder<JobsDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options;
-
-    private static JobDatabase Database(string file) => JobDatabase.From(new ConfigurationBuilder()
-        .AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = $"Data Source={file}",
-        })
-        .Build());
 }
