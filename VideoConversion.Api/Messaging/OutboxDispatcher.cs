@@ -116,8 +116,8 @@ public sealed partial class OutboxDispatcher(
 
     /// <summary>
     /// Every message of the batch in flight at once, each in its own trace, then their confirms awaited in order: the
-    /// broker takes them together (a quorum queue syncs its log once for them, where one at a time each waited for a
-    /// sync of its own). The channel is opened first, so the client sends them in the batch's order.
+    /// broker takes them together (a quorum queue syncs its log for the messages that arrive together, where one at a
+    /// time each waited for a sync of its own). The channel is opened first, so the client sends them in the batch's order.
     /// <paramref name="published"/> gets each that was confirmed; the ones that failed are returned, in order, with their
     /// errors. Cancelled (the API stopping): throws once every publish has ended, with <paramref name="published"/>
     /// filled, so what was confirmed still leaves the outbox (what was sent and not yet confirmed is published again,

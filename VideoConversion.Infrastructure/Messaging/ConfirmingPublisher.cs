@@ -13,8 +13,9 @@ namespace VideoConversion.Infrastructure.Messaging;
 /// for their confirms side by side: the client sends them in the order they are made and matches each confirm to its
 /// message. A caller that needs order among its own messages awaits each before the next; one with many to send (the
 /// outbox) opens the channel (<see cref="OpenAsync"/>), then starts them all and awaits them together, so the broker writes
-/// and confirms them together (a quorum queue syncs its log once for them, not once each). An error that closes the
-/// channel (an exchange refused) fails every publish then in flight on it, each caller's own to retry.
+/// and confirms them together (a quorum queue syncs its log for the messages that arrive together, not for each). An
+/// error that closes the channel (an exchange refused) fails every publish then in flight on it, each caller's own to
+/// retry.
 /// </remarks>
 public sealed class ConfirmingPublisher(IConnection connection) : IAsyncDisposable
 {
