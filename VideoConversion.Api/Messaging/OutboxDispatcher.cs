@@ -1,6 +1,5 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Query;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Telemetry;
 using VideoConversion.Contracts.Messaging;
@@ -80,11 +79,7 @@ public sealed partial class OutboxDispatcher(
             // flight at once). Well inside the server's limit (idle_in_transaction_session_timeout, 120 s), which would
             // lose the removal of what was confirmed.
             var failures = await PublishBatchAsync(batch, published, cancellationToken);
-            foreach (var (failed, error) in failures)
-            {
-                await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(SetFailed(error), CancellationToken.None);
-            }
-
+            await RecordFailuresAsync(db, failures, CancellationToken.None);
             failure = failures.Count > 0 ? failures[0].Failure : null;
         }
         finally
@@ -166,11 +161,16 @@ public sealed partial class OutboxDispatcher(
         return failures;
     }
 
-    /// <summary>A message that could not be published: its attempt counted and its error kept, for an operator to see.</summary>
-    private static Action<UpdateSettersBuilder<OutboxMessage>> SetFailed(Exception failure)
+    /// <summary>Messages that could not be published: each one's attempt counted and its error kept, for an operator to see.</summary>
+    private static async Task RecordFailuresAsync(
+        JobsDbContext db, List<(OutboxMessage Message, Exception Failure)> failures, CancellationToken cancellationToken)
     {
-        var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
-        return setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error);
+        foreach (var (failed, failure) in failures)
+        {
+            var error = Truncate(failure.Message, Jobs.JobLimits.ErrorLength);
+            await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(
+                setters => setters.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), cancellationToken);
+        }
     }
 
     /// <summary>One message to the broker, in the job's trace; the failure, if it failed (not thrown: the batch still ends).</summary>
@@ -222,11 +222,7 @@ public sealed partial class OutboxDispatcher(
             {
                 await writer.WriteAsync(async (db, cancellation) =>
                 {
-                    foreach (var (failed, error) in failures)
-                    {
-                        await db.Outbox.Where(m => m.Id == failed.Id).ExecuteUpdateAsync(SetFailed(error), cancellation);
-                    }
-
+                    await RecordFailuresAsync(db, failures, cancellation);
                     return failures.Count;
                 }, cancellationToken);
                 ExceptionDispatchInfo.Throw(failures[0].Failure);
