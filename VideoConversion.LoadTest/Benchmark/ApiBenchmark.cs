@@ -24,7 +24,10 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// <summary>Calls a second the write path's target asks for: its latency is measured at this rate.</summary>
     public const double TargetRate = 1000;
 
-    public sealed record Phase(string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds);
+    /// <param name="UploadEvents">Submissions only: the wait for storage's events of the phase's uploads to be recorded before it.</param>
+    public sealed record Phase(
+        string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
+        UploadEventsRecorded.Wait? UploadEvents = null);
 
     /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
     public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)
@@ -73,12 +76,18 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     }
 
     /// <param name="isolate">Called before each measured call's phase; what it returns is disposed after it (the workers paused meanwhile).</param>
-    public async Task<Round> RunAsync(CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null)
+    /// <param name="settle">
+    /// Called after each phase of submissions, before the next phase: returns once the workers are done with its jobs and
+    /// the API has applied their reports, so the next phase measures its own calls, not the last one's aftermath.
+    /// </param>
+    public async Task<Round> RunAsync(
+        CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null, Func<CancellationToken, Task>? settle = null)
     {
+        settle ??= _ => Task.CompletedTask;
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
 
         // Jobs that wait for POST /jobs (start "submit"), so the submissions' phases measure submissions: storage's event has
-        // recorded each upload by then, and the call writes without a storage request.
+        // recorded each upload by then (UploadEventsRecorded), and the call writes without a storage request.
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;
         var create = await MeasureAsync("POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
@@ -87,14 +96,21 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         var createOnSchedule = await MeasurePacedAsync(
             "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
 
-        // Each phase of submissions follows its own jobs' uploads: both meet the API still recording as many of storage's
-        // events. Between phases the workers run and reject the jobs already submitted, and the API applies their reports
-        // meanwhile: the later phases may meet some of those writes.
+        // Each phase of submissions follows its own jobs' uploads, and starts once the API has recorded their events (as
+        // a client meets it: its upload's event is recorded by the time it calls). Between phases the workers run and
+        // reject the jobs just submitted, and the API applies their reports: the next phase waits for that (settle), or,
+        // without it, meets some of those writes.
         var uploaded = await UploadAsync(created, cancellationToken);
-        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken);
+        var events = await UploadEventsRecorded.WaitAsync(http, uploaded, concurrency, cancellationToken);
+        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
+            with { UploadEvents = events };
+        await settle(cancellationToken);
         var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
+        var eventsForSchedule = await UploadEventsRecorded.WaitAsync(http, uploadedForSchedule, concurrency, cancellationToken);
         var submitOnSchedule = await MeasurePacedAsync(
-            "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken);
+            "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
+            with { UploadEvents = eventsForSchedule };
+        await settle(cancellationToken);
 
         // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
         // writes nothing.

@@ -63,7 +63,8 @@ public static class ApiRoundsCommand
                 {
                     console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}");
                     rounds.Add(await benchmark.RunAsync(cancellationToken,
-                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token)));
+                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
+                        token => QueueSettling.WaitAsync(client, token)));
                     await QueueSettling.WaitAsync(client, cancellationToken);
                 }
 

@@ -183,7 +183,8 @@ public static class BenchmarkReport
             report.Paragraph(
                 "The workers are paused (SIGSTOP) during each call's phase of these rounds: in a deployment they run on other machines, and",
                 "here they would take the API's cores to reject the benchmark's text-file \"videos\". The jobs wait in the queue; the workers",
-                "reject them, and the API applies their reports (writes of its own), between rounds, not during them.",
+                "reject them, and the API applies their reports (writes of its own), after each phase of submissions, and the next phase",
+                "starts once the queue is empty (as each round does): no phase meets the writes of the one before it.",
                 "One more round with the workers running, and judged the same way, follows the table.");
         }
 
@@ -309,6 +310,7 @@ public static class BenchmarkReport
                 : "",
             "The submissions here are of jobs asked to wait for `POST /jobs` (`start: \"submit\"`), whose upload storage has announced:",
             "the call asks storage nothing.",
+            EventsBeforeSubmissions(results.Submit.UploadEvents),
             $"One call at a time, reading a job takes {Number(results.SubmitAnatomy.ReadMilliseconds, "F1")} ms,",
             $"and submitting a job whose upload is missing (the fallback, a storage check alone, no write) {Number(storageCheck, "F1")} ms.",
             $"Under {settings.ApiConcurrency} clients the submissions' median was {Number(submitP50 ?? double.NaN, "F0")} ms,",
@@ -317,6 +319,16 @@ public static class BenchmarkReport
             SharingTheCores(results),
             "Not measured against MinIO: no Docker or MinIO binary on the machine above."));
     }
+
+    /// <summary>How long the submissions' phase waited for the API to record storage's events of its uploads.</summary>
+    private static string EventsBeforeSubmissions(UploadEventsRecorded.Wait? wait) => wait switch
+    {
+        null => "",
+        { NotRecorded: 0 } => $"Each phase of submissions starts once the API has recorded storage's events of its {wait.Uploads} uploads " +
+            $"(read back as each job's `uploaded_at`): {Number(wait.WaitedSeconds, "F1")} s after the last upload's answer in the round above.",
+        _ => $"Each phase of submissions starts once the API has recorded storage's events of its uploads, or after 60 s: in the round above " +
+            $"{wait.NotRecorded} of {wait.Uploads} were not recorded by then, and their submissions asked storage themselves.",
+    };
 
     /// <summary>What shares the machine's cores with the API in its rounds, from how the run was made.</summary>
     private static string SharingTheCores(SystemBenchmark.Results results)

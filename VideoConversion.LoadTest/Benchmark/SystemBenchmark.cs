@@ -168,10 +168,21 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             progress($"the API, round {round} of {settings.Runs}: {settings.ApiConcurrency} concurrent clients, up to {settings.ApiDuration.TotalSeconds:F0} s per call, the workers paused");
             var exportedBefore = telemetry?.ReceivedBytes ?? 0;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            // The telemetry's rate is the rounds' own: what the settling between phases exports (the workers' jobs) is left out.
+            var settlingSeconds = 0.0;
+            long settlingBytes = 0;
             rounds.Add(await apiBenchmark.RunAsync(cancellationToken,
-                async token => await PausedWorkers.PauseAsync(workerExecutable, settings.SystemWorkersUnder, settings.Workers, token)));
-            apiSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-            exportedBytes += (telemetry?.ReceivedBytes ?? 0) - exportedBefore;
+                async token => await PausedWorkers.PauseAsync(workerExecutable, settings.SystemWorkersUnder, settings.Workers, token),
+                async token =>
+                {
+                    var settlingFrom = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var bytesFrom = telemetry?.ReceivedBytes ?? 0;
+                    await QueueEmptiedAsync(token);
+                    settlingSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(settlingFrom).TotalSeconds;
+                    settlingBytes += (telemetry?.ReceivedBytes ?? 0) - bytesFrom;
+                }));
+            apiSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds - settlingSeconds;
+            exportedBytes += (telemetry?.ReceivedBytes ?? 0) - exportedBefore - settlingBytes;
             // Each round on a settled system: the workers done with the last round's jobs, and their reports applied.
             await QueueEmptiedAsync(cancellationToken);
         }

@@ -45,6 +45,9 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         Assert.Contains("| 2 cuts, ", Assert.Single(lines, line => line.StartsWith("| Upload, in parts, connection cut twice |", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.EndsWith("| met |", Assert.Single(lines, line => line.StartsWith("| Upload cut twice: accepted |", StringComparison.Ordinal)), StringComparison.Ordinal);
 
+        // Its submissions were measured after the API recorded storage's event of each upload (read back by the tool).
+        Assert.Matches(@"Each phase of submissions starts once the API has recorded storage's events of its [1-9][0-9]* uploads", markdown);
+
         // Throughput's runs, each side's, are listed with the per-job runs (one each here: the median of several is the
         // report's unit test's).
         Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+, system [0-9.]+\.", markdown);
