@@ -77,11 +77,16 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <param name="isolate">Called before each measured call's phase; what it returns is disposed after it (the workers paused meanwhile).</param>
     /// <param name="settle">
-    /// Called after each phase of submissions, before the next phase: returns once the workers are done with its jobs and
-    /// the API has applied their reports, so the next phase measures its own calls, not the last one's aftermath.
+    /// Called after each phase of submissions, before the next phase: returns once the workers have taken its jobs (the
+    /// queue empty, and a moment for the last ones in hand), so the next phase meets little of the last one's aftermath.
+    /// </param>
+    /// <param name="awaitUploadEvents">
+    /// Whether each phase of submissions waits for the API to record its uploads' events first (<see cref="UploadEventsRecorded"/>);
+    /// without it, the submissions meet the API recording them, as in a busy deployment.
     /// </param>
     public async Task<Round> RunAsync(
-        CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null, Func<CancellationToken, Task>? settle = null)
+        CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null, Func<CancellationToken, Task>? settle = null,
+        bool awaitUploadEvents = true)
     {
         settle ??= _ => Task.CompletedTask;
         using var http = api.CreateClient(TimeSpan.FromSeconds(30), new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 });
@@ -97,16 +102,16 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
             "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
 
         // Each phase of submissions follows its own jobs' uploads, and starts once the API has recorded their events (as
-        // a client meets it: its upload's event is recorded by the time it calls). Between phases the workers run and
-        // reject the jobs just submitted, and the API applies their reports: the next phase waits for that (settle), or,
-        // without it, meets some of those writes.
+        // a client meets it: its upload's event is recorded by the time it calls), unless the round is to meet them.
+        // Between phases the workers run and reject the jobs just submitted, and the API applies their reports: the next
+        // phase waits for the workers to take them (settle), or, without it, meets some of those writes.
         var uploaded = await UploadAsync(created, cancellationToken);
-        var events = await UploadEventsRecorded.WaitAsync(http, uploaded, concurrency, cancellationToken);
+        var events = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploaded, concurrency, cancellationToken) : null;
         var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
             with { UploadEvents = events };
         await settle(cancellationToken);
         var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
-        var eventsForSchedule = await UploadEventsRecorded.WaitAsync(http, uploadedForSchedule, concurrency, cancellationToken);
+        var eventsForSchedule = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploadedForSchedule, concurrency, cancellationToken) : null;
         var submitOnSchedule = await MeasurePacedAsync(
             "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
             with { UploadEvents = eventsForSchedule };

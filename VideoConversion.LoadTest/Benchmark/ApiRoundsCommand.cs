@@ -7,7 +7,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
 /// "api-rounds": the API's calls alone, on a running system, in rounds as the benchmark runs them (the workers paused
-/// during each call's phase, the system settled between rounds), written as JSON for <c>benchmark --database-comparison</c>:
+/// during each call's phase, the system settled between rounds and after each phase of submissions), written as JSON for <c>benchmark --database-comparison</c>:
 /// scripts/benchmark runs it against the system on PostgreSQL, with one API replica and with two.
 /// </summary>
 public static class ApiRoundsCommand

@@ -183,8 +183,8 @@ public static class BenchmarkReport
             report.Paragraph(
                 "The workers are paused (SIGSTOP) during each call's phase of these rounds: in a deployment they run on other machines, and",
                 "here they would take the API's cores to reject the benchmark's text-file \"videos\". The jobs wait in the queue; the workers",
-                "reject them, and the API applies their reports (writes of its own), after each phase of submissions, and the next phase",
-                "starts once the queue is empty (as each round does): no phase meets the writes of the one before it.",
+                "reject them, and the API applies their reports (writes of its own), after each phase of submissions; the next phase",
+                "starts once the queue is empty and 3 s more (as each round does), so it meets little of the one before it.",
                 "One more round with the workers running, and judged the same way, follows the table.");
         }
 
@@ -214,7 +214,8 @@ public static class BenchmarkReport
         if (results.SharedApiRound is { } shared)
         {
             report.Paragraph(
-                $"**The same round with the workers running**, rejecting the round's jobs on the same {Environment.ProcessorCount} cores meanwhile and the API applying their reports:",
+                $"**The same round with the workers running**, rejecting the round's jobs on the same {Environment.ProcessorCount} cores meanwhile and the API applying their reports,",
+                "its submissions started right after their uploads (meeting the API recording their events):",
                 string.Join("; ", new[] { shared.Create, shared.Submit, shared.Read }.Select(phase => SharedPhase(shared, phase))) + ".");
         }
 
@@ -310,7 +311,7 @@ public static class BenchmarkReport
                 : "",
             "The submissions here are of jobs asked to wait for `POST /jobs` (`start: \"submit\"`), whose upload storage has announced:",
             "the call asks storage nothing.",
-            EventsBeforeSubmissions(results.Submit.UploadEvents),
+            EventsBeforeSubmissions(results.AllApiRounds),
             $"One call at a time, reading a job takes {Number(results.SubmitAnatomy.ReadMilliseconds, "F1")} ms,",
             $"and submitting a job whose upload is missing (the fallback, a storage check alone, no write) {Number(storageCheck, "F1")} ms.",
             $"Under {settings.ApiConcurrency} clients the submissions' median was {Number(submitP50 ?? double.NaN, "F0")} ms,",
@@ -320,15 +321,25 @@ public static class BenchmarkReport
             "Not measured against MinIO: no Docker or MinIO binary on the machine above."));
     }
 
-    /// <summary>How long the submissions' phase waited for the API to record storage's events of its uploads.</summary>
-    private static string EventsBeforeSubmissions(UploadEventsRecorded.Wait? wait) => wait switch
+    /// <summary>How long the phases of submissions (every round's, both kinds) waited for the API to record their uploads' events.</summary>
+    internal static string EventsBeforeSubmissions(IReadOnlyList<ApiBenchmark.Round> rounds)
     {
-        null => "",
-        { NotRecorded: 0 } => $"Each phase of submissions starts once the API has recorded storage's events of its {wait.Uploads} uploads " +
-            $"(read back as each job's `uploaded_at`): {Number(wait.WaitedSeconds, "F1")} s after the last upload's answer in the round above.",
-        _ => $"Each phase of submissions starts once the API has recorded storage's events of its uploads, or after 60 s: in the round above " +
-            $"{wait.NotRecorded} of {wait.Uploads} were not recorded by then, and their submissions asked storage themselves.",
-    };
+        var waits = rounds.SelectMany(round => new[] { round.Submit.UploadEvents, round.AtTargetRate?.Submit.UploadEvents })
+            .OfType<UploadEventsRecorded.Wait>().ToList();
+        if (waits.Count == 0)
+        {
+            return "";
+        }
+
+        var longest = waits.Max(wait => wait.WaitedSeconds);
+        var notRecorded = waits.Sum(wait => wait.NotRecorded);
+        return notRecorded == 0
+            ? $"Each phase of submissions starts once the API has recorded storage's events of its {waits.Max(wait => wait.Uploads)} uploads " +
+                $"(read back as each job's `uploaded_at`): at most {Number(longest, "F1")} s after the last upload's answer, over {waits.Count} phases."
+            : $"Each phase of submissions starts once the API has recorded storage's events of its uploads, or after {UploadEventsRecorded.Longest.TotalSeconds:F0} s: " +
+                $"over {waits.Count} phases, {notRecorded} of {waits.Sum(wait => wait.Uploads)} uploads were not seen recorded by then " +
+                "(not recorded, or their job's read failed), and their submissions may have asked storage themselves.";
+    }
 
     /// <summary>What shares the machine's cores with the API in its rounds, from how the run was made.</summary>
     private static string SharingTheCores(SystemBenchmark.Results results)

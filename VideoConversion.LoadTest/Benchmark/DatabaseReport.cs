@@ -21,7 +21,7 @@ public static class DatabaseReport
         report.Heading($"The write path on each database, {settings.ApiConcurrency} concurrent clients");
         report.Paragraph(
             "The same rounds as above on each system, one after the other in this run: the workers paused during each call's phase,",
-            "the system settled between rounds, the round in the middle by submissions a second shown, every round's rate and p99 in the last column;",
+            "the system settled between rounds and after each phase of submissions, the round in the middle by submissions a second shown, every round's rate and p99 in the last column;",
             $"the p99 of the same calls started on a schedule at {Number(ApiBenchmark.TargetRate, "N0")}/s (as above) next to the clients' own, and the target",
             "judged both ways (a system measured without the schedule reads \"not measured\" at the target's rate).",
             "Each system is the AppHost's own (`VideoConversion:Database`, `VideoConversion:ApiReplicas`): with several replicas the AppHost's",

@@ -168,7 +168,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             progress($"the API, round {round} of {settings.Runs}: {settings.ApiConcurrency} concurrent clients, up to {settings.ApiDuration.TotalSeconds:F0} s per call, the workers paused");
             var exportedBefore = telemetry?.ReceivedBytes ?? 0;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            // The telemetry's rate is the rounds' own: what the settling between phases exports (the workers' jobs) is left out.
+            // The telemetry's rate is the rounds' own, roughly: the settling between phases (the workers' jobs) is left out,
+            // though spans are exported every few seconds, so a phase's last ones may fall in it and be left out too.
             var settlingSeconds = 0.0;
             long settlingBytes = 0;
             rounds.Add(await apiBenchmark.RunAsync(cancellationToken,
@@ -189,7 +190,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
         double? telemetryBytesPerSecond = telemetry is null ? null : exportedBytes / apiSeconds;
         progress("the API once more, the workers rejecting the round's jobs on the same cores meanwhile");
-        var shared = await apiBenchmark.RunAsync(cancellationToken);
+        // The mixed case: the submissions meet the workers' reports and the recording of their uploads' events.
+        var shared = await apiBenchmark.RunAsync(cancellationToken, awaitUploadEvents: false);
         await QueueEmptiedAsync(cancellationToken);
 
         // The round in the middle by submissions a second stands for the run; every round's numbers give the spread.

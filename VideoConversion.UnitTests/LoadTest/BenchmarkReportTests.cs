@@ -228,4 +228,24 @@ public sealed class BenchmarkReportTests
         var flat = BenchmarkReport.Markdown(results with { MemoryLargeMebibytes = new Dictionary<string, double> { ["api"] = 241, ["worker"] = 310 } }, Settings, "scripts/benchmark");
         Assert.Contains("| 1.03× | idle ≤ 150 MiB, flat with input size | met |", flat, StringComparison.Ordinal);
     }
+    [Fact]
+    public void The_wait_for_upload_events_before_submissions_is_reported_at_its_longest_and_any_event_not_seen_is_counted()
+    {
+        var read = new ApiBenchmark.Phase("GET /jobs/{id}", 20000, 0, 10, 2000, new Distribution(10, 8, 15, 40, 60));
+        ApiBenchmark.Round Round(UploadEventsRecorded.Wait submitted, UploadEventsRecorded.Wait onSchedule)
+        {
+            var submit = new ApiBenchmark.Phase("POST /jobs", 1000, 0, 1, 1000, new Distribution(30, 28, 40, 50, 60), submitted);
+            return new ApiBenchmark.Round(read with { Call = "POST /upload/request" }, submit, read,
+                new ApiBenchmark.PacedRound(1000, read with { Call = "POST /upload/request" }, submit with { UploadEvents = onSchedule }, read));
+        }
+
+        var allSeen = BenchmarkReport.EventsBeforeSubmissions([Round(new(1000, 0, 0.4), new(1000, 0, 0.9)), Round(new(1000, 0, 0.3), new(1000, 0, 0.5))]);
+        var someMissing = BenchmarkReport.EventsBeforeSubmissions([Round(new(1000, 0, 0.4), new(1000, 7, 60.2))]);
+
+        // The longest of all four phases' waits, not the middle round's.
+        Assert.Contains("of its 1000 uploads (read back as each job's `uploaded_at`): at most 0.9 s after the last upload's answer, over 4 phases.", allSeen, StringComparison.Ordinal);
+        Assert.Contains("or after 60 s: over 2 phases, 7 of 2000 uploads were not seen recorded by then", someMissing, StringComparison.Ordinal);
+        // A round measured without the wait says nothing of it.
+        Assert.Equal("", BenchmarkReport.EventsBeforeSubmissions([new ApiBenchmark.Round(read, read, read)]));
+    }
 }
