@@ -228,6 +228,7 @@ public sealed class BenchmarkReportTests
         var flat = BenchmarkReport.Markdown(results with { MemoryLargeMebibytes = new Dictionary<string, double> { ["api"] = 241, ["worker"] = 310 } }, Settings, "scripts/benchmark");
         Assert.Contains("| 1.03× | idle ≤ 150 MiB, flat with input size | met |", flat, StringComparison.Ordinal);
     }
+
     [Fact]
     public void The_wait_for_upload_events_before_submissions_is_reported_at_its_longest_and_any_event_not_seen_is_counted()
     {
