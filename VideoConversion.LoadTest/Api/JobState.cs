@@ -4,6 +4,7 @@ namespace VideoConversion.LoadTest.Api;
 
 /// <summary>A job as GET /jobs/{id} reports it: the fields the load tool times and counts.</summary>
 /// <param name="InputBytes">The upload's size as the job took it, from its submission (the benchmark checks an upload in parts landed whole).</param>
+/// <param name="UploadedAt">When storage's event (or a stat) recorded the upload: the benchmark waits for it before submitting.</param>
 public sealed record JobState(
     [property: JsonPropertyName("job_id")] string JobId,
     [property: JsonPropertyName("status")] string Status,
@@ -14,7 +15,8 @@ public sealed record JobState(
     [property: JsonPropertyName("finished_at")] DateTimeOffset? FinishedAt,
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("conversion_method")] string? ConversionMethod,
-    [property: JsonPropertyName("input_bytes")] long? InputBytes = null)
+    [property: JsonPropertyName("input_bytes")] long? InputBytes = null,
+    [property: JsonPropertyName("uploaded_at")] DateTimeOffset? UploadedAt = null)
 {
     public bool IsFinal => Status is "DONE" or "FAILED" or "EXPIRED";
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using VideoConversion.LoadTest.Api;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -71,9 +72,8 @@ public static class UploadEventsRecorded
                 return false;
             }
 
-            var job = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            return (job.TryGetProperty("uploaded_at", out var uploadedAt) && uploadedAt.ValueKind == JsonValueKind.String) ||
-                (job.TryGetProperty("status", out var status) && status.GetString() != "AWAITING_UPLOAD");
+            var job = await response.Content.ReadFromJsonAsync<JobState>(cancellationToken);
+            return job is not null && (job.UploadedAt is not null || job.Status != "AWAITING_UPLOAD");
         }
         catch (Exception exception) when (ApiBenchmark.IsFailedCall(exception, cancellationToken) || exception is JsonException)
         {
