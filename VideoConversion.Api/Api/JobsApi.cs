@@ -140,7 +140,7 @@ public static class JobsApi
             job.Id, upload, isFresh: recorded is null, JobTrace.Current(),
             // Its endpoint commits with the submission: the job's first event cannot miss it.
             string.IsNullOrEmpty(webhookUrl) ? null : (db, submitted) => webhooks.Add(db, submitted.OwnerId!, submitted.Id, webhookUrl, now),
-            cancellationToken, outputs);
+            cancellationToken, outputs, read: job);
         return decision.Outcome switch
         {
             UploadOutcome.Submitted => Answer(decision.Job!, decision.WebhookSecret),

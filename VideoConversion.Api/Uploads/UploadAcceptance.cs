@@ -47,31 +47,46 @@ public sealed partial class UploadAcceptance(
     /// <param name="traceParent">The trace the job's message goes on in (the job's own).</param>
     /// <param name="withSubmission">Anything to commit with the submission (a webhook endpoint given at POST /jobs): returns its secret.</param>
     /// <param name="outputs">What to make, when POST /jobs chose it: recorded with the submission, and in its message.</param>
+    /// <param name="read">
+    /// The job as the caller read it just before (not tracked), which the write starts from instead of reading the job
+    /// again in the writer's lane; should it have changed since, its version no longer matches, and the write runs again
+    /// on the job as it is then. The submission is made on it (it is the answer's job when nothing changed meanwhile).
+    /// </param>
     public async Task<UploadDecision> SubmitAsync(
         string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
-        CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
+        CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null, Job? read = null)
     {
         var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            var job = await JobLookup.ForChangeAsync(db, jobId, cancellation);
+            // The caller's read on the first run only: a run after a conflict reads what is there now.
+            var job = read ?? await JobLookup.ForStatementAsync(db, jobId, cancellation);
+            read = null;
             if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
             {
                 return (UploadOutcome.Moved, job, null, null);
             }
 
+            var readVersion = job.Version;
             if (outputs is not null)
             {
                 job.ChooseOutputs(outputs, time.GetUtcNow());
             }
 
-            var refusal = await SubmitInBatchAsync(db, job, upload, traceParent, cancellation);
-            if (refusal is not null)
+            var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellation);
+            if (message is null)
             {
                 return (null, job, refusal, null);
             }
 
-            var secret = withSubmission?.Invoke(db, job);
-            await db.SaveChangesAsync(cancellation);
+            // The job and its message by statements of their own, the hot path's; what withSubmission adds, by EF.
+            await SubmissionStatements.SaveAsync(db, job, readVersion, message, cancellation);
+            string? secret = null;
+            if (withSubmission is not null)
+            {
+                secret = withSubmission(db, job);
+                await db.SaveChangesAsync(cancellation);
+            }
+
             return (UploadOutcome.Submitted, job, null, secret);
         }, cancellationToken);
 
@@ -87,21 +102,35 @@ public sealed partial class UploadAcceptance(
 
     /// <summary>
     /// Inside a command of the database writer, on a job read in the same batch and awaiting its upload: the job submitted
-    /// (saved by the caller, with whatever else it commits), or why its upload may not be kept (nothing changed).
+    /// and its message added to the outbox (saved by the caller, with whatever else it commits), or why its upload may not
+    /// be kept (nothing changed).
     /// </summary>
     public async Task<ProblemHttpResult?> SubmitInBatchAsync(
+        JobsDbContext db, Job job, StoredUpload upload, string? traceParent, CancellationToken cancellationToken)
+    {
+        var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellationToken);
+        if (message is not null)
+        {
+            db.Outbox.Add(message);
+        }
+
+        return refusal;
+    }
+
+    /// <summary>The job submitted, and the message that queues it (for the caller to save); or why its upload may not be kept.</summary>
+    private async Task<(ProblemHttpResult? Refusal, OutboxMessage? Message)> SubmitJobAsync(
         JobsDbContext db, Job job, StoredUpload upload, string? traceParent, CancellationToken cancellationToken)
     {
         // A URL signed for a declared size admits no other; one signed without a size admits any, so the stored size is
         // checked here. Neither kind of misfit is kept.
         if (job.DeclaredBytes is { } declared && upload.Size != declared)
         {
-            return JobProblems.SizeMismatch(job.Id, declared, upload.Size);
+            return (JobProblems.SizeMismatch(job.Id, declared, upload.Size), null);
         }
 
         if (upload.Size > uploads.Value.MaxFileBytes)
         {
-            return JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes);
+            return (JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes), null);
         }
 
         // An upload that declared no size counts against the storage quota now that its size is known; the check and the
@@ -112,7 +141,7 @@ public sealed partial class UploadAcceptance(
             var usage = await AccountUsage.OfAsync(db, job.OwnerId, cancellationToken);
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
-                return QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes);
+                return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null);
             }
         }
 
@@ -122,8 +151,7 @@ public sealed partial class UploadAcceptance(
             throw new InvalidOperationException($"Job {job.Id} is {job.Status}, not awaiting its upload: it cannot be submitted.");
         }
 
-        db.Outbox.Add(JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes));
-        return null;
+        return (null, JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes));
     }
 
     /// <summary>After the batch holding a submission committed: the outbox dispatcher is woken, and the submission counted.</summary>
