@@ -341,12 +341,12 @@ public sealed partial class DatabaseWriter(
 
     /// <summary>
     /// One write in a savepoint of its own: kept, undone and failed alone, or undone and deferred to the next batch.
-    /// A write that met another process's change of the same row (an optimistic concurrency conflict: another API
-    /// replica's writer committed first) is run again on what is committed now, a few times, as a client would retry
+    /// A write that met another writer's change of the same row (an optimistic concurrency conflict: another lane or API
+    /// replica committed first) is run again on what is committed now, a few times, as a client would retry
     /// it: it reads the other's result and decides afresh (a job already submitted is answered as it is). A write that
     /// deadlocked with another replica's batch (the server aborted it) cannot succeed in this batch, which still holds
     /// the locks the other waits for: it runs again first in the next batch, after this one's commit released them.
-    /// On SQLite one writer serves the database, so neither happens.
+    /// On SQLite one lane serves the database, so neither happens.
     /// </summary>
     private static async Task<WriteOutcome> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
     {

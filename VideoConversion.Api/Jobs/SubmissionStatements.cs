@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -18,8 +19,8 @@ namespace VideoConversion.Api.Jobs;
 /// </summary>
 /// <remarks>
 /// The UPDATE carries EF's optimistic concurrency check, the job's <see cref="Job.Version"/> as it was read: a job changed
-/// since (its upload recorded, a cancel, another submission) updates no row, and the write fails as SaveChanges would, with
-/// a <see cref="DbUpdateConcurrencyException"/>, which the writer answers by running its command again. It writes every
+/// since (its upload recorded, a cancel, another submission) updates no row, nothing is written, and the caller decides
+/// again on the job as it is now (where SaveChanges would throw). It writes every
 /// column a submission changes (<see cref="JobColumns"/>; a unit test holds <see cref="Job.Submit"/> and
 /// <see cref="Job.ChooseOutputs"/> to them). The account-usage triggers run on it as on EF's; the move to PENDING
 /// announces no webhook event (<see cref="Webhooks.WebhookEventTypes.For"/>), so the webhook recorder, which runs inside
@@ -41,17 +42,18 @@ public static class SubmissionStatements
 
     /// <summary>
     /// Writes <paramref name="job"/>'s submission (already made on it, <see cref="Job.Submit"/>) and its queue message, in the
-    /// database writer's batch. <paramref name="job"/> must not be tracked by <paramref name="db"/>: a later SaveChanges
-    /// would write it again.
+    /// database writer's batch; false, with nothing written, when the job changed since it was read. <paramref name="job"/>
+    /// must not be tracked by <paramref name="db"/>: a later SaveChanges would write it again.
     /// </summary>
     /// <param name="readVersion">The job's version when it was read, before the submission changed it.</param>
-    /// <exception cref="DbUpdateConcurrencyException">The job changed since it was read: nothing was written.</exception>
-    public static async Task SaveAsync(JobsDbContext db, Job job, int readVersion, OutboxMessage message, CancellationToken cancellationToken)
+    public static async Task<bool> TryWriteAsync(JobsDbContext db, Job job, int readVersion, OutboxMessage message, CancellationToken cancellationToken)
     {
         if (db.WriteGate != DatabaseWriteGate.HeldByWriter || db.Database.CurrentTransaction?.GetDbTransaction() is not { } transaction)
         {
             throw new InvalidOperationException("A submission's statements run inside the database writer's batch, on its transaction.");
         }
+
+        Debug.Assert(db.ChangeTracker.Entries<Job>().All(entry => entry.Entity != job), "A tracked job would be written again by SaveChanges.");
 
         if (!ByModel.TryGetValue(db.Model, out var statements))
         {
@@ -79,8 +81,7 @@ public static class SubmissionStatements
         update.Parameters.Add(Parameter(update, statements.JobVersion, statements.ReadVersionName, readVersion));
         if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
-            throw new DbUpdateConcurrencyException(
-                $"Job {job.Id} changed since it was read (version {readVersion}): its submission was not written.");
+            return false;
         }
 
         var insert = commands.Insert;
@@ -93,6 +94,7 @@ public static class SubmissionStatements
         }
 
         await insert.ExecuteNonQueryAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>A parameter as EF makes it for the property: its converter applied, its provider type set.</summary>
@@ -123,7 +125,7 @@ public static class SubmissionStatements
             // Every column of the message but its id, which the database numbers (in order: the outbox is published so).
             var outboxType = db.Model.FindEntityType(typeof(OutboxMessage))!;
             var outboxTable = StoreObjectIdentifier.Table(outboxType.GetTableName()!, outboxType.GetSchema());
-            var outboxProperties = outboxType.GetProperties().Where(property => property.ValueGenerated == ValueGenerated.Never).ToList();
+            var outboxProperties = outboxType.GetProperties().Where(property => !property.IsPrimaryKey()).ToList();
             var insert = $"INSERT INTO {sql.DelimitIdentifier(outboxTable.Name, outboxTable.Schema)} " +
                 $"({string.Join(", ", outboxProperties.Select(property => Column(property, outboxTable)))}) " +
                 $"VALUES ({string.Join(", ", outboxProperties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})";

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Api.Api;
 using VideoConversion.Api.Data;
@@ -49,45 +50,68 @@ public sealed partial class UploadAcceptance(
     /// <param name="outputs">What to make, when POST /jobs chose it: recorded with the submission, and in its message.</param>
     /// <param name="read">
     /// The job as the caller read it just before (not tracked), which the write starts from instead of reading the job
-    /// again in the writer's lane; should it have changed since, its version no longer matches, and the write runs again
-    /// on the job as it is then. The submission is made on it (it is the answer's job when nothing changed meanwhile).
+    /// again in the writer's lane. Should it have changed since, its version no longer matches, nothing is written, and
+    /// the write decides again, in the same run, on the job as it is then. The submission is made on it (it is the
+    /// answer's job when nothing changed meanwhile).
     /// </param>
     public async Task<UploadDecision> SubmitAsync(
         string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
         CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null, Job? read = null)
     {
+        if (read is not null && read.Id != jobId)
+        {
+            throw new ArgumentException($"The job read is {read.Id}, not {jobId}.", nameof(read));
+        }
+
         var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            // The caller's read on the first run only: a run after a conflict reads what is there now.
+            // The caller's read on the first run only: a run after a conflict (the writer's) reads what is there now.
+            var fromRead = read is not null;
             var job = read ?? await JobLookup.ForStatementAsync(db, jobId, cancellation);
             read = null;
-            if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
+            while (true)
             {
-                return (UploadOutcome.Moved, job, null, null);
-            }
+                if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
+                {
+                    return (UploadOutcome.Moved, job, null, null);
+                }
 
-            var readVersion = job.Version;
-            if (outputs is not null)
-            {
-                job.ChooseOutputs(outputs, time.GetUtcNow());
-            }
+                var readVersion = job.Version;
+                if (outputs is not null)
+                {
+                    job.ChooseOutputs(outputs, time.GetUtcNow());
+                }
 
-            var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellation);
-            if (message is null)
-            {
-                return (null, job, refusal, null);
-            }
+                var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellation);
+                if (message is null)
+                {
+                    return (null, job, refusal, null);
+                }
 
-            // The job and its message by statements of their own, the hot path's; what withSubmission adds, by EF.
-            await SubmissionStatements.SaveAsync(db, job, readVersion, message, cancellation);
-            string? secret = null;
-            if (withSubmission is not null)
-            {
-                secret = withSubmission(db, job);
-                await db.SaveChangesAsync(cancellation);
-            }
+                // The job and its message by statements of their own, the hot path's; what withSubmission adds, by EF.
+                if (await SubmissionStatements.TryWriteAsync(db, job, readVersion, message, cancellation))
+                {
+                    string? secret = null;
+                    if (withSubmission is not null)
+                    {
+                        secret = withSubmission(db, job);
+                        await db.SaveChangesAsync(cancellation);
+                    }
 
-            return (UploadOutcome.Submitted, job, null, secret);
+                    return (UploadOutcome.Submitted, job, null, secret);
+                }
+
+                if (!fromRead)
+                {
+                    // Changed since this very run read it (another replica's write, on PostgreSQL): the writer runs it again.
+                    throw new DbUpdateConcurrencyException($"Job {jobId} changed while its submission was written; nothing was written.");
+                }
+
+                // The caller's read was stale (its upload recorded meanwhile, a cancel): nothing was written; decided again
+                // on the job as it is now, without spending one of the writer's runs for conflicts.
+                fromRead = false;
+                job = await JobLookup.ForStatementAsync(db, jobId, cancellation);
+            }
         }, cancellationToken);
 
         if (outcome == UploadOutcome.Submitted)
@@ -97,7 +121,7 @@ public sealed partial class UploadAcceptance(
 
         return outcome is { } decided
             ? new UploadDecision(decided, job, WebhookSecret: secret)
-            : await RefuseAsync(job!, upload, refusal!, isFresh, traceParent, cancellationToken);
+            : await RefuseAsync(job!, upload, refusal!, isFresh, traceParent, cancellationToken, withSubmission, outputs);
     }
 
     /// <summary>
@@ -167,8 +191,11 @@ public sealed partial class UploadAcceptance(
     /// upload found there is decided on instead. A job that was to start by itself ends with the reason, whoever saw the
     /// upload first; one waiting for POST /jobs stays as it was, and its URL may be used again for the right file.
     /// </summary>
+    /// <param name="withSubmission">As <see cref="SubmitAsync"/>'s: committed with a newer upload's submission.</param>
+    /// <param name="outputs">As <see cref="SubmitAsync"/>'s: recorded with a newer upload's submission.</param>
     public async Task<UploadDecision> RefuseAsync(
-        Job job, StoredUpload upload, ProblemHttpResult refusal, bool isFresh, string? traceParent, CancellationToken cancellationToken)
+        Job job, StoredUpload upload, ProblemHttpResult refusal, bool isFresh, string? traceParent, CancellationToken cancellationToken,
+        Func<JobsDbContext, Job, string?>? withSubmission = null, IReadOnlyList<string>? outputs = null)
     {
         if (!isFresh)
         {
@@ -180,7 +207,7 @@ public sealed partial class UploadAcceptance(
 
             if (stored != upload)
             {
-                return await SubmitAsync(job.Id, stored, isFresh: true, traceParent, withSubmission: null, cancellationToken);
+                return await SubmitAsync(job.Id, stored, isFresh: true, traceParent, withSubmission, cancellationToken, outputs);
             }
         }
 
