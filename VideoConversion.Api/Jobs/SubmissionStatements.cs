@@ -68,15 +68,7 @@ public static class SubmissionStatements
             ByConnection.AddOrUpdate(connection, commands);
         }
 
-        var update = commands.Update;
-        update.Transaction = transaction;
-        update.Parameters.Clear();
-        for (var i = 0; i < statements.JobProperties.Count; i++)
-        {
-            var property = statements.JobProperties[i];
-            update.Parameters.Add(Parameter(update, property, statements.Names[i], property.GetGetter().GetClrValue(job)));
-        }
-
+        var update = Bind(commands.Update, transaction, statements.JobProperties, statements.Names, job);
         update.Parameters.Add(Parameter(update, statements.JobId, statements.IdName, job.Id));
         update.Parameters.Add(Parameter(update, statements.JobVersion, statements.ReadVersionName, readVersion));
         if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
@@ -84,17 +76,21 @@ public static class SubmissionStatements
             return false;
         }
 
-        var insert = commands.Insert;
-        insert.Transaction = transaction;
-        insert.Parameters.Clear();
-        for (var i = 0; i < statements.OutboxProperties.Count; i++)
+        await Bind(commands.Insert, transaction, statements.OutboxProperties, statements.Names, message).ExecuteNonQueryAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The command on the batch's transaction, with a parameter for each property's value in <paramref name="entity"/>.</summary>
+    private static DbCommand Bind(DbCommand command, DbTransaction transaction, IReadOnlyList<IProperty> properties, IReadOnlyList<string> names, object entity)
+    {
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        for (var i = 0; i < properties.Count; i++)
         {
-            var property = statements.OutboxProperties[i];
-            insert.Parameters.Add(Parameter(insert, property, statements.Names[i], property.GetGetter().GetClrValue(message)));
+            command.Parameters.Add(Parameter(command, properties[i], names[i], properties[i].GetGetter().GetClrValue(entity)));
         }
 
-        await insert.ExecuteNonQueryAsync(cancellationToken);
-        return true;
+        return command;
     }
 
     /// <summary>A parameter as EF makes it for the property: its converter applied, its provider type set.</summary>

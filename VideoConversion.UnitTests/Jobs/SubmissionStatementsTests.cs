@@ -52,10 +52,7 @@ public sealed class SubmissionStatementsTests : IDisposable
         var file = await DatabaseAsync("j_by_ef", "j_by_statements", "j_changed");
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var webhooks = new WebhookSignal();
-        var writer = new DatabaseWriter(
-            new DatabaseWriteGate(),
-            new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
-            webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
+        var writer = Writer(file, services, webhooks);
         await writer.StartAsync(CancellationToken.None);
         try
         {
@@ -127,10 +124,7 @@ public sealed class SubmissionStatementsTests : IDisposable
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var webhooks = new WebhookSignal();
         using var outbox = new OutboxSignal();
-        var writer = new DatabaseWriter(
-            new DatabaseWriteGate(),
-            new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
-            webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
+        var writer = Writer(file, services, webhooks);
         var uploads = Microsoft.Extensions.Options.Options.Create(new UploadOptions());
         // Storage is never asked on this path (the uploads are fresh and fit): a client of an address nothing serves.
         var nowhere = new StorageConnection(new Uri("http://127.0.0.1:9"), "unused", "unused");
@@ -169,6 +163,12 @@ public sealed class SubmissionStatementsTests : IDisposable
         Assert.Equal(JobStatus.Canceled, jobs["j_canceled"].Status);
         Assert.Equal(["j_recorded"], (await check.Outbox.ToListAsync()).Select(message => message.JobId));
     }
+
+    /// <summary>The API's database writer on the file, with the webhook recorder EF's saves run through.</summary>
+    private static DatabaseWriter Writer(string file, IServiceProvider services, WebhookSignal webhooks) => new(
+        new DatabaseWriteGate(),
+        new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
+        webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
 
     /// <summary>The job submitted as POST /jobs submits it (outputs chosen, then the upload's size and ETag), and its message.</summary>
     private static OutboxMessage Submit(Job job)
