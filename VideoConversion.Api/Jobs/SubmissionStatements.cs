@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -43,7 +42,8 @@ public static class SubmissionStatements
     /// <summary>
     /// Writes <paramref name="job"/>'s submission (already made on it, <see cref="Job.Submit"/>) and its queue message, in the
     /// database writer's batch; false, with nothing written, when the job changed since it was read. <paramref name="job"/>
-    /// must not be tracked by <paramref name="db"/>: a later SaveChanges would write it again.
+    /// must not be tracked by <paramref name="db"/> (<see cref="JobLookup.ForStatementAsync"/>): the tracked copy would go
+    /// stale, and fail the next SaveChanges of the run.
     /// </summary>
     /// <param name="readVersion">The job's version when it was read, before the submission changed it.</param>
     public static async Task<bool> TryWriteAsync(JobsDbContext db, Job job, int readVersion, OutboxMessage message, CancellationToken cancellationToken)
@@ -53,7 +53,11 @@ public static class SubmissionStatements
             throw new InvalidOperationException("A submission's statements run inside the database writer's batch, on its transaction.");
         }
 
-        Debug.Assert(db.ChangeTracker.Entries<Job>().All(entry => entry.Entity != job), "A tracked job would be written again by SaveChanges.");
+        if (IsTracked(db, job.Id))
+        {
+            // Its tracked copy would go stale here, and fail the version check of the run's next SaveChanges.
+            throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
+        }
 
         if (!ByModel.TryGetValue(db.Model, out var statements))
         {
@@ -78,6 +82,21 @@ public static class SubmissionStatements
 
         await Bind(commands.Insert, transaction, statements.OutboxProperties, statements.Names, message).ExecuteNonQueryAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>Whether <paramref name="db"/> tracks the job; its tracked entities are not compared with their snapshots for it.</summary>
+    private static bool IsTracked(JobsDbContext db, string jobId)
+    {
+        var detecting = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return db.ChangeTracker.Entries<Job>().Any(entry => entry.Entity.Id == jobId);
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detecting;
+        }
     }
 
     /// <summary>The command on the batch's transaction, with a parameter for each property's value in <paramref name="entity"/>.</summary>

@@ -50,9 +50,11 @@ public sealed partial class UploadAcceptance(
     /// <param name="outputs">What to make, when POST /jobs chose it: recorded with the submission, and in its message.</param>
     /// <param name="read">
     /// The job as the caller read it just before (not tracked), which the write starts from instead of reading the job
-    /// again in the writer's lane. Should it have changed since, its version no longer matches, nothing is written, and
-    /// the write decides again, in the same run, on the job as it is then. The submission is made on it (it is the
-    /// answer's job when nothing changed meanwhile).
+    /// again in the writer's lane. Should it have changed since, its version no longer matches when the submission is
+    /// written, nothing is written, and the write decides again, in the same run, on the job as it is then. A refusal is
+    /// decided on it as it is (on what no change alters: the sizes, and the account's current totals), and
+    /// <see cref="RefuseAsync"/> reads the job again before acting. The submission is made on it (it is the answer's job
+    /// when nothing changed meanwhile).
     /// </param>
     public async Task<UploadDecision> SubmitAsync(
         string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
@@ -103,7 +105,7 @@ public sealed partial class UploadAcceptance(
 
                 if (!fromRead)
                 {
-                    // Changed since this very run read it (another replica's write, on PostgreSQL): the writer runs it again.
+                    // Changed since this very run read it (another lane's or replica's write, on PostgreSQL): the writer runs it again.
                     throw new DbUpdateConcurrencyException($"Job {jobId} changed while its submission was written; nothing was written.");
                 }
 

@@ -145,9 +145,20 @@ public sealed class SubmissionStatementsTests : IDisposable
                 return await db.SaveChangesAsync(cancellationToken);
             }, CancellationToken.None);
 
+            // As POST /jobs with outputs and a webhook_url: the endpoint is saved by EF after the statements, in the same write.
             var upload = new StoredUpload(1234, "\"etag\"");
-            var submitted = await acceptance.SubmitAsync("j_recorded", upload, isFresh: true, null, null, CancellationToken.None, read: recorded);
-            Assert.Equal((UploadOutcome.Submitted, JobStatus.Pending), (submitted.Outcome, submitted.Job!.Status));
+            var submitted = await acceptance.SubmitAsync("j_recorded", upload, isFresh: true, null, (db, job) =>
+            {
+                db.WebhookEndpoints.Add(new WebhookEndpoint
+                {
+                    Id = "w_job", OwnerId = job.OwnerId!, JobId = job.Id, Url = "https://hooks.example/jobs", ProtectedSecret = "unused",
+                    CreatedAt = Created,
+                });
+                return "the endpoint's secret";
+            }, CancellationToken.None, [OutputKinds.Mp4, OutputKinds.Poster], read: recorded);
+            Assert.Equal((UploadOutcome.Submitted, JobStatus.Pending, "the endpoint's secret"), (submitted.Outcome, submitted.Job!.Status, submitted.WebhookSecret));
+            // The answer's job is the one read again, whose upload was recorded at its landing, not at the submission.
+            Assert.Equal(Created.AddMinutes(1), submitted.Job.UploadedAt);
             var moved = await acceptance.SubmitAsync("j_canceled", upload, isFresh: true, null, null, CancellationToken.None, read: canceled);
             Assert.Equal((UploadOutcome.Moved, JobStatus.Canceled), (moved.Outcome, moved.Job!.Status));
         }
@@ -158,8 +169,11 @@ public sealed class SubmissionStatementsTests : IDisposable
 
         await using var check = new JobsDbContext(Options(file), new DatabaseWriteGate());
         var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
-        // The record made meanwhile is kept, not overwritten by the stale read's values.
-        Assert.Equal((JobStatus.Pending, "\"etag\"", Created.AddMinutes(1)), (jobs["j_recorded"].Status, jobs["j_recorded"].UploadedETag, jobs["j_recorded"].UploadedAt));
+        // The record made meanwhile is kept, not overwritten by the stale read's values; the outputs chosen are written.
+        Assert.Equal(
+            (JobStatus.Pending, Created.AddMinutes(1), "mp4,poster"),
+            (jobs["j_recorded"].Status, jobs["j_recorded"].UploadedAt, jobs["j_recorded"].Outputs));
+        Assert.Equal("j_recorded", Assert.Single(await check.WebhookEndpoints.ToListAsync()).JobId);
         Assert.Equal(JobStatus.Canceled, jobs["j_canceled"].Status);
         Assert.Equal(["j_recorded"], (await check.Outbox.ToListAsync()).Select(message => message.JobId));
     }
