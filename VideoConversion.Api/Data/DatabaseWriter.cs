@@ -387,23 +387,8 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    /// <summary>
-    /// Whether the write's saves recorded webhook deliveries. The recorder adds them with Add (tracked at once): no need
-    /// to compare every tracked entity with its snapshot first, as Entries would.
-    /// </summary>
-    private static bool RecordedDeliveries(JobsDbContext db)
-    {
-        var detecting = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            return db.ChangeTracker.Entries<WebhookDelivery>().Any();
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = detecting;
-        }
-    }
+    /// <summary>Whether the write's saves recorded webhook deliveries (the recorder adds them with Add).</summary>
+    private static bool RecordedDeliveries(JobsDbContext db) => TrackedEntries.Any<WebhookDelivery>(db, _ => true);
 
     private enum WriteOutcome
     {

@@ -53,7 +53,7 @@ public static class SubmissionStatements
             throw new InvalidOperationException("A submission's statements run inside the database writer's batch, on its transaction.");
         }
 
-        if (IsTracked(db, job.Id))
+        if (TrackedEntries.Any<Job>(db, tracked => tracked.Id == job.Id))
         {
             // Its tracked copy would go stale here, and fail the version check of the run's next SaveChanges.
             throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
@@ -82,21 +82,6 @@ public static class SubmissionStatements
 
         await Bind(commands.Insert, transaction, statements.OutboxProperties, statements.Names, message).ExecuteNonQueryAsync(cancellationToken);
         return true;
-    }
-
-    /// <summary>Whether <paramref name="db"/> tracks the job; its tracked entities are not compared with their snapshots for it.</summary>
-    private static bool IsTracked(JobsDbContext db, string jobId)
-    {
-        var detecting = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            return db.ChangeTracker.Entries<Job>().Any(entry => entry.Entity.Id == jobId);
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = detecting;
-        }
     }
 
     /// <summary>The command on the batch's transaction, with a parameter for each property's value in <paramref name="entity"/>.</summary>
