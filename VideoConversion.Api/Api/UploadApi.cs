@@ -157,9 +157,16 @@ public static partial class UploadApi
                 return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes), null);
             }
 
-            db.Jobs.Add(job);
+            // The job's row by a statement of the writer's own (WriterCommands says why), untracked: nothing else of the
+            // write saves it again.
+            await RowInsert.WriteAsync(db, job, cancellation);
+            if (string.IsNullOrEmpty(webhookUrl))
+            {
+                return (null, null);
+            }
+
             // The job and its endpoint commit together: no event of the job can miss it.
-            var secret = string.IsNullOrEmpty(webhookUrl) ? null : webhooks.Add(db, owner, jobId, webhookUrl, now);
+            var secret = webhooks.Add(db, owner, jobId, webhookUrl, now);
             await db.SaveChangesAsync(cancellation);
             return (null, secret);
         }, cancellationToken);

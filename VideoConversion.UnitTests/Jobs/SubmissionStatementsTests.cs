@@ -178,12 +178,6 @@ public sealed class SubmissionStatementsTests : IDisposable
         Assert.Equal(["j_recorded"], (await check.Outbox.ToListAsync()).Select(message => message.JobId));
     }
 
-    /// <summary>The API's database writer on the file, with the webhook recorder EF's saves run through.</summary>
-    private static DatabaseWriter Writer(string file, IServiceProvider services, WebhookSignal webhooks) => new(
-        new DatabaseWriteGate(),
-        new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
-        webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
-
     /// <summary>The job submitted as POST /jobs submits it (outputs chosen, then the upload's size and ETag), and its message.</summary>
     private static OutboxMessage Submit(Job job)
     {
@@ -192,22 +186,9 @@ public sealed class SubmissionStatementsTests : IDisposable
         return JobQueueing.Message(job, job.OutputFormat, Created.AddMinutes(3), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", 1 << 30);
     }
 
-    private async Task<string> DatabaseAsync(params string[] jobIds)
-    {
-        var file = Path.Combine(_work.FullName, "jobs.db");
-        await using var db = new JobsDbContext(Options(file), new DatabaseWriteGate());
-        // The migrations, not EnsureCreated: the account-usage triggers are theirs, and must run on the statements as on EF's.
-        await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=wal;");
-        foreach (var id in jobIds)
-        {
-            db.Jobs.Add(Job.Create(id, "clip.mp4", "video/mp4", $"{id}.mp4", Created, Created.AddMinutes(10), ownerId: $"owner-{id}"));
-        }
+    private Task<string> DatabaseAsync(params string[] jobIds) => MigratedDatabase.CreateAsync(_work, Created, jobIds);
 
-        await db.SaveChangesAsync();
-        return file;
-    }
+    private static DatabaseWriter Writer(string file, IServiceProvider services, WebhookSignal webhooks) => MigratedDatabase.Writer(file, services, webhooks);
 
-    private static DbContextOptions<JobsDbContext> Options(string file) =>
-        new DbContextOptionsBuilder<JobsDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options;
+    private static DbContextOptions<JobsDbContext> Options(string file) => MigratedDatabase.Options(file);
 }

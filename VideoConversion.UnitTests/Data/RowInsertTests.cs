@@ -1,0 +1,111 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Webhooks;
+using VideoConversion.Contracts.Outputs;
+
+namespace VideoConversion.UnitTests.Data;
+
+/// <summary>
+/// A row written by the writer's own INSERT (<see cref="RowInsert"/>) is the row EF's SaveChanges writes, with the same
+/// account totals kept by the triggers; on a real SQLite file built by the migrations, through the database writer.
+/// </summary>
+public sealed class RowInsertTests : IDisposable
+{
+    private static readonly DateTimeOffset Created = DateTimeOffset.UnixEpoch.AddDays(20_000);
+
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-row-insert-");
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    [Fact]
+    public async Task A_new_job_inserted_by_the_statement_is_the_row_SaveChanges_inserts()
+    {
+        var file = await MigratedDatabase.CreateAsync(_work, Created);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var webhooks = new WebhookSignal();
+        var writer = MigratedDatabase.Writer(file, services, webhooks);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            await writer.WriteAsync((db, cancellationToken) =>
+            {
+                db.Jobs.Add(NewJob("j_by_ef"));
+                return db.SaveChangesAsync(cancellationToken);
+            }, CancellationToken.None);
+            await writer.WriteAsync(async (db, cancellationToken) =>
+            {
+                await RowInsert.WriteAsync(db, NewJob("j_by_statement"), cancellationToken);
+                Assert.Empty(db.ChangeTracker.Entries()); // nothing left for a SaveChanges to insert again
+                return 0;
+            }, CancellationToken.None);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        await using var check = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
+        var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
+        var byEf = check.Entry(jobs["j_by_ef"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
+        var byStatement = check.Entry(jobs["j_by_statement"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
+        Assert.Equal(byEf.Keys.Order(), byStatement.Keys.Order());
+        foreach (var (name, value) in byEf.Where(property => property.Key is not (nameof(Job.Id) or nameof(Job.InputKey) or nameof(Job.OwnerId))))
+        {
+            Assert.True(Equals(value, byStatement[name]), $"{name}: SaveChanges wrote {value}, the statement {byStatement[name]}.");
+        }
+
+        // Every optional column the request fills is there, not only the defaults both would share.
+        var inserted = jobs["j_by_statement"];
+        Assert.Equal(
+            (JobStatus.AwaitingUpload, 5_000_000L, 8L * 1024 * 1024, "key-1", "clip.mov", "video/quicktime"),
+            (inserted.Status, inserted.DeclaredBytes, inserted.PartSize, inserted.ApiKeyId, inserted.FileName, inserted.ContentType));
+        Assert.Equal(Created.AddHours(1), inserted.UploadExpiresAt);
+
+        var usage = await check.AccountUsage.ToDictionaryAsync(totals => totals.OwnerId);
+        Assert.Equal((1, 5_000_000L), (usage["owner-j_by_statement"].ActiveJobs, usage["owner-j_by_statement"].StoredBytes));
+        Assert.Equal(
+            (usage["owner-j_by_ef"].ActiveJobs, usage["owner-j_by_ef"].StoredBytes),
+            (usage["owner-j_by_statement"].ActiveJobs, usage["owner-j_by_statement"].StoredBytes));
+    }
+
+    [Fact]
+    public async Task A_tracked_entity_or_a_context_outside_the_writer_is_refused()
+    {
+        var file = await MigratedDatabase.CreateAsync(_work, Created);
+        await using (var outside = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate()))
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => RowInsert.WriteAsync(outside, NewJob("j_outside"), CancellationToken.None));
+        }
+
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var webhooks = new WebhookSignal();
+        var writer = MigratedDatabase.Writer(file, services, webhooks);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            // The write fails alone, and nothing of it is kept.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync(async (db, cancellationToken) =>
+            {
+                var job = NewJob("j_tracked");
+                db.Jobs.Add(job);
+                await RowInsert.WriteAsync(db, job, cancellationToken);
+                return 0;
+            }, CancellationToken.None));
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        await using var check = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
+        Assert.Empty(await check.Jobs.ToListAsync());
+    }
+
+    /// <summary>A job as POST /upload/request makes it, with every optional field given.</summary>
+    private static Job NewJob(string id) => Job.Create(
+        id, "clip.mov", "video/quicktime", $"{id}.mov", Created, Created.AddHours(1), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        declaredBytes: 5_000_000, ownerId: $"owner-{id}", apiKeyId: "key-1", startOnUpload: true, outputs: [OutputKinds.Mp4, OutputKinds.Poster],
+        partSize: 8L * 1024 * 1024);
+}
