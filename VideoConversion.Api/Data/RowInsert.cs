@@ -12,6 +12,11 @@ namespace VideoConversion.Api.Data;
 /// column the database fills but that key) and no SaveChanges interceptor records anything for (the webhook recorder
 /// looks at changed jobs only). Triggers run on it as on EF's.
 /// </summary>
+/// <remarks>
+/// Only plain rows: an entity type with a column EF or the database would fill (a default, a computed column, a key of
+/// EF's generating), a shadow property, an owned or complex part, or a type hierarchy is refused when its statement is
+/// built, not written differently from what SaveChanges would write.
+/// </remarks>
 public static class RowInsert
 {
     private static readonly ConditionalWeakTable<IEntityType, Statement> ByEntityType = [];
@@ -27,7 +32,14 @@ public static class RowInsert
             throw new InvalidOperationException($"This {typeof(TEntity).Name} is tracked: a row written by a statement is of an untracked entity.");
         }
 
-        var statement = ByEntityType.GetValue(db.Model.FindEntityType(typeof(TEntity))!, entityType => Statement.For(db, entityType));
+        var entityType = db.Model.FindEntityType(entity.GetType())
+            ?? throw new InvalidOperationException($"{entity.GetType().Name} is not an entity of the jobs database.");
+        if (!ByEntityType.TryGetValue(entityType, out var statement))
+        {
+            statement = Statement.For(db, entityType);
+            ByEntityType.AddOrUpdate(entityType, statement);
+        }
+
         await WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, entity)
             .ExecuteNonQueryAsync(cancellationToken);
     }
@@ -37,15 +49,46 @@ public static class RowInsert
     {
         public static Statement For(JobsDbContext db, IEntityType entityType)
         {
+            Refuse(entityType);
             var sql = db.GetService<ISqlGenerationHelper>();
             var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
-            var properties = entityType.GetProperties()
-                .Where(property => !(property.IsPrimaryKey() && property.ValueGenerated != ValueGenerated.Never))
-                .ToList();
+            // A key the database numbers is left to it (the outbox's: its messages are published in that order).
+            var properties = entityType.GetProperties().Where(property => property.ValueGenerated == ValueGenerated.Never).ToList();
             var insert = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} " +
                 $"({string.Join(", ", properties.Select(property => sql.DelimitIdentifier(property.GetColumnName(table)!)))}) " +
                 $"VALUES ({string.Join(", ", properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})";
             return new Statement(insert, properties, properties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList());
+        }
+
+        /// <summary>Throws for an entity type whose row SaveChanges would write otherwise than every column as the entity holds it.</summary>
+        private static void Refuse(IEntityType entityType)
+        {
+            var name = entityType.DisplayName();
+            if (entityType.GetTableName() is null || entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any() || entityType.IsOwned())
+            {
+                throw new NotSupportedException($"{name}: a row of a table of its own, not of a type hierarchy or an owner, is inserted by a statement.");
+            }
+
+            if (entityType.GetComplexProperties().Any() || entityType.GetNavigations().Any(navigation => navigation.TargetEntityType.IsOwned()))
+            {
+                throw new NotSupportedException($"{name} has complex or owned parts, which a statement of its own columns would leave out.");
+            }
+
+            foreach (var property in entityType.GetProperties())
+            {
+                if (property.IsShadowProperty())
+                {
+                    throw new NotSupportedException($"{name}.{property.Name} is a shadow property: the entity does not hold its value.");
+                }
+
+                // Generated values are left to the database: only an integer key it numbers (an identity, SQLite's rowid).
+                var numberedKey = property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd
+                    && property.ClrType is var type && (type == typeof(long) || type == typeof(int)) && property.GetValueGeneratorFactory() is null;
+                if (property.ValueGenerated != ValueGenerated.Never && !numberedKey)
+                {
+                    throw new NotSupportedException($"{name}.{property.Name} is filled by EF or the database ({property.ValueGenerated}), which a statement would not do.");
+                }
+            }
         }
     }
 }

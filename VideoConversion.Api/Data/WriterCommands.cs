@@ -65,5 +65,5 @@ public static class WriterCommands
 
     /// <summary>A parameter as EF makes it for the property: its converter applied, its provider type set.</summary>
     public static DbParameter Parameter(DbCommand command, IProperty property, string name, object? value) =>
-        ((RelationalTypeMapping)property.GetTypeMapping()).CreateParameter(command, name, value, property.IsNullable);
+        property.GetRelationalTypeMapping().CreateParameter(command, name, value, property.IsNullable);
 }

@@ -48,7 +48,12 @@ public static class SubmissionStatements
             throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
         }
 
-        var statement = ByModel.GetValue(db.Model, _ => Statement.For(db));
+        if (!ByModel.TryGetValue(db.Model, out var statement))
+        {
+            statement = Statement.For(db);
+            ByModel.AddOrUpdate(db.Model, statement);
+        }
+
         var update = WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, job);
         update.Parameters.Add(WriterCommands.Parameter(update, statement.JobId, statement.IdName, job.Id));
         update.Parameters.Add(WriterCommands.Parameter(update, statement.JobVersion, statement.ReadVersionName, readVersion));

@@ -71,21 +71,30 @@ public sealed class RowInsertTests : IDisposable
     }
 
     [Fact]
-    public async Task A_tracked_entity_or_a_context_outside_the_writer_is_refused()
+    public async Task A_write_that_fails_after_its_insert_keeps_nothing_and_the_next_write_inserts_with_the_same_command()
     {
         var file = await MigratedDatabase.CreateAsync(_work, Created);
-        await using (var outside = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate()))
-        {
-            await Assert.ThrowsAsync<InvalidOperationException>(() => RowInsert.WriteAsync(outside, NewJob("j_outside"), CancellationToken.None));
-        }
-
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var webhooks = new WebhookSignal();
         var writer = MigratedDatabase.Writer(file, services, webhooks);
         await writer.StartAsync(CancellationToken.None);
         try
         {
-            // The write fails alone, and nothing of it is kept.
+            // The same account for both: a failed write must leave its totals as they were, not counted by the trigger.
+            var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync<int>(async (db, cancellationToken) =>
+            {
+                await RowInsert.WriteAsync(db, NewJob("j_undone", "owner-shared"), cancellationToken);
+                throw new InvalidOperationException("the write's next step failed");
+            }, CancellationToken.None));
+            Assert.Equal("the write's next step failed", failed.Message);
+
+            await writer.WriteAsync(async (db, cancellationToken) =>
+            {
+                await RowInsert.WriteAsync(db, NewJob("j_kept", "owner-shared"), cancellationToken);
+                return 0;
+            }, CancellationToken.None);
+
+            // Refused: a tracked entity (SaveChanges would insert it again), and a context outside the writer's batch.
             await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync(async (db, cancellationToken) =>
             {
                 var job = NewJob("j_tracked");
@@ -93,6 +102,8 @@ public sealed class RowInsertTests : IDisposable
                 await RowInsert.WriteAsync(db, job, cancellationToken);
                 return 0;
             }, CancellationToken.None));
+            await using var outside = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
+            await Assert.ThrowsAsync<InvalidOperationException>(() => RowInsert.WriteAsync(outside, NewJob("j_outside"), CancellationToken.None));
         }
         finally
         {
@@ -100,12 +111,14 @@ public sealed class RowInsertTests : IDisposable
         }
 
         await using var check = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
-        Assert.Empty(await check.Jobs.ToListAsync());
+        Assert.Equal(["j_kept"], await check.Jobs.Select(job => job.Id).ToListAsync());
+        var usage = await check.AccountUsage.SingleAsync();
+        Assert.Equal(("owner-shared", 1, 5_000_000L), (usage.OwnerId, usage.ActiveJobs, usage.StoredBytes));
     }
 
     /// <summary>A job as POST /upload/request makes it, with every optional field given.</summary>
-    private static Job NewJob(string id) => Job.Create(
+    private static Job NewJob(string id, string? ownerId = null) => Job.Create(
         id, "clip.mov", "video/quicktime", $"{id}.mov", Created, Created.AddHours(1), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        declaredBytes: 5_000_000, ownerId: $"owner-{id}", apiKeyId: "key-1", startOnUpload: true, outputs: [OutputKinds.Mp4, OutputKinds.Poster],
+        declaredBytes: 5_000_000, ownerId: ownerId ?? $"owner-{id}", apiKeyId: "key-1", startOnUpload: true, outputs: [OutputKinds.Mp4, OutputKinds.Poster],
         partSize: 8L * 1024 * 1024);
 }
