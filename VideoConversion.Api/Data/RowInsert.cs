@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.ValueGeneration;
 
 namespace VideoConversion.Api.Data;
 
@@ -32,16 +33,30 @@ public static class RowInsert
             throw new InvalidOperationException($"This {typeof(TEntity).Name} is tracked: a row written by a statement is of an untracked entity.");
         }
 
-        var entityType = db.Model.FindEntityType(entity.GetType())
-            ?? throw new InvalidOperationException($"{entity.GetType().Name} is not an entity of the jobs database.");
+        var statement = StatementFor(db, entity.GetType());
+        var inserted = await WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, entity)
+            .ExecuteNonQueryAsync(cancellationToken);
+        if (inserted != 1)
+        {
+            // As SaveChanges would: a statement that did not write its one row is not taken for a write.
+            throw new DbUpdateException($"The insert of a {typeof(TEntity).Name} wrote {inserted} rows instead of one.");
+        }
+    }
+
+    /// <summary>The INSERT's SQL for rows of <paramref name="type"/> in <paramref name="db"/>'s model (the tests read it).</summary>
+    /// <exception cref="NotSupportedException">A row of the type is not one a statement of its columns writes as SaveChanges would.</exception>
+    internal static string SqlFor(JobsDbContext db, Type type) => StatementFor(db, type).Sql;
+
+    private static Statement StatementFor(JobsDbContext db, Type type)
+    {
+        var entityType = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not an entity of the jobs database.");
         if (!ByEntityType.TryGetValue(entityType, out var statement))
         {
             statement = Statement.For(db, entityType);
             ByEntityType.AddOrUpdate(entityType, statement);
         }
 
-        await WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, entity)
-            .ExecuteNonQueryAsync(cancellationToken);
+        return statement;
     }
 
     /// <summary>The INSERT's SQL and the properties behind its parameters, for one entity type of one model (a provider's).</summary>
@@ -49,7 +64,7 @@ public static class RowInsert
     {
         public static Statement For(JobsDbContext db, IEntityType entityType)
         {
-            Refuse(entityType);
+            Refuse(entityType, db.GetService<IValueGeneratorSelector>());
             var sql = db.GetService<ISqlGenerationHelper>();
             var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
             // A key the database numbers is left to it (the outbox's: its messages are published in that order).
@@ -61,12 +76,15 @@ public static class RowInsert
         }
 
         /// <summary>Throws for an entity type whose row SaveChanges would write otherwise than every column as the entity holds it.</summary>
-        private static void Refuse(IEntityType entityType)
+        private static void Refuse(IEntityType entityType, IValueGeneratorSelector generators)
         {
             var name = entityType.DisplayName();
-            if (entityType.GetTableName() is null || entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any() || entityType.IsOwned())
+            var table = entityType.GetTableName();
+            if (table is null || entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any() || entityType.IsOwned()
+                || entityType.GetMappingFragments().Any()
+                || entityType.Model.GetEntityTypes().Any(other => other != entityType && other.GetTableName() == table && other.GetSchema() == entityType.GetSchema()))
             {
-                throw new NotSupportedException($"{name}: a row of a table of its own, not of a type hierarchy or an owner, is inserted by a statement.");
+                throw new NotSupportedException($"{name}: a row of a table of its own, not of a type hierarchy, an owner or a split or shared table, is inserted by a statement.");
             }
 
             if (entityType.GetComplexProperties().Any() || entityType.GetNavigations().Any(navigation => navigation.TargetEntityType.IsOwned()))
@@ -81,9 +99,10 @@ public static class RowInsert
                     throw new NotSupportedException($"{name}.{property.Name} is a shadow property: the entity does not hold its value.");
                 }
 
-                // Generated values are left to the database: only an integer key it numbers (an identity, SQLite's rowid).
+                // Generated values are left to the database: only a key it numbers (an identity, SQLite's rowid), for which
+                // EF itself has only a temporary value (not a Guid, a HiLo sequence, a generator of the model's).
                 var numberedKey = property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd
-                    && property.ClrType is var type && (type == typeof(long) || type == typeof(int)) && property.GetValueGeneratorFactory() is null;
+                    && (!generators.TrySelect(property, entityType, out var generator) || generator is null or { GeneratesTemporaryValues: true });
                 if (property.ValueGenerated != ValueGenerated.Never && !numberedKey)
                 {
                     throw new NotSupportedException($"{name}.{property.Name} is filled by EF or the database ({property.ValueGenerated}), which a statement would not do.");

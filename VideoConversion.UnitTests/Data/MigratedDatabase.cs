@@ -35,6 +35,23 @@ internal static class MigratedDatabase
         new DatabaseWriterOptions(GroupCommitTests.Database(file), new WebhookEventRecorder(TimeProvider.System, webhooks), NullLoggerFactory.Instance),
         webhooks, new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DatabaseWriter>.Instance);
 
+    /// <summary>Runs <paramref name="writes"/> through the API's database writer on the file, started for them and stopped after.</summary>
+    public static async Task WithWriterAsync(string file, Func<DatabaseWriter, Task> writes)
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var webhooks = new WebhookSignal();
+        var writer = MigratedDatabase.Writer(file, services, webhooks);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            await writes(writer);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
     public static DbContextOptions<JobsDbContext> Options(string file) =>
         new DbContextOptionsBuilder<JobsDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options;
 }

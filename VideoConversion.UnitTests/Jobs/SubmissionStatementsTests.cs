@@ -31,7 +31,7 @@ public sealed class SubmissionStatementsTests : IDisposable
     [Fact]
     public async Task A_submission_changes_no_column_its_statements_leave_out_and_announces_no_webhook_event()
     {
-        await using var db = new JobsDbContext(Options(await DatabaseAsync("j_tracked")), new DatabaseWriteGate());
+        await using var db = new JobsDbContext(MigratedDatabase.Options(await MigratedDatabase.CreateAsync(_work, Created, "j_tracked")), new DatabaseWriteGate());
         var job = await db.Jobs.SingleAsync(j => j.Id == "j_tracked");
 
         // Everything a submission through POST /jobs may change: outputs chosen, then the upload's size and ETag.
@@ -49,12 +49,8 @@ public sealed class SubmissionStatementsTests : IDisposable
     [Fact]
     public async Task The_statements_write_what_SaveChanges_writes_and_nothing_for_a_job_changed_since_it_was_read()
     {
-        var file = await DatabaseAsync("j_by_ef", "j_by_statements", "j_changed");
-        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var webhooks = new WebhookSignal();
-        var writer = Writer(file, services, webhooks);
-        await writer.StartAsync(CancellationToken.None);
-        try
+        var file = await MigratedDatabase.CreateAsync(_work, Created, "j_by_ef", "j_by_statements", "j_changed");
+        await MigratedDatabase.WithWriterAsync(file, async writer =>
         {
             await writer.WriteAsync(async (db, cancellationToken) =>
             {
@@ -84,13 +80,9 @@ public sealed class SubmissionStatementsTests : IDisposable
             var message = Submit(stale);
             Assert.False(await writer.WriteAsync(
                 (db, cancellationToken) => SubmissionStatements.TryWriteAsync(db, stale, readVersion, message, cancellationToken), CancellationToken.None));
-        }
-        finally
-        {
-            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        });
 
-        await using var check = new JobsDbContext(Options(file), new DatabaseWriteGate());
+        await using var check = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
         var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
         var byEf = check.Entry(jobs["j_by_ef"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
         var byStatements = check.Entry(jobs["j_by_statements"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
@@ -120,11 +112,11 @@ public sealed class SubmissionStatementsTests : IDisposable
     [Fact]
     public async Task A_submission_from_a_read_that_went_stale_is_decided_again_on_the_job_as_it_is()
     {
-        var file = await DatabaseAsync("j_recorded", "j_canceled");
+        var file = await MigratedDatabase.CreateAsync(_work, Created, "j_recorded", "j_canceled");
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var webhooks = new WebhookSignal();
         using var outbox = new OutboxSignal();
-        var writer = Writer(file, services, webhooks);
+        var writer = MigratedDatabase.Writer(file, services, webhooks);
         var uploads = Microsoft.Extensions.Options.Options.Create(new UploadOptions());
         // Storage is never asked on this path (the uploads are fresh and fit): a client of an address nothing serves.
         var nowhere = new StorageConnection(new Uri("http://127.0.0.1:9"), "unused", "unused");
@@ -167,7 +159,7 @@ public sealed class SubmissionStatementsTests : IDisposable
             await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        await using var check = new JobsDbContext(Options(file), new DatabaseWriteGate());
+        await using var check = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
         var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
         // The record made meanwhile is kept, not overwritten by the stale read's values; the outputs chosen are written.
         Assert.Equal(
@@ -185,10 +177,4 @@ public sealed class SubmissionStatementsTests : IDisposable
         Assert.Equal(SubmitOutcome.Submitted, job.Submit(1234, "\"etag\"", Created.AddMinutes(3)));
         return JobQueueing.Message(job, job.OutputFormat, Created.AddMinutes(3), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", 1 << 30);
     }
-
-    private Task<string> DatabaseAsync(params string[] jobIds) => MigratedDatabase.CreateAsync(_work, Created, jobIds);
-
-    private static DatabaseWriter Writer(string file, IServiceProvider services, WebhookSignal webhooks) => MigratedDatabase.Writer(file, services, webhooks);
-
-    private static DbContextOptions<JobsDbContext> Options(string file) => MigratedDatabase.Options(file);
 }
