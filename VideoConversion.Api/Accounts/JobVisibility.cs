@@ -26,11 +26,24 @@ public static class JobVisibility
 
     /// <summary>
     /// One job as <see cref="VisibleTo"/> shows it to <paramref name="caller"/>, not tracked, or null: what the API's busiest
-    /// calls read (GET /jobs/{id}, POST /jobs, the /uploads/{job_id} calls), compiled (<see cref="CompiledQueryPerModel{TQuery}"/>).
-    /// VisibleTo's rule, stated again: a compiled query cannot take the caller, which SQL does not know.
+    /// calls read (GET /jobs/{id}, POST /jobs, the /uploads/{job_id} calls). On a SQLite file, by a statement prepared once
+    /// on a connection kept open for it (<see cref="JobReads.VisibleAsync"/>); otherwise (PostgreSQL, a read inside a
+    /// transaction, every such connection busy) by a compiled query (<see cref="CompiledQueryPerModel{TQuery}"/>).
+    /// Both state VisibleTo's rule again: they cannot take the caller, which SQL does not know.
     /// </summary>
-    public static Task<Job?> FindVisibleAsync(this JobsDbContext db, ClaimsPrincipal caller, string jobId, CancellationToken cancellationToken) =>
-        Visible.For(db)(db, jobId, caller.IsAdministrator() ? null : caller.AccountId(), cancellationToken);
+    public static Task<Job?> FindVisibleAsync(this JobsDbContext db, ClaimsPrincipal caller, string jobId, CancellationToken cancellationToken)
+    {
+        var ownerId = caller.IsAdministrator() ? null : caller.AccountId();
+        if (db.Database.IsSqlite() && db.Database.CurrentTransaction is null && db.WriteGate != DatabaseWriteGate.HeldByWriter
+            && db.Database.GetConnectionString() is { } connectionString && SqliteReadConnections.For(connectionString) is { } connections)
+        {
+            return connections.ReadAsync(
+                connection => JobReads.VisibleAsync(db, connection, jobId, ownerId, cancellationToken),
+                () => Visible.For(db)(db, jobId, ownerId, cancellationToken));
+        }
+
+        return Visible.For(db)(db, jobId, ownerId, cancellationToken);
+    }
 
     /// <summary>The job unless deleted; only the owner's when <c>ownerId</c> is given (null: an administrator's read, any owner's).</summary>
     private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, string?, CancellationToken, Task<Job?>>> Visible = new(() =>

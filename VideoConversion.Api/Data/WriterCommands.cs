@@ -23,9 +23,11 @@ public static class WriterCommands
     /// <summary>The transaction of the database writer's batch that <paramref name="db"/> writes in.</summary>
     /// <exception cref="InvalidOperationException"><paramref name="db"/> is not the writer's context inside its batch.</exception>
     public static DbTransaction TransactionOf(JobsDbContext db) =>
-        db.WriteGate == DatabaseWriteGate.HeldByWriter && db.Database.CurrentTransaction?.GetDbTransaction() is { } transaction
-            ? transaction
-            : throw new InvalidOperationException("The writer's own statements run inside the database writer's batch, on its transaction.");
+        BatchTransactionOf(db) ?? throw new InvalidOperationException("The writer's own statements run inside the database writer's batch, on its transaction.");
+
+    /// <summary>The transaction of the database writer's batch that <paramref name="db"/> writes in; null outside one.</summary>
+    public static DbTransaction? BatchTransactionOf(JobsDbContext db) =>
+        db.WriteGate == DatabaseWriteGate.HeldByWriter ? db.Database.CurrentTransaction?.GetDbTransaction() : null;
 
     /// <summary>
     /// The command for <paramref name="sql"/> on the transaction's connection (made at its first use there), enlisted in

@@ -25,8 +25,11 @@ public static class JobLookup
 
     /// <summary>
     /// The job as <see cref="ForChangeAsync"/> reads it, but not tracked: for a change written by statements of its own
-    /// (<see cref="SubmissionStatements"/>), which a later SaveChanges of the same context must not write again.
+    /// (<see cref="SubmissionStatements"/>), which a later SaveChanges of the same context must not write again. In the
+    /// database writer's batch, by a statement of the writer's own (<see cref="JobReads.ByIdAsync"/>).
     /// </summary>
     public static Task<Job?> ForStatementAsync(JobsDbContext db, string jobId, CancellationToken cancellationToken) =>
-        Untracked.For(db)(db, jobId, cancellationToken);
+        WriterCommands.BatchTransactionOf(db) is { } transaction
+            ? JobReads.ByIdAsync(db, transaction, jobId, cancellationToken)
+            : Untracked.For(db)(db, jobId, cancellationToken);
 }

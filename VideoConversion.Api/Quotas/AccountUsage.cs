@@ -11,9 +11,26 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
     /// The account's running totals (table account_usage, kept by triggers on jobs in the same transaction as every job
     /// change, whoever makes it): one row read, however many jobs the account has had.
     /// </summary>
-    /// <remarks>Compiled (<see cref="CompiledQueryPerModel{TQuery}"/>): creating a job reads it in the database writer's lane.</remarks>
-    public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken) =>
-        await Totals.For(db)(db, ownerId, cancellationToken) ?? new AccountUsage(0, 0);
+    /// <remarks>
+    /// Creating a job reads it in the database writer's lane, which every write waits for: there by a statement of the
+    /// writer's own (<see cref="WriterCommands"/>), prepared once per connection; elsewhere by a compiled query
+    /// (<see cref="CompiledQueryPerModel{TQuery}"/>).
+    /// </remarks>
+    public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
+    {
+        if (WriterCommands.BatchTransactionOf(db) is not { } transaction)
+        {
+            return await Totals.For(db)(db, ownerId, cancellationToken) ?? new AccountUsage(0, 0);
+        }
+
+        var statement = UsageStatement.For(db);
+        var read = WriterCommands.For(db, transaction, statement.Sql);
+        read.Parameters.Add(WriterCommands.Parameter(read, statement.OwnerId, statement.OwnerIdName, ownerId));
+        await using var row = await read.ExecuteReaderAsync(cancellationToken);
+        return await row.ReadAsync(cancellationToken)
+            ? new AccountUsage(row.GetFieldValue<int>(0), row.GetFieldValue<long>(1))
+            : new AccountUsage(0, 0);
+    }
 
     private static readonly CompiledQueryPerModel<Func<JobsDbContext, string, CancellationToken, Task<AccountUsage?>>> Totals = new(() =>
         EF.CompileAsyncQuery((JobsDbContext db, string ownerId, CancellationToken _) =>
