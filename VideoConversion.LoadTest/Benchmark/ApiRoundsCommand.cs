@@ -58,6 +58,12 @@ public static class ApiRoundsCommand
                 var expectedWorkers = parse.GetValue(workers);
                 var count = parse.GetValue(runs);
                 var label = $"{parse.GetValue(database)}, {parse.GetValue(apiReplicas)} API replica(s)";
+                console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, warm-up (not judged)");
+                var warmUp = await benchmark.WarmUpAsync(cancellationToken,
+                    async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
+                    token => QueueSettling.WaitAsync(client, token));
+                await QueueSettling.WaitAsync(client, cancellationToken);
+                Console.WriteLine($"warm-up: {Summary(warmUp)}");
                 List<ApiBenchmark.Round> rounds = [];
                 for (var round = 1; round <= count; round++)
                 {
@@ -70,10 +76,7 @@ public static class ApiRoundsCommand
 
                 var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds);
                 await measured.WriteAsync(parse.GetValue(output)!.FullName, cancellationToken);
-                var middle = measured.Middle;
-                Console.WriteLine(string.Join("; ", new[] { middle.Create, middle.Submit, middle.Read }.Select(phase =>
-                    $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors" +
-                    $" (at {ApiBenchmark.TargetRate:F0}/s: p99 {middle.AtTargetRate?.Of(phase.Call).LatencyMilliseconds.P99:F1} ms)")));
+                Console.WriteLine(Summary(measured.Middle));
                 return 0;
             }
             catch (LoadTestException problem)
@@ -84,4 +87,8 @@ public static class ApiRoundsCommand
         });
         return command;
     }
+
+    private static string Summary(ApiBenchmark.Round round) => string.Join("; ", new[] { round.Create, round.Submit, round.Read }.Select(phase =>
+        $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors" +
+        $" (at {ApiBenchmark.TargetRate:F0}/s: p99 {round.AtTargetRate?.Of(phase.Call).LatencyMilliseconds.P99:F1} ms)"));
 }

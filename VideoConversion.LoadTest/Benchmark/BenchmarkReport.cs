@@ -173,11 +173,21 @@ public static class BenchmarkReport
 
     private static void WriteApi(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings)
     {
-        report.Heading($"The API, {settings.ApiConcurrency} concurrent clients, {Number(settings.ApiDuration.TotalSeconds, "F0")} s per call");
+        report.Heading(
+            $"The API, {settings.ApiConcurrency} concurrent clients, {Number(settings.ApiDuration.TotalSeconds, "F0")} s per call, at most {settings.ApiMaxJobs} calls of each write");
         var rounds = results.AllApiRounds;
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
-            "the last column every round's rate and p99.");
+            "the last column every round's rate and p99. Each write's phase is its jobs' number of calls (each submitted job is work",
+            "for the workers), so it lasts well under a second, and its p99 is decided by its slowest few calls.");
+        if (results.ApiWarmUp is { } warmUp)
+        {
+            report.Paragraph(
+                $"A shorter round ran first and is not judged (a warm-up: {ApiBenchmark.WarmUpJobs} calls of each write, {Number(ApiBenchmark.WarmUpDuration.TotalSeconds, "F0")} s of reads),",
+                "so the rounds meet the API as it runs for long, its code compiled and its pools filled:",
+                string.Join("; ", new[] { warmUp.Create, warmUp.Submit, warmUp.Read }.Select(phase =>
+                    $"`{phase.Call}` {Number(phase.PerSecond, "F0")}/s, p99 {Number(phase.LatencyMilliseconds.P99 ?? double.NaN, "F0")} ms")) + ".");
+        }
         if (results.SharedApiRound is not null)
         {
             report.Paragraph(

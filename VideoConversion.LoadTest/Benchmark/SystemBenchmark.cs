@@ -45,7 +45,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         UploadBenchmark.Measurement? Uploads = null,
         JobTimeBreakdown? RemuxBreakdown = null,
         IReadOnlyList<double>? RawThroughputRuns = null,
-        IReadOnlyList<double>? SystemThroughputRuns = null)
+        IReadOnlyList<double>? SystemThroughputRuns = null,
+        ApiBenchmark.Round? ApiWarmUp = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -161,6 +162,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         List<ApiBenchmark.Round> rounds = [];
         // Only the system's own workers, as many as it runs.
         var workerExecutable = settings.SystemWorkerExecutable;
+        progress($"the API, warm-up (not judged): {ApiBenchmark.WarmUpJobs} calls of each write, {ApiBenchmark.WarmUpDuration.TotalSeconds:F0} s of reads, the workers paused");
+        var warmUp = await apiBenchmark.WarmUpAsync(cancellationToken,
+            async token => await PausedWorkers.PauseAsync(workerExecutable, settings.SystemWorkersUnder, settings.Workers, token), QueueEmptiedAsync);
+        await QueueEmptiedAsync(cancellationToken);
         long exportedBytes = 0;
         var apiSeconds = 0.0;
         for (var round = 1; round <= settings.Runs; round++)
@@ -202,7 +207,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(systemTranscodeRuns), Median(systemRemuxRuns), Median(systemThroughputRuns), new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
-            remuxBreakdown, rawThroughputRuns, systemThroughputRuns);
+            remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

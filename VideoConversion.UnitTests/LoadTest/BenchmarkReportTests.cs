@@ -210,6 +210,27 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void The_warm_up_round_is_reported_apart_and_not_judged()
+    {
+        var results = Results(10.2, 0.7, 11.8, 1500, 20);
+        var withoutWarmUp = BenchmarkReport.Markdown(results, Settings, "scripts/benchmark");
+        var warmedUp = BenchmarkReport.Markdown(results with
+        {
+            ApiWarmUp = new ApiBenchmark.Round(
+                results.Create with { PerSecond = 1014, LatencyMilliseconds = new Distribution(29, 14, 53, 355, 434) },
+                results.Submit with { PerSecond = 1381 },
+                results.Read with { PerSecond = 9882 }),
+        }, Settings, "scripts/benchmark");
+
+        Assert.DoesNotContain("not judged (a warm-up", withoutWarmUp, StringComparison.Ordinal);
+        Assert.Contains("A shorter round ran first and is not judged (a warm-up: 500 calls of each write, 3 s of reads)", warmedUp, StringComparison.Ordinal);
+        Assert.Contains("`POST /upload/request` 1014/s, p99 355 ms; `POST /jobs` 1381/s", warmedUp, StringComparison.Ordinal);
+        // Judged on the rounds alone: the warm-up's 355 ms is in no target's line.
+        Assert.DoesNotContain("355 ms (not met)", warmedUp, StringComparison.Ordinal);
+        Assert.Contains("at most 200 calls of each write", warmedUp, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Memory_is_judged_per_process_the_worker_idle_and_the_api_at_its_peak_both_flat_with_input_size()
     {
         var results = Results(10.2, 0.7, 11.8, 1500, 20) with
