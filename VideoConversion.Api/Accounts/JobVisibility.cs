@@ -11,7 +11,10 @@ namespace VideoConversion.Api.Accounts;
 /// </summary>
 public static class JobVisibility
 {
-    /// <remarks>The rule is stated again in <see cref="FindVisibleAsync"/>'s compiled queries: change both together.</remarks>
+    /// <remarks>
+    /// The rule is stated again in <see cref="FindVisibleAsync"/>'s compiled query and in <see cref="JobReads"/>' SQL: change
+    /// all three together.
+    /// </remarks>
     public static IQueryable<Job> VisibleTo(this IQueryable<Job> jobs, ClaimsPrincipal caller)
     {
         var kept = jobs.Where(job => job.DeletedAt == null);

@@ -14,6 +14,8 @@ public sealed class DatabaseMetrics
     private readonly Histogram<double> _commitDuration;
     private readonly Histogram<double> _flushDuration;
     private readonly Histogram<int> _flushBatches;
+    private readonly Histogram<double> _checkpointDuration;
+    private readonly Histogram<long> _checkpointPages;
 
     public DatabaseMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +35,12 @@ public sealed class DatabaseMetrics
         _flushBatches = meter.CreateHistogram(
             "videoconversion.database.flush.batches", "{batch}", "SQLite: batches made durable by one fsync of the log (committed while the last one ran).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16] });
+        _checkpointDuration = meter.CreateHistogram(
+            "videoconversion.database.checkpoint.duration", "s", "SQLite: a checkpoint of the write-ahead log into the database file, off the writer's lane.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
+        _checkpointPages = meter.CreateHistogram(
+            "videoconversion.database.checkpoint.pages", "{page}", "SQLite: the log's pages in the database file after a checkpoint.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [16, 64, 256, 1024, 4096, 16384] });
     }
 
     public void Committed(int writes, double batchSeconds, double commitSeconds)
@@ -46,5 +54,11 @@ public sealed class DatabaseMetrics
     {
         _flushBatches.Record(batches);
         _flushDuration.Record(seconds);
+    }
+
+    public void Checkpointed(long pages, double seconds)
+    {
+        _checkpointPages.Record(pages);
+        _checkpointDuration.Record(seconds);
     }
 }

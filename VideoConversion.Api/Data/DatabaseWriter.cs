@@ -44,6 +44,9 @@ public sealed partial class DatabaseWriter(
     /// <summary>The log of the writer's current SQLite connection, which the flusher flushes; null between connections.</summary>
     private volatile WriteAheadLog? _log;
 
+    /// <summary>SQLite with the log flushed by the writer: the checkpoints, off the lane.</summary>
+    private WalCheckpointer? _checkpointer;
+
     private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
         SingleReader = false,
@@ -84,6 +87,13 @@ public sealed partial class DatabaseWriter(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _writes.Writer.TryComplete();
+        if (!options.Database.IsPostgreSql)
+        {
+            // The requests are over: their read connections close first, so that the writer's is the database's last,
+            // whose close checkpoints the log and removes it.
+            SqliteReadConnections.Close(options.Database.ConnectionString);
+        }
+
         if (ExecuteTask is { } loop)
         {
             await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -107,6 +117,8 @@ public sealed partial class DatabaseWriter(
             {
                 await _flusher.StopAsync();
             }
+
+            _checkpointer?.Dispose();
         }
     }
 
@@ -237,6 +249,7 @@ public sealed partial class DatabaseWriter(
             {
                 _log = log;
                 _flusher ??= new LogFlusher(() => _log?.Flush(), Environment.FailFast, metrics, logger);
+                _checkpointer ??= new WalCheckpointer(options.Database.ConnectionString, metrics, logger);
                 LogFlushingTheLog(logger, log.Path);
             }
             else if (!options.Database.IsPostgreSql)

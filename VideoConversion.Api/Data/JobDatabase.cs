@@ -116,7 +116,8 @@ public sealed class JobDatabase
     /// <summary>
     /// SQLite in WAL mode: sets the writer's connection to commit without syncing the log (<c>synchronous=NORMAL</c>), and
     /// returns the log, which the writer flushes itself before it answers a batch's writes (see <see cref="DatabaseWriter"/>):
-    /// an answer is still given only once its write is on disk, but the flush no longer holds the connection. Otherwise
+    /// an answer is still given only once its write is on disk, but the flush no longer holds the connection. It checkpoints
+    /// no more either (<c>wal_autocheckpoint=0</c>): the writer runs a <see cref="WalCheckpointer"/> with the flush. Otherwise
     /// (PostgreSQL; SQLite without WAL) null: a commit is durable when it returns.
     /// </summary>
     public async Task<WriteAheadLog?> DeferLogSyncAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -144,7 +145,8 @@ public sealed class JobDatabase
 
         try
         {
-            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            // Checkpoints leave the connection too: the writer runs them on a thread of its own (WalCheckpointer says why).
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
             await command.ExecuteNonQueryAsync(cancellationToken);
             return log;
         }

@@ -19,8 +19,8 @@ namespace VideoConversion.Api.Data;
 /// as EF reads it (its type mapping's reader method, then its value converter), each value stored where EF stores it.
 /// </summary>
 /// <remarks>
-/// Only plain rows, as <see cref="RowInsert"/>'s: an entity type with a shadow property, an owned or complex part, or a type
-/// hierarchy is refused when its read is built. The entity is new and untracked, as a no-tracking query makes it.
+/// Only plain rows, as <see cref="RowInsert"/>'s: an entity type with a shadow property, an owned or complex part, a type
+/// hierarchy, a query filter or a service property is refused when its read is built. The entity is new and untracked, as a no-tracking query makes it.
 /// </remarks>
 public sealed class RowRead<TEntity>
     where TEntity : class
@@ -29,12 +29,11 @@ public sealed class RowRead<TEntity>
 
     private readonly Dictionary<string, string> _columns;
 
-    private RowRead(string select, string from, IReadOnlyList<IProperty> properties, Dictionary<string, string> columns, Func<DbDataReader, TEntity> materialize)
+    private RowRead(string select, string from, Dictionary<string, string> columns, Func<DbDataReader, TEntity> materialize)
     {
         _columns = columns;
         Select = select;
         From = from;
-        Properties = properties;
         _materialize = materialize;
     }
 
@@ -43,9 +42,6 @@ public sealed class RowRead<TEntity>
 
     /// <summary>"FROM" and the entity's table.</summary>
     public string From { get; }
-
-    /// <summary>The entity's properties, one for each column of <see cref="Select"/>, in its order.</summary>
-    public IReadOnlyList<IProperty> Properties { get; }
 
     /// <summary>The column of the property named <paramref name="propertyName"/>, delimited as the provider writes it.</summary>
     public string Column(string propertyName) => _columns[propertyName];
@@ -66,7 +62,7 @@ public sealed class RowRead<TEntity>
         var columns = properties.ToDictionary(property => property.Name, property => sql.DelimitIdentifier(property.GetColumnName(table)!));
         return new RowRead<TEntity>(
             $"SELECT {string.Join(", ", properties.Select(property => columns[property.Name]))}", $"FROM {sql.DelimitIdentifier(table.Name, table.Schema)}",
-            properties, columns, Materializer(entityType, properties));
+            columns, Materializer(entityType, properties));
     }
 
     /// <summary>reader => new TEntity { each property = its column, read and converted as EF does }.</summary>
@@ -136,6 +132,11 @@ public sealed class RowRead<TEntity>
         if (entityType.GetComplexProperties().Any() || entityType.GetNavigations().Any(navigation => navigation.TargetEntityType.IsOwned()))
         {
             throw new NotSupportedException($"{name} has complex or owned parts, which a statement of its own columns would leave out.");
+        }
+
+        if (entityType.GetDeclaredQueryFilters().Count > 0 || entityType.GetServiceProperties().Any())
+        {
+            throw new NotSupportedException($"{name} has a query filter or a service property, which a statement of its own columns would not apply.");
         }
 
         if (entityType.GetProperties().FirstOrDefault(property => property.IsShadowProperty()) is { } shadow)

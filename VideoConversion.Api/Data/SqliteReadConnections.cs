@@ -10,32 +10,51 @@ namespace VideoConversion.Api.Data;
 /// after each query, and Microsoft.Data.Sqlite drops a connection's prepared statements when it closes.
 /// </summary>
 /// <remarks>
-/// Read-only (<c>query_only</c>): nothing written here can skip the database writer. Bounded: with every connection in use a
-/// reader is told none is free, and reads by EF. One set per database file, for the process's life (static, as EF's own
-/// caches of a model are); a connection that failed is closed, not given out again.
+/// Read-only (<c>query_only</c>, and internal: only the API's own statements run here): nothing written here can skip the
+/// database writer. Opened without creating: a wrong path fails, not reads an empty new file. Bounded: with every
+/// connection in use a reader is told none is free, and reads by EF. One set per database file, static (as EF's own caches
+/// of a model are), until <see cref="Close"/>: the database writer closes them when it stops, so that its own connection is
+/// the database's last, whose close checkpoints the log and removes it. A connection whose read failed (but for a
+/// cancellation, after which it is as it was) is closed, not given out again.
 /// </remarks>
-public sealed class SqliteReadConnections
+internal sealed class SqliteReadConnections
 {
     private static readonly ConcurrentDictionary<string, SqliteReadConnections?> ByConnectionString = new(StringComparer.Ordinal);
 
     /// <summary>Open at most: enough for every thread reading at once on a small machine, few enough to hold little memory.</summary>
-    private static readonly int MaxOpen = Math.Clamp(Environment.ProcessorCount * 4, 4, 32);
+    internal static readonly int MaxOpen = Math.Clamp(Environment.ProcessorCount * 4, 4, 32);
 
     private readonly string _connectionString;
     private readonly ConcurrentBag<ReadConnection> _idle = [];
     private int _open;
 
-    private SqliteReadConnections(string connectionString) =>
-        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+    private volatile bool _closed;
+
+    private SqliteReadConnections(string connectionString) => _connectionString =
+        new SqliteConnectionStringBuilder(connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ConnectionString;
 
     /// <summary>
     /// The connections to the database file of <paramref name="connectionString"/>; null for an in-memory database, which a
     /// connection of its own would not see.
     /// </summary>
     public static SqliteReadConnections? For(string connectionString) => ByConnectionString.GetOrAdd(connectionString, static key =>
-        new SqliteConnectionStringBuilder(key) is { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file } && file != ":memory:"
+        new SqliteConnectionStringBuilder(key) is { Mode: not SqliteOpenMode.Memory, DataSource: { Length: > 0 } file }
+            && !file.Contains(":memory:", StringComparison.Ordinal) && !file.Contains("mode=memory", StringComparison.OrdinalIgnoreCase)
             ? new SqliteReadConnections(key)
             : null);
+
+    /// <summary>Closes the connections to the database of <paramref name="connectionString"/>: the free ones now, those in use when their read ends.</summary>
+    public static void Close(string connectionString)
+    {
+        if (ByConnectionString.TryRemove(connectionString, out var connections) && connections is not null)
+        {
+            connections._closed = true;
+            while (connections._idle.TryTake(out var idle))
+            {
+                connections.Discard(idle);
+            }
+        }
+    }
 
     /// <summary>Connections open now, in use or free (the tests read it).</summary>
     internal int Open => Volatile.Read(ref _open);
@@ -65,22 +84,45 @@ public sealed class SqliteReadConnections
             }
         }
 
+        var reusable = false;
         try
         {
             var result = await read(connection);
-            _idle.Add(connection);
+            reusable = true;
             return result;
         }
-        catch
+        catch (OperationCanceledException)
         {
-            Interlocked.Decrement(ref _open);
-            connection.Dispose();
+            // Its reader is disposed: the connection and its statements are as they were.
+            reusable = true;
             throw;
+        }
+        finally
+        {
+            if (reusable && !_closed)
+            {
+                _idle.Add(connection);
+                // Closed meanwhile: what Close found no longer includes it.
+                if (_closed && _idle.TryTake(out var late))
+                {
+                    Discard(late);
+                }
+            }
+            else
+            {
+                Discard(connection);
+            }
         }
     }
 
+    private void Discard(ReadConnection connection)
+    {
+        Interlocked.Decrement(ref _open);
+        connection.Dispose();
+    }
+
     /// <summary>One open, read-only connection and its commands by their SQL.</summary>
-    public sealed class ReadConnection : IDisposable
+    internal sealed class ReadConnection : IDisposable
     {
         private readonly SqliteConnection _connection;
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);

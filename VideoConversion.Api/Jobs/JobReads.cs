@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -19,7 +20,7 @@ public static class JobReads
     /// In the database writer's batch, on its connection and transaction (<see cref="WriterCommands"/>): the job, a deleted
     /// one too; null when there is none.
     /// </summary>
-    public static Task<Job?> ByIdAsync(JobsDbContext db, System.Data.Common.DbTransaction transaction, string jobId, CancellationToken cancellationToken)
+    public static Task<Job?> ByIdAsync(JobsDbContext db, DbTransaction transaction, string jobId, CancellationToken cancellationToken)
     {
         var statements = StatementsFor(db);
         var command = WriterCommands.For(db, transaction, statements.ById);
@@ -31,7 +32,7 @@ public static class JobReads
     /// On a connection of the SQLite file's own (<see cref="SqliteReadConnections"/>): the job unless deleted, and only
     /// <paramref name="ownerId"/>'s when given (null: any owner's); null when there is none.
     /// </summary>
-    public static Task<Job?> VisibleAsync(
+    internal static Task<Job?> VisibleAsync(
         JobsDbContext db, SqliteReadConnections.ReadConnection connection, string jobId, string? ownerId, CancellationToken cancellationToken)
     {
         var statements = StatementsFor(db);
@@ -42,7 +43,11 @@ public static class JobReads
     }
 
     /// <summary>The SQL of <see cref="ByIdAsync"/> and <see cref="VisibleAsync"/> in <paramref name="db"/>'s model (the tests read it).</summary>
-    internal static (string ById, string Visible) SqlFor(JobsDbContext db) => StatementsFor(db) is var statements ? (statements.ById, statements.Visible) : default;
+    internal static (string ById, string Visible) SqlFor(JobsDbContext db)
+    {
+        var statements = StatementsFor(db);
+        return (statements.ById, statements.Visible);
+    }
 
     private static Statements StatementsFor(JobsDbContext db)
     {

@@ -22,7 +22,14 @@ public sealed class JobReadsTests : IDisposable
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-job-reads-");
 
-    public void Dispose() => _work.Delete(recursive: true);
+    public void Dispose()
+    {
+        SqliteReadConnections.Close(ConnectionString);
+        _work.Delete(recursive: true);
+    }
+
+    /// <summary>The request path's connection string for the test's file (its read connections are closed with the test).</summary>
+    private string ConnectionString => $"Data Source={Path.Combine(_work.FullName, "jobs.db")}";
 
     [Fact]
     public async Task Every_property_of_a_job_read_by_the_statements_is_as_EF_reads_it()
@@ -49,9 +56,9 @@ public sealed class JobReadsTests : IDisposable
             return 0;
         }, CancellationToken.None));
 
-        // The request path's context: its own connections (pooled, as the API's), so the read connections apply.
+        // A request's context: configured by a connection string, as the API's, so the read connections serve it.
         await using var requests = new JobsDbContext(
-            new DbContextOptionsBuilder<JobsDbContext>().UseSqlite($"Data Source={file}").Options, new DatabaseWriteGate());
+            new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(ConnectionString).Options, new DatabaseWriteGate());
         var administrator = Caller("admin-1", Roles.Administrator);
         foreach (var (id, fromBatch) in ids.Zip(inBatch))
         {
@@ -65,12 +72,12 @@ public sealed class JobReadsTests : IDisposable
         }
 
         Assert.Empty(requests.ChangeTracker.Entries());
-        Assert.InRange(SqliteReadConnections.For($"Data Source={file}")!.Open, 1, 32); // read by the statement, not EF's fallback
+        Assert.InRange(SqliteReadConnections.For(ConnectionString)!.Open, 1, SqliteReadConnections.MaxOpen); // by the statement, not EF
 
         // Between them the jobs fill every column: a column read wrongly could not hide behind its default.
         var all = await requests.Jobs.AsNoTracking().ToListAsync();
         var neverFilled = requests.Model.FindEntityType(typeof(Job))!.GetProperties()
-            .Where(property => all.All(job => property.PropertyInfo!.GetValue(job) is null or false or 0 or 0L))
+            .Where(property => all.All(job => IsDefault(property.PropertyInfo!.GetValue(job))))
             .Select(property => property.Name);
         Assert.Empty(neverFilled);
     }
@@ -78,8 +85,8 @@ public sealed class JobReadsTests : IDisposable
     [Fact]
     public async Task The_request_paths_read_shows_a_job_to_its_owner_and_administrators_and_a_deleted_one_to_no_one()
     {
-        var file = await MigratedDatabase.CreateAsync(_work, Created, "j_owned");
-        await using var db = new JobsDbContext(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite($"Data Source={file}").Options, new DatabaseWriteGate());
+        await MigratedDatabase.CreateAsync(_work, Created, "j_owned");
+        await using var db = new JobsDbContext(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(ConnectionString).Options, new DatabaseWriteGate());
         var owner = Caller("owner-j_owned");
         var administrator = Caller("admin-1", Roles.Administrator);
 
@@ -96,17 +103,60 @@ public sealed class JobReadsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_in_a_transaction_sees_its_uncommitted_writes()
+    {
+        await MigratedDatabase.CreateAsync(_work, Created);
+        await using var db = new JobsDbContext(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite(ConnectionString).Options, new DatabaseWriteGate());
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.Jobs.Add(Job.Create("j_uncommitted", "clip.mp4", null, "j_uncommitted.mp4", Created, Created.AddHours(1), ownerId: "owner-1"));
+        await db.SaveChangesAsync();
+
+        // Another connection would not see it yet: inside a transaction the read is EF's, on the transaction's connection.
+        Assert.Equal("j_uncommitted", (await db.FindVisibleAsync(Caller("owner-1"), "j_uncommitted", CancellationToken.None))?.Id);
+    }
+
+    [Fact]
+    public async Task With_every_connection_in_use_a_read_falls_back_and_a_failed_one_is_closed()
+    {
+        await MigratedDatabase.CreateAsync(_work, Created, "j_kept");
+        var connections = SqliteReadConnections.For(ConnectionString)!;
+        var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = Enumerable.Range(0, SqliteReadConnections.MaxOpen).Select(_ => connections.ReadAsync(_ => release.Task, () => Task.FromResult(-1))).ToList();
+        Assert.Equal(SqliteReadConnections.MaxOpen, connections.Open);
+
+        Assert.Equal(-1, await connections.ReadAsync(_ => Task.FromResult(1), () => Task.FromResult(-1))); // none free: the fallback
+        Assert.Equal(SqliteReadConnections.MaxOpen, connections.Open);
+        release.SetResult(7);
+        Assert.All(await Task.WhenAll(holding), result => Assert.Equal(7, result));
+        Assert.Equal(SqliteReadConnections.MaxOpen, connections.Open); // kept open for the next reads
+
+        await Assert.ThrowsAsync<SqliteException>(() => connections.ReadAsync(
+            connection => connection.For("SELECT * FROM no_such_table").ExecuteScalarAsync(), () => Task.FromResult<object?>(null)));
+        Assert.Equal(SqliteReadConnections.MaxOpen - 1, connections.Open);
+    }
+
+    [Fact]
     public async Task The_read_connections_cannot_write()
     {
         var file = await MigratedDatabase.CreateAsync(_work, Created, "j_kept");
-        var connections = SqliteReadConnections.For($"Data Source={file}")!;
+        var connections = SqliteReadConnections.For(ConnectionString)!;
         var refused = await Assert.ThrowsAsync<SqliteException>(() => connections.ReadAsync(
             connection => connection.For("DELETE FROM jobs").ExecuteNonQueryAsync(), () => Task.FromResult(-1)));
         Assert.Contains("readonly", refused.Message, StringComparison.OrdinalIgnoreCase);
 
         await using var db = new JobsDbContext(MigratedDatabase.Options(file), new DatabaseWriteGate());
         Assert.Equal(1, await db.Jobs.CountAsync());
-        Assert.Null(SqliteReadConnections.For("Data Source=:memory:")); // a database of its own: not the one asked for
+        // An in-memory database would be one of their own, not the one asked for.
+        Assert.Null(SqliteReadConnections.For("Data Source=:memory:"));
+        Assert.Null(SqliteReadConnections.For("Data Source=file::memory:?cache=shared"));
+        Assert.Null(SqliteReadConnections.For("Data Source=file:jobs?mode=memory"));
+
+        // A path with no database is an error, not a new empty file.
+        var missing = Path.Combine(_work.FullName, "missing.db");
+        await Assert.ThrowsAsync<SqliteException>(() => SqliteReadConnections.For($"Data Source={missing}")!.ReadAsync(
+            connection => connection.For("SELECT 1").ExecuteScalarAsync(), () => Task.FromResult<object?>(null)));
+        Assert.False(File.Exists(missing));
+        SqliteReadConnections.Close($"Data Source={missing}");
     }
 
     [Fact]
@@ -122,6 +172,23 @@ public sealed class JobReadsTests : IDisposable
             Assert.Equal(db.Model.FindEntityType(typeof(Job))!.GetProperties().Count(), columns);
             Assert.EndsWith("""WHERE "Id" = @id""", byId);
             Assert.EndsWith("""WHERE "Id" = @id AND "DeletedAt" IS NULL AND (@owner IS NULL OR "OwnerId" = @owner)""", visible);
+        }
+    }
+
+    [Fact]
+    public void An_entity_type_a_statement_would_read_otherwise_than_EF_is_refused()
+    {
+        using var db = new FilteredJobs(new DbContextOptionsBuilder<FilteredJobs>().UseSqlite("Data Source=:memory:").Options);
+        Assert.Contains("query filter", Assert.Throws<NotSupportedException>(() => RowRead.For<Job>(db)).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The jobs model with a query filter on jobs, which EF's queries apply and a statement of the columns would not.</summary>
+    private sealed class FilteredJobs(DbContextOptions<FilteredJobs> options) : JobsDbContext(options, new DatabaseWriteGate())
+    {
+        protected override void OnModelCreating(ModelBuilder builder)
+        {
+            base.OnModelCreating(builder);
+            builder.Entity<Job>().HasQueryFilter(job => job.DeletedAt == null);
         }
     }
 
@@ -176,6 +243,8 @@ public sealed class JobReadsTests : IDisposable
 
         Assert.Equal(expected.OutputList, actual.OutputList);
     }
+
+    private static bool IsDefault(object? value) => value is null || (value.GetType().IsValueType && value.Equals(Activator.CreateInstance(value.GetType())));
 
     private static ClaimsPrincipal Caller(string accountId, string? role = null) => new(new ClaimsIdentity(
         [new Claim(ClaimTypes.NameIdentifier, accountId), .. role is null ? Array.Empty<Claim>() : [new Claim(ClaimTypes.Role, role)]], "test"));
