@@ -15,7 +15,7 @@ public sealed class DatabaseMetrics
     private readonly Histogram<double> _flushDuration;
     private readonly Histogram<int> _flushBatches;
     private readonly Histogram<double> _checkpointDuration;
-    private readonly Histogram<long> _checkpointPages;
+    private readonly Histogram<long> _checkpointFrames;
 
     public DatabaseMetrics(IMeterFactory meterFactory)
     {
@@ -36,10 +36,10 @@ public sealed class DatabaseMetrics
             "videoconversion.database.flush.batches", "{batch}", "SQLite: batches made durable by one fsync of the log (committed while the last one ran).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16] });
         _checkpointDuration = meter.CreateHistogram(
-            "videoconversion.database.checkpoint.duration", "s", "SQLite: a checkpoint of the write-ahead log into the database file, off the writer's lane.",
+            "videoconversion.database.checkpoint.duration", "s", "SQLite: a checkpoint that copied the write-ahead log's frames into the database file, off the writer's lane.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.FastSeconds });
-        _checkpointPages = meter.CreateHistogram(
-            "videoconversion.database.checkpoint.pages", "{page}", "SQLite: the log's pages in the database file after a checkpoint.",
+        _checkpointFrames = meter.CreateHistogram(
+            "videoconversion.database.checkpoint.frames", "{frame}", "SQLite: the log's frames (pages written) a checkpoint copied into the database file.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [16, 64, 256, 1024, 4096, 16384] });
     }
 
@@ -56,9 +56,9 @@ public sealed class DatabaseMetrics
         _flushDuration.Record(seconds);
     }
 
-    public void Checkpointed(long pages, double seconds)
+    public void Checkpointed(long frames, double seconds)
     {
-        _checkpointPages.Record(pages);
+        _checkpointFrames.Record(frames);
         _checkpointDuration.Record(seconds);
     }
 }

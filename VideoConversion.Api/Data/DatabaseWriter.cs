@@ -89,8 +89,7 @@ public sealed partial class DatabaseWriter(
         _writes.Writer.TryComplete();
         if (!options.Database.IsPostgreSql)
         {
-            // The requests are over: their read connections close first, so that the writer's is the database's last,
-            // whose close checkpoints the log and removes it.
+            // The requests are over (the server stops first): their read connections' files are let go with the writer's.
             SqliteReadConnections.Close(options.Database.ConnectionString);
         }
 

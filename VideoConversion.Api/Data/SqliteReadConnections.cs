@@ -13,9 +13,8 @@ namespace VideoConversion.Api.Data;
 /// Read-only (<c>query_only</c>, and internal: only the API's own statements run here): nothing written here can skip the
 /// database writer. Opened without creating: a wrong path fails, not reads an empty new file. Bounded: with every
 /// connection in use a reader is told none is free, and reads by EF. One set per database file, static (as EF's own caches
-/// of a model are), until <see cref="Close"/>: the database writer closes them when it stops, so that its own connection is
-/// the database's last, whose close checkpoints the log and removes it. A connection whose read failed (but for a
-/// cancellation, after which it is as it was) is closed, not given out again.
+/// of a model are), until <see cref="Close"/>: the database writer closes them when it stops, after the requests. A
+/// connection whose read failed (but for a cancellation, after which it is as it was) is closed, not given out again.
 /// </remarks>
 internal sealed class SqliteReadConnections
 {
@@ -49,6 +48,7 @@ internal sealed class SqliteReadConnections
         if (ByConnectionString.TryRemove(connectionString, out var connections) && connections is not null)
         {
             connections._closed = true;
+            Interlocked.MemoryBarrier();
             while (connections._idle.TryTake(out var idle))
             {
                 connections.Discard(idle);
@@ -65,6 +65,11 @@ internal sealed class SqliteReadConnections
     /// </summary>
     public async Task<T> ReadAsync<T>(Func<ReadConnection, Task<T>> read, Func<Task<T>> fallback)
     {
+        if (_closed)
+        {
+            return await fallback();
+        }
+
         if (!_idle.TryTake(out var connection))
         {
             if (Interlocked.Increment(ref _open) > MaxOpen)
@@ -102,7 +107,9 @@ internal sealed class SqliteReadConnections
             if (reusable && !_closed)
             {
                 _idle.Add(connection);
-                // Closed meanwhile: what Close found no longer includes it.
+                // Closed meanwhile: what Close found no longer includes it. (A full fence on each side, Close's too: the
+                // flag read here cannot move before the Add.)
+                Interlocked.MemoryBarrier();
                 if (_closed && _idle.TryTake(out var late))
                 {
                     Discard(late);

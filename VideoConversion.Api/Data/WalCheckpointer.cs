@@ -9,7 +9,9 @@ namespace VideoConversion.Api.Data;
 /// 1,000 pages, on the committing connection: there it held the lane every write waits for while it copied the pages and
 /// synced the log and the database file (commits of 10–25 ms, a dozen in a benchmark of the API, against a median under
 /// 0.1 ms). The writer's connection turns that off (<see cref="JobDatabase.DeferLogSyncAsync"/>), and this runs a PASSIVE
-/// checkpoint every second, which waits for no reader and no writer.
+/// checkpoint every second, which waits for no reader and no writer. The API's rarer writers on other connections
+/// (cancel, retention, accounts) keep SQLite's own: should the log pass 1,000 frames between two of these, their commit
+/// checkpoints.
 /// </summary>
 /// <remarks>
 /// Durability stays SQLite's: a checkpoint syncs the log before it writes the database file, whatever the writer's own
@@ -26,9 +28,12 @@ internal sealed partial class WalCheckpointer : IDisposable
     private readonly ManualResetEventSlim _stopping = new();
     private readonly Thread _thread;
 
+    /// <summary>The log's frames in the database file after the last checkpoint (this thread's alone).</summary>
+    private long _checkpointed;
+
     public WalCheckpointer(string connectionString, DatabaseMetrics metrics, ILogger logger)
     {
-        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ConnectionString;
         _metrics = metrics;
         _logger = logger;
         // A thread, not the pool's: a checkpoint blocks on the disk for milliseconds.
@@ -75,6 +80,11 @@ internal sealed partial class WalCheckpointer : IDisposable
         try
         {
             connection.Open();
+            // Stated, not left to SQLite's default: a checkpoint syncs the log before it writes the database file.
+            using var setup = connection.CreateCommand();
+            setup.CommandText = "PRAGMA synchronous=FULL;";
+            setup.ExecuteNonQuery();
+            _checkpointed = 0;
             return connection;
         }
         catch
@@ -90,10 +100,19 @@ internal sealed partial class WalCheckpointer : IDisposable
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
         var started = Stopwatch.GetTimestamp();
         using var result = command.ExecuteReader();
-        // One row: whether it was kept from finishing, the log's pages, and the pages now in the database file.
-        if (result.Read() && result.GetInt64(1) > 0)
+        // One row: whether it was kept from finishing, the log's frames, and of those the frames now in the database file.
+        // The last counts from the log's start, which goes back to 0 when a write begins the log again.
+        if (!result.Read())
         {
-            _metrics.Checkpointed(result.GetInt64(2), Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return;
+        }
+
+        var checkpointed = result.GetInt64(2);
+        var copied = checkpointed >= _checkpointed ? checkpointed - _checkpointed : checkpointed;
+        _checkpointed = checkpointed;
+        if (copied > 0)
+        {
+            _metrics.Checkpointed(copied, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

@@ -43,11 +43,12 @@ public sealed class GroupCommitTests : IDisposable
         var wal = await DatabaseAsync("wal.db", "wal");
         var journal = await DatabaseAsync("journal.db", "delete");
 
-        var (log, synchronous) = await DeferredSyncOfAsync(wal);
+        var (log, synchronous, autoCheckpoint) = await DeferredSyncOfAsync(wal);
         Assert.Equal(1L, synchronous); // NORMAL, the writer flushing the log
+        Assert.Equal(0L, autoCheckpoint); // and checkpointing it on a thread of its own, not in a COMMIT
         // The log as SQLite names it (its temporary directory's links resolved), found open while the connection was.
         Assert.Equal(Path.GetFileName(wal) + "-wal", Path.GetFileName(log));
-        Assert.Equal((null, 2L), await DeferredSyncOfAsync(journal)); // FULL, as the writer's setup leaves it
+        Assert.Equal((null, 2L, 1000L), await DeferredSyncOfAsync(journal)); // FULL, as the writer's setup leaves it; SQLite's checkpoints
     }
 
     [Fact]
@@ -157,7 +158,7 @@ public sealed class GroupCommitTests : IDisposable
         })
         .Build());
 
-    private static async Task<(string? Log, long Synchronous)> DeferredSyncOfAsync(string file)
+    private static async Task<(string? Log, long Synchronous, long AutoCheckpoint)> DeferredSyncOfAsync(string file)
     {
         var database = Database(file);
         await using var connection = (SqliteConnection)database.NewConnection();
@@ -171,7 +172,9 @@ public sealed class GroupCommitTests : IDisposable
         using var log = await database.DeferLogSyncAsync(connection, CancellationToken.None);
         await using var query = connection.CreateCommand();
         query.CommandText = "PRAGMA synchronous;";
-        return (log?.Path, (long)(await query.ExecuteScalarAsync())!);
+        var synchronous = (long)(await query.ExecuteScalarAsync())!;
+        query.CommandText = "PRAGMA wal_autocheckpoint;";
+        return (log?.Path, synchronous, (long)(await query.ExecuteScalarAsync())!);
     }
 
     /// <summary>Writes from many callers at once through a started writer, then stops it; what its meter recorded.</summary>
