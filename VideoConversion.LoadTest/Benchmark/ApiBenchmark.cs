@@ -47,10 +47,10 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         public Phase Of(string call) => new[] { Create, Submit, Read }.Single(phase => phase.Call == call);
     }
 
-    /// <summary>Jobs created (and submitted) in each pass of the warm-up (<see cref="WarmUpAsync"/>).</summary>
+    /// <summary>Jobs created (and submitted) in each pass of the warm-up (<see cref="WarmUpAsync"/>), fewer if a round's are.</summary>
     public const int WarmUpJobs = 500;
 
-    /// <summary>The warm-up's time for reading a job.</summary>
+    /// <summary>The warm-up's time for reading a job, less if a round's is.</summary>
     public static readonly TimeSpan WarmUpDuration = TimeSpan.FromSeconds(3);
 
     /// <summary>
@@ -61,7 +61,8 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// </summary>
     public Task<Round> WarmUpAsync(
         CancellationToken cancellationToken, Func<CancellationToken, Task<IAsyncDisposable>>? isolate = null, Func<CancellationToken, Task>? settle = null) =>
-        new ApiBenchmark(api, concurrency, WarmUpDuration, WarmUpJobs).RunAsync(cancellationToken, isolate, settle);
+        new ApiBenchmark(api, concurrency, WarmUpDuration < duration ? WarmUpDuration : duration, Math.Min(WarmUpJobs, maxJobs))
+            .RunAsync(cancellationToken, isolate, settle);
 
     /// <summary>Medians, one call at a time: reading a job, and submitting one whose upload is missing (the storage check alone, no write).</summary>
     public sealed record Anatomy(double ReadMilliseconds, double StorageCheckMilliseconds);

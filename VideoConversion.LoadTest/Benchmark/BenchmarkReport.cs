@@ -183,7 +183,7 @@ public static class BenchmarkReport
         if (results.ApiWarmUp is { } warmUp)
         {
             report.Paragraph(
-                $"A shorter round ran first and is not judged (a warm-up: {ApiBenchmark.WarmUpJobs} calls of each write, {Number(ApiBenchmark.WarmUpDuration.TotalSeconds, "F0")} s of reads),",
+                $"A shorter round ran first and is not judged (a warm-up: {warmUp.Create.Calls} job creations, {warmUp.Submit.Calls} submissions, {Number(warmUp.Read.Seconds, "F0")} s of reads),",
                 "so the rounds meet the API as it runs for long, its code compiled and its pools filled:",
                 string.Join("; ", new[] { warmUp.Create, warmUp.Submit, warmUp.Read }.Select(phase =>
                     $"`{phase.Call}` {Number(phase.PerSecond, "F0")}/s, p99 {Number(phase.LatencyMilliseconds.P99 ?? double.NaN, "F0")} ms")) + ".");

@@ -162,7 +162,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         List<ApiBenchmark.Round> rounds = [];
         // Only the system's own workers, as many as it runs.
         var workerExecutable = settings.SystemWorkerExecutable;
-        progress($"the API, warm-up (not judged): {ApiBenchmark.WarmUpJobs} calls of each write, {ApiBenchmark.WarmUpDuration.TotalSeconds:F0} s of reads, the workers paused");
+        progress($"the API, warm-up (not judged): at most {Math.Min(ApiBenchmark.WarmUpJobs, settings.ApiMaxJobs)} calls of each write, the workers paused");
         var warmUp = await apiBenchmark.WarmUpAsync(cancellationToken,
             async token => await PausedWorkers.PauseAsync(workerExecutable, settings.SystemWorkersUnder, settings.Workers, token), QueueEmptiedAsync);
         await QueueEmptiedAsync(cancellationToken);
