@@ -29,12 +29,15 @@ public sealed class RowRead<TEntity>
 
     private readonly Dictionary<string, string> _columns;
 
-    private RowRead(string select, string from, Dictionary<string, string> columns, Func<DbDataReader, TEntity> materialize)
+    private RowRead(string select, string from, Dictionary<string, string> columns, Func<DbDataReader, TEntity> materialize, IProperty key, ISqlGenerationHelper sql)
     {
         _columns = columns;
         Select = select;
         From = from;
         _materialize = materialize;
+        Key = key;
+        KeyParameterName = sql.GenerateParameterName("key");
+        ByKey = $"{select} {from} WHERE {columns[key.Name]} = {sql.GenerateParameterNamePlaceholder("key")}";
     }
 
     /// <summary>"SELECT" and every mapped column, in the order the entity is made from them.</summary>
@@ -42,6 +45,26 @@ public sealed class RowRead<TEntity>
 
     /// <summary>"FROM" and the entity's table.</summary>
     public string From { get; }
+
+    /// <summary>The entity's key (a single property): what <see cref="ByKey"/> finds a row by.</summary>
+    public IProperty Key { get; }
+
+    /// <summary>The parameter of <see cref="ByKey"/>, as the provider names it ("@key").</summary>
+    public string KeyParameterName { get; }
+
+    /// <summary>The row whose key is the parameter <see cref="KeyParameterName"/>: <see cref="Select"/>, <see cref="From"/> and the key's WHERE.</summary>
+    public string ByKey { get; }
+
+    /// <summary>
+    /// <see cref="ByKey"/>'s row (null when there is none), on the database writer's connection in its batch
+    /// (<see cref="WriterCommands"/>, the command kept prepared there).
+    /// </summary>
+    public Task<TEntity?> InBatchByKeyAsync(JobsDbContext db, DbTransaction transaction, object key, CancellationToken cancellationToken)
+    {
+        var command = WriterCommands.For(db, transaction, ByKey);
+        command.Parameters.Add(WriterCommands.Parameter(command, Key, KeyParameterName, key));
+        return FirstAsync(command, cancellationToken);
+    }
 
     /// <summary>The column of the property named <paramref name="propertyName"/>, delimited as the provider writes it.</summary>
     public string Column(string propertyName) => _columns[propertyName];
@@ -60,9 +83,11 @@ public sealed class RowRead<TEntity>
         var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
         var properties = entityType.GetProperties().ToList();
         var columns = properties.ToDictionary(property => property.Name, property => sql.DelimitIdentifier(property.GetColumnName(table)!));
+        var key = entityType.FindPrimaryKey() is { Properties: [var single] } ? single
+            : throw new NotSupportedException($"{entityType.DisplayName()}: a row found by a key of one column is read by a statement.");
         return new RowRead<TEntity>(
             $"SELECT {string.Join(", ", properties.Select(property => columns[property.Name]))}", $"FROM {sql.DelimitIdentifier(table.Name, table.Schema)}",
-            columns, Materializer(entityType, properties));
+            columns, Materializer(entityType, properties), key, sql);
     }
 
     /// <summary>reader => new TEntity { each property = its column, read and converted as EF does }.</summary>

@@ -16,17 +16,9 @@ public static class JobReads
 {
     private static readonly ConditionalWeakTable<IModel, Statements> ByModel = [];
 
-    /// <summary>
-    /// In the database writer's batch, on its connection and transaction (<see cref="WriterCommands"/>): the job, a deleted
-    /// one too; null when there is none.
-    /// </summary>
-    public static Task<Job?> ByIdAsync(JobsDbContext db, DbTransaction transaction, string jobId, CancellationToken cancellationToken)
-    {
-        var statements = StatementsFor(db);
-        var command = WriterCommands.For(db, transaction, statements.ById);
-        command.Parameters.Add(WriterCommands.Parameter(command, statements.Id, statements.IdName, jobId));
-        return statements.Read.FirstAsync(command, cancellationToken);
-    }
+    /// <summary>In the database writer's batch (<see cref="RowRead{TEntity}.InBatchByKeyAsync"/>): the job, a deleted one too; null when there is none.</summary>
+    public static Task<Job?> ByIdAsync(JobsDbContext db, DbTransaction transaction, string jobId, CancellationToken cancellationToken) =>
+        RowRead.For<Job>(db).InBatchByKeyAsync(db, transaction, jobId, cancellationToken);
 
     /// <summary>
     /// On a connection of the SQLite file's own (<see cref="SqliteReadConnections"/>): the job unless deleted, and only
@@ -45,8 +37,7 @@ public static class JobReads
     /// <summary>The SQL of <see cref="ByIdAsync"/> and <see cref="VisibleAsync"/> in <paramref name="db"/>'s model (the tests read it).</summary>
     internal static (string ById, string Visible) SqlFor(JobsDbContext db)
     {
-        var statements = StatementsFor(db);
-        return (statements.ById, statements.Visible);
+        return (RowRead.For<Job>(db).ByKey, StatementsFor(db).Visible);
     }
 
     private static Statements StatementsFor(JobsDbContext db)
@@ -61,21 +52,18 @@ public static class JobReads
     }
 
     /// <param name="Visible">Holds <see cref="Accounts.JobVisibility.VisibleTo"/>'s rule: change both together.</param>
-    private sealed record Statements(
-        RowRead<Job> Read, string ById, string Visible, IProperty Id, IProperty Owner, string IdName, string OwnerName)
+    private sealed record Statements(RowRead<Job> Read, string Visible, IProperty Id, IProperty Owner, string IdName, string OwnerName)
     {
         public static Statements For(JobsDbContext db)
         {
             var sql = db.GetService<ISqlGenerationHelper>();
             var read = RowRead.For<Job>(db);
             var jobType = db.Model.FindEntityType(typeof(Job))!;
-            var id = $"{read.Column(nameof(Job.Id))} = {sql.GenerateParameterNamePlaceholder("id")}";
             var owner = sql.GenerateParameterNamePlaceholder("owner");
             return new Statements(
                 read,
-                $"{read.Select} {read.From} WHERE {id}",
-                $"{read.Select} {read.From} WHERE {id} AND {read.Column(nameof(Job.DeletedAt))} IS NULL " +
-                    $"AND ({owner} IS NULL OR {read.Column(nameof(Job.OwnerId))} = {owner})",
+                $"{read.Select} {read.From} WHERE {read.Column(nameof(Job.Id))} = {sql.GenerateParameterNamePlaceholder("id")} " +
+                    $"AND {read.Column(nameof(Job.DeletedAt))} IS NULL AND ({owner} IS NULL OR {read.Column(nameof(Job.OwnerId))} = {owner})",
                 jobType.FindProperty(nameof(Job.Id))!, jobType.FindProperty(nameof(Job.OwnerId))!,
                 sql.GenerateParameterName("id"), sql.GenerateParameterName("owner"));
         }

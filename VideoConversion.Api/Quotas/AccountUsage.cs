@@ -13,7 +13,7 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
     /// </summary>
     /// <remarks>
     /// Creating a job reads it in the database writer's lane, which every write waits for: there by a statement of the
-    /// writer's own (<see cref="WriterCommands"/>), prepared once per connection; elsewhere by a compiled query
+    /// writer's own (<see cref="RowRead{TEntity}.InBatchByKeyAsync"/>), prepared once per connection; elsewhere by a compiled query
     /// (<see cref="CompiledQueryPerModel{TQuery}"/>).
     /// </remarks>
     public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
@@ -23,12 +23,8 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
             return await Totals.For(db)(db, ownerId, cancellationToken) ?? new AccountUsage(0, 0);
         }
 
-        var statement = UsageStatement.For(db);
-        var read = WriterCommands.For(db, transaction, statement.Sql);
-        read.Parameters.Add(WriterCommands.Parameter(read, statement.OwnerId, statement.OwnerIdName, ownerId));
-        await using var row = await read.ExecuteReaderAsync(cancellationToken);
-        return await row.ReadAsync(cancellationToken)
-            ? new AccountUsage(row.GetFieldValue<int>(0), row.GetFieldValue<long>(1))
+        return await RowRead.For<AccountUsageTotals>(db).InBatchByKeyAsync(db, transaction, ownerId, cancellationToken) is { } totals
+            ? new AccountUsage(totals.ActiveJobs, totals.StoredBytes)
             : new AccountUsage(0, 0);
     }
 

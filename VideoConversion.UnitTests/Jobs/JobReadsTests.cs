@@ -170,7 +170,7 @@ public sealed class JobReadsTests : IDisposable
             var (byId, visible) = JobReads.SqlFor(db);
             var columns = byId[..byId.IndexOf(" FROM ", StringComparison.Ordinal)].Split(", ").Length;
             Assert.Equal(db.Model.FindEntityType(typeof(Job))!.GetProperties().Count(), columns);
-            Assert.EndsWith("""WHERE "Id" = @id""", byId);
+            Assert.EndsWith("""WHERE "Id" = @key""", byId);
             Assert.EndsWith("""WHERE "Id" = @id AND "DeletedAt" IS NULL AND (@owner IS NULL OR "OwnerId" = @owner)""", visible);
         }
     }

@@ -8,7 +8,7 @@ using VideoConversion.UnitTests.Data;
 namespace VideoConversion.UnitTests.Quotas;
 
 /// <summary>
-/// An account's totals read in the database writer's batch, by the writer's own statement (<see cref="UsageStatement"/>),
+/// An account's totals read in the database writer's batch, by the writer's own statement (<see cref="RowRead{TEntity}.InBatchByKeyAsync"/>),
 /// answer as the totals kept by the triggers: the batch's own uncommitted writes included, as the quota check needs.
 /// </summary>
 public sealed class AccountUsageTests : IDisposable
@@ -56,7 +56,7 @@ public sealed class AccountUsageTests : IDisposable
         using var sqlite = new JobsDbContext(new DbContextOptionsBuilder<JobsDbContext>().UseSqlite("Data Source=:memory:").Options, new DatabaseWriteGate());
         using var postgreSql = new PostgreSqlJobsDbContext(
             new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql("Host=localhost;Database=unused").Options, new DatabaseWriteGate());
-        Assert.Equal("""SELECT "ActiveJobs", "StoredBytes" FROM "account_usage" WHERE "OwnerId" = @owner""", UsageStatement.For(sqlite).Sql);
-        Assert.Equal("""SELECT "ActiveJobs", "StoredBytes" FROM account_usage WHERE "OwnerId" = @owner""", UsageStatement.For(postgreSql).Sql);
+        Assert.Equal("""SELECT "OwnerId", "ActiveJobs", "StoredBytes" FROM "account_usage" WHERE "OwnerId" = @key""", RowRead.For<AccountUsageTotals>(sqlite).ByKey);
+        Assert.Equal("""SELECT "OwnerId", "ActiveJobs", "StoredBytes" FROM account_usage WHERE "OwnerId" = @key""", RowRead.For<AccountUsageTotals>(postgreSql).ByKey);
     }
 }
