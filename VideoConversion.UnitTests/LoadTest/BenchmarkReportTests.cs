@@ -53,6 +53,18 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void A_transcode_difference_is_called_noise_only_when_one_sides_own_runs_spread_further()
+    {
+        // Raw 9.9-10.2 s, system 11.0 ± 0.1 s: 1.0 s apart, each side within 0.3 s. Pooled, the six runs span 1.2 s, which
+        // would call any difference of the medians noise.
+        var apart = BenchmarkReport.Markdown(Results(11.0, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
+        var close = BenchmarkReport.Markdown(Results(10.1, 0.7, 11.8, 1500, 20) with { SystemTranscodeRuns = [10.1, 9.5, 10.6] }, Settings, "scripts/benchmark");
+
+        Assert.Contains("the measured difference is 10.0 % of the job, larger than the runs' spread;", apart, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is 1.0 % of the job, smaller than the runs' spread;", close, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Throughputs_runs_of_each_side_are_listed_with_the_others()
     {
         var results = Results(10.2, 0.7, 11.0, 1500, 20) with { RawThroughputRuns = [12.0, 12.4, 11.6], SystemThroughputRuns = [11.0, 10.1, 11.9] };
