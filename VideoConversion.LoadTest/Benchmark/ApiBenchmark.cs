@@ -112,11 +112,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         // recorded each upload by then (UploadEventsRecorded), and the call writes without a storage request.
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;
-        var create = await MeasureAsync("POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
+        var create = await MeasureAsync(http, "POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
             () => CreateAsync(http, created, cancellationToken), cancellationToken);
         var createdOnSchedule = new ConcurrentQueue<(string JobId, Uri Url)>();
         var createOnSchedule = await MeasurePacedAsync(
-            "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
+            http, "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
 
         // Each phase of submissions follows its own jobs' uploads, and starts once the API has recorded their events (as
         // a client meets it: its upload's event is recorded by the time it calls), unless the round is to meet them.
@@ -124,22 +124,22 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         // phase waits for the workers to take them (settle), or, without it, meets some of those writes.
         var uploaded = await UploadAsync(created, cancellationToken);
         var events = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploaded, concurrency, cancellationToken) : null;
-        var submit = await MeasureAsync("POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
+        var submit = await MeasureAsync(http, "POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
             with { UploadEvents = events };
         await settle(cancellationToken);
         var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
         var eventsForSchedule = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploadedForSchedule, concurrency, cancellationToken) : null;
         var submitOnSchedule = await MeasurePacedAsync(
-            "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
+            http, "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
             with { UploadEvents = eventsForSchedule };
         await settle(cancellationToken);
 
         // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
         // writes nothing.
         var read = created.TryPeek(out var sample) ? sample.JobId : null;
-        var reading = await MeasureAsync("GET /jobs/{id}", isolate, () => read is not null, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+        var reading = await MeasureAsync(http, "GET /jobs/{id}", isolate, () => read is not null, () => ReadAsync(http, read, cancellationToken), cancellationToken);
         var readingOnSchedule = await MeasurePacedAsync(
-            "GET /jobs/{id}", isolate, read is null ? 0 : maxJobs, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+            http, "GET /jobs/{id}", isolate, read is null ? 0 : maxJobs, () => ReadAsync(http, read, cancellationToken), cancellationToken);
         return new Round(create, submit, reading, new PacedRound(TargetRate, createOnSchedule, submitOnSchedule, readingOnSchedule));
     }
 
@@ -200,9 +200,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <summary><paramref name="calls"/> calls of <paramref name="call"/> at <see cref="TargetRate"/>, from at most <c>concurrency</c> clients.</summary>
     private async Task<Phase> MeasurePacedAsync(
-        string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call, CancellationToken cancellationToken)
+        HttpClient http, string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call,
+        CancellationToken cancellationToken)
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
+        await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
         // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
         return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, duration, call, cancellationToken);
     }
@@ -216,9 +218,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
     private async Task<Phase> MeasureAsync(
-        string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
+        HttpClient http, string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call,
+        CancellationToken cancellationToken)
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
+        await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
         var clock = Stopwatch.StartNew();

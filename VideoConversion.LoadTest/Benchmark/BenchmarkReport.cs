@@ -179,7 +179,9 @@ public static class BenchmarkReport
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
             "the last column every round's rate and p99. Each write's phase is its jobs' number of calls (each submitted job is work",
-            "for the workers), so it lasts well under a second, and its p99 is decided by its slowest few calls.");
+            "for the workers), so it lasts well under a second, and its p99 is decided by its slowest few calls. Each phase starts",
+            "with its clients' connections open (opened untimed just before, when not already open), so it times requests, not",
+            "connecting, as load tools time a request.");
         if (results.ApiWarmUp is { } warmUp)
         {
             report.Paragraph(
