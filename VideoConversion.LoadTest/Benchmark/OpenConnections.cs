@@ -9,13 +9,35 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </summary>
 public static class OpenConnections
 {
+    /// <summary>Opening is preparation: should the API not answer by then, the phase opens what it lacks itself.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
+
     /// <summary>
-    /// Untimed: an unknown job (404, no write) read by <paramref name="clients"/> calls at once, each on a connection of its
-    /// own when none is idle, as the phase's clients would open them.
+    /// Untimed: an unknown job (a 404, no database read or write) asked for by <paramref name="clients"/> calls at once,
+    /// each response held, its body unread, until every call has its answer's headers. A connection stays busy while its
+    /// response is unread, so no call can reuse another's, however fast the API answers: each one that finds no idle
+    /// connection opens one. A call that fails is the phase's to meet, not this one's.
     /// </summary>
-    public static Task OpenAsync(HttpClient http, int clients, CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    public static async Task OpenAsync(HttpClient http, int clients, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Limit);
+        var responses = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => TryAskAsync(http, cancellationToken, limit.Token)));
+        foreach (var response in responses)
         {
-            using var response = await http.GetAsync(new Uri("/jobs/connection-check", UriKind.Relative), cancellationToken);
-        }));
+            response?.Dispose();
+        }
+    }
+
+    private static async Task<HttpResponseMessage?> TryAskAsync(HttpClient http, CancellationToken cancellationToken, CancellationToken limit)
+    {
+        try
+        {
+            return await http.GetAsync(new Uri("/jobs/connection-check", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, limit);
+        }
+        catch (Exception exception) when (ApiBenchmark.IsFailedCall(exception, cancellationToken))
+        {
+            return null;
+        }
+    }
 }

@@ -55,13 +55,21 @@ public sealed class BenchmarkReportTests
     [Fact]
     public void A_transcode_difference_is_called_noise_only_when_one_sides_own_runs_spread_further()
     {
-        // Raw 9.9-10.2 s, system 11.0 ± 0.1 s: 1.0 s apart, each side within 0.3 s. Pooled, the six runs span 1.2 s, which
-        // would call any difference of the medians noise.
+        // Raw 9.9-10.2 s (a spread of 0.3 s). System 11.0 ± 0.1 s: 1.0 s apart, beyond both spreads, and beyond the remux's
+        // fixed +0.2 s. Pooled, the six runs would span 1.2 s and call it noise.
         var apart = BenchmarkReport.Markdown(Results(11.0, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
-        var close = BenchmarkReport.Markdown(Results(10.1, 0.7, 11.8, 1500, 20) with { SystemTranscodeRuns = [10.1, 9.5, 10.6] }, Settings, "scripts/benchmark");
+        // System 10.6 s from runs 10.0-11.1: 0.6 s apart, beyond the raw runs' spread (0.3 s) but within the system's (1.1 s).
+        var withinOneSide = BenchmarkReport.Markdown(
+            Results(10.6, 0.7, 11.8, 1500, 20) with { SystemTranscodeRuns = [10.6, 10.0, 11.1] }, Settings, "scripts/benchmark");
+        // System 10.4 ± 0.1 s: 0.4 s apart, beyond both spreads, within the remux's fixed +0.5 s.
+        var fixedCost = BenchmarkReport.Markdown(Results(10.4, 1.0, 11.8, 1500, 20), Settings, "scripts/benchmark");
+        var oneRun = BenchmarkReport.Markdown(
+            Results(11.0, 0.7, 11.8, 1500, 20) with { RawTranscodeRuns = [10.0], SystemTranscodeRuns = [11.0] }, Settings, "scripts/benchmark");
 
-        Assert.Contains("the measured difference is 10.0 % of the job, larger than the runs' spread;", apart, StringComparison.Ordinal);
-        Assert.Contains("the measured difference is 1.0 % of the job, smaller than the runs' spread;", close, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is 10.0 % of the job (+1.00 s), larger than the runs' spread and than the remux's fixed cost (+0.20 s), which does not explain it:", apart, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is 6.0 % of the job (+0.60 s), smaller than the runs' spread;", withinOneSide, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is 4.0 % of the job (+0.40 s), larger than the runs' spread and no more than the remux's fixed cost;", fixedCost, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is 10.0 % of the job (+1.00 s), from one run of a side, with no spread to weigh it against;", oneRun, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,11 +11,16 @@ namespace VideoConversion.UnitTests.LoadTest;
 
 public sealed class OpenConnectionsTests
 {
-    /// <summary>Counted where the client connects: every connection its handler opens, and none it reuses.</summary>
-    [Fact]
-    public async Task A_phase_after_them_opens_no_connection_of_its_own()
+    /// <summary>
+    /// Counted where the client connects: every connection its handler opens, and none it reuses. Answered at once too, as
+    /// the API answers an unknown job: a connection handed back before the other calls are sent would be reused by them.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    public async Task A_phase_after_them_opens_no_connection_of_its_own(int answerMilliseconds)
     {
-        await using var server = await StartServerAsync();
+        await using var server = await StartServerAsync(TimeSpan.FromMilliseconds(answerMilliseconds));
         var connects = 0;
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -32,7 +37,7 @@ public sealed class OpenConnectionsTests
         await OpenConnections.OpenAsync(http, clients: 8, CancellationToken.None);
         Assert.Equal(8, connects);
 
-        // The phase: its 8 clients call at once, each answer taking a while, as the measured calls do.
+        // The phase: its 8 clients call at once, as the measured calls do.
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
             using var response = await http.GetAsync(new Uri("/jobs/some-job", UriKind.Relative));
@@ -46,8 +51,8 @@ public sealed class OpenConnectionsTests
         Assert.Equal(24, server.Requests);
     }
 
-    /// <summary>Kestrel on a free port of its own; every request answered after 50 ms, so that calls at once overlap.</summary>
-    private static async Task<TestServer> StartServerAsync()
+    /// <summary>Kestrel on a free port of its own; every request answered with a body (as the API's 404 has) after <paramref name="delay"/>.</summary>
+    private static async Task<TestServer> StartServerAsync(TimeSpan delay)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -56,8 +61,9 @@ public sealed class OpenConnectionsTests
         app.Run(async context =>
         {
             server.Counted();
-            await Task.Delay(50, context.RequestAborted);
+            await Task.Delay(delay, context.RequestAborted);
             context.Response.StatusCode = context.Request.Path == "/jobs/some-job" ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
+            await context.Response.WriteAsync("{\"title\":\"Unknown job\"}", context.RequestAborted);
         });
         await app.StartAsync();
         return server;
