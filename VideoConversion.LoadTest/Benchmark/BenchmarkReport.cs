@@ -302,6 +302,12 @@ public static class BenchmarkReport
             return $"{measured} smaller than the runs' spread; {Shrinks}";
         }
 
+        if (difference < 0)
+        {
+            // Nothing the system adds can make FFmpeg's work take less time than FFmpeg alone.
+            return $"{measured} faster than FFmpeg alone by more than the runs' spread: the machine ran faster during the system's runs.";
+        }
+
         return difference <= ratios.RemuxOverheadSeconds
             ? $"{measured} larger than the runs' spread and no more than the remux's fixed cost; {Shrinks}"
             : $"{measured} larger than the runs' spread and than the remux's fixed cost (+{Number(ratios.RemuxOverheadSeconds)} s), which does not " +

@@ -63,12 +63,15 @@ public sealed class BenchmarkReportTests
             Results(10.6, 0.7, 11.8, 1500, 20) with { SystemTranscodeRuns = [10.6, 10.0, 11.1] }, Settings, "scripts/benchmark");
         // System 10.4 ± 0.1 s: 0.4 s apart, beyond both spreads, within the remux's fixed +0.5 s.
         var fixedCost = BenchmarkReport.Markdown(Results(10.4, 1.0, 11.8, 1500, 20), Settings, "scripts/benchmark");
+        // System 9.0 ± 0.1 s: 1.0 s faster than FFmpeg alone, beyond both spreads.
+        var faster = BenchmarkReport.Markdown(Results(9.0, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
         var oneRun = BenchmarkReport.Markdown(
             Results(11.0, 0.7, 11.8, 1500, 20) with { RawTranscodeRuns = [10.0], SystemTranscodeRuns = [11.0] }, Settings, "scripts/benchmark");
 
         Assert.Contains("the measured difference is 10.0 % of the job (+1.00 s), larger than the runs' spread and than the remux's fixed cost (+0.20 s), which does not explain it:", apart, StringComparison.Ordinal);
         Assert.Contains("the measured difference is 6.0 % of the job (+0.60 s), smaller than the runs' spread;", withinOneSide, StringComparison.Ordinal);
         Assert.Contains("the measured difference is 4.0 % of the job (+0.40 s), larger than the runs' spread and no more than the remux's fixed cost;", fixedCost, StringComparison.Ordinal);
+        Assert.Contains("the measured difference is -10.0 % of the job (-1.00 s), faster than FFmpeg alone by more than the runs' spread: the machine ran faster", faster, StringComparison.Ordinal);
         Assert.Contains("the measured difference is 10.0 % of the job (+1.00 s), from one run of a side, with no spread to weigh it against;", oneRun, StringComparison.Ordinal);
     }
 
