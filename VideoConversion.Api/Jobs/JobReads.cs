@@ -29,16 +29,13 @@ public static class JobReads
     {
         var statements = StatementsFor(db);
         var command = connection.For(statements.Visible);
-        command.Parameters.Add(WriterCommands.Parameter(command, statements.Id, statements.IdName, jobId));
+        command.Parameters.Add(WriterCommands.Parameter(command, statements.Read.Key, statements.Read.KeyParameterName, jobId));
         command.Parameters.Add(WriterCommands.Parameter(command, statements.Owner, statements.OwnerName, ownerId));
         return statements.Read.FirstAsync(command, cancellationToken);
     }
 
     /// <summary>The SQL of <see cref="ByIdAsync"/> and <see cref="VisibleAsync"/> in <paramref name="db"/>'s model (the tests read it).</summary>
-    internal static (string ById, string Visible) SqlFor(JobsDbContext db)
-    {
-        return (RowRead.For<Job>(db).ByKey, StatementsFor(db).Visible);
-    }
+    internal static (string ById, string Visible) SqlFor(JobsDbContext db) => (RowRead.For<Job>(db).ByKey, StatementsFor(db).Visible);
 
     private static Statements StatementsFor(JobsDbContext db)
     {
@@ -51,21 +48,21 @@ public static class JobReads
         return statements;
     }
 
-    /// <param name="Visible">Holds <see cref="Accounts.JobVisibility.VisibleTo"/>'s rule: change both together.</param>
-    private sealed record Statements(RowRead<Job> Read, string Visible, IProperty Id, IProperty Owner, string IdName, string OwnerName)
+    /// <param name="Visible">
+    /// The job by its key (<see cref="RowRead{TEntity}.ByKey"/>, its parameter the read's own), narrowed by
+    /// <see cref="Accounts.JobVisibility.VisibleTo"/>'s rule: change both together.
+    /// </param>
+    private sealed record Statements(RowRead<Job> Read, string Visible, IProperty Owner, string OwnerName)
     {
         public static Statements For(JobsDbContext db)
         {
             var sql = db.GetService<ISqlGenerationHelper>();
             var read = RowRead.For<Job>(db);
-            var jobType = db.Model.FindEntityType(typeof(Job))!;
             var owner = sql.GenerateParameterNamePlaceholder("owner");
             return new Statements(
                 read,
-                $"{read.Select} {read.From} WHERE {read.Column(nameof(Job.Id))} = {sql.GenerateParameterNamePlaceholder("id")} " +
-                    $"AND {read.Column(nameof(Job.DeletedAt))} IS NULL AND ({owner} IS NULL OR {read.Column(nameof(Job.OwnerId))} = {owner})",
-                jobType.FindProperty(nameof(Job.Id))!, jobType.FindProperty(nameof(Job.OwnerId))!,
-                sql.GenerateParameterName("id"), sql.GenerateParameterName("owner"));
+                $"{read.ByKey} AND {read.Column(nameof(Job.DeletedAt))} IS NULL AND ({owner} IS NULL OR {read.Column(nameof(Job.OwnerId))} = {owner})",
+                db.Model.FindEntityType(typeof(Job))!.FindProperty(nameof(Job.OwnerId))!, sql.GenerateParameterName("owner"));
         }
     }
 }

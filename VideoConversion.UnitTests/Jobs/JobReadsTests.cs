@@ -171,7 +171,7 @@ public sealed class JobReadsTests : IDisposable
             var columns = byId[..byId.IndexOf(" FROM ", StringComparison.Ordinal)].Split(", ").Length;
             Assert.Equal(db.Model.FindEntityType(typeof(Job))!.GetProperties().Count(), columns);
             Assert.EndsWith("""WHERE "Id" = @key""", byId);
-            Assert.EndsWith("""WHERE "Id" = @id AND "DeletedAt" IS NULL AND (@owner IS NULL OR "OwnerId" = @owner)""", visible);
+            Assert.EndsWith("""WHERE "Id" = @key AND "DeletedAt" IS NULL AND (@owner IS NULL OR "OwnerId" = @owner)""", visible);
         }
     }
 
