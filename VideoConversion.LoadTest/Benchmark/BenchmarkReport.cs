@@ -65,7 +65,8 @@ public static class BenchmarkReport
             $"Per-job times are medians of {settings.Runs} transcodes and {settings.Runs * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
             "queue, download, FFmpeg, output check, upload, report." +
-            (results.RawThroughputRuns is { } throughputRuns ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated." : "")));
+            (results.RawThroughputRuns is { } throughputRuns ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated." : "") +
+            (results.Cpu is not null ? $" Before them, {settings.Workers} transcodes at once warm the system up (not judged): each process's first job compiles its code." : "")));
         report.Line();
     }
 
@@ -154,6 +155,7 @@ public static class BenchmarkReport
             $"Throughput, {settings.ThroughputJobs} transcodes, {settings.Workers} at once",
             $"{Number(results.RawThroughputPerMinute, "F1")} jobs/min", $"{Number(results.SystemThroughputPerMinute, "F1")} jobs/min",
             $"{Percent(ratios.Throughput)} of raw", "≥ 95%", Met(ratios.Throughput >= 0.95));
+        MachineSpeedReport.WriteRows(report, results);
         report.TableRow(
             "Remux against transcode (system)", "", $"{Number(results.SystemRemuxSeconds)} s vs {Number(results.SystemTranscodeSeconds)} s",
             $"{Number(results.SystemTranscodeSeconds / results.SystemRemuxSeconds, "F1")}× faster", "", "");
@@ -167,7 +169,7 @@ public static class BenchmarkReport
         report.Line();
         report.Paragraph(
             $"Runs, alternating raw and system (s): transcode raw {Runs(results.RawTranscodeRuns)}, system {Runs(results.SystemTranscodeRuns)};",
-            $"remux raw {Runs(results.RawRemuxRuns)}, system {Runs(results.SystemRemuxRuns)}{ThroughputRuns(results)}.",
+            $"remux raw {Runs(results.RawRemuxRuns)}, system {Runs(results.SystemRemuxRuns)}{ThroughputRuns(results)}{MachineSpeedReport.Runs(results)}.",
             "Where the spread of one side is larger than the difference between the sides, the machine's noise decides the ratio, not the system.");
     }
 
@@ -333,14 +335,17 @@ public static class BenchmarkReport
             InputReading(results),
             "and talks to storage several times per job (attempt ledger and download, side by side; upload; the ledger's removal, after the outcome), each a round trip to the storage server;",
             "the API dispatches through its outbox and the broker, and applies the reports.",
-            TranscodeDifference(results, settings, ratios)));
+            TranscodeDifference(results, settings, ratios),
+            MachineSpeedReport.Transcode(results, 1 + ratios.TranscodeOverhead)).TrimEnd());
         report.Line(ratios.Throughput < 1
             ? string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput, 0)} of the raw loop) loses the same fixed cost per job,",
-                $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.")
+                $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.",
+                MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd()
             : string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput, 0)} of the raw loop): above the floor, which a system doing more than the loop cannot be;",
-                "each side's runs alternate with the other's, and where one side's runs spread wider than the gap between the sides, the machine decides the ratio."));
+                "each side's runs alternate with the other's, and where one side's runs spread wider than the gap between the sides, the machine decides the ratio.",
+                MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd());
         report.Line(string.Join(' ',
             "- **An upload's start** is a chain of hand-offs, none of them a poll: storage's event (the stand-in answers the PUT once",
             "the broker confirmed it), the API's upload-events consumer and one batch of its database writer, the outbox's publish,",

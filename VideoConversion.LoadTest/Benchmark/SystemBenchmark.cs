@@ -1,5 +1,6 @@
 using VideoConversion.LoadTest.Api;
 using VideoConversion.LoadTest.Inputs;
+using VideoConversion.LoadTest.Processes;
 using VideoConversion.LoadTest.Reports;
 using VideoConversion.LoadTest.Runs;
 
@@ -46,7 +47,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         JobTimeBreakdown? RemuxBreakdown = null,
         IReadOnlyList<double>? RawThroughputRuns = null,
         IReadOnlyList<double>? SystemThroughputRuns = null,
-        ApiBenchmark.Round? ApiWarmUp = null)
+        ApiBenchmark.Round? ApiWarmUp = null,
+        CpuMeasurement? Cpu = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -58,6 +60,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     public sealed record OutputsMeasurement(
         IReadOnlyList<double> RawRuns, IReadOnlyList<double> SystemRuns,
         IReadOnlyList<double> LadderOneDecodeRuns, IReadOnlyList<double> LadderSeparateRuns, IReadOnlyList<string> Renditions);
+
+    /// <summary>
+    /// FFmpeg's CPU time, in seconds, for the same commands on both sides: raw, the FFmpeg the benchmark ran; in the system,
+    /// what the workers' child processes used (FFmpeg, and the ffprobe a worker runs where its own index cannot read a file).
+    /// The work is the same, so more CPU time for it means the machine ran it slower.
+    /// </summary>
+    /// <param name="RawTranscodeRuns">Each per-job transcode's, raw.</param>
+    /// <param name="SystemTranscodeRuns">Each per-job transcode's, in the system; empty when its workers could not be read.</param>
+    /// <param name="RawThroughputPerJob">Each throughput run's, divided by its jobs, raw.</param>
+    /// <param name="SystemThroughputPerJob">The same in the system.</param>
+    public sealed record CpuMeasurement(
+        IReadOnlyList<double> RawTranscodeRuns, IReadOnlyList<double> SystemTranscodeRuns,
+        IReadOnlyList<double> RawThroughputPerJob, IReadOnlyList<double> SystemThroughputPerJob);
 
     /// <summary>Remuxes timed per run, each against a raw run: the remux's median and spread rest on this many times the runs.</summary>
     public const int RemuxPairsPerRun = 5;
@@ -86,16 +101,25 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var remux = await GeneratedInputs.CreateAsync(inputs, "remux", settings.InputSeconds, cancellationToken);
 
         var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName);
+        // A worker's first job compiles its code (1.8 s of CPU on the 2-core machine) and the API's first reports theirs:
+        // once per process, not per job.
+        progress($"warming the system up: {settings.Workers} transcodes at once, as many as there are workers (not judged)");
+        await RunJobsAsync("benchmark-warm-up", transcode, settings.Workers, settings.Workers, cancellationToken);
         // Raw and system runs alternate, so a slow moment of a shared machine falls on both sides.
         List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
+        List<double> rawTranscodeCpu = [], systemTranscodeCpu = [], rawThroughputCpu = [], systemThroughputCpu = [];
         // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
         // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
         telemetry?.StartRecording();
         for (var run = 1; run <= settings.Runs; run++)
         {
             progress($"per job, run {run} of {settings.Runs}: raw FFmpeg and the system, transcode and remux");
-            rawTranscodeRuns.AddRange((await raw.RunAsync(transcode, 1, 1, cancellationToken)).Runs);
-            systemTranscodeRuns.AddRange(ServerSeconds(await RunJobsAsync("benchmark-transcode", transcode, 1, 1, cancellationToken)));
+            var rawTranscode = await raw.RunAsync(transcode, 1, 1, cancellationToken);
+            rawTranscodeRuns.AddRange(rawTranscode.Runs);
+            rawTranscodeCpu.Add(rawTranscode.CpuSeconds);
+            var (systemTranscode, systemCpu) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
+            systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
+            systemTranscodeCpu.AddRange(systemCpu is { } seconds ? [seconds] : []);
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
             for (var pair = 0; pair < RemuxPairsPerRun; pair++)
             {
@@ -130,7 +154,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             progress($"throughput with every worker busy, run {run} of {settings.Runs}: raw FFmpeg, then the system");
             var rawParallel = await raw.RunAsync(transcode, settings.ThroughputJobs, settings.Workers, cancellationToken);
             rawThroughputRuns.Add(settings.ThroughputJobs / rawParallel.Total * 60);
-            systemThroughputRuns.Add(Throughput(await RunJobsAsync("benchmark-throughput", transcode, settings.ThroughputJobs, settings.ThroughputJobs, cancellationToken)));
+            rawThroughputCpu.Add(rawParallel.CpuSeconds / settings.ThroughputJobs);
+            var (systemParallel, systemCpu) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
+            systemThroughputRuns.Add(Throughput(systemParallel));
+            systemThroughputCpu.AddRange(systemCpu is { } seconds ? [seconds / settings.ThroughputJobs] : []);
         }
 
         progress("memory of the API and the workers: idle, during a 10 MB job, then during a large one");
@@ -207,7 +234,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             Median(systemTranscodeRuns), Median(systemRemuxRuns), Median(systemThroughputRuns), new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
-            remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp);
+            remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
+            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu));
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>
@@ -282,6 +310,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return failed.Count == 0
             ? result
             : throw new LoadTestException($"{name}: {failed.Count} of {jobs} jobs did not succeed ({failed[0].Error}); no numbers from a failing system.");
+    }
+
+    /// <summary>
+    /// <paramref name="jobs"/> jobs all at once, and the CPU time the system's workers' children used meanwhile: null when
+    /// the system's workers are not all found on this machine, or one of them ended on the way.
+    /// </summary>
+    private async Task<(RunResult Run, double? CpuSeconds)> RunJobsWithCpuAsync(string name, string input, int jobs, CancellationToken cancellationToken)
+    {
+        var workers = await LocalWorkers.FindAsync(cancellationToken, settings.SystemWorkerExecutable, settings.SystemWorkersUnder);
+        var before = workers.Count == settings.Workers ? ChildrenCpuTime.SumOf(workers) : null;
+        var run = await RunJobsAsync(name, input, jobs, jobs, cancellationToken);
+        // A worker's FFmpeg has been waited for when its job is done: the job's outcome follows the output's upload.
+        return (run, before is { } from && ChildrenCpuTime.SumOf(workers) is { } to ? to - from : null);
     }
 
     /// <summary>Per job, as the system timed it: from submission (upload done) until the outcome.</summary>

@@ -30,18 +30,11 @@ public static class ProcessAncestry
     /// <summary>The process that started <paramref name="pid"/>; null once it has ended.</summary>
     public static int? ParentOf(int pid)
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
+        if (ProcessStat.FieldsAfterName(pid) is not { } fields)
         {
             return null;
         }
 
-        // "pid (comm) state ppid ...": the command name may hold spaces and parentheses, so read after its last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var parent) ? parent : null;
     }
 }

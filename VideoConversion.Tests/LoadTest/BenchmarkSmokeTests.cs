@@ -50,7 +50,16 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
 
         // Throughput's runs, each side's, are listed with the per-job runs (one each here: the median of several is the
         // report's unit test's).
-        Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+, system [0-9.]+\.", markdown);
+        Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+, system [0-9.]+; FFmpeg's CPU time", markdown);
+
+        // FFmpeg's CPU time on both sides: read from this process's children raw, and from the system's worker's.
+        foreach (var row in new[] { "FFmpeg's CPU time, per transcode", "FFmpeg's CPU time per job, throughput" })
+        {
+            var cpu = System.Text.RegularExpressions.Regex.Match(markdown, $@"\| {row} \| ([0-9.]+) s \| ([0-9.]+) s \|");
+            Assert.True(cpu.Success, $"No row '{row}'.");
+            Assert.True(double.Parse(cpu.Groups[1].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time raw.");
+            Assert.True(double.Parse(cpu.Groups[2].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system.");
+        }
 
         Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);
         Assert.Contains("- **Machine:**", markdown, StringComparison.Ordinal);

@@ -76,6 +76,33 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void FFmpegs_cpu_time_on_both_sides_says_where_the_machine_not_the_system_sets_the_number()
+    {
+        // The transcode's wall time is 10 % over raw (not met). FFmpeg's CPU time for the same command 10 % more too, beyond
+        // both sides' spreads (0.3 s, 0.2 s): scaled by it, no overhead is left. The throughput's jobs used the same CPU.
+        var machineSlower = new SystemBenchmark.CpuMeasurement(
+            RawTranscodeRuns: [20.0, 20.2, 19.9], SystemTranscodeRuns: [22.0, 22.1, 21.9],
+            RawThroughputPerJob: [21.0, 21.2, 20.8], SystemThroughputPerJob: [21.0, 21.3, 20.9]);
+        var slower = BenchmarkReport.Markdown(Results(11.0, 0.7, 11.8, 1500, 20) with { Cpu = machineSlower }, Settings, "scripts/benchmark");
+        // FFmpeg's CPU time 2 % more (0.4 s, beyond both spreads): scaled, the overhead is still 7.8 %.
+        var systemSlower = BenchmarkReport.Markdown(
+            Results(11.0, 0.7, 11.8, 1500, 20) with { Cpu = machineSlower with { SystemTranscodeRuns = [20.4, 20.5, 20.3] } }, Settings, "scripts/benchmark");
+        var same = BenchmarkReport.Markdown(
+            Results(11.0, 0.7, 11.8, 1500, 20) with { Cpu = machineSlower with { SystemTranscodeRuns = [20.1, 20.0, 20.2] } }, Settings, "scripts/benchmark");
+        var unmeasured = BenchmarkReport.Markdown(Results(11.0, 0.7, 11.8, 1500, 20), Settings, "scripts/benchmark");
+
+        Assert.Contains("| FFmpeg's CPU time, per transcode | 20.00 s | 22.00 s | 1.100× |", slower, StringComparison.Ordinal);
+        Assert.Contains("| FFmpeg's CPU time per job, throughput | 21.00 s | 21.00 s | 1.000× |", slower, StringComparison.Ordinal);
+        Assert.Contains("FFmpeg's CPU time for the same transcode was 10.0 % more in the system (medians: raw 20.00 s, system 22.00 s), beyond its runs' spread:", slower, StringComparison.Ordinal);
+        Assert.Contains("Scaled by it, the system's overhead is 0.0 %, within the target: here the machine, not the system, sets the number.", slower, StringComparison.Ordinal);
+        Assert.Contains("FFmpeg's CPU time for the throughput's jobs was the same on both sides within its runs' spread (medians: raw 21.00 s, system 21.00 s)", slower, StringComparison.Ordinal);
+        Assert.Contains("transcode raw 20.00 20.20 19.90, system 22.00 22.10 21.90, per throughput job raw 21.00 21.20 20.80, system 21.00 21.30 20.90.", slower, StringComparison.Ordinal);
+        Assert.Contains("Scaled by it, the system's overhead is 7.8 %, short of the target either way: the system's cost", systemSlower, StringComparison.Ordinal);
+        Assert.Contains("FFmpeg's CPU time for the transcode was the same on both sides within its runs' spread (medians: raw 20.00 s, system 20.10 s)", same, StringComparison.Ordinal);
+        Assert.DoesNotContain("CPU time", unmeasured, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Throughputs_runs_of_each_side_are_listed_with_the_others()
     {
         var results = Results(10.2, 0.7, 11.0, 1500, 20) with { RawThroughputRuns = [12.0, 12.4, 11.6], SystemThroughputRuns = [11.0, 10.1, 11.9] };
