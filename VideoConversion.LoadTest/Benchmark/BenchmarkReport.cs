@@ -66,7 +66,8 @@ public static class BenchmarkReport
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
             "queue, download, FFmpeg, output check, upload, report." +
             (results.RawThroughputRuns is { } throughputRuns ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated." : "") +
-            (results.Cpu is not null ? $" Before them, {settings.Workers} transcodes at once warm the system up (not judged): each process's first job compiles its code." : "")));
+            $" Before them, {settings.Workers} transcodes at once warm the system up (not judged): each process's first job compiles its code" +
+            " (runs before 2026-12-04 had no warm-up, and their first system run paid for it)."));
         report.Line();
     }
 
@@ -78,10 +79,10 @@ public static class BenchmarkReport
             return;
         }
 
-        var raw = Median(outputs.RawRuns);
-        var system = Median(outputs.SystemRuns);
-        var oneDecode = Median(outputs.LadderOneDecodeRuns);
-        var separate = Median(outputs.LadderSeparateRuns);
+        var raw = Percentiles.Median(outputs.RawRuns);
+        var system = Percentiles.Median(outputs.SystemRuns);
+        var oneDecode = Percentiles.Median(outputs.LadderOneDecodeRuns);
+        var separate = Percentiles.Median(outputs.LadderSeparateRuns);
         report.Heading($"Outputs beyond the MP4, the {settings.InputSeconds} s transcode input");
         report.Paragraph(
             $"A job asking for every output (`{string.Join("`, `", SystemBenchmark.AllOutputs)}`) makes them in one FFmpeg run from one decode:",
@@ -138,7 +139,6 @@ public static class BenchmarkReport
         report.Line();
     }
 
-    private static double Median(IEnumerable<double> values) => Percentiles.Of(values, 50) ?? double.NaN;
 
     private static void WritePipeline(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)
     {
@@ -299,7 +299,7 @@ public static class BenchmarkReport
             return $"{measured} from one run of a side, with no spread to weigh it against; {Shrinks}";
         }
 
-        if (Math.Abs(difference) < Math.Max(Range(results.RawTranscodeRuns), Range(results.SystemTranscodeRuns)))
+        if (Math.Abs(difference) < Math.Max(Percentiles.Range(results.RawTranscodeRuns), Percentiles.Range(results.SystemTranscodeRuns)))
         {
             return $"{measured} smaller than the runs' spread; {Shrinks}";
         }
@@ -317,7 +317,6 @@ public static class BenchmarkReport
               "between the two or other work takes its cores.";
     }
 
-    private static double Range(IReadOnlyCollection<double> runs) => runs.Max() - runs.Min();
 
     private static string Signed(double seconds) => seconds >= 0 ? $"+{Number(seconds)}" : Number(seconds);
 

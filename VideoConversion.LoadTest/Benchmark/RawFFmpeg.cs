@@ -12,7 +12,11 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
 {
     /// <param name="outputs">What to make, as a job names it ("mp4,hls"); null for the MP4 alone.</param>
     /// <param name="rendition">The one HLS rendition to make, on its own: the command a run per rendition would take.</param>
-    public async Task<(string Method, string FFmpeg, string[] Arguments, string[] Renditions)> PlanAsync(
+    /// <returns>
+    /// The plan's method, FFmpeg and its arguments, the HLS renditions, and the ffprobe the worker runs on the input
+    /// before its FFmpeg (null where it reads the input's own index instead).
+    /// </returns>
+    public async Task<(string Method, string FFmpeg, string[] Arguments, string[] Renditions, Probe? InputProbe)> PlanAsync(
         string input, string output, CancellationToken cancellationToken, string? outputs = null, string? rendition = null)
     {
         string[] planArguments = ["plan", input, output, .. outputs is null ? [] : new[] { outputs }, .. rendition is null ? [] : new[] { "--rendition", rendition }];
@@ -25,10 +29,17 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
         }
 
         var plan = JsonDocument.Parse(text).RootElement;
-        return (plan.GetProperty("method").GetString()!, plan.GetProperty("ffmpeg").GetString()!,
-            [.. plan.GetProperty("arguments").EnumerateArray().Select(argument => argument.GetString()!)],
-            [.. plan.GetProperty("renditions").EnumerateArray().Select(name => name.GetString()!)]);
+        return (plan.GetProperty("method").GetString()!, plan.GetProperty("ffmpeg").GetString()!, Strings(plan.GetProperty("arguments")),
+            Strings(plan.GetProperty("renditions")),
+            plan.GetProperty("probe") is { ValueKind: JsonValueKind.Object } probe
+                ? new Probe(probe.GetProperty("ffprobe").GetString()!, Strings(probe.GetProperty("arguments")))
+                : null);
+
+        static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(item => item.GetString()!)];
     }
+
+    /// <summary>An ffprobe command, as the worker runs it on an input.</summary>
+    public sealed record Probe(string FFprobe, string[] Arguments);
 
     /// <summary>
     /// An HLS ladder both ways, one after the other: one FFmpeg whose one decode feeds every rendition (the worker's
@@ -38,7 +49,7 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
     public async Task<(double OneDecode, double SeparateRuns, string[] Renditions)> LadderAsync(string input, CancellationToken cancellationToken)
     {
         var output = Path.Combine(scratch, "ladder", "output.mp4");
-        var (_, ffmpeg, arguments, renditions) = await PlanAsync(input, output, cancellationToken, "hls");
+        var (_, ffmpeg, arguments, renditions, _) = await PlanAsync(input, output, cancellationToken, "hls");
         List<string[]> separate = [];
         foreach (var rendition in renditions)
         {
@@ -79,19 +90,22 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
     /// <summary>Runs the worker's command for <paramref name="input"/> <paramref name="count"/> times, <paramref name="parallel"/> at once.</summary>
     /// <param name="outputs">What each run makes ("mp4,hls,poster,storyboard"); null for the MP4 alone.</param>
     /// <returns>
-    /// Each run's wall time, the wall time of all of them, and the CPU time all of them used (this process runs no other
-    /// child meanwhile: the planning is done before).
+    /// Each run's wall time, the wall time of all of them, and the CPU time all of them used with the ffprobe the worker
+    /// runs on the input before each (run after them, out of the wall time: the floor is FFmpeg's): a job's child
+    /// processes do the same work. This process runs no other child meanwhile; the planning is done before.
     /// </returns>
     public async Task<(List<double> Runs, double Total, double CpuSeconds)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken, string? outputs = null)
     {
         // Every command is planned before the clock starts: asking the worker is not part of the floor.
         var commands = new List<(string Output, string FFmpeg, string[] Arguments)>();
+        var probes = new List<Probe>();
         for (var index = 0; index < count; index++)
         {
             var output = Path.Combine(scratch, $"raw-{index}", "output.mp4");
             Prepare(Path.GetDirectoryName(output)!);
-            var (_, ffmpeg, arguments, _) = await PlanAsync(input, output, cancellationToken, outputs);
+            var (_, ffmpeg, arguments, _, probe) = await PlanAsync(input, output, cancellationToken, outputs);
             commands.Add((output, ffmpeg, arguments));
+            probes.AddRange(probe is null ? [] : [probe]);
         }
 
         var runs = new List<double>();
@@ -123,6 +137,16 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
                 gate.Release();
             }
         }));
-        return (runs, total.Elapsed.TotalSeconds, ChildrenCpuTime.OfThisProcess() - cpuBefore);
+        var wall = total.Elapsed.TotalSeconds;
+        foreach (var probe in probes)
+        {
+            var (code, _, error) = await ProcessTools.RunAsync(probe.FFprobe, probe.Arguments, cancellationToken);
+            if (code != 0)
+            {
+                throw new LoadTestException($"ffprobe failed on {input}: {error}");
+            }
+        }
+
+        return (runs, wall, ChildrenCpuTime.OfThisProcess() - cpuBefore);
     }
 }

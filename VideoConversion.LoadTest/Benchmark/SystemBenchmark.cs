@@ -230,8 +230,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var (create, submit, read, _) = ApiBenchmark.Round.Middle(rounds);
 
         return new Results(machine, rawTranscodeRuns, rawRemuxRuns, systemTranscodeRuns, systemRemuxRuns,
-            Median(rawTranscodeRuns), Median(rawRemuxRuns), Median(rawThroughputRuns),
-            Median(systemTranscodeRuns), Median(systemRemuxRuns), Median(systemThroughputRuns), new FileInfo(transcode).Length / 1048576.0,
+            Percentiles.Median(rawTranscodeRuns), Percentiles.Median(rawRemuxRuns), Percentiles.Median(rawThroughputRuns),
+            Percentiles.Median(systemTranscodeRuns), Percentiles.Median(systemRemuxRuns), Percentiles.Median(systemThroughputRuns), new FileInfo(transcode).Length / 1048576.0,
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
@@ -284,7 +284,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        return Median(times);
+        return Percentiles.Median(times);
     }
 
     /// <summary>Median time of the ffprobe a worker runs before and after each conversion.</summary>
@@ -298,7 +298,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
-        return Median(times);
+        return Percentiles.Median(times);
     }
 
     private async Task<RunResult> RunJobsAsync(
@@ -356,5 +356,4 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return sampler.PeakMebibytes;
     }
 
-    private static double Median(IEnumerable<double> values) => Percentiles.Of(values, 50) ?? double.NaN;
 }

@@ -62,8 +62,8 @@ internal static class UploadReport
             return;
         }
 
-        var single = Median(throughput.SingleMegabytesPerSecond);
-        var multipart = Median(throughput.MultipartMegabytesPerSecond);
+        var single = Percentiles.Median(throughput.SingleMegabytesPerSecond);
+        var multipart = Percentiles.Median(throughput.MultipartMegabytesPerSecond);
         var share = multipart / single;
         report.TableRow(
             "Upload, single PUT", Size(throughput.FileBytes), $"{Number(single, "F1")} MB/s", Runs(throughput.SingleMegabytesPerSecond),
@@ -101,11 +101,11 @@ internal static class UploadReport
         var multipart = throughput.MultipartMegabytesPerSecond;
         var rounds = single.Zip(multipart, (one, parts) => $"{Number(one, "F1")} and {Number(parts, "F1")} ({Number(parts / one)}×)");
         var (singleSpread, multipartSpread) = (Spread(single), Spread(multipart));
-        var shortfall = Math.Abs(1 - Median(multipart) / Median(single));
+        var shortfall = Math.Abs(1 - Percentiles.Median(multipart) / Percentiles.Median(single));
         report.Paragraph(
             $"Rounds (MB/s, one PUT and in parts): {string.Join("; ", rounds)}.",
             $"Spread (largest less smallest, against the median): one PUT {Percent(singleSpread)}, in parts {Percent(multipartSpread)}.",
-            $"The parts alone, without completion: median {Number(Median(throughput.PartsMegabytesPerSecond), "F1")} MB/s.",
+            $"The parts alone, without completion: median {Number(Percentiles.Median(throughput.PartsMegabytesPerSecond), "F1")} MB/s.",
             shortfall < Math.Max(singleSpread, multipartSpread)
                 ? "The difference to one PUT is smaller than the runs' spread: the machine's noise, not the way of uploading, decides it."
                 : "The difference to one PUT is larger than the runs' spread.",
@@ -113,9 +113,8 @@ internal static class UploadReport
             "bytes go. Over a real network one PUT is held to one connection's rate, and a lost part costs only itself.");
     }
 
-    private static double Spread(IReadOnlyList<double> runs) => (runs.Max() - runs.Min()) / Median(runs);
+    private static double Spread(IReadOnlyList<double> runs) => (runs.Max() - runs.Min()) / Percentiles.Median(runs);
 
-    private static double Median(IEnumerable<double> runs) => Percentiles.Of(runs, 50) ?? double.NaN;
 
     private static string Runs(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run, "F1")));
 

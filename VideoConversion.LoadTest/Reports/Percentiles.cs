@@ -17,4 +17,10 @@ public static class Percentiles
         var upper = (int)Math.Ceiling(rank);
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - lower);
     }
+
+    /// <summary>The middle value; NaN for no values (a report prints it as such rather than failing).</summary>
+    public static double Median(IEnumerable<double> values) => Of(values, 50) ?? double.NaN;
+
+    /// <summary>How far the values spread: the largest less the smallest.</summary>
+    public static double Range(IReadOnlyCollection<double> values) => values.Max() - values.Min();
 }

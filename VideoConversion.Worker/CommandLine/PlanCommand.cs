@@ -59,13 +59,32 @@ public static class PlanCommand
             }
 
             var arguments = FFmpegArguments.Convert(Path.GetFullPath(input), Path.GetFullPath(output), plan, options);
-            Console.WriteLine(JsonSerializer.Serialize(new { method = plan.Method, ffmpeg = options.FFmpegPath, arguments, renditions }));
+            // The ffprobe a job runs on this input before its FFmpeg, or null where the worker reads the input's own index
+            // instead: a benchmark counting the CPU of a job's child processes counts the same work on its raw side.
+            var probe = ReadsOwnIndex(Path.GetFullPath(input), options, outputs)
+                ? null
+                : new { ffprobe = options.FFprobePath, arguments = FFmpegArguments.Probe(Path.GetFullPath(input)) };
+            Console.WriteLine(JsonSerializer.Serialize(new { method = plan.Method, ffmpeg = options.FFmpegPath, arguments, renditions, probe }));
             return 0;
         }
         catch (ConversionFailedException failure)
         {
             await Console.Error.WriteLineAsync($"failed: {failure.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>Whether a job reads <paramref name="input"/> from its own index, as the worker first tries, instead of ffprobe's reading.</summary>
+    private static bool ReadsOwnIndex(string input, ConversionOptions options, IReadOnlyList<string>? outputs)
+    {
+        try
+        {
+            return IndexedRemux.TryPlan(input, options, outputs) is not null;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The worker leaves an input its index reader failed on to ffprobe.
+            return false;
         }
     }
 }
