@@ -145,8 +145,7 @@ public static partial class UploadApi
         // cannot all pass a quota that has room for one of them.
         var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(async (db, cancellation) =>
         {
-            await AccountLock.TakeAsync(db, owner, cancellation);
-            var usage = await AccountUsage.OfAsync(db, owner, cancellation);
+            var usage = await AccountUsage.LockAndReadAsync(db, owner, cancellation);
             if (usage.ActiveJobs >= quotas.Value.MaxActiveJobs)
             {
                 return (QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs), null);

@@ -21,8 +21,8 @@ namespace VideoConversion.Api.Data;
 /// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so on SQLite the two kinds never
 /// interleave (on PostgreSQL the gate lets every writer through, and the database orders them).
 /// On PostgreSQL the writer runs <see cref="PostgreSqlLanes"/> lanes, each a connection committing one write per
-/// transaction: the server runs them side by side (and flushes their commits together), row locks and the account's
-/// advisory lock order what must be ordered, as they do between replicas.
+/// transaction (so without a savepoint: <see cref="CommitOneAsync"/>): the server runs them side by side (and flushes their
+/// commits together), row locks and the account's advisory lock order what must be ordered, as they do between replicas.
 /// </remarks>
 public sealed partial class DatabaseWriter(
     DatabaseWriteGate gate, DatabaseWriterOptions options, WebhookSignal webhooks, DatabaseMetrics metrics, ILogger<DatabaseWriter> logger)
@@ -274,7 +274,7 @@ public sealed partial class DatabaseWriter(
     private JobsDbContext NewContext(Lane lane)
     {
         var db = options.Database.NewContext(lane.ContextOptions!, DatabaseWriteGate.HeldByWriter);
-        // Each write has a savepoint of its own already; EF's inside it would only add statements.
+        // Each write has a savepoint or, on PostgreSQL, a transaction of its own already; EF's inside it would only add statements.
         db.Database.AutoSavepointsEnabled = false;
         return db;
     }
@@ -282,6 +282,12 @@ public sealed partial class DatabaseWriter(
     /// <summary>One transaction for the batch; throws when the transaction itself fails (nothing of it is then committed).</summary>
     private async Task CommitAsync(Lane lane, List<IWrite> batch)
     {
+        if (batch is [var only] && options.Database.IsPostgreSql)
+        {
+            await CommitOneAsync(lane, only);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         List<IWrite> done = new(batch.Count);
         var announcesWebhooks = false;

@@ -70,9 +70,18 @@ public sealed class RowRead<TEntity>
     public string Column(string propertyName) => _columns[propertyName];
 
     /// <summary>The first row of <paramref name="command"/>'s answer as a new entity; null when it has none.</summary>
-    public async Task<TEntity?> FirstAsync(DbCommand command, CancellationToken cancellationToken)
+    /// <param name="answersBefore">The answers of the command's statements before the read's, passed over.</param>
+    public async Task<TEntity?> FirstAsync(DbCommand command, CancellationToken cancellationToken, int answersBefore = 0)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        for (var answer = 0; answer < answersBefore; answer++)
+        {
+            if (!await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"The command answered {answer + 1} time(s), not {answersBefore + 1}: {command.CommandText}");
+            }
+        }
+
         return await reader.ReadAsync(cancellationToken) ? _materialize(reader) : null;
     }
 

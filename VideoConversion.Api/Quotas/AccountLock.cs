@@ -13,5 +13,8 @@ public static class AccountLock
 {
     /// <summary>Locks <paramref name="ownerId"/>'s totals until the current transaction ends (PostgreSQL; nothing on SQLite).</summary>
     public static Task TakeAsync(DbContext db, string ownerId, CancellationToken cancellationToken) =>
-        TransactionLock.TakeAsync(db, $"account:{ownerId}", cancellationToken);
+        TransactionLock.TakeAsync(db, NameOf(ownerId), cancellationToken);
+
+    /// <summary>The name of <paramref name="ownerId"/>'s lock (<see cref="AdvisoryLock.KeyOf"/> makes its key).</summary>
+    public static string NameOf(string ownerId) => $"account:{ownerId}";
 }

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 
@@ -24,6 +26,30 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
         }
 
         return await RowRead.For<AccountUsageTotals>(db).InBatchByKeyAsync(db, transaction, ownerId, cancellationToken) is { } totals
+            ? new AccountUsage(totals.ActiveJobs, totals.StoredBytes)
+            : new AccountUsage(0, 0);
+    }
+
+    /// <summary>
+    /// Takes the account's lock until the transaction ends (<see cref="AccountLock"/>), then reads its totals: a check
+    /// that no other writer can pass at the same time. In the database writer's batch on PostgreSQL, one round trip: the
+    /// lock's statement and the read's go together, and the read, a statement of its own, sees every write committed before
+    /// the lock was granted (each statement of a READ COMMITTED transaction reads what is committed when it starts). That
+    /// round trip less is one less inside the lock, which runs one account's writes one after another.
+    /// </summary>
+    public static async Task<AccountUsage> LockAndReadAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql() || WriterCommands.BatchTransactionOf(db) is not { } transaction)
+        {
+            await AccountLock.TakeAsync(db, ownerId, cancellationToken);
+            return await OfAsync(db, ownerId, cancellationToken);
+        }
+
+        var read = RowRead.For<AccountUsageTotals>(db);
+        var command = WriterCommands.For(db, transaction, $"SELECT pg_advisory_xact_lock(@lock); {read.ByKey}");
+        command.Parameters.Add(new NpgsqlParameter<long>("lock", AdvisoryLock.KeyOf(AccountLock.NameOf(ownerId))));
+        command.Parameters.Add(WriterCommands.Parameter(command, read.Key, read.KeyParameterName, ownerId));
+        return await read.FirstAsync(command, cancellationToken, answersBefore: 1) is { } totals
             ? new AccountUsage(totals.ActiveJobs, totals.StoredBytes)
             : new AccountUsage(0, 0);
     }

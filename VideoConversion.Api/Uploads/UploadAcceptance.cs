@@ -163,8 +163,7 @@ public sealed partial class UploadAcceptance(
         // submission are one step of the batch, so submissions together cannot pass a quota together.
         if (job.DeclaredBytes is null && job.OwnerId is not null)
         {
-            await AccountLock.TakeAsync(db, job.OwnerId, cancellationToken);
-            var usage = await AccountUsage.OfAsync(db, job.OwnerId, cancellationToken);
+            var usage = await AccountUsage.LockAndReadAsync(db, job.OwnerId, cancellationToken);
             if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
             {
                 return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null);
