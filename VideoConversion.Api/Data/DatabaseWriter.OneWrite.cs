@@ -7,8 +7,9 @@ public sealed partial class DatabaseWriter
 {
     /// <summary>
     /// PostgreSQL's one write per transaction (see <see cref="RunLaneAsync"/>), without the savepoint a batch gives each of
-    /// its writes: with one write, undoing the write is undoing the transaction. That saves two round trips a write
-    /// (SAVEPOINT, RELEASE), both inside the account's lock that runs one account's writes one after another. As in a
+    /// its writes: with one write, undoing the write is undoing the transaction. That saves the savepoint's RELEASE, a
+    /// round trip of its own (Npgsql sends the SAVEPOINT with the next statement), and it falls inside the account's lock,
+    /// which runs one account's writes one after another. As in a
     /// batch, a write that met a concurrent change runs again on what is committed now, in a new transaction, and one that
     /// deadlocked waits for the lane's next turn.
     /// </summary>

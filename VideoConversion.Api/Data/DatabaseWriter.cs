@@ -364,7 +364,9 @@ public sealed partial class DatabaseWriter(
     /// it: it reads the other's result and decides afresh (a job already submitted is answered as it is). A write that
     /// deadlocked with another replica's batch (the server aborted it) cannot succeed in this batch, which still holds
     /// the locks the other waits for: it runs again first in the next batch, after this one's commit released them.
-    /// On SQLite one lane serves the database, so neither happens.
+    /// On SQLite one lane serves the database, so neither happens; on PostgreSQL, where each transaction holds one write,
+    /// <see cref="CommitOneAsync"/> handles both the same way without a savepoint. They stay handled here for a batch of
+    /// several writes beside other writers, should a database ever have both.
     /// </summary>
     private static async Task<WriteOutcome> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
     {

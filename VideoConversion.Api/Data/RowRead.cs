@@ -70,8 +70,11 @@ public sealed class RowRead<TEntity>
     public string Column(string propertyName) => _columns[propertyName];
 
     /// <summary>The first row of <paramref name="command"/>'s answer as a new entity; null when it has none.</summary>
+    public Task<TEntity?> FirstAsync(DbCommand command, CancellationToken cancellationToken) => FirstAsync(command, 0, cancellationToken);
+
+    /// <summary>The first row of the answer of <paramref name="command"/>'s last statement as a new entity; null when it has none.</summary>
     /// <param name="answersBefore">The answers of the command's statements before the read's, passed over.</param>
-    public async Task<TEntity?> FirstAsync(DbCommand command, CancellationToken cancellationToken, int answersBefore = 0)
+    public async Task<TEntity?> FirstAsync(DbCommand command, int answersBefore, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         for (var answer = 0; answer < answersBefore; answer++)

@@ -49,7 +49,7 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
         var command = WriterCommands.For(db, transaction, $"SELECT pg_advisory_xact_lock(@lock); {read.ByKey}");
         command.Parameters.Add(new NpgsqlParameter<long>("lock", AdvisoryLock.KeyOf(AccountLock.NameOf(ownerId))));
         command.Parameters.Add(WriterCommands.Parameter(command, read.Key, read.KeyParameterName, ownerId));
-        return await read.FirstAsync(command, cancellationToken, answersBefore: 1) is { } totals
+        return await read.FirstAsync(command, answersBefore: 1, cancellationToken) is { } totals
             ? new AccountUsage(totals.ActiveJobs, totals.StoredBytes)
             : new AccountUsage(0, 0);
     }

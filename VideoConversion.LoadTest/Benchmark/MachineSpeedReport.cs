@@ -32,19 +32,22 @@ public static class MachineSpeedReport
     /// <summary>The pipeline table's rows: FFmpeg's CPU time per transcode, and per job of the throughput runs.</summary>
     public static void WriteRows(MarkdownText report, SystemBenchmark.Results results)
     {
-        if (results.Cpu is not { SystemTranscodeRuns.Count: > 0 } cpu)
+        if (results.Cpu is not { } cpu)
         {
             return;
         }
 
         Row("FFmpeg's CPU time, per transcode", cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns);
-        if (cpu.SystemThroughputPerJob.Count > 0)
-        {
-            Row("FFmpeg's CPU time per job, throughput", cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob);
-        }
+        Row("FFmpeg's CPU time per job, throughput", cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob);
 
-        void Row(string name, IReadOnlyList<double> raw, IReadOnlyList<double> system) =>
-            report.TableRow(name, $"{Number(Median(raw))} s", $"{Number(Median(system))} s", $"{Number(Median(system) / Median(raw), "F3")}×", "", "");
+        // A side whose workers could not be read has no row; the runs' paragraph says so.
+        void Row(string name, IReadOnlyList<double> raw, IReadOnlyList<double> system)
+        {
+            if (system.Count > 0)
+            {
+                report.TableRow(name, $"{Number(Median(raw))} s", $"{Number(Median(system))} s", $"{Number(Median(system) / Median(raw), "F3")}×", "", "");
+            }
+        }
     }
 
     /// <summary>Each run's CPU time, for the runs' paragraph, and the runs whose workers could not be read; empty when not measured.</summary>
@@ -55,20 +58,18 @@ public static class MachineSpeedReport
             return "";
         }
 
-        if (cpu.SystemTranscodeRuns.Count == 0)
+        if (cpu.SystemTranscodeRuns.Count == 0 && cpu.SystemThroughputPerJob.Count == 0)
         {
             return "; FFmpeg's CPU time in the system could not be read (its workers were not all found among this machine's processes)";
         }
 
         return "; FFmpeg's CPU time (s), the same commands on both sides with the ffprobe a job runs on its input (raw: this tool's " +
-               $"child processes; system: the workers'): transcode raw {List(cpu.RawTranscodeRuns)}, system {List(cpu.SystemTranscodeRuns)}" +
-               Unread(cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns) +
-               (cpu.SystemThroughputPerJob.Count > 0
-                   ? $", per throughput job raw {List(cpu.RawThroughputPerJob)}, system {List(cpu.SystemThroughputPerJob)}" + Unread(cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob)
-                   : "");
+               $"child processes; system: the workers'): transcode {Sides(cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns)}, " +
+               $"per throughput job {Sides(cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob)}";
 
-        static string Unread(IReadOnlyList<double> raw, IReadOnlyList<double> system) =>
-            system.Count < raw.Count ? $" ({raw.Count - system.Count} of {raw.Count} system runs unread: a worker ended)" : "";
+        static string Sides(IReadOnlyList<double> raw, IReadOnlyList<double> system) =>
+            $"raw {List(raw)}, system {(system.Count > 0 ? List(system) : "unread")}" +
+            (system.Count > 0 && system.Count < raw.Count ? $" ({raw.Count - system.Count} of {raw.Count} system runs unread: a worker ended)" : "");
     }
 
     /// <summary>What FFmpeg's CPU time says of the transcode's overhead; empty when not measured.</summary>
@@ -110,21 +111,27 @@ public static class MachineSpeedReport
                    "ran at one speed, so a difference in time beyond the spread is the pipeline's.";
         }
 
+        var (more, less) = change > 0 ? ("more", "less") : ("less", "more");
+        var cause = change > 0
+            ? "because the machine ran slower, or because of what ran beside FFmpeg in the system (this measurement cannot tell which)"
+            : "because the machine ran faster during the system's runs, or FFmpeg met less contention there (this measurement cannot tell which)";
+        var measured = $"FFmpeg's CPU time for the same {work} was {Percent(Math.Abs(change))} {more} in the system {medians}, beyond its " +
+                       $"runs' spread: each second of the cores did {less} of the same work, {cause}.";
         var left = timeRatio - change;
+        if (change > 0 && left <= 1)
+        {
+            // FFmpeg's wall time grew less than its CPU time (its threads had cores to spare): there is no number to take out.
+            return $"{measured} That is more than the whole difference in time, so none of it would be left with FFmpeg at the raw runs' speed.";
+        }
+
         var verdict = (metScaled(left), metAsMeasured) switch
         {
-            (true, false) => "within the target: FFmpeg running slower, not the pipeline's own stages, puts it over",
+            (true, false) => "within the target: if the machine, not what ran beside FFmpeg, slowed it, the machine sets this number",
             (false, true) => "short of the target: FFmpeg running faster in the system, not the pipeline, met it",
             (true, true) => "within the target either way",
             (false, false) => "short of the target either way",
         };
-        var (more, less) = change > 0 ? ("more", "less") : ("less", "more");
-        var cause = change > 0
-            ? "because the machine ran slower, or because of what ran beside FFmpeg in the system (this measurement cannot tell which)"
-            : "because the machine ran faster during the system's runs";
-        return $"FFmpeg's CPU time for the same {work} was {Percent(Math.Abs(change))} {more} in the system {medians}, beyond its " +
-               $"runs' spread: each second of the cores did {less} of the same work, {cause}. Taken out (as if FFmpeg had run at " +
-               $"the raw runs' speed), {scaled(left)}, {verdict}.";
+        return $"{measured} Taken out (as if FFmpeg had run at the raw runs' speed), {scaled(left)}, {verdict}.";
     }
 
     private static string List(IEnumerable<double> runs) => string.Join(" ", runs.Select(run => Number(run)));

@@ -105,7 +105,10 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
             Prepare(Path.GetDirectoryName(output)!);
             var (_, ffmpeg, arguments, _, probe) = await PlanAsync(input, output, cancellationToken, outputs);
             commands.Add((output, ffmpeg, arguments));
-            probes.AddRange(probe is null ? [] : [probe]);
+            if (probe is not null)
+            {
+                probes.Add(probe);
+            }
         }
 
         var runs = new List<double>();

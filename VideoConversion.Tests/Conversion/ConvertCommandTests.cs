@@ -34,6 +34,32 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Contains("failed: The file is not a video in a supported format", result.StandardErrorTail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ready.mp4", "remux", false)] // read from its own index, as a job reads it: no ffprobe
+    [InlineData("odd-size.avi", "transcode", true)] // an AVI's plan comes from ffprobe's reading
+    public async Task Plan_prints_the_ffmpeg_command_and_the_ffprobe_a_job_runs_on_the_input_first(string name, string method, bool probed)
+    {
+        var input = await InputCorpus.CreateAsync(InputCorpus.Named(name), _work.FullName);
+
+        var result = await RunAsync("plan", input, Path.Combine(_work.FullName, "planned.mp4"));
+
+        Assert.True(result.ExitCode == 0, result.StandardErrorTail);
+        var plan = System.Text.Json.JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.Equal(method, plan.GetProperty("method").GetString());
+        Assert.Contains(input, plan.GetProperty("arguments").EnumerateArray().Select(argument => argument.GetString()));
+        var probe = plan.GetProperty("probe");
+        Assert.Equal(probed ? System.Text.Json.JsonValueKind.Object : System.Text.Json.JsonValueKind.Null, probe.ValueKind);
+        if (probed)
+        {
+            // The ffprobe the worker runs, on the same file: run here, it reads the input's streams.
+            var ffprobe = await ProcessRunner.RunAsync(
+                probe.GetProperty("ffprobe").GetString()!, [.. probe.GetProperty("arguments").EnumerateArray().Select(argument => argument.GetString()!)],
+                _work.FullName, TimeSpan.FromMinutes(1), null, CancellationToken.None, inheritEnvironment: true);
+            Assert.True(ffprobe.ExitCode == 0, ffprobe.StandardErrorTail);
+            Assert.Contains("\"streams\"", ffprobe.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Wrong_arguments_print_the_usage()
     {

@@ -79,7 +79,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     private async Task<StartedWriter> WriterAsync()
     {
         var schema = $"writer_{Guid.NewGuid():N}";
-        var server = await system.App.GetConnectionStringAsync("jobs");
+        var server = await system.App.GetConnectionStringAsync("jobs") ?? throw new InvalidOperationException("The system has no jobs database.");
         await using (var admin = new NpgsqlConnection(server))
         {
             await admin.OpenAsync();
@@ -99,17 +99,20 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
             new WebhookSignal(), new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             NullLogger<DatabaseWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
-        return new StartedWriter(writer, connectionString, services);
+        return new StartedWriter(writer, server, schema, services);
     }
 
-    private sealed class StartedWriter(DatabaseWriter writer, string connectionString, ServiceProvider services) : IAsyncDisposable
+    /// <param name="server">The database's connection string, without the schema.</param>
+    private sealed class StartedWriter(DatabaseWriter writer, string server, string schema, ServiceProvider services) : IAsyncDisposable
     {
+        private readonly string _connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+
         public DatabaseWriter Writer => writer;
 
         /// <summary>What the table holds, read on a connection of its own: what was committed.</summary>
         public async Task<List<string>> PayloadsAsync()
         {
-            await using var connection = new NpgsqlConnection(connectionString);
+            await using var connection = new NpgsqlConnection(_connectionString);
             await connection.OpenAsync();
             await using var select = new NpgsqlCommand("SELECT payload FROM written ORDER BY payload", connection);
             await using var reader = await select.ExecuteReaderAsync();
@@ -127,6 +130,10 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
             await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
             writer.Dispose();
             await services.DisposeAsync();
+            await using var admin = new NpgsqlConnection(server);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA {schema} CASCADE", admin);
+            await drop.ExecuteNonQueryAsync();
         }
     }
 }

@@ -75,16 +75,6 @@ public static class PlanCommand
     }
 
     /// <summary>Whether a job reads <paramref name="input"/> from its own index, as the worker first tries, instead of ffprobe's reading.</summary>
-    private static bool ReadsOwnIndex(string input, ConversionOptions options, IReadOnlyList<string>? outputs)
-    {
-        try
-        {
-            return IndexedRemux.TryPlan(input, options, outputs) is not null;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The worker leaves an input its index reader failed on to ffprobe.
-            return false;
-        }
-    }
+    private static bool ReadsOwnIndex(string input, ConversionOptions options, IReadOnlyList<string>? outputs) =>
+        IndexedRemux.TryPlanOrLeaveToFFprobe(input, options, outputs, failed: _ => { }) is not null;
 }

@@ -114,20 +114,8 @@ public sealed partial class VideoConverter(
         return (media, ConversionPlanner.Plan(media, _options, outputs: outputs), false);
     }
 
-    private (MediaInfo Media, ConversionPlan Plan)? TryPlanRemux(string inputPath, IReadOnlyList<string>? outputs)
-    {
-        try
-        {
-            return IndexedRemux.TryPlan(inputPath, _options, outputs);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The index reader leaves every file it cannot account for to ffprobe; one it failed on is ffprobe's too,
-            // never the job's failure. Logged: the reader missed a case.
-            LogIndexReadFailed(logger, exception);
-            return null;
-        }
-    }
+    private (MediaInfo Media, ConversionPlan Plan)? TryPlanRemux(string inputPath, IReadOnlyList<string>? outputs) =>
+        IndexedRemux.TryPlanOrLeaveToFFprobe(inputPath, _options, outputs, exception => LogIndexReadFailed(logger, exception));
 
     /// <returns>How long FFmpeg ran (the checks of its outputs not included), and what it made.</returns>
     private async Task<(TimeSpan Elapsed, JobOutputs Outputs)> RunAsync(

@@ -17,6 +17,24 @@ namespace VideoConversion.Worker.Conversion.Planning;
 /// </remarks>
 public static class IndexedRemux
 {
+    /// <summary>
+    /// <see cref="TryPlan"/>, with a file the index reader failed on left to ffprobe, as every file it cannot account for
+    /// is: never the job's failure. <paramref name="failed"/> hears of it (the reader missed a case).
+    /// </summary>
+    public static (MediaInfo Media, ConversionPlan Plan)? TryPlanOrLeaveToFFprobe(
+        string inputPath, ConversionOptions options, IReadOnlyList<string>? outputs, Action<Exception> failed)
+    {
+        try
+        {
+            return TryPlan(inputPath, options, outputs);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            failed(exception);
+            return null;
+        }
+    }
+
     /// <returns>The upload as its index states it and the remux planned from it; null when ffprobe must read it.</returns>
     public static (MediaInfo Media, ConversionPlan Plan)? TryPlan(string inputPath, ConversionOptions options, IReadOnlyList<string>? outputs)
     {
