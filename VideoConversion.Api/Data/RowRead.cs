@@ -72,7 +72,7 @@ public sealed class RowRead<TEntity>
     /// <summary>The first row of <paramref name="command"/>'s answer as a new entity; null when it has none.</summary>
     public Task<TEntity?> FirstAsync(DbCommand command, CancellationToken cancellationToken) => FirstAsync(command, 0, cancellationToken);
 
-    /// <summary>The first row of the answer of <paramref name="command"/>'s last statement as a new entity; null when it has none.</summary>
+    /// <summary>The first row of the answer that follows <paramref name="answersBefore"/> others in <paramref name="command"/>'s, as a new entity; null when it has none.</summary>
     /// <param name="answersBefore">The answers of the command's statements before the read's, passed over.</param>
     public async Task<TEntity?> FirstAsync(DbCommand command, int answersBefore, CancellationToken cancellationToken)
     {

@@ -120,14 +120,20 @@ public static class MachineSpeedReport
         var left = timeRatio - change;
         if (change > 0 && left <= 1)
         {
-            // FFmpeg's wall time grew less than its CPU time (its threads had cores to spare): there is no number to take out.
-            return $"{measured} That is more than the whole difference in time, so none of it would be left with FFmpeg at the raw runs' speed.";
+            // FFmpeg's wall time grew less than its CPU time (its threads had cores to spare): how much of the difference it
+            // caused is not known, only that it could be all of it.
+            return $"{measured} FFmpeg's slower run could account for all of the difference in time; this measurement cannot say how much of it is the pipeline's.";
+        }
+
+        if (change < 0 && left < 1)
+        {
+            return $"{measured} Taken out, the system would still be faster than FFmpeg alone, which nothing the pipeline does can make it: the runs' timing decides this number.";
         }
 
         var verdict = (metScaled(left), metAsMeasured) switch
         {
-            (true, false) => "within the target: if the machine, not what ran beside FFmpeg, slowed it, the machine sets this number",
-            (false, true) => "short of the target: FFmpeg running faster in the system, not the pipeline, met it",
+            (true, false) => "within the target: if the machine, not what ran beside FFmpeg, slowed it, the machine puts the measured number past the target",
+            (false, true) => "short of the target: FFmpeg running faster in the system met it",
             (true, true) => "within the target either way",
             (false, false) => "short of the target either way",
         };

@@ -18,8 +18,12 @@ namespace VideoConversion.Tests.PostgreSql;
 [Collection(PostgreSqlSystem.Name)]
 public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 {
-    [Fact]
-    public async Task A_write_that_met_a_concurrent_change_runs_again_in_a_new_transaction_its_first_run_undone()
+    [Theory]
+    // What EF throws when a row it saves changed since it was read (another replica's write): run again in a new transaction.
+    [InlineData("concurrent change")]
+    // The server's answer to the transaction it chose to abort in a deadlock: run again on the lane's next turn.
+    [InlineData("deadlock")]
+    public async Task A_write_that_met_another_writer_runs_again_its_first_run_undone(string met)
     {
         await using var writer = await WriterAsync();
         var runs = 0;
@@ -28,31 +32,16 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         {
             var run = Interlocked.Increment(ref runs);
             await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"run {run}"})", cancellationToken);
-            // What EF throws when a row it saves changed since it was read (another replica's write): the first run only.
-            return run == 1 ? throw new DbUpdateConcurrencyException("Changed since it was read (the test's).") : run;
+            return run == 1 ? throw Met(met) : run;
         }, CancellationToken.None);
 
         Assert.Equal(2, answer);
         Assert.Equal(["run 2"], await writer.PayloadsAsync());
     }
 
-    [Fact]
-    public async Task A_write_that_deadlocked_runs_again_on_the_lanes_next_turn_its_first_run_undone()
-    {
-        await using var writer = await WriterAsync();
-        var runs = 0;
-
-        var answer = await writer.Writer.WriteAsync(async (db, cancellationToken) =>
-        {
-            var run = Interlocked.Increment(ref runs);
-            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"run {run}"})", cancellationToken);
-            // The server's answer to the transaction it chose to abort in a deadlock: the first run only.
-            return run == 1 ? throw new PostgresException("deadlock detected (the test's)", "ERROR", "ERROR", "40P01") : run;
-        }, CancellationToken.None);
-
-        Assert.Equal(2, answer);
-        Assert.Equal(["run 2"], await writer.PayloadsAsync());
-    }
+    private static Exception Met(string met) => met == "deadlock"
+        ? new PostgresException("deadlock detected (the test's)", "ERROR", "ERROR", "40P01")
+        : new DbUpdateConcurrencyException("Changed since it was read (the test's).");
 
     [Fact]
     public async Task A_failing_write_is_undone_whole_and_fails_alone_and_the_writes_beside_it_commit()
@@ -80,13 +69,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     {
         var schema = $"writer_{Guid.NewGuid():N}";
         var server = await system.App.GetConnectionStringAsync("jobs") ?? throw new InvalidOperationException("The system has no jobs database.");
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}; CREATE TABLE {schema}.written (payload text NOT NULL);", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        await ExecuteAsync(server, $"CREATE SCHEMA {schema}; CREATE TABLE {schema}.written (payload text NOT NULL);");
         var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
         var database = JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -98,21 +81,37 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
             DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder: null, NullLoggerFactory.Instance),
             new WebhookSignal(), new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             NullLogger<DatabaseWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
-        return new StartedWriter(writer, server, schema, services);
+        var started = new StartedWriter(writer, connectionString, () => ExecuteAsync(server, $"DROP SCHEMA {schema} CASCADE"), services);
+        try
+        {
+            await writer.StartAsync(CancellationToken.None);
+            return started;
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
     }
 
-    /// <param name="server">The database's connection string, without the schema.</param>
-    private sealed class StartedWriter(DatabaseWriter writer, string server, string schema, ServiceProvider services) : IAsyncDisposable
+    private static async Task ExecuteAsync(string connectionString, string sql)
     {
-        private readonly string _connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 
+    /// <param name="connectionString">The writer's: its own schema.</param>
+    /// <param name="dropSchema">Removes the schema, whatever the test left in it.</param>
+    private sealed class StartedWriter(DatabaseWriter writer, string connectionString, Func<Task> dropSchema, ServiceProvider services) : IAsyncDisposable
+    {
         public DatabaseWriter Writer => writer;
 
         /// <summary>What the table holds, read on a connection of its own: what was committed.</summary>
         public async Task<List<string>> PayloadsAsync()
         {
-            await using var connection = new NpgsqlConnection(_connectionString);
+            await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
             await using var select = new NpgsqlCommand("SELECT payload FROM written ORDER BY payload", connection);
             await using var reader = await select.ExecuteReaderAsync();
@@ -127,13 +126,16 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 
         public async ValueTask DisposeAsync()
         {
-            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
-            writer.Dispose();
-            await services.DisposeAsync();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA {schema} CASCADE", admin);
-            await drop.ExecuteNonQueryAsync();
+            try
+            {
+                await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+                writer.Dispose();
+                await services.DisposeAsync();
+            }
+            finally
+            {
+                await dropSchema();
+            }
         }
     }
 }
