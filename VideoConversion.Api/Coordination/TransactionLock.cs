@@ -20,8 +20,10 @@ public static class TransactionLock
                 throw new InvalidOperationException($"The lock '{name}' is held until a transaction ends; take it inside one.");
             }
 
-            var key = AdvisoryLock.KeyOf(name);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(Statement("{0}"), [AdvisoryLock.KeyOf(name)], cancellationToken);
         }
     }
+
+    /// <summary>The statement that takes a lock until the transaction ends, its key where <paramref name="key"/> stands (PostgreSQL).</summary>
+    public static string Statement(string key) => $"SELECT pg_advisory_xact_lock({key})";
 }

@@ -46,7 +46,7 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
         }
 
         var read = RowRead.For<AccountUsageTotals>(db);
-        var command = WriterCommands.For(db, transaction, $"SELECT pg_advisory_xact_lock(@lock); {read.ByKey}");
+        var command = WriterCommands.For(db, transaction, $"{TransactionLock.Statement("@lock")}; {read.ByKey}");
         command.Parameters.Add(new NpgsqlParameter<long>("lock", AdvisoryLock.KeyOf(AccountLock.NameOf(ownerId))));
         command.Parameters.Add(WriterCommands.Parameter(command, read.Key, read.KeyParameterName, ownerId));
         return await read.FirstAsync(command, answersBefore: 1, cancellationToken) is { } totals

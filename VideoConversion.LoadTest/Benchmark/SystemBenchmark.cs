@@ -119,7 +119,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawTranscodeCpu.Add(rawTranscode.CpuSeconds);
             var (systemTranscode, systemCpu) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
             systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
-            systemTranscodeCpu.AddRange(systemCpu is { } seconds ? [seconds] : []);
+            if (systemCpu is { } seconds)
+            {
+                systemTranscodeCpu.Add(seconds);
+            }
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
             for (var pair = 0; pair < RemuxPairsPerRun; pair++)
             {
@@ -157,7 +160,10 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawThroughputCpu.Add(rawParallel.CpuSeconds / settings.ThroughputJobs);
             var (systemParallel, systemCpu) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
             systemThroughputRuns.Add(Throughput(systemParallel));
-            systemThroughputCpu.AddRange(systemCpu is { } seconds ? [seconds / settings.ThroughputJobs] : []);
+            if (systemCpu is { } seconds)
+            {
+                systemThroughputCpu.Add(seconds / settings.ThroughputJobs);
+            }
         }
 
         progress("memory of the API and the workers: idle, during a 10 MB job, then during a large one");
