@@ -25,9 +25,27 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     public const double TargetRate = 1000;
 
     /// <param name="UploadEvents">Submissions only: the wait for storage's events of the phase's uploads to be recorded before it.</param>
+    /// <param name="ClientPauseMilliseconds">
+    /// How long the load tool's own garbage collections stopped it during the phase: calls in flight then, or due then, count
+    /// that pause in their latency although the API did not cause it.
+    /// </param>
+    /// <param name="SlowestCalls">
+    /// The slowest few calls, each with when in the phase it started (or, on a schedule, was due): bunched together, they
+    /// met one stall, of the API or of the machine; spread out, each was slow on its own.
+    /// </param>
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
-        UploadEventsRecorded.Wait? UploadEvents = null);
+        UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null);
+
+    /// <summary>A call: when it started (on a schedule, when it was due), from the phase's start, and how long it took from then.</summary>
+    public sealed record TimedCall(double AtMilliseconds, double LatencyMilliseconds)
+    {
+        /// <summary>How many of the slowest calls a phase keeps.</summary>
+        public const int SlowestKept = 20;
+
+        public static List<TimedCall> Slowest(IEnumerable<TimedCall> calls) =>
+            [.. calls.OrderByDescending(call => call.LatencyMilliseconds).Take(SlowestKept).OrderBy(call => call.AtMilliseconds)];
+    }
 
     /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
     public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)
@@ -223,13 +241,15 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
-        var latencies = new ConcurrentBag<double>();
+        var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;
+        var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             while (clock.Elapsed < duration && more() && !cancellationToken.IsCancellationRequested)
             {
+                var at = clock.Elapsed.TotalMilliseconds;
                 var started = Stopwatch.GetTimestamp();
                 bool succeeded;
                 try
@@ -241,7 +261,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
                     succeeded = false;
                 }
 
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                timed.Add(new TimedCall(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 if (!succeeded)
                 {
                     Interlocked.Increment(ref errors);
@@ -250,6 +270,8 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         }));
 
         var seconds = clock.Elapsed.TotalSeconds;
-        return new Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies));
+        var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
+        return new Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
+            ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, SlowestCalls: TimedCall.Slowest(timed));
     }
 }

@@ -326,7 +326,7 @@ public static class BenchmarkReport
         var storageCheck = results.SubmitAnatomy.StorageCheckMilliseconds;
         report.Heading("What limits these numbers");
         report.Paragraph(
-            $"Measured in the same run: one request to the storage server takes **{Number(results.StorageRoundTripMilliseconds, "F0")} ms** (median of 20),",
+            $"Measured in the same run: one request to the storage server takes **{Number(results.StorageRoundTripMilliseconds, "F1")} ms** (median of 20),",
             $"one ffprobe of the 10 MB input **{Number(results.FFprobeSeconds)} s**.");
         report.Line(string.Join(' ',
             "- **Per-job overhead is a fixed cost, not a share of the conversion.**",
@@ -364,7 +364,7 @@ public static class BenchmarkReport
             $"and submitting a job whose upload is missing (the fallback, a storage check alone, no write) {Number(storageCheck, "F1")} ms.",
             $"Under {settings.ApiConcurrency} clients the submissions' median was {Number(submitP50 ?? double.NaN, "F0")} ms,",
             $"and `POST /upload/request` reached {Number(results.Create.PerSecond, "F0")}/s.",
-            $"A bare request to the storage server takes {Number(results.StorageRoundTripMilliseconds, "F0")} ms.",
+            $"A bare request to the storage server takes {Number(results.StorageRoundTripMilliseconds, "F1")} ms.",
             SharingTheCores(results),
             "Not measured against MinIO: no Docker or MinIO binary on the machine above."));
     }

@@ -34,10 +34,11 @@ public static class PacedCalls
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrency);
         var ticksPerCall = Stopwatch.Frequency / rate;
-        var latencies = new ConcurrentBag<double>();
+        var timed = new ConcurrentBag<ApiBenchmark.TimedCall>();
         var errors = 0;
         using var clients = new SemaphoreSlim(concurrency);
         List<Task> running = new(calls);
+        var paused = GC.GetTotalPauseDuration();
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -75,7 +76,10 @@ public static class PacedCalls
 
         await Task.WhenAll(running); // a call that failed in an unexpected way fails the phase
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new ApiBenchmark.Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies));
+        var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
+        return new ApiBenchmark.Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
+            ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds,
+            SlowestCalls: ApiBenchmark.TimedCall.Slowest(timed));
 
         async Task RunAsync(long due)
         {
@@ -92,7 +96,8 @@ public static class PacedCalls
             }
             finally
             {
-                latencies.Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+                timed.Add(new ApiBenchmark.TimedCall(
+                    Stopwatch.GetElapsedTime(start, due).TotalMilliseconds, Stopwatch.GetElapsedTime(due).TotalMilliseconds));
                 clients.Release();
             }
         }

@@ -190,6 +190,15 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void A_storage_request_under_a_millisecond_is_reported_with_its_tenths_not_as_zero()
+    {
+        var report = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20) with { StorageRoundTripMilliseconds = 0.43 }, Settings, "scripts/benchmark");
+
+        Assert.Contains("one request to the storage server takes **0.4 ms** (median of 20)", report, StringComparison.Ordinal);
+        Assert.Contains("A bare request to the storage server takes 0.4 ms.", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_write_path_on_postgresql_is_set_next_to_sqlite_with_each_systems_rounds_ratios_and_connections()
     {
         var sqlite = Results(10.2, 0.7, 11.8, 1500, 20);

@@ -57,6 +57,37 @@ public sealed class PacedCallsTests
     }
 
     [Fact]
+    public async Task The_slowest_calls_are_kept_with_when_they_were_due_so_a_stall_shows_as_a_bunch()
+    {
+        // 200 calls at 1,000/s (due 0-199 ms); the calls numbered 101-120 meet a 100 ms stall, the others answer at once.
+        // The first collects the load tool's own garbage: a pause of its own, counted apart from the calls.
+        var made = 0;
+        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 200, concurrency: 64, TimeSpan.FromMinutes(1), async () =>
+        {
+            var number = Interlocked.Increment(ref made);
+            if (number == 1)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+
+            if (number is > 100 and <= 120)
+            {
+                await Task.Delay(100);
+            }
+
+            return true;
+        }, CancellationToken.None);
+
+        var slowest = phase.SlowestCalls!;
+        Assert.Equal(ApiBenchmark.TimedCall.SlowestKept, slowest.Count);
+        Assert.All(slowest, call => Assert.True(call.LatencyMilliseconds >= 95, $"A kept call took {call.LatencyMilliseconds:F0} ms."));
+        // Started in order, so those calls were due from about 100 ms: the bunch is where the stall was, in the order due.
+        Assert.All(slowest, call => Assert.InRange(call.AtMilliseconds, 99, 120));
+        Assert.Equal(slowest.OrderBy(call => call.AtMilliseconds), slowest);
+        Assert.True(phase.ClientPauseMilliseconds > 0, $"The load tool's pause: {phase.ClientPauseMilliseconds} ms.");
+    }
+
+    [Fact]
     public async Task Failed_calls_refused_connections_and_timeouts_are_counted_as_errors()
     {
         var made = 0;
