@@ -224,6 +224,7 @@ public static class BenchmarkReport
 
         report.Line();
         TargetRateReport.Write(report, settings, rounds, middle);
+        SlowestCallsReport.Write(report, middle);
 
         if (results.SharedApiRound is { } shared)
         {

@@ -1,0 +1,70 @@
+using VideoConversion.LoadTest.Benchmark;
+using VideoConversion.LoadTest.Reports;
+
+namespace VideoConversion.UnitTests.LoadTest;
+
+public sealed class SlowestCallsReportTests
+{
+    private static ApiBenchmark.Phase Phase(string call, double p50, double? clientPause, params (double At, double Latency)[] slowest) =>
+        new(call, 1000, 0, 1, 1000, new Distribution(p50, p50, p50 * 4, p50 * 8, slowest.Max(each => each.Latency)),
+            ClientPauseMilliseconds: clientPause, SlowestCalls: [.. slowest.Select(each => new ApiBenchmark.TimedCall(each.At, each.Latency))]);
+
+    [Fact]
+    public void Slow_calls_due_within_one_hold_ups_length_are_one_bunch()
+    {
+        // A 60 ms hold-up from 400 ms: calls due 400-440 ms wait 60-20 ms (plus their own 5 ms).
+        var phase = Phase("POST /jobs", 5, 12, (400, 65), (410, 55), (420, 45), (430, 35), (440, 25));
+
+        var sentence = SlowestCallsReport.Sentence(phase, isPaced: true);
+
+        Assert.Equal(
+            "`POST /jobs` at the target's rate: its 5 slowest calls (25–65 ms) in 1 bunch: 5 due at 400–440 ms (25–65 ms); " +
+            "the load tool's own collections paused it 12 ms in all during the pass.", sentence);
+    }
+
+    [Fact]
+    public void Slow_calls_further_apart_than_the_slowest_of_them_took_are_bunches_of_their_own()
+    {
+        // Two hold-ups held the calls in flight at 6,017 ms and at 9,237 ms; one call was slow alone at 47 ms.
+        var phase = Phase("GET /jobs/{id}", 3, null, (47, 51), (6017.2, 47), (6017.6, 48), (6018, 48), (9237, 51), (9237.4, 48));
+
+        var sentence = SlowestCallsReport.Sentence(phase, isPaced: false);
+
+        Assert.Equal(
+            "`GET /jobs/{id}`, as fast as the clients go: its 6 slowest calls (47–51 ms) in 3 bunches: 1 started at 47 ms (51 ms); " +
+            "3 started at 6017–6018 ms (47–48 ms); 2 started at 9237 ms (48–51 ms).", sentence);
+    }
+
+    [Fact]
+    public void Past_five_bunches_the_rest_are_counted_not_listed()
+    {
+        var phase = Phase("POST /upload/request", 5, null, (100, 30), (200, 30), (300, 30), (400, 30), (500, 30), (600, 30), (700, 30));
+
+        var sentence = SlowestCallsReport.Sentence(phase, isPaced: true);
+
+        Assert.EndsWith("in 7 bunches: 1 due at 100 ms (30 ms); 1 due at 200 ms (30 ms); 1 due at 300 ms (30 ms); 1 due at 400 ms (30 ms); " +
+            "1 due at 500 ms (30 ms); 2 more.", sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_middle_rounds_phases_are_each_described_and_rounds_without_kept_calls_add_nothing()
+    {
+        var kept = Phase("GET /jobs/{id}", 2, 3, (10, 20), (12, 18));
+        ApiBenchmark.Phase Bare(string call) => new(call, 1000, 0, 1, 1000, new Distribution(2, 2, 4, 8, 20));
+        var round = new ApiBenchmark.Round(Bare("POST /upload/request"), Bare("POST /jobs"), kept,
+            new ApiBenchmark.PacedRound(1000, Bare("POST /upload/request"), Bare("POST /jobs"), kept));
+        var bare = new ApiBenchmark.Round(Bare("POST /upload/request"), Bare("POST /jobs"), Bare("GET /jobs/{id}"));
+
+        var report = new MarkdownText();
+        SlowestCallsReport.Write(report, round);
+        var none = new MarkdownText();
+        SlowestCallsReport.Write(none, bare);
+
+        var text = report.ToString();
+        Assert.Contains("**Where the slowest calls fell**", text, StringComparison.Ordinal);
+        Assert.Contains("- `GET /jobs/{id}`, as fast as the clients go: its 2 slowest calls", text, StringComparison.Ordinal);
+        Assert.Contains("- `GET /jobs/{id}` at the target's rate: its 2 slowest calls", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("`POST /jobs`", text, StringComparison.Ordinal);
+        Assert.Equal("", none.ToString());
+    }
+}
