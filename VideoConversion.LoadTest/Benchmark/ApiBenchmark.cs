@@ -31,21 +31,19 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// </param>
     /// <param name="SlowestCalls">
     /// The slowest few calls, each with when in the phase it started (or, on a schedule, was due): bunched together, they
-    /// met one stall, of the API or of the machine; spread out, each was slow on its own.
+    /// met one hold-up, of the API or of the machine (<see cref="SlowestCallsReport"/>).
+    /// </param>
+    /// <param name="LatestTimer">
+    /// Calls on a schedule only: the load tool's 1 ms timer woken latest, and when. A timer that cannot run on time is
+    /// a hold-up of the load tool itself, by its own pauses or by the machine: the calls due then are started late by it.
     /// </param>
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
-        UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null);
+        UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
+        LateTimer? LatestTimer = null);
 
-    /// <summary>A call: when it started (on a schedule, when it was due), from the phase's start, and how long it took from then.</summary>
-    public sealed record TimedCall(double AtMilliseconds, double LatencyMilliseconds)
-    {
-        /// <summary>How many of the slowest calls a phase keeps.</summary>
-        public const int SlowestKept = 20;
-
-        public static List<TimedCall> Slowest(IEnumerable<TimedCall> calls) =>
-            [.. calls.OrderByDescending(call => call.LatencyMilliseconds).Take(SlowestKept).OrderBy(call => call.AtMilliseconds)];
-    }
+    /// <summary>The load tool's timer woken late: when it was set, from the phase's start, and how late past its tick.</summary>
+    public sealed record LateTimer(double AtMilliseconds, double LateMilliseconds);
 
     /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
     public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)
@@ -244,12 +242,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;
         var paused = GC.GetTotalPauseDuration();
-        var clock = Stopwatch.StartNew();
+        var phaseStarted = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
-            while (clock.Elapsed < duration && more() && !cancellationToken.IsCancellationRequested)
+            while (Stopwatch.GetElapsedTime(phaseStarted) < duration && more() && !cancellationToken.IsCancellationRequested)
             {
-                var at = clock.Elapsed.TotalMilliseconds;
                 var started = Stopwatch.GetTimestamp();
                 bool succeeded;
                 try
@@ -261,7 +258,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
                     succeeded = false;
                 }
 
-                timed.Add(new TimedCall(at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                timed.Add(new TimedCall(Stopwatch.GetElapsedTime(phaseStarted, started).TotalMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 if (!succeeded)
                 {
                     Interlocked.Increment(ref errors);
@@ -269,7 +266,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
             }
         }));
 
-        var seconds = clock.Elapsed.TotalSeconds;
+        var seconds = Stopwatch.GetElapsedTime(phaseStarted).TotalSeconds;
         var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
         return new Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
             ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, SlowestCalls: TimedCall.Slowest(timed));

@@ -208,7 +208,7 @@ public static class BenchmarkReport
         var middle = ApiBenchmark.Round.Middle(rounds);
         foreach (var phase in new[] { results.Create, results.Submit, results.Read })
         {
-            var isWrite = phase != results.Read;
+            var isWrite = phase.Call != results.Read.Call;
             var latency = phase.LatencyMilliseconds;
             report.TableRow(
                 $"`{phase.Call}`", $"{phase.Calls}", $"{phase.Errors}", $"{Number(phase.PerSecond, "F0")}/s",

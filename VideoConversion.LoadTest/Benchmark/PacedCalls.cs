@@ -34,11 +34,12 @@ public static class PacedCalls
         ArgumentOutOfRangeException.ThrowIfNegative(calls);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(concurrency);
         var ticksPerCall = Stopwatch.Frequency / rate;
-        var timed = new ConcurrentBag<ApiBenchmark.TimedCall>();
+        var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;
         using var clients = new SemaphoreSlim(concurrency);
         List<Task> running = new(calls);
         var paused = GC.GetTotalPauseDuration();
+        ApiBenchmark.LateTimer? latestTimer = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -48,6 +49,13 @@ public static class PacedCalls
                 if (now < start + (long)(next * ticksPerCall))
                 {
                     await Task.Delay(Tick, cancellationToken);
+                    // Past its tick, the timer was kept from running: by this process's own work or pauses, or by the machine.
+                    var late = (Stopwatch.GetElapsedTime(now) - Tick).TotalMilliseconds;
+                    if (late > (latestTimer?.LateMilliseconds ?? 0))
+                    {
+                        latestTimer = new ApiBenchmark.LateTimer(Stopwatch.GetElapsedTime(start, now).TotalMilliseconds, late);
+                    }
+
                     continue;
                 }
 
@@ -79,7 +87,7 @@ public static class PacedCalls
         var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
         return new ApiBenchmark.Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
             ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds,
-            SlowestCalls: ApiBenchmark.TimedCall.Slowest(timed));
+            SlowestCalls: TimedCall.Slowest(timed), LatestTimer: latestTimer);
 
         async Task RunAsync(long due)
         {
@@ -96,7 +104,7 @@ public static class PacedCalls
             }
             finally
             {
-                timed.Add(new ApiBenchmark.TimedCall(
+                timed.Add(new TimedCall(
                     Stopwatch.GetElapsedTime(start, due).TotalMilliseconds, Stopwatch.GetElapsedTime(due).TotalMilliseconds));
                 clients.Release();
             }

@@ -5,9 +5,9 @@ namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
 /// Where a phase's slowest calls fell in it, and the load tool's own pauses during it: what a p99 decided by a few calls is
-/// made of. One hold-up (of the API, or of the machine the API and the clients share) of <c>L</c> ms delays every call in
-/// flight or due while it lasts: those calls were due (or started) within about <c>L</c> ms of each other, a bunch. Calls
-/// slow each on its own fall apart.
+/// made of. A hold-up (of the API, or of the machine the API and the clients share) delays the calls it holds, in flight or
+/// due while it lasts: there is an instant when they were all waiting, and they show as a bunch. Only the slowest calls are
+/// kept, so a bunch is the part of a hold-up's calls among them, and a call alone may be the head of a hold-up's calls.
 /// </summary>
 public static class SlowestCallsReport
 {
@@ -26,10 +26,12 @@ public static class SlowestCallsReport
         }
 
         report.Paragraph(
-            "**Where the slowest calls fell** (the round in the middle). One hold-up, of the API or of the machine it shares with the",
-            "clients, delays every call in flight or due while it lasts: those calls were due (or, as fast as the clients go, started)",
-            "within about the hold-up's length of each other, and show below as a bunch. Calls slow each on its own fall apart. The load",
-            "tool's own garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause.");
+            $"**Where the slowest calls fell** (the round in the middle, its {TimedCall.SlowestKept} slowest calls of each pass). A hold-up, of the API or of",
+            "the machine it shares with the clients, delays the calls it holds, in flight or due while it lasts: there is an instant when",
+            "they were all waiting, and they show below as a bunch (a bunch counts only those among the slowest kept). The load tool's own",
+            "garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause. On a schedule, the",
+            "load tool's 1 ms timer woken far past its tick was held up itself (by its own work or pauses, or by the machine): calls due",
+            "then were started late by the clients, not answered late by the API alone.");
         foreach (var (phase, isPaced) in phases)
         {
             report.Line($"- {Sentence(phase, isPaced)}");
@@ -38,10 +40,10 @@ public static class SlowestCallsReport
         report.Line();
     }
 
-    /// <summary>One phase's slowest calls in their bunches, and the load tool's pause.</summary>
-    public static string Sentence(ApiBenchmark.Phase phase, bool isPaced)
+    /// <summary>One phase's slowest calls in their bunches, and the load tool's pause (a phase that kept its slowest calls).</summary>
+    internal static string Sentence(ApiBenchmark.Phase phase, bool isPaced)
     {
-        var slowest = phase.SlowestCalls!;
+        var slowest = phase.SlowestCalls ?? throw new ArgumentException($"{phase.Call}'s phase kept no calls.", nameof(phase));
         var bunches = Bunches(slowest);
         var when = isPaced ? "due" : "started";
         var listed = string.Join("; ", bunches.Take(BunchesListed).Select(bunch =>
@@ -53,36 +55,42 @@ public static class SlowestCallsReport
         }));
         var unlisted = bunches.Count > BunchesListed ? $"; {bunches.Count - BunchesListed} more" : "";
         var pause = phase.ClientPauseMilliseconds is { } paused
-            ? $"; the load tool's own collections paused it {Number(paused, "F0")} ms in all during the pass"
+            ? $"; the load tool was paused by its own collections {Number(paused, "F0")} ms in all during the pass"
+            : "";
+        var timer = phase.LatestTimer is { } late
+            ? $"; its 1 ms timer woke at most {Number(late.LateMilliseconds, "F0")} ms late, set at {Number(late.AtMilliseconds, "F0")} ms"
             : "";
         return $"`{phase.Call}`{(isPaced ? " at the target's rate" : ", as fast as the clients go")}: its {slowest.Count} slowest calls " +
-            $"({Latencies(slowest)}) in {bunches.Count} {(bunches.Count == 1 ? "bunch" : "bunches")}: {listed}{unlisted}{pause}.";
+            $"({Latencies(slowest)}) in {bunches.Count} {(bunches.Count == 1 ? "bunch" : "bunches")}: {listed}{unlisted}{pause}{timer}.";
     }
 
     /// <summary>
-    /// The calls in time order, a new bunch started by a call due (or started) later after the bunch's first than the
-    /// bunch's slowest call took: no one hold-up held them both.
+    /// The calls in time order, each joining the bunch before it if it started (or was due) before every call of that bunch
+    /// was answered: there was an instant when they were all waiting. Otherwise a bunch of its own: no one hold-up held it
+    /// with the calls before.
     /// </summary>
-    internal static List<List<ApiBenchmark.TimedCall>> Bunches(IEnumerable<ApiBenchmark.TimedCall> calls)
+    internal static List<List<TimedCall>> Bunches(IEnumerable<TimedCall> calls)
     {
-        List<List<ApiBenchmark.TimedCall>> bunches = [];
+        List<List<TimedCall>> bunches = [];
+        var firstAnswered = double.NegativeInfinity; // the last bunch's earliest answer
         foreach (var call in calls.OrderBy(call => call.AtMilliseconds))
         {
-            if (bunches.Count > 0 && bunches[^1] is var bunch
-                && call.AtMilliseconds - bunch[0].AtMilliseconds <= bunch.Max(each => each.LatencyMilliseconds))
+            if (bunches.Count > 0 && call.AtMilliseconds <= firstAnswered)
             {
-                bunch.Add(call);
+                bunches[^1].Add(call);
+                firstAnswered = Math.Min(firstAnswered, call.EndMilliseconds);
             }
             else
             {
                 bunches.Add([call]);
+                firstAnswered = call.EndMilliseconds;
             }
         }
 
         return bunches;
     }
 
-    private static string Latencies(IReadOnlyCollection<ApiBenchmark.TimedCall> calls)
+    private static string Latencies(IReadOnlyCollection<TimedCall> calls)
     {
         var least = calls.Min(call => call.LatencyMilliseconds);
         var most = calls.Max(call => call.LatencyMilliseconds);

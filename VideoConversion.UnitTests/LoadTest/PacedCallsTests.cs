@@ -79,12 +79,37 @@ public sealed class PacedCallsTests
         }, CancellationToken.None);
 
         var slowest = phase.SlowestCalls!;
-        Assert.Equal(ApiBenchmark.TimedCall.SlowestKept, slowest.Count);
+        Assert.Equal(TimedCall.SlowestKept, slowest.Count);
         Assert.All(slowest, call => Assert.True(call.LatencyMilliseconds >= 95, $"A kept call took {call.LatencyMilliseconds:F0} ms."));
         // Started in order, so those calls were due from about 100 ms: the bunch is where the stall was, in the order due.
         Assert.All(slowest, call => Assert.InRange(call.AtMilliseconds, 99, 120));
         Assert.Equal(slowest.OrderBy(call => call.AtMilliseconds), slowest);
         Assert.True(phase.ClientPauseMilliseconds > 0, $"The load tool's pause: {phase.ClientPauseMilliseconds} ms.");
+        // The schedule slept between calls due a millisecond apart: its latest wake-up is kept, within the pass.
+        Assert.NotNull(phase.LatestTimer);
+        Assert.InRange(phase.LatestTimer.AtMilliseconds, 0, phase.Seconds * 1000);
+    }
+
+    [Fact]
+    public async Task A_kept_call_is_placed_when_it_was_due_not_when_a_client_was_free_to_start_it()
+    {
+        // One client; the first call takes 50 ms, the nine due behind it (1-9 ms) start only once it is answered.
+        var made = 0;
+        var phase = await PacedCalls.MeasureAsync("POST /x", rate: 1000, calls: 10, concurrency: 1, TimeSpan.FromMinutes(1), async () =>
+        {
+            if (Interlocked.Increment(ref made) == 1)
+            {
+                await Task.Delay(50);
+            }
+
+            return true;
+        }, CancellationToken.None);
+
+        var kept = phase.SlowestCalls!;
+        Assert.Equal(10, kept.Count);
+        Assert.All(kept, call => Assert.True(call.AtMilliseconds < 10.5, $"A call placed at {call.AtMilliseconds:F1} ms, not when it was due."));
+        // Each waited for the first's 50 ms from its own due time: the later it was due, the less it waited.
+        Assert.All(kept.Skip(1), call => Assert.True(call.LatencyMilliseconds >= 35, $"A call due at {call.AtMilliseconds:F1} ms took {call.LatencyMilliseconds:F1} ms."));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ public sealed class SlowestCallsReportTests
 {
     private static ApiBenchmark.Phase Phase(string call, double p50, double? clientPause, params (double At, double Latency)[] slowest) =>
         new(call, 1000, 0, 1, 1000, new Distribution(p50, p50, p50 * 4, p50 * 8, slowest.Max(each => each.Latency)),
-            ClientPauseMilliseconds: clientPause, SlowestCalls: [.. slowest.Select(each => new ApiBenchmark.TimedCall(each.At, each.Latency))]);
+            ClientPauseMilliseconds: clientPause, SlowestCalls: [.. slowest.Select(each => new TimedCall(each.At, each.Latency))]);
 
     [Fact]
     public void Slow_calls_due_within_one_hold_ups_length_are_one_bunch()
@@ -19,7 +19,7 @@ public sealed class SlowestCallsReportTests
 
         Assert.Equal(
             "`POST /jobs` at the target's rate: its 5 slowest calls (25–65 ms) in 1 bunch: 5 due at 400–440 ms (25–65 ms); " +
-            "the load tool's own collections paused it 12 ms in all during the pass.", sentence);
+            "the load tool was paused by its own collections 12 ms in all during the pass.", sentence);
     }
 
     [Fact]
@@ -33,6 +33,29 @@ public sealed class SlowestCallsReportTests
         Assert.Equal(
             "`GET /jobs/{id}`, as fast as the clients go: its 6 slowest calls (47–51 ms) in 3 bunches: 1 started at 47 ms (51 ms); " +
             "3 started at 6017–6018 ms (47–48 ms); 2 started at 9237 ms (48–51 ms).", sentence);
+    }
+
+    [Fact]
+    public void On_a_schedule_the_load_tools_latest_timer_is_said_with_when_it_was_set()
+    {
+        // The load tool's timer, set at 503 ms, woke 48 ms late: the calls due then were started late by the clients.
+        var phase = Phase("POST /upload/request", 5, 2, (504, 71), (510, 60), (524, 52)) with { LatestTimer = new ApiBenchmark.LateTimer(503.2, 48.4) };
+
+        var sentence = SlowestCallsReport.Sentence(phase, isPaced: true);
+
+        Assert.EndsWith(
+            "in 1 bunch: 3 due at 504–524 ms (52–71 ms); the load tool was paused by its own collections 2 ms in all during the pass; " +
+            "its 1 ms timer woke at most 48 ms late, set at 503 ms.", sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_call_joins_a_bunch_only_if_it_was_waiting_before_every_call_of_it_was_answered()
+    {
+        // Answered at 10, 105 and 110: the call at 90 started after the first was answered, so no instant held all three.
+        // The call at 110 started as the one at 90 was answered: both were waiting then.
+        var bunches = SlowestCallsReport.Bunches([new(0, 10), new(5, 100), new(90, 20), new(110, 5)]);
+
+        Assert.Equal([[new TimedCall(0, 10), new TimedCall(5, 100)], [new TimedCall(90, 20), new TimedCall(110, 5)]], bunches);
     }
 
     [Fact]

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using VideoConversion.LoadTest.Benchmark;
+using VideoConversion.LoadTest.Reports;
+
+namespace VideoConversion.UnitTests.LoadTest;
+
+public sealed class DatabaseRoundsTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"rounds-{Guid.NewGuid():N}.json");
+
+    private static ApiBenchmark.Phase Phase(string call) => new(call, 1000, 0, 1, 1000, new Distribution(5, 4, 9, 20, 30),
+        ClientPauseMilliseconds: 3.5, SlowestCalls: [new TimedCall(12.5, 30), new TimedCall(13, 29)], LatestTimer: new ApiBenchmark.LateTimer(12, 18.5));
+
+    private static DatabaseRounds Rounds() => new("SQLite", 1, "the API's own",
+        [new ApiBenchmark.Round(Phase("POST /upload/request"), Phase("POST /jobs"), Phase("GET /jobs/{id}"))]);
+
+    [Fact]
+    public async Task A_phases_slowest_calls_pause_and_timer_survive_the_file()
+    {
+        await Rounds().WriteAsync(_file, CancellationToken.None);
+
+        var submit = (await DatabaseRounds.ReadAsync(_file, CancellationToken.None)).Rounds.Single().Submit;
+
+        Assert.Equal([new TimedCall(12.5, 30), new TimedCall(13, 29)], submit.SlowestCalls);
+        Assert.Equal(3.5, submit.ClientPauseMilliseconds);
+        Assert.Equal(new ApiBenchmark.LateTimer(12, 18.5), submit.LatestTimer);
+    }
+
+    [Fact]
+    public async Task Rounds_written_before_the_calls_were_kept_are_still_read()
+    {
+        await Rounds().WriteAsync(_file, CancellationToken.None);
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(_file))!;
+        foreach (var phase in new[] { "Create", "Submit", "Read" })
+        {
+            var fields = json["Rounds"]![0]![phase]!.AsObject();
+            fields.Remove("ClientPauseMilliseconds");
+            fields.Remove("SlowestCalls");
+            fields.Remove("LatestTimer");
+        }
+
+        await File.WriteAllTextAsync(_file, json.ToJsonString());
+
+        var submit = (await DatabaseRounds.ReadAsync(_file, CancellationToken.None)).Rounds.Single().Submit;
+
+        Assert.Null(submit.SlowestCalls);
+        Assert.Null(submit.ClientPauseMilliseconds);
+        Assert.Null(submit.LatestTimer);
+        Assert.Equal(1000, submit.PerSecond);
+    }
+
+    public void Dispose() => File.Delete(_file);
+}
