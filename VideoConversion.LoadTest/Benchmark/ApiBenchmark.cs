@@ -30,8 +30,8 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// that pause in their latency although the API did not cause it.
     /// </param>
     /// <param name="SlowestCalls">
-    /// The slowest few calls, each with when in the phase it started (or, on a schedule, was due): bunched together, they
-    /// met one hold-up, of the API or of the machine (<see cref="SlowestCallsReport"/>).
+    /// The slowest few calls, each with when in the phase it started (or, on a schedule, was due): calls all waiting at one
+    /// instant may have met one hold-up, of the API or of the machine (<see cref="SlowestCallsReport"/>).
     /// </param>
     /// <param name="LatestTimer">
     /// Calls on a schedule only: the load tool's 1 ms timer woken latest, and when. A timer that cannot run on time is
@@ -41,9 +41,6 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
         UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
         LateTimer? LatestTimer = null);
-
-    /// <summary>The load tool's timer woken late: when it was set, from the phase's start, and how late past its tick.</summary>
-    public sealed record LateTimer(double AtMilliseconds, double LateMilliseconds);
 
     /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
     public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)

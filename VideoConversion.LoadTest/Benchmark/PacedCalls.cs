@@ -22,7 +22,7 @@ public static class PacedCalls
     /// ms on a loaded 2-core machine); a call started late is still timed from when it was due, so that lateness counts
     /// against the server, never for it.
     /// </summary>
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
 
     /// <param name="calls">Calls to make at most.</param>
     /// <param name="limit">No call is started after this long: a slow system ends the phase early rather than late.</param>
@@ -39,7 +39,7 @@ public static class PacedCalls
         using var clients = new SemaphoreSlim(concurrency);
         List<Task> running = new(calls);
         var paused = GC.GetTotalPauseDuration();
-        ApiBenchmark.LateTimer? latestTimer = null;
+        LateTimer? latestTimer = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -53,7 +53,7 @@ public static class PacedCalls
                     var late = (Stopwatch.GetElapsedTime(now) - Tick).TotalMilliseconds;
                     if (late > (latestTimer?.LateMilliseconds ?? 0))
                     {
-                        latestTimer = new ApiBenchmark.LateTimer(Stopwatch.GetElapsedTime(start, now).TotalMilliseconds, late);
+                        latestTimer = new LateTimer(Stopwatch.GetElapsedTime(start, now).TotalMilliseconds, late);
                     }
 
                     continue;

@@ -6,8 +6,10 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <summary>
 /// Where a phase's slowest calls fell in it, and the load tool's own pauses during it: what a p99 decided by a few calls is
 /// made of. A hold-up (of the API, or of the machine the API and the clients share) delays the calls it holds, in flight or
-/// due while it lasts: there is an instant when they were all waiting, and they show as a bunch. Only the slowest calls are
-/// kept, so a bunch is the part of a hold-up's calls among them, and a call alone may be the head of a hold-up's calls.
+/// due while it lasts: there is an instant when they were all waiting. The calls are grouped into bunches of calls all
+/// waiting at one instant, as one hold-up's would be; calls waiting together need not share one, though (32 busy clients
+/// overlap), and one hold-up's calls may fall in neighbouring bunches. Only the slowest calls are kept, so a bunch is the
+/// part of its calls among them, and a call alone may be the head of a hold-up's calls.
 /// </summary>
 public static class SlowestCallsReport
 {
@@ -28,10 +30,11 @@ public static class SlowestCallsReport
         report.Paragraph(
             $"**Where the slowest calls fell** (the round in the middle, its {TimedCall.SlowestKept} slowest calls of each pass). A hold-up, of the API or of",
             "the machine it shares with the clients, delays the calls it holds, in flight or due while it lasts: there is an instant when",
-            "they were all waiting, and they show below as a bunch (a bunch counts only those among the slowest kept). The load tool's own",
+            "they were all waiting. Below, the calls are bunched by such instants, as one hold-up's would be (a bunch counts only those",
+            "among the slowest kept; calls waiting together need not share one hold-up, and one's calls may fall in neighbouring bunches). The load tool's own",
             "garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause. On a schedule, the",
-            "load tool's 1 ms timer woken far past its tick was held up itself (by its own work or pauses, or by the machine): calls due",
-            "then were started late by the clients, not answered late by the API alone.");
+            "load tool's 1 ms timer woken far past its tick is one sign that it was held up itself (by its own work or pauses, or by the",
+            "machine): calls due then were started late by the clients, not answered late by the API alone.");
         foreach (var (phase, isPaced) in phases)
         {
             report.Line($"- {Sentence(phase, isPaced)}");
@@ -58,7 +61,8 @@ public static class SlowestCallsReport
             ? $"; the load tool was paused by its own collections {Number(paused, "F0")} ms in all during the pass"
             : "";
         var timer = phase.LatestTimer is { } late
-            ? $"; its 1 ms timer woke at most {Number(late.LateMilliseconds, "F0")} ms late, set at {Number(late.AtMilliseconds, "F0")} ms"
+            ? $"; its 1 ms timer woke at most {Number(late.LateMilliseconds, "F0")} ms late, so calls due " +
+              $"{Number(late.AtMilliseconds, "F0")}–{Number(late.AtMilliseconds + PacedCalls.Tick.TotalMilliseconds + late.LateMilliseconds, "F0")} ms started late by it"
             : "";
         return $"`{phase.Call}`{(isPaced ? " at the target's rate" : ", as fast as the clients go")}: its {slowest.Count} slowest calls " +
             $"({Latencies(slowest)}) in {bunches.Count} {(bunches.Count == 1 ? "bunch" : "bunches")}: {listed}{unlisted}{pause}{timer}.";
@@ -72,10 +76,10 @@ public static class SlowestCallsReport
     internal static List<List<TimedCall>> Bunches(IEnumerable<TimedCall> calls)
     {
         List<List<TimedCall>> bunches = [];
-        var firstAnswered = double.NegativeInfinity; // the last bunch's earliest answer
+        var firstAnswered = double.NegativeInfinity; // the last bunch's earliest answer (none before the first call)
         foreach (var call in calls.OrderBy(call => call.AtMilliseconds))
         {
-            if (bunches.Count > 0 && call.AtMilliseconds <= firstAnswered)
+            if (call.AtMilliseconds <= firstAnswered)
             {
                 bunches[^1].Add(call);
                 firstAnswered = Math.Min(firstAnswered, call.EndMilliseconds);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
@@ -14,5 +16,6 @@ public readonly record struct TimedCall(double AtMilliseconds, double LatencyMil
         [.. calls.OrderByDescending(call => call.LatencyMilliseconds).Take(SlowestKept).OrderBy(call => call.AtMilliseconds)];
 
     /// <summary>When the call was answered (or gave up), from the phase's start.</summary>
+    [JsonIgnore]
     public double EndMilliseconds => AtMilliseconds + LatencyMilliseconds;
 }

@@ -9,7 +9,7 @@ public sealed class DatabaseRoundsTests : IDisposable
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"rounds-{Guid.NewGuid():N}.json");
 
     private static ApiBenchmark.Phase Phase(string call) => new(call, 1000, 0, 1, 1000, new Distribution(5, 4, 9, 20, 30),
-        ClientPauseMilliseconds: 3.5, SlowestCalls: [new TimedCall(12.5, 30), new TimedCall(13, 29)], LatestTimer: new ApiBenchmark.LateTimer(12, 18.5));
+        ClientPauseMilliseconds: 3.5, SlowestCalls: [new TimedCall(12.5, 30), new TimedCall(13, 29)], LatestTimer: new LateTimer(12, 18.5));
 
     private static DatabaseRounds Rounds() => new("SQLite", 1, "the API's own",
         [new ApiBenchmark.Round(Phase("POST /upload/request"), Phase("POST /jobs"), Phase("GET /jobs/{id}"))]);
@@ -23,7 +23,7 @@ public sealed class DatabaseRoundsTests : IDisposable
 
         Assert.Equal([new TimedCall(12.5, 30), new TimedCall(13, 29)], submit.SlowestCalls);
         Assert.Equal(3.5, submit.ClientPauseMilliseconds);
-        Assert.Equal(new ApiBenchmark.LateTimer(12, 18.5), submit.LatestTimer);
+        Assert.Equal(new LateTimer(12, 18.5), submit.LatestTimer);
     }
 
     [Fact]

@@ -85,9 +85,11 @@ public sealed class PacedCallsTests
         Assert.All(slowest, call => Assert.InRange(call.AtMilliseconds, 99, 120));
         Assert.Equal(slowest.OrderBy(call => call.AtMilliseconds), slowest);
         Assert.True(phase.ClientPauseMilliseconds > 0, $"The load tool's pause: {phase.ClientPauseMilliseconds} ms.");
-        // The schedule slept between calls due a millisecond apart: its latest wake-up is kept, within the pass.
+        // The schedule slept between calls due a millisecond apart: its latest wake-up is kept, within the pass, late by
+        // less than the pass lasted.
         Assert.NotNull(phase.LatestTimer);
         Assert.InRange(phase.LatestTimer.AtMilliseconds, 0, phase.Seconds * 1000);
+        Assert.InRange(phase.LatestTimer.LateMilliseconds, double.Epsilon, phase.Seconds * 1000);
     }
 
     [Fact]

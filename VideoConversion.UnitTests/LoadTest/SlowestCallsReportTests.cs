@@ -10,7 +10,7 @@ public sealed class SlowestCallsReportTests
             ClientPauseMilliseconds: clientPause, SlowestCalls: [.. slowest.Select(each => new TimedCall(each.At, each.Latency))]);
 
     [Fact]
-    public void Slow_calls_due_within_one_hold_ups_length_are_one_bunch()
+    public void Slow_calls_all_waiting_at_one_instant_are_one_bunch()
     {
         // A 60 ms hold-up from 400 ms: calls due 400-440 ms wait 60-20 ms (plus their own 5 ms).
         var phase = Phase("POST /jobs", 5, 12, (400, 65), (410, 55), (420, 45), (430, 35), (440, 25));
@@ -23,9 +23,9 @@ public sealed class SlowestCallsReportTests
     }
 
     [Fact]
-    public void Slow_calls_further_apart_than_the_slowest_of_them_took_are_bunches_of_their_own()
+    public void Slow_calls_never_all_waiting_at_one_instant_fall_in_separate_bunches()
     {
-        // Two hold-ups held the calls in flight at 6,017 ms and at 9,237 ms; one call was slow alone at 47 ms.
+        // Calls in flight together at 6,017 ms and at 9,237 ms (two hold-ups, as they would be); one at 47 ms, answered long before.
         var phase = Phase("GET /jobs/{id}", 3, null, (47, 51), (6017.2, 47), (6017.6, 48), (6018, 48), (9237, 51), (9237.4, 48));
 
         var sentence = SlowestCallsReport.Sentence(phase, isPaced: false);
@@ -39,13 +39,13 @@ public sealed class SlowestCallsReportTests
     public void On_a_schedule_the_load_tools_latest_timer_is_said_with_when_it_was_set()
     {
         // The load tool's timer, set at 503 ms, woke 48 ms late: the calls due then were started late by the clients.
-        var phase = Phase("POST /upload/request", 5, 2, (504, 71), (510, 60), (524, 52)) with { LatestTimer = new ApiBenchmark.LateTimer(503.2, 48.4) };
+        var phase = Phase("POST /upload/request", 5, 2, (504, 71), (510, 60), (524, 52)) with { LatestTimer = new LateTimer(503.2, 48.4) };
 
         var sentence = SlowestCallsReport.Sentence(phase, isPaced: true);
 
         Assert.EndsWith(
             "in 1 bunch: 3 due at 504–524 ms (52–71 ms); the load tool was paused by its own collections 2 ms in all during the pass; " +
-            "its 1 ms timer woke at most 48 ms late, set at 503 ms.", sentence, StringComparison.Ordinal);
+            "its 1 ms timer woke at most 48 ms late, so calls due 503–553 ms started late by it.", sentence, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,6 +56,11 @@ public sealed class SlowestCallsReportTests
         var bunches = SlowestCallsReport.Bunches([new(0, 10), new(5, 100), new(90, 20), new(110, 5)]);
 
         Assert.Equal([[new TimedCall(0, 10), new TimedCall(5, 100)], [new TimedCall(90, 20), new TimedCall(110, 5)]], bunches);
+
+        // The bunch's earliest answer is its second call's (at 15), not its first's (at 100): the call at 20 waited alone.
+        Assert.Equal(
+            [[new TimedCall(0, 100), new TimedCall(10, 5)], [new TimedCall(20, 10)]],
+            SlowestCallsReport.Bunches([new(0, 100), new(10, 5), new(20, 10)]));
     }
 
     [Fact]
