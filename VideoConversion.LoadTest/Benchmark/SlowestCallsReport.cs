@@ -31,7 +31,7 @@ public static class SlowestCallsReport
             $"**Where the slowest calls fell** (the round in the middle, its {TimedCall.SlowestKept} slowest calls of each pass). A hold-up, of the API or of",
             "the machine it shares with the clients, delays the calls it holds, in flight or due while it lasts: there is an instant when",
             "they were all waiting. Below, the calls are bunched by such instants, as one hold-up's would be (a bunch counts only those",
-            "among the slowest kept; calls waiting together need not share one hold-up, and one's calls may fall in neighbouring bunches). The load tool's own",
+            "among the slowest kept; calls waiting together need not share one hold-up, and one hold-up's calls may fall in neighbouring bunches). The load tool's own",
             "garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause. On a schedule, the",
             "load tool's 1 ms timer woken far past its tick is one sign that it was held up itself (by its own work or pauses, or by the",
             "machine): calls due then were started late by the clients, not answered late by the API alone.");
