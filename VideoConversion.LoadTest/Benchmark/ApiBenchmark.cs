@@ -40,7 +40,18 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
         UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
-        LateTimer? LatestTimer = null);
+        LateTimer? LatestTimer = null)
+    {
+        /// <summary>
+        /// A pass of <paramref name="timed"/> calls over <paramref name="seconds"/>: its rate, latencies and slowest calls, and
+        /// the load tool's GC pause since <paramref name="pausedBefore"/> (<see cref="GC.GetTotalPauseDuration"/> at its start).
+        /// </summary>
+        public static Phase Of(
+            string call, IReadOnlyCollection<TimedCall> timed, int errors, double seconds, TimeSpan pausedBefore, LateTimer? latestTimer = null) =>
+            new(call, timed.Count, errors, seconds, timed.Count / seconds, Distribution.Of(timed.Select(each => each.LatencyMilliseconds)),
+                ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds, SlowestCalls: TimedCall.Slowest(timed),
+                LatestTimer: latestTimer);
+    }
 
     /// <summary>The three calls, each started on a schedule at <paramref name="OfferedPerSecond"/>: latency at that rate.</summary>
     public sealed record PacedRound(double OfferedPerSecond, Phase Create, Phase Submit, Phase Read)
@@ -264,8 +275,6 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         }));
 
         var seconds = Stopwatch.GetElapsedTime(phaseStarted).TotalSeconds;
-        var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
-        return new Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
-            ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, SlowestCalls: TimedCall.Slowest(timed));
+        return Phase.Of(name, timed, errors, seconds, paused);
     }
 }

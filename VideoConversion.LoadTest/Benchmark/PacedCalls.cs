@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using VideoConversion.LoadTest.Reports;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -84,10 +83,7 @@ public static class PacedCalls
 
         await Task.WhenAll(running); // a call that failed in an unexpected way fails the phase
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var latencies = timed.Select(each => each.LatencyMilliseconds).ToList();
-        return new ApiBenchmark.Phase(name, latencies.Count, errors, seconds, latencies.Count / seconds, Distribution.Of(latencies),
-            ClientPauseMilliseconds: (GC.GetTotalPauseDuration() - paused).TotalMilliseconds,
-            SlowestCalls: TimedCall.Slowest(timed), LatestTimer: latestTimer);
+        return ApiBenchmark.Phase.Of(name, timed, errors, seconds, paused, latestTimer);
 
         async Task RunAsync(long due)
         {
