@@ -37,10 +37,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// Calls on a schedule only: the load tool's 1 ms timer woken latest, and when. A timer that cannot run on time is
     /// a hold-up of the load tool itself, by its own pauses or by the machine: the calls due then are started late by it.
     /// </param>
+    /// <param name="ApiSide">The pass as the API's own metrics timed it; absent when its /metrics was not read (several API processes, or none given).</param>
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
         UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
-        LateTimer? LatestTimer = null)
+        LateTimer? LatestTimer = null, ApiSideTimes? ApiSide = null)
     {
         /// <summary>
         /// A pass of <paramref name="timed"/> calls over <paramref name="seconds"/>: its rate, latencies and slowest calls, and
@@ -136,11 +137,11 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         // recorded each upload by then (UploadEventsRecorded), and the call writes without a storage request.
         var created = new ConcurrentQueue<(string JobId, Uri Url)>();
         var calls = 0;
-        var create = await MeasureAsync(http, "POST /upload/request", isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
+        var create = await MeasureAsync(http, ApiCall.Create, isolate, () => Interlocked.Increment(ref calls) <= maxJobs,
             () => CreateAsync(http, created, cancellationToken), cancellationToken);
         var createdOnSchedule = new ConcurrentQueue<(string JobId, Uri Url)>();
         var createOnSchedule = await MeasurePacedAsync(
-            http, "POST /upload/request", isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
+            http, ApiCall.Create, isolate, maxJobs, () => CreateAsync(http, createdOnSchedule, cancellationToken), cancellationToken);
 
         // Each phase of submissions follows its own jobs' uploads, and starts once the API has recorded their events (as
         // a client meets it: its upload's event is recorded by the time it calls), unless the round is to meet them.
@@ -148,22 +149,22 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         // phase waits for the workers to take them (settle), or, without it, meets some of those writes.
         var uploaded = await UploadAsync(created, cancellationToken);
         var events = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploaded, concurrency, cancellationToken) : null;
-        var submit = await MeasureAsync(http, "POST /jobs", isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
+        var submit = await MeasureAsync(http, ApiCall.Submit, isolate, () => !uploaded.IsEmpty, () => SubmitAsync(http, uploaded, cancellationToken), cancellationToken)
             with { UploadEvents = events };
         await settle(cancellationToken);
         var uploadedForSchedule = await UploadAsync(createdOnSchedule, cancellationToken);
         var eventsForSchedule = awaitUploadEvents ? await UploadEventsRecorded.WaitAsync(http, uploadedForSchedule, concurrency, cancellationToken) : null;
         var submitOnSchedule = await MeasurePacedAsync(
-            http, "POST /jobs", isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
+            http, ApiCall.Submit, isolate, uploadedForSchedule.Count, () => SubmitAsync(http, uploadedForSchedule, cancellationToken), cancellationToken)
             with { UploadEvents = eventsForSchedule };
         await settle(cancellationToken);
 
         // The floor of the same run: reading a job goes through the same server, authentication and rate limiting, and
         // writes nothing.
         var read = created.TryPeek(out var sample) ? sample.JobId : null;
-        var reading = await MeasureAsync(http, "GET /jobs/{id}", isolate, () => read is not null, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+        var reading = await MeasureAsync(http, ApiCall.Read, isolate, () => read is not null, () => ReadAsync(http, read, cancellationToken), cancellationToken);
         var readingOnSchedule = await MeasurePacedAsync(
-            http, "GET /jobs/{id}", isolate, read is null ? 0 : maxJobs, () => ReadAsync(http, read, cancellationToken), cancellationToken);
+            http, ApiCall.Read, isolate, read is null ? 0 : maxJobs, () => ReadAsync(http, read, cancellationToken), cancellationToken);
         return new Round(create, submit, reading, new PacedRound(TargetRate, createOnSchedule, submitOnSchedule, readingOnSchedule));
     }
 
@@ -224,13 +225,16 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <summary><paramref name="calls"/> calls of <paramref name="call"/> at <see cref="TargetRate"/>, from at most <c>concurrency</c> clients.</summary>
     private async Task<Phase> MeasurePacedAsync(
-        HttpClient http, string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call,
+        HttpClient http, ApiCall measured, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, int calls, Func<Task<bool>> call,
         CancellationToken cancellationToken)
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
+        using var management = api.CreateManagementClient(TimeSpan.FromSeconds(10));
+        var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
         // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
-        return await PacedCalls.MeasureAsync(name, TargetRate, calls, concurrency, duration, call, cancellationToken);
+        var phase = await PacedCalls.MeasureAsync(measured.Name, TargetRate, calls, concurrency, duration, call, cancellationToken);
+        return phase with { ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)) };
     }
 
     /// <summary>
@@ -242,11 +246,13 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <summary>Calls <paramref name="call"/> from <c>concurrency</c> loops for the benchmark's duration (or while <paramref name="more"/>).</summary>
     private async Task<Phase> MeasureAsync(
-        HttpClient http, string name, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call,
+        HttpClient http, ApiCall measured, Func<CancellationToken, Task<IAsyncDisposable>>? isolate, Func<bool> more, Func<Task<bool>> call,
         CancellationToken cancellationToken)
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
+        using var management = api.CreateManagementClient(TimeSpan.FromSeconds(10));
+        var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
         var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;
         var paused = GC.GetTotalPauseDuration();
@@ -275,6 +281,9 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         }));
 
         var seconds = Stopwatch.GetElapsedTime(phaseStarted).TotalSeconds;
-        return Phase.Of(name, timed, errors, seconds, paused);
+        return Phase.Of(measured.Name, timed, errors, seconds, paused) with
+        {
+            ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)),
+        };
     }
 }

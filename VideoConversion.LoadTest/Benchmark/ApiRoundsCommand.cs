@@ -53,7 +53,9 @@ public static class ApiRoundsCommand
                 using var management = endpoint.CreateManagementClient(TimeSpan.FromSeconds(10));
                 await using var telemetry = parse.GetValue(telemetrySink) is { } port ? new TelemetrySink(port) : null;
                 var client = new VideoConversionClient(apiClient, storage, management);
-                var benchmark = new ApiBenchmark(endpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
+                // The API's own times are read from one process's /metrics: with several, it would see only its share.
+                var measuredEndpoint = parse.GetValue(apiReplicas) == 1 ? endpoint : endpoint with { ManagementUrl = null };
+                var benchmark = new ApiBenchmark(measuredEndpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
                 var executable = parse.GetValue(systemWorker)!.FullName;
                 var expectedWorkers = parse.GetValue(workers);
                 var count = parse.GetValue(runs);

@@ -34,7 +34,11 @@ public static class SlowestCallsReport
             "among the slowest kept; calls waiting together need not share one hold-up, and one hold-up's calls may fall in neighbouring bunches). The load tool's own",
             "garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause. On a schedule, the",
             "load tool's 1 ms timer woken far past its tick is one sign that it was held up itself (by its own work or pauses, or by the",
-            "machine): calls due then were started late by the clients, not answered late by the API alone.");
+            "machine): calls due then were started late by the clients, not answered late by the API alone. Last, what the API's own",
+            $"histograms counted over the pass, each step with how many took over {Number(WriteTarget.P99Milliseconds, "F0")} ms and the bucket its slowest fell in (a histogram",
+            "keeps no times): the pass's requests from when the server began each to its answer (a call slow at the client but not",
+            "there was held outside the API's handling: in the network, the machine or the clients), the database writer's batches",
+            "(BEGIN to COMMIT), the write-ahead log's fsyncs the writes are answered after, and the checkpoints beside them.");
         foreach (var (phase, isPaced) in phases)
         {
             report.Line($"- {Sentence(phase, isPaced)}");
@@ -65,8 +69,31 @@ public static class SlowestCallsReport
               $"{Number(late.AtMilliseconds, "F0")}–{Number(late.AtMilliseconds + PacedCalls.Tick.TotalMilliseconds + late.LateMilliseconds, "F0")} ms started late by it"
             : "";
         return $"`{phase.Call}`{(isPaced ? " at the target's rate" : ", as fast as the clients go")}: its {slowest.Count} slowest calls " +
-            $"({Latencies(slowest)}) in {bunches.Count} {(bunches.Count == 1 ? "bunch" : "bunches")}: {listed}{unlisted}{pause}{timer}.";
+            $"({Latencies(slowest)}) in {bunches.Count} {(bunches.Count == 1 ? "bunch" : "bunches")}: {listed}{unlisted}{pause}{timer}{ApiSide(phase.ApiSide)}.";
     }
+
+    /// <summary>The API's own count of the pass's slow steps; nothing for a pass without it, or for steps that did not run.</summary>
+    private static string ApiSide(ApiSideTimes? api)
+    {
+        if (api is null)
+        {
+            return "";
+        }
+
+        (string Name, StepTimes Times)[] all = [("requests", api.Requests), ("batches", api.Batches), ("log flushes", api.Flushes), ("checkpoints", api.Checkpoints)];
+        var steps = all
+            .Where(step => step.Times.Count > 0)
+            .Select(step => $"{step.Name} {Number(step.Times.OverTarget, "N0")} of {Number(step.Times.Count, "N0")} over " +
+                            $"{Number(WriteTarget.P99Milliseconds, "F0")} ms (slowest {Bound(step.Times.SlowestAtMostMilliseconds)})");
+        return $"; in the API meanwhile: {string.Join(", ", steps.DefaultIfEmpty("nothing counted"))}";
+    }
+
+    private static string Bound(double? milliseconds) => milliseconds switch
+    {
+        null => "none",
+        double.PositiveInfinity => "beyond its last bucket",
+        var bound => $"≤ {Number(bound.Value, bound < 1 ? "G2" : "F0")} ms",
+    };
 
     /// <summary>
     /// The calls in time order, each joining the bunch before it if it started (or was due) before every call of that bunch

@@ -147,19 +147,36 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         }
 
         _app = await builder.BuildAsync(timeout.Token);
+        // The start is abandoned, not waited out, should a resource die meanwhile; the watch ends with the start.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var stopped = StoppedResource.FirstAsync(_app, watching.Token);
+        var started = StartAndWaitHealthyAsync(_app, abandon.Token);
         try
         {
-            await _app.StartAsync(timeout.Token);
-            foreach (var resource in _shape.HealthyBeforeTests)
+            if (await Task.WhenAny(started, stopped) == stopped && stopped.IsCompletedSuccessfully)
             {
-                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+                // A resource that died at start never becomes healthy: waiting out the timeout would only hide why.
+                await abandon.CancelAsync();
+                var states = await ResourceSnapshots.DescribeAsync(_app);
+                var resource = await stopped;
+                throw new InvalidOperationException(
+                    $"The system could not start: {resource.Summary} Its resources: {states}.{Environment.NewLine}{resource.Output}");
             }
+
+            await started;
         }
         catch (OperationCanceledException canceled) when (timeout.IsCancellationRequested)
         {
             // Which resource held the start up: StartAsync's timeout names none (seen twice on a loaded machine).
             var states = await ResourceSnapshots.DescribeAsync(_app);
             throw new TimeoutException($"The system did not start within {StartTimeout.TotalMinutes:F0} minutes. Its resources: {states}.", canceled);
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            // Both ended before the fixture goes on (or fails); how each ended is already said above.
+            await Task.WhenAll(started, stopped).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         Api = _app.CreateHttpClient(ApiService);
@@ -169,6 +186,15 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         ApiManagement = ManagementClient(ApiService);
         WorkerManagement = ManagementClient(Worker);
         WebManagement = ManagementClient(Web);
+    }
+
+    private async Task StartAndWaitHealthyAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken);
+        foreach (var resource in _shape.HealthyBeforeTests)
+        {
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        }
     }
 
     private HttpClient ManagementClient(string service)

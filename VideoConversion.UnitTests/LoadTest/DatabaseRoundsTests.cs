@@ -9,13 +9,18 @@ public sealed class DatabaseRoundsTests : IDisposable
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"rounds-{Guid.NewGuid():N}.json");
 
     private static ApiBenchmark.Phase Phase(string call) => new(call, 1000, 0, 1, 1000, new Distribution(5, 4, 9, 20, 30),
-        ClientPauseMilliseconds: 3.5, SlowestCalls: [new TimedCall(12.5, 30), new TimedCall(13, 29)], LatestTimer: new LateTimer(12, 18.5));
+        ClientPauseMilliseconds: 3.5, SlowestCalls: [new TimedCall(12.5, 30), new TimedCall(13, 29)], LatestTimer: new LateTimer(12, 18.5),
+        ApiSide: ApiSide);
+
+    /// <summary>A slowest step beyond the last bucket is infinite: JSON has no number for it.</summary>
+    private static readonly ApiSideTimes ApiSide =
+        new(new StepTimes(1000, 2, 50), new StepTimes(400, 0, 5), new StepTimes(300, 1, double.PositiveInfinity), new StepTimes(0, 0, null));
 
     private static DatabaseRounds Rounds() => new("SQLite", 1, "the API's own",
         [new ApiBenchmark.Round(Phase("POST /upload/request"), Phase("POST /jobs"), Phase("GET /jobs/{id}"))]);
 
     [Fact]
-    public async Task A_phases_slowest_calls_pause_and_timer_survive_the_file()
+    public async Task A_phases_slowest_calls_pause_timer_and_api_side_survive_the_file()
     {
         await Rounds().WriteAsync(_file, CancellationToken.None);
 
@@ -24,6 +29,7 @@ public sealed class DatabaseRoundsTests : IDisposable
         Assert.Equal([new TimedCall(12.5, 30), new TimedCall(13, 29)], submit.SlowestCalls);
         Assert.Equal(3.5, submit.ClientPauseMilliseconds);
         Assert.Equal(new LateTimer(12, 18.5), submit.LatestTimer);
+        Assert.Equal(ApiSide, submit.ApiSide);
     }
 
     [Fact]
@@ -37,6 +43,7 @@ public sealed class DatabaseRoundsTests : IDisposable
             fields.Remove("ClientPauseMilliseconds");
             fields.Remove("SlowestCalls");
             fields.Remove("LatestTimer");
+            fields.Remove("ApiSide");
         }
 
         await File.WriteAllTextAsync(_file, json.ToJsonString());
@@ -46,6 +53,7 @@ public sealed class DatabaseRoundsTests : IDisposable
         Assert.Null(submit.SlowestCalls);
         Assert.Null(submit.ClientPauseMilliseconds);
         Assert.Null(submit.LatestTimer);
+        Assert.Null(submit.ApiSide);
         Assert.Equal(1000, submit.PerSecond);
     }
 

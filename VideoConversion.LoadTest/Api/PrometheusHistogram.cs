@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace VideoConversion.LoadTest.Api;
+
+/// <summary>
+/// One histogram of a /metrics page at one moment: for each bucket's upper bound (<c>le</c>), how many observations fell at
+/// or below it since the process started, summed over the series whose labels include the ones asked for.
+/// </summary>
+public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, double Count)> Buckets)
+{
+    public static readonly PrometheusHistogram Empty = new([]);
+
+    /// <summary>Every observation (the <c>+Inf</c> bucket's count); 0 for a histogram not on the page.</summary>
+    public double Count => Buckets.Count == 0 ? 0 : Buckets[^1].Count;
+
+    /// <param name="name">The histogram's name on the page, without <c>_bucket</c> (e.g. <c>videoconversion_database_flush_duration_seconds</c>).</param>
+    /// <param name="labels">Labels a series must carry to count, e.g. <c>("http_route", "/jobs/")</c>.</param>
+    public static PrometheusHistogram Parse(string prometheusText, string name, params (string Label, string Value)[] labels)
+    {
+        var prefix = name + "_bucket{";
+        var counts = new SortedDictionary<double, double>();
+        foreach (var line in prometheusText.Split('\n'))
+        {
+            if (!line.StartsWith(prefix, StringComparison.Ordinal) || !labels.All(label => line.Contains($"{label.Label}=\"{label.Value}\"", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var bound = LabelValue(line, "le");
+            // The value follows the labels; a timestamp may follow it.
+            var count = line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (bound is null || !double.TryParse(count, CultureInfo.InvariantCulture, out var value))
+            {
+                continue;
+            }
+
+            var upperBound = bound == "+Inf" ? double.PositiveInfinity : double.Parse(bound, CultureInfo.InvariantCulture);
+            counts[upperBound] = counts.GetValueOrDefault(upperBound) + value;
+        }
+
+        return new PrometheusHistogram([.. counts.Select(bucket => (bucket.Key, bucket.Value))]);
+    }
+
+    /// <summary>
+    /// The observations made between <paramref name="earlier"/> and this reading (bucket by bucket); a process restarted in
+    /// between counts from its restart.
+    /// </summary>
+    public PrometheusHistogram Since(PrometheusHistogram earlier)
+    {
+        if (Count < earlier.Count)
+        {
+            return this;
+        }
+
+        return new PrometheusHistogram([.. Buckets.Select(bucket => (bucket.UpperBound, bucket.Count - earlier.CountAtMost(bucket.UpperBound)))]);
+    }
+
+    /// <summary>Observations at or below <paramref name="upperBound"/> (by the buckets' bounds: those of a bucket above it do not count).</summary>
+    public double CountAtMost(double upperBound)
+    {
+        var count = 0.0;
+        foreach (var bucket in Buckets)
+        {
+            if (bucket.UpperBound > upperBound)
+            {
+                break;
+            }
+
+            count = bucket.Count;
+        }
+
+        return count;
+    }
+
+    /// <summary>The upper bound of the lowest bucket that holds every observation: the slowest was at most this; null for none.</summary>
+    public double? SlowestAtMost => Count == 0 ? null : Buckets.First(bucket => bucket.Count >= Count).UpperBound;
+
+    private static string? LabelValue(string line, string label)
+    {
+        // Preceded by the label set's opening or a comma: "le" is also the end of other labels' names ("handle").
+        var start = line.IndexOf($"{{{label}=\"", StringComparison.Ordinal);
+        start = start >= 0 ? start : line.IndexOf($",{label}=\"", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        start += label.Length + 3;
+        var end = line.IndexOf('"', start);
+        return end < 0 ? null : line[start..end];
+    }
+}
