@@ -34,7 +34,12 @@ public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, doubl
                 continue;
             }
 
-            var upperBound = bound == "+Inf" ? double.PositiveInfinity : double.Parse(bound, CultureInfo.InvariantCulture);
+            var upperBound = bound == "+Inf" ? double.PositiveInfinity : double.TryParse(bound, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
+            if (double.IsNaN(upperBound))
+            {
+                continue;
+            }
+
             counts[upperBound] = counts.GetValueOrDefault(upperBound) + value;
         }
 
@@ -42,12 +47,13 @@ public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, doubl
     }
 
     /// <summary>
-    /// The observations made between <paramref name="earlier"/> and this reading (bucket by bucket); a process restarted in
-    /// between counts from its restart.
+    /// The observations made between <paramref name="earlier"/> and this reading (bucket by bucket). A bucket that went down
+    /// can only be a process restarted in between: it counts from its restart. (One restarted that has already counted
+    /// more in every bucket cannot be told apart.)
     /// </summary>
     public PrometheusHistogram Since(PrometheusHistogram earlier)
     {
-        if (Count < earlier.Count)
+        if (Buckets.Any(bucket => bucket.Count < earlier.CountAtMost(bucket.UpperBound)))
         {
             return this;
         }

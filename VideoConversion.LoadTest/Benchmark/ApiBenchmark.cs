@@ -24,6 +24,15 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// <summary>Calls a second the write path's target asks for: its latency is measured at this rate.</summary>
     public const double TargetRate = 1000;
 
+    /// <summary>
+    /// What a pass adds at most to its duration while the workers are paused: opening the clients' connections, and the
+    /// API's /metrics read before and after it.
+    /// </summary>
+    public static readonly TimeSpan BesideEachPass = OpenConnections.Limit + 2 * ApiSideTimes.LongestReading;
+
+    /// <summary>The longest pass the workers' pause allows (<see cref="PausedWorkers.Longest"/>).</summary>
+    public static TimeSpan LongestDuration => PausedWorkers.Longest - BesideEachPass;
+
     /// <param name="UploadEvents">Submissions only: the wait for storage's events of the phase's uploads to be recorded before it.</param>
     /// <param name="ClientPauseMilliseconds">
     /// How long the load tool's own garbage collections stopped it during the phase: calls in flight then, or due then, count
@@ -230,7 +239,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
-        using var management = api.CreateManagementClient(TimeSpan.FromSeconds(10));
+        using var management = api.CreateManagementClient(ApiSideTimes.ReadingTimeout);
         var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
         // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
         var phase = await PacedCalls.MeasureAsync(measured.Name, TargetRate, calls, concurrency, duration, call, cancellationToken);
@@ -251,7 +260,7 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
-        using var management = api.CreateManagementClient(TimeSpan.FromSeconds(10));
+        using var management = api.CreateManagementClient(ApiSideTimes.ReadingTimeout);
         var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
         var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;

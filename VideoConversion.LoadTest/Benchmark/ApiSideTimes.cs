@@ -21,6 +21,12 @@ public sealed record ApiSideTimes(StepTimes Requests, StepTimes Batches, StepTim
     /// </summary>
     public static readonly TimeSpan ExporterCache = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>How long one reading waits for the page: it is optional, and it is taken while the workers are paused.</summary>
+    public static readonly TimeSpan ReadingTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>A reading at most: the cache waited out, then the page.</summary>
+    public static readonly TimeSpan LongestReading = ExporterCache + TimeSpan.FromMilliseconds(50) + ReadingTimeout;
+
     /// <summary>The API's histograms read at one moment, for <see cref="Between"/>.</summary>
     public sealed record Reading(PrometheusHistogram Requests, PrometheusHistogram Batches, PrometheusHistogram Flushes, PrometheusHistogram Checkpoints)
     {
@@ -31,7 +37,11 @@ public sealed record ApiSideTimes(StepTimes Requests, StepTimes Batches, StepTim
             PrometheusHistogram.Parse(prometheusText, "videoconversion_database_flush_duration_seconds"),
             PrometheusHistogram.Parse(prometheusText, "videoconversion_database_checkpoint_duration_seconds"));
 
-        /// <summary>The API's /metrics for <paramref name="call"/>; null when the API cannot be read (the pass is measured without it).</summary>
+        /// <summary>
+        /// The API's /metrics for <paramref name="call"/> (a client with a timeout of <see cref="ReadingTimeout"/>); null when
+        /// the API does not answer in time (the pass is measured without it).
+        /// </summary>
+        /// <exception cref="LoadTestException">The management address answers, but not with a metrics page: a wrong address, said at once.</exception>
         public static async Task<Reading?> ReadAsync(HttpClient? management, ApiCall call, CancellationToken cancellationToken)
         {
             if (management is null)
@@ -39,11 +49,15 @@ public sealed record ApiSideTimes(StepTimes Requests, StepTimes Batches, StepTim
                 return null;
             }
 
+            await Task.Delay(ExporterCache + TimeSpan.FromMilliseconds(50), cancellationToken);
             try
             {
-                await Task.Delay(ExporterCache + TimeSpan.FromMilliseconds(50), cancellationToken);
-
                 return Parse(await management.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellationToken), call);
+            }
+            catch (HttpRequestException refused) when (refused.StatusCode is { } status)
+            {
+                throw new LoadTestException(
+                    $"The API's management address answered {(int)status} for /metrics: check --api-management-url ({management.BaseAddress}).");
             }
             catch (Exception unread) when (unread is HttpRequestException || (unread is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {

@@ -366,6 +366,7 @@ public static class BenchmarkReport
             $"Under {settings.ApiConcurrency} clients the submissions' median was {Number(submitP50 ?? double.NaN, "F0")} ms,",
             $"and `POST /upload/request` reached {Number(results.Create.PerSecond, "F0")}/s.",
             $"A bare request to the storage server takes {Number(results.StorageRoundTripMilliseconds, "F1")} ms.",
+            ApiSideReport.Writes(results.AllApiRounds),
             SharingTheCores(results),
             "Not measured against MinIO: no Docker or MinIO binary on the machine above."));
     }

@@ -10,7 +10,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 public static class OpenConnections
 {
     /// <summary>Opening is preparation: should the API not answer by then, the phase opens what it lacks itself.</summary>
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
+    internal static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Untimed: an unknown job (a 404, no database read or write) asked for by <paramref name="clients"/> calls at once,

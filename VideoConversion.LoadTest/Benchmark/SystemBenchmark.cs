@@ -89,9 +89,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     public async Task<Results> RunAsync(Action<string> progress, CancellationToken cancellationToken)
     {
         // Checked before the long measurements, not after them.
-        if (settings.ApiDuration + TimeSpan.FromSeconds(5) > PausedWorkers.Longest)
+        if (settings.ApiDuration > ApiBenchmark.LongestDuration)
         {
-            throw new LoadTestException($"--api-duration is at most {(PausedWorkers.Longest - TimeSpan.FromSeconds(5)).TotalSeconds:F0} s: the workers are paused for each call's phase, and a longer pause would outlast the broker's heartbeat timeout.");
+            throw new LoadTestException($"--api-duration is at most {Math.Floor(ApiBenchmark.LongestDuration.TotalSeconds):F0} s: the workers are paused for each call's phase, and a longer pause would outlast the broker's heartbeat timeout.");
         }
 
         var machine = await MachineInfo.DescribeAsync(cancellationToken);

@@ -37,5 +37,6 @@ public sealed class SystemStartTests : IDisposable
         ExportsTelemetry: false,
         RoutesStorageThroughProxy: false,
         HealthyBeforeTests: [ApiService],
-        AppHostArguments: [$"--VideoConversion:RabbitMQServerPath={brokerPath}"]));
+        // The broker from the path only runs as a host process: with Docker, Auto would run its image instead.
+        AppHostArguments: ["--VideoConversion:Infrastructure=Executable", $"--VideoConversion:RabbitMQServerPath={brokerPath}"]));
 }

@@ -176,7 +176,7 @@ public class SystemFixture : IAsyncLifetime, IAsyncDisposable
         {
             await watching.CancelAsync();
             // Both ended before the fixture goes on (or fails); how each ended is already said above.
-            await Task.WhenAll(started, stopped).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(started, stopped).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         Api = _app.CreateHttpClient(ApiService);
