@@ -34,8 +34,8 @@ public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, doubl
                 continue;
             }
 
-            var upperBound = bound == "+Inf" ? double.PositiveInfinity : double.TryParse(bound, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
-            if (double.IsNaN(upperBound))
+            var upperBound = double.PositiveInfinity;
+            if (bound != "+Inf" && !double.TryParse(bound, CultureInfo.InvariantCulture, out upperBound))
             {
                 continue;
             }

@@ -35,9 +35,9 @@ public static class SlowestCallsReport
             "garbage collections are hold-ups too, the clients': a call in flight or due during one counts that pause. On a schedule, the",
             "load tool's 1 ms timer woken far past its tick is one sign that it was held up itself (by its own work or pauses, or by the",
             "machine): calls due then were started late by the clients, not answered late by the API alone. Last, what the API's own",
-            "histograms counted between a reading of its /metrics just before the pass and one about 0.4 s after it, each step with",
+            $"histograms counted between a reading of its /metrics just before the pass and one {Number(ApiSideTimes.CacheWait.TotalSeconds, "0.##")} s or more after it, each step with",
             $"how many took over {Number(WriteTarget.P99Milliseconds, "F0")} ms and the bucket its slowest fell in (a histogram keeps no times): the pass's requests from",
-            "when the server had read each one's headers to its answer (a call slow at the client but not there waited outside that",
+            "when the server had parsed each one's headers to its answer written (a call slow at the client but not there waited outside that",
             "span: in the API process's own socket and thread-pool queues, the network, the machine or the clients), the database",
             "writer's batches (BEGIN to COMMIT), the write-ahead log's fsyncs the writes are answered after, and the checkpoints",
             "beside them. The counts are the window's, not the slowest calls': a slow step there did not necessarily hold them.");
@@ -82,20 +82,18 @@ public static class SlowestCallsReport
             return "";
         }
 
+        if (api.Unread is { } unread)
+        {
+            return $"; the API's /metrics was not read around the pass ({unread})";
+        }
+
         (string Name, StepTimes Times)[] all = [("requests", api.Requests), ("batches", api.Batches), ("log flushes", api.Flushes), ("checkpoints", api.Checkpoints)];
         var steps = all
             .Where(step => step.Times.Count > 0)
             .Select(step => $"{step.Name} {Number(step.Times.OverTarget, "N0")} of {Number(step.Times.Count, "N0")} over " +
-                            $"{Number(WriteTarget.P99Milliseconds, "F0")} ms (slowest {Bound(step.Times.SlowestAtMostMilliseconds)})");
+                            $"{Number(WriteTarget.P99Milliseconds, "F0")} ms (slowest {step.Times.SlowestSaid})");
         return $"; in the API around the pass: {string.Join(", ", steps.DefaultIfEmpty("nothing counted"))}";
     }
-
-    private static string Bound(double? milliseconds) => milliseconds switch
-    {
-        null => "none",
-        double.PositiveInfinity => "beyond its last bucket",
-        var bound => $"≤ {Number(bound.Value, "0.##")} ms",
-    };
 
     /// <summary>
     /// The calls in time order, each joining the bunch before it if it started (or was due) before every call of that bunch

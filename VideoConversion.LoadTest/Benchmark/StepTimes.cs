@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using VideoConversion.LoadTest.Api;
+using VideoConversion.LoadTest.Reports;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -19,4 +20,13 @@ public sealed record StepTimes(
         pass.Count - pass.CountAtMost(WriteTarget.P99Milliseconds / 1000),
         // To the microsecond: a bound of 0.05 s is 50 ms, not 50.000000000000007.
         pass.SlowestAtMost is { } bound ? Math.Round(bound * 1000, 3) : null);
+
+    /// <summary>The slowest as the report says it: "≤ 2.5 ms" (a bucket's bound), "beyond the last bucket", or "none".</summary>
+    [JsonIgnore]
+    public string SlowestSaid => SlowestAtMostMilliseconds switch
+    {
+        null => "none",
+        double.PositiveInfinity => "beyond the last bucket",
+        var bound => $"≤ {MarkdownText.Number(bound.Value, "0.##")} ms",
+    };
 }

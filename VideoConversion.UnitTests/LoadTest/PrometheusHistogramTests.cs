@@ -68,11 +68,13 @@ public sealed class PrometheusHistogramTests
 
         var said = SlowestCallsReport.Sentence(phase with { ApiSide = api }, isPaced: true);
         var unsaid = SlowestCallsReport.Sentence(phase, isPaced: true);
+        var unread = SlowestCallsReport.Sentence(phase with { ApiSide = api with { Unread = "/metrics answered 503" } }, isPaced: true);
 
         Assert.EndsWith(
             "; in the API around the pass: requests 3 of 10,012 over 25 ms (slowest ≤ 50 ms), batches 0 of 1,204 over 25 ms (slowest ≤ 10 ms), " +
             "log flushes 2 of 813 over 25 ms (slowest ≤ 50 ms).", said, StringComparison.Ordinal);
         Assert.DoesNotContain("in the API", unsaid, StringComparison.Ordinal);
+        Assert.EndsWith("; the API's /metrics was not read around the pass (/metrics answered 503).", unread, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -106,26 +108,5 @@ public sealed class PrometheusHistogramTests
         var after = PrometheusHistogram.Parse(Page(899, 300, 0), "http_server_request_duration_seconds", ("http_route", "/jobs/"));
 
         Assert.Equal(new StepTimes(1200, 300, 50), StepTimes.Of(after.Since(before)));
-    }
-
-    [Fact]
-    public void The_writes_as_the_api_timed_them_are_summed_over_every_rounds_passes_and_set_against_its_own_p99()
-    {
-        static ApiBenchmark.Phase Pass(string call, double requestsOver, double flushesOver, double? slowestFlush) =>
-            new(call, 1000, 0, 1, 1000, new VideoConversion.LoadTest.Reports.Distribution(5, 5, 20, 40, 65),
-                ApiSide: new ApiSideTimes(new StepTimes(1000, requestsOver, 50), new StepTimes(500, 0, 10), new StepTimes(400, flushesOver, slowestFlush), new StepTimes(1, 0, 5)));
-        ApiBenchmark.Round Round(double createOver) => new(
-            Pass("POST /upload/request", createOver, 0, 10), Pass("POST /jobs", 0, 1, 50), Pass("GET /jobs/{id}", 0, 0, null),
-            new ApiBenchmark.PacedRound(1000, Pass("POST /upload/request", 0, 0, 5), Pass("POST /jobs", 2, 0, 5), Pass("GET /jobs/{id}", 0, 0, null)));
-        var unread = new ApiBenchmark.Round(Pass("POST /upload/request", 0, 0, 1) with { ApiSide = null }, Pass("POST /jobs", 0, 0, 1) with { ApiSide = null }, Pass("GET /jobs/{id}", 0, 0, 1));
-
-        var sentence = ApiSideReport.Writes([Round(4), Round(0), Round(12)]);
-
-        Assert.Contains(
-            "every round's timings over 25 ms were: `POST /upload/request` 16 of 3,000 (0.53 %) as fast as the clients go and 0 of 3,000 (0.00 %) at the target's rate; " +
-            "`POST /jobs` 0 of 3,000 (0.00 %) as fast as the clients go and 6 of 3,000 (0.20 %) at the target's rate.", sentence, StringComparison.Ordinal);
-        // The log's flushes of the four write passes of each round: 3 of 4,800 over, the slowest in the 50 ms bucket.
-        Assert.Contains("the log's flushes took over 25 ms 3 of 4,800 (0.06 %) times (the slowest ≤ 50 ms), and the writer's batches 0 of 6,000 (0.00 %) (the slowest ≤ 10 ms).", sentence, StringComparison.Ordinal);
-        Assert.Equal("", ApiSideReport.Writes([unread]));
     }
 }
