@@ -46,7 +46,10 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// Calls on a schedule only: the load tool's 1 ms timer woken latest, and when. A timer that cannot run on time is
     /// a hold-up of the load tool itself, by its own pauses or by the machine: the calls due then are started late by it.
     /// </param>
-    /// <param name="ApiSide">The pass as the API's own metrics timed it; absent when its /metrics was not read (several API processes, or none given).</param>
+    /// <param name="ApiSide">
+    /// The pass as the API's own metrics timed it; absent when its /metrics is not read (no management address given, or
+    /// several API processes), and marked <see cref="ApiSideTimes.Unread"/> when a reading around the pass failed.
+    /// </param>
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
         UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
