@@ -17,30 +17,17 @@ public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, doubl
     /// <param name="labels">Labels a series must carry to count, e.g. <c>("http_route", "/jobs/")</c>.</param>
     public static PrometheusHistogram Parse(string prometheusText, string name, params (string Label, string Value)[] labels)
     {
-        var prefix = name + "_bucket{";
         var counts = new SortedDictionary<double, double>();
-        foreach (var line in prometheusText.Split('\n'))
+        foreach (var (labelSet, count) in PrometheusSamples.Of(prometheusText, name + "_bucket", labels))
         {
-            if (!line.StartsWith(prefix, StringComparison.Ordinal) || !labels.All(label => line.Contains($"{label.Label}=\"{label.Value}\"", StringComparison.Ordinal)))
-            {
-                continue;
-            }
-
-            var bound = LabelValue(line, "le");
-            // The value follows the labels; a timestamp may follow it.
-            var count = line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-            if (bound is null || !double.TryParse(count, CultureInfo.InvariantCulture, out var value))
-            {
-                continue;
-            }
-
+            var bound = PrometheusSamples.LabelValue(labelSet, "le");
             var upperBound = double.PositiveInfinity;
-            if (bound != "+Inf" && !double.TryParse(bound, CultureInfo.InvariantCulture, out upperBound))
+            if (bound is null || (bound != "+Inf" && !double.TryParse(bound, CultureInfo.InvariantCulture, out upperBound)))
             {
                 continue;
             }
 
-            counts[upperBound] = counts.GetValueOrDefault(upperBound) + value;
+            counts[upperBound] = counts.GetValueOrDefault(upperBound) + count;
         }
 
         return new PrometheusHistogram([.. counts.Select(bucket => (bucket.Key, bucket.Value))]);
@@ -80,19 +67,4 @@ public sealed record PrometheusHistogram(IReadOnlyList<(double UpperBound, doubl
 
     /// <summary>The upper bound of the lowest bucket that holds every observation: the slowest was at most this; null for none.</summary>
     public double? SlowestAtMost => Count == 0 ? null : Buckets.First(bucket => bucket.Count >= Count).UpperBound;
-
-    private static string? LabelValue(string line, string label)
-    {
-        // Preceded by the label set's opening or a comma: "le" is also the end of other labels' names ("handle").
-        var start = line.IndexOf($"{{{label}=\"", StringComparison.Ordinal);
-        start = start >= 0 ? start : line.IndexOf($",{label}=\"", StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return null;
-        }
-
-        start += label.Length + 3;
-        var end = line.IndexOf('"', start);
-        return end < 0 ? null : line[start..end];
-    }
 }

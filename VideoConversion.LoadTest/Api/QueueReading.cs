@@ -6,18 +6,8 @@ public sealed record QueueReading(double? Waiting, double? Workers)
     public static QueueReading Parse(string prometheusText) =>
         new(Sample(prometheusText, "videoconversion_queue_messages"), Sample(prometheusText, "videoconversion_queue_consumers"));
 
-    private static double? Sample(string text, string name)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(name + "{", StringComparison.Ordinal) &&
-                line.Contains("messaging_destination_name=\"video_jobs\"", StringComparison.Ordinal) &&
-                double.TryParse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-        }
-
-        return null;
-    }
+    private static double? Sample(string text, string name) =>
+        PrometheusSamples.Of(text, name, ("messaging_destination_name", "video_jobs"))
+            .Select(sample => (double?)sample.Value)
+            .FirstOrDefault();
 }

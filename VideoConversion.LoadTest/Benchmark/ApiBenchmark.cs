@@ -242,10 +242,20 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
+        // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
+        return await WithApiSideAsync(
+            measured, () => PacedCalls.MeasureAsync(measured.Name, TargetRate, calls, concurrency, duration, call, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// The pass <paramref name="measure"/> makes, with what the API's own histograms counted around it (<see cref="ApiSideTimes"/>),
+    /// when its /metrics is read: after its connections are open, so their opening is not counted.
+    /// </summary>
+    private async Task<Phase> WithApiSideAsync(ApiCall measured, Func<Task<Phase>> measure, CancellationToken cancellationToken)
+    {
         using var management = api.CreateManagementClient(ApiSideTimes.ReadingTimeout);
         var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
-        // No longer than a phase of the clients as fast as they go: the workers stay paused within the broker's patience.
-        var phase = await PacedCalls.MeasureAsync(measured.Name, TargetRate, calls, concurrency, duration, call, cancellationToken);
+        var phase = await measure();
         return phase with { ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)) };
     }
 
@@ -263,8 +273,12 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     {
         await using var isolated = isolate is null ? null : await isolate(cancellationToken);
         await OpenConnections.OpenAsync(http, concurrency, cancellationToken);
-        using var management = api.CreateManagementClient(ApiSideTimes.ReadingTimeout);
-        var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
+        return await WithApiSideAsync(measured, () => MeasureClosedLoopAsync(measured, more, call, cancellationToken), cancellationToken);
+    }
+
+    /// <summary><c>concurrency</c> loops, each making its next call once its last is answered, for the duration.</summary>
+    private async Task<Phase> MeasureClosedLoopAsync(ApiCall measured, Func<bool> more, Func<Task<bool>> call, CancellationToken cancellationToken)
+    {
         var timed = new ConcurrentBag<TimedCall>();
         var errors = 0;
         var paused = GC.GetTotalPauseDuration();
@@ -293,9 +307,6 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
         }));
 
         var seconds = Stopwatch.GetElapsedTime(phaseStarted).TotalSeconds;
-        return Phase.Of(measured.Name, timed, errors, seconds, paused) with
-        {
-            ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)),
-        };
+        return Phase.Of(measured.Name, timed, errors, seconds, paused);
     }
 }

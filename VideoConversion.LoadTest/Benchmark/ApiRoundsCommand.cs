@@ -56,11 +56,7 @@ public static class ApiRoundsCommand
                 // The API's own times are read from one process's /metrics: behind the replicas' proxy, the readings
                 // before and after a pass could come from different processes, and their difference would mean nothing.
                 var measuredEndpoint = parse.GetValue(apiReplicas) == 1 ? endpoint : endpoint with { ManagementUrl = null };
-                using (var measuredManagement = measuredEndpoint.CreateManagementClient(ApiSideTimes.ReadingTimeout))
-                {
-                    await ApiSideTimes.CheckAsync(measuredManagement, cancellationToken);
-                }
-
+                await ApiSideTimes.CheckAsync(measuredEndpoint, cancellationToken);
                 var benchmark = new ApiBenchmark(measuredEndpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
                 var executable = parse.GetValue(systemWorker)!.FullName;
                 var expectedWorkers = parse.GetValue(workers);

@@ -38,8 +38,9 @@ public sealed record ApiSideTimes(StepTimes Requests, StepTimes Batches, StepTim
     /// that pass without it (<see cref="Unread"/>).
     /// </summary>
     /// <exception cref="LoadTestException">It answers with an error, or with a page that is not Prometheus metrics.</exception>
-    public static async Task CheckAsync(HttpClient? management, CancellationToken cancellationToken)
+    public static async Task CheckAsync(ApiEndpoint api, CancellationToken cancellationToken)
     {
+        using var management = api.CreateManagementClient(ReadingTimeout);
         if (management is null)
         {
             return;

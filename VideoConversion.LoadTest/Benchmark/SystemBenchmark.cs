@@ -94,10 +94,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             throw new LoadTestException($"--api-duration is at most {Math.Floor(ApiBenchmark.LongestDuration.TotalSeconds):F0} s: the workers are paused for each call's phase, and a longer pause would outlast the broker's heartbeat timeout.");
         }
 
-        using (var management = settings.Api.CreateManagementClient(ApiSideTimes.ReadingTimeout))
-        {
-            await ApiSideTimes.CheckAsync(management, cancellationToken);
-        }
+        await ApiSideTimes.CheckAsync(settings.Api, cancellationToken);
 
         var machine = await MachineInfo.DescribeAsync(cancellationToken);
         var inputs = Path.Combine(settings.WorkDirectory, "inputs");
