@@ -143,7 +143,7 @@ public static partial class UploadApi
             startOnUpload, outputFormat, outputs, partSize);
         // The quota check and the new job commit as one step, in the database writer's batch: requests arriving together
         // cannot all pass a quota that has room for one of them.
-        var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(async (db, cancellation) =>
+        var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(new WriteLocks(owner), async (db, cancellation) =>
         {
             var usage = await AccountUsage.LockAndReadAsync(db, owner, cancellation);
             if (usage.ActiveJobs >= quotas.Value.MaxActiveJobs)

@@ -16,6 +16,16 @@ public sealed class DatabaseMetrics
     private readonly Histogram<int> _flushBatches;
     private readonly Histogram<double> _checkpointDuration;
     private readonly Histogram<long> _checkpointFrames;
+    private readonly Counter<long> _groupsUndone;
+
+    /// <summary>The attribute of <c>database.groups.undone</c>: what undid the group.</summary>
+    public const string UndoneCauseAttribute = "videoconversion.database.undone_cause";
+
+    /// <summary>A group's locks not granted in time, or a deadlock the server broke: the group runs again later.</summary>
+    public const string UndoneByLocks = "locks";
+
+    /// <summary>A write of the group threw: it runs alone, the others together again.</summary>
+    public const string UndoneByWrite = "write";
 
     public DatabaseMetrics(IMeterFactory meterFactory)
     {
@@ -41,6 +51,8 @@ public sealed class DatabaseMetrics
         _checkpointFrames = meter.CreateHistogram(
             "videoconversion.database.checkpoint.frames", "{frame}", "SQLite: the log's frames (pages written) a checkpoint copied into the database file.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [16, 64, 256, 1024, 4096, 16384] });
+        _groupsUndone = meter.CreateCounter<long>(
+            "videoconversion.database.groups.undone", "{group}", "PostgreSQL: groups of an account lane's writes undone whole before their commit, by cause.");
     }
 
     public void Committed(int writes, double batchSeconds, double commitSeconds)
@@ -55,6 +67,8 @@ public sealed class DatabaseMetrics
         _flushBatches.Record(batches);
         _flushDuration.Record(seconds);
     }
+
+    public void GroupUndone(string cause) => _groupsUndone.Add(1, new KeyValuePair<string, object?>(UndoneCauseAttribute, cause));
 
     public void Checkpointed(long frames, double seconds)
     {

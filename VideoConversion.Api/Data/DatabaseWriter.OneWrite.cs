@@ -6,7 +6,7 @@ namespace VideoConversion.Api.Data;
 public sealed partial class DatabaseWriter
 {
     /// <summary>
-    /// PostgreSQL's one write per transaction (see <see cref="RunLaneAsync"/>), without the savepoint a batch gives each of
+    /// PostgreSQL's one write per transaction (see <see cref="ExecuteAsync"/>), without the savepoint a batch gives each of
     /// its writes: with one write, undoing the write is undoing the transaction. That saves the savepoint's RELEASE, a
     /// round trip of its own (Npgsql sends the SAVEPOINT with the next statement), and it falls inside the account's lock,
     /// which runs one account's writes one after another. As in a

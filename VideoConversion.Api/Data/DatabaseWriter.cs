@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using VideoConversion.Api.Coordination;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Webhooks;
 
 namespace VideoConversion.Api.Data;
@@ -15,7 +17,7 @@ namespace VideoConversion.Api.Data;
 /// A crash mid-batch loses only writes nobody was answered for.
 /// </summary>
 /// <remarks>
-/// The hot writes are commands (<see cref="WriteAsync{T}"/>) that read and write in the batch itself, on the writer's
+/// The hot writes are commands (<see cref="WriteAsync{T}(Func{JobsDbContext, CancellationToken, Task{T}}, CancellationToken)"/>) that read and write in the batch itself, on the writer's
 /// connection: a check and the write it allows (a quota) are one step, with no lock held across a request, and they never
 /// conflict with one another. Rarer writes (cancel, the sweeper, Identity's account changes) still save on their own
 /// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so on SQLite the two kinds never
@@ -23,6 +25,9 @@ namespace VideoConversion.Api.Data;
 /// On PostgreSQL the writer runs <see cref="PostgreSqlLanes"/> lanes, each a connection committing one write per
 /// transaction (so without a savepoint: <see cref="CommitOneAsync"/>): the server runs them side by side (and flushes their
 /// commits together), row locks and the account's advisory lock order what must be ordered, as they do between replicas.
+/// The hot writes that name what they lock (<see cref="WriteLocks"/>: the upload requests and <c>POST /jobs</c>' submissions)
+/// go instead to one of <see cref="AccountLanes"/> lanes, always the same for an account, which commits them in groups
+/// with the group's locks taken first, in one order (<see cref="CommitAccountsTogetherAsync"/> says why).
 /// </remarks>
 public sealed partial class DatabaseWriter(
     DatabaseWriteGate gate, DatabaseWriterOptions options, WebhookSignal webhooks, DatabaseMetrics metrics, ILogger<DatabaseWriter> logger)
@@ -32,11 +37,18 @@ public sealed partial class DatabaseWriter(
     private const int MaxBatch = 256;
 
     /// <summary>
-    /// Writers at once on PostgreSQL. One write per transaction (see <see cref="RunLaneAsync"/>) on one connection would
+    /// Writers at once on PostgreSQL. One write per transaction (see <see cref="ExecuteAsync"/>) on one connection would
     /// make every request wait for the round trips of all before it; a few connections keep the server busy while the
     /// account's lock and the rows' locks still order the writes that touch the same things. Well within Npgsql's pool (100).
     /// </summary>
     private const int PostgreSqlLanes = 8;
+
+    /// <summary>
+    /// Lanes for accounts' writes on PostgreSQL, an account always on the same one (by its lock's key). One account's writes
+    /// run one after another however many lanes take them (its lock, and its totals' row, which every such write changes),
+    /// so they are queued on one lane, where they wait together and commit as a group; other accounts' run beside it.
+    /// </summary>
+    private const int AccountLanes = 4;
 
     /// <summary>SQLite in WAL mode: flushes the log of the batches committed without syncing it (set when the lane connects).</summary>
     private volatile LogFlusher? _flusher;
@@ -47,9 +59,15 @@ public sealed partial class DatabaseWriter(
     /// <summary>SQLite with the log flushed by the writer: the checkpoints, off the lane.</summary>
     private WalCheckpointer? _checkpointer;
 
-    private readonly Channel<IWrite> _writes = Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
+    private readonly Channel<IWrite> _writes = NewQueue(singleReader: false);
+
+    /// <summary>The queues of the account lanes (PostgreSQL); none on SQLite, where one lane takes every write.</summary>
+    private readonly Channel<IWrite>[] _accountWrites =
+        options.Database.IsPostgreSql ? [.. Enumerable.Range(0, AccountLanes).Select(_ => NewQueue(singleReader: true))] : [];
+
+    private static Channel<IWrite> NewQueue(bool singleReader) => Channel.CreateBounded<IWrite>(new BoundedChannelOptions(4096)
     {
-        SingleReader = false,
+        SingleReader = singleReader,
         // Back-pressure: past this many waiting writes, callers wait to enqueue.
         FullMode = BoundedChannelFullMode.Wait,
     });
@@ -59,12 +77,35 @@ public sealed partial class DatabaseWriter(
     /// write committed or earlier in the batch; its SaveChangesAsync saves into the batch), and returns its result once
     /// the batch is committed and on disk. A command that throws is undone and its exception is this call's.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken) =>
+        WriteAsync(locks: null, command, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync{T}(Func{JobsDbContext, CancellationToken, Task{T}}, CancellationToken)"/>, for a write that
+    /// locks what <paramref name="locks"/> names and nothing more of other accounts or jobs: on PostgreSQL it commits in a
+    /// group with the account's other such writes instead of alone. Null is a write that names nothing (it commits alone).
+    /// Should another write of its group throw, the group is undone and <paramref name="command"/> runs again, though its
+    /// first run succeeded: what it does outside the database must bear that, as it must bear a run again after a conflict.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(WriteLocks? locks, Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
-        var write = new Command<T>(command, cancellationToken);
-        await _writes.Writer.WriteAsync(write, cancellationToken);
+        // SQLite's one lane takes every write in its batches, whatever it locks: nothing of it is kept.
+        var write = locks is not null && _accountWrites.Length > 0
+            ? new Command<T>(command, AccountLockOf(locks.AccountId), locks.JobId, cancellationToken)
+            : new Command<T>(command, accountLock: null, jobLock: null, cancellationToken);
+        await QueueOf(write).Writer.WriteAsync(write, cancellationToken);
         return await write.Result;
     }
+
+    /// <summary>The write's queue: its account's lane on PostgreSQL, the shared one otherwise.</summary>
+    private Channel<IWrite> QueueOf(IWrite write) => write.AccountLock is { } key ? _accountWrites[AccountLaneOf(key)] : _writes;
+
+    /// <summary>The account lane that commits <paramref name="accountId"/>'s writes on PostgreSQL (the same in every replica).</summary>
+    internal static int AccountLaneOf(string accountId) => AccountLaneOf(AccountLockOf(accountId));
+
+    private static int AccountLaneOf(long accountLock) => (int)((ulong)accountLock % AccountLanes);
+
+    private static long AccountLockOf(string accountId) => AdvisoryLock.KeyOf(AccountLock.NameOf(accountId));
 
     /// <summary>
     /// Returns once everything committed before the call is on disk: at once on PostgreSQL, after the next flush of the
@@ -87,6 +128,11 @@ public sealed partial class DatabaseWriter(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _writes.Writer.TryComplete();
+        foreach (var queue in _accountWrites)
+        {
+            queue.Writer.TryComplete();
+        }
+
         if (!options.Database.IsPostgreSql)
         {
             // The requests are over (the server stops first): their read connections' files are let go with the writer's.
@@ -101,13 +147,25 @@ public sealed partial class DatabaseWriter(
         await base.StopAsync(cancellationToken);
     }
 
-    /// <summary>The writer's lanes: one on SQLite, <see cref="PostgreSqlLanes"/> on PostgreSQL.</summary>
-    /// <param name="stoppingToken">Not used: stopping is <see cref="StopAsync"/>'s, which drains the channel first.</param>
+    /// <summary>
+    /// The writer's lanes: one on SQLite, committing every write in batches; on PostgreSQL <see cref="PostgreSqlLanes"/>
+    /// committing one write per transaction, and one per account queue committing its writes in groups.
+    /// </summary>
+    /// <param name="stoppingToken">Not used: stopping is <see cref="StopAsync"/>'s, which drains the channels first.</param>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, options.Database.IsPostgreSql ? PostgreSqlLanes : 1).Select(_ => RunLaneAsync()));
+            // PostgreSQL: one write per transaction on the shared queue. A batch holds every row it wrote (and, through the
+            // triggers, the account's totals) until its commit; two replicas' batches of any writes then deadlock on each
+            // other (measured: the 200-submission test over two replicas failed on it, deferral or not), while single
+            // writes lock in one order and never do. The server commits concurrent transactions together on its own, from
+            // this replica's lanes and the others'. An account lane's groups take their accounts' locks first, in one order.
+            var lanes = options.Database.IsPostgreSql
+                ? Enumerable.Range(0, PostgreSqlLanes).Select(_ => RunLaneAsync(_writes.Reader, maxBatch: 1))
+                    .Concat(_accountWrites.Select(queue => RunLaneAsync(queue.Reader, MaxBatch)))
+                : [RunLaneAsync(_writes.Reader, MaxBatch)];
+            await Task.WhenAll(lanes);
         }
         finally
         {
@@ -121,15 +179,10 @@ public sealed partial class DatabaseWriter(
         }
     }
 
-    /// <summary>One connection committing batches from the channel until it is completed (StopAsync) and drained.</summary>
-    private async Task RunLaneAsync()
+    /// <summary>One connection committing batches from <paramref name="writes"/> until it is completed (StopAsync) and drained.</summary>
+    private async Task RunLaneAsync(ChannelReader<IWrite> writes, int maxBatch)
     {
         var lane = new Lane();
-        // PostgreSQL: one write per transaction. A batch holds every row it wrote (and, through the triggers, the account's
-        // totals) until its commit; two replicas' batches then deadlock on each other (measured: the 200-submission test
-        // over two replicas failed on it, deferral or not), while single writes lock in one order and never do. The
-        // server commits concurrent transactions together on its own, from this replica's lanes and the others'.
-        var maxBatch = options.Database.IsPostgreSql ? 1 : MaxBatch;
         List<IWrite> batch = new(maxBatch);
         try
         {
@@ -148,7 +201,7 @@ public sealed partial class DatabaseWriter(
                     try
                     {
                         // A write is handed to one waiting lane, not announced to every lane as waiting to read would be.
-                        batch.Add(await _writes.Reader.ReadAsync(CancellationToken.None));
+                        batch.Add(await writes.ReadAsync(CancellationToken.None));
                     }
                     catch (ChannelClosedException)
                     {
@@ -156,7 +209,7 @@ public sealed partial class DatabaseWriter(
                     }
                 }
 
-                while (batch.Count < maxBatch && _writes.Reader.TryRead(out var write))
+                while (batch.Count < maxBatch && writes.TryRead(out var write))
                 {
                     batch.Add(write);
                 }
@@ -282,9 +335,9 @@ public sealed partial class DatabaseWriter(
     /// <summary>One transaction for the batch; throws when the transaction itself fails (nothing of it is then committed).</summary>
     private async Task CommitAsync(Lane lane, List<IWrite> batch)
     {
-        if (batch is [var only] && options.Database.IsPostgreSql)
+        if (options.Database.IsPostgreSql)
         {
-            await CommitOneAsync(lane, only);
+            await (batch is [var only] ? CommitOneAsync(lane, only) : CommitAccountsTogetherAsync(lane, batch));
             return;
         }
 
@@ -364,9 +417,10 @@ public sealed partial class DatabaseWriter(
     /// it: it reads the other's result and decides afresh (a job already submitted is answered as it is). A write that
     /// deadlocked with another replica's batch (the server aborted it) cannot succeed in this batch, which still holds
     /// the locks the other waits for: it runs again first in the next batch, after this one's commit released them.
-    /// On SQLite one lane serves the database, so neither happens; on PostgreSQL, where each transaction holds one write,
-    /// <see cref="CommitOneAsync"/> handles both the same way without a savepoint. They stay handled here for a batch of
-    /// several writes beside other writers, should a database ever have both.
+    /// On SQLite one lane serves the database, so neither happens; on PostgreSQL, a transaction holds one write
+    /// (<see cref="CommitOneAsync"/>, which handles both the same way without a savepoint) or a group of accounts' writes
+    /// (<see cref="CommitAccountsTogetherAsync"/>, which runs them alone when one throws). They stay handled here for a
+    /// batch of several writes beside other writers, should a database ever have both.
     /// </summary>
     private static async Task<WriteOutcome> RunInSavepointAsync(DbTransaction transaction, JobsDbContext db, IWrite write)
     {
@@ -451,6 +505,12 @@ public sealed partial class DatabaseWriter(
         /// <summary>How often it was sent to the next batch.</summary>
         int Deferrals { get; set; }
 
+        /// <summary>PostgreSQL: the key of the lock of the one account whose totals it checks or changes (<see cref="WriteLocks"/>).</summary>
+        long? AccountLock { get; }
+
+        /// <summary>PostgreSQL: the job whose row it updates (<see cref="WriteLocks"/>).</summary>
+        string? JobLock { get; }
+
         /// <param name="db">The lane's context, on its connection and the batch's transaction, empty.</param>
         Task RunAsync(JobsDbContext db);
 
@@ -459,7 +519,8 @@ public sealed partial class DatabaseWriter(
         void Fail(Exception exception);
     }
 
-    private sealed class Command<T>(Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken) : IWrite
+    private sealed class Command<T>(
+        Func<JobsDbContext, CancellationToken, Task<T>> command, long? accountLock, string? jobLock, CancellationToken cancellationToken) : IWrite
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
@@ -471,6 +532,10 @@ public sealed partial class DatabaseWriter(
         public bool AnnouncesWebhooks { get; set; }
 
         public int Deferrals { get; set; }
+
+        public long? AccountLock => accountLock;
+
+        public string? JobLock => jobLock;
 
         public async Task RunAsync(JobsDbContext db) => _value = await command(db, cancellationToken);
 

@@ -65,7 +65,9 @@ public sealed partial class UploadAcceptance(
             throw new ArgumentException($"The job read is {read.Id}, not {jobId}.", nameof(read));
         }
 
-        var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(async (db, cancellation) =>
+        // The job's account is known from the caller's read: the write then commits with the account's others (PostgreSQL).
+        var locks = read?.OwnerId is { } owner ? new WriteLocks(owner, jobId) : null;
+        var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(locks, async (db, cancellation) =>
         {
             // The caller's read on the first run only: a run after a conflict (the writer's) reads what is there now.
             var fromRead = read is not null;

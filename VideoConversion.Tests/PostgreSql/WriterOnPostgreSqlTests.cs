@@ -1,19 +1,24 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Aspire.Hosting.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Webhooks;
 using VideoConversion.Tests.Support;
 
 namespace VideoConversion.Tests.PostgreSql;
 
 /// <summary>
-/// The database writer on the system's PostgreSQL server, where each write is a transaction of its own with no savepoint:
-/// a write undone is its whole transaction undone, and one run again runs in a new one.
+/// The database writer on the system's PostgreSQL server, where each write is a transaction of its own with no savepoint
+/// (a write undone is its whole transaction undone, and one run again runs in a new one), or one of a group of an
+/// account's writes, which runs alone when one of the group throws.
 /// </summary>
 [Collection(PostgreSqlSystem.Name)]
 public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
@@ -64,12 +69,189 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
             (await writer.PayloadsAsync()).Order(StringComparer.Ordinal));
     }
 
-    /// <summary>A writer started on a schema of its own in the system's PostgreSQL database, with one table.</summary>
-    private async Task<StartedWriter> WriterAsync()
+    [Fact]
+    public async Task An_accounts_writes_queued_together_commit_together()
     {
-        var schema = $"writer_{Guid.NewGuid():N}";
+        await using var writer = await WriterAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var account = new WriteLocks(NewAccount());
+
+        // The first holds the account's lane until the others are queued behind it.
+        var writes = Enumerable.Range(0, 50).Select(index => writer.Writer.WriteAsync(account, async (db, cancellationToken) =>
+        {
+            if (index == 0)
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"write {index}"})", cancellationToken);
+            return index;
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+
+        Assert.Equal(Enumerable.Range(0, 50), await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(50, (await writer.PayloadsAsync()).Count);
+        // One transaction per write without groups; here the first one's (with whatever joined it), and one for the rest.
+        Assert.InRange(await writer.TransactionsAsync(), 1, 2);
+    }
+
+    [Fact]
+    public async Task A_write_that_throws_in_a_group_fails_alone_and_the_groups_other_writes_commit()
+    {
+        await using var writer = await WriterAsync();
+        using var undone = new UndoneGroups(writer.Meters);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var account = new WriteLocks(NewAccount());
+        var runs = new int[20];
+
+        var writes = Enumerable.Range(0, 20).Select(index => writer.Writer.WriteAsync(account, async (db, cancellationToken) =>
+        {
+            Interlocked.Increment(ref runs[index]);
+            if (index == 0)
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"write {index}"})", cancellationToken);
+            return index is 5 or 13 ? throw new InvalidOperationException($"Refused (the test's): {index}.") : index;
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.Equal([5, 13], writes.Select((write, index) => (write, index)).Where(pair => pair.write.IsFaulted).Select(pair => pair.index));
+        Assert.All(writes.Where(write => write.IsFaulted), write => Assert.IsType<InvalidOperationException>(write.Exception!.InnerException));
+        Assert.Equal(
+            Enumerable.Range(0, 20).Where(index => index is not (5 or 13)).Select(index => $"write {index}").Order(StringComparer.Ordinal),
+            (await writer.PayloadsAsync()).Order(StringComparer.Ordinal));
+        // Each refused write undid its group once and ran again alone; the others ran again together, not alone.
+        Assert.Equal(2, undone.By(DatabaseMetrics.UndoneByWrite));
+        Assert.Equal(0, undone.By(DatabaseMetrics.UndoneByLocks));
+        Assert.Equal(2, runs[5]);
+        Assert.Equal(2, runs[13]);
+        Assert.InRange(await writer.TransactionsAsync(), 1, 2);
+    }
+
+    [Fact]
+    public async Task Two_replicas_groups_over_the_same_accounts_in_opposite_orders_wait_for_each_other_without_a_deadlock()
+    {
+        // Two accounts on the same lane, so one group holds both; each write changes its account's row, as the triggers do.
+        var first = NewAccount();
+        var second = Enumerable.Range(0, 1000).Select(_ => NewAccount()).First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(first));
+        await using var one = await WriterAsync();
+        await using var other = await WriterAsync(one.Schema);
+        using var undoneByOne = new UndoneGroups(one.Meters);
+        using var undoneByOther = new UndoneGroups(other.Meters);
+        await one.ExecuteAsync($"INSERT INTO totals (account, writes) VALUES ('{first}', 0), ('{second}', 0)");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+
+        // Each replica's first write holds its lane until both have queued the rest: the groups that follow run at once.
+        List<Task<int>> Queue(StartedWriter writer, string[] accounts) => Enumerable.Range(0, 40).Select(index =>
+            writer.Writer.WriteAsync(new WriteLocks(accounts[index % 2]), async (db, cancellationToken) =>
+            {
+                Interlocked.Increment(ref runs);
+                if (index == 0)
+                {
+                    await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                }
+
+                return await db.Database.ExecuteSqlAsync(
+                    $"UPDATE totals SET writes = writes + 1 WHERE account = {accounts[index % 2]}", cancellationToken);
+            }, CancellationToken.None)).ToList();
+        var writes = Queue(one, [first, second]).Concat(Queue(other, [second, first])).ToList();
+        release.SetResult();
+
+        Assert.All(await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)), updated => Assert.Equal(1, updated));
+        Assert.Equal(40, await one.ScalarAsync<int>($"SELECT writes FROM totals WHERE account = '{first}'"));
+        Assert.Equal(40, await one.ScalarAsync<int>($"SELECT writes FROM totals WHERE account = '{second}'"));
+        // A deadlock (of the accounts' locks, or of the rows had the locks not come first) would have undone a group.
+        Assert.Equal(0, undoneByOne.By(DatabaseMetrics.UndoneByLocks) + undoneByOther.By(DatabaseMetrics.UndoneByLocks));
+        Assert.Equal(0, undoneByOne.By(DatabaseMetrics.UndoneByWrite) + undoneByOther.By(DatabaseMetrics.UndoneByWrite));
+        Assert.Equal(80, runs);
+    }
+
+    [Fact]
+    public async Task A_group_takes_its_accounts_locks_in_the_order_of_their_keys_whatever_the_order_of_its_writes()
+    {
+        await using var writer = await WriterAsync();
+        // Two accounts on one lane, the one queued first with the greater key.
+        var low = NewAccount();
+        var high = Enumerable.Range(0, 1000).Select(_ => NewAccount())
+            .First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(low) && KeyOf(account) != KeyOf(low));
+        (low, high) = KeyOf(low) < KeyOf(high) ? (low, high) : (high, low);
+
+        // Another session holds the lower key: a group taking its locks in key order waits for it holding nothing.
+        await using var holder = new NpgsqlConnection(writer.ConnectionString);
+        await holder.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({KeyOf(low)})", holder))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
+        {
+            if (index == 0)
+            {
+                // Holds the lane until the rest are queued behind it, so they make one group.
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
+            return account;
+        }, CancellationToken.None);
+        var writes = new[] { Write(high, 0), Write(high, 1), Write(low, 2), Write(high, 3) };
+        release.SetResult();
+
+        await WaitForAsync(() => AdvisoryLocksAsync(writer, KeyOf(low), granted: false), count => count == 1, "the group waiting for the lower key");
+        Assert.Equal(0, await AdvisoryLocksAsync(writer, KeyOf(high), granted: true));
+
+        await using (var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({KeyOf(low)})", holder))
+        {
+            await unlock.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([high, high, low, high], await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(4, (await writer.PayloadsAsync()).Count);
+    }
+
+    private static long KeyOf(string account) => AdvisoryLock.KeyOf(AccountLock.NameOf(account));
+
+    /// <summary>Sessions holding (or, not granted, waiting for) the advisory lock of <paramref name="key"/>.</summary>
+    private static Task<long> AdvisoryLocksAsync(StartedWriter writer, long key, bool granted) => writer.ScalarAsync<long>(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 " +
+        $"AND classid::bigint = {(key >> 32) & 0xFFFFFFFF} AND objid::bigint = {key & 0xFFFFFFFF} AND granted = {(granted ? "true" : "false")}");
+
+    private static async Task WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> until, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!until(await read()))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not seen within 30 s: {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>An account of this test's own: the accounts' locks are the server's, shared with the system and every test.</summary>
+    private static string NewAccount() => $"writer-test-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// A writer started on a schema of its own in the system's PostgreSQL database, with its tables; or, as another replica
+    /// would, on <paramref name="schema"/> of a writer already started.
+    /// </summary>
+    private async Task<StartedWriter> WriterAsync(string? schema = null)
+    {
         var server = await system.App.GetConnectionStringAsync("jobs") ?? throw new InvalidOperationException("The system has no jobs database.");
-        await ExecuteAsync(server, $"CREATE SCHEMA {schema}; CREATE TABLE {schema}.written (payload text NOT NULL);");
+        if (schema is null)
+        {
+            schema = $"writer_{Guid.NewGuid():N}";
+            await ExecuteAsync(server, $"""
+                CREATE SCHEMA {schema};
+                CREATE TABLE {schema}.written (payload text NOT NULL, transaction_id bigint NOT NULL DEFAULT txid_current());
+                CREATE TABLE {schema}.totals (account text PRIMARY KEY, writes integer NOT NULL);
+                """);
+        }
+
         var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
         var database = JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -79,9 +261,9 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var writer = new DatabaseWriter(
             DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder: null, NullLoggerFactory.Instance),
-            new WebhookSignal(), new DatabaseMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            new WebhookSignal(), new DatabaseMetrics(services.GetRequiredService<IMeterFactory>()),
             NullLogger<DatabaseWriter>.Instance);
-        var started = new StartedWriter(writer, connectionString, () => ExecuteAsync(server, $"DROP SCHEMA {schema} CASCADE"), services);
+        var started = new StartedWriter(writer, schema, connectionString, () => ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {schema} CASCADE"), services);
         try
         {
             await writer.StartAsync(CancellationToken.None);
@@ -104,9 +286,30 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 
     /// <param name="connectionString">The writer's: its own schema.</param>
     /// <param name="dropSchema">Removes the schema, whatever the test left in it.</param>
-    private sealed class StartedWriter(DatabaseWriter writer, string connectionString, Func<Task> dropSchema, ServiceProvider services) : IAsyncDisposable
+    private sealed class StartedWriter(DatabaseWriter writer, string schema, string connectionString, Func<Task> dropSchema, ServiceProvider services) : IAsyncDisposable
     {
         public DatabaseWriter Writer => writer;
+
+        public string Schema => schema;
+
+        public string ConnectionString => connectionString;
+
+        /// <summary>The writer's meters' factory: its measurements, not another writer's.</summary>
+        public IMeterFactory Meters => services.GetRequiredService<IMeterFactory>();
+
+        /// <summary>How many transactions committed the table's rows.</summary>
+        public Task<int> TransactionsAsync() => ScalarAsync<int>("SELECT count(DISTINCT transaction_id)::integer FROM written");
+
+        public Task ExecuteAsync(string sql) => WriterOnPostgreSqlTests.ExecuteAsync(connectionString, sql);
+
+        /// <summary>The first column of the first row of <paramref name="sql"/>, read on a connection of its own.</summary>
+        public async Task<T> ScalarAsync<T>(string sql)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            return (T)(await command.ExecuteScalarAsync())!;
+        }
 
         /// <summary>What the table holds, read on a connection of its own: what was committed.</summary>
         public async Task<List<string>> PayloadsAsync()
@@ -137,5 +340,38 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
                 await dropSchema();
             }
         }
+    }
+
+    /// <summary>The groups one writer's metrics counted as undone while this listened, by cause.</summary>
+    private sealed class UndoneGroups : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, long> _byCause = new();
+
+        public UndoneGroups(IMeterFactory meters)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Name == "videoconversion.database.groups.undone")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == DatabaseMetrics.UndoneCauseAttribute && tag.Value is string cause)
+                    {
+                        _byCause.AddOrUpdate(cause, value, (_, sum) => sum + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long By(string cause) => _byCause.GetValueOrDefault(cause);
+
+        public void Dispose() => _listener.Dispose();
     }
 }
