@@ -24,27 +24,28 @@ public sealed partial class DatabaseWriter
     /// commit of the one before, its round trip and WAL flush; in a group the lock is held once and the flush is shared.
     /// <para>
     /// Why no deadlock: before any write runs, the group takes every lock its writes named, in one order: the accounts'
-    /// locks by key, then the rows of the jobs they update by id. Another replica's group that shares an account waits at
-    /// the first lock they share, holding nothing the other needs. A write outside the groups (a report, a cancel, the
-    /// sweeper) locks its job's row and then its account's totals: the group either waits for that row before it has
-    /// touched the totals, or holds the row first and that write waits. What the groups' writes lock beyond what they
-    /// named is rows of their own making.
+    /// locks by key, then the rows of the jobs they update by id. Its writes then lock only their accounts' totals (the
+    /// triggers) and rows of their own making. Every other writer keeps the same order: whoever takes an account's lock
+    /// takes it before its job rows, job rows come before the totals, and several job rows are locked only in id order.
+    /// So another replica's group that shares an account waits at the first lock they share, holding nothing the other
+    /// needs; a report or a cancel holding a job's row either is waited for before the group touches the totals, or waits.
     /// </para>
     /// <para>
     /// No savepoint per write either: on PostgreSQL a RELEASE is a round trip of its own, inside the lock. Should a write
     /// throw (a conflict, a constraint, its caller gone), the group is undone whole, that write runs alone
     /// (<see cref="CommitOneAsync"/>: it fails, runs again or is deferred alone, as any single write) and the rest run as a
-    /// group again; after <see cref="MaxGroupRuns"/> such runs, alone. Locks not granted (another holder past
-    /// <c>lock_timeout</c>, a deadlock the server broke) defer the whole group to the lane's next turn.
+    /// group again; after <see cref="MaxGroupRuns"/> such runs, alone. A lock not granted (another holder past
+    /// <c>lock_timeout</c>, a deadlock the server broke) undoes the group too: a group of several accounts runs again one
+    /// account at a time, so only the account that met the lock waits; one account's group is deferred to the lane's next turn.
     /// </para>
     /// </remarks>
     /// <exception cref="Exception">The transaction itself failed (the connection, the server): the lane's caller fails the group's writes.</exception>
     private async Task CommitAccountsTogetherAsync(Lane lane, List<IWrite> batch)
     {
         var group = batch.Where(StillWanted).ToList();
-        for (var run = 1; group.Count > 0; run++)
+        for (var runs = 1; group.Count > 0; runs++)
         {
-            if (group.Count == 1 || run > MaxGroupRuns)
+            if (group.Count == 1 || runs > MaxGroupRuns)
             {
                 foreach (var write in group)
                 {
@@ -54,13 +55,25 @@ public sealed partial class DatabaseWriter
                 return;
             }
 
-            if (await TryCommitTogetherAsync(lane, group) is not { } threw)
+            var run = await TryCommitTogetherAsync(lane, group);
+            switch (run.Outcome)
             {
-                return;
+                case GroupOutcome.Committed:
+                    return;
+                case GroupOutcome.LocksNotGranted when group.Select(write => write.AccountLock).Distinct().Count() > 1:
+                    foreach (var ofOneAccount in group.GroupBy(write => write.AccountLock))
+                    {
+                        await CommitAccountsTogetherAsync(lane, [.. ofOneAccount]);
+                    }
+
+                    return;
+                case GroupOutcome.LocksNotGranted:
+                    Defer(lane, group, run.Exception!);
+                    return;
             }
 
-            group.Remove(threw);
-            await CommitOneAsync(lane, threw);
+            group.Remove(run.Thrower!);
+            await CommitOneAsync(lane, run.Thrower!);
             group.RemoveAll(write => !StillWanted(write));
         }
     }
@@ -77,14 +90,27 @@ public sealed partial class DatabaseWriter
         return false;
     }
 
-    /// <summary>
-    /// The group committed and its writes answered, or, its locks not granted, deferred (null); or the write that threw,
-    /// with the group undone whole.
-    /// </summary>
-    private async Task<IWrite?> TryCommitTogetherAsync(Lane lane, List<IWrite> group)
+    private enum GroupOutcome
+    {
+        /// <summary>Committed, and its writes answered (those whose callers gave up meanwhile failed).</summary>
+        Committed,
+
+        /// <summary>Undone whole: a lock was not granted.</summary>
+        LocksNotGranted,
+
+        /// <summary>Undone whole: one write threw.</summary>
+        WriteThrew,
+    }
+
+    /// <summary>How one run of a group ended: the exception that undid it, and the write that threw it, if a write did.</summary>
+    private readonly record struct GroupRun(GroupOutcome Outcome, Exception? Exception = null, IWrite? Thrower = null);
+
+    /// <summary>One run of the group: committed, or undone whole.</summary>
+    private async Task<GroupRun> TryCommitTogetherAsync(Lane lane, List<IWrite> group)
     {
         var started = Stopwatch.GetTimestamp();
         var announcesWebhooks = false;
+        List<IWrite> done = new(group.Count);
         long committing;
         var db = lane.Context ??= NewContext(lane);
         using (await gate.EnterAsync(CancellationToken.None))
@@ -93,39 +119,53 @@ public sealed partial class DatabaseWriter
             await db.Database.UseTransactionAsync(transaction);
             try
             {
+                IWrite? running = null;
                 try
                 {
                     await LockAsync(db, transaction, group);
+                    foreach (var write in group)
+                    {
+                        // A caller that gave up while the group ran: its write has not run, so it is failed and left out.
+                        if (!StillWanted(write))
+                        {
+                            continue;
+                        }
+
+                        running = write;
+                        try
+                        {
+                            await write.RunAsync(db);
+                            write.AnnouncesWebhooks = RecordedDeliveries(db);
+                            announcesWebhooks |= write.AnnouncesWebhooks;
+                            done.Add(write);
+                        }
+                        finally
+                        {
+                            db.ChangeTracker.Clear();
+                        }
+                    }
                 }
-                catch (Exception exception) when (IsLockConflict(exception))
+                catch (Exception exception)
                 {
                     // Should undoing it fail, the connection is gone: the lane's caller fails the group's writes.
                     await transaction.RollbackAsync();
-                    metrics.GroupUndone(DatabaseMetrics.UndoneByLocks);
-                    LogGroupDeferred(logger, exception, group.Count);
-                    Defer(lane, group, exception);
-                    return null;
-                }
 
-                foreach (var write in group)
-                {
-                    try
+                    // A lock not granted, while the locks were taken or a write ran (a row nobody named): no write's fault.
+                    if (running is null || IsLockConflict(exception))
                     {
-                        await write.RunAsync(db);
-                        write.AnnouncesWebhooks = RecordedDeliveries(db);
-                        announcesWebhooks |= write.AnnouncesWebhooks;
+                        if (!IsLockConflict(exception))
+                        {
+                            throw; // taking the locks failed otherwise: the connection, the server
+                        }
+
+                        metrics.GroupUndone(DatabaseMetrics.UndoneByLocks);
+                        LogGroupLocksNotGranted(logger, exception, group.Count);
+                        return new GroupRun(GroupOutcome.LocksNotGranted, exception);
                     }
-                    catch (Exception exception)
-                    {
-                        await transaction.RollbackAsync();
-                        metrics.GroupUndone(DatabaseMetrics.UndoneByWrite);
-                        LogGroupUndone(logger, exception, group.Count);
-                        return write;
-                    }
-                    finally
-                    {
-                        db.ChangeTracker.Clear();
-                    }
+
+                    metrics.GroupUndone(DatabaseMetrics.UndoneByWrite);
+                    LogGroupUndone(logger, exception, group.Count);
+                    return new GroupRun(GroupOutcome.WriteThrew, exception, running);
                 }
 
                 committing = Stopwatch.GetTimestamp();
@@ -138,9 +178,9 @@ public sealed partial class DatabaseWriter
             }
         }
 
-        metrics.Committed(group.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
-        Acknowledge(group, announcesWebhooks);
-        return null;
+        metrics.Committed(done.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, Stopwatch.GetElapsedTime(committing).TotalSeconds);
+        Acknowledge(done, announcesWebhooks);
+        return new GroupRun(GroupOutcome.Committed);
     }
 
     /// <summary>The group's writes to the lane's next turn, each failed instead once deferred too often.</summary>
@@ -161,41 +201,52 @@ public sealed partial class DatabaseWriter
 
     /// <summary>
     /// Takes the locks the group's writes named, in one round trip: the accounts' by key, then the jobs' rows by id, one
-    /// statement each, which the server runs in the order given (one statement over a list would leave the order to its plan).
+    /// statement each, which the server runs in the order given (one statement over a list would leave the order to its
+    /// plan). A batch of two fixed statements, not one text per group: a command kept per text would keep one per size.
     /// </summary>
     private static async Task LockAsync(JobsDbContext db, DbTransaction transaction, List<IWrite> group)
     {
-        var accounts = group.Where(write => write.AccountLock is not null).Select(write => write.AccountLock!.Value).Distinct().Order().ToList();
-        var jobs = group.Where(write => write.JobLock is not null).Select(write => write.JobLock!).Distinct().Order(StringComparer.Ordinal).ToList();
-        var statements = accounts.Select((_, index) => TransactionLock.Statement($"@account{index}"))
-            .Concat(jobs.Select((_, index) => JobRowLock(db, $"@job{index}")));
-        var command = WriterCommands.For(db, transaction, string.Join("; ", statements));
-        for (var index = 0; index < accounts.Count; index++)
+        var accounts = group.Where(write => write.AccountLock is not null).Select(write => write.AccountLock!.Value).Distinct().Order();
+        var jobs = group.Where(write => write.JobLock is not null).Select(write => write.JobLock!).Distinct().Order(StringComparer.Ordinal);
+        var postgreSql = (NpgsqlTransaction)transaction;
+        await using var batch = new NpgsqlBatch(postgreSql.Connection, postgreSql);
+        if (db.Database.GetCommandTimeout() is { } seconds)
         {
-            command.Parameters.Add(new NpgsqlParameter<long>($"account{index}", accounts[index]));
+            batch.Timeout = seconds;
         }
 
-        for (var index = 0; index < jobs.Count; index++)
+        foreach (var account in accounts)
         {
-            command.Parameters.Add(new NpgsqlParameter<string>($"job{index}", jobs[index]));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(TransactionLock.Statement("$1")) { Parameters = { new NpgsqlParameter<long> { TypedValue = account } } });
         }
 
-        await command.ExecuteNonQueryAsync();
+        foreach (var job in jobs)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(JobRowLock(db)) { Parameters = { new NpgsqlParameter<string> { TypedValue = job } } });
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync();
+        }
     }
 
-    /// <summary>The statement that locks the row of the job whose id <paramref name="parameter"/> holds, until the transaction ends.</summary>
-    private static string JobRowLock(JobsDbContext db, string parameter)
+    /// <summary>
+    /// The statement that locks the row of the job whose id is <c>$1</c> until the transaction ends: as an UPDATE of it
+    /// would (FOR NO KEY UPDATE, which rows referring to the job do not wait for).
+    /// </summary>
+    private static string JobRowLock(JobsDbContext db)
     {
         var sql = db.GetService<ISqlGenerationHelper>();
         var jobType = db.Model.FindEntityType(typeof(Job))!;
         var table = StoreObjectIdentifier.Table(jobType.GetTableName()!, jobType.GetSchema());
         var id = jobType.FindProperty(nameof(Job.Id))!.GetColumnName(table)!;
-        return $"SELECT 1 FROM {sql.DelimitIdentifier(table.Name, table.Schema)} WHERE {sql.DelimitIdentifier(id)} = {parameter} FOR UPDATE";
+        return $"SELECT 1 FROM {sql.DelimitIdentifier(table.Name, table.Schema)} WHERE {sql.DelimitIdentifier(id)} = $1 FOR NO KEY UPDATE";
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A group of {Writes} writes was undone whole: the one that threw runs alone, the others together again")]
     private static partial void LogGroupUndone(ILogger logger, Exception exception, int writes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "A group of {Writes} writes waited too long for its locks or met a deadlock; it runs again on the lane's next turn")]
-    private static partial void LogGroupDeferred(ILogger logger, Exception exception, int writes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "A group of {Writes} writes waited too long for a lock or met a deadlock: it runs again, one account at a time, or on the lane's next turn")]
+    private static partial void LogGroupLocksNotGranted(ILogger logger, Exception exception, int writes);
 }

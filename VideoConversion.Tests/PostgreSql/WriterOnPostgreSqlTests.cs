@@ -73,7 +73,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     public async Task An_accounts_writes_queued_together_commit_together()
     {
         await using var writer = await WriterAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = NewSignal();
         var account = new WriteLocks(NewAccount());
 
         // The first holds the account's lane until the others are queued behind it.
@@ -100,7 +100,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     {
         await using var writer = await WriterAsync();
         using var undone = new UndoneGroups(writer.Meters);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = NewSignal();
         var account = new WriteLocks(NewAccount());
         var runs = new int[20];
 
@@ -142,23 +142,32 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         using var undoneByOne = new UndoneGroups(one.Meters);
         using var undoneByOther = new UndoneGroups(other.Meters);
         await one.ExecuteAsync($"INSERT INTO totals (account, writes) VALUES ('{first}', 0), ('{second}', 0)");
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = NewSignal();
         var runs = 0;
 
-        // Each replica's first write holds its lane until both have queued the rest: the groups that follow run at once.
-        List<Task<int>> Queue(StartedWriter writer, string[] accounts) => Enumerable.Range(0, 40).Select(index =>
-            writer.Writer.WriteAsync(new WriteLocks(accounts[index % 2]), async (db, cancellationToken) =>
+        // Each replica's first write holds its lane until both have queued the rest behind it: each replica's rest then make
+        // one group, and the two groups run at once.
+        async Task<List<Task<int>>> QueueAsync(StartedWriter writer, string[] accounts)
+        {
+            var started = NewSignal();
+            Task<int> Write(int index) => writer.Writer.WriteAsync(new WriteLocks(accounts[index % 2]), async (db, cancellationToken) =>
             {
                 Interlocked.Increment(ref runs);
                 if (index == 0)
                 {
+                    started.TrySetResult();
                     await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
                 }
 
                 return await db.Database.ExecuteSqlAsync(
                     $"UPDATE totals SET writes = writes + 1 WHERE account = {accounts[index % 2]}", cancellationToken);
-            }, CancellationToken.None)).ToList();
-        var writes = Queue(one, [first, second]).Concat(Queue(other, [second, first])).ToList();
+            }, CancellationToken.None);
+            var holding = Write(0);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return [holding, .. Enumerable.Range(1, 39).Select(Write)];
+        }
+
+        var writes = (await QueueAsync(one, [first, second])).Concat(await QueueAsync(other, [second, first])).ToList();
         release.SetResult();
 
         Assert.All(await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)), updated => Assert.Equal(1, updated));
@@ -181,38 +190,88 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         (low, high) = KeyOf(low) < KeyOf(high) ? (low, high) : (high, low);
 
         // Another session holds the lower key: a group taking its locks in key order waits for it holding nothing.
-        await using var holder = new NpgsqlConnection(writer.ConnectionString);
-        await holder.OpenAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({KeyOf(low)})", holder))
-        {
-            await take.ExecuteNonQueryAsync();
-        }
-
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var holder = await HoldAsync(writer, KeyOf(low));
+        var (started, release) = (NewSignal(), NewSignal());
         Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
         {
             if (index == 0)
             {
                 // Holds the lane until the rest are queued behind it, so they make one group.
+                started.TrySetResult();
                 await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             }
 
             await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
             return account;
         }, CancellationToken.None);
-        var writes = new[] { Write(high, 0), Write(high, 1), Write(low, 2), Write(high, 3) };
+        var holding = Write(high, 0);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var writes = new[] { holding, Write(high, 1), Write(low, 2), Write(high, 3) };
         release.SetResult();
 
         await WaitForAsync(() => AdvisoryLocksAsync(writer, KeyOf(low), granted: false), count => count == 1, "the group waiting for the lower key");
         Assert.Equal(0, await AdvisoryLocksAsync(writer, KeyOf(high), granted: true));
-
-        await using (var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({KeyOf(low)})", holder))
-        {
-            await unlock.ExecuteNonQueryAsync();
-        }
+        await holder.DisposeAsync();
 
         Assert.Equal([high, high, low, high], await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(4, (await writer.PayloadsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_group_meeting_a_lock_held_elsewhere_commits_its_other_accounts_writes_and_defers_the_held_accounts()
+    {
+        await using var writer = await WriterAsync();
+        using var undone = new UndoneGroups(writer.Meters);
+        var held = NewAccount();
+        var free = Enumerable.Range(0, 1000).Select(_ => NewAccount()).First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(held));
+        await using var holder = await HoldAsync(writer, KeyOf(held));
+        var (started, release) = (NewSignal(), NewSignal());
+        Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
+        {
+            if (index == 0)
+            {
+                started.TrySetResult();
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
+            return account;
+        }, CancellationToken.None);
+        var holding = Write(free, 0);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // One group of both accounts: its locks are not granted within the writer's lock_timeout (5 s).
+        var (freeWrites, heldWrite) = (new[] { Write(free, 1), Write(free, 3) }, Write(held, 2));
+        release.SetResult();
+
+        // The free account's writes commit while the lock is still held; the held account's wait for it.
+        Assert.Equal([free, free], await Task.WhenAll(freeWrites).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(heldWrite.IsCompleted);
+        Assert.InRange(undone.By(DatabaseMetrics.UndoneByLocks), 1, 3);
+        await holder.DisposeAsync();
+
+        Assert.Equal(held, await heldWrite.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(free, await holding);
+        Assert.Equal(4, (await writer.PayloadsAsync()).Count);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A session of its own (not pooled: closing it ends the session) holding <paramref name="key"/>'s advisory lock.</summary>
+    private static async Task<NpgsqlConnection> HoldAsync(StartedWriter writer, long key)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(writer.ConnectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync();
+            await using var take = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", connection);
+            await take.ExecuteNonQueryAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     private static long KeyOf(string account) => AdvisoryLock.KeyOf(AccountLock.NameOf(account));
