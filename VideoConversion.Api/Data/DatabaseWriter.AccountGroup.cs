@@ -35,14 +35,26 @@ public sealed partial class DatabaseWriter
     /// throw (a conflict, a constraint, its caller gone), the group is undone whole, that write runs alone
     /// (<see cref="CommitOneAsync"/>: it fails, runs again or is deferred alone, as any single write) and the rest run as a
     /// group again; after <see cref="MaxGroupRuns"/> such runs, alone. A lock not granted (another holder past
-    /// <c>lock_timeout</c>, a deadlock the server broke) undoes the group too: a group of several accounts runs again one
-    /// account at a time, so only the account that met the lock waits; one account's group is deferred to the lane's next turn.
+    /// <c>lock_timeout</c>, a deadlock the server broke) undoes the group too: the writes of the account that met it
+    /// (the running write's, or those whose locks a probe finds held) are deferred to the lane's next turn, where they run
+    /// after the fresh writes, each account apart; the rest run together again at once.
     /// </para>
     /// </remarks>
     /// <exception cref="Exception">The transaction itself failed (the connection, the server): the lane's caller fails the group's writes.</exception>
     private async Task CommitAccountsTogetherAsync(Lane lane, List<IWrite> batch)
     {
-        var group = batch.Where(StillWanted).ToList();
+        // Writes a lock kept out on an earlier turn go after the fresh ones, each account's apart: should the lock still
+        // be held, only that account's writes wait for it again.
+        await CommitGroupAsync(lane, [.. batch.Where(write => write.Deferrals == 0)]);
+        foreach (var ofOneAccount in batch.Where(write => write.Deferrals > 0).GroupBy(write => write.AccountLock))
+        {
+            await CommitGroupAsync(lane, [.. ofOneAccount]);
+        }
+    }
+
+    private async Task CommitGroupAsync(Lane lane, List<IWrite> writes)
+    {
+        var group = writes.Where(StillWanted).ToList();
         for (var runs = 1; group.Count > 0; runs++)
         {
             if (group.Count == 1 || runs > MaxGroupRuns)
@@ -60,22 +72,47 @@ public sealed partial class DatabaseWriter
             {
                 case GroupOutcome.Committed:
                     return;
-                case GroupOutcome.LocksNotGranted when group.Select(write => write.AccountLock).Distinct().Count() > 1:
-                    foreach (var ofOneAccount in group.GroupBy(write => write.AccountLock))
-                    {
-                        await CommitAccountsTogetherAsync(lane, [.. ofOneAccount]);
-                    }
-
-                    return;
                 case GroupOutcome.LocksNotGranted:
-                    Defer(lane, group, run.Exception!);
-                    return;
+                    // The accounts whose lock another holds now (the one of the write that waited, or, while the locks
+                    // were taken, those a probe finds held) wait for the lane's next turn; the rest run together at once.
+                    // Held but not found (a job's row, or let go since): the whole group waits.
+                    var held = run.Thrower?.AccountLock is { } waited ? [waited] : await HeldElsewhereAsync(lane, group);
+                    var kept = held.Count == 0 ? [.. group] : group.Where(write => held.Contains(write.AccountLock!.Value)).ToList();
+                    Defer(lane, kept, run.Exception!);
+                    group.RemoveAll(kept.Contains);
+                    break;
+                default:
+                    group.Remove(run.Thrower!);
+                    await CommitOneAsync(lane, run.Thrower!);
+                    group.RemoveAll(write => !StillWanted(write));
+                    break;
             }
-
-            group.Remove(run.Thrower!);
-            await CommitOneAsync(lane, run.Thrower!);
-            group.RemoveAll(write => !StillWanted(write));
         }
+    }
+
+    /// <summary>
+    /// The group's accounts whose locks another session holds now: each tried without waiting, in a transaction of its own
+    /// that lets go of those it got (a try never waits, so the order of the tries cannot deadlock).
+    /// </summary>
+    private static async Task<HashSet<long>> HeldElsewhereAsync(Lane lane, List<IWrite> group)
+    {
+        var connection = (NpgsqlConnection)lane.Connection!;
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+        await using var probe = new NpgsqlCommand("SELECT key FROM unnest($1::bigint[]) AS key WHERE NOT pg_try_advisory_xact_lock(key)", connection, transaction)
+        {
+            Parameters = { new NpgsqlParameter<long[]> { TypedValue = [.. group.Select(write => write.AccountLock!.Value).Distinct()] } },
+        };
+        HashSet<long> held = [];
+        await using (var reader = await probe.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                held.Add(reader.GetInt64(0));
+            }
+        }
+
+        await transaction.RollbackAsync();
+        return held;
     }
 
     /// <summary>Whether the write's caller still waits for it; one that gave up is failed here, and not run.</summary>
@@ -102,7 +139,7 @@ public sealed partial class DatabaseWriter
         WriteThrew,
     }
 
-    /// <summary>How one run of a group ended: the exception that undid it, and the write that threw it, if a write did.</summary>
+    /// <summary>How one run of a group ended: the exception that undid it, and the write that was running, if one was.</summary>
     private readonly record struct GroupRun(GroupOutcome Outcome, Exception? Exception = null, IWrite? Thrower = null);
 
     /// <summary>One run of the group: committed, or undone whole.</summary>
@@ -138,6 +175,7 @@ public sealed partial class DatabaseWriter
                             write.AnnouncesWebhooks = RecordedDeliveries(db);
                             announcesWebhooks |= write.AnnouncesWebhooks;
                             done.Add(write);
+                            running = null;
                         }
                         finally
                         {
@@ -160,12 +198,19 @@ public sealed partial class DatabaseWriter
 
                         metrics.GroupUndone(DatabaseMetrics.UndoneByLocks);
                         LogGroupLocksNotGranted(logger, exception, group.Count);
-                        return new GroupRun(GroupOutcome.LocksNotGranted, exception);
+                        return new GroupRun(GroupOutcome.LocksNotGranted, exception, running);
                     }
 
                     metrics.GroupUndone(DatabaseMetrics.UndoneByWrite);
                     LogGroupUndone(logger, exception, group.Count);
                     return new GroupRun(GroupOutcome.WriteThrew, exception, running);
+                }
+
+                if (done.Count == 0)
+                {
+                    // Every caller gave up before its write ran: nothing to commit, nor to count.
+                    await transaction.RollbackAsync();
+                    return new GroupRun(GroupOutcome.Committed);
                 }
 
                 committing = Stopwatch.GetTimestamp();
@@ -220,9 +265,10 @@ public sealed partial class DatabaseWriter
             batch.BatchCommands.Add(new NpgsqlBatchCommand(TransactionLock.Statement("$1")) { Parameters = { new NpgsqlParameter<long> { TypedValue = account } } });
         }
 
+        var jobRowLock = JobRowLock(db);
         foreach (var job in jobs)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(JobRowLock(db)) { Parameters = { new NpgsqlParameter<string> { TypedValue = job } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(jobRowLock) { Parameters = { new NpgsqlParameter<string> { TypedValue = job } } });
         }
 
         if (batch.BatchCommands.Count > 0)
@@ -247,6 +293,6 @@ public sealed partial class DatabaseWriter
     [LoggerMessage(Level = LogLevel.Debug, Message = "A group of {Writes} writes was undone whole: the one that threw runs alone, the others together again")]
     private static partial void LogGroupUndone(ILogger logger, Exception exception, int writes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "A group of {Writes} writes waited too long for a lock or met a deadlock: it runs again, one account at a time, or on the lane's next turn")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "A group of {Writes} writes waited too long for a lock or met a deadlock: the writes of the account that met it run on the lane's next turn, the others again at once")]
     private static partial void LogGroupLocksNotGranted(ILogger logger, Exception exception, int writes);
 }

@@ -19,7 +19,7 @@ namespace VideoConversion.Api.Data;
 /// <remarks>
 /// The hot writes are commands (<see cref="WriteAsync{T}(Func{JobsDbContext, CancellationToken, Task{T}}, CancellationToken)"/>) that read and write in the batch itself, on the writer's
 /// connection: a check and the write it allows (a quota) are one step, with no lock held across a request, and they never
-/// conflict with one another. Rarer writes (cancel, the sweeper, Identity's account changes) still save on their own
+/// conflict with one another. Rarer writes (cancel, most of the sweeper's, Identity's account changes) still save on their own
 /// under <see cref="DatabaseWriteGate"/>, which the writer holds for each batch, so on SQLite the two kinds never
 /// interleave (on PostgreSQL the gate lets every writer through, and the database orders them).
 /// On PostgreSQL the writer runs <see cref="PostgreSqlLanes"/> lanes, each a connection committing one write per

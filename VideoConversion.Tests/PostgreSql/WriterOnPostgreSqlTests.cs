@@ -136,7 +136,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     {
         // Two accounts on the same lane, so one group holds both; each write changes its account's row, as the triggers do.
         var first = NewAccount();
-        var second = Enumerable.Range(0, 1000).Select(_ => NewAccount()).First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(first));
+        var second = AccountOnTheLaneOf(first);
         await using var one = await WriterAsync();
         await using var other = await WriterAsync(one.Schema);
         using var undoneByOne = new UndoneGroups(one.Meters);
@@ -185,32 +185,21 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         await using var writer = await WriterAsync();
         // Two accounts on one lane, the one queued first with the greater key.
         var low = NewAccount();
-        var high = Enumerable.Range(0, 1000).Select(_ => NewAccount())
-            .First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(low) && KeyOf(account) != KeyOf(low));
+        var high = AccountOnTheLaneOf(low);
         (low, high) = KeyOf(low) < KeyOf(high) ? (low, high) : (high, low);
 
         // Another session holds the lower key: a group taking its locks in key order waits for it holding nothing.
         await using var holder = await HoldAsync(writer, KeyOf(low));
-        var (started, release) = (NewSignal(), NewSignal());
-        Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
-        {
-            if (index == 0)
-            {
-                // Holds the lane until the rest are queued behind it, so they make one group.
-                started.TrySetResult();
-                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            }
+        var queue = new WritesBehindAHeldOne(writer);
+        var holding = await queue.HoldLaneAsync(high);
+        var writes = new[] { holding, queue.Write(high, 1), queue.Write(low, 2), queue.Write(high, 3) };
+        queue.Release();
 
-            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
-            return account;
-        }, CancellationToken.None);
-        var holding = Write(high, 0);
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var writes = new[] { holding, Write(high, 1), Write(low, 2), Write(high, 3) };
-        release.SetResult();
-
-        await WaitForAsync(() => AdvisoryLocksAsync(writer, KeyOf(low), granted: false), count => count == 1, "the group waiting for the lower key");
-        Assert.Equal(0, await AdvisoryLocksAsync(writer, KeyOf(high), granted: true));
+        // One look at the server's locks: the group waiting for the lower key, and at that moment nobody holding the higher.
+        var seen = await WaitForAsync(
+            async () => (WaitingForLow: await AdvisoryLocksAsync(writer, KeyOf(low), granted: false), HoldingHigh: await AdvisoryLocksAsync(writer, KeyOf(high), granted: true)),
+            locks => locks.WaitingForLow == 1, "the group waiting for the lower key");
+        Assert.Equal(0, seen.HoldingHigh);
         await holder.DisposeAsync();
 
         Assert.Equal([high, high, low, high], await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)));
@@ -218,40 +207,29 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
     }
 
     [Fact]
-    public async Task A_group_meeting_a_lock_held_elsewhere_commits_its_other_accounts_writes_and_defers_the_held_accounts()
+    public async Task A_group_meeting_a_lock_held_elsewhere_commits_its_other_accounts_writes_while_the_held_accounts_wait()
     {
         await using var writer = await WriterAsync();
         using var undone = new UndoneGroups(writer.Meters);
         var held = NewAccount();
-        var free = Enumerable.Range(0, 1000).Select(_ => NewAccount()).First(account => DatabaseWriter.AccountLaneOf(account) == DatabaseWriter.AccountLaneOf(held));
+        var free = AccountOnTheLaneOf(held);
         await using var holder = await HoldAsync(writer, KeyOf(held));
-        var (started, release) = (NewSignal(), NewSignal());
-        Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
-        {
-            if (index == 0)
-            {
-                started.TrySetResult();
-                await release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            }
-
-            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
-            return account;
-        }, CancellationToken.None);
-        var holding = Write(free, 0);
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var queue = new WritesBehindAHeldOne(writer);
+        var holding = await queue.HoldLaneAsync(free);
         // One group of both accounts: its locks are not granted within the writer's lock_timeout (5 s).
-        var (freeWrites, heldWrite) = (new[] { Write(free, 1), Write(free, 3) }, Write(held, 2));
-        release.SetResult();
+        var writes = new[] { queue.Write(free, 1), queue.Write(held, 2), queue.Write(free, 3), queue.Write(held, 4) };
+        queue.Release();
 
-        // The free account's writes commit while the lock is still held; the held account's wait for it.
-        Assert.Equal([free, free], await Task.WhenAll(freeWrites).WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.False(heldWrite.IsCompleted);
+        // The free account's writes commit while the lock is still held; the held account's are deferred, and wait for it.
+        Assert.Equal([free, free], await Task.WhenAll(writes[0], writes[2]).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(writes[1].IsCompleted || writes[3].IsCompleted);
         Assert.InRange(undone.By(DatabaseMetrics.UndoneByLocks), 1, 3);
+        Assert.Equal([$"{free} 0", $"{free} 1", $"{free} 3"], (await writer.PayloadsAsync()).Order(StringComparer.Ordinal));
         await holder.DisposeAsync();
 
-        Assert.Equal(held, await heldWrite.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal([held, held], await Task.WhenAll(writes[1], writes[3]).WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(free, await holding);
-        Assert.Equal(4, (await writer.PayloadsAsync()).Count);
+        Assert.Equal(5, (await writer.PayloadsAsync()).Count);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -281,11 +259,18 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 " +
         $"AND classid::bigint = {(key >> 32) & 0xFFFFFFFF} AND objid::bigint = {key & 0xFFFFFFFF} AND granted = {(granted ? "true" : "false")}");
 
-    private static async Task WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> until, string what)
+    /// <summary>The first of <paramref name="read"/>'s results that <paramref name="until"/> accepts, within 30 s.</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> until, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!until(await read()))
+        while (true)
         {
+            var result = await read();
+            if (until(result))
+            {
+                return result;
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"Not seen within 30 s: {what}.");
             await Task.Delay(50);
         }
@@ -293,6 +278,44 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 
     /// <summary>An account of this test's own: the accounts' locks are the server's, shared with the system and every test.</summary>
     private static string NewAccount() => $"writer-test-{Guid.NewGuid():N}";
+
+    /// <summary>Another new account whose writes go to the same account lane as <paramref name="account"/>'s (one in 4 does).</summary>
+    private static string AccountOnTheLaneOf(string account) =>
+        Enumerable.Range(0, 1000).Select(_ => NewAccount()).First(other => DatabaseWriter.AccountLaneOf(other) == DatabaseWriter.AccountLaneOf(account));
+
+    /// <summary>
+    /// Writes each inserting "{account} {index}" into the test's table: the first (<see cref="HoldLaneAsync"/>) holds its
+    /// lane until <see cref="Release"/>, so the writes queued after it has started make one group, in the order queued.
+    /// </summary>
+    private sealed class WritesBehindAHeldOne(StartedWriter writer)
+    {
+        private readonly TaskCompletionSource _started = NewSignal();
+        private readonly TaskCompletionSource _release = NewSignal();
+
+        /// <summary>Queues the write that holds the lane, and returns it once it runs.</summary>
+        public async Task<Task<string>> HoldLaneAsync(string account)
+        {
+            var holding = Write(account, 0);
+            await _started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return holding;
+        }
+
+        public Task<string> Write(string account, int index) => writer.Writer.WriteAsync(new WriteLocks(account), async (db, cancellationToken) =>
+        {
+            if (index == 0)
+            {
+                _started.TrySetResult();
+                await _release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            // As the API's writes do (a quota's check), whether or not its group took the lock already.
+            await AccountLock.TakeAsync(db, account, cancellationToken);
+            await db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({$"{account} {index}"})", cancellationToken);
+            return account;
+        }, CancellationToken.None);
+
+        public void Release() => _release.SetResult();
+    }
 
     /// <summary>
     /// A writer started on a schema of its own in the system's PostgreSQL database, with its tables; or, as another replica
