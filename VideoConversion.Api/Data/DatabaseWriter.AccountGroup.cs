@@ -43,10 +43,12 @@ public sealed partial class DatabaseWriter
     /// <exception cref="Exception">The transaction itself failed (the connection, the server): the lane's caller fails the group's writes.</exception>
     private async Task CommitAccountsTogetherAsync(Lane lane, List<IWrite> batch)
     {
-        // Writes a lock kept out on an earlier turn go after the fresh ones, each account's apart: should the lock still
-        // be held, only that account's writes wait for it again.
-        await CommitGroupAsync(lane, [.. batch.Where(write => write.Deferrals == 0)]);
-        foreach (var ofOneAccount in batch.Where(write => write.Deferrals > 0).GroupBy(write => write.AccountLock))
+        // The accounts a lock kept out on an earlier turn go after the others, each apart: should the lock still be held,
+        // only that account's writes wait for it again. All of such an account's writes go with it, in the order they came
+        // (the deferred ones first), so its newer writes neither wait in the others' group nor pass its older ones.
+        var waited = batch.Where(write => write.Deferrals > 0).Select(write => write.AccountLock).ToHashSet();
+        await CommitGroupAsync(lane, [.. batch.Where(write => !waited.Contains(write.AccountLock))]);
+        foreach (var ofOneAccount in batch.Where(write => waited.Contains(write.AccountLock)).GroupBy(write => write.AccountLock))
         {
             await CommitGroupAsync(lane, [.. ofOneAccount]);
         }

@@ -195,11 +195,9 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         var writes = new[] { holding, queue.Write(high, 1), queue.Write(low, 2), queue.Write(high, 3) };
         queue.Release();
 
-        // One look at the server's locks: the group waiting for the lower key, and at that moment nobody holding the higher.
-        var seen = await WaitForAsync(
-            async () => (WaitingForLow: await AdvisoryLocksAsync(writer, KeyOf(low), granted: false), HoldingHigh: await AdvisoryLocksAsync(writer, KeyOf(high), granted: true)),
-            locks => locks.WaitingForLow == 1, "the group waiting for the lower key");
-        Assert.Equal(0, seen.HoldingHigh);
+        // One look at the server's locks (one query): the group waiting for the lower key, and then nobody holding the higher.
+        var seen = await WaitForAsync(() => AdvisoryLocksAsync(writer, waitingFor: KeyOf(low), heldOf: KeyOf(high)), locks => locks.Waiting == 1, "the group waiting for the lower key");
+        Assert.Equal(0, seen.Held);
         await holder.DisposeAsync();
 
         Assert.Equal([high, high, low, high], await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60)));
@@ -254,10 +252,15 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 
     private static long KeyOf(string account) => AdvisoryLock.KeyOf(AccountLock.NameOf(account));
 
-    /// <summary>Sessions holding (or, not granted, waiting for) the advisory lock of <paramref name="key"/>.</summary>
-    private static Task<long> AdvisoryLocksAsync(StartedWriter writer, long key, bool granted) => writer.ScalarAsync<long>(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 " +
-        $"AND classid::bigint = {(key >> 32) & 0xFFFFFFFF} AND objid::bigint = {key & 0xFFFFFFFF} AND granted = {(granted ? "true" : "false")}");
+    /// <summary>In one look at the server's locks: sessions waiting for <paramref name="waitingFor"/>'s advisory lock, and holding <paramref name="heldOf"/>'s.</summary>
+    private static async Task<(long Waiting, long Held)> AdvisoryLocksAsync(StartedWriter writer, long waitingFor, long heldOf)
+    {
+        static string Of(long key) => $"classid::bigint = {(key >> 32) & 0xFFFFFFFF} AND objid::bigint = {key & 0xFFFFFFFF}";
+        var counts = await writer.ScalarAsync<long[]>(
+            $"SELECT ARRAY[count(*) FILTER (WHERE NOT granted AND {Of(waitingFor)}), count(*) FILTER (WHERE granted AND {Of(heldOf)})] " +
+            "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1");
+        return (counts[0], counts[1]);
+    }
 
     /// <summary>The first of <paramref name="read"/>'s results that <paramref name="until"/> accepts, within 30 s.</summary>
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> until, string what)
