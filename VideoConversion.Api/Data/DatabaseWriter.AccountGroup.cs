@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -191,16 +192,16 @@ public sealed partial class DatabaseWriter
                     await transaction.RollbackAsync();
 
                     // A lock not granted, while the locks were taken or a write ran (a row nobody named): no write's fault.
-                    if (running is null || IsLockConflict(exception))
+                    if (IsLockConflict(exception))
                     {
-                        if (!IsLockConflict(exception))
-                        {
-                            throw; // taking the locks failed otherwise: the connection, the server
-                        }
-
                         metrics.GroupUndone(DatabaseMetrics.UndoneByLocks);
                         LogGroupLocksNotGranted(logger, exception, group.Count);
                         return new GroupRun(GroupOutcome.LocksNotGranted, exception, running);
+                    }
+
+                    if (running is null)
+                    {
+                        throw; // taking the locks failed otherwise: the connection, the server
                     }
 
                     metrics.GroupUndone(DatabaseMetrics.UndoneByWrite);
@@ -283,7 +284,12 @@ public sealed partial class DatabaseWriter
     /// The statement that locks the row of the job whose id is <c>$1</c> until the transaction ends: as an UPDATE of it
     /// would (FOR NO KEY UPDATE, which rows referring to the job do not wait for).
     /// </summary>
-    private static string JobRowLock(JobsDbContext db)
+    private static string JobRowLock(JobsDbContext db) => JobRowLocks.GetValue(db.Model, _ => JobRowLockFor(db));
+
+    /// <summary>The job-row lock's SQL by model (a provider's): built once, not for every group.</summary>
+    private static readonly ConditionalWeakTable<IModel, string> JobRowLocks = [];
+
+    private static string JobRowLockFor(JobsDbContext db)
     {
         var sql = db.GetService<ISqlGenerationHelper>();
         var jobType = db.Model.FindEntityType(typeof(Job))!;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Webhooks;
 
@@ -91,7 +90,7 @@ public sealed partial class DatabaseWriter(
     {
         // SQLite's one lane takes every write in its batches, whatever it locks: nothing of it is kept.
         var write = locks is not null && _accountWrites.Length > 0
-            ? new Command<T>(command, AccountLockOf(locks.AccountId), locks.JobId, cancellationToken)
+            ? new Command<T>(command, AccountLock.KeyOf(locks.AccountId), locks.JobId, cancellationToken)
             : new Command<T>(command, accountLock: null, jobLock: null, cancellationToken);
         await QueueOf(write).Writer.WriteAsync(write, cancellationToken);
         return await write.Result;
@@ -101,11 +100,9 @@ public sealed partial class DatabaseWriter(
     private Channel<IWrite> QueueOf(IWrite write) => write.AccountLock is { } key ? _accountWrites[AccountLaneOf(key)] : _writes;
 
     /// <summary>The account lane that commits <paramref name="accountId"/>'s writes on PostgreSQL (the same in every replica).</summary>
-    internal static int AccountLaneOf(string accountId) => AccountLaneOf(AccountLockOf(accountId));
+    internal static int AccountLaneOf(string accountId) => AccountLaneOf(AccountLock.KeyOf(accountId));
 
     private static int AccountLaneOf(long accountLock) => (int)((ulong)accountLock % AccountLanes);
-
-    private static long AccountLockOf(string accountId) => AdvisoryLock.KeyOf(AccountLock.NameOf(accountId));
 
     /// <summary>
     /// Returns once everything committed before the call is on disk: at once on PostgreSQL, after the next flush of the

@@ -17,4 +17,7 @@ public static class AccountLock
 
     /// <summary>The name of <paramref name="ownerId"/>'s lock (<see cref="AdvisoryLock.KeyOf"/> makes its key).</summary>
     public static string NameOf(string ownerId) => $"account:{ownerId}";
+
+    /// <summary>The key of <paramref name="ownerId"/>'s lock, the same in every replica.</summary>
+    public static long KeyOf(string ownerId) => AdvisoryLock.KeyOf(NameOf(ownerId));
 }

@@ -47,7 +47,7 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
 
         var read = RowRead.For<AccountUsageTotals>(db);
         var command = WriterCommands.For(db, transaction, $"{TransactionLock.Statement("@lock")}; {read.ByKey}");
-        command.Parameters.Add(new NpgsqlParameter<long>("lock", AdvisoryLock.KeyOf(AccountLock.NameOf(ownerId))));
+        command.Parameters.Add(new NpgsqlParameter<long>("lock", AccountLock.KeyOf(ownerId)));
         command.Parameters.Add(WriterCommands.Parameter(command, read.Key, read.KeyParameterName, ownerId));
         return await read.FirstAsync(command, answersBefore: 1, cancellationToken) is { } totals
             ? new AccountUsage(totals.ActiveJobs, totals.StoredBytes)

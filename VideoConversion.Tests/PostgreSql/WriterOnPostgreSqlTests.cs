@@ -6,7 +6,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using VideoConversion.Api.Coordination;
 using VideoConversion.Api.Data;
 using VideoConversion.Api.Extensions;
 using VideoConversion.Api.Quotas;
@@ -250,7 +249,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         }
     }
 
-    private static long KeyOf(string account) => AdvisoryLock.KeyOf(AccountLock.NameOf(account));
+    private static long KeyOf(string account) => AccountLock.KeyOf(account);
 
     /// <summary>In one look at the server's locks: sessions waiting for <paramref name="waitingFor"/>'s advisory lock, and holding <paramref name="heldOf"/>'s.</summary>
     private static async Task<(long Waiting, long Held)> AdvisoryLocksAsync(StartedWriter writer, long waitingFor, long heldOf)
