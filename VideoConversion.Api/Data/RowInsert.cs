@@ -43,6 +43,23 @@ public static class RowInsert
         }
     }
 
+    /// <summary>
+    /// The same INSERT for a row that is written only if <paramref name="source"/> yields one (a data-modifying WITH's
+    /// RETURNING, on PostgreSQL): <c>INSERT INTO … (…) SELECT @{prefix}0, … FROM {source}</c>, with the properties behind its
+    /// parameters and their names, in order, for <see cref="WriterCommands.Bind"/>. Its values are typed by their columns
+    /// as a VALUES list's are (PostgreSQL leaves an INSERT's SELECT list unresolved until it meets the columns).
+    /// </summary>
+    /// <param name="prefix">The parameters' prefix, unlike the names of the statement it joins.</param>
+    internal static (string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names) SelectedFrom(
+        JobsDbContext db, Type type, string source, string prefix)
+    {
+        var statement = StatementFor(db, type);
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var values = statement.Properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"{prefix}{i}"));
+        return ($"{statement.Into} SELECT {string.Join(", ", values)} FROM {source}", statement.Properties,
+            statement.Properties.Select((_, i) => sql.GenerateParameterName($"{prefix}{i}")).ToList());
+    }
+
     /// <summary>The INSERT's SQL for rows of <paramref name="type"/> in <paramref name="db"/>'s model (the tests read it).</summary>
     /// <exception cref="NotSupportedException">A row of the type is not one a statement of its columns writes as SaveChanges would.</exception>
     internal static string SqlFor(JobsDbContext db, Type type) => StatementFor(db, type).Sql;
@@ -60,7 +77,8 @@ public static class RowInsert
     }
 
     /// <summary>The INSERT's SQL and the properties behind its parameters, for one entity type of one model (a provider's).</summary>
-    private sealed record Statement(string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names)
+    /// <param name="Into">The statement up to its values: <c>INSERT INTO table (columns)</c>.</param>
+    private sealed record Statement(string Sql, string Into, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names)
     {
         public static Statement For(JobsDbContext db, IEntityType entityType)
         {
@@ -69,10 +87,10 @@ public static class RowInsert
             var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
             // A key the database numbers is left to it (the outbox's: its messages are published in that order).
             var properties = entityType.GetProperties().Where(property => property.ValueGenerated == ValueGenerated.Never).ToList();
-            var insert = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} " +
-                $"({string.Join(", ", properties.Select(property => sql.DelimitIdentifier(property.GetColumnName(table)!)))}) " +
-                $"VALUES ({string.Join(", ", properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})";
-            return new Statement(insert, properties, properties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList());
+            var into = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} " +
+                $"({string.Join(", ", properties.Select(property => sql.DelimitIdentifier(property.GetColumnName(table)!)))})";
+            var insert = $"{into} VALUES ({string.Join(", ", properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})";
+            return new Statement(insert, into, properties, properties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList());
         }
 
         /// <summary>Throws for an entity type whose row SaveChanges would write otherwise than every column as the entity holds it.</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -20,6 +21,10 @@ namespace VideoConversion.Api.Jobs;
 /// <see cref="Job.ChooseOutputs"/> to them). The account-usage triggers run on it as on EF's; the move to PENDING
 /// announces no webhook event (<see cref="Webhooks.WebhookEventTypes.For"/>), so the webhook recorder, which runs inside
 /// SaveChanges, has nothing to record.
+/// On PostgreSQL the two are one statement, one round trip to the server instead of two, on the lane that runs an
+/// account's writes one after another: the UPDATE in a WITH, and the INSERT of the message selected from the row it
+/// returns, so the message is written exactly when the job is (<c>WITH submitted AS (UPDATE … RETURNING 1) INSERT INTO
+/// outbox … SELECT … FROM submitted</c>). SQLite, in process, has no round trip to save (and no UPDATE in a WITH).
 /// </remarks>
 public static class SubmissionStatements
 {
@@ -54,23 +59,51 @@ public static class SubmissionStatements
             ByModel.AddOrUpdate(db.Model, statement);
         }
 
-        var update = WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, job);
-        update.Parameters.Add(WriterCommands.Parameter(update, statement.JobId, statement.IdName, job.Id));
-        update.Parameters.Add(WriterCommands.Parameter(update, statement.JobVersion, statement.ReadVersionName, readVersion));
-        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+        if (statement.WithMessage is not { } together)
         {
-            return false;
+            if (await statement.Update(db, transaction, statement.Sql, job, readVersion).ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return false;
+            }
+
+            await RowInsert.WriteAsync(db, message, cancellationToken);
+            return true;
         }
 
-        await RowInsert.WriteAsync(db, message, cancellationToken);
-        return true;
+        if (TrackedEntries.Any<OutboxMessage>(db, tracked => ReferenceEquals(tracked, message)))
+        {
+            // As RowInsert refuses it: its tracked copy would be inserted again by the run's next SaveChanges.
+            throw new InvalidOperationException("This queue message is tracked: a row written by a statement is of an untracked entity.");
+        }
+
+        // The rows the statement inserted: the message's one when the job's update matched, else none (nothing written).
+        var both = statement.Update(db, transaction, together.Sql, job, readVersion);
+        return await WriterCommands.Bind(both, together.Properties, together.Names, message).ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The SQL a submission runs on <paramref name="db"/>'s provider (the tests read it): the UPDATE, and on PostgreSQL the statement of both.</summary>
+    internal static (string Update, string? WithMessage) SqlFor(JobsDbContext db)
+    {
+        var statement = Statement.For(db);
+        return (statement.Sql, statement.WithMessage?.Sql);
     }
 
     /// <summary>The UPDATE's SQL and the properties behind its parameters, for one model (a provider's).</summary>
     /// <param name="Names">The parameters' names, "p0" onwards as the provider writes them ("@p0"), in the order of <paramref name="Properties"/>.</param>
+    /// <param name="WithMessage">PostgreSQL's statement of the UPDATE and the message's INSERT together, and the message's parameters; null on SQLite.</param>
     private sealed record Statement(
-        string Sql, IReadOnlyList<IProperty> Properties, IProperty JobId, IProperty JobVersion, IReadOnlyList<string> Names, string IdName, string ReadVersionName)
+        string Sql, IReadOnlyList<IProperty> Properties, IProperty JobId, IProperty JobVersion, IReadOnlyList<string> Names, string IdName, string ReadVersionName,
+        (string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names)? WithMessage)
     {
+        /// <summary>The command of <paramref name="sql"/> (the UPDATE, or the statement of both) with the job's parameters bound.</summary>
+        public DbCommand Update(JobsDbContext db, DbTransaction transaction, string sql, Job job, int readVersion)
+        {
+            var command = WriterCommands.Bind(WriterCommands.For(db, transaction, sql), Properties, Names, job);
+            command.Parameters.Add(WriterCommands.Parameter(command, JobId, IdName, job.Id));
+            command.Parameters.Add(WriterCommands.Parameter(command, JobVersion, ReadVersionName, readVersion));
+            return command;
+        }
+
         public static Statement For(JobsDbContext db)
         {
             var sql = db.GetService<ISqlGenerationHelper>();
@@ -86,7 +119,15 @@ public static class SubmissionStatements
                 $"WHERE {Column(id)} = {sql.GenerateParameterNamePlaceholder("id")} " +
                 $"AND {Column(version)} = {sql.GenerateParameterNamePlaceholder("read_version")}";
             var names = jobProperties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList();
-            return new Statement(update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"));
+            (string, IReadOnlyList<IProperty>, IReadOnlyList<string>)? withMessage = null;
+            if (db.Database.IsNpgsql())
+            {
+                var insert = RowInsert.SelectedFrom(db, typeof(OutboxMessage), "submitted", "m");
+                withMessage = ($"WITH submitted AS ({update} RETURNING 1) {insert.Sql}", insert.Properties, insert.Names);
+            }
+
+            return new Statement(
+                update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"), withMessage);
         }
     }
 }

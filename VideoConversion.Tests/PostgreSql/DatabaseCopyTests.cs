@@ -1,4 +1,3 @@
-using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -95,19 +94,7 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
     public void Dispose() => _work.Delete(recursive: true);
 
     /// <summary>A new schema of the system's PostgreSQL database, as a new database would be; its connection string.</summary>
-    private async Task<string> EmptySchemaAsync()
-    {
-        var schema = $"copy_{Guid.NewGuid():N}";
-        var server = await system.App.GetConnectionStringAsync("jobs");
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
-    }
+    private Task<string> EmptySchemaAsync() => PostgreSqlSchemas.NewAsync(system.App, "copy");
 
     /// <summary>The API's Data Protection name: keys of another name protect nothing the API can read.</summary>
     private const string ApplicationName = "VideoConversion.Api";

@@ -1,15 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Aspire.Hosting.Testing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using VideoConversion.Api.Data;
-using VideoConversion.Api.Extensions;
 using VideoConversion.Api.Quotas;
-using VideoConversion.Api.Webhooks;
 using VideoConversion.Tests.Support;
 
 namespace VideoConversion.Tests.PostgreSql;
@@ -137,7 +132,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         var first = NewAccount();
         var second = AccountOnTheLaneOf(first);
         await using var one = await WriterAsync();
-        await using var other = await WriterAsync(one.Schema);
+        await using var other = await WriterAsync(replicaOf: one);
         using var undoneByOne = new UndoneGroups(one.Meters);
         using var undoneByOther = new UndoneGroups(other.Meters);
         await one.ExecuteAsync($"INSERT INTO totals (account, writes) VALUES ('{first}', 0), ('{second}', 0)");
@@ -321,33 +316,17 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
 
     /// <summary>
     /// A writer started on a schema of its own in the system's PostgreSQL database, with its tables; or, as another replica
-    /// would, on <paramref name="schema"/> of a writer already started.
+    /// would, on the schema of <paramref name="replicaOf"/>, a writer already started.
     /// </summary>
-    private async Task<StartedWriter> WriterAsync(string? schema = null)
+    private async Task<StartedWriter> WriterAsync(StartedWriter? replicaOf = null)
     {
-        var server = await system.App.GetConnectionStringAsync("jobs") ?? throw new InvalidOperationException("The system has no jobs database.");
-        if (schema is null)
-        {
-            schema = $"writer_{Guid.NewGuid():N}";
-            await ExecuteAsync(server, $"""
-                CREATE SCHEMA {schema};
-                CREATE TABLE {schema}.written (payload text NOT NULL, transaction_id bigint NOT NULL DEFAULT txid_current());
-                CREATE TABLE {schema}.totals (account text PRIMARY KEY, writes integer NOT NULL);
-                """);
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
-        var database = JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = connectionString,
-            [JobDatabase.ProviderSetting] = nameof(DatabaseProvider.PostgreSQL),
-        }).Build());
+        var connectionString = replicaOf?.ConnectionString ?? await PostgreSqlSchemas.NewAsync(system.App, "writer", """
+            CREATE TABLE written (payload text NOT NULL, transaction_id bigint NOT NULL DEFAULT txid_current());
+            CREATE TABLE totals (account text PRIMARY KEY, writes integer NOT NULL);
+            """);
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var writer = new DatabaseWriter(
-            DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder: null, NullLoggerFactory.Instance),
-            new WebhookSignal(), new DatabaseMetrics(services.GetRequiredService<IMeterFactory>()),
-            NullLogger<DatabaseWriter>.Instance);
-        var started = new StartedWriter(writer, schema, connectionString, () => ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {schema} CASCADE"), services);
+        var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<IMeterFactory>());
+        var started = new StartedWriter(writer, connectionString, services);
         try
         {
             await writer.StartAsync(CancellationToken.None);
@@ -360,21 +339,10 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         }
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <param name="connectionString">The writer's: its own schema.</param>
-    /// <param name="dropSchema">Removes the schema, whatever the test left in it.</param>
-    private sealed class StartedWriter(DatabaseWriter writer, string schema, string connectionString, Func<Task> dropSchema, ServiceProvider services) : IAsyncDisposable
+    /// <param name="connectionString">The writer's: its own schema, removed with it, whatever the test left in it.</param>
+    private sealed class StartedWriter(DatabaseWriter writer, string connectionString, ServiceProvider services) : IAsyncDisposable
     {
         public DatabaseWriter Writer => writer;
-
-        public string Schema => schema;
 
         public string ConnectionString => connectionString;
 
@@ -384,7 +352,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         /// <summary>How many transactions committed the table's rows.</summary>
         public Task<int> TransactionsAsync() => ScalarAsync<int>("SELECT count(DISTINCT transaction_id)::integer FROM written");
 
-        public Task ExecuteAsync(string sql) => WriterOnPostgreSqlTests.ExecuteAsync(connectionString, sql);
+        public Task ExecuteAsync(string sql) => PostgreSqlSchemas.ExecuteAsync(connectionString, sql);
 
         /// <summary>The first column of the first row of <paramref name="sql"/>, read on a connection of its own.</summary>
         public async Task<T> ScalarAsync<T>(string sql)
@@ -421,7 +389,7 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
             }
             finally
             {
-                await dropSchema();
+                await PostgreSqlSchemas.DropAsync(connectionString);
             }
         }
     }

@@ -1,0 +1,133 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Data.PostgreSQL;
+using VideoConversion.Api.Jobs;
+using VideoConversion.Api.Messaging;
+using VideoConversion.Contracts.Outputs;
+using VideoConversion.Tests.Support;
+
+namespace VideoConversion.Tests.PostgreSql;
+
+/// <summary>
+/// On PostgreSQL a submission is one statement (<see cref="SubmissionStatements"/>: the job's UPDATE in a WITH, the queue
+/// message's INSERT selected from it). It leaves the database as EF's SaveChanges would, account totals and all, and for a
+/// job changed since it was read it writes neither the job nor the message. On a schema the migrations made, through the
+/// API's database writer.
+/// </summary>
+[Collection(PostgreSqlSystem.Name)]
+public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixture system)
+{
+    private static readonly DateTimeOffset Created = DateTimeOffset.UnixEpoch.AddDays(20_000);
+
+    [Fact]
+    public async Task The_one_statement_writes_what_SaveChanges_writes_and_nothing_for_a_job_changed_since_it_was_read()
+    {
+        var connectionString = await PostgreSqlSchemas.NewAsync(system.App, "submission");
+        try
+        {
+            await using (var db = Context(connectionString))
+            {
+                await db.Database.MigrateAsync();
+                foreach (var id in new[] { "j_by_ef", "j_by_statement", "j_changed" })
+                {
+                    db.Jobs.Add(Job.Create(id, "clip.mp4", "video/mp4", $"{id}.mp4", Created, Created.AddMinutes(10), ownerId: $"owner-{id}"));
+                }
+
+                await db.SaveChangesAsync();
+                Assert.StartsWith("WITH submitted AS (UPDATE ", SubmissionStatements.SqlFor(db).WithMessage, StringComparison.Ordinal);
+            }
+
+            await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            await writer.StartAsync(CancellationToken.None);
+            try
+            {
+                await SubmitAllAsync(writer);
+            }
+            finally
+            {
+                await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+
+            await using var check = Context(connectionString);
+            var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
+            var byEf = check.Entry(jobs["j_by_ef"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
+            var byStatement = check.Entry(jobs["j_by_statement"]).Properties.ToDictionary(property => property.Metadata.Name, property => property.CurrentValue);
+            foreach (var (name, value) in byEf.Where(property => property.Key is not (nameof(Job.Id) or nameof(Job.InputKey) or nameof(Job.OwnerId))))
+            {
+                Assert.True(Equals(value, byStatement[name]), $"{name}: SaveChanges wrote {value}, the statement {byStatement[name]}.");
+            }
+
+            Assert.Equal(JobStatus.Pending, jobs["j_by_statement"].Status);
+            // The job changed meanwhile keeps what the other write made of it: recorded, not submitted.
+            Assert.Equal((JobStatus.AwaitingUpload, 99L, (long?)null), (jobs["j_changed"].Status, jobs["j_changed"].UploadedBytes, jobs["j_changed"].InputBytes));
+
+            // The triggers ran on the statement's UPDATE as on EF's.
+            var usage = await check.AccountUsage.ToDictionaryAsync(totals => totals.OwnerId);
+            Assert.Equal((1, 1234L), (usage["owner-j_by_statement"].ActiveJobs, usage["owner-j_by_statement"].StoredBytes));
+            Assert.Equal(
+                (usage["owner-j_by_ef"].ActiveJobs, usage["owner-j_by_ef"].StoredBytes),
+                (usage["owner-j_by_statement"].ActiveJobs, usage["owner-j_by_statement"].StoredBytes));
+
+            // One message for each job submitted, none for the one changed; the statement's as SaveChanges writes it.
+            var messages = await check.Outbox.OrderBy(message => message.Id).ToListAsync();
+            Assert.Equal(["j_by_ef", "j_by_statement"], messages.Select(message => message.JobId));
+            Assert.Equal(
+                (messages[0].Queue, messages[0].CreatedAt, messages[0].TraceParent, messages[0].Attempts, messages[0].LastError),
+                (messages[1].Queue, messages[1].CreatedAt, messages[1].TraceParent, messages[1].Attempts, messages[1].LastError));
+            Assert.Equal(
+                Encoding.UTF8.GetString(messages[0].Payload).Replace("j_by_ef", "{job}", StringComparison.Ordinal),
+                Encoding.UTF8.GetString(messages[1].Payload).Replace("j_by_statement", "{job}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await PostgreSqlSchemas.DropAsync(connectionString);
+        }
+    }
+
+    /// <summary>One job submitted by EF, one by the statement, and one by the statement from a read gone stale.</summary>
+    private static async Task SubmitAllAsync(DatabaseWriter writer)
+    {
+        await writer.WriteAsync(async (db, cancellationToken) =>
+        {
+            var job = await JobLookup.ForChangeAsync(db, "j_by_ef", cancellationToken);
+            db.Outbox.Add(Submit(job!));
+            return await db.SaveChangesAsync(cancellationToken);
+        }, CancellationToken.None);
+
+        await writer.WriteAsync(async (db, cancellationToken) =>
+        {
+            var job = (await JobLookup.ForStatementAsync(db, "j_by_statement", cancellationToken))!;
+            var readVersion = job.Version;
+            Assert.True(await SubmissionStatements.TryWriteAsync(db, job, readVersion, Submit(job), cancellationToken));
+            Assert.Empty(db.ChangeTracker.Entries()); // nothing left for a SaveChanges to write again
+            return 0;
+        }, CancellationToken.None);
+
+        // Read, then changed by another write (its upload recorded) before its submission is written.
+        var stale = await writer.WriteAsync((db, cancellationToken) => JobLookup.ForStatementAsync(db, "j_changed", cancellationToken), CancellationToken.None);
+        await writer.WriteAsync(async (db, cancellationToken) =>
+        {
+            var job = await JobLookup.ForChangeAsync(db, "j_changed", cancellationToken);
+            Assert.True(job!.RecordUpload(99, "\"other\"", Created.AddMinutes(1)));
+            return await db.SaveChangesAsync(cancellationToken);
+        }, CancellationToken.None);
+        var readVersion = stale!.Version;
+        var message = Submit(stale);
+        Assert.False(await writer.WriteAsync(
+            (db, cancellationToken) => SubmissionStatements.TryWriteAsync(db, stale, readVersion, message, cancellationToken), CancellationToken.None));
+    }
+
+    private static PostgreSqlJobsDbContext Context(string connectionString) => new(
+        new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connectionString).Options, new DatabaseWriteGate());
+
+    /// <summary>The job submitted as POST /jobs submits it (outputs chosen, then the upload's size and ETag), and its message.</summary>
+    private static OutboxMessage Submit(Job job)
+    {
+        job.ChooseOutputs([OutputKinds.Mp4, OutputKinds.Poster], Created.AddMinutes(2));
+        Assert.Equal(SubmitOutcome.Submitted, job.Submit(1234, "\"etag\"", Created.AddMinutes(3)));
+        return JobQueueing.Message(job, job.OutputFormat, Created.AddMinutes(3), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", 1 << 30);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using VideoConversion.Api.Data;
+using VideoConversion.Api.Extensions;
+using VideoConversion.Api.Webhooks;
+
+namespace VideoConversion.Tests.Support;
+
+/// <summary>
+/// Schemas of their own in the system's PostgreSQL database, as new databases would be, so a test's tables and rows meet
+/// no other test's (nor the running API's outbox dispatcher); and the API's database writer on one.
+/// </summary>
+internal static class PostgreSqlSchemas
+{
+    /// <summary>A new schema, made by <c>CREATE SCHEMA</c> and then <paramref name="tables"/> (SQL run with it first on the search path); its connection string.</summary>
+    public static async Task<string> NewAsync(DistributedApplication app, string prefix, string? tables = null)
+    {
+        var server = await app.GetConnectionStringAsync("jobs") ?? throw new InvalidOperationException("The system has no jobs database.");
+        var schema = $"{prefix}_{Guid.NewGuid():N}";
+        await ExecuteAsync(server, $"CREATE SCHEMA {schema}");
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
+        if (tables is not null)
+        {
+            await ExecuteAsync(connectionString, tables);
+        }
+
+        return connectionString;
+    }
+
+    /// <summary>Removes the schema of <paramref name="connectionString"/> (its search path), whatever a test left in it.</summary>
+    public static Task DropAsync(string connectionString)
+    {
+        var schema = new NpgsqlConnectionStringBuilder(connectionString).SearchPath;
+        return ExecuteAsync(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+    }
+
+    /// <summary>The job database as the API reads it from its configuration: PostgreSQL at <paramref name="connectionString"/>.</summary>
+    public static JobDatabase DatabaseAt(string connectionString) => JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = connectionString,
+        [JobDatabase.ProviderSetting] = nameof(DatabaseProvider.PostgreSQL),
+    }).Build());
+
+    /// <summary>The API's database writer on <paramref name="connectionString"/>'s schema (not started).</summary>
+    public static DatabaseWriter WriterAt(string connectionString, IMeterFactory meters, WebhookEventRecorder? recorder = null)
+    {
+        var database = DatabaseAt(connectionString);
+        return new DatabaseWriter(
+            DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder, NullLoggerFactory.Instance),
+            new WebhookSignal(), new DatabaseMetrics(meters), NullLogger<DatabaseWriter>.Instance);
+    }
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
