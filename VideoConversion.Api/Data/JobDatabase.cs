@@ -44,7 +44,28 @@ public sealed class JobDatabase
                 $"Connection string '{name}' is missing: set ConnectionStrings__{name} to {example} ({ProviderSetting} is {provider}).");
         }
 
-        return new JobDatabase(provider, provider == DatabaseProvider.PostgreSQL ? WithSessionLimits(connectionString) : connectionString);
+        return new JobDatabase(provider, provider == DatabaseProvider.PostgreSQL ? WithPreparedStatements(WithSessionLimits(connectionString)) : connectionString);
+    }
+
+    /// <summary>How many statements each connection keeps prepared, unless the connection string says otherwise.</summary>
+    public const int AutoPreparedStatements = 64;
+
+    /// <summary>
+    /// Statements the API runs again and again are prepared on each connection (Npgsql's automatic preparation, off unless
+    /// asked for: a statement is prepared on a connection at its 5th use there): the server then parses and plans each once
+    /// per connection, not on every call, and the call's messages are fewer. The API runs a few dozen statements, so 64
+    /// keep them all. An operator's own <c>Max Auto Prepare</c> wins: 0 behind a pooler that cannot keep prepared
+    /// statements across its clients (PgBouncer in transaction mode before 1.21).
+    /// </summary>
+    private static string WithPreparedStatements(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPreparedStatements }.ConnectionString;
     }
 
     /// <summary>

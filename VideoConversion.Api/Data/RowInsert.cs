@@ -27,12 +27,7 @@ public static class RowInsert
         where TEntity : class
     {
         var transaction = WriterCommands.TransactionOf(db);
-        if (TrackedEntries.Any<TEntity>(db, tracked => ReferenceEquals(tracked, entity)))
-        {
-            // Its tracked copy would be inserted again by the run's next SaveChanges.
-            throw new InvalidOperationException($"This {typeof(TEntity).Name} is tracked: a row written by a statement is of an untracked entity.");
-        }
-
+        RefuseTracked(db, entity);
         var statement = StatementFor(db, entity.GetType());
         var inserted = await WriterCommands.Bind(WriterCommands.For(db, transaction, statement.Sql), statement.Properties, statement.Names, entity)
             .ExecuteNonQueryAsync(cancellationToken);
@@ -43,22 +38,34 @@ public static class RowInsert
         }
     }
 
+    /// <summary>Throws when <paramref name="entity"/> is tracked by <paramref name="db"/>: its tracked copy would be inserted again by the run's next SaveChanges.</summary>
+    public static void RefuseTracked<TEntity>(JobsDbContext db, TEntity entity)
+        where TEntity : class
+    {
+        if (TrackedEntries.Any<TEntity>(db, tracked => ReferenceEquals(tracked, entity)))
+        {
+            throw new InvalidOperationException($"This {typeof(TEntity).Name} is tracked: a row written by a statement is of an untracked entity.");
+        }
+    }
+
     /// <summary>
     /// The same INSERT for a row that is written only if <paramref name="source"/> yields one (a data-modifying WITH's
-    /// RETURNING, on PostgreSQL): <c>INSERT INTO … (…) SELECT @{prefix}0, … FROM {source}</c>, with the properties behind its
-    /// parameters and their names, in order, for <see cref="WriterCommands.Bind"/>. Its values are typed by their columns
-    /// as a VALUES list's are (PostgreSQL leaves an INSERT's SELECT list unresolved until it meets the columns).
+    /// RETURNING, on PostgreSQL): <c>INSERT INTO … (…) SELECT @{prefix}0, … FROM {source}</c>. Its values are converted to
+    /// their columns' types as a VALUES list's are (the parameters are typed by EF's mapping, as in <see cref="WriteAsync"/>).
     /// </summary>
-    /// <param name="prefix">The parameters' prefix, unlike the names of the statement it joins.</param>
-    internal static (string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names) SelectedFrom(
-        JobsDbContext db, Type type, string source, string prefix)
+    /// <param name="prefix">The parameters' prefix, which no parameter of the statement it joins may start with.</param>
+    internal static SelectedInsert SelectedFrom(JobsDbContext db, Type type, string source, string prefix)
     {
         var statement = StatementFor(db, type);
         var sql = db.GetService<ISqlGenerationHelper>();
         var values = statement.Properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"{prefix}{i}"));
-        return ($"{statement.Into} SELECT {string.Join(", ", values)} FROM {source}", statement.Properties,
+        return new SelectedInsert(
+            $"{statement.Into} SELECT {string.Join(", ", values)} FROM {source}", statement.Properties,
             statement.Properties.Select((_, i) => sql.GenerateParameterName($"{prefix}{i}")).ToList());
     }
+
+    /// <summary>An INSERT … SELECT of <see cref="SelectedFrom"/>, and the properties behind its parameters with their names, in order, for <see cref="WriterCommands.Bind"/>.</summary>
+    internal sealed record SelectedInsert(string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names);
 
     /// <summary>The INSERT's SQL for rows of <paramref name="type"/> in <paramref name="db"/>'s model (the tests read it).</summary>
     /// <exception cref="NotSupportedException">A row of the type is not one a statement of its columns writes as SaveChanges would.</exception>

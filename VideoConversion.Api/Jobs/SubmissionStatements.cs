@@ -59,9 +59,10 @@ public static class SubmissionStatements
             ByModel.AddOrUpdate(db.Model, statement);
         }
 
+        RowInsert.RefuseTracked(db, message);
         if (statement.WithMessage is not { } together)
         {
-            if (await statement.Update(db, transaction, statement.Sql, job, readVersion).ExecuteNonQueryAsync(cancellationToken) != 1)
+            if (await statement.CommandWithJob(db, transaction, statement.Sql, job, readVersion).ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return false;
             }
@@ -70,14 +71,10 @@ public static class SubmissionStatements
             return true;
         }
 
-        if (TrackedEntries.Any<OutboxMessage>(db, tracked => ReferenceEquals(tracked, message)))
-        {
-            // As RowInsert refuses it: its tracked copy would be inserted again by the run's next SaveChanges.
-            throw new InvalidOperationException("This queue message is tracked: a row written by a statement is of an untracked entity.");
-        }
-
-        // The rows the statement inserted: the message's one when the job's update matched, else none (nothing written).
-        var both = statement.Update(db, transaction, together.Sql, job, readVersion);
+        // The rows the statement inserted (Npgsql counts the INSERT's, not the WITH's): the message's one when the job's
+        // UPDATE matched, else none, and nothing was written. That holds while nothing on the outbox table can skip a row
+        // (no trigger or rule there: the migrations make none).
+        var both = statement.CommandWithJob(db, transaction, together.Sql, job, readVersion);
         return await WriterCommands.Bind(both, together.Properties, together.Names, message).ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -93,10 +90,10 @@ public static class SubmissionStatements
     /// <param name="WithMessage">PostgreSQL's statement of the UPDATE and the message's INSERT together, and the message's parameters; null on SQLite.</param>
     private sealed record Statement(
         string Sql, IReadOnlyList<IProperty> Properties, IProperty JobId, IProperty JobVersion, IReadOnlyList<string> Names, string IdName, string ReadVersionName,
-        (string Sql, IReadOnlyList<IProperty> Properties, IReadOnlyList<string> Names)? WithMessage)
+        RowInsert.SelectedInsert? WithMessage)
     {
         /// <summary>The command of <paramref name="sql"/> (the UPDATE, or the statement of both) with the job's parameters bound.</summary>
-        public DbCommand Update(JobsDbContext db, DbTransaction transaction, string sql, Job job, int readVersion)
+        public DbCommand CommandWithJob(JobsDbContext db, DbTransaction transaction, string sql, Job job, int readVersion)
         {
             var command = WriterCommands.Bind(WriterCommands.For(db, transaction, sql), Properties, Names, job);
             command.Parameters.Add(WriterCommands.Parameter(command, JobId, IdName, job.Id));
@@ -119,11 +116,12 @@ public static class SubmissionStatements
                 $"WHERE {Column(id)} = {sql.GenerateParameterNamePlaceholder("id")} " +
                 $"AND {Column(version)} = {sql.GenerateParameterNamePlaceholder("read_version")}";
             var names = jobProperties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList();
-            (string, IReadOnlyList<IProperty>, IReadOnlyList<string>)? withMessage = null;
+            RowInsert.SelectedInsert? withMessage = null;
             if (db.Database.IsNpgsql())
             {
+                // The message's parameters are "m0" onwards, apart from the UPDATE's ("p0" onwards, "id", "read_version").
                 var insert = RowInsert.SelectedFrom(db, typeof(OutboxMessage), "submitted", "m");
-                withMessage = ($"WITH submitted AS ({update} RETURNING 1) {insert.Sql}", insert.Properties, insert.Names);
+                withMessage = insert with { Sql = $"WITH submitted AS ({update} RETURNING 1) {insert.Sql}" };
             }
 
             return new Statement(

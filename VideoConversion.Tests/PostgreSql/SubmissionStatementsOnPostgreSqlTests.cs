@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,11 +37,21 @@ public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixtur
                 }
 
                 await db.SaveChangesAsync();
-                Assert.StartsWith("WITH submitted AS (UPDATE ", SubmissionStatements.SqlFor(db).WithMessage, StringComparison.Ordinal);
+                // The test's own witness of which statement inserted each message (the query the server was sent), so the
+                // test fails should the two statements run instead of the one: they write the same rows.
+                await db.Database.ExecuteSqlRawAsync("""
+                    CREATE TABLE message_inserted_by (job_id text NOT NULL, query text NOT NULL);
+                    CREATE FUNCTION record_message_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        INSERT INTO message_inserted_by VALUES (NEW."JobId", current_query());
+                        RETURN NEW;
+                    END $$;
+                    CREATE TRIGGER record_message_insert BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION record_message_insert();
+                    """);
             }
 
             await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-            using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+            using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<IMeterFactory>());
             await writer.StartAsync(CancellationToken.None);
             try
             {
@@ -71,6 +82,12 @@ public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixtur
                 (usage["owner-j_by_ef"].ActiveJobs, usage["owner-j_by_ef"].StoredBytes),
                 (usage["owner-j_by_statement"].ActiveJobs, usage["owner-j_by_statement"].StoredBytes));
 
+            // The statement's message was inserted by the one statement, EF's by an INSERT of its own.
+            var insertedBy = await check.Database.SqlQueryRaw<InsertedBy>("SELECT job_id AS \"JobId\", query AS \"Query\" FROM message_inserted_by").ToListAsync();
+            Assert.Equal(["j_by_ef", "j_by_statement"], insertedBy.Select(row => row.JobId).Order(StringComparer.Ordinal));
+            Assert.StartsWith("WITH submitted AS (UPDATE ", insertedBy.Single(row => row.JobId == "j_by_statement").Query, StringComparison.Ordinal);
+            Assert.StartsWith("INSERT INTO ", insertedBy.Single(row => row.JobId == "j_by_ef").Query.TrimStart(), StringComparison.Ordinal);
+
             // One message for each job submitted, none for the one changed; the statement's as SaveChanges writes it.
             var messages = await check.Outbox.OrderBy(message => message.Id).ToListAsync();
             Assert.Equal(["j_by_ef", "j_by_statement"], messages.Select(message => message.JobId));
@@ -97,7 +114,8 @@ public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixtur
             return await db.SaveChangesAsync(cancellationToken);
         }, CancellationToken.None);
 
-        await writer.WriteAsync(async (db, cancellationToken) =>
+        // As POST /jobs writes them: in its account's group, naming the account and the job.
+        await writer.WriteAsync(new WriteLocks("owner-j_by_statement", "j_by_statement"), async (db, cancellationToken) =>
         {
             var job = (await JobLookup.ForStatementAsync(db, "j_by_statement", cancellationToken))!;
             var readVersion = job.Version;
@@ -117,8 +135,10 @@ public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixtur
         var readVersion = stale!.Version;
         var message = Submit(stale);
         Assert.False(await writer.WriteAsync(
-            (db, cancellationToken) => SubmissionStatements.TryWriteAsync(db, stale, readVersion, message, cancellationToken), CancellationToken.None));
+            new WriteLocks("owner-j_changed", "j_changed"), (db, cancellationToken) => SubmissionStatements.TryWriteAsync(db, stale, readVersion, message, cancellationToken), CancellationToken.None));
     }
+
+    private sealed record InsertedBy(string JobId, string Query);
 
     private static PostgreSqlJobsDbContext Context(string connectionString) => new(
         new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connectionString).Options, new DatabaseWriteGate());

@@ -224,6 +224,26 @@ public sealed class WriterOnPostgreSqlTests(PostgreSqlSystemFixture system)
         Assert.Equal(5, (await writer.PayloadsAsync()).Count);
     }
 
+    [Fact]
+    public async Task A_statement_the_writer_runs_again_and_again_is_prepared_on_its_connection()
+    {
+        await using var writer = await WriterAsync();
+        var account = new WriteLocks(NewAccount());
+
+        // One after another on the account's lane, which keeps its connection: more uses than Npgsql's 5 before it prepares.
+        for (var index = 0; index < 8; index++)
+        {
+            var payload = $"write {index}";
+            await writer.Writer.WriteAsync(account, (db, cancellationToken) =>
+                db.Database.ExecuteSqlAsync($"INSERT INTO written (payload) VALUES ({payload})", cancellationToken), CancellationToken.None);
+        }
+
+        var prepared = await writer.Writer.WriteAsync(account, (db, cancellationToken) =>
+            db.Database.SqlQuery<string>($"SELECT statement AS \"Value\" FROM pg_prepared_statements").ToListAsync(cancellationToken), CancellationToken.None);
+        Assert.Contains(prepared, statement => statement.Contains("INSERT INTO written", StringComparison.Ordinal));
+        Assert.Equal(8, (await writer.PayloadsAsync()).Count);
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A session of its own (not pooled: closing it ends the session) holding <paramref name="key"/>'s advisory lock.</summary>

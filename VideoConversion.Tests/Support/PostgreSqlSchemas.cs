@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
@@ -31,26 +32,32 @@ internal static class PostgreSqlSchemas
         return connectionString;
     }
 
-    /// <summary>Removes the schema of <paramref name="connectionString"/> (its search path), whatever a test left in it.</summary>
+    /// <summary>Removes the schema of <paramref name="connectionString"/> (its search path, one made by <see cref="NewAsync"/>), whatever a test left in it.</summary>
     public static Task DropAsync(string connectionString)
     {
         var schema = new NpgsqlConnectionStringBuilder(connectionString).SearchPath;
+        // Never a search path of several schemas, or one of the database's own (public): only a test's.
+        if (schema is null || !Regex.IsMatch(schema, "^[a-z]+_[0-9a-f]{32}$"))
+        {
+            throw new ArgumentException($"'{schema}' is not a schema made by {nameof(NewAsync)}.", nameof(connectionString));
+        }
+
         return ExecuteAsync(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
     }
 
     /// <summary>The job database as the API reads it from its configuration: PostgreSQL at <paramref name="connectionString"/>.</summary>
-    public static JobDatabase DatabaseAt(string connectionString) => JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private static JobDatabase DatabaseAt(string connectionString) => JobDatabase.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = connectionString,
         [JobDatabase.ProviderSetting] = nameof(DatabaseProvider.PostgreSQL),
     }).Build());
 
     /// <summary>The API's database writer on <paramref name="connectionString"/>'s schema (not started).</summary>
-    public static DatabaseWriter WriterAt(string connectionString, IMeterFactory meters, WebhookEventRecorder? recorder = null)
+    public static DatabaseWriter WriterAt(string connectionString, IMeterFactory meters)
     {
         var database = DatabaseAt(connectionString);
         return new DatabaseWriter(
-            DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder, NullLoggerFactory.Instance),
+            DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder: null, NullLoggerFactory.Instance),
             new WebhookSignal(), new DatabaseMetrics(meters), NullLogger<DatabaseWriter>.Instance);
     }
 
