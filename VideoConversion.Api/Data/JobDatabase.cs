@@ -52,13 +52,15 @@ public sealed class JobDatabase
 
     /// <summary>
     /// Statements the API runs again and again are prepared on each connection (Npgsql's automatic preparation, off unless
-    /// asked for: a statement is prepared on a connection at its 5th use there): the server then parses and plans each once
-    /// per connection, not on every call, and the call's messages are fewer. The API runs a few dozen statements, so 64
-    /// keep them all. An operator's own <c>Max Auto Prepare</c> wins: 0 behind a pooler that cannot keep prepared
-    /// statements across its clients (PgBouncer in transaction mode before 1.21).
+    /// asked for: a statement is prepared on a connection at its 5th use there): the server then parses each once per
+    /// connection, not on every call, and may keep its plan. 64 hold the hot ones; a less used one is prepared again when
+    /// it becomes hot. An operator's own <c>Max Auto Prepare</c> wins: 0 behind a proxy that does not keep prepared
+    /// statements for each client (a pooler in front of the API must run in session mode anyway: its leases' advisory
+    /// locks and the writer's lock_timeout belong to the session).
     /// </summary>
     private static string WithPreparedStatements(string connectionString)
     {
+        // The plain builder says what the string names; NpgsqlConnectionStringBuilder.ContainsKey says which keywords Npgsql knows.
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
         {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -11,12 +12,13 @@ namespace VideoConversion.Api.Data;
 /// for the hot writes (<see cref="RowInsert"/>, <see cref="Jobs.SubmissionStatements"/>). Why: profiled under 32 clients
 /// submitting, SaveChanges was ~16 % of the API's CPU and more than half of the writer lane's time per write (the
 /// modification commands, their parameters and SQL built again for every save, and SQLite parsing that SQL again), on the
-/// lane every write waits for. Their SQL is built once per model from EF's own mapping, and each connection keeps its
-/// commands, so SQLite prepares each once.
+/// lane every write waits for. Their SQL is built once per model from EF's own mapping, and each SQLite connection keeps
+/// its commands, so SQLite prepares each once; PostgreSQL's connections keep their statements prepared themselves (Npgsql's
+/// automatic preparation, by the statement's SQL).
 /// </summary>
 public static class WriterCommands
 {
-    /// <summary>The commands of each writer connection, by their SQL: kept with it, so SQLite keeps their prepared statements.</summary>
+    /// <summary>The commands of each SQLite writer connection, by their SQL: kept with it, so SQLite keeps their prepared statements.</summary>
     /// <remarks>A connection is used by one lane, one write at a time: its dictionary is never used from two threads at once.</remarks>
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> ByConnection = [];
 
@@ -36,21 +38,37 @@ public static class WriterCommands
     public static DbCommand For(JobsDbContext db, DbTransaction transaction, string sql)
     {
         var connection = transaction.Connection!;
+        if (connection is not SqliteConnection)
+        {
+            // PostgreSQL: a new command every time. Npgsql keeps a connection's statements prepared by their SQL, whatever
+            // the command (Max Auto Prepare, JobDatabase), and a command it has prepared goes on sending the parameters
+            // it was first run with when they are replaced: kept commands, bound anew, inserted one job's row again and again.
+            var fresh = NewCommand(db, connection, sql);
+            fresh.Transaction = transaction;
+            return fresh;
+        }
+
         var commands = ByConnection.GetValue(connection, _ => []);
         if (!commands.TryGetValue(sql, out var command))
         {
-            command = connection.CreateCommand();
-            command.CommandText = sql;
-            if (db.Database.GetCommandTimeout() is { } seconds)
-            {
-                command.CommandTimeout = seconds;
-            }
-
+            command = NewCommand(db, connection, sql);
             commands.Add(sql, command);
         }
 
         command.Transaction = transaction;
         command.Parameters.Clear();
+        return command;
+    }
+
+    private static DbCommand NewCommand(JobsDbContext db, DbConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (db.Database.GetCommandTimeout() is { } seconds)
+        {
+            command.CommandTimeout = seconds;
+        }
+
         return command;
     }
 

@@ -71,7 +71,7 @@ public static class SubmissionStatements
             return true;
         }
 
-        // The rows the statement inserted (Npgsql counts the INSERT's, not the WITH's): the message's one when the job's
+        // The rows the statement inserted (the server's reply counts the INSERT's, not the WITH's): the message's one when the job's
         // UPDATE matched, else none, and nothing was written. That holds while nothing on the outbox table can skip a row
         // (no trigger or rule there: the migrations make none).
         var both = statement.CommandWithJob(db, transaction, together.Sql, job, readVersion);

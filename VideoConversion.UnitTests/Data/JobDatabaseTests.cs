@@ -10,7 +10,7 @@ public sealed class JobDatabaseTests
 {
     [Theory]
     [InlineData("Host=db;Database=jobs;Username=api", JobDatabase.AutoPreparedStatements)]
-    // The operator's own, by either of its names: 0 behind a pooler that cannot keep prepared statements.
+    // The operator's own, in any case or spacing Npgsql reads: 0 behind a proxy that does not keep prepared statements.
     [InlineData("Host=db;Database=jobs;Username=api;Max Auto Prepare=0", 0)]
     [InlineData("Host=db;Database=jobs;Username=api;maxautoprepare=12", 12)]
     public void Statements_are_prepared_on_each_connection_unless_the_operator_says_otherwise(string given, int prepared)

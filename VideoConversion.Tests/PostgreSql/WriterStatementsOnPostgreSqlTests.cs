@@ -6,19 +6,21 @@ using VideoConversion.Api.Data;
 using VideoConversion.Api.Data.PostgreSQL;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
+using VideoConversion.Api.Quotas;
 using VideoConversion.Contracts.Outputs;
 using VideoConversion.Tests.Support;
 
 namespace VideoConversion.Tests.PostgreSql;
 
 /// <summary>
-/// On PostgreSQL a submission is one statement (<see cref="SubmissionStatements"/>: the job's UPDATE in a WITH, the queue
-/// message's INSERT selected from it). It leaves the database as EF's SaveChanges would, account totals and all, and for a
-/// job changed since it was read it writes neither the job nor the message. On a schema the migrations made, through the
-/// API's database writer.
+/// The writer's own statements (<see cref="WriterCommands"/>) on PostgreSQL, on a schema the migrations made, through the
+/// API's database writer, with its connections' statements prepared as the API's are. A submission is one statement
+/// (<see cref="SubmissionStatements"/>: the job's UPDATE in a WITH, the queue message's INSERT selected from it), which
+/// leaves the database as EF's SaveChanges would, account totals and all, and for a job changed since it was read writes
+/// neither the job nor the message. Many new jobs of one account, committed in its groups, are each their own row.
 /// </summary>
 [Collection(PostgreSqlSystem.Name)]
-public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixture system)
+public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture system)
 {
     private static readonly DateTimeOffset Created = DateTimeOffset.UnixEpoch.AddDays(20_000);
 
@@ -97,6 +99,50 @@ public sealed class SubmissionStatementsOnPostgreSqlTests(PostgreSqlSystemFixtur
             Assert.Equal(
                 Encoding.UTF8.GetString(messages[0].Payload).Replace("j_by_ef", "{job}", StringComparison.Ordinal),
                 Encoding.UTF8.GetString(messages[1].Payload).Replace("j_by_statement", "{job}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await PostgreSqlSchemas.DropAsync(connectionString);
+        }
+    }
+
+    [Fact]
+    public async Task Many_creates_of_one_account_at_once_all_commit_in_its_groups()
+    {
+        var connectionString = await PostgreSqlSchemas.NewAsync(system.App, "creates");
+        try
+        {
+            await using (var db = Context(connectionString))
+            {
+                await db.Database.MigrateAsync();
+            }
+
+            await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<IMeterFactory>());
+            await writer.StartAsync(CancellationToken.None);
+            try
+            {
+                // As POST /upload/request writes a job: its account's totals locked and read, then its row. Each statement
+                // runs hundreds of times on the lane's connection, prepared after its 5th run.
+                var creates = Enumerable.Range(0, 400).Select(index => writer.WriteAsync(new WriteLocks("owner-many"), async (db, cancellationToken) =>
+                {
+                    var usage = await AccountUsage.LockAndReadAsync(db, "owner-many", cancellationToken);
+                    await RowInsert.WriteAsync(db, Job.Create($"j_many_{index}", "clip.mp4", "video/mp4", $"in/{index}.mp4", Created, Created.AddMinutes(10), ownerId: "owner-many", declaredBytes: 10), cancellationToken);
+                    return usage.ActiveJobs;
+                }, CancellationToken.None)).ToList();
+                await Task.WhenAll(creates).ContinueWith(_ => { }, TaskScheduler.Default);
+                var failed = creates.Where(create => create.IsFaulted).Select(create => create.Exception!.InnerException!.ToString()).ToList();
+                Assert.True(failed.Count == 0, $"{failed.Count} failed; first: {failed.FirstOrDefault()}");
+            }
+            finally
+            {
+                await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+
+            await using var check = Context(connectionString);
+            Assert.Equal(400, await check.Jobs.CountAsync());
+            var usage = await check.AccountUsage.SingleAsync();
+            Assert.Equal((400, 4000L), (usage.ActiveJobs, usage.StoredBytes));
         }
         finally
         {
