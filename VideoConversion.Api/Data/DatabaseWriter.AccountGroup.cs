@@ -250,7 +250,8 @@ public sealed partial class DatabaseWriter
     /// <summary>
     /// Takes the locks the group's writes named, in one round trip: the accounts' by key, then the jobs' rows by id, one
     /// statement each, which the server runs in the order given (one statement over a list would leave the order to its
-    /// plan). A batch of two fixed statements, not one text per group: a command kept per text would keep one per size.
+    /// plan). A batch of two fixed statements, not one text per group: each group size's text would take one of the
+    /// connection's prepared statements (Max Auto Prepare).
     /// </summary>
     private static async Task LockAsync(JobsDbContext db, DbTransaction transaction, List<IWrite> group)
     {

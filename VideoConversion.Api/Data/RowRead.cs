@@ -11,12 +11,13 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace VideoConversion.Api.Data;
 
 /// <summary>
-/// An entity read by a SELECT of its own, run on a command that keeps its prepared statement (<see cref="WriterCommands"/>,
-/// <see cref="SqliteReadConnections"/>), instead of by an EF query, for the API's hottest reads. Why: an EF query, even a
-/// compiled one, makes a new command each time, and SQLite parses its SQL again: reading one job that way took about 60 µs,
-/// and a prepared statement on an open connection about 15 µs (32 clients' reads and writes share 2 cores here). The
-/// columns and the entity made from a row are built once per entity type of a model from EF's own mapping: each column read
-/// as EF reads it (its type mapping's reader method, then its value converter), each value stored where EF stores it.
+/// An entity read by a SELECT of its own, run prepared (a command kept with its SQLite connection, <see cref="WriterCommands"/>
+/// and <see cref="SqliteReadConnections"/>; on PostgreSQL the connection's statement, prepared by Npgsql), instead of by
+/// an EF query, for the API's hottest reads. Why: an EF query, even a compiled one, makes a new command each time, and
+/// SQLite parses its SQL again: reading one job that way took about 60 µs, and a prepared statement on an open connection
+/// about 15 µs (32 clients' reads and writes share 2 cores here). The columns and the entity made from a row are built
+/// once per entity type of a model from EF's own mapping: each column read as EF reads it (its type mapping's reader
+/// method, then its value converter), each value stored where EF stores it.
 /// </summary>
 /// <remarks>
 /// Only plain rows, as <see cref="RowInsert"/>'s: an entity type with a shadow property, an owned or complex part, a type
@@ -57,7 +58,7 @@ public sealed class RowRead<TEntity>
 
     /// <summary>
     /// <see cref="ByKey"/>'s row (null when there is none), on the database writer's connection in its batch
-    /// (<see cref="WriterCommands"/>, the command kept prepared there).
+    /// (<see cref="WriterCommands"/>: prepared there).
     /// </summary>
     public Task<TEntity?> InBatchByKeyAsync(JobsDbContext db, DbTransaction transaction, object key, CancellationToken cancellationToken)
     {

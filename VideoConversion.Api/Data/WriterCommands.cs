@@ -32,8 +32,8 @@ public static class WriterCommands
         db.WriteGate == DatabaseWriteGate.HeldByWriter ? db.Database.CurrentTransaction?.GetDbTransaction() : null;
 
     /// <summary>
-    /// The command for <paramref name="sql"/> on the transaction's connection (made at its first use there), enlisted in
-    /// the transaction, with no parameters yet.
+    /// The command for <paramref name="sql"/> on the transaction's connection (on SQLite made at its first use there and
+    /// kept; on PostgreSQL a new one), enlisted in the transaction, with no parameters yet.
     /// </summary>
     public static DbCommand For(JobsDbContext db, DbTransaction transaction, string sql)
     {
@@ -41,8 +41,9 @@ public static class WriterCommands
         if (connection is not SqliteConnection)
         {
             // PostgreSQL: a new command every time. Npgsql keeps a connection's statements prepared by their SQL, whatever
-            // the command (Max Auto Prepare, JobDatabase), and a command it has prepared goes on sending the parameters
-            // it was first run with when they are replaced: kept commands, bound anew, inserted one job's row again and again.
+            // the command (Max Auto Prepare, JobDatabase); once it has prepared a command, it no longer reads its SQL and
+            // keeps the parameter objects it had then, so parameters replaced later are not sent: kept commands, bound
+            // anew, inserted the row of the run they were prepared on again and again.
             var fresh = NewCommand(db, connection, sql);
             fresh.Transaction = transaction;
             return fresh;

@@ -78,13 +78,6 @@ public static class SubmissionStatements
         return await WriterCommands.Bind(both, together.Properties, together.Names, message).ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>The SQL a submission runs on <paramref name="db"/>'s provider (the tests read it): the UPDATE, and on PostgreSQL the statement of both.</summary>
-    internal static (string Update, string? WithMessage) SqlFor(JobsDbContext db)
-    {
-        var statement = Statement.For(db);
-        return (statement.Sql, statement.WithMessage?.Sql);
-    }
-
     /// <summary>The UPDATE's SQL and the properties behind its parameters, for one model (a provider's).</summary>
     /// <param name="Names">The parameters' names, "p0" onwards as the provider writes them ("@p0"), in the order of <paramref name="Properties"/>.</param>
     /// <param name="WithMessage">PostgreSQL's statement of the UPDATE and the message's INSERT together, and the message's parameters; null on SQLite.</param>

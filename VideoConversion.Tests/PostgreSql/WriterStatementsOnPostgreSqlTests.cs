@@ -17,7 +17,8 @@ namespace VideoConversion.Tests.PostgreSql;
 /// API's database writer, with its connections' statements prepared as the API's are. A submission is one statement
 /// (<see cref="SubmissionStatements"/>: the job's UPDATE in a WITH, the queue message's INSERT selected from it), which
 /// leaves the database as EF's SaveChanges would, account totals and all, and for a job changed since it was read writes
-/// neither the job nor the message. Many new jobs of one account, committed in its groups, are each their own row.
+/// neither the job nor the message. Many new jobs of two accounts sharing a lane, committed in their groups, each read
+/// their own account's totals and are their own row.
 /// </summary>
 [Collection(PostgreSqlSystem.Name)]
 public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture system)
@@ -107,8 +108,9 @@ public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture sy
     }
 
     [Fact]
-    public async Task Many_creates_of_one_account_at_once_all_commit_in_its_groups()
+    public async Task Many_creates_of_two_accounts_of_one_lane_at_once_each_read_its_own_totals_and_write_its_own_row()
     {
+        const int PerAccount = 200;
         var connectionString = await PostgreSqlSchemas.NewAsync(system.App, "creates");
         try
         {
@@ -117,32 +119,51 @@ public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture sy
                 await db.Database.MigrateAsync();
             }
 
+            // Two accounts whose writes share a lane, and so one connection: each statement runs there hundreds of times
+            // with one account's values, then the other's, prepared after its 5th run.
+            var accounts = new[] { "owner-many", Enumerable.Range(0, 1000).Select(i => $"owner-other-{i}").First(other => DatabaseWriter.AccountLaneOf(other) == DatabaseWriter.AccountLaneOf("owner-many")) };
             await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
             using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<IMeterFactory>());
             await writer.StartAsync(CancellationToken.None);
+            List<string> prepared;
+            Dictionary<string, List<int>> totalsRead;
             try
             {
-                // As POST /upload/request writes a job: its account's totals locked and read, then its row. Each statement
-                // runs hundreds of times on the lane's connection, prepared after its 5th run.
-                var creates = Enumerable.Range(0, 400).Select(index => writer.WriteAsync(new WriteLocks("owner-many"), async (db, cancellationToken) =>
-                {
-                    var usage = await AccountUsage.LockAndReadAsync(db, "owner-many", cancellationToken);
-                    await RowInsert.WriteAsync(db, Job.Create($"j_many_{index}", "clip.mp4", "video/mp4", $"in/{index}.mp4", Created, Created.AddMinutes(10), ownerId: "owner-many", declaredBytes: 10), cancellationToken);
-                    return usage.ActiveJobs;
-                }, CancellationToken.None)).ToList();
+                // As POST /upload/request writes a job: its account's totals locked and read, then its row.
+                var creates = Enumerable.Range(0, PerAccount).SelectMany(index => accounts.Select(account => (account, index))).Select(create =>
+                    writer.WriteAsync(new WriteLocks(create.account), async (db, cancellationToken) =>
+                    {
+                        var usage = await AccountUsage.LockAndReadAsync(db, create.account, cancellationToken);
+                        await RowInsert.WriteAsync(db, Job.Create(
+                            $"j_{create.account}_{create.index}", "clip.mp4", "video/mp4", $"in/{create.account}/{create.index}.mp4", Created, Created.AddMinutes(10),
+                            ownerId: create.account, declaredBytes: 10), cancellationToken);
+                        return (create.account, usage.ActiveJobs);
+                    }, CancellationToken.None)).ToList();
                 await Task.WhenAll(creates).ContinueWith(_ => { }, TaskScheduler.Default);
                 var failed = creates.Where(create => create.IsFaulted).Select(create => create.Exception!.InnerException!.ToString()).ToList();
                 Assert.True(failed.Count == 0, $"{failed.Count} failed; first: {failed.FirstOrDefault()}");
+                totalsRead = creates.GroupBy(create => create.Result.account).ToDictionary(account => account.Key, account => account.Select(create => create.Result.ActiveJobs).Order().ToList());
+                prepared = await writer.WriteAsync(new WriteLocks(accounts[0]), (db, cancellationToken) =>
+                    db.Database.SqlQuery<string>($"SELECT statement AS \"Value\" FROM pg_prepared_statements").ToListAsync(cancellationToken), CancellationToken.None);
             }
             finally
             {
                 await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
             }
 
+            // The statements ran prepared on the lane's connection (else this test would prove nothing of them).
+            Assert.Contains(prepared, statement => statement.StartsWith("INSERT INTO jobs (", StringComparison.Ordinal));
             await using var check = Context(connectionString);
-            Assert.Equal(400, await check.Jobs.CountAsync());
-            var usage = await check.AccountUsage.SingleAsync();
-            Assert.Equal((400, 4000L), (usage.ActiveJobs, usage.StoredBytes));
+            var usage = await check.AccountUsage.ToDictionaryAsync(totals => totals.OwnerId);
+            var jobs = await check.Jobs.ToDictionaryAsync(job => job.Id);
+            Assert.Equal(2 * PerAccount, jobs.Count);
+            foreach (var account in accounts)
+            {
+                // Each create read its own account's totals, as they stood after the creates before it: 0 to 199, once each.
+                Assert.Equal(Enumerable.Range(0, PerAccount), totalsRead[account]);
+                Assert.Equal((PerAccount, 10L * PerAccount), (usage[account].ActiveJobs, usage[account].StoredBytes));
+                Assert.All(Enumerable.Range(0, PerAccount), index => Assert.Equal($"in/{account}/{index}.mp4", jobs[$"j_{account}_{index}"].InputKey));
+            }
         }
         finally
         {
