@@ -59,9 +59,9 @@ public static class SubmissionStatements
             ByModel.AddOrUpdate(db.Model, statement);
         }
 
-        RowInsert.RefuseTracked(db, message);
         if (statement.WithMessage is not { } together)
         {
+            // The message's INSERT refuses a tracked message itself.
             if (await statement.CommandWithJob(db, transaction, statement.Sql, job, readVersion).ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return false;
@@ -71,6 +71,7 @@ public static class SubmissionStatements
             return true;
         }
 
+        RowInsert.RefuseTracked(db, message);
         // The rows the statement inserted (the server's reply counts the INSERT's, not the WITH's): the message's one when the job's
         // UPDATE matched, else none, and nothing was written. That holds while nothing on the outbox table can skip a row
         // (no trigger or rule there: the migrations make none).
