@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VideoConversion.Infrastructure.Storage;
 using VideoConversion.Api.Accounts;
+using VideoConversion.Api.Data;
 using VideoConversion.Api.Jobs;
 using VideoConversion.Api.Messaging;
 using VideoConversion.Api.Quotas;
@@ -186,7 +187,7 @@ public static partial class JobActionsApi
             // dispatcher has claimed is being published now (PostgreSQL): skipped, not waited for; the cancellation
             // reaches the worker that takes it.
             var unsentMessages = services.Db.Database.IsNpgsql()
-                ? services.Db.Outbox.FromSql($"SELECT * FROM outbox WHERE \"JobId\" = {job.Id} AND \"Queue\" = {QueueNames.VideoJobs} FOR UPDATE SKIP LOCKED")
+                ? OutboxClaims.OfJob(services.Db, job.Id, QueueNames.VideoJobs)
                 : services.Db.Outbox.Where(m => m.JobId == job.Id && m.Queue == QueueNames.VideoJobs);
             foreach (var unsent in await unsentMessages.ToListAsync(cancellationToken))
             {

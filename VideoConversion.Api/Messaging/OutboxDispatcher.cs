@@ -67,9 +67,7 @@ public sealed partial class OutboxDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<JobsDbContext>();
         await using var claim = await db.Database.BeginTransactionAsync(cancellationToken);
-        var batch = await db.Outbox
-            .FromSql($"SELECT * FROM outbox ORDER BY \"Id\" LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
-            .AsNoTracking().ToListAsync(cancellationToken);
+        var batch = await OutboxClaims.Oldest(db, BatchSize).AsNoTracking().ToListAsync(cancellationToken);
         List<OutboxMessage> published = new(batch.Count);
         Exception? failure = null;
         try

@@ -21,9 +21,12 @@ namespace VideoConversion.Tests.PostgreSql;
 /// are right from the first request.
 /// </summary>
 [Collection(PostgreSqlSystem.Name)]
-public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposable
+public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IAsyncLifetime
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("videoconversion-copy-");
+
+    /// <summary>The connection strings of the schemas the test made, dropped after it: the system's database is shared by the collection's tests.</summary>
+    private readonly List<string> _schemas = [];
 
     [Fact]
     public async Task The_copy_command_moves_a_populated_sqlite_database_and_every_job_keeps_its_state()
@@ -91,10 +94,25 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IDisposa
         Assert.Equal(secret, KeyRingOf(target).Unprotect(protectedSecret));
     }
 
-    public void Dispose() => _work.Delete(recursive: true);
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connectionString in _schemas)
+        {
+            await PostgreSqlSchemas.DropAsync(connectionString);
+        }
+
+        _work.Delete(recursive: true);
+    }
 
     /// <summary>A new schema of the system's PostgreSQL database, as a new database would be; its connection string.</summary>
-    private Task<string> EmptySchemaAsync() => PostgreSqlSchemas.NewAsync(system.App, "copy");
+    private async Task<string> EmptySchemaAsync()
+    {
+        var connectionString = await PostgreSqlSchemas.NewAsync(system.App, "copy");
+        _schemas.Add(connectionString);
+        return connectionString;
+    }
 
     /// <summary>The API's Data Protection name: keys of another name protect nothing the API can read.</summary>
     private const string ApplicationName = "VideoConversion.Api";
