@@ -185,7 +185,8 @@ public static partial class JobActionsApi
             services.Db.Outbox.Add(JobQueueing.Cancellation(job, job.Runs, now));
             // A job message not yet published never will be: no worker even starts on the job. One an API replica's
             // dispatcher has claimed is being published now (PostgreSQL): skipped, not waited for; the cancellation
-            // reaches the worker that takes it.
+            // reaches the worker that takes it. (One claimed after this read is waited for at the delete, which then finds
+            // it gone, a concurrent change decided again, or removes it.)
             var unsentMessages = services.Db.Database.IsNpgsql()
                 ? OutboxClaims.OfJob(services.Db, job.Id, QueueNames.VideoJobs)
                 : services.Db.Outbox.Where(m => m.JobId == job.Id && m.Queue == QueueNames.VideoJobs);

@@ -25,8 +25,8 @@ public static class OutboxClaims
 
     /// <summary>
     /// The messages of <paramref name="jobId"/> for <paramref name="queue"/> no other transaction holds, held by this one until it
-    /// ends (outside a transaction, by the statement alone: a row claimed before the caller deletes it fails that delete as a
-    /// concurrent change).
+    /// ends (outside a transaction, by the statement alone: a row claimed after the read is waited for at the caller's delete,
+    /// which then finds it gone, a concurrent change, or removes it).
     /// </summary>
     public static IQueryable<OutboxMessage> OfJob(JobsDbContext db, string jobId, string queue) =>
         db.Outbox.FromSqlRaw(For(db).OfJob, jobId, queue);

@@ -181,7 +181,7 @@ public static class BenchmarkReport
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
             "the last column every round's rate and p99. Each write's phase is its jobs' number of calls (each submitted job is work",
-            "for the workers), so it lasts well under a second, and its p99 is decided by its slowest few calls. Each phase starts",
+            "for the workers), so it lasts about a second or less, and its p99 is decided by its slowest few calls. Each phase starts",
             "with its clients' connections open (opened untimed just before, when not already open), so it times requests, not",
             "connecting, as load tools time a request.");
         if (results.ApiWarmUp is { } warmUp)
@@ -339,11 +339,11 @@ public static class BenchmarkReport
             MachineSpeedReport.Transcode(results, 1 + ratios.TranscodeOverhead)).TrimEnd());
         report.Line(ratios.Throughput < 1
             ? string.Join(' ',
-                $"- **Throughput** ({Percent(ratios.Throughput, 0)} of the raw loop) loses the same fixed cost per job,",
+                $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop) loses the same fixed cost per job,",
                 $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.",
                 MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd()
             : string.Join(' ',
-                $"- **Throughput** ({Percent(ratios.Throughput, 0)} of the raw loop): above the floor, which a system doing more than the loop cannot be;",
+                $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop): above the floor, which a system doing more than the loop cannot be;",
                 "each side's runs alternate with the other's, and where one side's runs spread wider than the gap between the sides, the machine decides the ratio.",
                 MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd());
         report.Line(string.Join(' ',
@@ -405,7 +405,7 @@ public static class BenchmarkReport
             sharing.Add("the Aspire dashboard receiving every span");
         }
 
-        var sentence = $"{string.Join(", ", sharing[..^1])} and {sharing[^1]} share the same cores with the API: on this machine they, not the database, set the tail.";
+        var sentence = $"{string.Join(", ", sharing[..^1])} and {sharing[^1]} share the same cores with the API: on this machine they, not SQLite, set the tail.";
         return char.ToUpperInvariant(sentence[0]) + sentence[1..];
     }
 

@@ -64,9 +64,10 @@ public static class DatabaseReport
         report.Line();
         report.Paragraph(
             "On PostgreSQL every commit is a round trip to another process and a WAL flush (synchronous_commit on). Each API process",
-            "commits an account's upload requests and POST /jobs submissions in groups on the account's lane (a submission of a declared",
-            "size is one statement, one round trip; a new job two: its account's totals read, then its row), the locks they name taken first",
-            "in one order (two replicas' batches of any writes deadlocked on each other's rows and account totals), and other",
+            "commits an account's upload requests and POST /jobs submissions in groups on the account's lane (a new job is two round",
+            "trips: its account's totals locked and read, then its row; a submission one statement, after the same totals read when",
+            "the job's size was not declared, as here: two), the locks they name taken first in one order (without it, two replicas'",
+            "batches of any writes deadlocked on each other's rows and account totals), and other",
             "writes one per transaction on 8 connections at once; the benchmark's writes are all one account's, so in each replica one",
             "lane takes them, and the account's lock orders the replicas' groups. On SQLite a group of writes shares one fsync in the",
             "API's own process. Several replicas add processes, not cores: on this machine they share the",

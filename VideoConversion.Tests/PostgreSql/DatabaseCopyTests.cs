@@ -98,12 +98,17 @@ public sealed class DatabaseCopyTests(PostgreSqlSystemFixture system) : IAsyncLi
 
     public async Task DisposeAsync()
     {
-        foreach (var connectionString in _schemas)
+        try
         {
-            await PostgreSqlSchemas.DropAsync(connectionString);
+            foreach (var connectionString in _schemas)
+            {
+                await PostgreSqlSchemas.DropAsync(connectionString);
+            }
         }
-
-        _work.Delete(recursive: true);
+        finally
+        {
+            _work.Delete(recursive: true);
+        }
     }
 
     /// <summary>A new schema of the system's PostgreSQL database, as a new database would be; its connection string.</summary>
