@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using VideoConversion.Contracts.Storage;
+using VideoConversion.Processes;
 
 namespace VideoConversion.AppHost.Resources;
 

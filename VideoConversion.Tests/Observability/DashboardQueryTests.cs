@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Kubernetes;
 

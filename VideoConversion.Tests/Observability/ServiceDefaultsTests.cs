@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using VideoConversion.Processes;
 using VideoConversion.Tests.Support;
 using VideoConversion.Tests.Support.Telemetry;
 using VideoConversion.Worker.Conversion;

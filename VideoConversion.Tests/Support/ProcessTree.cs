@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support;
 

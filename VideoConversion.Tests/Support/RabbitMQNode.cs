@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using VideoConversion.Processes;
 
 namespace VideoConversion.Tests.Support;
 
