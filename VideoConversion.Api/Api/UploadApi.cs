@@ -145,20 +145,11 @@ public static partial class UploadApi
         // cannot all pass a quota that has room for one of them.
         var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(new WriteLocks(owner), async (db, cancellation) =>
         {
-            var usage = await AccountUsage.LockAndReadAsync(db, owner, cancellation);
-            if (usage.ActiveJobs >= quotas.Value.MaxActiveJobs)
+            if (await JobCreation.WriteAsync(db, job, quotas.Value, cancellation) is { } overQuota)
             {
-                return (QuotaProblems.TooManyActiveJobs(usage.ActiveJobs, quotas.Value.MaxActiveJobs), null);
+                return (overQuota, null);
             }
 
-            if (sizeBytes is { } declared && usage.StoredBytes + declared > quotas.Value.MaxStoredBytes)
-            {
-                return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, declared, quotas.Value.MaxStoredBytes), null);
-            }
-
-            // The job's row by a statement of the writer's own (WriterCommands says why), untracked: nothing else of the
-            // write saves it again.
-            await RowInsert.WriteAsync(db, job, cancellation);
             if (string.IsNullOrEmpty(webhookUrl))
             {
                 return (null, null);

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Quotas;
 
 namespace VideoConversion.Api.Jobs;
 
@@ -44,7 +45,17 @@ public static class SubmissionStatements
     /// stale, and fail the next SaveChanges of the run.
     /// </summary>
     /// <param name="readVersion">The job's version when it was read, before the submission changed it.</param>
-    public static async Task<bool> TryWriteAsync(JobsDbContext db, Job job, int readVersion, OutboxMessage message, CancellationToken cancellationToken)
+    public static Task<bool> TryWriteAsync(JobsDbContext db, Job job, int readVersion, OutboxMessage message, CancellationToken cancellationToken) =>
+        TryWriteAsync(db, job, readVersion, message, quota: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TryWriteAsync(JobsDbContext, Job, int, OutboxMessage, CancellationToken)"/>, with the account's storage
+    /// quota checked by the statement itself (<see cref="QuotaCheckSql"/>, PostgreSQL only): false, with nothing written,
+    /// also when the upload's bytes would pass it. The caller then tells the two apart by reading the job and the totals.
+    /// </summary>
+    /// <param name="quota">The upload's bytes added to the job's account (<see cref="QuotaCheck.AddedBytes"/>); null: no check here.</param>
+    public static async Task<bool> TryWriteAsync(
+        JobsDbContext db, Job job, int readVersion, OutboxMessage message, QuotaCheck? quota, CancellationToken cancellationToken)
     {
         var transaction = WriterCommands.TransactionOf(db);
         if (TrackedEntries.Any<Job>(db, tracked => tracked.Id == job.Id))
@@ -57,6 +68,20 @@ public static class SubmissionStatements
         {
             statement = Statement.For(db);
             ByModel.AddOrUpdate(db.Model, statement);
+        }
+
+        if (quota is not null)
+        {
+            if (statement is not { WithinQuota: { } withinQuota, WithMessage: { } messageInsert } || quota.AddsActiveJob || quota.AddedBytes is null)
+            {
+                throw new InvalidOperationException("A submission's statement checks the stored bytes it adds, on PostgreSQL only.");
+            }
+
+            RowInsert.RefuseTracked(db, message);
+            var command = WriterCommands.Bind(
+                statement.CommandWithJob(db, transaction, withinQuota, job, readVersion), messageInsert.Properties, messageInsert.Names, message);
+            QuotaCheckSql.Bind(command, db, quota);
+            return await QuotaCheckSql.WroteAsync(command, cancellationToken);
         }
 
         if (statement.WithMessage is not { } together)
@@ -82,9 +107,13 @@ public static class SubmissionStatements
     /// <summary>The UPDATE's SQL and the properties behind its parameters, for one model (a provider's).</summary>
     /// <param name="Names">The parameters' names, "p0" onwards as the provider writes them ("@p0"), in the order of <paramref name="Properties"/>.</param>
     /// <param name="WithMessage">PostgreSQL's statement of the UPDATE and the message's INSERT together, and the message's parameters; null on SQLite.</param>
+    /// <param name="WithinQuota">
+    /// PostgreSQL's command of the account's lock and <paramref name="WithMessage"/>'s statement, whose UPDATE also needs the
+    /// account's room for the upload's bytes (<see cref="QuotaCheckSql"/>) and which returns the message's row; null on SQLite.
+    /// </param>
     private sealed record Statement(
         string Sql, IReadOnlyList<IProperty> Properties, IProperty JobId, IProperty JobVersion, IReadOnlyList<string> Names, string IdName, string ReadVersionName,
-        RowInsert.SelectedInsert? WithMessage)
+        RowInsert.SelectedInsert? WithMessage, string? WithinQuota)
     {
         /// <summary>The command of <paramref name="sql"/> (the UPDATE, or the statement of both) with the job's parameters bound.</summary>
         public DbCommand CommandWithJob(JobsDbContext db, DbTransaction transaction, string sql, Job job, int readVersion)
@@ -111,15 +140,19 @@ public static class SubmissionStatements
                 $"AND {Column(version)} = {sql.GenerateParameterNamePlaceholder("read_version")}";
             var names = jobProperties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList();
             RowInsert.SelectedInsert? withMessage = null;
+            string? withinQuota = null;
             if (db.Database.IsNpgsql())
             {
-                // The message's parameters are "m0" onwards, apart from the UPDATE's ("p0" onwards, "id", "read_version").
+                // The message's parameters are "m0" onwards, apart from the UPDATE's ("p0" onwards, "id", "read_version") and
+                // the quota check's ("quota_…").
                 var insert = RowInsert.SelectedFrom(db, typeof(OutboxMessage), "submitted", "m");
                 withMessage = insert with { Sql = $"WITH submitted AS ({update} RETURNING 1) {insert.Sql}" };
+                var room = QuotaCheckSql.Room(db, addsActiveJob: false, addsBytes: true);
+                withinQuota = $"{QuotaCheckSql.Lock}; WITH submitted AS ({update} AND EXISTS (SELECT 1 FROM {room}) RETURNING 1) {insert.Sql} RETURNING 1";
             }
 
             return new Statement(
-                update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"), withMessage);
+                update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"), withMessage, withinQuota);
         }
     }
 }

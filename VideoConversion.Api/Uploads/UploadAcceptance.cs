@@ -53,8 +53,9 @@ public sealed partial class UploadAcceptance(
     /// again in the writer's lane. Should it have changed since, its version no longer matches when the submission is
     /// written, nothing is written, and the write decides again, in the same run, on the job as it is then. A refusal is
     /// decided on it as it is (on what no change alters: the sizes, and the account's current totals), and
-    /// <see cref="RefuseAsync"/> reads the job again before acting. The submission is made on it (it is the answer's job
-    /// when nothing changed meanwhile).
+    /// <see cref="RefuseAsync"/> reads the job again before acting; but a storage quota checked by the submission's own
+    /// statement (PostgreSQL), which writes nothing either way, is decided on the job read again. The submission is made
+    /// on it (it is the answer's job when nothing changed meanwhile).
     /// </param>
     public async Task<UploadDecision> SubmitAsync(
         string jobId, StoredUpload upload, bool isFresh, string? traceParent, Func<JobsDbContext, Job, string?>? withSubmission,
@@ -73,6 +74,8 @@ public sealed partial class UploadAcceptance(
             var fromRead = read is not null;
             var job = read ?? await JobLookup.ForStatementAsync(db, jobId, cancellation);
             read = null;
+            // PostgreSQL: a storage quota to check goes in the submission's statement (QuotaCheckSql), until that writes nothing.
+            var quotaInStatement = db.Database.IsNpgsql();
             while (true)
             {
                 if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
@@ -86,14 +89,14 @@ public sealed partial class UploadAcceptance(
                     job.ChooseOutputs(outputs, time.GetUtcNow());
                 }
 
-                var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellation);
+                var (refusal, message, quota) = await SubmitJobAsync(db, job, upload, traceParent, quotaInStatement, cancellation);
                 if (message is null)
                 {
                     return (null, job, refusal, null);
                 }
 
                 // The job and its message by statements of their own, the hot path's; what withSubmission adds, by EF.
-                if (await SubmissionStatements.TryWriteAsync(db, job, readVersion, message, cancellation))
+                if (await SubmissionStatements.TryWriteAsync(db, job, readVersion, message, quota, cancellation))
                 {
                     string? secret = null;
                     if (withSubmission is not null)
@@ -103,6 +106,16 @@ public sealed partial class UploadAcceptance(
                     }
 
                     return (UploadOutcome.Submitted, job, null, secret);
+                }
+
+                if (quota is not null)
+                {
+                    // Nothing written: the account had no room for the upload, or the job changed since it was read. Decided
+                    // again on the job as it is now, the quota checked apart, which says why should it be the quota.
+                    quotaInStatement = false;
+                    fromRead = false;
+                    job = await JobLookup.ForStatementAsync(db, jobId, cancellation);
+                    continue;
                 }
 
                 if (!fromRead)
@@ -136,7 +149,7 @@ public sealed partial class UploadAcceptance(
     public async Task<ProblemHttpResult?> SubmitInBatchAsync(
         JobsDbContext db, Job job, StoredUpload upload, string? traceParent, CancellationToken cancellationToken)
     {
-        var (refusal, message) = await SubmitJobAsync(db, job, upload, traceParent, cancellationToken);
+        var (refusal, message, _) = await SubmitJobAsync(db, job, upload, traceParent, quotaInStatement: false, cancellationToken);
         if (message is not null)
         {
             db.Outbox.Add(message);
@@ -146,29 +159,41 @@ public sealed partial class UploadAcceptance(
     }
 
     /// <summary>The job submitted, and the message that queues it (for the caller to save); or why its upload may not be kept.</summary>
-    private async Task<(ProblemHttpResult? Refusal, OutboxMessage? Message)> SubmitJobAsync(
-        JobsDbContext db, Job job, StoredUpload upload, string? traceParent, CancellationToken cancellationToken)
+    /// <param name="quotaInStatement">
+    /// The account's storage quota is left to the submission's statement (<see cref="SubmissionStatements"/>, PostgreSQL):
+    /// returned as the check it must make, instead of checked here.
+    /// </param>
+    private async Task<(ProblemHttpResult? Refusal, OutboxMessage? Message, QuotaCheck? Quota)> SubmitJobAsync(
+        JobsDbContext db, Job job, StoredUpload upload, string? traceParent, bool quotaInStatement, CancellationToken cancellationToken)
     {
         // A URL signed for a declared size admits no other; one signed without a size admits any, so the stored size is
         // checked here. Neither kind of misfit is kept.
         if (job.DeclaredBytes is { } declared && upload.Size != declared)
         {
-            return (JobProblems.SizeMismatch(job.Id, declared, upload.Size), null);
+            return (JobProblems.SizeMismatch(job.Id, declared, upload.Size), null, null);
         }
 
         if (upload.Size > uploads.Value.MaxFileBytes)
         {
-            return (JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes), null);
+            return (JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes), null, null);
         }
 
         // An upload that declared no size counts against the storage quota now that its size is known; the check and the
         // submission are one step of the batch, so submissions together cannot pass a quota together.
+        QuotaCheck? quota = null;
         if (job.DeclaredBytes is null && job.OwnerId is not null)
         {
-            var usage = await AccountUsage.LockAndReadAsync(db, job.OwnerId, cancellationToken);
-            if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
+            if (quotaInStatement)
             {
-                return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null);
+                quota = new QuotaCheck(job.OwnerId, AddsActiveJob: false, upload.Size, quotas.Value);
+            }
+            else
+            {
+                var usage = await AccountUsage.LockAndReadAsync(db, job.OwnerId, cancellationToken);
+                if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
+                {
+                    return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null, null);
+                }
             }
         }
 
@@ -178,7 +203,7 @@ public sealed partial class UploadAcceptance(
             throw new InvalidOperationException($"Job {job.Id} is {job.Status}, not awaiting its upload: it cannot be submitted.");
         }
 
-        return (null, JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes));
+        return (null, JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes), quota);
     }
 
     /// <summary>After the batch holding a submission committed: the outbox dispatcher is woken, and the submission counted.</summary>

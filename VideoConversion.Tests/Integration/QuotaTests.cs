@@ -72,6 +72,45 @@ public class QuotaTests(SystemFixture system)
         Assert.Equal(SystemFixture.MaxStoredBytes, full.GetProperty("current").GetInt64());
     }
 
+    [Fact]
+    public async Task An_upload_of_undeclared_size_past_the_storage_quota_is_refused_at_submission_and_one_that_fits_is_accepted()
+    {
+        using var api = await ClientOfNewAccountAsync("undeclared");
+        // The account's storage filled but for 1,000 bytes by a job that declared its size (counted from its request).
+        var filled = SystemFixture.MaxStoredBytes - 1_000;
+        using var filler = await api.PostAsJsonAsync("/upload/request", new { filename = "filler.mp4", size_bytes = filled });
+        Assert.Equal(HttpStatusCode.Created, filler.StatusCode);
+        var upload = await api.RequestUploadAsync("unknown-size.mp4", start: "submit");
+        var jobId = upload.GetProperty("job_id").GetString()!;
+        var work = Directory.CreateTempSubdirectory("quota-");
+        try
+        {
+            var tooBig = Path.Combine(work.FullName, "too-big.mp4");
+            await File.WriteAllBytesAsync(tooBig, new byte[1_001]);
+            await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, tooBig);
+
+            using var refused = await api.SubmitAsync(jobId);
+
+            var problem = await refused.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal("Storage quota exceeded", problem.GetProperty("title").GetString());
+            Assert.Equal("stored_bytes", problem.GetProperty("quota").GetString());
+            Assert.Equal(filled, problem.GetProperty("current").GetInt64());
+            Assert.Equal(SystemFixture.MaxStoredBytes, problem.GetProperty("limit").GetInt64());
+            Assert.Equal("AWAITING_UPLOAD", (await api.GetJobAsync(jobId)).GetProperty("status").GetString());
+
+            // The same URL again with a file that fills the quota to the byte: accepted.
+            var fits = Path.Combine(work.FullName, "fits.mp4");
+            await File.WriteAllBytesAsync(fits, new byte[1_000]);
+            await ApiCalls.UploadAsync(upload.GetProperty("presigned_url").GetString()!, fits);
+            using var accepted = await api.SubmitAsync(jobId);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
     private async Task<HttpClient> ClientOfNewAccountAsync(string purpose)
     {
         var account = await system.CreateAccountAsync(purpose);

@@ -129,7 +129,8 @@ public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture sy
             Dictionary<string, List<int>> totalsRead;
             try
             {
-                // As POST /upload/request writes a job: its account's totals locked and read, then its row.
+                // As POST /upload/request writes a job on SQLite, and on PostgreSQL when the account had no room by its
+                // statement's check (JobCreation): its account's totals locked and read, then its row.
                 var creates = Enumerable.Range(0, PerAccount).SelectMany(index => accounts.Select(account => (account, index))).Select(create =>
                     writer.WriteAsync(new WriteLocks(create.account), async (db, cancellationToken) =>
                     {
