@@ -12,6 +12,7 @@ catch (InvalidOperationException problem)
 }
 
 var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = !telemetry.Dashboard });
+AspirePortRange.KeepBelowFreeTcpPorts(builder.Configuration);
 try
 {
     telemetry.EnsureAgreesWith(builder.Configuration);

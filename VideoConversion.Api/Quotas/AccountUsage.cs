@@ -14,8 +14,9 @@ public sealed record AccountUsage(int ActiveJobs, long StoredBytes)
     /// change, whoever makes it): one row read, however many jobs the account has had.
     /// </summary>
     /// <remarks>
-    /// Creating a job reads it in the database writer's lane, which every write waits for: there by a statement of the
-    /// writer's own (<see cref="RowRead{TEntity}.InBatchByKeyAsync"/>), prepared once per connection; elsewhere by a compiled query
+    /// Creating a job reads it in the database writer's lane, which every write waits for (on PostgreSQL only when the
+    /// job's own statement found no room, <see cref="QuotaCheckSql"/>): there by a statement of the writer's own
+    /// (<see cref="RowRead{TEntity}.InBatchByKeyAsync"/>), prepared once per connection; elsewhere by a compiled query
     /// (<see cref="CompiledQueryPerModel{TQuery}"/>).
     /// </remarks>
     public static async Task<AccountUsage> OfAsync(JobsDbContext db, string ownerId, CancellationToken cancellationToken)

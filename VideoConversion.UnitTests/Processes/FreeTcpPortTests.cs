@@ -16,19 +16,23 @@ public class FreeTcpPortTests
         var ports = Enumerable.Range(0, 50).Select(_ => FreeTcpPort.Next()).ToList();
 
         Assert.Equal(ports.Count, ports.Distinct().Count());
+        Assert.True(FreeTcpPort.Highest < LowestEphemeralPort);
         Assert.All(ports, port =>
         {
-            Assert.InRange(port, 1_024, LowestEphemeralPort - 1);
-            using var server = new TcpListener(IPAddress.Loopback, port);
+            Assert.InRange(port, FreeTcpPort.Lowest, FreeTcpPort.Highest);
+            using var server = new TcpListener(IPAddress.Any, port);
             server.Start();
         });
     }
 
-    [Fact]
-    public void A_port_something_listens_on_is_passed_over()
+    [Theory]
+    [InlineData("127.0.0.1", 12_000)]
+    // A server listening on every address (RabbitMQ's listeners do) holds the port for loopback too.
+    [InlineData("0.0.0.0", 13_000)]
+    public void A_port_something_listens_on_is_passed_over(string address, int stretch)
     {
-        var (held, free) = TwoAdjacentFreePorts();
-        using var listener = new TcpListener(IPAddress.Loopback, held);
+        var (held, free) = TwoAdjacentFreePorts(stretch);
+        using var listener = new TcpListener(IPAddress.Parse(address), held);
         listener.Start();
 
         Assert.Equal(free, FreeTcpPort.NextWithin(held, held + 1));
@@ -37,7 +41,7 @@ public class FreeTcpPortTests
     [Fact]
     public void A_range_with_nothing_left_to_hand_out_is_refused_with_its_bounds()
     {
-        var (first, second) = TwoAdjacentFreePorts();
+        var (first, second) = TwoAdjacentFreePorts(15_000);
         var handedOut = new[] { FreeTcpPort.NextWithin(first, second), FreeTcpPort.NextWithin(first, second) };
 
         Assert.Equal([first, second], handedOut.Order());
@@ -45,10 +49,11 @@ public class FreeTcpPortTests
         Assert.Contains($"{first}-{second}", refused.Message, StringComparison.Ordinal);
     }
 
-    // Two neighbouring ports nobody listens on, in a stretch the other tests' picks are unlikely to reach.
-    private static (int Lower, int Upper) TwoAdjacentFreePorts()
+    // Two neighbouring ports nobody listens on, in a stretch of 1,000 ports of the test's own (the ports a test hands out
+    // stay handed out for the process's life), below FreeTcpPort's range.
+    private static (int Lower, int Upper) TwoAdjacentFreePorts(int stretch)
     {
-        for (var port = 12_000 + Random.Shared.Next(0, 4_000); port < 17_000; port += 2)
+        for (var port = stretch + (2 * Random.Shared.Next(0, 250)); port < stretch + 1_000; port += 2)
         {
             if (CanBind(port) && CanBind(port + 1))
             {
@@ -56,14 +61,14 @@ public class FreeTcpPortTests
             }
         }
 
-        throw new InvalidOperationException("No two neighbouring free loopback ports in 12000-17000.");
+        throw new InvalidOperationException($"No two neighbouring free ports in {stretch}-{stretch + 999}.");
     }
 
     private static bool CanBind(int port)
     {
         try
         {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
+            using var probe = new TcpListener(IPAddress.Any, port);
             probe.Start();
             return true;
         }
