@@ -12,9 +12,9 @@ catch (InvalidOperationException problem)
 }
 
 var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = !telemetry.Dashboard });
-AspirePortRange.KeepBelowFreeTcpPorts(builder.Configuration);
 try
 {
+    AspirePortRange.KeepBelowFreeTcpPorts(builder.Configuration);
     telemetry.EnsureAgreesWith(builder.Configuration);
 }
 catch (InvalidOperationException problem)

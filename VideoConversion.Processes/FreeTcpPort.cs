@@ -46,14 +46,14 @@ public static class FreeTcpPort
         }
 
         throw new InvalidOperationException(
-            $"No free loopback port in {lowest}-{highest} after {Attempts} tries: the range is taken by listeners or already handed out.");
+            $"No free port in {lowest}-{highest} after {Attempts} tries: the range is taken by listeners or already handed out.");
     }
 
     /// <summary>
     /// Whether the port can be bound on every address, IPv4 and IPv6 (as Aspire probes its own picks): the children listen
     /// on all of them (RabbitMQ's listeners, Erlang's distribution port) or on loopback, and a listener on any would refuse them.
     /// </summary>
-    private static bool NothingListensOn(int port) =>
+    internal static bool NothingListensOn(int port) =>
         CanBind(new IPEndPoint(IPAddress.Any, port)) && (!Socket.OSSupportsIPv6 || CanBind(new IPEndPoint(IPAddress.IPv6Any, port)));
 
     private static bool CanBind(IPEndPoint endPoint)

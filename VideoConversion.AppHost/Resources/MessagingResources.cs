@@ -126,7 +126,7 @@ internal static class MessagingResources
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(dataDirectory, "log"))
             .WithEnvironment("RABBITMQ_CONFIG_FILE", configFile)
             .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", pluginsFile)
-            // The default distribution port (AMQP port + 20000) overflows for high ports.
+            // The default distribution port (AMQP port + 20000) would fall in the kernel's ephemeral range: picked too.
             .WithEnvironment("RABBITMQ_DIST_PORT", ports.Distribution.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithHealthCheck(healthCheckKey);
     }

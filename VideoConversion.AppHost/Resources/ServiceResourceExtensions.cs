@@ -16,7 +16,7 @@ internal static class ServiceResourceExtensions
     /// under the benchmark's API load on the 2-core machine the proxy took 12–27 % of a core from the API and its clients,
     /// and a cluster has no such hop (a Service routes in the kernel). Replicas keep the proxy: it spreads connections over
     /// them. Where the orchestrator randomizes ports (Aspire's testing builder, which randomizes proxied ones only), the
-    /// port is left to it: it picks one below the ephemeral range and probes it on every address, where a port picked
+    /// port is left to it: it picks one in 10000-19999 (<see cref="AspirePortRange"/>) and probes it on every address, where a port picked
     /// here could be taken by another listener before the API, which starts last, binds it.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithPublicApiPort(

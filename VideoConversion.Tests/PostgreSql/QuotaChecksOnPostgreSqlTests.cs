@@ -301,6 +301,5 @@ public sealed class QuotaChecksOnPostgreSqlTests(PostgreSqlSystemFixture system)
     private static Job NewJob(string id, string ownerId, long? declaredBytes) =>
         Job.Create(id, "clip.mp4", "video/mp4", $"in/{id}.mp4", Created, Created.AddMinutes(10), ownerId: ownerId, declaredBytes: declaredBytes);
 
-    private static PostgreSqlJobsDbContext Context(string connectionString) => new(
-        new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connectionString).Options, new DatabaseWriteGate());
+    private static PostgreSqlJobsDbContext Context(string connectionString) => PostgreSqlSchemas.ContextAt(connectionString);
 }

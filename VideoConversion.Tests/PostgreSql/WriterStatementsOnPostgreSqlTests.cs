@@ -208,8 +208,7 @@ public sealed class WriterStatementsOnPostgreSqlTests(PostgreSqlSystemFixture sy
 
     private sealed record InsertedBy(string JobId, string Query);
 
-    private static PostgreSqlJobsDbContext Context(string connectionString) => new(
-        new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connectionString).Options, new DatabaseWriteGate());
+    private static PostgreSqlJobsDbContext Context(string connectionString) => PostgreSqlSchemas.ContextAt(connectionString);
 
     /// <summary>The job submitted as POST /jobs submits it (outputs chosen, then the upload's size and ETag), and its message.</summary>
     private static OutboxMessage Submit(Job job)

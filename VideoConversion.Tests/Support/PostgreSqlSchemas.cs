@@ -2,10 +2,12 @@ using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using VideoConversion.Api.Data;
+using VideoConversion.Api.Data.PostgreSQL;
 using VideoConversion.Api.Extensions;
 using VideoConversion.Api.Webhooks;
 
@@ -51,6 +53,10 @@ internal static class PostgreSqlSchemas
         [$"ConnectionStrings:{ApplicationServiceExtensions.DatabaseConnectionName}"] = connectionString,
         [JobDatabase.ProviderSetting] = nameof(DatabaseProvider.PostgreSQL),
     }).Build());
+
+    /// <summary>A context of the jobs database on <paramref name="connectionString"/>'s schema, outside the API's writer (a test's own reads and writes).</summary>
+    public static PostgreSqlJobsDbContext ContextAt(string connectionString) => new(
+        new DbContextOptionsBuilder<PostgreSqlJobsDbContext>().UseNpgsql(connectionString).Options, new DatabaseWriteGate());
 
     /// <summary>The API's database writer on <paramref name="connectionString"/>'s schema (not started).</summary>
     public static DatabaseWriter WriterAt(string connectionString, IMeterFactory meters)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using VideoConversion.Processes;
 
@@ -26,16 +27,19 @@ public class FreeTcpPortTests
     }
 
     [Theory]
-    [InlineData("127.0.0.1", 12_000)]
-    // A server listening on every address (RabbitMQ's listeners do) holds the port for loopback too.
-    [InlineData("0.0.0.0", 13_000)]
+    [InlineData("loopback", 12_000)]
+    // A listener on another of the machine's addresses, which a probe of loopback alone would not meet, while the
+    // children listen on every address (RabbitMQ's listeners, Erlang's distribution port).
+    [InlineData("the machine's own", 13_000)]
     public void A_port_something_listens_on_is_passed_over(string address, int stretch)
     {
         var (held, free) = TwoAdjacentFreePorts(stretch);
-        using var listener = new TcpListener(IPAddress.Parse(address), held);
+        using var listener = new TcpListener(address == "loopback" ? IPAddress.Loopback : MachineAddress(), held);
         listener.Start();
 
         Assert.Equal(free, FreeTcpPort.NextWithin(held, held + 1));
+        // The held port is never handed out, however many tries: with the other handed out, the range has none left.
+        Assert.Throws<InvalidOperationException>(() => FreeTcpPort.NextWithin(held, held + 1));
     }
 
     [Fact]
@@ -64,17 +68,14 @@ public class FreeTcpPortTests
         throw new InvalidOperationException($"No two neighbouring free ports in {stretch}-{stretch + 999}.");
     }
 
-    private static bool CanBind(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Any, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private static bool CanBind(int port) => FreeTcpPort.NothingListensOn(port);
+
+    /// <summary>An IPv4 address of this machine's own other than loopback (a network interface that is up).</summary>
+    private static IPAddress MachineAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(network => network.OperationalStatus == OperationalStatus.Up && network.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(network => network.GetIPProperties().UnicastAddresses)
+            .Select(unicast => unicast.Address)
+            .FirstOrDefault(address => address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(address))
+        ?? throw new InvalidOperationException("This machine has no IPv4 address but loopback to listen on.");
 }
