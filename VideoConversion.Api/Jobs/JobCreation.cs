@@ -48,12 +48,7 @@ public static class JobCreation
     {
         var transaction = WriterCommands.TransactionOf(db);
         RowInsert.RefuseTracked(db, job);
-        if (!ByModel.TryGetValue(db.Model, out var statements))
-        {
-            statements = Statements.For(db);
-            ByModel.AddOrUpdate(db.Model, statements);
-        }
-
+        var statements = ByModel.GetValue(db.Model, _ => Statements.For(db));
         var insert = check.AddedBytes is null ? statements.WithoutDeclaredSize : statements.WithDeclaredSize;
         var command = WriterCommands.Bind(WriterCommands.For(db, transaction, insert.Sql), insert.Properties, insert.Names, job);
         QuotaCheckSql.Bind(command, db, check);
