@@ -143,9 +143,11 @@ public static partial class UploadApi
             startOnUpload, outputFormat, outputs, partSize);
         // The quota check and the new job commit as one step, in the database writer's batch: requests arriving together
         // cannot all pass a quota that has room for one of them.
-        var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(new WriteLocks(owner), async (db, cancellation) =>
+        // On PostgreSQL the row's statement goes ahead, with the locks of the account's group (DatabaseWriter).
+        var (refusal, webhookSecret) = await writer.WriteAsync<(ProblemHttpResult?, string?)>(
+            new WriteLocks(owner), db => JobCreation.StatementAhead(db, job, quotas.Value), async (db, wroteAhead, cancellation) =>
         {
-            if (await JobCreation.WriteAsync(db, job, quotas.Value, cancellation) is { } overQuota)
+            if (await JobCreation.WriteAsync(db, job, quotas.Value, cancellation, wroteAhead) is { } overQuota)
             {
                 return (overQuota, null);
             }

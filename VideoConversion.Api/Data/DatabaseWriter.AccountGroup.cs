@@ -32,6 +32,12 @@ public sealed partial class DatabaseWriter
     /// needs; a report or a cancel holding a job's row either is waited for before the group touches the totals, or waits.
     /// </para>
     /// <para>
+    /// Why statements ahead: the lane runs the group's writes one after another, so each round trip of one is waited for by
+    /// all behind it. A write that can say its statement before it runs (a create, a submission: <see cref="IWrite.StatementAhead"/>)
+    /// has it sent with the locks, after them; a group of such writes is then two round trips, the locks with every
+    /// statement, and the commit, where it was two plus one per write.
+    /// </para>
+    /// <para>
     /// No savepoint per write either: on PostgreSQL a RELEASE is a round trip of its own, inside the lock. Should a write
     /// throw (a conflict, a constraint, its caller gone), the group is undone whole, that write runs alone
     /// (<see cref="CommitOneAsync"/>: it fails, runs again or is deferred alone, as any single write) and the rest run as a
@@ -132,7 +138,7 @@ public sealed partial class DatabaseWriter
 
     private enum GroupOutcome
     {
-        /// <summary>Committed, and its writes answered (those whose callers gave up meanwhile failed).</summary>
+        /// <summary>Committed, and its writes answered (those whose callers gave up before their writes ran failed).</summary>
         Committed,
 
         /// <summary>Undone whole: a lock was not granted.</summary>
@@ -162,11 +168,37 @@ public sealed partial class DatabaseWriter
                 IWrite? running = null;
                 try
                 {
-                    await LockAsync(db, transaction, group);
+                    Dictionary<IWrite, NpgsqlBatchCommand> sentAhead = [];
+                    foreach (var write in group)
+                    {
+                        running = write;
+                        if (!write.IsCanceled && write.StatementAhead(db) is { } statement)
+                        {
+                            sentAhead.Add(write, AsBatchCommand(statement));
+                        }
+                    }
+
+                    running = null;
+                    try
+                    {
+                        await LockAndSendAheadAsync(db, transaction, group, sentAhead.Values);
+                    }
+                    catch (NpgsqlException exception) when (exception.BatchCommand is { } failed)
+                    {
+                        // A statement sent ahead is its write's: that write threw (a lock's failure is no write's). The
+                        // statement, its parameters with it, stays no longer on the exception than it takes to say whose.
+                        running = sentAhead.FirstOrDefault(ahead => ahead.Value == failed).Key;
+                        exception.BatchCommand = null;
+                        throw;
+                    }
+
                     foreach (var write in group)
                     {
                         // A caller that gave up while the group ran: its write has not run, so it is failed and left out.
-                        if (!StillWanted(write))
+                        // One whose statement went ahead has run in part: it runs to its end, uncancelled, and commits with
+                        // the group (its caller, gone, hears nothing; one still waiting hears the answer).
+                        var wroteAhead = sentAhead.TryGetValue(write, out var statement) ? statement.RecordsAffected > 0 : (bool?)null;
+                        if (wroteAhead is null && !StillWanted(write))
                         {
                             continue;
                         }
@@ -174,7 +206,7 @@ public sealed partial class DatabaseWriter
                         running = write;
                         try
                         {
-                            await write.RunAsync(db);
+                            await write.RunAsync(db, wroteAhead);
                             write.AnnouncesWebhooks = RecordedDeliveries(db);
                             announcesWebhooks |= write.AnnouncesWebhooks;
                             done.Add(write);
@@ -248,12 +280,13 @@ public sealed partial class DatabaseWriter
     }
 
     /// <summary>
-    /// Takes the locks the group's writes named, in one round trip: the accounts' by key, then the jobs' rows by id, one
-    /// statement each, which the server runs in the order given (one statement over a list would leave the order to its
-    /// plan). A batch of two fixed statements, not one text per group: each group size's text would take one of the
-    /// connection's prepared statements (Max Auto Prepare).
+    /// Takes the locks the group's writes named, and runs the statements its writes sent ahead, in one round trip: the
+    /// accounts' locks by key, then the jobs' rows by id, one statement each, which the server runs in the order given (one
+    /// statement over a list would leave the order to its plan), then the writes' statements in the group's order. A batch
+    /// of fixed statements, not one text per group: each group size's text would take one of the connection's prepared
+    /// statements (Max Auto Prepare). Should one statement fail, the server skips the rest, and the group is undone.
     /// </summary>
-    private static async Task LockAsync(JobsDbContext db, DbTransaction transaction, List<IWrite> group)
+    private static async Task LockAndSendAheadAsync(JobsDbContext db, DbTransaction transaction, List<IWrite> group, IEnumerable<NpgsqlBatchCommand> sentAhead)
     {
         var accounts = group.Where(write => write.AccountLock is not null).Select(write => write.AccountLock!.Value).Distinct().Order();
         var jobs = group.Where(write => write.JobLock is not null).Select(write => write.JobLock!).Distinct().Order(StringComparer.Ordinal);
@@ -275,10 +308,41 @@ public sealed partial class DatabaseWriter
             batch.BatchCommands.Add(new NpgsqlBatchCommand(jobRowLock) { Parameters = { new NpgsqlParameter<string> { TypedValue = job } } });
         }
 
+        // After every lock: each statement runs once the locks are granted, and reads what was committed before them.
+        foreach (var statement in sentAhead)
+        {
+            batch.BatchCommands.Add(statement);
+        }
+
         if (batch.BatchCommands.Count > 0)
         {
             await batch.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>A write's command (<see cref="IWrite.StatementAhead"/>) as a statement of the group's batch: its SQL and its parameters.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// Not one statement: a batch's statement is one (with named parameters, Npgsql refuses several only when the batch
+    /// runs, which would fail the whole group; here it fails its write alone).
+    /// </exception>
+    private static NpgsqlBatchCommand AsBatchCommand(DbCommand command)
+    {
+        using var emptied = command;
+        if (command.CommandText.Contains(';', StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"A statement sent ahead is one statement, not several: {command.CommandText}");
+        }
+
+        var statement = new NpgsqlBatchCommand(command.CommandText);
+        var parameters = command.Parameters.Cast<NpgsqlParameter>().ToList();
+        // A parameter belongs to one collection at a time.
+        command.Parameters.Clear();
+        foreach (var parameter in parameters)
+        {
+            statement.Parameters.Add(parameter);
+        }
+
+        return statement;
     }
 
     /// <summary>

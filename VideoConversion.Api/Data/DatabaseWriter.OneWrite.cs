@@ -34,7 +34,7 @@ public sealed partial class DatabaseWriter
                 {
                     try
                     {
-                        await write.RunAsync(db);
+                        await write.RunAsync(db, wroteAhead: null);
                         write.AnnouncesWebhooks = RecordedDeliveries(db);
                     }
                     catch (Exception exception)

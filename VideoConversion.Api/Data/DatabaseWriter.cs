@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using VideoConversion.Api.Quotas;
 using VideoConversion.Api.Webhooks;
 
@@ -86,12 +87,40 @@ public sealed partial class DatabaseWriter(
     /// Should another write of its group throw, the group is undone and <paramref name="command"/> runs again, though its
     /// first run succeeded: what it does outside the database must bear that, as it must bear a run again after a conflict.
     /// </summary>
-    public async Task<T> WriteAsync<T>(WriteLocks? locks, Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(WriteLocks? locks, Func<JobsDbContext, CancellationToken, Task<T>> command, CancellationToken cancellationToken) =>
+        WriteAsync(locks, ahead: null, (db, _, cancellation) => command(db, cancellation), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync{T}(WriteLocks?, Func{JobsDbContext, CancellationToken, Task{T}}, CancellationToken)"/>, for a
+    /// write whose statement can be sent ahead of it: on PostgreSQL, in a group, <paramref name="ahead"/>'s command (built
+    /// without touching the database) goes in the round trip that takes the group's locks, after them, and
+    /// <paramref name="command"/> is told whether it wrote a row; it then only finishes the write (or decides again,
+    /// should it have written nothing). Why: the lane runs an account's writes one after another, so every round trip inside
+    /// the group is waited for by every write behind it; with their statements ahead, a group of creates or submissions
+    /// is two round trips (locks and statements, commit) however many it holds, where it was two plus one per write.
+    /// </summary>
+    /// <param name="ahead">
+    /// The write's statement, as the write would run it itself minus the account's lock (the group holds it): one
+    /// statement that writes (an INSERT, UPDATE or DELETE, whose count of rows says whether it wrote), its parameters
+    /// Npgsql's, which the group takes from the command; null when it has none to send ahead this time. Called before each
+    /// run of a group, so called again after a group is undone: what it consumed then must not be relied on by the run
+    /// that follows. The group runs every statement ahead before any write's command, so a write that decides again
+    /// does so after the statements of the writes queued with it.
+    /// </param>
+    /// <param name="command">
+    /// The write, told whether the statement sent ahead in this very run wrote a row (its count of rows, as the server
+    /// gave it, above zero); null when nothing was sent ahead in this run (SQLite, a write run alone, a null statement), so
+    /// it writes everything itself. Once its statement went ahead, it runs with no cancellation: it finishes what the
+    /// statement began, and a caller gone meanwhile must not undo the group.
+    /// </param>
+    public async Task<T> WriteAsync<T>(
+        WriteLocks? locks, Func<JobsDbContext, DbCommand?>? ahead, Func<JobsDbContext, bool?, CancellationToken, Task<T>> command,
+        CancellationToken cancellationToken)
     {
         // SQLite's one lane takes every write in its batches, whatever it locks: nothing of it is kept.
         var write = locks is not null && _accountWrites.Length > 0
-            ? new Command<T>(command, AccountLock.KeyOf(locks.AccountId), locks.JobId, cancellationToken)
-            : new Command<T>(command, accountLock: null, jobLock: null, cancellationToken);
+            ? new Command<T>(command, ahead, AccountLock.KeyOf(locks.AccountId), locks.JobId, cancellationToken)
+            : new Command<T>(command, ahead: null, accountLock: null, jobLock: null, cancellationToken);
         await QueueOf(write).Writer.WriteAsync(write, cancellationToken);
         return await write.Result;
     }
@@ -426,7 +455,7 @@ public sealed partial class DatabaseWriter(
             await transaction.SaveAsync("write");
             try
             {
-                await write.RunAsync(db);
+                await write.RunAsync(db, wroteAhead: null);
                 write.AnnouncesWebhooks = RecordedDeliveries(db);
             }
             catch (Exception exception)
@@ -480,13 +509,30 @@ public sealed partial class DatabaseWriter(
     {
         for (Exception? cause = exception; cause is not null; cause = cause.InnerException)
         {
-            if (cause is Npgsql.PostgresException { SqlState: "40P01" or "40001" or "55P03" })
+            if (cause is PostgresException { SqlState: "40P01" or "40001" or "55P03" })
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The exception without the statement Npgsql put on it (<see cref="NpgsqlException.BatchCommand"/>, which the writer's
+    /// connections ask for: <see cref="JobDatabase"/>): its parameters (a job's names, an account's) go no further than the writer.
+    /// </summary>
+    private static Exception WithoutStatement(Exception exception)
+    {
+        for (Exception? cause = exception; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is NpgsqlException npgsql)
+            {
+                npgsql.BatchCommand = null;
+            }
+        }
+
+        return exception;
     }
 
     /// <summary>How often a write that met a concurrent change runs: enough for a burst on one job, few enough to end.</summary>
@@ -508,8 +554,12 @@ public sealed partial class DatabaseWriter(
         /// <summary>PostgreSQL: the job whose row it updates (<see cref="WriteLocks"/>).</summary>
         string? JobLock { get; }
 
+        /// <summary>Its statement to send ahead in its group's first round trip (PostgreSQL), or null (<see cref="WriteAsync{T}(WriteLocks?, Func{JobsDbContext, DbCommand?}?, Func{JobsDbContext, bool?, CancellationToken, Task{T}}, CancellationToken)"/>).</summary>
+        DbCommand? StatementAhead(JobsDbContext db);
+
         /// <param name="db">The lane's context, on its connection and the batch's transaction, empty.</param>
-        Task RunAsync(JobsDbContext db);
+        /// <param name="wroteAhead">Whether the statement sent ahead in this run wrote a row; null when none was sent.</param>
+        Task RunAsync(JobsDbContext db, bool? wroteAhead);
 
         void Complete();
 
@@ -517,7 +567,8 @@ public sealed partial class DatabaseWriter(
     }
 
     private sealed class Command<T>(
-        Func<JobsDbContext, CancellationToken, Task<T>> command, long? accountLock, string? jobLock, CancellationToken cancellationToken) : IWrite
+        Func<JobsDbContext, bool?, CancellationToken, Task<T>> command, Func<JobsDbContext, DbCommand?>? ahead, long? accountLock, string? jobLock,
+        CancellationToken cancellationToken) : IWrite
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
@@ -534,11 +585,16 @@ public sealed partial class DatabaseWriter(
 
         public string? JobLock => jobLock;
 
-        public async Task RunAsync(JobsDbContext db) => _value = await command(db, cancellationToken);
+        public DbCommand? StatementAhead(JobsDbContext db) => ahead?.Invoke(db);
+
+        // A write whose statement went ahead has written, or decided, in its group: it runs to its end whether or not its
+        // caller still waits, so a caller giving up meanwhile does not undo the group it is in.
+        public async Task RunAsync(JobsDbContext db, bool? wroteAhead) =>
+            _value = await command(db, wroteAhead, wroteAhead is null ? cancellationToken : CancellationToken.None);
 
         public void Complete() => _result.TrySetResult(_value!);
 
-        public void Fail(Exception exception) => _result.TrySetException(exception);
+        public void Fail(Exception exception) => _result.TrySetException(WithoutStatement(exception));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The database writer commits without syncing and flushes the write-ahead log {Log} itself before it answers")]

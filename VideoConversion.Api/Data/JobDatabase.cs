@@ -15,10 +15,22 @@ public sealed class JobDatabase
 {
     public const string ProviderSetting = "Database:Provider";
 
+    /// <summary>
+    /// PostgreSQL: the writer's connections name the statement of a batch that failed (<see cref="NpgsqlException.BatchCommand"/>,
+    /// off by default): an account group's batch holds its writes' statements (<see cref="DatabaseWriter"/>), and the one
+    /// that failed is its write's fault, not the group's. The writer takes the statement off the exception once it has read
+    /// whose it was, so its parameters travel no further. A connection string of their own puts the writer's connections
+    /// (one per lane, 12, held open) in a pool of their own, beside the requests' pool.
+    /// </summary>
+    private readonly string? _writerConnectionString;
+
     private JobDatabase(DatabaseProvider provider, string connectionString)
     {
         Provider = provider;
         ConnectionString = connectionString;
+        _writerConnectionString = provider == DatabaseProvider.PostgreSQL
+            ? new NpgsqlConnectionStringBuilder(connectionString) { IncludeFailedBatchedCommand = true }.ConnectionString
+            : null;
     }
 
     public DatabaseProvider Provider { get; }
@@ -112,13 +124,14 @@ public sealed class JobDatabase
         _ => throw new ArgumentException($"Options of {options.ContextType.Name} are not the job database's.", nameof(options)),
     };
 
+
     /// <summary>
     /// The writer's own connection. SQLite: out of the pool and with a cache of its own, so the settings the writer gives
     /// it (<see cref="DeferLogSyncAsync"/>'s NORMAL) never reach a connection that commits without the writer's flush.
     /// </summary>
     public DbConnection NewConnection() => Provider switch
     {
-        DatabaseProvider.PostgreSQL => new NpgsqlConnection(ConnectionString),
+        DatabaseProvider.PostgreSQL => new NpgsqlConnection(_writerConnectionString),
         _ => new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false, Cache = SqliteCacheMode.Private }.ConnectionString),
     };
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -17,15 +18,29 @@ public static class JobCreation
     private static readonly ConditionalWeakTable<IModel, Statements> ByModel = [];
 
     /// <summary>Writes <paramref name="job"/>'s row (untracked by <paramref name="db"/>); or, writing nothing, says which quota it would pass.</summary>
+    /// <param name="wroteAhead">
+    /// What became of <see cref="StatementAhead"/>'s statement, sent ahead in this run of the writer's group: true, the row
+    /// is written; false, the account had no room, and the totals are read to say why; null, none was sent.
+    /// </param>
     /// <returns>Null when the row was written; else the refusal.</returns>
-    public static async Task<ProblemHttpResult?> WriteAsync(JobsDbContext db, Job job, QuotaOptions quotas, CancellationToken cancellationToken)
+    public static async Task<ProblemHttpResult?> WriteAsync(
+        JobsDbContext db, Job job, QuotaOptions quotas, CancellationToken cancellationToken, bool? wroteAhead = null)
     {
         var ownerId = job.OwnerId ?? throw new ArgumentException($"Job {job.Id} has no account whose quotas it counts against.", nameof(job));
-        // PostgreSQL: the account's lock, the check and the row in one round trip (QuotaCheckSql). Refused there, the totals
-        // are read below, which also says why. SQLite, in process, has no round trip to save.
-        if (db.Database.IsNpgsql() && await TryWriteWithinQuotasAsync(db, job, new QuotaCheck(ownerId, AddsActiveJob: true, job.DeclaredBytes, quotas), cancellationToken))
+        if (wroteAhead == true)
         {
             return null;
+        }
+
+        // PostgreSQL: the account's lock, the check and the row in one round trip (QuotaCheckSql). Refused there, the totals
+        // are read below, which also says why. SQLite, in process, has no round trip to save.
+        if (wroteAhead is null && db.Database.IsNpgsql())
+        {
+            var command = Command(db, job, quotas, withLock: true);
+            if (await QuotaCheckSql.WroteAsync(command, cancellationToken))
+            {
+                return null;
+            }
         }
 
         var usage = await AccountUsage.LockAndReadAsync(db, ownerId, cancellationToken);
@@ -44,30 +59,46 @@ public static class JobCreation
         return null;
     }
 
-    private static async Task<bool> TryWriteWithinQuotasAsync(JobsDbContext db, Job job, QuotaCheck check, CancellationToken cancellationToken)
+    /// <summary>
+    /// PostgreSQL: the job's row, if its account has room for it, as one statement to send ahead with its group's locks
+    /// (<see cref="DatabaseWriter"/>), which hold the account's lock already; null elsewhere.
+    /// </summary>
+    public static DbCommand? StatementAhead(JobsDbContext db, Job job, QuotaOptions quotas) =>
+        db.Database.IsNpgsql() ? Command(db, job, quotas, withLock: false) : null;
+
+    /// <summary>The INSERT selected from the account's room, returning its row; after the account's lock when <paramref name="withLock"/>.</summary>
+    private static DbCommand Command(JobsDbContext db, Job job, QuotaOptions quotas, bool withLock)
     {
-        var transaction = WriterCommands.TransactionOf(db);
+        var ownerId = job.OwnerId ?? throw new ArgumentException($"Job {job.Id} has no account whose quotas it counts against.", nameof(job));
+        var check = new QuotaCheck(ownerId, AddsActiveJob: true, job.DeclaredBytes, quotas);
         RowInsert.RefuseTracked(db, job);
         var statements = ByModel.GetValue(db.Model, _ => Statements.For(db));
         var insert = check.AddedBytes is null ? statements.WithoutDeclaredSize : statements.WithDeclaredSize;
-        var command = WriterCommands.Bind(WriterCommands.For(db, transaction, insert.Sql), insert.Properties, insert.Names, job);
-        QuotaCheckSql.Bind(command, db, check);
-        return await QuotaCheckSql.WroteAsync(command, cancellationToken);
+        var command = WriterCommands.Bind(
+            WriterCommands.For(db, WriterCommands.TransactionOf(db), withLock ? insert.AfterLock : insert.Alone.Sql), insert.Alone.Properties, insert.Alone.Names, job);
+        QuotaCheckSql.Bind(command, db, check, withLock);
+        return command;
     }
 
     /// <summary>
-    /// The lock and the job's INSERT selected from the account's room (<c>INSERT INTO jobs (…) SELECT @p0, … FROM (totals)
-    /// WHERE room RETURNING 1</c>), for a job that declared its size and one that did not, for one model (PostgreSQL's).
+    /// The job's INSERT selected from the account's room (<c>INSERT INTO jobs (…) SELECT @p0, … FROM (totals) WHERE room
+    /// RETURNING 1</c>), alone and after the account's lock, for a job that declared its size and one that did not, for
+    /// one model (PostgreSQL's).
     /// </summary>
-    private sealed record Statements(RowInsert.SelectedInsert WithDeclaredSize, RowInsert.SelectedInsert WithoutDeclaredSize)
+    private sealed record Statements(Insert WithDeclaredSize, Insert WithoutDeclaredSize)
     {
         public static Statements For(JobsDbContext db) => new(Within(db, addsBytes: true), Within(db, addsBytes: false));
 
         // The job's parameters are "p0" onwards, apart from the check's ("quota_…").
-        private static RowInsert.SelectedInsert Within(JobsDbContext db, bool addsBytes)
+        private static Insert Within(JobsDbContext db, bool addsBytes)
         {
             var insert = RowInsert.SelectedFrom(db, typeof(Job), QuotaCheckSql.Room(db, addsActiveJob: true, addsBytes), "p");
-            return insert with { Sql = $"{QuotaCheckSql.Lock}; {insert.Sql} RETURNING 1" };
+            var alone = insert with { Sql = $"{insert.Sql} RETURNING 1" };
+            return new Insert(alone, $"{QuotaCheckSql.Lock}; {alone.Sql}");
         }
     }
+
+    /// <param name="Alone">The INSERT, and its job's parameters.</param>
+    /// <param name="AfterLock">The account's lock and the INSERT, one command of two statements.</param>
+    private sealed record Insert(RowInsert.SelectedInsert Alone, string AfterLock);
 }

@@ -64,24 +64,10 @@ public static class SubmissionStatements
             throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
         }
 
-        if (!ByModel.TryGetValue(db.Model, out var statement))
-        {
-            statement = Statement.For(db);
-            ByModel.AddOrUpdate(db.Model, statement);
-        }
-
+        var statement = ByModel.GetValue(db.Model, _ => Statement.For(db));
         if (quota is not null)
         {
-            if (statement is not { WithinQuota: { } withinQuota, WithMessage: { } messageInsert } || quota.AddsActiveJob || quota.AddedBytes is null)
-            {
-                throw new InvalidOperationException("A submission's statement checks the stored bytes it adds, on PostgreSQL only.");
-            }
-
-            RowInsert.RefuseTracked(db, message);
-            var command = WriterCommands.Bind(
-                statement.CommandWithJob(db, transaction, withinQuota, job, readVersion), messageInsert.Properties, messageInsert.Names, message);
-            QuotaCheckSql.Bind(command, db, quota);
-            return await QuotaCheckSql.WroteAsync(command, cancellationToken);
+            return await QuotaCheckSql.WroteAsync(WithinQuota(db, statement, job, readVersion, message, quota, withLock: true), cancellationToken);
         }
 
         if (statement.WithMessage is not { } together)
@@ -104,16 +90,65 @@ public static class SubmissionStatements
         return await WriterCommands.Bind(both, together.Properties, together.Names, message).ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>
+    /// PostgreSQL: the submission and its message as one statement to send ahead with the locks of its account's group
+    /// (<see cref="DatabaseWriter"/>), which hold the account's lock and the job's row already; with <paramref name="quota"/>
+    /// checked as <see cref="TryWriteAsync(JobsDbContext, Job, int, OutboxMessage, QuotaCheck?, CancellationToken)"/>'s. It
+    /// writes the message's row exactly when it writes the job's (its count of rows: one or none). Null elsewhere.
+    /// </summary>
+    public static DbCommand? StatementAhead(JobsDbContext db, Job job, int readVersion, OutboxMessage message, QuotaCheck? quota)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            return null;
+        }
+
+        var statement = ByModel.GetValue(db.Model, _ => Statement.For(db));
+        if (TrackedEntries.Any<Job>(db, tracked => tracked.Id == job.Id))
+        {
+            throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
+        }
+
+        if (quota is not null)
+        {
+            return WithinQuota(db, statement, job, readVersion, message, quota, withLock: false);
+        }
+
+        RowInsert.RefuseTracked(db, message);
+        var together = statement.WithMessage!;
+        var both = statement.CommandWithJob(db, WriterCommands.TransactionOf(db), together.Sql, job, readVersion);
+        return WriterCommands.Bind(both, together.Properties, together.Names, message);
+    }
+
+    /// <summary>The submission and its message if the account has room for the upload's bytes; after the account's lock when <paramref name="withLock"/>.</summary>
+    private static DbCommand WithinQuota(
+        JobsDbContext db, Statement statement, Job job, int readVersion, OutboxMessage message, QuotaCheck quota, bool withLock)
+    {
+        if (statement is not { WithinQuota: { } withinQuota, WithinQuotaAfterLock: { } afterLock, WithMessage: { } messageInsert }
+            || quota.AddsActiveJob || quota.AddedBytes is null)
+        {
+            throw new InvalidOperationException("A submission's statement checks the stored bytes it adds, on PostgreSQL only.");
+        }
+
+        RowInsert.RefuseTracked(db, message);
+        var command = WriterCommands.Bind(
+            statement.CommandWithJob(db, WriterCommands.TransactionOf(db), withLock ? afterLock : withinQuota, job, readVersion),
+            messageInsert.Properties, messageInsert.Names, message);
+        QuotaCheckSql.Bind(command, db, quota, withLock);
+        return command;
+    }
+
     /// <summary>The UPDATE's SQL and the properties behind its parameters, for one model (a provider's).</summary>
     /// <param name="Names">The parameters' names, "p0" onwards as the provider writes them ("@p0"), in the order of <paramref name="Properties"/>.</param>
     /// <param name="WithMessage">PostgreSQL's statement of the UPDATE and the message's INSERT together, and the message's parameters; null on SQLite.</param>
     /// <param name="WithinQuota">
-    /// PostgreSQL's command of the account's lock and <paramref name="WithMessage"/>'s statement, whose UPDATE also needs the
-    /// account's room for the upload's bytes (<see cref="QuotaCheckSql"/>) and which returns the message's row; null on SQLite.
+    /// PostgreSQL's <paramref name="WithMessage"/> statement whose UPDATE also needs the account's room for the upload's
+    /// bytes (<see cref="QuotaCheckSql"/>), and which returns the message's row; null on SQLite.
     /// </param>
+    /// <param name="WithinQuotaAfterLock">The account's lock and <paramref name="WithinQuota"/>, one command of two statements; null on SQLite.</param>
     private sealed record Statement(
         string Sql, IReadOnlyList<IProperty> Properties, IProperty JobId, IProperty JobVersion, IReadOnlyList<string> Names, string IdName, string ReadVersionName,
-        RowInsert.SelectedInsert? WithMessage, string? WithinQuota)
+        RowInsert.SelectedInsert? WithMessage, string? WithinQuota, string? WithinQuotaAfterLock)
     {
         /// <summary>The command of <paramref name="sql"/> (the UPDATE, or the statement of both) with the job's parameters bound.</summary>
         public DbCommand CommandWithJob(JobsDbContext db, DbTransaction transaction, string sql, Job job, int readVersion)
@@ -141,6 +176,7 @@ public static class SubmissionStatements
             var names = jobProperties.Select((_, i) => sql.GenerateParameterName($"p{i}")).ToList();
             RowInsert.SelectedInsert? withMessage = null;
             string? withinQuota = null;
+            string? withinQuotaAfterLock = null;
             if (db.Database.IsNpgsql())
             {
                 // The message's parameters are "m0" onwards, apart from the UPDATE's ("p0" onwards, "id", "read_version") and
@@ -148,11 +184,12 @@ public static class SubmissionStatements
                 var insert = RowInsert.SelectedFrom(db, typeof(OutboxMessage), "submitted", "m");
                 withMessage = insert with { Sql = $"WITH submitted AS ({update} RETURNING 1) {insert.Sql}" };
                 var room = QuotaCheckSql.Room(db, addsActiveJob: false, addsBytes: true);
-                withinQuota = $"{QuotaCheckSql.Lock}; WITH submitted AS ({update} AND EXISTS (SELECT 1 FROM {room}) RETURNING 1) {insert.Sql} RETURNING 1";
+                withinQuota = $"WITH submitted AS ({update} AND EXISTS (SELECT 1 FROM {room}) RETURNING 1) {insert.Sql} RETURNING 1";
+                withinQuotaAfterLock = $"{QuotaCheckSql.Lock}; {withinQuota}";
             }
 
             return new Statement(
-                update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"), withMessage, withinQuota);
+                update, jobProperties, id, version, names, sql.GenerateParameterName("id"), sql.GenerateParameterName("read_version"), withMessage, withinQuota, withinQuotaAfterLock);
         }
     }
 }

@@ -9,6 +9,8 @@ namespace VideoConversion.Api.Quotas;
 /// PostgreSQL: a write whose own statement checks its account's quotas (<see cref="QuotaCheck"/>), sent in one round trip
 /// with the account's lock (<see cref="AccountLock"/>), where reading the totals first and writing after took two. Both
 /// are inside the lane that runs an account's writes one after another, so each round trip saved is saved for every write.
+/// In a group of the account's writes the statement goes without its lock, in the round trip that takes the group's
+/// locks, after them (<see cref="DatabaseWriter"/>): the same order, one round trip for the whole group.
 /// </summary>
 /// <remarks>
 /// The lock is a statement of its own, before the write's, in the same command: the write's statement starts once the lock
@@ -50,11 +52,15 @@ internal static class QuotaCheckSql
         return room.Count == 0 ? accountTotals : $"{accountTotals} WHERE {string.Join(" AND ", room)}";
     }
 
-    /// <summary>Binds the lock's and <see cref="Room"/>'s parameters for <paramref name="check"/>.</summary>
-    public static void Bind(DbCommand command, JobsDbContext db, QuotaCheck check)
+    /// <summary>Binds <see cref="Room"/>'s parameters for <paramref name="check"/>, and the lock's when the command takes it.</summary>
+    public static void Bind(DbCommand command, JobsDbContext db, QuotaCheck check, bool withLock)
     {
         var totals = RowRead.For<AccountUsageTotals>(db);
-        command.Parameters.Add(new NpgsqlParameter<long>("quota_lock", AccountLock.KeyOf(check.OwnerId)));
+        if (withLock)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long>("quota_lock", AccountLock.KeyOf(check.OwnerId)));
+        }
+
         command.Parameters.Add(WriterCommands.Parameter(command, totals.Key, "quota_owner", check.OwnerId));
         if (check.AddsActiveJob)
         {

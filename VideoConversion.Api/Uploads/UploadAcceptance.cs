@@ -68,68 +68,9 @@ public sealed partial class UploadAcceptance(
 
         // The job's account is known from the caller's read: the write then commits with the account's others (PostgreSQL).
         var locks = read?.OwnerId is { } owner ? new WriteLocks(owner, jobId) : null;
-        var (outcome, job, refusal, secret) = await writer.WriteAsync<(UploadOutcome?, Job?, ProblemHttpResult?, string?)>(locks, async (db, cancellation) =>
-        {
-            // The caller's read on the first run only: a run after a conflict (the writer's) reads what is there now.
-            var fromRead = read is not null;
-            var job = read ?? await JobLookup.ForStatementAsync(db, jobId, cancellation);
-            read = null;
-            // PostgreSQL: a storage quota to check goes in the submission's statement (QuotaCheckSql), until that writes nothing.
-            var quotaInStatement = db.Database.IsNpgsql();
-            while (true)
-            {
-                if (job is not { Status: JobStatus.AwaitingUpload, DeletedAt: null })
-                {
-                    return (UploadOutcome.Moved, job, null, null);
-                }
 
-                var readVersion = job.Version;
-                if (outputs is not null)
-                {
-                    job.ChooseOutputs(outputs, time.GetUtcNow());
-                }
-
-                var (refusal, message, quota) = await SubmitJobAsync(db, job, upload, traceParent, quotaInStatement, cancellation);
-                if (message is null)
-                {
-                    return (null, job, refusal, null);
-                }
-
-                // The job and its message by statements of their own, the hot path's; what withSubmission adds, by EF.
-                if (await SubmissionStatements.TryWriteAsync(db, job, readVersion, message, quota, cancellation))
-                {
-                    string? secret = null;
-                    if (withSubmission is not null)
-                    {
-                        secret = withSubmission(db, job);
-                        await db.SaveChangesAsync(cancellation);
-                    }
-
-                    return (UploadOutcome.Submitted, job, null, secret);
-                }
-
-                if (quota is not null)
-                {
-                    // Nothing written: the account had no room for the upload, or the job changed since it was read. Decided
-                    // again on the job as it is now, the quota checked apart, which says why should it be the quota.
-                    quotaInStatement = false;
-                    fromRead = false;
-                    job = await JobLookup.ForStatementAsync(db, jobId, cancellation);
-                    continue;
-                }
-
-                if (!fromRead)
-                {
-                    // Changed since this very run read it (another lane's or replica's write, on PostgreSQL): the writer runs it again.
-                    throw new DbUpdateConcurrencyException($"Job {jobId} changed while its submission was written; nothing was written.");
-                }
-
-                // The caller's read was stale (its upload recorded meanwhile, a cancel): nothing was written; decided again
-                // on the job as it is now, without spending one of the writer's runs for conflicts.
-                fromRead = false;
-                job = await JobLookup.ForStatementAsync(db, jobId, cancellation);
-            }
-        }, cancellationToken);
+        var submission = new SubmissionWrite(this, jobId, upload, traceParent, withSubmission, outputs, read);
+        var (outcome, job, refusal, secret) = await writer.WriteAsync(locks, submission.StatementAhead, submission.RunAsync, cancellationToken);
 
         if (outcome == UploadOutcome.Submitted)
         {
@@ -166,44 +107,62 @@ public sealed partial class UploadAcceptance(
     private async Task<(ProblemHttpResult? Refusal, OutboxMessage? Message, QuotaCheck? Quota)> SubmitJobAsync(
         JobsDbContext db, Job job, StoredUpload upload, string? traceParent, bool quotaInStatement, CancellationToken cancellationToken)
     {
+        if (RefusalOf(job, upload) is { } refusal)
+        {
+            return (refusal, null, null);
+        }
+
+        QuotaCheck? quota = null;
+        if (quotaInStatement)
+        {
+            quota = QuotaInStatement(job, upload);
+        }
+        else if (job.DeclaredBytes is null && job.OwnerId is not null)
+        {
+            // An upload that declared no size counts against the storage quota now that its size is known; the check and the
+            // submission are one step of the batch, so submissions together cannot pass a quota together.
+            var usage = await AccountUsage.LockAndReadAsync(db, job.OwnerId, cancellationToken);
+            if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
+            {
+                return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null, null);
+            }
+        }
+
+        return (null, Submission(job, upload, traceParent), quota);
+    }
+
+    /// <summary>Why the upload may not be kept whatever the account holds: not the size its URL was signed for, or too large.</summary>
+    private ProblemHttpResult? RefusalOf(Job job, StoredUpload upload)
+    {
         // A URL signed for a declared size admits no other; one signed without a size admits any, so the stored size is
         // checked here. Neither kind of misfit is kept.
         if (job.DeclaredBytes is { } declared && upload.Size != declared)
         {
-            return (JobProblems.SizeMismatch(job.Id, declared, upload.Size), null, null);
+            return JobProblems.SizeMismatch(job.Id, declared, upload.Size);
         }
 
-        if (upload.Size > uploads.Value.MaxFileBytes)
-        {
-            return (JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes), null, null);
-        }
+        return upload.Size > uploads.Value.MaxFileBytes ? JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes) : null;
+    }
 
-        // An upload that declared no size counts against the storage quota now that its size is known; the check and the
-        // submission are one step of the batch, so submissions together cannot pass a quota together.
-        QuotaCheck? quota = null;
-        if (job.DeclaredBytes is null && job.OwnerId is not null)
-        {
-            if (quotaInStatement)
-            {
-                quota = new QuotaCheck(job.OwnerId, AddsActiveJob: false, upload.Size, quotas.Value);
-            }
-            else
-            {
-                var usage = await AccountUsage.LockAndReadAsync(db, job.OwnerId, cancellationToken);
-                if (usage.StoredBytes + upload.Size > quotas.Value.MaxStoredBytes)
-                {
-                    return (QuotaProblems.StorageQuotaExceeded(usage.StoredBytes, upload.Size, quotas.Value.MaxStoredBytes), null, null);
-                }
-            }
-        }
+    /// <summary>
+    /// The storage quota check the submission's statement makes (PostgreSQL): for an upload that declared no size, which
+    /// counts against the quota now that its size is known. Null: nothing to check (its declared size was counted at its request).
+    /// </summary>
+    private QuotaCheck? QuotaInStatement(Job job, StoredUpload upload) =>
+        job.DeclaredBytes is null && job.OwnerId is not null ? new QuotaCheck(job.OwnerId, AddsActiveJob: false, upload.Size, quotas.Value) : null;
 
+    private DateTimeOffset Now() => time.GetUtcNow();
+
+    /// <summary>The job submitted (changed in memory), and the message that queues it.</summary>
+    private OutboxMessage Submission(Job job, StoredUpload upload, string? traceParent)
+    {
         var now = time.GetUtcNow();
         if (job.Submit(upload.Size, upload.ETag, now) != SubmitOutcome.Submitted)
         {
             throw new InvalidOperationException($"Job {job.Id} is {job.Status}, not awaiting its upload: it cannot be submitted.");
         }
 
-        return (null, JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes), quota);
+        return JobQueueing.Message(job, job.OutputFormat, now, traceParent, uploads.Value.MaxFileBytes);
     }
 
     /// <summary>After the batch holding a submission committed: the outbox dispatcher is woken, and the submission counted.</summary>

@@ -64,10 +64,11 @@ public static class DatabaseReport
         report.Line();
         report.Paragraph(
             "On PostgreSQL every commit is a round trip to another process and a WAL flush (synchronous_commit on). Each API process",
-            "commits an account's upload requests and POST /jobs submissions in groups on the account's lane (a new job is one round",
-            "trip: its account's lock, then its row inserted if the account's totals leave room; a submission one too, the same check",
-            "in its statement when the job's size was not declared, as here), the locks they name taken first in one order (without it, two replicas'",
-            "batches of any writes deadlocked on each other's rows and account totals), and other",
+            "commits an account's upload requests and POST /jobs submissions in groups on the account's lane: the locks they name",
+            "taken first in one order (without it, two replicas' batches of any writes deadlocked on each other's rows and account",
+            "totals), each write's one statement (a new job's row inserted if the account's totals leave room; a submission, the same",
+            "check in it when the job's size was not declared, as here) sent in the same round trip after the locks, then the commit:",
+            "two round trips a group, however many writes it holds, unless one must decide again. Other",
             "writes one per transaction on 8 connections at once; the benchmark's writes are all one account's, so in each replica one",
             "lane takes them, and the account's lock orders the replicas' groups. On SQLite a group of writes shares one fsync in the",
             "API's own process. Several replicas add processes, not cores: on this machine they share the",

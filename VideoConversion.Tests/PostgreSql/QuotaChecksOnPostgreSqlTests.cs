@@ -163,21 +163,17 @@ public sealed class QuotaChecksOnPostgreSqlTests(PostgreSqlSystemFixture system)
     public async Task A_create_alone_waits_for_its_accounts_lock_and_then_counts_what_the_holder_committed()
     {
         var owner = NewAccount();
-        var key = AccountLock.KeyOf(owner);
         var quotas = new QuotaOptions { MaxActiveJobs = 1, MaxStoredBytes = 1_000_000 };
         var connectionString = await NewSchemaAsync("locked");
         try
         {
-            // A session of its own (not pooled: closing it ends the session), as another replica holding the account's lock.
-            await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await holder.OpenAsync();
-            await ExecuteAsync(holder, $"SELECT pg_advisory_lock({key})");
+            await using var holder = await AccountLockHolder.HoldAsync(connectionString, owner);
             var refusal = await WithWriterAsync(connectionString, async writer =>
             {
                 // Alone in its group, so the writer takes no lock for it up front: the lock in its own command is the one.
                 var create = writer.WriteAsync(new WriteLocks(owner), (db, cancellationToken) =>
                     JobCreation.WriteAsync(db, NewJob("j_waited", owner, declaredBytes: 10), quotas, cancellationToken), CancellationToken.None);
-                await WaitUntilWaitingForAsync(holder, key);
+                await holder.WaitUntilWaitedForAsync("The create (its command did not take the lock?)");
 
                 // The holder fills the quota and lets go: the create, which read nothing before the lock, must count it.
                 await using (var db = Context(connectionString))
@@ -186,7 +182,7 @@ public sealed class QuotaChecksOnPostgreSqlTests(PostgreSqlSystemFixture system)
                     await db.SaveChangesAsync();
                 }
 
-                await ExecuteAsync(holder, $"SELECT pg_advisory_unlock({key})");
+                await holder.ReleaseAsync();
                 return await create;
             });
 
@@ -243,57 +239,13 @@ public sealed class QuotaChecksOnPostgreSqlTests(PostgreSqlSystemFixture system)
         }
     }
 
-    private async Task<string> NewSchemaAsync(string prefix)
-    {
-        var connectionString = await PostgreSqlSchemas.NewAsync(system.App, prefix);
-        await using var db = Context(connectionString);
-        await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync(Witness);
-        return connectionString;
-    }
+    private Task<string> NewSchemaAsync(string prefix) => PostgreSqlSchemas.MigratedAsync(system.App, prefix, then: Witness);
 
-    private static async Task<T> WithWriterAsync<T>(string connectionString, Func<DatabaseWriter, Task<T>> writes)
-    {
-        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var writer = PostgreSqlSchemas.WriterAt(connectionString, services.GetRequiredService<IMeterFactory>());
-        await writer.StartAsync(CancellationToken.None);
-        try
-        {
-            return await writes(writer);
-        }
-        finally
-        {
-            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
-        }
-    }
+    private static Task<T> WithWriterAsync<T>(string connectionString, Func<DatabaseWriter, Task<T>> writes) =>
+        PostgreSqlSchemas.WithWriterAsync(connectionString, writes);
 
     private static Task<List<string>> WrittenByAsync(PostgreSqlJobsDbContext db, string table) =>
         db.Database.SqlQuery<string>($"SELECT query AS \"Value\" FROM written_by WHERE row_of = {table}").ToListAsync();
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Waits (10 s at most) until a session other than <paramref name="holder"/> waits for <paramref name="key"/>'s advisory lock.</summary>
-    private static async Task WaitUntilWaitingForAsync(NpgsqlConnection holder, long key)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            await using var waiting = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted " +
-                $"AND classid::bigint = {(key >> 32) & 0xFFFFFFFF} AND objid::bigint = {key & 0xFFFFFFFF}", holder);
-            if ((long)(await waiting.ExecuteScalarAsync())! > 0)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The create never waited for its account's lock: its command did not take it.");
-            await Task.Delay(20);
-        }
-    }
 
     /// <summary>An account of this test's own: the accounts' locks are the server's, shared with the system and every test.</summary>
     private static string NewAccount() => $"quota-test-{Guid.NewGuid():N}";

@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using VideoConversion.Api.Data;
@@ -29,6 +30,20 @@ internal static class PostgreSqlSchemas
         if (tables is not null)
         {
             await ExecuteAsync(connectionString, tables);
+        }
+
+        return connectionString;
+    }
+
+    /// <summary>A new schema (<see cref="NewAsync"/>) with the job database's tables, as the migrations make them, then <paramref name="then"/> run in it.</summary>
+    public static async Task<string> MigratedAsync(DistributedApplication app, string prefix, string? then = null)
+    {
+        var connectionString = await NewAsync(app, prefix);
+        await using var db = ContextAt(connectionString);
+        await db.Database.MigrateAsync();
+        if (then is not null)
+        {
+            await db.Database.ExecuteSqlRawAsync(then);
         }
 
         return connectionString;
@@ -65,6 +80,27 @@ internal static class PostgreSqlSchemas
         return new DatabaseWriter(
             DatabaseWriteGate.For(database), new DatabaseWriterOptions(database, recorder: null, NullLoggerFactory.Instance),
             new WebhookSignal(), new DatabaseMetrics(meters), NullLogger<DatabaseWriter>.Instance);
+    }
+
+    /// <summary>Runs <paramref name="writes"/> with the API's database writer started on <paramref name="connectionString"/>'s schema, and stops it (its queued writes committed).</summary>
+    public static Task<T> WithWriterAsync<T>(string connectionString, Func<DatabaseWriter, Task<T>> writes) =>
+        WithWriterAsync(connectionString, (writer, _) => writes(writer));
+
+    /// <summary>As <see cref="WithWriterAsync{T}(string, Func{DatabaseWriter, Task{T}})"/>, <paramref name="writes"/> given the writer's meters' factory (its measurements, no other's).</summary>
+    public static async Task<T> WithWriterAsync<T>(string connectionString, Func<DatabaseWriter, IMeterFactory, Task<T>> writes)
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var writer = WriterAt(connectionString, meters);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            return await writes(writer, meters);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        }
     }
 
     public static async Task ExecuteAsync(string connectionString, string sql)
