@@ -124,7 +124,6 @@ public sealed class JobDatabase
         _ => throw new ArgumentException($"Options of {options.ContextType.Name} are not the job database's.", nameof(options)),
     };
 
-
     /// <summary>
     /// The writer's own connection. SQLite: out of the pool and with a cache of its own, so the settings the writer gives
     /// it (<see cref="DeferLogSyncAsync"/>'s NORMAL) never reach a connection that commits without the writer's flush.
