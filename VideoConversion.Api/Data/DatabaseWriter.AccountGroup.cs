@@ -168,36 +168,39 @@ public sealed partial class DatabaseWriter
                 IWrite? running = null;
                 try
                 {
-                    Dictionary<IWrite, NpgsqlBatchCommand> sentAhead = [];
+                    // In the group's order, which is the order the server runs them in (the first to queue has the room first).
+                    List<(IWrite Write, NpgsqlBatchCommand Statement)> sentAhead = [];
                     foreach (var write in group)
                     {
                         running = write;
                         if (!write.IsCanceled && write.StatementAhead(db) is { } statement)
                         {
-                            sentAhead.Add(write, AsBatchCommand(statement));
+                            sentAhead.Add((write, AsBatchCommand(statement)));
                         }
                     }
 
                     running = null;
                     try
                     {
-                        await LockAndSendAheadAsync(db, transaction, group, sentAhead.Values);
+                        await LockAndSendAheadAsync(db, transaction, group, sentAhead.Select(ahead => ahead.Statement));
                     }
                     catch (NpgsqlException exception) when (exception.BatchCommand is { } failed)
                     {
                         // A statement sent ahead is its write's: that write threw (a lock's failure is no write's). The
                         // statement, its parameters with it, stays no longer on the exception than it takes to say whose.
-                        running = sentAhead.FirstOrDefault(ahead => ahead.Value == failed).Key;
+                        running = sentAhead.FirstOrDefault(ahead => ahead.Statement == failed).Write;
                         exception.BatchCommand = null;
                         throw;
                     }
+
+                    var statementOf = sentAhead.ToDictionary(ahead => ahead.Write, ahead => ahead.Statement);
 
                     foreach (var write in group)
                     {
                         // A caller that gave up while the group ran: its write has not run, so it is failed and left out.
                         // One whose statement went ahead has run in part: it runs to its end, uncancelled, and commits with
                         // the group (its caller, gone, hears nothing; one still waiting hears the answer).
-                        var wroteAhead = sentAhead.TryGetValue(write, out var statement) ? statement.RecordsAffected > 0 : (bool?)null;
+                        var wroteAhead = statementOf.TryGetValue(write, out var statement) ? statement.RecordsAffected > 0 : (bool?)null;
                         if (wroteAhead is null && !StillWanted(write))
                         {
                             continue;

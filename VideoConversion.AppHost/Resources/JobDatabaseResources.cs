@@ -44,10 +44,11 @@ internal static class JobDatabaseResources
     }
 
     /// <summary>
-    /// Every API replica may fill its connection pool (Npgsql's default Maximum Pool Size is 100) without the server
-    /// refusing connections, with room left for health checks and an operator's psql. PostgreSQL's own default is 100.
+    /// Every API replica may fill its requests' connection pool (Npgsql's default Maximum Pool Size is 100) beside its
+    /// database writer's 12 connections (a pool of their own) without the server refusing connections, with room left for
+    /// health checks and an operator's psql. PostgreSQL's own default is 100.
     /// </summary>
-    private static int MaxConnections(AppHostSettings settings) => (100 * settings.ApiReplicas) + 20;
+    private static int MaxConnections(AppHostSettings settings) => ((100 + 12) * settings.ApiReplicas) + 20;
 
     /// <summary>
     /// One volume per data directory, as each data directory has its own SQLite file: a test's system starts on an empty

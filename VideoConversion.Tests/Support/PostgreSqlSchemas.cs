@@ -59,7 +59,18 @@ internal static class PostgreSqlSchemas
             throw new ArgumentException($"'{schema}' is not a schema made by {nameof(NewAsync)}.", nameof(connectionString));
         }
 
-        return ExecuteAsync(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        return DropThenClosePoolsAsync(connectionString, schema);
+    }
+
+    /// <summary>
+    /// Drops the schema, then closes the idle connections this process pooled (its own and the writer's, whose connection
+    /// string differs: JobDatabase): a dropped schema's pools are never used again, and left to Npgsql's idle lifetime (5
+    /// minutes) the tests' pools add up past the server's max_connections. Busy connections close when returned.
+    /// </summary>
+    private static async Task DropThenClosePoolsAsync(string connectionString, string schema)
+    {
+        await ExecuteAsync(connectionString, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>The job database as the API reads it from its configuration: PostgreSQL at <paramref name="connectionString"/>.</summary>
