@@ -58,12 +58,7 @@ public static class SubmissionStatements
         JobsDbContext db, Job job, int readVersion, OutboxMessage message, QuotaCheck? quota, CancellationToken cancellationToken)
     {
         var transaction = WriterCommands.TransactionOf(db);
-        if (TrackedEntries.Any<Job>(db, tracked => tracked.Id == job.Id))
-        {
-            // Its tracked copy would go stale here, and fail the version check of the run's next SaveChanges.
-            throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
-        }
-
+        RefuseTracked(db, job);
         var statement = ByModel.GetValue(db.Model, _ => Statement.For(db));
         if (quota is not null)
         {
@@ -82,12 +77,10 @@ public static class SubmissionStatements
             return true;
         }
 
-        RowInsert.RefuseTracked(db, message);
         // The rows the statement inserted (the server's reply counts the INSERT's, not the WITH's): the message's one when the job's
         // UPDATE matched, else none, and nothing was written. That holds while nothing on the outbox table can skip a row
         // (no trigger or rule there: the migrations make none).
-        var both = statement.CommandWithJob(db, transaction, together.Sql, job, readVersion);
-        return await WriterCommands.Bind(both, together.Properties, together.Names, message).ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await Together(db, statement, together, job, readVersion, message).ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>
@@ -103,19 +96,27 @@ public static class SubmissionStatements
             return null;
         }
 
+        RefuseTracked(db, job);
         var statement = ByModel.GetValue(db.Model, _ => Statement.For(db));
+        return quota is not null
+            ? WithinQuota(db, statement, job, readVersion, message, quota, withLock: false)
+            : Together(db, statement, statement.WithMessage!, job, readVersion, message);
+    }
+
+    /// <summary>Refuses a job <paramref name="db"/> tracks: its tracked copy would go stale here, and fail the version check of the run's next SaveChanges.</summary>
+    private static void RefuseTracked(JobsDbContext db, Job job)
+    {
         if (TrackedEntries.Any<Job>(db, tracked => tracked.Id == job.Id))
         {
             throw new InvalidOperationException($"Job {job.Id} is tracked: a submission written by statements is of a job read untracked.");
         }
+    }
 
-        if (quota is not null)
-        {
-            return WithinQuota(db, statement, job, readVersion, message, quota, withLock: false);
-        }
-
+    /// <summary>PostgreSQL's one statement of the submission and its message (<see cref="Statement.WithMessage"/>), bound.</summary>
+    private static DbCommand Together(
+        JobsDbContext db, Statement statement, RowInsert.SelectedInsert together, Job job, int readVersion, OutboxMessage message)
+    {
         RowInsert.RefuseTracked(db, message);
-        var together = statement.WithMessage!;
         var both = statement.CommandWithJob(db, WriterCommands.TransactionOf(db), together.Sql, job, readVersion);
         return WriterCommands.Bind(both, together.Properties, together.Names, message);
     }

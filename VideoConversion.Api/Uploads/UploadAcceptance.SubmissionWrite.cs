@@ -35,9 +35,9 @@ public sealed partial class UploadAcceptance
         public DbCommand? StatementAhead(JobsDbContext db)
         {
             _submittedAhead = null;
-            if (_read is not { Status: JobStatus.AwaitingUpload, DeletedAt: null } job || !db.Database.IsNpgsql() || acceptance.RefusalOf(job, upload) is not null)
+            if (_read is not { Status: JobStatus.AwaitingUpload, DeletedAt: null } job || !db.Database.IsNpgsql())
             {
-                return null; // moved on, or refused: decided by the write itself
+                return null; // moved on: the write itself says so
             }
 
             var readVersion = job.Version;
@@ -46,8 +46,11 @@ public sealed partial class UploadAcceptance
                 job.ChooseOutputs(outputs, acceptance.Now());
             }
 
-            var quota = acceptance.QuotaInStatement(job, upload);
-            var message = acceptance.Submission(job, upload, traceParent);
+            if (acceptance.SubmitWithQuotaInStatement(job, upload, traceParent) is not (_, { } message, var quota))
+            {
+                return null; // refused: decided by the write itself, on the read as it is
+            }
+
             _read = null;
             _submittedAhead = (job, quota);
             return SubmissionStatements.StatementAhead(db, job, readVersion, message, quota);

@@ -107,17 +107,17 @@ public sealed partial class UploadAcceptance(
     private async Task<(ProblemHttpResult? Refusal, OutboxMessage? Message, QuotaCheck? Quota)> SubmitJobAsync(
         JobsDbContext db, Job job, StoredUpload upload, string? traceParent, bool quotaInStatement, CancellationToken cancellationToken)
     {
+        if (quotaInStatement)
+        {
+            return SubmitWithQuotaInStatement(job, upload, traceParent);
+        }
+
         if (RefusalOf(job, upload) is { } refusal)
         {
             return (refusal, null, null);
         }
 
-        QuotaCheck? quota = null;
-        if (quotaInStatement)
-        {
-            quota = QuotaInStatement(job, upload);
-        }
-        else if (job.DeclaredBytes is null && job.OwnerId is not null)
+        if (job.DeclaredBytes is null && job.OwnerId is not null)
         {
             // An upload that declared no size counts against the storage quota now that its size is known; the check and the
             // submission are one step of the batch, so submissions together cannot pass a quota together.
@@ -128,6 +128,24 @@ public sealed partial class UploadAcceptance(
             }
         }
 
+        return (null, Submission(job, upload, traceParent), null);
+    }
+
+    /// <summary>
+    /// As <see cref="SubmitJobAsync"/> with the storage quota left to the submission's statement (PostgreSQL), so with no
+    /// read of the database: the job submitted, its message, and the check the statement must make; or why its upload may
+    /// not be kept.
+    /// </summary>
+    private (ProblemHttpResult? Refusal, OutboxMessage? Message, QuotaCheck? Quota) SubmitWithQuotaInStatement(Job job, StoredUpload upload, string? traceParent)
+    {
+        if (RefusalOf(job, upload) is { } refusal)
+        {
+            return (refusal, null, null);
+        }
+
+        // An upload that declared no size counts against the storage quota now that its size is known (a declared size
+        // was counted at its request): the statement checks it.
+        var quota = job.DeclaredBytes is null && job.OwnerId is not null ? new QuotaCheck(job.OwnerId, AddsActiveJob: false, upload.Size, quotas.Value) : null;
         return (null, Submission(job, upload, traceParent), quota);
     }
 
@@ -143,13 +161,6 @@ public sealed partial class UploadAcceptance(
 
         return upload.Size > uploads.Value.MaxFileBytes ? JobProblems.UploadTooLarge(upload.Size, uploads.Value.MaxFileBytes) : null;
     }
-
-    /// <summary>
-    /// The storage quota check the submission's statement makes (PostgreSQL): for an upload that declared no size, which
-    /// counts against the quota now that its size is known. Null: nothing to check (its declared size was counted at its request).
-    /// </summary>
-    private QuotaCheck? QuotaInStatement(Job job, StoredUpload upload) =>
-        job.DeclaredBytes is null && job.OwnerId is not null ? new QuotaCheck(job.OwnerId, AddsActiveJob: false, upload.Size, quotas.Value) : null;
 
     private DateTimeOffset Now() => time.GetUtcNow();
 
