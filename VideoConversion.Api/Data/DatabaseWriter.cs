@@ -47,6 +47,8 @@ public sealed partial class DatabaseWriter(
     /// Lanes for accounts' writes on PostgreSQL, an account always on the same one (by its lock's key). One account's writes
     /// run one after another however many lanes take them (its lock, and its totals' row, which every such write changes),
     /// so they are queued on one lane, where they wait together and commit as a group; other accounts' run beside it.
+    /// The lanes' connections, <see cref="PostgreSqlLanes"/> + this, are a pool of their own (<see cref="JobDatabase"/>),
+    /// which the AppHost's max_connections counts per replica (JobDatabaseResources): a change here is a change there.
     /// </summary>
     private const int AccountLanes = 4;
 
