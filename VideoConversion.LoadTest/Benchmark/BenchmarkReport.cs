@@ -51,7 +51,7 @@ public static class BenchmarkReport
             "A benchmark, not a test: nothing fails on these numbers.");
         report.Line($"- **Machine:** {results.Machine}");
         report.Line($"- **System:** the AppHost with {settings.Workers} worker processes (one per core), RabbitMQ, S3-compatible storage, " +
-                    "all on this machine; the load tool as the client.");
+                    "all on this machine; the load tool as the client. " + WorkerSlots.Sentence(results.IdleWorkerConsumers, settings.Workers));
         report.Line(results.TelemetryBytesPerSecond is null
             ? "- **Telemetry:** to the Aspire dashboard, on the same machine: it ingests every span, log and metric on the cores measured here."
             : "- **Telemetry:** every service exports its traces, metrics and logs over OTLP, as to a collector, to a sink in the load tool " +

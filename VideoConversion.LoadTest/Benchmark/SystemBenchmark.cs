@@ -48,7 +48,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyList<double>? RawThroughputRuns = null,
         IReadOnlyList<double>? SystemThroughputRuns = null,
         ApiBenchmark.Round? ApiWarmUp = null,
-        CpuMeasurement? Cpu = null)
+        CpuMeasurement? Cpu = null,
+        double? IdleWorkerConsumers = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -152,6 +153,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
         var uploadToStart = await UploadToStart.MeasureAsync(client, remux, Math.Max(5, settings.Runs * 3), cancellationToken);
 
+        // The workers idle now: each is attached through one consumer per slot, which says whether it prefetches its next job.
+        // Read once the API's queue monitor (every 5 s) has asked the broker since the last job ended, when a slot may have
+        // been between its acknowledgement and its attaching again.
+        await Task.Delay(TimeSpan.FromSeconds(6), cancellationToken);
+        var idleWorkerConsumers = (await client.ReadQueueAsync(cancellationToken)).Workers;
+
         // Each side once per run, alternated: one sample a side swung by more than the target between full runs (99 %, 88 %).
         List<double> rawThroughputRuns = [], systemThroughputRuns = [];
         for (var run = 1; run <= settings.Runs; run++)
@@ -243,7 +250,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
-            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu));
+            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu), idleWorkerConsumers);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

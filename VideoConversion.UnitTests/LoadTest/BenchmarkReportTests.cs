@@ -155,6 +155,22 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void How_many_jobs_each_worker_held_at_once_is_said_from_the_consumers_the_broker_counted()
+    {
+        var oneSlot = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20) with { IdleWorkerConsumers = 2 }, Settings, "scripts/benchmark");
+        var twoSlots = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20) with { IdleWorkerConsumers = 4 }, Settings, "scripts/benchmark");
+        var attaching = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20) with { IdleWorkerConsumers = 3 }, Settings, "scripts/benchmark");
+        var unread = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark");
+
+        Assert.Contains("Each worker took one job at a time (2 consumers of `video_jobs` for 2 workers,", oneSlot, StringComparison.Ordinal);
+        Assert.Contains("the throughput below overlaps no download or upload with FFmpeg.", oneSlot, StringComparison.Ordinal);
+        Assert.Contains("Each worker took its next job, and downloaded its input, while one converted (4 consumers of `video_jobs` for 2 workers,", twoSlots, StringComparison.Ordinal);
+        Assert.DoesNotContain("overlaps no download", twoSlots, StringComparison.Ordinal);
+        Assert.Contains("The workers held jobs through 3 consumers of `video_jobs` for 2 workers", attaching, StringComparison.Ordinal);
+        Assert.Contains("How many jobs each worker held at once was not read", unread, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_remuxs_spans_are_listed_in_the_order_they_start_with_repeated_spans_numbered()
     {
         var breakdown = new JobTimeBreakdown("remux", 3,

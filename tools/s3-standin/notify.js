@@ -110,9 +110,12 @@ function createNotifier({ url, exchange, routingKey, buckets }) {
     retrying = true;
     try {
       while (waiting.length > 0) {
+        const head = waiting[0];
         // eslint-disable-next-line no-await-in-loop -- in order, one at a time
-        await publish(waiting[0]);
-        waiting.shift();
+        await publish(head);
+        // Removed by identity: should the cap have dropped it meanwhile (keep), the next event is not sent yet.
+        const at = waiting.indexOf(head);
+        if (at >= 0) waiting.splice(at, 1);
       }
     } catch {
       // Still away: the rest waits for the next round.
