@@ -14,7 +14,7 @@ public static class WorkerSlots
     {
         if (consumers is not { } counted)
         {
-            return "How many jobs each worker held at once was not read (the API's /metrics did not answer).";
+            return "How many jobs each worker held at once was not read (no management address given, or no consumers of `video_jobs` on the API's /metrics).";
         }
 
         var counts = $"{Number(counted, "F0")} consumers of `video_jobs` for {workers} workers, as the broker counted them before the throughput runs";
@@ -23,14 +23,14 @@ public static class WorkerSlots
             return $"Each worker took one job at a time ({counts}): its next job only once the last one's output was stored. " +
                    "A worker takes its next job while one converts by default only with RabbitMQ 4.3 or later (the manifests' broker), " +
                    "which does not count a job handed back unstarted towards the queue's delivery limit; with an older one, or " +
-                   "`Conversion:PrefetchNextJob=false`, it is off: the throughput below overlaps no download or upload with FFmpeg.";
+                   "`Conversion:PrefetchNextJob=false`, it is off: in the throughput below no worker downloads or uploads while its own FFmpeg runs.";
         }
 
         if (counted == 2 * workers)
         {
-            return $"Each worker took its next job, and downloaded its input, while one converted ({counts}: two slots each).";
+            return $"In a backlog each worker took its next job, and downloaded its input, while one converted ({counts}: two slots each).";
         }
 
-        return $"The workers held jobs through {counts} (neither one slot each nor two: some were still attaching or leaving).";
+        return $"The workers held jobs through {counts} (neither one slot each nor two: a worker missing, or attaching).";
     }
 }
