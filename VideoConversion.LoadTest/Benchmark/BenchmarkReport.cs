@@ -15,6 +15,11 @@ public static class BenchmarkReport
         WriteSetup(report, results, settings, command);
         WritePipeline(report, results, settings, ratios);
         WriteRemuxBreakdown(report, results);
+        if (results.Cores is { } cores)
+        {
+            CoresReport.Write(report, cores, settings.Workers);
+        }
+
         WriteOutputs(report, results, settings);
         WriteApi(report, results, settings);
         if (otherDatabases is { Count: > 0 })

@@ -92,9 +92,10 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
     /// <returns>
     /// Each run's wall time, the wall time of all of them, and the CPU time all of them used with the ffprobe the worker
     /// runs on the input before each (run after them, out of the wall time: the floor is FFmpeg's): a job's child
-    /// processes do the same work. This process runs no other child meanwhile; the planning is done before.
+    /// processes do the same work. This process runs no other child meanwhile; the planning is done before. And where the
+    /// cores' time went while the clock ran (FFmpeg alone converting: the ffprobe runs after it).
     /// </returns>
-    public async Task<(List<double> Runs, double Total, double CpuSeconds)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken, string? outputs = null)
+    public async Task<(List<double> Runs, double Total, double CpuSeconds, CoresTime Cores)> RunAsync(string input, int count, int parallel, CancellationToken cancellationToken, string? outputs = null)
     {
         // Every command is planned before the clock starts: asking the worker is not part of the floor.
         var commands = new List<(string Output, string FFmpeg, string[] Arguments)>();
@@ -113,6 +114,8 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
 
         var runs = new List<double>();
         var cpuBefore = ChildrenCpuTime.OfThisProcess();
+        var cores = CoresClock.Start(SystemParts.Of, [Environment.ProcessId])
+            ?? throw new LoadTestException("/proc/self/stat could not be read: CPU time is measured on Linux only.");
         var total = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(parallel);
         await Task.WhenAll(commands.Select(async command =>
@@ -141,6 +144,7 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
             }
         }));
         var wall = total.Elapsed.TotalSeconds;
+        var coresTime = cores.Stop() ?? throw new LoadTestException("/proc/self/stat could not be read.");
         foreach (var probe in probes)
         {
             var (code, _, error) = await ProcessTools.RunAsync(probe.FFprobe, probe.Arguments, cancellationToken);
@@ -150,6 +154,6 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
             }
         }
 
-        return (runs, wall, ChildrenCpuTime.OfThisProcess() - cpuBefore);
+        return (runs, wall, ChildrenCpuTime.OfThisProcess() - cpuBefore, coresTime);
     }
 }

@@ -49,7 +49,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyList<double>? SystemThroughputRuns = null,
         ApiBenchmark.Round? ApiWarmUp = null,
         CpuMeasurement? Cpu = null,
-        double? IdleWorkerConsumers = null)
+        double? IdleWorkerConsumers = null,
+        CoresMeasurement? Cores = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -74,6 +75,14 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     public sealed record CpuMeasurement(
         IReadOnlyList<double> RawTranscodeRuns, IReadOnlyList<double> SystemTranscodeRuns,
         IReadOnlyList<double> RawThroughputPerJob, IReadOnlyList<double> SystemThroughputPerJob);
+
+    /// <summary>
+    /// Where the cores' time went while each per-job transcode and each throughput run was timed, per job, raw and in the
+    /// system; the system's lists empty when its workers could not be read.
+    /// </summary>
+    public sealed record CoresMeasurement(
+        IReadOnlyList<CoresTime> RawTranscodeRuns, IReadOnlyList<CoresTime> SystemTranscodeRuns,
+        IReadOnlyList<CoresTime> RawThroughputPerJob, IReadOnlyList<CoresTime> SystemThroughputPerJob);
 
     /// <summary>Remuxes timed per run, each against a raw run: the remux's median and spread rest on this many times the runs.</summary>
     public const int RemuxPairsPerRun = 5;
@@ -111,6 +120,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         // Raw and system runs alternate, so a slow moment of a shared machine falls on both sides.
         List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
         List<double> rawTranscodeCpu = [], systemTranscodeCpu = [], rawThroughputCpu = [], systemThroughputCpu = [];
+        List<CoresTime> rawTranscodeCores = [], systemTranscodeCores = [], rawThroughputCores = [], systemThroughputCores = [];
         // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
         // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
         telemetry?.StartRecording();
@@ -120,11 +130,13 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             var rawTranscode = await raw.RunAsync(transcode, 1, 1, cancellationToken);
             rawTranscodeRuns.AddRange(rawTranscode.Runs);
             rawTranscodeCpu.Add(rawTranscode.CpuSeconds);
-            var (systemTranscode, systemCpu) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
+            rawTranscodeCores.Add(rawTranscode.Cores);
+            var (systemTranscode, systemCpu, systemCores) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
             systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
-            if (systemCpu is { } seconds)
+            if (systemCpu is { } seconds && systemCores is { } cores)
             {
                 systemTranscodeCpu.Add(seconds);
+                systemTranscodeCores.Add(cores);
             }
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
             for (var pair = 0; pair < RemuxPairsPerRun; pair++)
@@ -163,11 +175,13 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             var rawParallel = await raw.RunAsync(transcode, settings.ThroughputJobs, settings.Workers, cancellationToken);
             rawThroughputRuns.Add(settings.ThroughputJobs / rawParallel.Total * 60);
             rawThroughputCpu.Add(rawParallel.CpuSeconds / settings.ThroughputJobs);
-            var (systemParallel, systemCpu) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
+            rawThroughputCores.Add(rawParallel.Cores.Per(settings.ThroughputJobs));
+            var (systemParallel, systemCpu, systemCores) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
             systemThroughputRuns.Add(Throughput(systemParallel));
-            if (systemCpu is { } seconds)
+            if (systemCpu is { } seconds && systemCores is { } cores)
             {
                 systemThroughputCpu.Add(seconds / settings.ThroughputJobs);
+                systemThroughputCores.Add(cores.Per(settings.ThroughputJobs));
             }
         }
 
@@ -246,7 +260,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
-            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu), idleWorkerConsumers);
+            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu), idleWorkerConsumers,
+            new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores));
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>
@@ -348,16 +363,19 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     }
 
     /// <summary>
-    /// <paramref name="jobs"/> jobs all at once, and the CPU time the system's workers' children used meanwhile: null when
-    /// the system's workers are not all found on this machine, or one of them ended on the way.
+    /// <paramref name="jobs"/> jobs all at once, the CPU time the system's workers' children used meanwhile, and where the
+    /// cores' time went: both null when the system's workers are not all found on this machine, or one of them ended on the way.
     /// </summary>
-    private async Task<(RunResult Run, double? CpuSeconds)> RunJobsWithCpuAsync(string name, string input, int jobs, CancellationToken cancellationToken)
+    private async Task<(RunResult Run, double? CpuSeconds, CoresTime? Cores)> RunJobsWithCpuAsync(
+        string name, string input, int jobs, CancellationToken cancellationToken)
     {
         var workers = await LocalWorkers.FindAsync(cancellationToken, settings.SystemWorkerExecutable, settings.SystemWorkersUnder);
         var before = workers.Count == settings.Workers ? ChildrenCpuTime.SumOf(workers) : null;
+        var cores = before is null ? null : CoresClock.Start(SystemParts.Of, workers);
         var run = await RunJobsAsync(name, input, jobs, jobs, cancellationToken);
         // A worker's FFmpeg has been waited for when its job is done: the job's outcome follows the output's upload.
-        return (run, before is { } from && ChildrenCpuTime.SumOf(workers) is { } to ? to - from : null);
+        var after = before is null ? null : ChildrenCpuTime.SumOf(workers);
+        return after is null || cores?.Stop() is not { } coresTime ? (run, null, null) : (run, after - before, coresTime);
     }
 
     /// <summary>Per job, as the system timed it: from submission (upload done) until the outcome.</summary>

@@ -63,6 +63,21 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             Assert.True(double.Parse(cpu.Groups[2].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system.");
         }
 
+        // Where the cores' time went, from /proc: FFmpeg's on both sides, and the API's and the workers' own processes found
+        // and counted while the system converted (their columns: transcode raw, system, difference, throughput raw, system).
+        foreach (var row in new[] { "FFmpeg, converting", "API", "workers" })
+        {
+            var cores = System.Text.RegularExpressions.Regex.Match(
+                markdown, $@"\| {row} \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+ \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+ \|");
+            Assert.True(cores.Success, $"No row '{row}' in where the cores' time went.");
+            Assert.True(double.Parse(cores.Groups[2].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system's transcode.");
+            Assert.True(double.Parse(cores.Groups[4].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system's throughput.");
+            if (row == "FFmpeg, converting")
+            {
+                Assert.True(double.Parse(cores.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "FFmpeg: no CPU time raw.");
+            }
+        }
+
         // Each call's slowest calls, as the system answered them, placed in the pass (one bunch at least per call), at full
         // load and at the target's rate; and what the API's own metrics counted meanwhile: the pass's requests under the
         // call's route, and for the writes the database writer's batches and log flushes.

@@ -1,4 +1,5 @@
 using VideoConversion.LoadTest.Benchmark;
+using VideoConversion.LoadTest.Processes;
 using VideoConversion.LoadTest.Reports;
 
 namespace VideoConversion.UnitTests.LoadTest;
@@ -168,6 +169,38 @@ public sealed class BenchmarkReportTests
         Assert.DoesNotContain("no worker downloads", twoSlots, StringComparison.Ordinal);
         Assert.Contains("The workers held jobs through 3 consumers of `video_jobs` for 2 workers", attaching, StringComparison.Ordinal);
         Assert.Contains("How many jobs each worker held at once was not read", unread, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Where_the_cores_time_went_is_set_out_per_job_for_each_side_with_the_systems_difference()
+    {
+        static CoresTime Time(double total, double idle, double converting, double api = 0, double workers = 0) =>
+            new(total, idle, converting, api + workers == 0
+                ? new Dictionary<string, double> { [SystemParts.LoadTool] = 0.1 }
+                : new Dictionary<string, double> { [SystemParts.Api] = api, [SystemParts.Workers] = workers, [SystemParts.LoadTool] = 0.1 });
+        var cores = new SystemBenchmark.CoresMeasurement(
+            RawTranscodeRuns: [Time(24, 3, 20.5), Time(26, 5, 20.5)],
+            SystemTranscodeRuns: [Time(26, 3, 21, api: 0.5, workers: 0.4), Time(28, 5, 21, api: 0.5, workers: 0.6)],
+            RawThroughputPerJob: [Time(24, 1, 22.5)],
+            SystemThroughputPerJob: [Time(26, 1.5, 23, api: 0.3, workers: 0.5)]);
+
+        var markdown = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20) with { Cores = cores }, Settings, "scripts/benchmark");
+        var unread = BenchmarkReport.Markdown(
+            Results(10.2, 0.7, 11.0, 1500, 20) with { Cores = cores with { SystemTranscodeRuns = [], SystemThroughputPerJob = [] } }, Settings, "scripts/benchmark");
+
+        Assert.Contains("## Where the cores' time went", markdown, StringComparison.Ordinal);
+        Assert.Contains("|  | Transcode, per job, raw (2 runs) | system (2 runs) | system − raw | Throughput, per job, raw (1 run) | system (1 run) | system − raw |", markdown, StringComparison.Ordinal);
+        // Means over the runs: transcode raw 25 s of the cores, 4 idle, 20.5 converting; the system 27, 4, 21.
+        Assert.Contains($"| All cores (wall × {Environment.ProcessorCount}) | 25.00 | 27.00 | +2.00 | 24.00 | 26.00 | +2.00 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| FFmpeg, converting | 20.50 | 21.00 | +0.50 | 22.50 | 23.00 | +0.50 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| API | 0.00 | 0.50 | +0.50 | 0.00 | 0.30 | +0.30 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| workers | 0.00 | 0.50 | +0.50 | 0.00 | 0.50 | +0.50 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| load tool | 0.10 | 0.10 | +0.00 | 0.10 | 0.10 | +0.00 |", markdown, StringComparison.Ordinal);
+        // The rest: 25 - 4 - 20.5 - 0.1 raw; 27 - 4 - 21 - 1.0 - 0.1 in the system.
+        Assert.Contains("| The rest of the machine | 0.40 | 0.90 | +0.50 | 0.40 | 0.60 | +0.20 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| Idle | 4.00 | 4.00 | +0.00 | 1.00 | 1.50 | +0.50 |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("| RabbitMQ |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("Where the cores' time went", unread, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,76 @@
+using VideoConversion.LoadTest.Processes;
+using VideoConversion.LoadTest.Reports;
+using static VideoConversion.LoadTest.Reports.MarkdownText;
+
+namespace VideoConversion.LoadTest.Benchmark;
+
+/// <summary>
+/// Where the cores' time went while the per-job transcodes and the throughput runs were timed, raw and in the system:
+/// what the system spends besides FFmpeg, and whether FFmpeg itself got less of the cores.
+/// </summary>
+public static class CoresReport
+{
+    public static void Write(MarkdownText report, SystemBenchmark.CoresMeasurement measurement, int workers)
+    {
+        var columns = new (string Name, IReadOnlyList<CoresTime> Raw, IReadOnlyList<CoresTime> System)[]
+        {
+            ("Transcode, per job", measurement.RawTranscodeRuns, measurement.SystemTranscodeRuns),
+            ("Throughput, per job", measurement.RawThroughputPerJob, measurement.SystemThroughputPerJob),
+        }.Where(column => column.Raw.Count > 0 && column.System.Count > 0).ToList();
+        if (columns.Count == 0)
+        {
+            return;
+        }
+
+        report.Heading("Where the cores' time went");
+        report.Paragraph(
+            $"The machine's {Environment.ProcessorCount} cores while each per-job transcode and each throughput run above was timed, as Linux counts their time (/proc):",
+            "FFmpeg converting (the ended children of the load tool raw, of the workers in the system: FFmpeg, and the ffprobe a worker runs where its own index cannot read a file),",
+            "each part of the system in its own processes, the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else running), and idle.",
+            "CPU seconds per job, over a side's runs together (their sums divided by their jobs), so a column adds up to its first row: the wall time per job times the cores.",
+            "Raw, the clock ran from the first FFmpeg's start to the last one's end; in the system, from the first upload's start until the load tool saw the last job's outcome,",
+            "so the system's columns include the client's uploads and its polling.",
+            $"The system's {workers} workers, the API, RabbitMQ and storage run during the raw runs too: idle, they are the floor's neighbours as well.");
+
+        var sums = columns.Select(column => (column.Name, Raw: CoresTime.Sum(column.Raw), System: CoresTime.Sum(column.System),
+            RawRuns: column.Raw.Count, SystemRuns: column.System.Count)).ToList();
+        var header = new List<string> { "" };
+        foreach (var (name, _, _, rawRuns, systemRuns) in sums)
+        {
+            header.AddRange([$"{name}, raw ({Runs(rawRuns)})", $"system ({Runs(systemRuns)})", "system − raw"]);
+        }
+
+        report.TableRow([.. header]);
+        report.TableRow([.. header.Select(_ => "---")]);
+        Row(report, $"All cores (wall × {Environment.ProcessorCount})", sums, time => time.Total);
+        Row(report, "FFmpeg, converting", sums, time => time.Converting);
+        foreach (var part in SystemParts.All.Where(part => sums.Any(sum => sum.Raw.Parts.ContainsKey(part) || sum.System.Parts.ContainsKey(part))))
+        {
+            Row(report, part, sums, time => time.Parts.GetValueOrDefault(part));
+        }
+
+        Row(report, "The rest of the machine", sums, time => time.Rest);
+        Row(report, "Idle", sums, time => time.Idle);
+        report.Line();
+    }
+
+    private static void Row(
+        MarkdownText report, string name,
+        IReadOnlyList<(string Name, CoresTime Raw, CoresTime System, int RawRuns, int SystemRuns)> sums, Func<CoresTime, double> figure)
+    {
+        var cells = new List<string> { name };
+        foreach (var (_, raw, system, rawRuns, systemRuns) in sums)
+        {
+            // Each run's figures are already per job: the mean over the runs is the runs' sum per job.
+            var rawShare = figure(raw) / rawRuns;
+            var systemShare = figure(system) / systemRuns;
+            cells.AddRange([Number(rawShare), Number(systemShare), Signed(systemShare - rawShare)]);
+        }
+
+        report.TableRow([.. cells]);
+    }
+
+    private static string Runs(int count) => count == 1 ? "1 run" : $"{count} runs";
+
+    private static string Signed(double seconds) => seconds >= 0 ? $"+{Number(seconds)}" : Number(seconds);
+}
