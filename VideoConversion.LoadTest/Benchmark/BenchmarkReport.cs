@@ -144,7 +144,6 @@ public static class BenchmarkReport
         report.Line();
     }
 
-
     private static void WritePipeline(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)
     {
         report.TableRow("", "Raw FFmpeg", "System", "Ratio", "Target", "");
@@ -298,7 +297,7 @@ public static class BenchmarkReport
     private static string TranscodeDifference(SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)
     {
         var difference = results.SystemTranscodeSeconds - results.RawTranscodeSeconds;
-        var measured = $"On the {settings.InputSeconds} s transcode the measured difference is {Percent(ratios.TranscodeOverhead)} of the job ({Signed(difference)} s),";
+        var measured = $"On the {settings.InputSeconds} s transcode the measured difference is {Percent(ratios.TranscodeOverhead)} of the job ({WithSign(difference)} s),";
         const string Shrinks = "the fixed cost shrinks, as a share, as videos get longer.";
         if (results.RawTranscodeRuns.Count < 2 || results.SystemTranscodeRuns.Count < 2)
         {
@@ -322,9 +321,6 @@ public static class BenchmarkReport
               "explain it: the job's stages, FFmpeg's above all, ran longer in the system than alone, as they do when the machine slows " +
               "between the two or other work takes its cores.";
     }
-
-
-    private static string Signed(double seconds) => seconds >= 0 ? $"+{Number(seconds)}" : Number(seconds);
 
     private static void WriteLimits(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, Ratios ratios)
     {

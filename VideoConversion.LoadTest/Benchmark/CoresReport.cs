@@ -22,18 +22,21 @@ public static class CoresReport
             return;
         }
 
+        var sums = columns.Select(column => (column.Name, Raw: CoresTime.Sum(column.Raw), System: CoresTime.Sum(column.System),
+            RawRuns: column.Raw.Count, SystemRuns: column.System.Count)).ToList();
+        var cores = sums.Max(sum => Math.Max(sum.Raw.Cores, sum.System.Cores));
         report.Heading("Where the cores' time went");
         report.Paragraph(
-            $"The machine's {Environment.ProcessorCount} cores while each per-job transcode and each throughput run above was timed, as Linux counts their time (/proc):",
-            "FFmpeg converting (the ended children of the load tool raw, of the workers in the system: FFmpeg, and the ffprobe a worker runs where its own index cannot read a file),",
-            "each part of the system in its own processes, the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else running), and idle.",
+            $"The machine's {cores} cores while each per-job transcode and each throughput run above was timed, as Linux counts their time (/proc):",
+            "FFmpeg converting (the ended children of the load tool raw: FFmpeg alone, as the floor's clock runs; of the workers in the system:",
+            "FFmpeg, the ffprobe a worker runs on an input its own index cannot read, as the transcode's, and the `ffmpeg -version` of its health check),",
+            "each part of the system in its own processes (the load tool's holds the sink its telemetry goes to),",
+            "the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else running, and what the hypervisor took where it counts that), and idle.",
             "CPU seconds per job, over a side's runs together (their sums divided by their jobs), so a column adds up to its first row: the wall time per job times the cores.",
             "Raw, the clock ran from the first FFmpeg's start to the last one's end; in the system, from the first upload's start until the load tool saw the last job's outcome,",
             "so the system's columns include the client's uploads and its polling.",
             $"The system's {workers} workers, the API, RabbitMQ and storage run during the raw runs too: idle, they are the floor's neighbours as well.");
 
-        var sums = columns.Select(column => (column.Name, Raw: CoresTime.Sum(column.Raw), System: CoresTime.Sum(column.System),
-            RawRuns: column.Raw.Count, SystemRuns: column.System.Count)).ToList();
         var header = new List<string> { "" };
         foreach (var (name, _, _, rawRuns, systemRuns) in sums)
         {
@@ -42,9 +45,11 @@ public static class CoresReport
 
         report.TableRow([.. header]);
         report.TableRow([.. header.Select(_ => "---")]);
-        Row(report, $"All cores (wall × {Environment.ProcessorCount})", sums, time => time.Total);
+        Row(report, $"All cores (wall × {cores})", sums, time => time.Total);
         Row(report, "FFmpeg, converting", sums, time => time.Converting);
-        foreach (var part in SystemParts.All.Where(part => sums.Any(sum => sum.Raw.Parts.ContainsKey(part) || sum.System.Parts.ContainsKey(part))))
+        // Every part counted, so that a column adds up: the known ones in their order, any other after them.
+        var counted = sums.SelectMany(sum => sum.Raw.Parts.Keys.Concat(sum.System.Parts.Keys)).ToHashSet();
+        foreach (var part in SystemParts.All.Where(counted.Contains).Concat(counted.Except(SystemParts.All).Order(StringComparer.Ordinal)))
         {
             Row(report, part, sums, time => time.Parts.GetValueOrDefault(part));
         }
@@ -52,6 +57,21 @@ public static class CoresReport
         Row(report, "The rest of the machine", sums, time => time.Rest);
         Row(report, "Idle", sums, time => time.Idle);
         report.Line();
+        report.Paragraph([.. sums.Select(sum => Difference(sum.Name, sum.Raw.Per(sum.RawRuns), sum.System.Per(sum.SystemRuns)))]);
+    }
+
+    /// <summary>
+    /// The system's extra time of the cores split by where a deployment runs it: FFmpeg and the worker on the worker's
+    /// machine, the other parts (and the benchmark's client) on machines of their own, which here share the 2 cores.
+    /// </summary>
+    private static string Difference(string column, CoresTime raw, CoresTime system)
+    {
+        double Elsewhere(CoresTime time) => time.Parts.Where(part => part.Key != SystemParts.Workers).Sum(part => part.Value);
+        double Worker(CoresTime time) => time.Parts.GetValueOrDefault(SystemParts.Workers);
+        return $"{column}, the system took {WithSign(system.Total - raw.Total)} s of the cores over raw FFmpeg:" +
+            $" FFmpeg {WithSign(system.Converting - raw.Converting)} s, the workers' own processes {WithSign(Worker(system) - Worker(raw))} s," +
+            $" the parts a deployment runs on other machines than its workers (the API, RabbitMQ, storage, Aspire, the upload page, and the load tool as the client) {WithSign(Elsewhere(system) - Elsewhere(raw))} s," +
+            $" the rest of the machine {WithSign(system.Rest - raw.Rest)} s, idle {WithSign(system.Idle - raw.Idle)} s.";
     }
 
     private static void Row(
@@ -64,13 +84,11 @@ public static class CoresReport
             // Each run's figures are already per job: the mean over the runs is the runs' sum per job.
             var rawShare = figure(raw) / rawRuns;
             var systemShare = figure(system) / systemRuns;
-            cells.AddRange([Number(rawShare), Number(systemShare), Signed(systemShare - rawShare)]);
+            cells.AddRange([Number(rawShare), Number(systemShare), WithSign(systemShare - rawShare)]);
         }
 
         report.TableRow([.. cells]);
     }
 
     private static string Runs(int count) => count == 1 ? "1 run" : $"{count} runs";
-
-    private static string Signed(double seconds) => seconds >= 0 ? $"+{Number(seconds)}" : Number(seconds);
 }

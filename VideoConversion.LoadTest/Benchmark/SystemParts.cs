@@ -1,7 +1,7 @@
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
-/// Which part of the system a process on this machine is, by its command line and name (/proc): the parts the benchmark
+/// Which part of the system a process on this machine is, by its name and arguments (/proc): the parts the benchmark
 /// counts the cores' time of. Every process a part runs counts, whoever started it: the benchmark runs one system at a time.
 /// </summary>
 public static class SystemParts
@@ -26,39 +26,59 @@ public static class SystemParts
             return LoadTool;
         }
 
-        string name, commandLine;
+        string name;
+        string[] arguments;
         try
         {
             name = File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
-            commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').TrimEnd();
+            arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return null;
         }
 
-        return Of(name, commandLine);
+        return Of(name, arguments);
     }
 
     /// <param name="name">The process's name as Linux keeps it (/proc/PID/comm: its executable's, cut to 15 characters).</param>
-    /// <param name="commandLine">Its arguments, separated by spaces.</param>
-    public static string? Of(string name, string commandLine) => name switch
+    /// <param name="arguments">Its command line, the executable first.</param>
+    public static string? Of(string name, IReadOnlyList<string> arguments) => name switch
     {
         // The Erlang VM, its port mapper and helpers.
         "beam.smp" or "epmd" or "erl_child_setup" or "inet_gethost" => Broker,
         "minio" => Storage,
         "postgres" => Database,
         _ when name.StartsWith("dcp", StringComparison.Ordinal) => Aspire,
-        _ when Runs(commandLine, "/VideoConversion.Api") => Api,
-        _ when Runs(commandLine, "/VideoConversion.Worker") => Workers,
-        _ when Runs(commandLine, "/VideoConversion.Web") => Web,
-        _ when Runs(commandLine, "/VideoConversion.AppHost") => Aspire,
-        _ when commandLine.Contains("/s3-standin/server.js", StringComparison.Ordinal) => Storage,
-        _ => null,
+        _ => Program(arguments) switch
+        {
+            "VideoConversion.Api" => Api,
+            "VideoConversion.Worker" => Workers,
+            "VideoConversion.Web" => Web,
+            "VideoConversion.AppHost" => Aspire,
+            "server.js" when arguments[1].EndsWith("/s3-standin/server.js", StringComparison.Ordinal) => Storage,
+            _ => null,
+        },
     };
 
-    /// <summary>The service's own executable or assembly, not `dotnet run --project …/X.csproj` around it.</summary>
-    private static bool Runs(string commandLine, string executable) =>
-        commandLine.Contains(executable + " ", StringComparison.Ordinal) || commandLine.Contains(executable + ".dll", StringComparison.Ordinal)
-        || commandLine.EndsWith(executable, StringComparison.Ordinal);
+    /// <summary>
+    /// What the process runs: its executable's name, or the assembly or script an interpreter (`dotnet X.dll`, `node
+    /// X.js`) runs; not what `dotnet run --project …` builds and starts, a process of its own.
+    /// </summary>
+    private static string? Program(IReadOnlyList<string> arguments)
+    {
+        if (arguments.Count == 0)
+        {
+            return null;
+        }
+
+        var executable = Path.GetFileName(arguments[0]);
+        if (executable is "dotnet" or "node" && arguments.Count > 1 && Path.GetExtension(arguments[1]) is ".dll" or ".js")
+        {
+            var script = Path.GetFileName(arguments[1]);
+            return script.EndsWith(".dll", StringComparison.Ordinal) ? Path.GetFileNameWithoutExtension(script) : script;
+        }
+
+        return executable;
+    }
 }

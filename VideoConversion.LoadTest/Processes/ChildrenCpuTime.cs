@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace VideoConversion.LoadTest.Processes;
 
 /// <summary>
@@ -9,16 +7,9 @@ namespace VideoConversion.LoadTest.Processes;
 /// </summary>
 public static class ChildrenCpuTime
 {
-    /// <summary>USER_HZ, the unit of /proc's times: 100 on every architecture Linux and .NET run on together.</summary>
-    private const double TicksPerSecond = 100;
-
     /// <summary>Seconds of CPU <paramref name="pid"/>'s waited-for children used, user and system; null once it has ended.</summary>
     public static double? SecondsOf(int pid) =>
-        ProcessStat.FieldsAfterName(pid) is { } fields
-        && long.TryParse(fields[16 - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user)
-        && long.TryParse(fields[17 - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var system)
-            ? (user + system) / TicksPerSecond
-            : null;
+        ProcessStat.FieldsAfterName(pid) is { } fields ? ProcessStat.Seconds(fields, 16, 17) : null;
 
     /// <summary>The same for this process: the FFmpeg it ran itself.</summary>
     public static double OfThisProcess() => SecondsOf(Environment.ProcessId)

@@ -11,96 +11,100 @@ namespace VideoConversion.LoadTest.Processes;
 /// </summary>
 public sealed class CoresClock
 {
-    /// <summary>USER_HZ, the unit of /proc's times.</summary>
-    private const double TicksPerSecond = 100;
-
     private readonly Func<int, string?> _partOf;
     private readonly IReadOnlyList<int> _converters;
     private readonly MachineTicks _machineAtStart;
-    private readonly Dictionary<int, (string Part, double Seconds)> _processesAtStart;
     private readonly double _convertingAtStart;
+    private readonly Dictionary<RunningProcess, (string Part, double Seconds)> _processesAtStart;
 
-    private CoresClock(Func<int, string?> partOf, IReadOnlyList<int> converters, double convertingAtStart)
+    private CoresClock(
+        Func<int, string?> partOf, IReadOnlyList<int> converters, MachineTicks machine, double converting,
+        Dictionary<RunningProcess, (string, double)> processes)
     {
         _partOf = partOf;
         _converters = converters;
-        _convertingAtStart = convertingAtStart;
-        _processesAtStart = Processes();
-        _machineAtStart = MachineTicks.Read();
+        _machineAtStart = machine;
+        _convertingAtStart = converting;
+        _processesAtStart = processes;
     }
 
     /// <param name="partOf">The part of the system a process is (by its id), or null for none: its time falls to the rest.</param>
     /// <param name="converters">The processes that start the conversions and wait for them: their children's time is the conversions'.</param>
     /// <returns>Null when a converter has ended.</returns>
     /// <exception cref="LoadTestException">/proc/stat cannot be read (not Linux).</exception>
-    public static CoresClock? Start(Func<int, string?> partOf, IReadOnlyList<int> converters) =>
-        ChildrenCpuTime.SumOf(converters) is { } converting ? new CoresClock(partOf, converters, converting) : null;
+    public static CoresClock? Start(Func<int, string?> partOf, IReadOnlyList<int> converters)
+    {
+        // The machine first at the start and last at the stop: what is counted apart falls within what it counts.
+        var machine = MachineTicks.Read();
+        return ChildrenCpuTime.SumOf(converters) is { } converting
+            ? new CoresClock(partOf, converters, machine, converting, Processes(partOf))
+            : null;
+    }
 
     /// <returns>Null when a converter ended within the stretch: its children's time went with it.</returns>
     public CoresTime? Stop()
     {
+        var processes = Processes(_partOf);
+        var converting = ChildrenCpuTime.SumOf(_converters);
         var machine = MachineTicks.Read();
-        if (ChildrenCpuTime.SumOf(_converters) is not { } converting)
+        if (converting is null)
         {
             return null;
         }
 
         var parts = new Dictionary<string, double>();
-        foreach (var (pid, (part, seconds)) in Processes())
+        foreach (var (process, (part, seconds)) in processes)
         {
             // A process started within the stretch spent all its time in it.
-            var before = _processesAtStart.TryGetValue(pid, out var start) && start.Part == part ? start.Seconds : 0;
+            var before = _processesAtStart.TryGetValue(process, out var start) && start.Part == part ? start.Seconds : 0;
             parts[part] = parts.GetValueOrDefault(part) + seconds - before;
         }
 
-        return new CoresTime(
-            (machine.Total - _machineAtStart.Total) / TicksPerSecond, (machine.Idle - _machineAtStart.Idle) / TicksPerSecond,
-            converting - _convertingAtStart, parts);
+        return new CoresTime(machine.Cores,
+            (machine.Total - _machineAtStart.Total) / ProcessStat.TicksPerSecond, (machine.Idle - _machineAtStart.Idle) / ProcessStat.TicksPerSecond,
+            converting.Value - _convertingAtStart, parts);
     }
 
-    private Dictionary<int, (string Part, double Seconds)> Processes()
+    private static Dictionary<RunningProcess, (string, double)> Processes(Func<int, string?> partOf)
     {
-        var processes = new Dictionary<int, (string, double)>();
+        var processes = new Dictionary<RunningProcess, (string, double)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && _partOf(pid) is { } part
-                && OwnSeconds(pid) is { } seconds)
+                && partOf(pid) is { } part
+                && ProcessStat.FieldsAfterName(pid) is { } fields
+                && ProcessStat.Seconds(fields, 14, 15) is { } seconds)
             {
-                processes[pid] = (part, seconds);
+                processes[new RunningProcess(pid, fields[22 - 3])] = (part, seconds);
             }
         }
 
         return processes;
     }
 
-    /// <summary>The process's own CPU time, user and system (utime + stime), not its children's; null once it has ended.</summary>
-    private static double? OwnSeconds(int pid) =>
-        ProcessStat.FieldsAfterName(pid) is { } fields
-        && long.TryParse(fields[14 - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var user)
-        && long.TryParse(fields[15 - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var system)
-            ? (user + system) / TicksPerSecond
-            : null;
+    /// <summary>A process by its id and its start time (proc(5)'s field 22): an id used again later is another process.</summary>
+    private sealed record RunningProcess(int Pid, string StartTime);
 
-    /// <summary>The machine's line of /proc/stat: every core's ticks so far, and those idle (waiting for I/O counts as idle).</summary>
-    private sealed record MachineTicks(long Total, long Idle)
+    /// <summary>The machine's line of /proc/stat, every core's ticks so far and those idle (waiting for I/O counts as idle), and its cores.</summary>
+    private sealed record MachineTicks(int Cores, long Total, long Idle)
     {
         public static MachineTicks Read()
         {
-            string line;
+            List<string> lines;
             try
             {
-                line = File.ReadLines("/proc/stat").First();
+                lines = File.ReadLines("/proc/stat").TakeWhile(line => line.StartsWith("cpu", StringComparison.Ordinal)).ToList();
             }
-            catch (IOException exception)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 throw new LoadTestException($"/proc/stat could not be read ({exception.Message}): the cores' time is measured on Linux only.");
             }
 
-            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice": guest time is already in user's.
-            var ticks = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
+            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice", then a "cpuN" line per core: guest
+            // time is already in user's.
+            var ticks = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
                 .Select(field => long.Parse(field, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
-            return new MachineTicks(ticks.Sum(), ticks[3] + ticks[4]);
+            return new MachineTicks(lines.Count - 1, ticks.Sum(), ticks[3] + ticks[4]);
         }
     }
 }

@@ -23,6 +23,9 @@ public sealed class MarkdownText
 
     public static string Number(double value, string format = "F2") => value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>A difference, its sign always shown: "+0.17", "-0.05".</summary>
+    public static string WithSign(double value, string format = "F2") => value >= 0 ? $"+{Number(value, format)}" : Number(value, format);
+
     public static string Percent(double share, int decimals = 1) => share.ToString($"P{decimals}", CultureInfo.InvariantCulture);
 
     public static string Met(bool met) => met ? "met" : "**not met**";

@@ -64,18 +64,28 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         }
 
         // Where the cores' time went, from /proc: FFmpeg's on both sides, and the API's and the workers' own processes found
-        // and counted while the system converted (their columns: transcode raw, system, difference, throughput raw, system).
+        // and counted while the system converted; the workers' own far below their FFmpeg's (a child's time counted once,
+        // as converting); and each column adding up to its first row, the wall time times the cores (each cell rounded).
+        Assert.Contains("## Where the cores' time went", markdown, StringComparison.Ordinal);
+        var coresTable = markdown[markdown.IndexOf("## Where the cores' time went", StringComparison.Ordinal)..].Split('\n')
+            .SkipWhile(line => !line.StartsWith("|  | Transcode, per job, raw", StringComparison.Ordinal)).Skip(2).TakeWhile(line => line.StartsWith('|'))
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries)[1..^1])
+            .ToDictionary(cells => cells[0], cells => cells[1..].Select(cell => double.Parse(cell, CultureInfo.InvariantCulture)).ToArray());
         foreach (var row in new[] { "FFmpeg, converting", "API", "workers" })
         {
-            var cores = System.Text.RegularExpressions.Regex.Match(
-                markdown, $@"\| {row} \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+ \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+ \|");
-            Assert.True(cores.Success, $"No row '{row}' in where the cores' time went.");
-            Assert.True(double.Parse(cores.Groups[2].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system's transcode.");
-            Assert.True(double.Parse(cores.Groups[4].Value, CultureInfo.InvariantCulture) > 0, $"{row}: no CPU time in the system's throughput.");
-            if (row == "FFmpeg, converting")
-            {
-                Assert.True(double.Parse(cores.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "FFmpeg: no CPU time raw.");
-            }
+            Assert.True(coresTable.TryGetValue(row, out var cells), $"No row '{row}' in where the cores' time went.");
+            // Columns: transcode raw, system, difference; throughput raw, system, difference.
+            Assert.True(cells[1] > 0 && cells[4] > 0, $"{row}: no CPU time in the system.");
+        }
+
+        Assert.True(coresTable["FFmpeg, converting"][0] > 0 && coresTable["FFmpeg, converting"][3] > 0, "FFmpeg: no CPU time raw.");
+        Assert.True(coresTable["workers"][1] < coresTable["FFmpeg, converting"][1] / 2, "The workers' own time holds their FFmpeg's.");
+        var allCores = coresTable.Keys.Single(row => row.StartsWith("All cores", StringComparison.Ordinal));
+        for (var column = 0; column < 6; column++)
+        {
+            var sum = coresTable.Where(row => row.Key != allCores).Sum(row => row.Value[column]);
+            Assert.True(Math.Abs(sum - coresTable[allCores][column]) <= 0.01 * coresTable.Count,
+                $"Column {column} of where the cores' time went adds up to {sum:F2}, not to its first row's {coresTable[allCores][column]:F2}.");
         }
 
         // Each call's slowest calls, as the system answered them, placed in the pass (one bunch at least per call), at full

@@ -175,7 +175,7 @@ public sealed class BenchmarkReportTests
     public void Where_the_cores_time_went_is_set_out_per_job_for_each_side_with_the_systems_difference()
     {
         static CoresTime Time(double total, double idle, double converting, double api = 0, double workers = 0) =>
-            new(total, idle, converting, api + workers == 0
+            new(Cores: 2, total, idle, converting, api + workers == 0
                 ? new Dictionary<string, double> { [SystemParts.LoadTool] = 0.1 }
                 : new Dictionary<string, double> { [SystemParts.Api] = api, [SystemParts.Workers] = workers, [SystemParts.LoadTool] = 0.1 });
         var cores = new SystemBenchmark.CoresMeasurement(
@@ -191,7 +191,7 @@ public sealed class BenchmarkReportTests
         Assert.Contains("## Where the cores' time went", markdown, StringComparison.Ordinal);
         Assert.Contains("|  | Transcode, per job, raw (2 runs) | system (2 runs) | system − raw | Throughput, per job, raw (1 run) | system (1 run) | system − raw |", markdown, StringComparison.Ordinal);
         // Means over the runs: transcode raw 25 s of the cores, 4 idle, 20.5 converting; the system 27, 4, 21.
-        Assert.Contains($"| All cores (wall × {Environment.ProcessorCount}) | 25.00 | 27.00 | +2.00 | 24.00 | 26.00 | +2.00 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| All cores (wall × 2) | 25.00 | 27.00 | +2.00 | 24.00 | 26.00 | +2.00 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| FFmpeg, converting | 20.50 | 21.00 | +0.50 | 22.50 | 23.00 | +0.50 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| API | 0.00 | 0.50 | +0.50 | 0.00 | 0.30 | +0.30 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| workers | 0.00 | 0.50 | +0.50 | 0.00 | 0.50 | +0.50 |", markdown, StringComparison.Ordinal);
@@ -199,6 +199,11 @@ public sealed class BenchmarkReportTests
         // The rest: 25 - 4 - 20.5 - 0.1 raw; 27 - 4 - 21 - 1.0 - 0.1 in the system.
         Assert.Contains("| The rest of the machine | 0.40 | 0.90 | +0.50 | 0.40 | 0.60 | +0.20 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| Idle | 4.00 | 4.00 | +0.00 | 1.00 | 1.50 | +0.50 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("The machine's 2 cores while each per-job transcode", markdown, StringComparison.Ordinal);
+        // The system's extra time split by where a deployment runs it: API and load tool elsewhere, the workers with FFmpeg.
+        Assert.Contains("Transcode, per job, the system took +2.00 s of the cores over raw FFmpeg: FFmpeg +0.50 s, the workers' own processes +0.50 s, " +
+            "the parts a deployment runs on other machines than its workers (the API, RabbitMQ, storage, Aspire, the upload page, and the load tool as the client) +0.50 s, " +
+            "the rest of the machine +0.50 s, idle +0.00 s. Throughput, per job, the system took +2.00 s", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("| RabbitMQ |", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("Where the cores' time went", unread, StringComparison.Ordinal);
     }
