@@ -354,7 +354,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     private async Task<RunResult> RunJobsAsync(
         string name, string input, int jobs, int concurrency, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs);
+        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs, SampleQueue: false);
         var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
         var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
         return failed.Count == 0

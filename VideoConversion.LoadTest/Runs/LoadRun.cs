@@ -33,7 +33,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
         var startedAt = DateTimeOffset.UtcNow;
         _started = Stopwatch.GetTimestamp();
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sampler = SampleAsync(sampling.Token);
+        var sampler = settings.SampleQueue ? SampleAsync(sampling.Token) : Task.CompletedTask;
         var fault = during is null ? Task.CompletedTask : during(this, cancellationToken);
 
         using var gate = new SemaphoreSlim(settings.Concurrency);
