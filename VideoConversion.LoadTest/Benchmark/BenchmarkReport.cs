@@ -57,9 +57,8 @@ public static class BenchmarkReport
             "A benchmark, not a test: nothing fails on these numbers.");
         report.Line($"- **Machine:** {results.Machine}");
         report.Line($"- **System:** the AppHost with {settings.Workers} worker processes (one per core), RabbitMQ, S3-compatible storage, " +
-                    "all on this machine; the load tool as the client, asking for a job's state every " +
-                    $"{RunSettings.PollInterval.TotalMilliseconds:F0} ms and for nothing else while the per-job and throughput jobs are timed " +
-                    "(runs before 2026-12-06 also read the API's metrics each second). " + WorkerSlots.Sentence(results.IdleWorkerConsumers, settings.Workers));
+                    "all on this machine; the load tool as the client: while the per-job and throughput jobs are timed it asks the API " +
+                    $"only for each job's upload URL and, {RunSettings.PollInterval.TotalMilliseconds:F0} ms after each answer, its state, and PUTs its input to storage. " + WorkerSlots.Sentence(results.IdleWorkerConsumers, settings.Workers));
         report.Line(results.TelemetryBytesPerSecond is null
             ? "- **Telemetry:** to the Aspire dashboard, on the same machine: it ingests every span, log and metric on the cores measured here."
             : "- **Telemetry:** every service exports its traces, metrics and logs over OTLP, as to a collector, to a sink in the load tool " +

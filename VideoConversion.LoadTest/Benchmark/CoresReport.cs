@@ -22,14 +22,15 @@ public static class CoresReport
             return;
         }
 
-        var sums = columns.Select(column => (column.Name, Raw: CoresTime.Sum(column.Raw), System: CoresTime.Sum(column.System),
-            RawRuns: column.Raw.Count, SystemRuns: column.System.Count)).ToList();
+        // Each run's figures are already per job: the runs' sum per job is their mean.
+        var sums = columns.Select(column => (column.Name, Raw: CoresTime.Sum(column.Raw).Per(column.Raw.Count),
+            System: CoresTime.Sum(column.System).Per(column.System.Count), RawRuns: column.Raw.Count, SystemRuns: column.System.Count)).ToList();
         var cores = sums.Max(sum => Math.Max(sum.Raw.Cores, sum.System.Cores));
         report.Heading("Where the cores' time went");
         report.Paragraph(
             $"The machine's {cores} cores while each per-job transcode and each throughput run above was timed, as Linux counts their time (/proc):",
             "FFmpeg converting (the ended children of the load tool raw: FFmpeg alone, as the floor's clock runs; of the workers in the system:",
-            "FFmpeg, the ffprobe a worker runs on an input its own index cannot read, as the transcode's, and the `ffmpeg -version` of its health check),",
+            "every child a worker waits for: FFmpeg, its ffprobes where its own index cannot read a file, as the transcode's input, and its health check's `ffmpeg -version`),",
             "each part of the system in its own processes (the load tool's holds the sink its telemetry goes to),",
             "the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else running, and what the hypervisor took where it counts that), and idle.",
             "CPU seconds per job, over a side's runs together (their sums divided by their jobs), so a column adds up to its first row: the wall time per job times the cores.",
@@ -47,9 +48,8 @@ public static class CoresReport
         report.TableRow([.. header.Select(_ => "---")]);
         Row(report, $"All cores (wall × {cores})", sums, time => time.Total);
         Row(report, "FFmpeg, converting", sums, time => time.Converting);
-        // Every part counted, so that a column adds up: the known ones in their order, any other after them.
-        var counted = sums.SelectMany(sum => sum.Raw.Parts.Keys.Concat(sum.System.Parts.Keys)).ToHashSet();
-        foreach (var part in SystemParts.All.Where(counted.Contains).Concat(counted.Except(SystemParts.All).Order(StringComparer.Ordinal)))
+        // Every part counted, so that a column adds up.
+        foreach (var part in InReportOrder(sums.SelectMany(sum => sum.Raw.Parts.Keys.Concat(sum.System.Parts.Keys))))
         {
             Row(report, part, sums, time => time.Parts.GetValueOrDefault(part));
         }
@@ -57,21 +57,30 @@ public static class CoresReport
         Row(report, "The rest of the machine", sums, time => time.Rest);
         Row(report, "Idle", sums, time => time.Idle);
         report.Line();
-        report.Paragraph([.. sums.Select(sum => Difference(sum.Name, sum.Raw.Per(sum.RawRuns), sum.System.Per(sum.SystemRuns)))]);
+        report.Paragraph([.. sums.Select(sum => Difference(sum.Name, sum.Raw, sum.System))]);
     }
 
     /// <summary>
     /// The system's extra time of the cores split by where a deployment runs it: FFmpeg and the worker on the worker's
-    /// machine, the other parts (and the benchmark's client) on machines of their own, which here share the 2 cores.
+    /// machine; the other parts on machines of their own, or not at all (Aspire, the benchmark's client), which here share
+    /// this machine's cores.
     /// </summary>
     private static string Difference(string column, CoresTime raw, CoresTime system)
     {
-        double Elsewhere(CoresTime time) => time.Parts.Where(part => part.Key != SystemParts.Workers).Sum(part => part.Value);
+        var apart = InReportOrder(raw.Parts.Keys.Concat(system.Parts.Keys)).Where(part => part != SystemParts.Workers).ToList();
+        double Apart(CoresTime time) => apart.Sum(part => time.Parts.GetValueOrDefault(part));
         double Worker(CoresTime time) => time.Parts.GetValueOrDefault(SystemParts.Workers);
         return $"{column}, the system took {WithSign(system.Total - raw.Total)} s of the cores over raw FFmpeg:" +
             $" FFmpeg {WithSign(system.Converting - raw.Converting)} s, the workers' own processes {WithSign(Worker(system) - Worker(raw))} s," +
-            $" the parts a deployment runs on other machines than its workers (the API, RabbitMQ, storage, Aspire, the upload page, and the load tool as the client) {WithSign(Elsewhere(system) - Elsewhere(raw))} s," +
+            $" the parts a deployment runs apart from its workers, or not at all ({string.Join(", ", apart)}) {WithSign(Apart(system) - Apart(raw))} s," +
             $" the rest of the machine {WithSign(system.Rest - raw.Rest)} s, idle {WithSign(system.Idle - raw.Idle)} s.";
+    }
+
+    /// <summary>Each part once: the known ones in their order, any other after them.</summary>
+    private static IEnumerable<string> InReportOrder(IEnumerable<string> parts)
+    {
+        var counted = parts.ToHashSet();
+        return SystemParts.All.Where(counted.Contains).Concat(counted.Except(SystemParts.All).Order(StringComparer.Ordinal));
     }
 
     private static void Row(
@@ -79,12 +88,9 @@ public static class CoresReport
         IReadOnlyList<(string Name, CoresTime Raw, CoresTime System, int RawRuns, int SystemRuns)> sums, Func<CoresTime, double> figure)
     {
         var cells = new List<string> { name };
-        foreach (var (_, raw, system, rawRuns, systemRuns) in sums)
+        foreach (var (_, raw, system, _, _) in sums)
         {
-            // Each run's figures are already per job: the mean over the runs is the runs' sum per job.
-            var rawShare = figure(raw) / rawRuns;
-            var systemShare = figure(system) / systemRuns;
-            cells.AddRange([Number(rawShare), Number(systemShare), WithSign(systemShare - rawShare)]);
+            cells.AddRange([Number(figure(raw)), Number(figure(system)), WithSign(figure(system) - figure(raw))]);
         }
 
         report.TableRow([.. cells]);

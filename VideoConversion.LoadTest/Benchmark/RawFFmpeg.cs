@@ -8,7 +8,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// The physical floor: the very FFmpeg command the worker would run for an input (asked from the
 /// worker's own `plan` command), run directly, with no queue, storage or API around it.
 /// </summary>
-public sealed class RawFFmpeg(string workerBinary, string scratch)
+/// <param name="partOf">The part of the system a process is (<see cref="SystemParts"/>), for where the cores' time went while FFmpeg ran.</param>
+public sealed class RawFFmpeg(string workerBinary, string scratch, Func<int, string?> partOf)
 {
     /// <param name="outputs">What to make, as a job names it ("mp4,hls"); null for the MP4 alone.</param>
     /// <param name="rendition">The one HLS rendition to make, on its own: the command a run per rendition would take.</param>
@@ -114,7 +115,7 @@ public sealed class RawFFmpeg(string workerBinary, string scratch)
 
         var runs = new List<double>();
         var cpuBefore = ChildrenCpuTime.OfThisProcess();
-        var cores = CoresClock.Start(SystemParts.Of, [Environment.ProcessId])
+        var cores = CoresClock.Start(partOf, [Environment.ProcessId])
             ?? throw new LoadTestException("/proc/self/stat could not be read: CPU time is measured on Linux only.");
         var total = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(parallel);

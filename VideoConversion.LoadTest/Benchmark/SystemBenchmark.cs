@@ -112,7 +112,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var transcode = await GeneratedInputs.CreateAsync(inputs, "transcode", settings.InputSeconds, cancellationToken);
         var remux = await GeneratedInputs.CreateAsync(inputs, "remux", settings.InputSeconds, cancellationToken);
 
-        var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName);
+        var raw = new RawFFmpeg(settings.WorkerBinary, Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "raw")).FullName, PartOf);
         // A worker's first job compiles its code (1.8 s of CPU on the 2-core machine) and the API's first reports theirs:
         // once per process, not per job.
         progress($"warming the system up: {settings.Workers} transcodes at once, as many as there are workers (not judged)");
@@ -354,7 +354,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     private async Task<RunResult> RunJobsAsync(
         string name, string input, int jobs, int concurrency, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs, SampleQueue: false);
+        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs, SampleTimeline: false);
         var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
         var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
         return failed.Count == 0
@@ -371,12 +371,23 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     {
         var workers = await LocalWorkers.FindAsync(cancellationToken, settings.SystemWorkerExecutable, settings.SystemWorkersUnder);
         var before = workers.Count == settings.Workers ? ChildrenCpuTime.SumOf(workers) : null;
-        var cores = before is null ? null : CoresClock.Start(SystemParts.Of, workers);
+        var cores = before is null ? null : CoresClock.Start(PartOf, workers);
         var run = await RunJobsAsync(name, input, jobs, jobs, cancellationToken);
         // A worker's FFmpeg has been waited for when its job is done: the job's outcome follows the output's upload.
         var after = before is null ? null : ChildrenCpuTime.SumOf(workers);
         return after is null || cores?.Stop() is not { } coresTime ? (run, null, null) : (run, after - before, coresTime);
     }
+
+    /// <summary>
+    /// The part of the system a process is, for the cores' time; of the workers, only this system's (below
+    /// <see cref="BenchmarkSettings.SystemWorkersUnder"/> where given, as for pausing them): other systems of the same build
+    /// may run on the machine, as in the tests.
+    /// </summary>
+    private string? PartOf(int pid) => SystemParts.Of(pid) switch
+    {
+        SystemParts.Workers when settings.SystemWorkersUnder is { } under && !ProcessAncestry.IsBelow(pid, under) => null,
+        var part => part,
+    };
 
     /// <summary>Per job, as the system timed it: from submission (upload done) until the outcome.</summary>
     private static IEnumerable<double> ServerSeconds(RunResult run) =>

@@ -2,7 +2,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
 /// Which part of the system a process on this machine is, by its name and arguments (/proc): the parts the benchmark
-/// counts the cores' time of. Every process a part runs counts, whoever started it: the benchmark runs one system at a time.
+/// counts the cores' time of. Every process a part runs counts, whoever started it: the benchmark runs one system at a time
+/// (where other systems of the same build run, as in the tests, it counts only its own workers).
 /// </summary>
 public static class SystemParts
 {
@@ -56,7 +57,7 @@ public static class SystemParts
             "VideoConversion.Worker" => Workers,
             "VideoConversion.Web" => Web,
             "VideoConversion.AppHost" => Aspire,
-            "server.js" when arguments[1].EndsWith("/s3-standin/server.js", StringComparison.Ordinal) => Storage,
+            "server.js" when arguments.Count > 1 && arguments[1].EndsWith("/s3-standin/server.js", StringComparison.Ordinal) => Storage,
             _ => null,
         },
     };

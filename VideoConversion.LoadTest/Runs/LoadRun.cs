@@ -7,7 +7,7 @@ namespace VideoConversion.LoadTest.Runs;
 /// <summary>
 /// Runs jobs through the public API with a fixed number of concurrent clients, each doing what a
 /// user's client does (ask for a URL, PUT the file in one request or in parts, where its landing starts the job, poll to the
-/// outcome), while a sampler records the queue and the workers every second.
+/// outcome), while a sampler records the queue and the workers every second (unless told not to).
 /// </summary>
 public sealed class LoadRun(VideoConversionClient client, RunSettings settings, IRunDisplay display)
 {
@@ -33,7 +33,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
         var startedAt = DateTimeOffset.UtcNow;
         _started = Stopwatch.GetTimestamp();
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sampler = settings.SampleQueue ? SampleAsync(sampling.Token) : Task.CompletedTask;
+        var sampler = settings.SampleTimeline ? SampleAsync(sampling.Token) : Task.CompletedTask;
         var fault = during is null ? Task.CompletedTask : during(this, cancellationToken);
 
         using var gate = new SemaphoreSlim(settings.Concurrency);

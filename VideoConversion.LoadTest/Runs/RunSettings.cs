@@ -5,10 +5,10 @@ namespace VideoConversion.LoadTest.Runs;
 /// <summary>What a run does: how many jobs, how many clients at once, with which inputs, for how long at most.</summary>
 /// <param name="Multipart">Upload in parts (upload_type "multipart"); otherwise in one PUT ("single"), whatever the file's size.</param>
 /// <param name="PartsInFlight">With <paramref name="Multipart"/>: parts of one upload sent at once.</param>
-/// <param name="SampleQueue">
-/// Read the queue from the API's metrics each second, for the run's timeline (its chart and the console). Off where only
-/// the jobs' times count (the benchmark): each reading has the API render all its metrics, work on the cores the jobs
-/// are measured on that no user's client asks for.
+/// <param name="SampleTimeline">
+/// Read the queue and its workers from the API's metrics each second, for the run's timeline (its chart and the console).
+/// Off where only the jobs' times count (the benchmark): each reading has the API render all its metrics, work on the
+/// cores the jobs are measured on that no user's client asks for.
 /// </param>
 public sealed record RunSettings(
     ApiEndpoint Api,
@@ -20,7 +20,7 @@ public sealed record RunSettings(
     IReadOnlyList<string>? Outputs = null,
     bool Multipart = false,
     int PartsInFlight = MultipartUpload.DefaultPartsInFlight,
-    bool SampleQueue = true)
+    bool SampleTimeline = true)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);

@@ -164,6 +164,8 @@ public sealed class BenchmarkReportTests
         var unread = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark");
 
         Assert.Contains("Each worker took one job at a time (2 consumers of `video_jobs` for 2 workers,", oneSlot, StringComparison.Ordinal);
+        // What the client asked of the system while its jobs were timed, said with the workers' mode.
+        Assert.Contains("the load tool as the client: while the per-job and throughput jobs are timed it asks the API only for each job's upload URL and, 250 ms after each answer, its state, and PUTs its input to storage.", oneSlot, StringComparison.Ordinal);
         Assert.Contains("in the throughput below no worker downloads or uploads while its own FFmpeg runs.", oneSlot, StringComparison.Ordinal);
         Assert.Contains("In a backlog each worker took its next job, and downloaded its input, while one converted (4 consumers of `video_jobs` for 2 workers,", twoSlots, StringComparison.Ordinal);
         Assert.DoesNotContain("no worker downloads", twoSlots, StringComparison.Ordinal);
@@ -202,7 +204,7 @@ public sealed class BenchmarkReportTests
         Assert.Contains("The machine's 2 cores while each per-job transcode", markdown, StringComparison.Ordinal);
         // The system's extra time split by where a deployment runs it: API and load tool elsewhere, the workers with FFmpeg.
         Assert.Contains("Transcode, per job, the system took +2.00 s of the cores over raw FFmpeg: FFmpeg +0.50 s, the workers' own processes +0.50 s, " +
-            "the parts a deployment runs on other machines than its workers (the API, RabbitMQ, storage, Aspire, the upload page, and the load tool as the client) +0.50 s, " +
+            "the parts a deployment runs apart from its workers, or not at all (API, load tool) +0.50 s, " +
             "the rest of the machine +0.50 s, idle +0.00 s. Throughput, per job, the system took +2.00 s", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("| RabbitMQ |", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("Where the cores' time went", unread, StringComparison.Ordinal);

@@ -9,27 +9,31 @@ public sealed class CoresClockTests
     [Fact]
     public async Task A_converters_children_count_as_converting_and_a_parts_own_computing_as_that_part()
     {
-        // A converter of its own, so that no other test's child of this process is counted: a shell that runs a child
-        // which only computes (about 0.5 s of CPU on the 2-core machine), computes itself (half as long), says so, and
-        // waits to be told to end.
+        // A converter of its own, so that no other test's child of this process is counted: a shell that, once told to go
+        // (after the clock's start), runs a child which only computes (about 0.5 s of CPU on the 2-core machine), computes
+        // itself (half as long), says so, and waits to be told to end.
         using var converter = Process.Start(new ProcessStartInfo("/bin/sh")
         {
-            ArgumentList = { "-c", "sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; echo converted; read line" },
+            ArgumentList = { "-c", "read go; sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; echo converted; read line" },
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
         })!;
         var clock = CoresClock.Start(pid => pid == converter.Id ? "converter" : null, [converter.Id])!;
+        await converter.StandardInput.WriteLineAsync("go");
+        await converter.StandardInput.FlushAsync();
         Assert.Equal("converted", await converter.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)));
 
         var time = clock.Stop()!;
         await converter.StandardInput.WriteLineAsync("end");
+        await converter.StandardInput.FlushAsync();
         await converter.WaitForExitAsync();
 
         Assert.True(time.Converting >= 0.1, $"The child's CPU time was not counted as converting: {time.Converting:F2} s.");
         Assert.True(time.Parts["converter"] >= 0.05, $"The converter's own CPU time was not counted as its part: {time.Parts["converter"]:F2} s.");
         Assert.True(time.Converting > time.Parts["converter"], "The child's time was counted in its parent's part, not as converting.");
         Assert.Single(time.Parts);
-        Assert.Equal(Environment.ProcessorCount, time.Cores);
+        // Every core online, which a container's limit or this process's affinity may not all give .NET.
+        Assert.True(time.Cores >= Environment.ProcessorCount);
         // The machine's count holds what was counted apart (each rounded to a tick of 10 ms).
         Assert.True(time.Rest >= -0.05, $"Busy {time.Total - time.Idle:F2} s is less than converting {time.Converting:F2} s and the part {time.Parts["converter"]:F2} s.");
     }
