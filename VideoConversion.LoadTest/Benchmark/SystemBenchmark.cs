@@ -131,11 +131,11 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawTranscodeRuns.AddRange(rawTranscode.Runs);
             rawTranscodeCpu.Add(rawTranscode.CpuSeconds);
             rawTranscodeCores.Add(rawTranscode.Cores);
-            var (systemTranscode, systemCpu, systemCores) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
+            var (systemTranscode, systemCores) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
             systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
-            if (systemCpu is { } seconds && systemCores is { } cores)
+            if (systemCores is { } cores)
             {
-                systemTranscodeCpu.Add(seconds);
+                systemTranscodeCpu.Add(cores.Converting);
                 systemTranscodeCores.Add(cores);
             }
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
@@ -176,12 +176,12 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawThroughputRuns.Add(settings.ThroughputJobs / rawParallel.Total * 60);
             rawThroughputCpu.Add(rawParallel.CpuSeconds / settings.ThroughputJobs);
             rawThroughputCores.Add(rawParallel.Cores.Per(settings.ThroughputJobs));
-            var (systemParallel, systemCpu, systemCores) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
+            var (systemParallel, systemCores) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
             systemThroughputRuns.Add(Throughput(systemParallel));
-            if (systemCpu is { } seconds && systemCores is { } cores)
+            if (systemCores?.Per(settings.ThroughputJobs) is { } cores)
             {
-                systemThroughputCpu.Add(seconds / settings.ThroughputJobs);
-                systemThroughputCores.Add(cores.Per(settings.ThroughputJobs));
+                systemThroughputCpu.Add(cores.Converting);
+                systemThroughputCores.Add(cores);
             }
         }
 
@@ -363,19 +363,17 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     }
 
     /// <summary>
-    /// <paramref name="jobs"/> jobs all at once, the CPU time the system's workers' children used meanwhile, and where the
-    /// cores' time went: both null when the system's workers are not all found on this machine, or one of them ended on the way.
+    /// <paramref name="jobs"/> jobs all at once, and where the cores' time went meanwhile, the CPU time the system's workers'
+    /// children used (their FFmpeg) among it: null when the system's workers are not all found on this machine, or one of
+    /// them ended on the way.
     /// </summary>
-    private async Task<(RunResult Run, double? CpuSeconds, CoresTime? Cores)> RunJobsWithCpuAsync(
-        string name, string input, int jobs, CancellationToken cancellationToken)
+    private async Task<(RunResult Run, CoresTime? Cores)> RunJobsWithCpuAsync(string name, string input, int jobs, CancellationToken cancellationToken)
     {
         var workers = await LocalWorkers.FindAsync(cancellationToken, settings.SystemWorkerExecutable, settings.SystemWorkersUnder);
-        var before = workers.Count == settings.Workers ? ChildrenCpuTime.SumOf(workers) : null;
-        var cores = before is null ? null : CoresClock.Start(PartOf, workers);
+        var cores = workers.Count == settings.Workers ? CoresClock.Start(PartOf, workers) : null;
         var run = await RunJobsAsync(name, input, jobs, jobs, cancellationToken);
         // A worker's FFmpeg has been waited for when its job is done: the job's outcome follows the output's upload.
-        var after = before is null ? null : ChildrenCpuTime.SumOf(workers);
-        return after is null || cores?.Stop() is not { } coresTime ? (run, null, null) : (run, after - before, coresTime);
+        return (run, cores?.Stop());
     }
 
     /// <summary>
