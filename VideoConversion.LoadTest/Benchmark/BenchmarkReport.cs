@@ -58,7 +58,7 @@ public static class BenchmarkReport
         report.Line($"- **Machine:** {results.Machine}");
         report.Line($"- **System:** the AppHost with {settings.Workers} worker processes (one per core), RabbitMQ, S3-compatible storage, " +
                     "all on this machine; the load tool as the client: while the per-job and throughput jobs are timed it asks the API " +
-                    $"only for each job's upload URL and, {RunSettings.PollInterval.TotalMilliseconds:F0} ms after each answer, its state, and PUTs its input to storage. " + WorkerSlots.Sentence(results.IdleWorkerConsumers, settings.Workers));
+                    $"only for each job's upload URL and, {Number(SystemBenchmark.PollMilliseconds, "N0")} ms after each answer, its state, and PUTs its input to storage. " + WorkerSlots.Sentence(results.IdleWorkerConsumers, settings.Workers));
         report.Line(results.TelemetryBytesPerSecond is null
             ? "- **Telemetry:** to the Aspire dashboard, on the same machine: it ingests every span, log and metric on the cores measured here."
             : "- **Telemetry:** every service exports its traces, metrics and logs over OTLP, as to a collector, to a sink in the load tool " +
@@ -69,10 +69,12 @@ public static class BenchmarkReport
                     "MPEG-4 Part 2 + MP3 in AVI (transcoded) and H.264 + AAC in MP4 (remuxed), generated with FFmpeg.");
         report.Line(string.Join(' ',
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
-            $"Per-job times are medians of {settings.Runs} transcodes and {settings.Runs * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
+            $"Per-job times are medians of {settings.JobRuns} transcodes and {settings.JobRuns * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
             "queue, download, FFmpeg, output check, upload, report." +
-            (results.RawThroughputRuns is { } throughputRuns ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated." : "") +
+            (results.RawThroughputRuns is { } throughputRuns
+                ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated; a system run is timed, as the per-job times are, " +
+                  "from its first job's submission to its last job's outcome as the API records them." : "") +
             $" Before them, {settings.Workers} transcodes at once warm the system up (not judged): each process's first job compiles its code" +
             " (runs before 2026-12-04 had no warm-up, and their first system run paid for it)."));
         report.Line();
@@ -339,16 +341,19 @@ public static class BenchmarkReport
             "and talks to storage several times per job (attempt ledger and download, side by side; upload; the ledger's removal, after the outcome), each a round trip to the storage server;",
             "the API dispatches through its outbox and the broker, and applies the reports.",
             TranscodeDifference(results, settings, ratios),
-            MachineSpeedReport.Transcode(results, 1 + ratios.TranscodeOverhead)).TrimEnd());
+            MachineSpeedReport.Transcode(results, 1 + ratios.TranscodeOverhead),
+            MachineSpeedReport.PairedTranscode(results)).TrimEnd());
         report.Line(ratios.Throughput < 1
             ? string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop) loses the same fixed cost per job,",
                 $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.",
-                MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd()
+                MachineSpeedReport.Throughput(results, ratios.Throughput),
+                MachineSpeedReport.PairedThroughput(results)).TrimEnd()
             : string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop): above the floor, which a system doing more than the loop cannot be;",
                 "each side's runs alternate with the other's, and where one side's runs spread wider than the gap between the sides, the machine decides the ratio.",
-                MachineSpeedReport.Throughput(results, ratios.Throughput)).TrimEnd());
+                MachineSpeedReport.Throughput(results, ratios.Throughput),
+                MachineSpeedReport.PairedThroughput(results)).TrimEnd());
         report.Line(string.Join(' ',
             "- **An upload's start** is a chain of hand-offs, none of them a poll: storage's event (the stand-in answers the PUT once",
             "the broker confirmed it), the API's upload-events consumer and one batch of its database writer, the outbox's publish,",

@@ -88,6 +88,68 @@ public static class MachineSpeedReport
                 left => $"the system would run at {Percent(1 / left)} of the raw loop", left => 1 / left >= 0.95, throughputRatio >= 0.95)
             : "";
 
+    /// <summary>
+    /// Each system run against the raw run just before it, each side's time divided by its own FFmpeg's CPU time: how much
+    /// longer the system took than raw FFmpeg for the same FFmpeg work (0.02: 2 % longer), at FFmpeg's speed in each run.
+    /// Neighbouring runs share the machine's slow and fast moments, which the medians' comparison leaves to the spread. This
+    /// takes out what made FFmpeg need more or less CPU time for the same work (the machine's speed, or contention for caches
+    /// and memory beside it); time FFmpeg waited for a core stays in. Null when the runs cannot be paired: a side with another
+    /// count of runs (a system run unread), fewer than two pairs, or a time that is not above zero.
+    /// </summary>
+    /// <param name="rawSeconds">Each raw run's time per job.</param>
+    /// <param name="rawCpu">Each raw run's FFmpeg CPU time per job.</param>
+    /// <param name="systemSeconds">Each system run's time per job, in the raw runs' order.</param>
+    /// <param name="systemCpu">Each system run's FFmpeg CPU time per job.</param>
+    public static IReadOnlyList<double>? PairedChanges(
+        IReadOnlyList<double> rawSeconds, IReadOnlyList<double> rawCpu, IReadOnlyList<double> systemSeconds, IReadOnlyList<double> systemCpu)
+    {
+        var pairs = rawSeconds.Count;
+        if (pairs < 2 || rawCpu.Count != pairs || systemSeconds.Count != pairs || systemCpu.Count != pairs ||
+            !new[] { rawSeconds, rawCpu, systemSeconds, systemCpu }.All(times => times.All(time => double.IsFinite(time) && time > 0)))
+        {
+            return null;
+        }
+
+        return Enumerable.Range(0, pairs).Select(run => systemSeconds[run] / systemCpu[run] / (rawSeconds[run] / rawCpu[run]) - 1).ToList();
+    }
+
+    /// <summary>The transcode's overhead paired run by run, at FFmpeg's speed in each; empty when the runs cannot be paired.</summary>
+    public static string PairedTranscode(SystemBenchmark.Results results)
+    {
+        if (results.Cpu is not { } cpu ||
+            PairedChanges(results.RawTranscodeRuns, cpu.RawTranscodeRuns, results.SystemTranscodeRuns, cpu.SystemTranscodeRuns) is not { } changes)
+        {
+            return "";
+        }
+
+        var runs = string.Join(", ", changes.Select(change => WithSign(change * 100, "F1") + " %"));
+        return "Paired run by run rather than by medians (each system run against the raw run just before it, each side's time " +
+               "divided by its own FFmpeg's CPU time, so a run at a slow moment of the machine is scaled to that moment's speed), " +
+               $"the system's overhead over raw FFmpeg: {runs}; median {WithSign(Median(changes) * 100, "F1")} %, " +
+               $"{Verdict(Median(changes) <= 0.05)}. This takes out what made FFmpeg need more or less CPU time for the same work " +
+               "(the machine's speed, or contention for caches and memory beside it); time FFmpeg waited for a core stays in.";
+    }
+
+    /// <summary>The throughput paired run by run, at FFmpeg's speed in each; empty when the runs cannot be paired.</summary>
+    public static string PairedThroughput(SystemBenchmark.Results results)
+    {
+        if (results is not { Cpu: { } cpu, RawThroughputRuns: { } raw, SystemThroughputRuns: { } system } ||
+            PairedChanges(SecondsPerJob(raw), cpu.RawThroughputPerJob, SecondsPerJob(system), cpu.SystemThroughputPerJob) is not { } changes)
+        {
+            return "";
+        }
+
+        // Jobs a minute are the inverse of the time per job: the system at 1 / (1 + change) of the raw loop.
+        var shares = changes.Select(change => 1 / (1 + change)).ToList();
+        return "Paired run by run (each system run against the raw run just before it, each side's time divided by its own FFmpeg's " +
+               "CPU time), the system's jobs a minute against the raw loop's: " +
+               $"{string.Join(", ", shares.Select(share => Percent(share)))}; median {Percent(Median(shares))}, {Verdict(Median(shares) >= 0.95)}.";
+
+        static List<double> SecondsPerJob(IEnumerable<double> jobsPerMinute) => jobsPerMinute.Select(rate => 60 / rate).ToList();
+    }
+
+    private static string Verdict(bool met) => met ? "within the target at FFmpeg's speed in each run" : "short of the target even at FFmpeg's speed in each run";
+
     /// <param name="timeRatio">The system's time per job over raw FFmpeg's.</param>
     /// <param name="scaled">
     /// The result with FFmpeg's extra CPU time taken out, given the time ratio left: the measured ratio less the CPU's

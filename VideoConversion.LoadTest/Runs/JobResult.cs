@@ -12,6 +12,8 @@ namespace VideoConversion.LoadTest.Runs;
 /// <param name="UploadBytes">The file's size.</param>
 /// <param name="SentBytes">Bytes handed to storage's connections for it, failed attempts included.</param>
 /// <param name="UploadParts">Parts it went in (1: one PUT).</param>
+/// <param name="SubmittedAt">When the API took the job up (its upload landed, or POST /jobs), by the API's clock; null when not known.</param>
+/// <param name="CompletedAt">When the API recorded its outcome, by the API's clock; null when not known.</param>
 public sealed record JobResult(
     string JobId,
     string Status,
@@ -26,7 +28,9 @@ public sealed record JobResult(
     string UploadType,
     long UploadBytes,
     long SentBytes,
-    int UploadParts)
+    int UploadParts,
+    DateTimeOffset? SubmittedAt = null,
+    DateTimeOffset? CompletedAt = null)
 {
     public bool Succeeded => Status == "DONE";
 
@@ -47,7 +51,9 @@ public sealed record JobResult(
         upload.UploadType,
         upload.FileBytes,
         upload.SentBytes,
-        upload.Parts);
+        upload.Parts,
+        state.SubmittedAt,
+        state.FinishedAt);
 
     /// <summary>A job the client could not finish (the API refused it, the upload failed, it timed out).</summary>
     public static JobResult Failed(string jobId, string error, UploadMeasurement upload, TimeSpan endToEnd, DateTimeOffset observedAt) =>

@@ -106,7 +106,7 @@ public sealed class LoadRun(VideoConversionClient client, RunSettings settings, 
                     return result;
                 }
 
-                await Task.Delay(RunSettings.PollInterval, timeout.Token);
+                await Task.Delay(settings.PollInterval, timeout.Token);
             }
         }
         catch (Exception exception) when (exception is LoadTestException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

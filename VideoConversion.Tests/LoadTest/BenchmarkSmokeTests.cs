@@ -26,7 +26,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             "--system-worker", SystemWorkerExecutable(),
             // Other test systems run the same build at the same time: only this system's worker is paused.
             "--system-workers-under", (await system.App.ProcessIdAsync(SystemFixture.Worker)).ToString(CultureInfo.InvariantCulture),
-            "--workers", "1", "--runs", "1", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
+            // Two per-job and throughput runs a side: the least that pairs each system run with the raw run before it.
+            "--workers", "1", "--runs", "1", "--job-runs", "2", "--throughput-jobs", "2", "--input-seconds", "2", "--big-file-mb", "0",
             // Several of the test system's 5 MiB parts each.
             "--upload-mb", "64", "--cut-upload-mb", "32",
             "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
@@ -50,9 +51,11 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         // Its submissions were measured after the API recorded storage's event of each upload (read back by the tool).
         Assert.Matches(@"Each phase of submissions starts once the API has recorded storage's events of its [1-9][0-9]* uploads", markdown);
 
-        // Throughput's runs, each side's, are listed with the per-job runs (one each here: the median of several is the
-        // report's unit test's).
-        Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+, system [0-9.]+; FFmpeg's CPU time", markdown);
+        // Throughput's runs, each side's, are listed with the per-job runs (two each here: the median of several is the
+        // report's unit test's); and each system run weighed against the raw run before it by the machine's speed in each.
+        Assert.Matches(@"; throughput \(jobs/min\) raw [0-9.]+ [0-9.]+, system [0-9.]+ [0-9.]+; FFmpeg's CPU time", markdown);
+        Assert.Matches(@"the system's overhead over raw FFmpeg: [+-][0-9.]+ %, [+-][0-9.]+ %; median [+-][0-9.]+ %, (within|short of) the target", markdown);
+        Assert.Matches(@"the system's jobs a minute against the raw loop's: [0-9.]+ %, [0-9.]+ %; median [0-9.]+ %, (within|short of) the target", markdown);
 
         // FFmpeg's CPU time on both sides: read from this process's children raw, and from the system's worker's.
         foreach (var row in new[] { "FFmpeg's CPU time, per transcode", "FFmpeg's CPU time per job, throughput" })

@@ -125,6 +125,49 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void Each_system_run_is_paired_with_the_raw_run_before_it_at_FFmpegs_speed_in_each()
+    {
+        // Transcode, time per FFmpeg CPU second: raw 0.5, 0.48, 0.5; the system 0.5 (its FFmpeg 10 % slower, the machine's
+        // moment), 0.525, 0.51: +0.0 %, +9.4 %, +2.0 %, median +2.0 % (paired with the raw run after each instead: -4.0 %,
+        // +5.0 %, +2.0 %). Throughput, raw 5 s a job for 10 s of CPU, 6 s for 10 s, 4 s for 8 s: the system 6 s for 10 s
+        // (83.3 %), 6.67 s for 10 s (90.0 %), 5 s for 11 s (110.0 %): median 90.0 % (their mean 94.4 %).
+        var results = Results(10.5, 0.7, 11.0, 1500, 20) with
+        {
+            RawTranscodeRuns = [10.0, 12.0, 9.0],
+            SystemTranscodeRuns = [11.0, 10.5, 10.2],
+            RawThroughputRuns = [12.0, 10.0, 15.0],
+            SystemThroughputRuns = [10.0, 9.0, 12.0],
+            Cpu = new SystemBenchmark.CpuMeasurement([20.0, 25.0, 18.0], [22.0, 20.0, 20.0], [10.0, 10.0, 8.0], [10.0, 10.0, 11.0]),
+        };
+
+        var report = BenchmarkReport.Markdown(results, Settings, "scripts/benchmark");
+        var oneUnread = BenchmarkReport.Markdown(results with { Cpu = results.Cpu! with { SystemTranscodeRuns = [22.0, 20.0] } }, Settings, "scripts/benchmark");
+        var throughputMet = BenchmarkReport.Markdown(results with { SystemThroughputRuns = [10.0, 10.0, 12.0] }, Settings, "scripts/benchmark");
+
+        Assert.Contains("Paired run by run rather than by medians (each system run against the raw run just before it, each side's time divided " +
+                        "by its own FFmpeg's CPU time, so a run at a slow moment of the machine is scaled to that moment's speed), the system's " +
+                        "overhead over raw FFmpeg: +0.0 %, +9.4 %, +2.0 %; median +2.0 %, within the target at FFmpeg's speed in each run. " +
+                        "This takes out what made FFmpeg need more or less CPU time for the same work", report, StringComparison.Ordinal);
+        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 90.0 %, 110.0 %; median 90.0 %, short of the target even at FFmpeg's speed in each run.",
+            report, StringComparison.Ordinal);
+        // 6 s for 10 s against 6 s for 10 s: 100.0 %.
+        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 100.0 %, 110.0 %; median 100.0 %, within the target", throughputMet, StringComparison.Ordinal);
+        // An unread run leaves the runs unpaired: which system run goes with which raw one is no longer known.
+        Assert.DoesNotContain("the system's overhead over raw FFmpeg:", oneUnread, StringComparison.Ordinal);
+        Assert.Contains("the system's jobs a minute against the raw loop's:", oneUnread, StringComparison.Ordinal);
+        Assert.Null(MachineSpeedReport.PairedChanges([10.0], [20.0], [11.0], [20.0]));
+        Assert.Null(MachineSpeedReport.PairedChanges([10.0, 10.0], [20.0, 20.0], [11.0, 11.0], [20.0, 0.0]));
+    }
+
+    [Fact]
+    public void The_per_job_runs_are_counted_apart_from_the_other_rounds()
+    {
+        var report = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.8, 1500, 20), Settings with { JobRuns = 7 }, "scripts/benchmark");
+
+        Assert.Contains("Per-job times are medians of 7 transcodes and 35 remuxes run one at a time;", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void System_runs_whose_workers_could_not_be_read_are_said_to_be_missing()
     {
         var cpu = new SystemBenchmark.CpuMeasurement([20.0, 20.2, 19.9], [22.0, 22.1], [21.0, 21.2, 20.8], [21.0, 21.3, 20.9]);
@@ -149,7 +192,8 @@ public sealed class BenchmarkReportTests
         var report = BenchmarkReport.Markdown(results, Settings, "scripts/benchmark");
 
         Assert.Contains("system 0.70 0.70 0.70; throughput (jobs/min) raw 12.0 12.4 11.6, system 11.0 10.1 11.9.", report, StringComparison.Ordinal);
-        Assert.Contains("Throughput is the median of 3 runs of each side, alternated.", report, StringComparison.Ordinal);
+        Assert.Contains("Throughput is the median of 3 runs of each side, alternated; a system run is timed, as the per-job times are, " +
+                        "from its first job's submission to its last job's outcome as the API records them.", report, StringComparison.Ordinal);
         var withoutRuns = BenchmarkReport.Markdown(Results(10.2, 0.7, 11.0, 1500, 20), Settings, "scripts/benchmark");
         Assert.DoesNotContain("throughput (jobs/min)", withoutRuns, StringComparison.Ordinal);
         Assert.DoesNotContain("Throughput is the median", withoutRuns, StringComparison.Ordinal);
@@ -165,7 +209,7 @@ public sealed class BenchmarkReportTests
 
         Assert.Contains("Each worker took one job at a time (2 consumers of `video_jobs` for 2 workers,", oneSlot, StringComparison.Ordinal);
         // What the client asked of the system while its jobs were timed, said with the workers' mode.
-        Assert.Contains("the load tool as the client: while the per-job and throughput jobs are timed it asks the API only for each job's upload URL and, 250 ms after each answer, its state, and PUTs its input to storage.", oneSlot, StringComparison.Ordinal);
+        Assert.Contains("the load tool as the client: while the per-job and throughput jobs are timed it asks the API only for each job's upload URL and, 1,000 ms after each answer, its state, and PUTs its input to storage.", oneSlot, StringComparison.Ordinal);
         Assert.Contains("in the throughput below no worker downloads or uploads while its own FFmpeg runs.", oneSlot, StringComparison.Ordinal);
         Assert.Contains("In a backlog each worker took its next job, and downloaded its input, while one converted (4 consumers of `video_jobs` for 2 workers,", twoSlots, StringComparison.Ordinal);
         Assert.DoesNotContain("no worker downloads", twoSlots, StringComparison.Ordinal);

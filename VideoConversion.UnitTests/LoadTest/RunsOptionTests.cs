@@ -35,6 +35,22 @@ public sealed class RunsOptionTests
         Assert.Equal(2, parsed.GetValue<int>("--runs"));
     }
 
+    [Fact]
+    public void The_benchmarks_job_runs_are_refused_below_1_and_taken_from_1()
+    {
+        var command = BenchmarkCommand.Build();
+
+        foreach (var runs in new[] { "0", "-1", "two" })
+        {
+            Assert.Contains(command.Parse(["--job-runs", runs]).Errors, error => error.Message.Contains($"'{runs}' is not a number of runs: at least 1", StringComparison.Ordinal));
+        }
+
+        var one = command.Parse(["--job-runs", "1"]);
+        Assert.DoesNotContain(one.Errors, error => error.Message.Contains("runs", StringComparison.Ordinal));
+        Assert.Equal(1, one.GetValue<int>("--job-runs"));
+        Assert.Equal(5, command.Parse([]).GetValue<int>("--job-runs"));
+    }
+
     private static List<string> Errors(string name, string runs) =>
         Build(name).Parse(["--runs", runs]).Errors.Select(error => error.Message).ToList();
 
