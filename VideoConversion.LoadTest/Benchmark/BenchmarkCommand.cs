@@ -29,7 +29,7 @@ public static class BenchmarkCommand
             Description = "A process (id) the system's workers run below, when another system runs the same worker build on this machine: only those are paused.",
         };
         var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Times each alternated comparison runs: every output a job can make, API and upload rounds (medians reported); 3 of them for each sample of an upload's start (5 at least).", DefaultValueFactory = _ => 3 };
+        var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Times each alternated comparison runs: every output a job can make, API and upload rounds (medians reported); upload-to-start samples: 3 per run, at least 5.", DefaultValueFactory = _ => 3 };
         var jobRuns = new Option<int>("--job-runs")
         {
             CustomParser = OptionParsers.Runs,

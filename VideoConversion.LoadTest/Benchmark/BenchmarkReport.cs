@@ -69,12 +69,13 @@ public static class BenchmarkReport
                     "MPEG-4 Part 2 + MP3 in AVI (transcoded) and H.264 + AAC in MP4 (remuxed), generated with FFmpeg.");
         report.Line(string.Join(' ',
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
-            $"Per-job times are medians of {settings.JobRuns} transcodes and {settings.JobRuns * SystemBenchmark.RemuxPairsPerRun} remuxes run one at a time;",
+            $"Per-job times are medians of {results.RawTranscodeRuns.Count} transcodes and {results.RawRemuxRuns.Count} remuxes run one at a time;",
             "the system's per-job time is from submission (upload done) to outcome, as the API records it:",
             "queue, download, FFmpeg, output check, upload, report." +
             (results.RawThroughputRuns is { } throughputRuns
-                ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated; a system run is timed, as the per-job times are, " +
-                  "from its first job's submission to its last job's outcome as the API records them." : "") +
+                ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated; a raw run is timed from its first FFmpeg's start " +
+                  "to its last one's end, a system run, as the per-job times are, from its first job's submission to its last job's outcome as the jobs " +
+                  "record them (runs before 2026-12-06 were timed by the client, from its first upload to its polling seeing the last outcome)." : "") +
             $" Before them, {settings.Workers} transcodes at once warm the system up (not judged): each process's first job compiles its code" +
             " (runs before 2026-12-04 had no warm-up, and their first system run paid for it)."));
         report.Line();

@@ -14,7 +14,7 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <param name="CutUploadMegabytes">Size (MiB) of the file uploaded in parts with its connections cut twice; 0 skips it.</param>
 /// <param name="JobRuns">
 /// Times the per-job and the throughput comparisons run, alternated (medians reported). More than <see cref="Runs"/> by
-/// default: their targets are a few percent, within one run's swing on a shared machine, and a run of each takes under a minute.
+/// default: their targets are a few percent, within one run's swing on a shared machine, and a run of each side takes about a minute.
 /// </param>
 public sealed record BenchmarkSettings(
     ApiEndpoint Api,

@@ -90,8 +90,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     /// <summary>
     /// How often the benchmark's clients ask for their job's state: a client's usual pace, not the `run` command's close
     /// watch. Each request is work of the API and the load tool on the cores the jobs are timed on (a throughput run's 4
-    /// jobs polled every 250 ms asked about 600 times a run); the times come from the API's own timestamps, which polling
-    /// does not move.
+    /// jobs, polled every 250 ms each from its upload to its outcome, asked hundreds of times a run); the judged times come
+    /// from the jobs' own timestamps, which polling does not move. The cores' clock stops when the client sees the last
+    /// outcome: up to a poll's wait of idle cores at each system run's end.
     /// </summary>
     public const int PollMilliseconds = 1000;
 
@@ -359,11 +360,15 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         return Percentiles.Median(times);
     }
 
+    /// <summary>How the benchmark's clients run its jobs: without the timeline's sampling, polling at a client's usual pace.</summary>
+    public static RunSettings JobsRun(BenchmarkSettings settings, string input, int jobs, int concurrency, IReadOnlyList<string>? outputs = null) =>
+        new(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs,
+            SampleTimeline: false, PollMilliseconds: PollMilliseconds);
+
     private async Task<RunResult> RunJobsAsync(
         string name, string input, int jobs, int concurrency, CancellationToken cancellationToken, IReadOnlyList<string>? outputs = null)
     {
-        var run = new RunSettings(settings.Api, jobs, concurrency, [input], TimeSpan.FromHours(1), settings.WorkDirectory, outputs,
-            SampleTimeline: false, PollMilliseconds: PollMilliseconds);
+        var run = JobsRun(settings, input, jobs, concurrency, outputs);
         var result = await new LoadRun(client, run, display).RunAsync(name, null, cancellationToken);
         var failed = result.Jobs.Where(job => !job.Succeeded).ToList();
         return failed.Count == 0
@@ -396,24 +401,35 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         var part => part,
     };
 
-    /// <summary>Per job, as the system timed it: from submission (upload done) until the outcome.</summary>
+    /// <summary>Per job, as the job records it: from its submission (the API took it up once storage announced its upload) until the outcome its worker reported.</summary>
     private static IEnumerable<double> ServerSeconds(RunResult run) =>
         run.Jobs.Select(job => (job.QueueWaitSeconds ?? 0) + (job.ProcessingSeconds ?? 0));
 
     /// <summary>
-    /// Jobs a minute from the first job's submission (its upload landed) to the last one's outcome, as the API records them,
-    /// as the per-job times are: neither the client's first upload before it nor its polling after (up to a poll's wait on
-    /// a minute's run) counts as the system's. The client's wall time where the API's times are missing.
+    /// Jobs a minute from the first job's submission to the last one's outcome, as the jobs record them (`submitted_at`: the
+    /// API took the job up once storage announced its upload; `finished_at`: its worker's outcome report), as the per-job
+    /// times are: neither the client's first upload before it nor its polling after (up to a poll's wait) counts as the
+    /// system's. Runs before 2026-12-06 were timed by the client, polling every 250 ms.
     /// </summary>
+    /// <exception cref="LoadTestException">A job lacks either time, or the jobs' times do not lie within the client's own
+    /// (the machine's clock stepped during the run): no number from them.</exception>
     public static double Throughput(RunResult run)
     {
-        if (run.Jobs.Count == 0 || run.Jobs.Any(job => job.SubmittedAt is null || job.CompletedAt is null))
+        if (run.Jobs.Count == 0 || run.Jobs.Any(job => job.SubmittedAt is null || job.JobFinishedAt is null))
         {
-            return run.Jobs.Count / run.WallSeconds * 60;
+            throw new LoadTestException($"{run.Command}: a job without its submission or outcome time; the throughput is timed by them.");
         }
 
-        var seconds = (run.Jobs.Max(job => job.CompletedAt!.Value) - run.Jobs.Min(job => job.SubmittedAt!.Value)).TotalSeconds;
-        return seconds > 0 ? run.Jobs.Count / seconds * 60 : run.Jobs.Count / run.WallSeconds * 60;
+        var seconds = (run.Jobs.Max(job => job.JobFinishedAt!.Value) - run.Jobs.Min(job => job.SubmittedAt!.Value)).TotalSeconds;
+        // The client asked for the first upload before any submission and saw the last outcome after it; a second's slack
+        // for the clocks' granularity (the client's is monotonic, the jobs' the machine's time of day).
+        if (seconds <= 0 || seconds > run.WallSeconds + 1)
+        {
+            throw new LoadTestException(
+                $"{run.Command}: the jobs' times span {seconds:F2} s, outside the client's {run.WallSeconds:F2} s: the machine's clock stepped during the run.");
+        }
+
+        return run.Jobs.Count / seconds * 60;
     }
 
     /// <summary>With no job in the system, after the jobs before have settled: what each process holds between jobs.</summary>

@@ -12,8 +12,9 @@ namespace VideoConversion.LoadTest.Runs;
 /// <param name="UploadBytes">The file's size.</param>
 /// <param name="SentBytes">Bytes handed to storage's connections for it, failed attempts included.</param>
 /// <param name="UploadParts">Parts it went in (1: one PUT).</param>
-/// <param name="SubmittedAt">When the API took the job up (its upload landed, or POST /jobs), by the API's clock; null when not known.</param>
-/// <param name="CompletedAt">When the API recorded its outcome, by the API's clock; null when not known.</param>
+/// <param name="FinishedAt">When the client saw the outcome.</param>
+/// <param name="SubmittedAt">The job's `submitted_at`: when the API took it up (once storage announced its upload, or at POST /jobs); null when not known.</param>
+/// <param name="JobFinishedAt">The job's `finished_at`: its outcome, as its worker's report stamped it; null when not known.</param>
 public sealed record JobResult(
     string JobId,
     string Status,
@@ -30,7 +31,7 @@ public sealed record JobResult(
     long SentBytes,
     int UploadParts,
     DateTimeOffset? SubmittedAt = null,
-    DateTimeOffset? CompletedAt = null)
+    DateTimeOffset? JobFinishedAt = null)
 {
     public bool Succeeded => Status == "DONE";
 

@@ -27,7 +27,9 @@ public sealed record RunSettings(
     /// <summary>A client watching its job closely (the `run` command's timeline shows each job's status).</summary>
     public const int DefaultPollMilliseconds = 250;
 
-    public TimeSpan PollInterval => TimeSpan.FromMilliseconds(PollMilliseconds);
+    public TimeSpan PollInterval => PollMilliseconds > 0
+        ? TimeSpan.FromMilliseconds(PollMilliseconds)
+        : throw new ArgumentOutOfRangeException(nameof(PollMilliseconds), PollMilliseconds, "A client waits a while between its questions.");
     public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>What the tool asks the API for: always said, so a file from the API's multipart threshold up still goes as told.</summary>

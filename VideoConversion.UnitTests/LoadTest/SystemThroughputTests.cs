@@ -1,3 +1,4 @@
+using VideoConversion.LoadTest;
 using VideoConversion.LoadTest.Api;
 using VideoConversion.LoadTest.Benchmark;
 using VideoConversion.LoadTest.Runs;
@@ -5,33 +6,69 @@ using VideoConversion.LoadTest.Runs;
 namespace VideoConversion.UnitTests.LoadTest;
 
 /// <summary>
-/// The system's throughput is timed as its per-job times are, by the API's own clock from the first job's submission to
-/// the last one's outcome: the client's first upload before it and its polling after it are not the system's.
+/// The system's throughput is timed as its per-job times are, by the jobs' own times from the first submission to the
+/// last outcome: the client's first upload before it and its polling after it are not the system's.
 /// </summary>
 public sealed class SystemThroughputTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 4, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void Jobs_a_minute_run_from_the_first_submission_to_the_last_outcome_the_API_recorded()
+    public void Jobs_a_minute_run_from_the_earliest_submission_to_the_latest_outcome_whichever_jobs_they_are()
     {
-        // 4 jobs: the first submitted at 0 s, the last done at 48 s; the client saw it at 50 s after 2 s of uploading.
-        var run = Run(wallSeconds: 52, Job(0, 25), Job(0.5, 24), Job(1, 47), Job(1.2, 48));
+        // 4 jobs, listed as the client saw their outcomes: the earliest submission (0 s) and the latest outcome (48 s) are
+        // neither first nor last. 4 jobs in 48 s: 5 a minute. The client's 52 s would give 4.6; the first and last listed,
+        // 0.5 s to 47 s, 5.2.
+        var run = Run(wallSeconds: 52, Job(0.5, 24), Job(0, 48), Job(1.2, 25), Job(1, 47));
 
         Assert.Equal(5.0, SystemBenchmark.Throughput(run), precision: 6);
     }
 
     [Fact]
-    public void The_clients_wall_time_counts_where_a_job_lacks_the_APIs_times()
+    public void A_job_without_its_times_or_times_outside_the_clients_own_give_no_number()
     {
-        var run = Run(wallSeconds: 60, Job(0, 25), Job(0.5, 24), Job(1, 47), Job(1.2, 48) with { CompletedAt = null });
+        var missing = Run(wallSeconds: 60, Job(0, 25), Job(1, 47) with { JobFinishedAt = null });
+        // Jobs' times spanning 70 s in a run the client timed at 52 s: the clock stepped.
+        var stepped = Run(wallSeconds: 52, Job(0, 25), Job(1, 70));
+        var backwards = Run(wallSeconds: 52, Job(10, 5));
 
-        Assert.Equal(4.0, SystemBenchmark.Throughput(run), precision: 6);
+        Assert.Contains("without its submission or outcome time", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(missing)).Message, StringComparison.Ordinal);
+        Assert.Contains("the machine's clock stepped", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(stepped)).Message, StringComparison.Ordinal);
+        Assert.Contains("the machine's clock stepped", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(backwards)).Message, StringComparison.Ordinal);
     }
 
-    private static JobResult Job(double submittedSecond, double completedSecond) => new(
-        "job", "DONE", null, 1, "transcode", 0.5, null, null, completedSecond - submittedSecond, Start.AddSeconds(completedSecond + 1),
-        "single", 1000, 1000, 1, Start.AddSeconds(submittedSecond), Start.AddSeconds(completedSecond));
+    [Fact]
+    public void A_finished_jobs_result_keeps_its_submission_and_outcome_times_beside_when_the_client_saw_it()
+    {
+        var state = new JobState("job-1", "DONE", 100, 1, SubmittedAt: Start, StartedAt: Start.AddSeconds(1), FinishedAt: Start.AddSeconds(13),
+            Error: null, ConversionMethod: "transcode", UploadedAt: Start.AddSeconds(-0.1));
+        var seen = Start.AddSeconds(13.6);
+
+        var result = JobResult.From(state, new UploadMeasurement("single", TimeSpan.FromSeconds(0.2), 1000, 1000, 1), TimeSpan.FromSeconds(14), seen);
+
+        Assert.Equal(Start, result.SubmittedAt);
+        Assert.Equal(Start.AddSeconds(13), result.JobFinishedAt);
+        Assert.Equal(seen, result.FinishedAt);
+    }
+
+    [Fact]
+    public void The_benchmarks_clients_poll_at_a_clients_usual_pace_without_the_timeline()
+    {
+        var settings = new BenchmarkSettings(new ApiEndpoint(new Uri("http://127.0.0.1:5000"), null), "worker", Workers: 2, Runs: 3, ThroughputJobs: 4,
+            InputSeconds: 10, BigFileMegabytes: 0, ApiConcurrency: 32, ApiDuration: TimeSpan.FromSeconds(10), ApiMaxJobs: 200, WorkDirectory: "/tmp", Report: "report.md");
+
+        var run = SystemBenchmark.JobsRun(settings, "input.avi", jobs: 4, concurrency: 4);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), run.PollInterval);
+        Assert.False(run.SampleTimeline);
+        // The run command's clients watch their jobs closely.
+        Assert.Equal(TimeSpan.FromMilliseconds(250), (run with { PollMilliseconds = RunSettings.DefaultPollMilliseconds }).PollInterval);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (run with { PollMilliseconds = 0 }).PollInterval);
+    }
+
+    private static JobResult Job(double submittedSecond, double finishedSecond) => new(
+        "job", "DONE", null, 1, "transcode", 0.5, null, null, finishedSecond - submittedSecond, Start.AddSeconds(finishedSecond + 1),
+        "single", 1000, 1000, 1, Start.AddSeconds(submittedSecond), Start.AddSeconds(finishedSecond));
 
     private static RunResult Run(double wallSeconds, params JobResult[] jobs) => new(
         "benchmark-throughput",
