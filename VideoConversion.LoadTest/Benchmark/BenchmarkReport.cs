@@ -70,8 +70,8 @@ public static class BenchmarkReport
         report.Line(string.Join(' ',
             "- **Floor:** the exact FFmpeg command the worker runs for each input (its `plan` command prints it), run directly.",
             $"Per-job times are medians of {results.RawTranscodeRuns.Count} transcodes and {results.RawRemuxRuns.Count} remuxes run one at a time;",
-            "the system's per-job time is from submission (the API taking the job up once storage announced its upload) to outcome (its worker's report), as the job records them:",
-            "queue, download, FFmpeg, output check, upload, report." +
+            "the system's per-job time is from submission (the API taking the job up once storage announced its upload) to outcome (stamped by its worker as it reports it), as the job records them:",
+            "queue, download, FFmpeg, output check, upload." +
             (results.RawThroughputRuns is { } throughputRuns
                 ? $" Throughput is the median of {throughputRuns.Count} runs of each side, alternated; a raw run is timed from its first FFmpeg's start " +
                   "to its last one's end, a system run, as the per-job times are, from its first job's submission to its last job's outcome as the jobs " +

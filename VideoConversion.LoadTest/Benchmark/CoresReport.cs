@@ -35,7 +35,7 @@ public static class CoresReport
             "the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else running, and what the hypervisor took where it counts that), and idle.",
             "CPU seconds per job, over a side's runs together (their sums divided by their jobs), so a column adds up to its first row: the wall time per job times the cores.",
             "Raw, the clock ran from the first FFmpeg's start to the last one's end; in the system, from the first upload's start until the load tool saw the last job's outcome,",
-            $"so the system's columns include the client's uploads and its polling (every {Number(SystemBenchmark.PollMilliseconds, "N0")} ms: a run ends with up to that long of the cores idle, in the idle row).",
+            $"so the system's columns include the client's uploads and its polling (every {Number(SystemBenchmark.PollMilliseconds, "N0")} ms: a run ends with about that long of mostly idle cores, in the idle row).",
             $"The system's {workers} workers, the API, RabbitMQ and storage run during the raw runs too: idle, they are the floor's neighbours as well.");
 
         var header = new List<string> { "" };

@@ -407,12 +407,13 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
     /// <summary>
     /// Jobs a minute from the first job's submission to the last one's outcome, as the jobs record them (`submitted_at`: the
-    /// API took the job up once storage announced its upload; `finished_at`: its worker's outcome report), as the per-job
-    /// times are: neither the client's first upload before it nor its polling after (up to a poll's wait) counts as the
-    /// system's. Runs before 2026-12-06 were timed by the client, polling every 250 ms.
+    /// API submitted the job once it found its upload landed; `finished_at`: stamped by its worker as it reports the
+    /// outcome), as the per-job times are: neither the client's first upload before it, nor the outcome report's way to the
+    /// API, nor the client's polling after counts as the system's. Runs before 2026-12-06 were timed by the client, polling
+    /// every 250 ms.
     /// </summary>
-    /// <exception cref="LoadTestException">A job lacks either time, or the jobs' times do not lie within the client's own
-    /// (the machine's clock stepped during the run): no number from them.</exception>
+    /// <exception cref="LoadTestException">A job lacks either time, or the machine's clock stepped during the run (the time
+    /// of day moved apart from the client's monotonic clock, or the jobs' span outlasts the client's run): no number from them.</exception>
     public static double Throughput(RunResult run)
     {
         if (run.Jobs.Count == 0 || run.Jobs.Any(job => job.SubmittedAt is null || job.JobFinishedAt is null))
@@ -421,9 +422,11 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         }
 
         var seconds = (run.Jobs.Max(job => job.JobFinishedAt!.Value) - run.Jobs.Min(job => job.SubmittedAt!.Value)).TotalSeconds;
-        // The client asked for the first upload before any submission and saw the last outcome after it; a second's slack
-        // for the clocks' granularity (the client's is monotonic, the jobs' the machine's time of day).
-        if (seconds <= 0 || seconds > run.WallSeconds + 1)
+        // The jobs' times are the machine's time of day; the client's run is timed by a monotonic clock, and it also noted
+        // the time of day at its start and as it saw each outcome. A step of the time of day either way parts the two; a
+        // second's slack for the moments between the readings.
+        var clientTimeOfDay = (run.Jobs.Max(job => job.FinishedAt) - run.StartedAt).TotalSeconds;
+        if (seconds <= 0 || seconds > run.WallSeconds + 1 || Math.Abs(clientTimeOfDay - run.WallSeconds) > 1)
         {
             throw new LoadTestException(
                 $"{run.Command}: the jobs' times span {seconds:F2} s, outside the client's {run.WallSeconds:F2} s: the machine's clock stepped during the run.");

@@ -13,8 +13,8 @@ namespace VideoConversion.LoadTest.Runs;
 /// <param name="SentBytes">Bytes handed to storage's connections for it, failed attempts included.</param>
 /// <param name="UploadParts">Parts it went in (1: one PUT).</param>
 /// <param name="FinishedAt">When the client saw the outcome.</param>
-/// <param name="SubmittedAt">The job's `submitted_at`: when the API took it up (once storage announced its upload, or at POST /jobs); null when not known.</param>
-/// <param name="JobFinishedAt">The job's `finished_at`: its outcome, as its worker's report stamped it; null when not known.</param>
+/// <param name="SubmittedAt">The job's `submitted_at`: when the API submitted it (its upload found landed, or POST /jobs); null when not known.</param>
+/// <param name="JobFinishedAt">The job's `finished_at`: its outcome, stamped by its worker as it reported it; null when not known.</param>
 public sealed record JobResult(
     string JobId,
     string Status,

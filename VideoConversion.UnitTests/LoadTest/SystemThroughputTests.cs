@@ -16,10 +16,10 @@ public sealed class SystemThroughputTests
     [Fact]
     public void Jobs_a_minute_run_from_the_earliest_submission_to_the_latest_outcome_whichever_jobs_they_are()
     {
-        // 4 jobs, listed as the client saw their outcomes: the earliest submission (0 s) and the latest outcome (48 s) are
-        // neither first nor last. 4 jobs in 48 s: 5 a minute. The client's 52 s would give 4.6; the first and last listed,
-        // 0.5 s to 47 s, 5.2.
-        var run = Run(wallSeconds: 52, Job(0.5, 24), Job(0, 48), Job(1.2, 25), Job(1, 47));
+        // 4 jobs, listed in no order of theirs: the earliest submission (0 s) and the latest outcome (48 s) are neither
+        // first nor last. 4 jobs in 48 s: 5 a minute. The client's 48.6 s would give 4.94; the first and last listed,
+        // 0.5 s to 47 s, 5.16.
+        var run = Run(wallSeconds: 48.6, Job(0.5, 24), Job(0, 48), Job(1.2, 25), Job(1, 47));
 
         Assert.Equal(5.0, SystemBenchmark.Throughput(run), precision: 6);
     }
@@ -27,13 +27,17 @@ public sealed class SystemThroughputTests
     [Fact]
     public void A_job_without_its_times_or_times_outside_the_clients_own_give_no_number()
     {
-        var missing = Run(wallSeconds: 60, Job(0, 25), Job(1, 47) with { JobFinishedAt = null });
-        // Jobs' times spanning 70 s in a run the client timed at 52 s: the clock stepped.
-        var stepped = Run(wallSeconds: 52, Job(0, 25), Job(1, 70));
-        var backwards = Run(wallSeconds: 52, Job(10, 5));
+        var missing = Run(wallSeconds: 47.6, Job(0, 25), Job(1, 47) with { JobFinishedAt = null });
+        // Jobs' times spanning 70 s in a run the client timed at 52 s: the time of day stepped forward.
+        var stepped = Run(wallSeconds: 52, Job(0, 25), Job(1, 70) with { FinishedAt = Start.AddSeconds(51.5) });
+        // The time of day stepped back 5 s during the run: the jobs' span (44 s) fits in the client's 52 s, but the client
+        // saw its last outcome 47.5 s after its start by the time of day, 52 s by its own clock.
+        var steppedBack = Run(wallSeconds: 52, Job(0, 25), Job(1, 44) with { FinishedAt = Start.AddSeconds(47.5) });
+        var backwards = Run(wallSeconds: 5.5, Job(10, 5));
 
         Assert.Contains("without its submission or outcome time", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(missing)).Message, StringComparison.Ordinal);
         Assert.Contains("the machine's clock stepped", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(stepped)).Message, StringComparison.Ordinal);
+        Assert.Contains("the machine's clock stepped", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(steppedBack)).Message, StringComparison.Ordinal);
         Assert.Contains("the machine's clock stepped", Assert.Throws<LoadTestException>(() => SystemBenchmark.Throughput(backwards)).Message, StringComparison.Ordinal);
     }
 
@@ -66,8 +70,9 @@ public sealed class SystemThroughputTests
         Assert.Throws<ArgumentOutOfRangeException>(() => (run with { PollMilliseconds = 0 }).PollInterval);
     }
 
+    /// <summary>A job the client saw done 0.5 s after its worker reported it.</summary>
     private static JobResult Job(double submittedSecond, double finishedSecond) => new(
-        "job", "DONE", null, 1, "transcode", 0.5, null, null, finishedSecond - submittedSecond, Start.AddSeconds(finishedSecond + 1),
+        "job", "DONE", null, 1, "transcode", 0.5, null, null, finishedSecond - submittedSecond, Start.AddSeconds(finishedSecond + 0.5),
         "single", 1000, 1000, 1, Start.AddSeconds(submittedSecond), Start.AddSeconds(finishedSecond));
 
     private static RunResult Run(double wallSeconds, params JobResult[] jobs) => new(
