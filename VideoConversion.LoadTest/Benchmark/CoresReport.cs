@@ -14,8 +14,8 @@ public static class CoresReport
     {
         var columns = new (string Name, IReadOnlyList<CoresTime> Raw, IReadOnlyList<CoresTime> System)[]
         {
-            ("Transcode, per job", measurement.RawTranscodeRuns, measurement.SystemTranscodeRuns),
-            ("Throughput, per job", measurement.RawThroughputPerJob, measurement.SystemThroughputPerJob),
+            ("Transcode, per job", measurement.RawTranscodeRuns, Read(measurement.SystemTranscodeRuns)),
+            ("Throughput, per job", measurement.RawThroughputPerJob, Read(measurement.SystemThroughputPerJob)),
         }.Where(column => column.Raw.Count > 0 && column.System.Count > 0).ToList();
         if (columns.Count == 0)
         {
@@ -65,6 +65,9 @@ public static class CoresReport
     /// machine; the other parts on machines of their own, or not at all (Aspire, the benchmark's client), which here share
     /// this machine's cores.
     /// </summary>
+    /// <summary>The system's runs whose workers were read; the table's run counts say how many that was.</summary>
+    private static IReadOnlyList<CoresTime> Read(IReadOnlyList<CoresTime?> runs) => runs.OfType<CoresTime>().ToList();
+
     private static string Difference(string column, CoresTime raw, CoresTime system)
     {
         var apart = InReportOrder(raw.Parts.Keys.Concat(system.Parts.Keys)).Where(part => part != SystemParts.Workers).ToList();

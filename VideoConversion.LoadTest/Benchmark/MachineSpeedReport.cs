@@ -29,23 +29,37 @@ public static class MachineSpeedReport
         return Math.Abs(difference) > Math.Max(Range(raw), Range(system)) ? difference / Median(raw) : null;
     }
 
+    /// <summary>FFmpeg's CPU time in one comparison's runs: raw, each run's; in the system, each run's, null where its workers could not be read.</summary>
+    private sealed record Sides(IReadOnlyList<double> Raw, IReadOnlyList<double?> SystemRuns)
+    {
+        /// <summary>The system's runs that were read.</summary>
+        public IReadOnlyList<double> SystemRead { get; } = SystemRuns.OfType<double>().ToList();
+    }
+
+    /// <summary>The per-job transcodes' and the throughput runs' sides; null when FFmpeg's CPU time was not measured.</summary>
+    private static (Sides Transcode, Sides Throughput)? CpuOf(SystemBenchmark.Results results) =>
+        results is { Cpu: { } cpu, Cores: { } cores }
+            ? (new Sides(cpu.RawTranscodeRuns, cores.SystemTranscodeCpu), new Sides(cpu.RawThroughputPerJob, cores.SystemThroughputCpuPerJob))
+            : null;
+
     /// <summary>The pipeline table's rows: FFmpeg's CPU time per transcode, and per job of the throughput runs.</summary>
     public static void WriteRows(MarkdownText report, SystemBenchmark.Results results)
     {
-        if (results.Cpu is not { } cpu)
+        if (CpuOf(results) is not ({ } transcode, { } throughput))
         {
             return;
         }
 
-        Row("FFmpeg's CPU time, per transcode", cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns);
-        Row("FFmpeg's CPU time per job, throughput", cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob);
+        Row("FFmpeg's CPU time, per transcode", transcode);
+        Row("FFmpeg's CPU time per job, throughput", throughput);
 
         // A side whose workers could not be read has no row; the runs' paragraph says so.
-        void Row(string name, IReadOnlyList<double> raw, IReadOnlyList<double> system)
+        void Row(string name, Sides sides)
         {
-            if (system.Count > 0)
+            if (sides.SystemRead.Count > 0)
             {
-                report.TableRow(name, $"{Number(Median(raw))} s", $"{Number(Median(system))} s", $"{Number(Median(system) / Median(raw), "F3")}×", "", "");
+                var (raw, system) = (Median(sides.Raw), Median(sides.SystemRead));
+                report.TableRow(name, $"{Number(raw)} s", $"{Number(system)} s", $"{Number(system / raw, "F3")}×", "", "");
             }
         }
     }
@@ -53,38 +67,39 @@ public static class MachineSpeedReport
     /// <summary>Each run's CPU time, for the runs' paragraph, and the runs whose workers could not be read; empty when not measured.</summary>
     public static string Runs(SystemBenchmark.Results results)
     {
-        if (results.Cpu is not { } cpu)
+        if (CpuOf(results) is not ({ } transcode, { } throughput))
         {
             return "";
         }
 
-        if (cpu.SystemTranscodeRuns.Count == 0 && cpu.SystemThroughputPerJob.Count == 0)
+        if (transcode.SystemRead.Count == 0 && throughput.SystemRead.Count == 0)
         {
             return "; FFmpeg's CPU time in the system could not be read (its workers were not all found among this machine's processes)";
         }
 
         return "; FFmpeg's CPU time (s), the same commands on both sides with the ffprobe a job runs on its input (raw: this tool's " +
-               $"child processes; system: the workers'): transcode {Sides(cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns)}, " +
-               $"per throughput job {Sides(cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob)}";
+               $"child processes; system: the workers'): transcode {Both(transcode)}, per throughput job {Both(throughput)}";
 
-        static string Sides(IReadOnlyList<double> raw, IReadOnlyList<double> system) =>
-            $"raw {List(raw)}, system {(system.Count > 0 ? List(system) : "unread")}" +
-            (system.Count > 0 && system.Count < raw.Count ? $" ({raw.Count - system.Count} of {raw.Count} system runs unread: a worker ended)" : "");
+        static string Both(Sides sides) =>
+            $"raw {List(sides.Raw)}, system {(sides.SystemRead.Count > 0 ? string.Join(" ", sides.SystemRuns.Select(Run)) : "unread")}" +
+            (sides.SystemRead.Count is > 0 and var read && read < sides.SystemRuns.Count
+                ? $" ({sides.SystemRuns.Count - read} of {sides.SystemRuns.Count} system runs unread: a worker ended)"
+                : "");
     }
 
     /// <summary>What FFmpeg's CPU time says of the transcode's overhead; empty when not measured.</summary>
     /// <param name="timeRatio">The system's median time over raw FFmpeg's.</param>
     public static string Transcode(SystemBenchmark.Results results, double timeRatio) =>
-        results.Cpu is { SystemTranscodeRuns.Count: > 0 } cpu
-            ? Sentence("transcode", cpu.RawTranscodeRuns, cpu.SystemTranscodeRuns, timeRatio,
+        CpuOf(results) is ({ SystemRead.Count: > 0 } sides, _)
+            ? Sentence("transcode", sides.Raw, sides.SystemRead, timeRatio,
                 left => $"the overhead would be {Percent(left - 1)}", left => left - 1 <= 0.05, timeRatio - 1 <= 0.05)
             : "";
 
     /// <summary>What FFmpeg's CPU time per job says of the throughput; empty when not measured.</summary>
     /// <param name="throughputRatio">The system's jobs a minute over the raw loop's.</param>
     public static string Throughput(SystemBenchmark.Results results, double throughputRatio) =>
-        results.Cpu is { SystemThroughputPerJob.Count: > 0 } cpu
-            ? Sentence("throughput's jobs", cpu.RawThroughputPerJob, cpu.SystemThroughputPerJob, 1 / throughputRatio,
+        CpuOf(results) is (_, { SystemRead.Count: > 0 } sides)
+            ? Sentence("throughput's jobs", sides.Raw, sides.SystemRead, 1 / throughputRatio,
                 left => $"the system would run at {Percent(1 / left)} of the raw loop", left => 1 / left >= 0.95, throughputRatio >= 0.95)
             : "";
 
@@ -93,60 +108,72 @@ public static class MachineSpeedReport
     /// longer the system took than raw FFmpeg for the same FFmpeg work (0.02: 2 % longer), at FFmpeg's speed in each run.
     /// Neighbouring runs share the machine's slow and fast moments, which the medians' comparison leaves to the spread. This
     /// takes out what made FFmpeg need more or less CPU time for the same work (the machine's speed, or contention for caches
-    /// and memory beside it); time FFmpeg waited for a core stays in. Null when the runs cannot be paired: a side with another
-    /// count of runs (a system run unread), fewer than two pairs, or a time that is not above zero.
+    /// and memory beside it); time FFmpeg waited for a core stays in. One entry per run, null for a system run whose workers
+    /// could not be read. Null when the runs cannot be paired: sides of other counts of runs, fewer than two pairs read, or a
+    /// time that is not above zero.
     /// </summary>
     /// <param name="rawSeconds">Each raw run's time per job.</param>
     /// <param name="rawCpu">Each raw run's FFmpeg CPU time per job.</param>
     /// <param name="systemSeconds">Each system run's time per job, in the raw runs' order.</param>
-    /// <param name="systemCpu">Each system run's FFmpeg CPU time per job.</param>
-    public static IReadOnlyList<double>? PairedChanges(
-        IReadOnlyList<double> rawSeconds, IReadOnlyList<double> rawCpu, IReadOnlyList<double> systemSeconds, IReadOnlyList<double> systemCpu)
+    /// <param name="systemCpu">Each system run's FFmpeg CPU time per job, null where unread.</param>
+    public static IReadOnlyList<double?>? PairedChanges(
+        IReadOnlyList<double> rawSeconds, IReadOnlyList<double> rawCpu, IReadOnlyList<double> systemSeconds, IReadOnlyList<double?> systemCpu)
     {
         var pairs = rawSeconds.Count;
-        if (pairs < 2 || rawCpu.Count != pairs || systemSeconds.Count != pairs || systemCpu.Count != pairs ||
-            !new[] { rawSeconds, rawCpu, systemSeconds, systemCpu }.All(times => times.All(time => double.IsFinite(time) && time > 0)))
+        var read = systemCpu.OfType<double>().ToList();
+        if (read.Count < 2 || rawCpu.Count != pairs || systemSeconds.Count != pairs || systemCpu.Count != pairs ||
+            !new[] { rawSeconds, rawCpu, systemSeconds, read }.All(times => times.All(time => double.IsFinite(time) && time > 0)))
         {
             return null;
         }
 
-        return Enumerable.Range(0, pairs).Select(run => systemSeconds[run] / systemCpu[run] / (rawSeconds[run] / rawCpu[run]) - 1).ToList();
+        return Enumerable.Range(0, pairs)
+            .Select(run => systemCpu[run] is { } cpu ? systemSeconds[run] / cpu / (rawSeconds[run] / rawCpu[run]) - 1 : (double?)null)
+            .ToList();
     }
 
     /// <summary>The transcode's overhead paired run by run, at FFmpeg's speed in each; empty when the runs cannot be paired.</summary>
     public static string PairedTranscode(SystemBenchmark.Results results)
     {
-        if (results.Cpu is not { } cpu ||
-            PairedChanges(results.RawTranscodeRuns, cpu.RawTranscodeRuns, results.SystemTranscodeRuns, cpu.SystemTranscodeRuns) is not { } changes)
+        if (CpuOf(results) is not ({ } sides, _) ||
+            PairedChanges(results.RawTranscodeRuns, sides.Raw, results.SystemTranscodeRuns, sides.SystemRuns) is not { } changes)
         {
             return "";
         }
 
-        var runs = string.Join(", ", changes.Select(change => WithSign(change * 100, "F1") + " %"));
+        var runs = string.Join(", ", changes.Select(change => change is { } read ? WithSign(read * 100, "F1") + " %" : "unread"));
+        var median = Median(changes.OfType<double>().ToList());
         return "Paired run by run rather than by medians (each system run against the raw run just before it, each side's time " +
                "divided by its own FFmpeg's CPU time, so a run at a slow moment of the machine is scaled to that moment's speed), " +
-               $"the system's overhead over raw FFmpeg: {runs}; median {WithSign(Median(changes) * 100, "F1")} %, " +
-               $"{Verdict(Median(changes) <= 0.05)}. This takes out what made FFmpeg need more or less CPU time for the same work " +
+               $"the system's overhead over raw FFmpeg: {runs}; {MedianOf(changes)} {WithSign(median * 100, "F1")} %, " +
+               $"{Verdict(median <= 0.05)}. This takes out what made FFmpeg need more or less CPU time for the same work " +
                "(the machine's speed, or contention for caches and memory beside it); time FFmpeg waited for a core stays in.";
     }
 
     /// <summary>The throughput paired run by run, at FFmpeg's speed in each; empty when the runs cannot be paired.</summary>
     public static string PairedThroughput(SystemBenchmark.Results results)
     {
-        if (results is not { Cpu: { } cpu, RawThroughputRuns: { } raw, SystemThroughputRuns: { } system } ||
-            PairedChanges(SecondsPerJob(raw), cpu.RawThroughputPerJob, SecondsPerJob(system), cpu.SystemThroughputPerJob) is not { } changes)
+        if (CpuOf(results) is not (_, { } sides) || results is not { RawThroughputRuns: { } raw, SystemThroughputRuns: { } system } ||
+            PairedChanges(SecondsPerJob(raw), sides.Raw, SecondsPerJob(system), sides.SystemRuns) is not { } changes)
         {
             return "";
         }
 
         // Jobs a minute are the inverse of the time per job: the system at 1 / (1 + change) of the raw loop.
         var shares = changes.Select(change => 1 / (1 + change)).ToList();
+        var median = Median(shares.OfType<double>().ToList());
         return "Paired run by run (each system run against the raw run just before it, each side's time divided by its own FFmpeg's " +
                "CPU time), the system's jobs a minute against the raw loop's: " +
-               $"{string.Join(", ", shares.Select(share => Percent(share)))}; median {Percent(Median(shares))}, {Verdict(Median(shares) >= 0.95)}.";
+               $"{string.Join(", ", shares.Select(share => share is { } read ? Percent(read) : "unread"))}; {MedianOf(changes)} {Percent(median)}, {Verdict(median >= 0.95)}.";
 
         static List<double> SecondsPerJob(IEnumerable<double> jobsPerMinute) => jobsPerMinute.Select(rate => 60 / rate).ToList();
     }
+
+    /// <summary>"median", or which runs it is of when a system run was unread (its workers not all found, or one ended).</summary>
+    private static string MedianOf(IReadOnlyList<double?> changes) =>
+        changes.Any(change => change is null) ? $"median of the {changes.Count(change => change is not null)} runs read" : "median";
+
+    private static string Run(double? seconds) => seconds is { } read ? Number(read) : "unread";
 
     private static string Verdict(bool met) => met ? "within the target at FFmpeg's speed in each run" : "short of the target even at FFmpeg's speed in each run";
 

@@ -64,25 +64,29 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         IReadOnlyList<double> LadderOneDecodeRuns, IReadOnlyList<double> LadderSeparateRuns, IReadOnlyList<string> Renditions);
 
     /// <summary>
-    /// FFmpeg's CPU time, in seconds, for the same commands on both sides: raw, the FFmpeg the benchmark ran; in the system,
-    /// what the workers' child processes used (FFmpeg, and the ffprobe a worker runs where its own index cannot read a file).
-    /// The work is the same, so more CPU time for it means the machine ran it slower.
+    /// Raw FFmpeg's CPU time, in seconds: what the benchmark's FFmpeg and the ffprobe it runs on its input used (this tool's
+    /// child processes), the same commands a job runs. The system's is in <see cref="CoresMeasurement"/>: its workers'
+    /// children converting, per run.
     /// </summary>
-    /// <param name="RawTranscodeRuns">Each per-job transcode's, raw.</param>
-    /// <param name="SystemTranscodeRuns">Each per-job transcode's, in the system; empty when its workers could not be read.</param>
-    /// <param name="RawThroughputPerJob">Each throughput run's, divided by its jobs, raw.</param>
-    /// <param name="SystemThroughputPerJob">The same in the system.</param>
-    public sealed record CpuMeasurement(
-        IReadOnlyList<double> RawTranscodeRuns, IReadOnlyList<double> SystemTranscodeRuns,
-        IReadOnlyList<double> RawThroughputPerJob, IReadOnlyList<double> SystemThroughputPerJob);
+    /// <param name="RawTranscodeRuns">Each per-job transcode's.</param>
+    /// <param name="RawThroughputPerJob">Each throughput run's, divided by its jobs.</param>
+    public sealed record CpuMeasurement(IReadOnlyList<double> RawTranscodeRuns, IReadOnlyList<double> RawThroughputPerJob);
 
     /// <summary>
     /// Where the cores' time went while each per-job transcode and each throughput run was timed, per job, raw and in the
-    /// system; the system's lists empty when its workers could not be read.
+    /// system. The system's lists hold one entry per run, in the raw runs' order, null where its workers could not be read
+    /// (not all found, or one ended on the way), so the runs read can still be paired with the raw runs before them.
     /// </summary>
     public sealed record CoresMeasurement(
-        IReadOnlyList<CoresTime> RawTranscodeRuns, IReadOnlyList<CoresTime> SystemTranscodeRuns,
-        IReadOnlyList<CoresTime> RawThroughputPerJob, IReadOnlyList<CoresTime> SystemThroughputPerJob);
+        IReadOnlyList<CoresTime> RawTranscodeRuns, IReadOnlyList<CoresTime?> SystemTranscodeRuns,
+        IReadOnlyList<CoresTime> RawThroughputPerJob, IReadOnlyList<CoresTime?> SystemThroughputPerJob)
+    {
+        /// <summary>FFmpeg's CPU time in each per-job transcode in the system (its workers' children converting); null where unread.</summary>
+        public IReadOnlyList<double?> SystemTranscodeCpu => SystemTranscodeRuns.Select(run => run?.Converting).ToList();
+
+        /// <summary>The same per job of each throughput run in the system.</summary>
+        public IReadOnlyList<double?> SystemThroughputCpuPerJob => SystemThroughputPerJob.Select(run => run?.Converting).ToList();
+    }
 
     /// <summary>Remuxes timed per run, each against a raw run: the remux's median and spread rest on this many times the runs.</summary>
     public const int RemuxPairsPerRun = 5;
@@ -128,8 +132,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         await RunJobsAsync("benchmark-warm-up", transcode, settings.Workers, settings.Workers, cancellationToken);
         // Raw and system runs alternate, so a slow moment of a shared machine falls on both sides.
         List<double> rawTranscodeRuns = [], rawRemuxRuns = [], systemTranscodeRuns = [], systemRemuxRuns = [];
-        List<double> rawTranscodeCpu = [], systemTranscodeCpu = [], rawThroughputCpu = [], systemThroughputCpu = [];
-        List<CoresTime> rawTranscodeCores = [], systemTranscodeCores = [], rawThroughputCores = [], systemThroughputCores = [];
+        List<double> rawTranscodeCpu = [], rawThroughputCpu = [];
+        List<CoresTime> rawTranscodeCores = [], rawThroughputCores = [];
+        List<CoresTime?> systemTranscodeCores = [], systemThroughputCores = [];
         // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
         // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
         telemetry?.StartRecording();
@@ -142,11 +147,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawTranscodeCores.Add(rawTranscode.Cores);
             var (systemTranscode, systemCores) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
             systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
-            if (systemCores is { } cores)
-            {
-                systemTranscodeCpu.Add(cores.Converting);
-                systemTranscodeCores.Add(cores);
-            }
+            systemTranscodeCores.Add(systemCores);
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
             for (var pair = 0; pair < RemuxPairsPerRun; pair++)
             {
@@ -187,11 +188,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawThroughputCores.Add(rawParallel.Cores.Per(settings.ThroughputJobs));
             var (systemParallel, systemCores) = await RunJobsWithCpuAsync("benchmark-throughput", transcode, settings.ThroughputJobs, cancellationToken);
             systemThroughputRuns.Add(Throughput(systemParallel));
-            if (systemCores?.Per(settings.ThroughputJobs) is { } cores)
-            {
-                systemThroughputCpu.Add(cores.Converting);
-                systemThroughputCores.Add(cores);
-            }
+            systemThroughputCores.Add(systemCores?.Per(settings.ThroughputJobs));
         }
 
         progress("memory of the API and the workers: idle, during a 10 MB job, then during a large one");
@@ -269,7 +266,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             small, large, largeMegabytes, create, submit, read, anatomy, storageRoundTrip, ffprobe, commit, uploadToStart, rounds, idle,
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
-            new CpuMeasurement(rawTranscodeCpu, systemTranscodeCpu, rawThroughputCpu, systemThroughputCpu), idleWorkerConsumers,
+            new CpuMeasurement(rawTranscodeCpu, rawThroughputCpu), idleWorkerConsumers,
             new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores));
     }
 
