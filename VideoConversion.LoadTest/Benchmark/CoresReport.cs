@@ -60,14 +60,14 @@ public static class CoresReport
         report.Paragraph([.. sums.Select(sum => Difference(sum.Name, sum.Raw, sum.System))]);
     }
 
+    /// <summary>The system's runs whose workers were read; the table's run counts say how many that was.</summary>
+    private static List<CoresTime> Read(IReadOnlyList<CoresTime?> runs) => runs.OfType<CoresTime>().ToList();
+
     /// <summary>
     /// The system's extra time of the cores split by where a deployment runs it: FFmpeg and the worker on the worker's
     /// machine; the other parts on machines of their own, or not at all (Aspire, the benchmark's client), which here share
     /// this machine's cores.
     /// </summary>
-    /// <summary>The system's runs whose workers were read; the table's run counts say how many that was.</summary>
-    private static IReadOnlyList<CoresTime> Read(IReadOnlyList<CoresTime?> runs) => runs.OfType<CoresTime>().ToList();
-
     private static string Difference(string column, CoresTime raw, CoresTime system)
     {
         var apart = InReportOrder(raw.Parts.Keys.Concat(system.Parts.Keys)).Where(part => part != SystemParts.Workers).ToList();

@@ -74,7 +74,7 @@ public static class MachineSpeedReport
 
         if (transcode.SystemRead.Count == 0 && throughput.SystemRead.Count == 0)
         {
-            return "; FFmpeg's CPU time in the system could not be read (its workers were not all found among this machine's processes)";
+            return "; FFmpeg's CPU time in the system could not be read (its workers were not all found among this machine's processes, or one ended during each run)";
         }
 
         return "; FFmpeg's CPU time (s), the same commands on both sides with the ffprobe a job runs on its input (raw: this tool's " +
@@ -83,7 +83,7 @@ public static class MachineSpeedReport
         static string Both(Sides sides) =>
             $"raw {List(sides.Raw)}, system {(sides.SystemRead.Count > 0 ? string.Join(" ", sides.SystemRuns.Select(Run)) : "unread")}" +
             (sides.SystemRead.Count is > 0 and var read && read < sides.SystemRuns.Count
-                ? $" ({sides.SystemRuns.Count - read} of {sides.SystemRuns.Count} system runs unread: a worker ended)"
+                ? $" ({sides.SystemRuns.Count - read} of {sides.SystemRuns.Count} system runs unread: its workers not all found, or one ended during the run)"
                 : "");
     }
 
