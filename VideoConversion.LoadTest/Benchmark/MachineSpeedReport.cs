@@ -33,7 +33,7 @@ public static class MachineSpeedReport
     private sealed record Sides(IReadOnlyList<double> Raw, IReadOnlyList<double?> SystemRuns)
     {
         /// <summary>The system's runs that were read.</summary>
-        public IReadOnlyList<double> SystemRead { get; } = SystemRuns.OfType<double>().ToList();
+        public IReadOnlyList<double> SystemRead { get; } = [.. SystemRuns.OfType<double>()];
     }
 
     /// <summary>The per-job transcodes' and the throughput runs' sides; null when FFmpeg's CPU time was not measured.</summary>
