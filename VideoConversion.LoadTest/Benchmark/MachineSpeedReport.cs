@@ -146,7 +146,7 @@ public static class MachineSpeedReport
         return "Paired run by run rather than by medians (each system run against the raw run just before it, each side's time " +
                "divided by its own FFmpeg's CPU time, so a run at a slow moment of the machine is scaled to that moment's speed), " +
                $"the system's overhead over raw FFmpeg: {runs}; {MedianOf(changes)} {WithSign(median * 100, "F1")} %, " +
-               $"{Verdict(median <= 0.05)}. This takes out what made FFmpeg need more or less CPU time for the same work " +
+               $"{Verdict(median <= 0.05, changes.Count(change => change <= 0.05), changes.Count(change => change is not null))}. This takes out what made FFmpeg need more or less CPU time for the same work " +
                "(the machine's speed, or contention for caches and memory beside it); time FFmpeg waited for a core stays in.";
     }
 
@@ -164,7 +164,8 @@ public static class MachineSpeedReport
         var median = Median(shares.OfType<double>().ToList());
         return "Paired run by run (each system run against the raw run just before it, each side's time divided by its own FFmpeg's " +
                "CPU time), the system's jobs a minute against the raw loop's: " +
-               $"{string.Join(", ", shares.Select(share => share is { } read ? Percent(read) : "unread"))}; {MedianOf(changes)} {Percent(median)}, {Verdict(median >= 0.95)}.";
+               $"{string.Join(", ", shares.Select(share => share is { } read ? Percent(read) : "unread"))}; {MedianOf(changes)} {Percent(median)}, " +
+               $"{Verdict(median >= 0.95, shares.Count(share => share >= 0.95), shares.Count(share => share is not null))}.";
 
         static List<double> SecondsPerJob(IEnumerable<double> jobsPerMinute) => jobsPerMinute.Select(rate => 60 / rate).ToList();
     }
@@ -175,7 +176,10 @@ public static class MachineSpeedReport
 
     private static string Run(double? seconds) => seconds is { } read ? Number(read) : "unread";
 
-    private static string Verdict(bool met) => met ? "within the target at FFmpeg's speed in each run" : "short of the target even at FFmpeg's speed in each run";
+    /// <summary>The median's verdict, and how many of the pairs read were within the target on their own.</summary>
+    private static string Verdict(bool met, int pairsWithin, int pairsRead) =>
+        (met ? "within the target at each run's own FFmpeg speed" : "short of the target even at each run's own FFmpeg speed") +
+        $" ({pairsWithin} of {pairsRead} pairs within it)";
 
     /// <param name="timeRatio">The system's time per job over raw FFmpeg's.</param>
     /// <param name="scaled">

@@ -157,22 +157,36 @@ public sealed class BenchmarkReportTests
 
         Assert.Contains("Paired run by run rather than by medians (each system run against the raw run just before it, each side's time divided " +
                         "by its own FFmpeg's CPU time, so a run at a slow moment of the machine is scaled to that moment's speed), the system's " +
-                        "overhead over raw FFmpeg: +0.0 %, +9.4 %, +2.0 %; median +2.0 %, within the target at FFmpeg's speed in each run. " +
+                        "overhead over raw FFmpeg: +0.0 %, +9.4 %, +2.0 %; median +2.0 %, within the target at each run's own FFmpeg speed (2 of 3 pairs within it). " +
                         "This takes out what made FFmpeg need more or less CPU time for the same work", report, StringComparison.Ordinal);
-        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 90.0 %, 110.0 %; median 90.0 %, short of the target even at FFmpeg's speed in each run.",
+        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 90.0 %, 110.0 %; median 90.0 %, short of the target even at each run's own FFmpeg speed (1 of 3 pairs within it).",
             report, StringComparison.Ordinal);
         // 6 s for 10 s against 6 s for 10 s: 100.0 %.
         Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 100.0 %, 110.0 %; median 100.0 %, within the target", throughputMet, StringComparison.Ordinal);
         // An unread run is left out; the others still pair with the raw runs before them: +0.0 % and +2.0 %, median +1.0 %.
-        Assert.Contains("the system's overhead over raw FFmpeg: +0.0 %, unread, +2.0 %; median of the 2 runs read +1.0 %, within the target", oneUnread, StringComparison.Ordinal);
+        Assert.Contains("the system's overhead over raw FFmpeg: +0.0 %, unread, +2.0 %; median of the 2 runs read +1.0 %, within the target at each run's own FFmpeg speed (2 of 2 pairs within it)", oneUnread, StringComparison.Ordinal);
         Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, 90.0 %, 110.0 %; median 90.0 %", oneUnread, StringComparison.Ordinal);
         // 6 s for 10 s against 5 s for 10 s left out: 83.3 % and 110.0 %, median 96.7 %.
         var throughputUnread = BenchmarkReport.Markdown(WithCpu(results, [20.0, 25.0, 18.0], [22.0, 20.0, 20.0], [10.0, 10.0, 8.0], [10.0, null, 11.0]), Settings, "scripts/benchmark");
-        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, unread, 110.0 %; median of the 2 runs read 96.7 %, within the target", throughputUnread, StringComparison.Ordinal);
+        Assert.Contains("the system's jobs a minute against the raw loop's: 83.3 %, unread, 110.0 %; median of the 2 runs read 96.7 %, within the target at each run's own FFmpeg speed (1 of 2 pairs within it)", throughputUnread, StringComparison.Ordinal);
         // One run read is no pairing to speak of.
         Assert.DoesNotContain("the system's overhead over raw FFmpeg:", twoUnread, StringComparison.Ordinal);
         Assert.Null(MachineSpeedReport.PairedChanges([10.0], [20.0], [11.0], [20.0]));
         Assert.Null(MachineSpeedReport.PairedChanges([10.0, 10.0], [20.0, 20.0], [11.0, 11.0], [20.0, 0.0]));
+    }
+
+    [Fact]
+    public void The_ladders_one_decode_is_called_faster_only_when_it_took_less_time()
+    {
+        static string Report(double oneDecode, double separate) => BenchmarkReport.Markdown(
+            Results(10.2, 0.7, 11.8, 1500, 20) with
+            {
+                Outputs = new SystemBenchmark.OutputsMeasurement([20.0, 21.0, 22.0], [22.0, 23.0, 24.0], [oneDecode, oneDecode, oneDecode], [separate, separate, separate], ["720p", "480p"]),
+            },
+            Settings, "scripts/benchmark");
+
+        Assert.Contains("| HLS ladder: one FFmpeg run per rendition | 12.00 s |  | one decode is 1.20× faster |", Report(10.0, 12.0), StringComparison.Ordinal);
+        Assert.Contains("| HLS ladder: one FFmpeg run per rendition | 10.00 s |  | one decode takes 1.20× as long |", Report(12.0, 10.0), StringComparison.Ordinal);
     }
 
     [Fact]
