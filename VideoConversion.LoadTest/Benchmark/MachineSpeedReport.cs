@@ -1,3 +1,4 @@
+using VideoConversion.LoadTest.Processes;
 using VideoConversion.LoadTest.Reports;
 using static VideoConversion.LoadTest.Reports.MarkdownText;
 using static VideoConversion.LoadTest.Reports.Percentiles;
@@ -39,8 +40,11 @@ public static class MachineSpeedReport
     /// <summary>The per-job transcodes' and the throughput runs' sides; null when FFmpeg's CPU time was not measured.</summary>
     private static (Sides Transcode, Sides Throughput)? CpuOf(SystemBenchmark.Results results) =>
         results is { Cpu: { } cpu, Cores: { } cores }
-            ? (new Sides(cpu.RawTranscodeRuns, cores.SystemTranscodeCpu), new Sides(cpu.RawThroughputPerJob, cores.SystemThroughputCpuPerJob))
+            ? (new Sides(cpu.RawTranscodeRuns, Converting(cores.SystemTranscodeRuns)), new Sides(cpu.RawThroughputPerJob, Converting(cores.SystemThroughputPerJob)))
             : null;
+
+    /// <summary>The system's FFmpeg CPU time in each run: its workers' children converting, null where unread.</summary>
+    private static IReadOnlyList<double?> Converting(IReadOnlyList<CoresTime?> runs) => [.. runs.Select(run => run?.Converting)];
 
     /// <summary>The pipeline table's rows: FFmpeg's CPU time per transcode, and per job of the throughput runs.</summary>
     public static void WriteRows(MarkdownText report, SystemBenchmark.Results results)

@@ -79,14 +79,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     /// </summary>
     public sealed record CoresMeasurement(
         IReadOnlyList<CoresTime> RawTranscodeRuns, IReadOnlyList<CoresTime?> SystemTranscodeRuns,
-        IReadOnlyList<CoresTime> RawThroughputPerJob, IReadOnlyList<CoresTime?> SystemThroughputPerJob)
-    {
-        /// <summary>FFmpeg's CPU time in each per-job transcode in the system (its workers' children converting); null where unread.</summary>
-        public IReadOnlyList<double?> SystemTranscodeCpu => SystemTranscodeRuns.Select(run => run?.Converting).ToList();
-
-        /// <summary>The same per job of each throughput run in the system.</summary>
-        public IReadOnlyList<double?> SystemThroughputCpuPerJob => SystemThroughputPerJob.Select(run => run?.Converting).ToList();
-    }
+        IReadOnlyList<CoresTime> RawThroughputPerJob, IReadOnlyList<CoresTime?> SystemThroughputPerJob);
 
     /// <summary>Remuxes timed per run, each against a raw run: the remux's median and spread rest on this many times the runs.</summary>
     public const int RemuxPairsPerRun = 5;
@@ -426,7 +419,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         if (seconds <= 0 || seconds > run.WallSeconds + 1 || Math.Abs(clientTimeOfDay - run.WallSeconds) > 1)
         {
             throw new LoadTestException(
-                $"{run.Command}: the jobs' times span {seconds:F2} s, outside the client's {run.WallSeconds:F2} s: the machine's clock stepped during the run.");
+                $"{run.Command}: the jobs' times span {seconds:F2} s and the client saw its outcomes {clientTimeOfDay:F2} s after its start by the time of day, against the client's own {run.WallSeconds:F2} s: the machine's clock stepped during the run.");
         }
 
         return run.Jobs.Count / seconds * 60;
