@@ -16,6 +16,7 @@ public static class BenchmarkReport
         WriteSetup(report, results, settings, command);
         WritePipeline(report, results, settings, ratios);
         WriteRemuxBreakdown(report, results);
+        WriteTranscodeBreakdown(report, results);
         if (results.Cores is { } cores)
         {
             CoresReport.Write(report, cores, settings.Workers);
@@ -133,7 +134,29 @@ public static class BenchmarkReport
             "Spans nest (a worker's delivery holds its download, FFmpeg, check and upload), so their lengths do not add up;",
             "a span that repeats in a trace (the worker's reports, say) is numbered, and the input's reading and the output check name how they read their file (`index`: its own index, in process, or `ffprobe`).",
             "A span the services dropped or exported late is missing, not estimated.");
-        if (breakdown.UnreadExports > 0)
+        WriteStages(report, breakdown, sayUnread: true);
+    }
+
+    /// <summary>The per-job transcodes' spans: the stages of the remux's around a longer FFmpeg, with the transcode's input read its own way.</summary>
+    private static void WriteTranscodeBreakdown(MarkdownText report, SystemBenchmark.Results results)
+    {
+        if (results.TranscodeBreakdown is not { } breakdown)
+        {
+            return;
+        }
+
+        report.Heading("Where a transcode's time goes");
+        report.Paragraph(
+            $"The same for {breakdown.Jobs} of the {results.SystemTranscodeRuns.Count} per-job transcodes above (the jobs making every output are left out),",
+            "from the same recording. Each job's FFmpeg against the raw run before it is under \"What limits these numbers\".");
+        // The recording's unread exports are said once, with the remux's spans, when those were written.
+        WriteStages(report, breakdown, sayUnread: results.RemuxBreakdown is null);
+    }
+
+    /// <summary>A breakdown's table: each span's start, counted from the worker's taking the job, and length, medians over the jobs.</summary>
+    private static void WriteStages(MarkdownText report, JobTimeBreakdown breakdown, bool sayUnread)
+    {
+        if (sayUnread && breakdown.UnreadExports > 0)
         {
             report.Paragraph($"{breakdown.UnreadExports} trace export(s) received while recording could not be read; their spans are missing.");
         }
@@ -165,6 +188,7 @@ public static class BenchmarkReport
             $"{Number(results.RawThroughputPerMinute, "F1")} jobs/min", $"{Number(results.SystemThroughputPerMinute, "F1")} jobs/min",
             $"{Percent(ratios.Throughput)} of raw", "≥ 95%", Met(ratios.Throughput >= 0.95));
         MachineSpeedReport.WriteRows(report, results);
+        TranscodeSplitReport.WriteRows(report, results);
         report.TableRow(
             "Remux against transcode (system)", "", $"{Number(results.SystemRemuxSeconds)} s vs {Number(results.SystemTranscodeSeconds)} s",
             $"{Number(results.SystemTranscodeSeconds / results.SystemRemuxSeconds, "F1")}× faster", "", "");
@@ -343,7 +367,8 @@ public static class BenchmarkReport
             "the API dispatches through its outbox and the broker, and applies the reports.",
             TranscodeDifference(results, settings, ratios),
             MachineSpeedReport.Transcode(results, 1 + ratios.TranscodeOverhead),
-            MachineSpeedReport.PairedTranscode(results)).TrimEnd());
+            MachineSpeedReport.PairedTranscode(results),
+            TranscodeSplitReport.Sentence(results)).TrimEnd());
         report.Line(ratios.Throughput < 1
             ? string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop) loses the same fixed cost per job,",

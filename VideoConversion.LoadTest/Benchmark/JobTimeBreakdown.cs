@@ -8,13 +8,22 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </summary>
 /// <param name="Jobs">Jobs whose traces were complete enough to place: a worker's delivery and its FFmpeg span.</param>
 /// <param name="UnreadExports">Trace exports that could not be read: their spans are missing here.</param>
-public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<JobTimeBreakdown.Stage> Stages, int UnreadExports = 0)
+/// <param name="FFmpegSecondsByJob">
+/// Each placed job's FFmpeg (its "ffmpeg" span: the command from its start to its exit), by the job's id as its worker's
+/// delivery names it; only jobs converted in one attempt, whose time holds no other. Null when built from stages alone.
+/// </param>
+public sealed record JobTimeBreakdown(
+    string Method, int Jobs, IReadOnlyList<JobTimeBreakdown.Stage> Stages, int UnreadExports = 0,
+    IReadOnlyDictionary<string, double>? FFmpegSecondsByJob = null)
 {
     /// <summary>The worker's span for one delivery of a job; every other span is placed against its start.</summary>
     public const string DeliverySpan = "process video_jobs";
 
     /// <summary>The worker's attribute on its FFmpeg span (TelemetryNames.ConversionMethod; the load tool references no service library).</summary>
     private const string MethodAttribute = "videoconversion.conversion.method";
+
+    /// <summary>The job's id, on the spans that are about one job (TelemetryNames.JobId).</summary>
+    private const string JobIdAttribute = "videoconversion.job.id";
 
     /// <param name="Occurrence">1 for the first span of this name in a trace, 2 for the second, …</param>
     /// <param name="Jobs">Jobs whose trace has this span.</param>
@@ -32,10 +41,12 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
             ? $"{span.Name} ({read})"
             : span.Name;
 
+    /// <param name="jobIds">Only these jobs' traces (a trace is one video's, so one job's); null for every job's.</param>
     /// <returns>Null when no trace holds a job converted by <paramref name="method"/>.</returns>
-    public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method, int unreadExports = 0)
+    public static JobTimeBreakdown? Of(IEnumerable<ExportedSpan> spans, string method, int unreadExports = 0, IReadOnlySet<string>? jobIds = null)
     {
         List<List<(ExportedSpan Span, int Occurrence, double Starts)>> jobs = [];
+        Dictionary<string, double> ffmpegSeconds = [];
         foreach (var trace in spans.GroupBy(span => span.TraceId))
         {
             // The last FFmpeg of the trace: an attempt before it (a retry) does not stand for the job's time.
@@ -45,9 +56,16 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
             var delivery = ffmpeg is null ? null : trace
                 .Where(span => span.Name == DeliverySpan && span.StartNanoseconds <= ffmpeg.StartNanoseconds && span.EndNanoseconds >= ffmpeg.EndNanoseconds)
                 .MinBy(span => span.StartNanoseconds);
-            if (delivery is null)
+            // The job's id as the delivery that ran this FFmpeg names it: an API span may name the job of another upload.
+            var jobId = delivery?.Attributes.GetValueOrDefault(JobIdAttribute);
+            if (delivery is null || (jobIds is not null && (jobId is null || !jobIds.Contains(jobId))))
             {
                 continue;
+            }
+
+            if (jobId is not null && trace.Count(span => span.Name == "ffmpeg") == 1 && trace.Count(span => span.Name == DeliverySpan) == 1)
+            {
+                ffmpegSeconds[jobId] = ffmpeg!.Milliseconds / 1000;
             }
 
             jobs.Add([.. trace.GroupBy(span => (span.Service, Name: Label(span)))
@@ -68,6 +86,6 @@ public sealed record JobTimeBreakdown(string Method, int Jobs, IReadOnlyList<Job
                 same.Count()))
             .OrderBy(stage => stage.StartsMilliseconds)
             .ToList();
-        return new JobTimeBreakdown(method, jobs.Count, stages, unreadExports);
+        return new JobTimeBreakdown(method, jobs.Count, stages, unreadExports, ffmpegSeconds);
     }
 }

@@ -50,7 +50,9 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         ApiBenchmark.Round? ApiWarmUp = null,
         CpuMeasurement? Cpu = null,
         double? IdleWorkerConsumers = null,
-        CoresMeasurement? Cores = null)
+        CoresMeasurement? Cores = null,
+        JobTimeBreakdown? TranscodeBreakdown = null,
+        IReadOnlyList<double?>? SystemTranscodeFFmpegRuns = null)
     {
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
@@ -128,7 +130,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         List<double> rawTranscodeCpu = [], rawThroughputCpu = [];
         List<CoresTime> rawTranscodeCores = [], rawThroughputCores = [];
         List<CoresTime?> systemTranscodeCores = [], systemThroughputCores = [];
-        // The per-job jobs' spans are kept for the breakdown of a remux: recording stops after the next phase, minutes
+        List<string> systemTranscodeJobs = [];
+        // The per-job jobs' spans are kept for the breakdowns of a remux and a transcode: recording stops after the next phase, minutes
         // later, when the last remux's spans have long been exported (every 5 s). Only the bodies are kept meanwhile.
         telemetry?.StartRecording();
         for (var run = 1; run <= settings.JobRuns; run++)
@@ -140,6 +143,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             rawTranscodeCores.Add(rawTranscode.Cores);
             var (systemTranscode, systemCores) = await RunJobsWithCpuAsync("benchmark-transcode", transcode, 1, cancellationToken);
             systemTranscodeRuns.AddRange(ServerSeconds(systemTranscode));
+            systemTranscodeJobs.AddRange(systemTranscode.Jobs.Select(job => job.JobId));
             systemTranscodeCores.Add(systemCores);
             // A remux takes well under a second, as long as the machine's hiccups: more of them, for the same confidence.
             for (var pair = 0; pair < RemuxPairsPerRun; pair++)
@@ -163,7 +167,18 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         }
 
         var recorded = telemetry?.StopRecording();
-        var remuxBreakdown = recorded is (var spans, var unreadExports) ? JobTimeBreakdown.Of(spans, "remux", unreadExports) : null;
+        JobTimeBreakdown? remuxBreakdown = null, transcodeBreakdown = null;
+        if (recorded is (var spans, var unreadExports))
+        {
+            remuxBreakdown = JobTimeBreakdown.Of(spans, "remux", unreadExports);
+            // The per-job transcodes' only: every-output jobs transcode too.
+            transcodeBreakdown = JobTimeBreakdown.Of(spans, "transcode", unreadExports, systemTranscodeJobs.ToHashSet());
+        }
+
+        // Each per-job transcode's FFmpeg, in the runs' order, for pairing with the raw run before it.
+        List<double?>? systemTranscodeFFmpeg = transcodeBreakdown?.FFmpegSecondsByJob is { } byJob
+            ? [.. systemTranscodeJobs.Select(job => byJob.TryGetValue(job, out var seconds) ? seconds : (double?)null)]
+            : null;
 
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
         var uploadToStart = await UploadToStart.MeasureAsync(client, remux, Math.Max(5, settings.Runs * 3), cancellationToken);
@@ -260,7 +275,8 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             shared, telemetryBytesPerSecond, new OutputsMeasurement(rawAllRuns, systemAllRuns, ladderOne, ladderSeparate, renditions), uploads,
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
             new CpuMeasurement(rawTranscodeCpu, rawThroughputCpu), idleWorkerConsumers,
-            new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores));
+            new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores),
+            transcodeBreakdown, systemTranscodeFFmpeg);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

@@ -294,6 +294,53 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void A_transcodes_time_is_split_by_its_trace_into_its_ffmpeg_and_the_stages_around_it()
+    {
+        // Raw 10.0, 12.0, 9.0 s; the system's jobs 11.0, 13.2, 10.2 s, their FFmpeg 10.9, 12.3, 9.8 s: stages 0.1, 0.9, 0.4 s
+        // (median 0.40 s, 4.0 % of raw's median 10.00 s); FFmpeg +9.0 %, +2.5 %, +8.9 %: +0.9, +0.3, +0.8 s, median +0.80 s
+        // (the medians' difference would be 0.90 s). With the second trace unread: raw 10.0 and 9.0 (9.50 s), FFmpeg 10.9 and
+        // 9.8 (10.35 s, 1.089×), stages 0.1 and 0.4 (0.25 s, 2.6 %), FFmpeg +0.85 s. A job time of 0 (its times not
+        // recorded) leaves its run out the same way.
+        var results = Results(11.0, 0.7, 11.0, 1500, 20) with { RawTranscodeRuns = [10.0, 12.0, 9.0], SystemTranscodeRuns = [11.0, 13.2, 10.2] };
+        string Report(SystemBenchmark.Results split) => BenchmarkReport.Markdown(split, Settings, "scripts/benchmark");
+
+        var allRead = Report(results with { SystemTranscodeFFmpegRuns = [10.9, 12.3, 9.8] });
+        var oneUnread = Report(results with { SystemTranscodeFFmpegRuns = [10.9, null, 9.8] });
+        var oneUntimed = Report(results with { SystemTranscodeRuns = [11.0, 0.0, 10.2], SystemTranscodeFFmpegRuns = [10.9, 12.3, 9.8] });
+        var notTraced = Report(results);
+
+        Assert.Contains("| Transcode, per job: its FFmpeg (the span in its trace) | 10.00 s | 10.90 s | 1.090× |  |  |", allRead, StringComparison.Ordinal);
+        Assert.Contains("| Transcode, per job: the stages around its FFmpeg |  | 0.40 s | 4.0 % of raw FFmpeg |  |  |", allRead, StringComparison.Ordinal);
+        Assert.Contains("Split by each job's trace (the table's rows \"its FFmpeg\" and \"the stages around its FFmpeg\"): " +
+                        "its FFmpeg against the raw run just before it +9.0 %, +2.5 %, +8.9 %, median +0.80 s; the stages around it 0.10, 0.90, 0.40 s. " +
+                        "FFmpeg ran the same command on both sides", allRead, StringComparison.Ordinal);
+        foreach (var partly in new[] { oneUnread, oneUntimed })
+        {
+            Assert.Contains("| Transcode, per job: its FFmpeg (the span in its trace, 2 of 3 runs) | 9.50 s | 10.35 s | 1.089× |  |  |", partly, StringComparison.Ordinal);
+            Assert.Contains("| Transcode, per job: the stages around its FFmpeg, 2 of 3 runs |  | 0.25 s | 2.6 % of raw FFmpeg |  |  |", partly, StringComparison.Ordinal);
+            Assert.Contains("Split by each job's trace (2 of the 3 jobs, the others' traces or times not read; the table's rows", partly, StringComparison.Ordinal);
+            Assert.Contains("its FFmpeg against the raw run just before it +9.0 %, +8.9 %, median +0.85 s; the stages around it 0.10, 0.40 s.", partly, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Split by each job's trace", notTraced, StringComparison.Ordinal);
+        Assert.DoesNotContain("the stages around its FFmpeg", notTraced, StringComparison.Ordinal);
+        // Runs that do not line up with the raw ones are not paired.
+        Assert.Empty(TranscodeSplitReport.Pairs(results with { SystemTranscodeFFmpegRuns = [10.9, 12.3] }));
+
+        // The spans' table; the recording's unread exports said once, with the remux's spans when they are there.
+        var spans = new JobTimeBreakdown("transcode", 3, [new JobTimeBreakdown.Stage("worker", "probe input (ffprobe)", 1, 70.1, 95.0, 3)], UnreadExports: 2);
+        var both = Report(results with { TranscodeBreakdown = spans, RemuxBreakdown = spans with { Method = "remux" } });
+        var transcodeOnly = Report(results with { TranscodeBreakdown = spans });
+        const string Unread = "2 trace export(s) received while recording could not be read";
+        Assert.Contains("## Where a transcode's time goes", both, StringComparison.Ordinal);
+        Assert.Contains("The same for 3 of the 3 per-job transcodes above", both, StringComparison.Ordinal);
+        Assert.Equal(1, both.Split(Unread).Length - 1);
+        Assert.Contains("| probe input (ffprobe) | worker | 70.1 | 95.0 | 3 |", transcodeOnly, StringComparison.Ordinal);
+        Assert.Contains(Unread, transcodeOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain("Where a transcode's time goes", notTraced, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_remuxs_spans_are_listed_in_the_order_they_start_with_repeated_spans_numbered()
     {
         var breakdown = new JobTimeBreakdown("remux", 3,

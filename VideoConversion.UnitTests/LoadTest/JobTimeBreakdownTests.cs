@@ -82,6 +82,38 @@ public sealed class JobTimeBreakdownTests
     }
 
     [Fact]
+    public void Only_the_jobs_asked_for_are_placed_and_each_ones_ffmpeg_is_kept_by_its_id()
+    {
+        static ExportedSpan Span(string trace, string name, long start, long end, string? job = null) =>
+            new("worker", trace, name, start, end, name == "ffmpeg"
+                ? new Dictionary<string, string> { ["videoconversion.conversion.method"] = "transcode" }
+                : job is null ? new Dictionary<string, string>() : new() { ["videoconversion.job.id"] = job });
+        ExportedSpan[] spans =
+        [
+            Span("t1", "process video_jobs", 0, 1_000_000_000, "a"), Span("t1", "ffmpeg", 100_000_000, 600_000_000),
+            Span("t2", "process video_jobs", 0, 1_000_000_000, "b"), Span("t2", "ffmpeg", 200_000_000, 500_000_000),
+            // A delivery that does not name its job: placed among every job's, not among named ones.
+            Span("t3", "process video_jobs", 0, 1_000_000_000), Span("t3", "ffmpeg", 0, 900_000_000),
+            // Delivered twice: its time holds both attempts, so its FFmpeg alone is not kept.
+            Span("t4", "process video_jobs", 0, 100_000_000, "d"), Span("t4", "process video_jobs", 200_000_000, 1_000_000_000, "d"),
+            Span("t4", "ffmpeg", 300_000_000, 700_000_000),
+        ];
+
+        var asked = JobTimeBreakdown.Of(spans, "transcode", jobIds: new HashSet<string> { "a" });
+        var every = JobTimeBreakdown.Of(spans, "transcode");
+
+        Assert.NotNull(asked);
+        Assert.Equal(1, asked.Jobs);
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 0.5 }, asked.FFmpegSecondsByJob);
+        Assert.Equal(500, asked.Stages.Single(stage => stage.Name == "ffmpeg").LastsMilliseconds);
+        Assert.NotNull(every);
+        Assert.Equal(4, every.Jobs);
+        Assert.Equal(new Dictionary<string, double> { ["a"] = 0.5, ["b"] = 0.3 }, every.FFmpegSecondsByJob);
+        Assert.Null(JobTimeBreakdown.Of(spans, "transcode", jobIds: new HashSet<string> { "c" }));
+        Assert.Equal(1, JobTimeBreakdown.Of(spans, "transcode", jobIds: new HashSet<string> { "d" })!.Jobs);
+    }
+
+    [Fact]
     public void A_body_that_is_not_protobuf_is_refused()
     {
         Assert.Throws<InvalidDataException>(() => OtlpSpans.Read([0x0A, 0x7F, 0x01]));
