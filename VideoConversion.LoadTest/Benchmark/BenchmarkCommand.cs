@@ -96,9 +96,12 @@ public static class BenchmarkCommand
                 await using var telemetry = settings.TelemetrySinkPort is { } port ? new TelemetrySink(port) : null;
                 var benchmark = new SystemBenchmark(settings, new VideoConversionClient(apiClient, storage, management), new QuietRunDisplay(), telemetry);
                 var results = await benchmark.RunAsync(step => console.MarkupLine($"[bold]benchmark[/]: {Markup.Escape(step)}"), cancellationToken);
-                var markdown = BenchmarkReport.Markdown(results, settings, "scripts/benchmark", otherDatabases);
+                var saved = SavedBenchmark.Of(results, settings, otherDatabases);
+                var markdown = saved.Markdown();
                 Directory.CreateDirectory(Path.GetDirectoryName(settings.Report)!);
                 await File.WriteAllTextAsync(settings.Report, markdown, cancellationToken);
+                // After the report, which the run is for: a report whose wording changes later is written again from it (benchmark-report).
+                await SaveAsync(saved, settings.WorkDirectory, console, cancellationToken);
                 // Plain, unwrapped: the report as written.
                 Console.WriteLine(markdown);
                 return 0;
@@ -110,6 +113,21 @@ public static class BenchmarkCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The run's results beside its work; a failure to save them is said, and the report already written stands.</summary>
+    private static async Task SaveAsync(SavedBenchmark saved, string workDirectory, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(workDirectory, SavedBenchmark.FileName);
+        try
+        {
+            Directory.CreateDirectory(workDirectory);
+            await saved.WriteAsync(path, cancellationToken);
+        }
+        catch (Exception problem) when (problem is IOException or UnauthorizedAccessException or NotSupportedException or System.Text.Json.JsonException)
+        {
+            console.MarkupLine($"[yellow]The run's results could not be saved to {Markup.Escape(path)}: {Markup.Escape(problem.Message)}[/]");
+        }
     }
 
     /// <summary>The benchmark reports its steps, not every job's second.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using VideoConversion.LoadTest.Reports;
 using VideoConversion.LoadTest.Runs;
 using static VideoConversion.LoadTest.Reports.MarkdownText;
@@ -8,12 +9,14 @@ namespace VideoConversion.LoadTest.Benchmark;
 public static class BenchmarkReport
 {
     /// <param name="otherDatabases">The API's rounds on other systems (PostgreSQL, one or more replicas), set next to this run's.</param>
-    public static string Markdown(SystemBenchmark.Results results, BenchmarkSettings settings, string command, IReadOnlyList<DatabaseRounds>? otherDatabases = null)
+    /// <param name="measuredOn">The day the run measured; today when not given.</param>
+    public static string Markdown(
+        SystemBenchmark.Results results, BenchmarkSettings settings, string command, IReadOnlyList<DatabaseRounds>? otherDatabases = null, DateOnly? measuredOn = null)
     {
         var report = new MarkdownText();
         var ratios = new Ratios(results);
         report.Heading("Benchmarks", level: 1);
-        WriteSetup(report, results, settings, command);
+        WriteSetup(report, results, settings, command, measuredOn ?? DateOnly.FromDateTime(DateTime.UtcNow));
         WritePipeline(report, results, settings, ratios);
         WriteRemuxBreakdown(report, results);
         WriteTranscodeBreakdown(report, results);
@@ -51,10 +54,10 @@ public static class BenchmarkReport
         }
     }
 
-    private static void WriteSetup(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, string command)
+    private static void WriteSetup(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings, string command, DateOnly measuredOn)
     {
         report.Paragraph(
-            $"Produced by `{command}` on {DateTime.UtcNow:yyyy-MM-dd}; rerun it to measure your machine.",
+            $"Produced by `{command}` on {measuredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}; rerun it to measure your machine.",
             "A benchmark, not a test: nothing fails on these numbers.");
         report.Line($"- **Machine:** {results.Machine}");
         report.Line($"- **System:** the AppHost with {settings.Workers} worker processes (one per core), RabbitMQ, S3-compatible storage, " +
@@ -262,7 +265,7 @@ public static class BenchmarkReport
         if (results.SharedApiRound is { } shared)
         {
             report.Paragraph(
-                $"**The same round with the workers running**, rejecting the round's jobs on the same {Environment.ProcessorCount} cores meanwhile and the API applying their reports,",
+                $"**The same round with the workers running**, rejecting the round's jobs on the same {results.MachineCores} cores meanwhile and the API applying their reports,",
                 "its submissions started right after their uploads (meeting the API recording their events):",
                 string.Join("; ", new[] { shared.Create, shared.Submit, shared.Read }.Select(phase => SharedPhase(shared, phase))) + ".");
         }
@@ -372,7 +375,7 @@ public static class BenchmarkReport
         report.Line(ratios.Throughput < 1
             ? string.Join(' ',
                 $"- **Throughput** ({Percent(ratios.Throughput)} of the raw loop) loses the same fixed cost per job,",
-                $"and the client's uploads, the workers' downloads and the storage server share the {Environment.ProcessorCount} cores with FFmpeg.",
+                $"and the client's uploads, the workers' downloads and the storage server share the {results.MachineCores} cores with FFmpeg.",
                 MachineSpeedReport.Throughput(results, ratios.Throughput),
                 MachineSpeedReport.PairedThroughput(results)).TrimEnd()
             : string.Join(' ',

@@ -72,7 +72,7 @@ public static class DatabaseReport
             "writes one per transaction on 8 connections at once; the benchmark's writes are all one account's, so in each replica one",
             "lane takes them, and the account's lock orders the replicas' groups. On SQLite a group of writes shares one fsync in the",
             "API's own process. Several replicas add processes, not cores: on this machine they share the",
-            $"same {Environment.ProcessorCount} cores with PostgreSQL, the broker, storage and the clients, so a second replica measures the cost of",
+            $"same {results.MachineCores} cores with PostgreSQL, the broker, storage and the clients, so a second replica measures the cost of",
             "coordination here, and the capacity it adds only where each replica has cores of its own.");
     }
 }

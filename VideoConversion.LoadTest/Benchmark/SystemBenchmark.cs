@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using VideoConversion.LoadTest.Api;
 using VideoConversion.LoadTest.Inputs;
 using VideoConversion.LoadTest.Processes;
@@ -52,9 +53,15 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double? IdleWorkerConsumers = null,
         CoresMeasurement? Cores = null,
         JobTimeBreakdown? TranscodeBreakdown = null,
-        IReadOnlyList<double?>? SystemTranscodeFFmpegRuns = null)
+        IReadOnlyList<double?>? SystemTranscodeFFmpegRuns = null,
+        int? ProcessorCount = null)
     {
+        /// <summary>The cores of the machine the run measured (a report written again elsewhere names those, not its own).</summary>
+        [JsonIgnore]
+        public int MachineCores => ProcessorCount ?? Environment.ProcessorCount;
+
         /// <summary>Every API round measured; a run reporting one round only has the one its phases make.</summary>
+        [JsonIgnore]
         public IReadOnlyList<ApiBenchmark.Round> AllApiRounds => ApiRounds ?? [new ApiBenchmark.Round(Create, Submit, Read)];
     }
 
@@ -276,7 +283,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
             new CpuMeasurement(rawTranscodeCpu, rawThroughputCpu), idleWorkerConsumers,
             new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores),
-            transcodeBreakdown, systemTranscodeFFmpeg);
+            transcodeBreakdown, systemTranscodeFFmpeg, Environment.ProcessorCount);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

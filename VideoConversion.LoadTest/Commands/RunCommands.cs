@@ -64,7 +64,7 @@ public static class RunCommands
 
         return new RootCommand("VideoConversion load, scale and fault tests, driving the public API as clients do.")
         {
-            baseline, load, chaos, Benchmark.BenchmarkCommand.Build(), Benchmark.ApiRoundsCommand.Build(),
+            baseline, load, chaos, Benchmark.BenchmarkCommand.Build(), Benchmark.BenchmarkReportCommand.Build(), Benchmark.ApiRoundsCommand.Build(),
         };
     }
 

@@ -114,6 +114,14 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
 
         Assert.DoesNotContain("NaN", markdown, StringComparison.Ordinal);
         Assert.Contains("- **Machine:**", markdown, StringComparison.Ordinal);
+
+        // The run's results were saved, without its API key, and write the same report again, measuring nothing.
+        var saved = Path.Combine(_work.FullName, "work", "results.json");
+        Assert.DoesNotContain(system.Account.ApiKey, await File.ReadAllTextAsync(saved), StringComparison.Ordinal);
+        var again = Path.Combine(_work.FullName, "again.md");
+        var (againExitCode, againText) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(2), ["benchmark-report", "--results", saved, "--report", again]);
+        Assert.True(againExitCode == 0, againText);
+        Assert.Equal(markdown, await File.ReadAllTextAsync(again));
     }
 
     private static string SystemWorkerExecutable()

@@ -6,11 +6,11 @@ namespace VideoConversion.UnitTests.LoadTest;
 
 public sealed class BenchmarkReportTests
 {
-    private static readonly BenchmarkSettings Settings = new(
+    internal static readonly BenchmarkSettings Settings = new(
         new VideoConversion.LoadTest.Api.ApiEndpoint(new Uri("http://127.0.0.1:5000"), null), "worker", Workers: 2, Runs: 3, ThroughputJobs: 8, InputSeconds: 10, BigFileMegabytes: 200,
         ApiConcurrency: 32, ApiDuration: TimeSpan.FromSeconds(10), ApiMaxJobs: 200, WorkDirectory: "/tmp", Report: "report.md");
 
-    private static SystemBenchmark.Results Results(double systemTranscodeSeconds, double systemRemuxSeconds, double systemThroughputPerMinute, double submitPerSecond, double submitP99) => new(
+    internal static SystemBenchmark.Results Results(double systemTranscodeSeconds, double systemRemuxSeconds, double systemThroughputPerMinute, double submitPerSecond, double submitP99) => new(
         "2 cores, test machine",
         RawTranscodeRuns: [10.0, 10.2, 9.9],
         RawRemuxRuns: [0.5, 0.6, 0.5],
@@ -37,7 +37,7 @@ public sealed class BenchmarkReportTests
     /// FFmpeg's CPU time on both sides: raw as the floor's runs count it, the system's as its cores' time converting in each
     /// run (null: a run whose workers could not be read). No raw cores' time, so no table of the cores.
     /// </summary>
-    private static SystemBenchmark.Results WithCpu(
+    internal static SystemBenchmark.Results WithCpu(
         SystemBenchmark.Results results, double[] rawTranscode, double?[] systemTranscode, double[] rawThroughput, double?[] systemThroughput) =>
         results with
         {
