@@ -53,7 +53,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
         double? IdleWorkerConsumers = null,
         CoresMeasurement? Cores = null,
         JobTimeBreakdown? TranscodeBreakdown = null,
-        IReadOnlyList<double?>? SystemTranscodeFFmpegRuns = null,
+        IReadOnlyList<string>? SystemTranscodeJobs = null,
         int? ProcessorCount = null)
     {
         /// <summary>The cores of the machine the run measured (a report written again elsewhere names those, not its own).</summary>
@@ -182,11 +182,6 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             transcodeBreakdown = JobTimeBreakdown.Of(spans, "transcode", unreadExports, systemTranscodeJobs.ToHashSet());
         }
 
-        // Each per-job transcode's FFmpeg, in the runs' order, for pairing with the raw run before it.
-        List<double?>? systemTranscodeFFmpeg = transcodeBreakdown?.FFmpegSecondsByJob is { } byJob
-            ? [.. systemTranscodeJobs.Select(job => byJob.TryGetValue(job, out var seconds) ? seconds : (double?)null)]
-            : null;
-
         progress("from an upload's landing to PROCESSING, a worker free, one job at a time");
         var uploadToStart = await UploadToStart.MeasureAsync(client, remux, Math.Max(5, settings.Runs * 3), cancellationToken);
 
@@ -283,7 +278,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
             remuxBreakdown, rawThroughputRuns, systemThroughputRuns, warmUp,
             new CpuMeasurement(rawTranscodeCpu, rawThroughputCpu), idleWorkerConsumers,
             new CoresMeasurement(rawTranscodeCores, systemTranscodeCores, rawThroughputCores, systemThroughputCores),
-            transcodeBreakdown, systemTranscodeFFmpeg, Environment.ProcessorCount);
+            transcodeBreakdown, systemTranscodeJobs, Environment.ProcessorCount);
     }
 
     /// <summary>Uploads over loopback: one PUT against parts, alternated; then parts with the connection cut. Null when both are skipped.</summary>

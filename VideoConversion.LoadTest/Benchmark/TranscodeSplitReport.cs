@@ -27,14 +27,15 @@ public static class TranscodeSplitReport
     }
 
     /// <summary>
-    /// The system's runs whose FFmpeg was read from their trace, each with the raw run just before it; empty when none was
-    /// read, or the sides' runs do not line up. A job whose times were not all recorded (its stages not above zero) is left out.
+    /// The system's runs whose FFmpeg was read from their trace (by the run's job, in the breakdown), each with the raw run
+    /// just before it; empty when none was read, or the sides' runs do not line up. A job whose times were not all recorded
+    /// (its stages not above zero) is left out.
     /// </summary>
     public static IReadOnlyList<Pair> Pairs(SystemBenchmark.Results results) =>
-        results.SystemTranscodeFFmpegRuns is { } ffmpeg &&
-        ffmpeg.Count == results.SystemTranscodeRuns.Count && ffmpeg.Count == results.RawTranscodeRuns.Count
-            ? [.. ffmpeg
-                .Select((seconds, run) => seconds is { } read ? new Pair(results.RawTranscodeRuns[run], read, results.SystemTranscodeRuns[run]) : null)
+        results is { TranscodeBreakdown.FFmpegSecondsByJob: { } byJob, SystemTranscodeJobs: { } jobs } &&
+        jobs.Count == results.SystemTranscodeRuns.Count && jobs.Count == results.RawTranscodeRuns.Count
+            ? [.. jobs
+                .Select((job, run) => byJob.TryGetValue(job, out var read) ? new Pair(results.RawTranscodeRuns[run], read, results.SystemTranscodeRuns[run]) : null)
                 .OfType<Pair>()
                 .Where(pair => double.IsFinite(pair.Stages) && pair.Stages > 0 && pair.Raw > 0)]
             : [];

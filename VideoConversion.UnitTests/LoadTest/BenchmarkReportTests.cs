@@ -303,10 +303,17 @@ public sealed class BenchmarkReportTests
         // recorded) leaves its run out the same way.
         var results = Results(11.0, 0.7, 11.0, 1500, 20) with { RawTranscodeRuns = [10.0, 12.0, 9.0], SystemTranscodeRuns = [11.0, 13.2, 10.2] };
         string Report(SystemBenchmark.Results split) => BenchmarkReport.Markdown(split, Settings, "scripts/benchmark");
+        // Run i's job is "job-i"; its FFmpeg as its trace gave it, null: its trace not read.
+        static SystemBenchmark.Results Traced(SystemBenchmark.Results results, params double?[] ffmpeg) => results with
+        {
+            SystemTranscodeJobs = [.. ffmpeg.Select((_, run) => $"job-{run}")],
+            TranscodeBreakdown = new JobTimeBreakdown("transcode", ffmpeg.Count(seconds => seconds is not null), [], 0,
+                ffmpeg.Select((seconds, run) => (seconds, run)).Where(each => each.seconds is not null).ToDictionary(each => $"job-{each.run}", each => each.seconds!.Value)),
+        };
 
-        var allRead = Report(results with { SystemTranscodeFFmpegRuns = [10.9, 12.3, 9.8] });
-        var oneUnread = Report(results with { SystemTranscodeFFmpegRuns = [10.9, null, 9.8] });
-        var oneUntimed = Report(results with { SystemTranscodeRuns = [11.0, 0.0, 10.2], SystemTranscodeFFmpegRuns = [10.9, 12.3, 9.8] });
+        var allRead = Report(Traced(results, 10.9, 12.3, 9.8));
+        var oneUnread = Report(Traced(results, 10.9, null, 9.8));
+        var oneUntimed = Report(Traced(results with { SystemTranscodeRuns = [11.0, 0.0, 10.2] }, 10.9, 12.3, 9.8));
         var notTraced = Report(results);
 
         Assert.Contains("| Transcode, per job: its FFmpeg (the span in its trace) | 10.00 s | 10.90 s | 1.090× |  |  |", allRead, StringComparison.Ordinal);
@@ -325,7 +332,7 @@ public sealed class BenchmarkReportTests
         Assert.DoesNotContain("Split by each job's trace", notTraced, StringComparison.Ordinal);
         Assert.DoesNotContain("the stages around its FFmpeg", notTraced, StringComparison.Ordinal);
         // Runs that do not line up with the raw ones are not paired.
-        Assert.Empty(TranscodeSplitReport.Pairs(results with { SystemTranscodeFFmpegRuns = [10.9, 12.3] }));
+        Assert.Empty(TranscodeSplitReport.Pairs(Traced(results, 10.9, 12.3)));
 
         // The spans' table; the recording's unread exports said once, with the remux's spans when they are there.
         var spans = new JobTimeBreakdown("transcode", 3, [new JobTimeBreakdown.Stage("worker", "probe input (ffprobe)", 1, 70.1, 95.0, 3)], UnreadExports: 2);

@@ -96,8 +96,8 @@ public sealed class SavedBenchmarkTests : IDisposable
             IdleWorkerConsumers = 2,
             Cores = new SystemBenchmark.CoresMeasurement([Cores(22.9), Cores(23.0), Cores(22.8)], [Cores(23.7), null, Cores(23.5)],
                 [Cores(23.6), Cores(23.7), Cores(23.5)], [Cores(23.4), Cores(23.3), Cores(23.2)]),
-            TranscodeBreakdown = stages with { Method = "transcode" },
-            SystemTranscodeFFmpegRuns = [10.2, null, 9.9],
+            TranscodeBreakdown = stages with { Method = "transcode", FFmpegSecondsByJob = new Dictionary<string, double> { ["job-1"] = 10.2, ["job-3"] = 9.9 } },
+            SystemTranscodeJobs = ["job-1", "job-2", "job-3"],
             ProcessorCount = 64,
         };
     }
