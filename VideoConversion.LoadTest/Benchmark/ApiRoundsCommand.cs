@@ -25,6 +25,10 @@ public static class ApiRoundsCommand
         var database = new Option<string>("--database") { Description = "The system's database, as the report names it.", Required = true };
         var apiReplicas = new Option<int>("--api-replicas") { Description = "API processes behind the API's address.", DefaultValueFactory = _ => 1 };
         var pooling = new Option<string>("--pooling") { Description = "The connection pool's settings, as the report states them.", Required = true };
+        var workersRunning = new Option<bool>("--workers-running")
+        {
+            Description = "Rounds as the benchmark's last one: the workers never paused, rejecting each round's jobs on the same cores meanwhile, and each phase of submissions right after its uploads, not waiting for their events.",
+        };
         var output = new Option<FileInfo>("--output") { Description = "The JSON file the rounds are written to.", Required = true };
         var telemetrySink = new Option<int?>("--telemetry-sink-port")
         {
@@ -32,7 +36,7 @@ public static class ApiRoundsCommand
         };
         var command = new Command("api-rounds", "The API's calls alone in rounds, the workers paused; writes JSON for benchmark --database-comparison.")
         {
-            common.ApiUrl, common.ApiKey, common.ApiManagementUrl, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, output, telemetrySink,
+            common.ApiUrl, common.ApiKey, common.ApiManagementUrl, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, workersRunning, output, telemetrySink,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -63,22 +67,28 @@ public static class ApiRoundsCommand
                 var count = parse.GetValue(runs);
                 var label = $"{parse.GetValue(database)}, {parse.GetValue(apiReplicas)} API replica(s)";
                 console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, warm-up (not judged)");
-                var warmUp = await benchmark.WarmUpAsync(cancellationToken,
-                    async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
-                    token => QueueSettling.WaitAsync(client, token));
+                var shared = parse.GetValue(workersRunning);
+                // With the workers running, they are never paused, not even for the warm-up.
+                var warmUp = shared
+                    ? await benchmark.WarmUpAsync(cancellationToken)
+                    : await benchmark.WarmUpAsync(cancellationToken,
+                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
+                        token => QueueSettling.WaitAsync(client, token));
                 await QueueSettling.WaitAsync(client, cancellationToken);
                 Console.WriteLine($"warm-up: {Summary(warmUp)}");
                 List<ApiBenchmark.Round> rounds = [];
                 for (var round = 1; round <= count; round++)
                 {
-                    console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}");
-                    rounds.Add(await benchmark.RunAsync(cancellationToken,
-                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
-                        token => QueueSettling.WaitAsync(client, token)));
+                    console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}{(shared ? ", the workers running" : "")}");
+                    rounds.Add(shared
+                        ? await benchmark.RunAsync(cancellationToken, awaitUploadEvents: false)
+                        : await benchmark.RunAsync(cancellationToken,
+                            async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
+                            token => QueueSettling.WaitAsync(client, token)));
                     await QueueSettling.WaitAsync(client, cancellationToken);
                 }
 
-                var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds);
+                var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds, shared);
                 await measured.WriteAsync(parse.GetValue(output)!.FullName, cancellationToken);
                 Console.WriteLine(Summary(measured.Middle));
                 return 0;

@@ -10,13 +10,21 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// </summary>
 /// <param name="Database">The database as the report names it: SQLite or PostgreSQL.</param>
 /// <param name="Pooling">The connection pool's settings, as the report states them.</param>
-public sealed record DatabaseRounds(string Database, int ApiReplicas, string Pooling, IReadOnlyList<ApiBenchmark.Round> Rounds)
+/// <param name="WorkersRunning">
+/// Measured with the workers running (<c>api-rounds --workers-running</c>), not paused: not the rounds the report compares.
+/// </param>
+public sealed record DatabaseRounds(string Database, int ApiReplicas, string Pooling, IReadOnlyList<ApiBenchmark.Round> Rounds, bool WorkersRunning = false)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The round in the middle by submissions a second: the one that stands for the system, as in the SQLite run.</summary>
     [JsonIgnore]
     public ApiBenchmark.Round Middle => ApiBenchmark.Round.Middle(Rounds);
+
+    /// <summary>These rounds, as <c>benchmark --database-comparison</c> sets them beside its own paused ones; refused when the workers ran.</summary>
+    public DatabaseRounds ForComparison(string path) => WorkersRunning
+        ? throw new LoadTestException($"{path} was measured with the workers running (api-rounds --workers-running): the databases are compared with the workers paused.")
+        : this;
 
     public async Task WriteAsync(string path, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VideoConversion.LoadTest.Benchmark;
 using VideoConversion.Tests.Support;
 using Xunit.Abstractions;
 
@@ -122,6 +123,37 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         var (againExitCode, againText) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(2), ["benchmark-report", "--results", saved, "--report", again]);
         Assert.True(againExitCode == 0, againText);
         Assert.Equal(markdown, await File.ReadAllTextAsync(again));
+    }
+
+    [Fact]
+    public async Task Api_rounds_with_the_workers_running_measures_every_call_and_says_the_workers_ran()
+    {
+        var file = Path.Combine(_work.FullName, "api-rounds-workers-running.json");
+        var (exitCode, text) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(5), [
+            "api-rounds", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey,
+            "--api-management-url", system.ApiManagement.BaseAddress!.ToString(),
+            // Named as the command requires, never paused: other test systems run the same build.
+            "--system-worker", SystemWorkerExecutable(), "--workers", "1",
+            "--runs", "1", "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
+            "--database", "SQLite", "--pooling", "the API's own", "--workers-running", "--output", file]);
+        output.WriteLine(text);
+
+        Assert.Equal(0, exitCode);
+        var measured = await DatabaseRounds.ReadAsync(file, CancellationToken.None);
+        Assert.True(measured.WorkersRunning);
+        var round = Assert.Single(measured.Rounds);
+        foreach (var phase in new[] { round.Create, round.Submit, round.Read, round.AtTargetRate!.Create, round.AtTargetRate.Submit, round.AtTargetRate.Read })
+        {
+            Assert.True(phase.Calls > 0, $"{phase.Call}: no calls");
+        }
+
+        // Every write answered; the reads, thousands a second, meet the test system's rate limit (the benchmark lifts it).
+        Assert.All(new[] { round.Create, round.Submit, round.AtTargetRate.Create, round.AtTargetRate.Submit }, phase => Assert.Equal(0, phase.Errors));
+
+        // Each phase of submissions followed its uploads at once, meeting the API recording their events.
+        Assert.Null(round.Submit.UploadEvents);
+        Assert.Null(round.AtTargetRate.Submit.UploadEvents);
+        Assert.Throws<VideoConversion.LoadTest.LoadTestException>(() => measured.ForComparison(file));
     }
 
     private static string SystemWorkerExecutable()

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using VideoConversion.LoadTest;
 using VideoConversion.LoadTest.Benchmark;
 using VideoConversion.LoadTest.Reports;
 
@@ -55,6 +56,20 @@ public sealed class DatabaseRoundsTests : IDisposable
         Assert.Null(submit.LatestTimer);
         Assert.Null(submit.ApiSide);
         Assert.Equal(1000, submit.PerSecond);
+    }
+
+    [Fact]
+    public async Task Rounds_made_with_the_workers_running_say_so_and_are_refused_for_the_comparison_of_paused_rounds()
+    {
+        await (Rounds() with { WorkersRunning = true }).WriteAsync(_file, CancellationToken.None);
+        var running = await DatabaseRounds.ReadAsync(_file, CancellationToken.None);
+        await Rounds().WriteAsync(_file, CancellationToken.None);
+        var paused = await DatabaseRounds.ReadAsync(_file, CancellationToken.None);
+
+        Assert.True(running.WorkersRunning);
+        var refused = Assert.Throws<LoadTestException>(() => running.ForComparison(_file));
+        Assert.Contains("--workers-running", refused.Message, StringComparison.Ordinal);
+        Assert.Same(paused, paused.ForComparison(_file));
     }
 
     public void Dispose() => File.Delete(_file);
