@@ -8,7 +8,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <summary>
 /// "api-rounds": the API's calls alone, on a running system, in rounds as the benchmark runs them (the workers paused
 /// during each call's phase, the system settled between rounds and after each phase of submissions), written as JSON for <c>benchmark --database-comparison</c>:
-/// scripts/benchmark runs it against the system on PostgreSQL, with one API replica and with two.
+/// scripts/benchmark runs it against the system on PostgreSQL, with one API replica and with two. With <c>--workers-running</c>,
+/// the rounds are the benchmark's last one instead, measured on their own in minutes rather than inside its full run.
 /// </summary>
 public static class ApiRoundsCommand
 {
@@ -16,8 +17,8 @@ public static class ApiRoundsCommand
     {
         // The API's address, key and management port as every command takes them; none of the others.
         var common = new CommonOptions();
-        var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase.", Required = true };
-        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase (required unless --workers-running)." };
+        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs: as many are paused.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
@@ -25,7 +26,7 @@ public static class ApiRoundsCommand
         var database = new Option<string>("--database") { Description = "The system's database, as the report names it.", Required = true };
         var apiReplicas = new Option<int>("--api-replicas") { Description = "API processes behind the API's address.", DefaultValueFactory = _ => 1 };
         var pooling = new Option<string>("--pooling") { Description = "The connection pool's settings, as the report states them.", Required = true };
-        var workersRunning = new Option<bool>("--workers-running")
+        var workersRunningOption = new Option<bool>("--workers-running")
         {
             Description = "Rounds as the benchmark's last one: the workers never paused, rejecting each round's jobs on the same cores meanwhile, and each phase of submissions right after its uploads, not waiting for their events.",
         };
@@ -34,9 +35,10 @@ public static class ApiRoundsCommand
         {
             Description = "Take the services' telemetry on this port (OTLP/HTTP) and discard it, as benchmark does: the systems compared export the same way.",
         };
-        var command = new Command("api-rounds", "The API's calls alone in rounds, the workers paused; writes JSON for benchmark --database-comparison.")
+        var command = new Command(
+            "api-rounds", "The API's calls alone in rounds, the workers paused (or, with --workers-running, not); writes JSON for benchmark --database-comparison.")
         {
-            common.ApiUrl, common.ApiKey, common.ApiManagementUrl, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, workersRunning, output, telemetrySink,
+            common.ApiUrl, common.ApiKey, common.ApiManagementUrl, systemWorker, workers, runs, apiConcurrency, apiDuration, apiMaxJobs, database, apiReplicas, pooling, workersRunningOption, output, telemetrySink,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -44,7 +46,14 @@ public static class ApiRoundsCommand
             var endpoint = common.Endpoint(parse);
             var duration = parse.GetValue(apiDuration);
             var console = AnsiConsole.Console;
-            if (duration > ApiBenchmark.LongestDuration)
+            var workersRunning = parse.GetValue(workersRunningOption);
+            if (!workersRunning && parse.GetValue(systemWorker) is null)
+            {
+                console.MarkupLine("[red]--system-worker is required unless --workers-running: the workers are paused by the executable they run.[/]");
+                return 2;
+            }
+
+            if (!workersRunning && duration > ApiBenchmark.LongestDuration)
             {
                 console.MarkupLine($"[red]--api-duration is at most {Math.Floor(ApiBenchmark.LongestDuration.TotalSeconds):F0} s: a longer pause would outlast the broker's heartbeat timeout.[/]");
                 return 2;
@@ -62,33 +71,29 @@ public static class ApiRoundsCommand
                 var measuredEndpoint = parse.GetValue(apiReplicas) == 1 ? endpoint : endpoint with { ManagementUrl = null };
                 await ApiSideTimes.CheckAsync(measuredEndpoint, cancellationToken);
                 var benchmark = new ApiBenchmark(measuredEndpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
-                var executable = parse.GetValue(systemWorker)!.FullName;
+                var executable = parse.GetValue(systemWorker)?.FullName;
                 var expectedWorkers = parse.GetValue(workers);
                 var count = parse.GetValue(runs);
                 var label = $"{parse.GetValue(database)}, {parse.GetValue(apiReplicas)} API replica(s)";
+                // With the workers running, the rounds meet them as the benchmark's last round does: never paused (the
+                // warm-up neither, so that nothing here needs their executable), nor waited for between a round's phases.
+                Func<CancellationToken, Task<IAsyncDisposable>>? pause = workersRunning
+                    ? null
+                    : async token => await PausedWorkers.PauseAsync(executable!, under: null, expectedWorkers, token);
+                Func<CancellationToken, Task>? settle = workersRunning ? null : token => QueueSettling.WaitAsync(client, token);
                 console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, warm-up (not judged)");
-                var shared = parse.GetValue(workersRunning);
-                // With the workers running, they are never paused, not even for the warm-up.
-                var warmUp = shared
-                    ? await benchmark.WarmUpAsync(cancellationToken)
-                    : await benchmark.WarmUpAsync(cancellationToken,
-                        async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
-                        token => QueueSettling.WaitAsync(client, token));
+                var warmUp = await benchmark.WarmUpAsync(cancellationToken, pause, settle);
                 await QueueSettling.WaitAsync(client, cancellationToken);
                 Console.WriteLine($"warm-up: {Summary(warmUp)}");
                 List<ApiBenchmark.Round> rounds = [];
                 for (var round = 1; round <= count; round++)
                 {
-                    console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}{(shared ? ", the workers running" : "")}");
-                    rounds.Add(shared
-                        ? await benchmark.RunAsync(cancellationToken, awaitUploadEvents: false)
-                        : await benchmark.RunAsync(cancellationToken,
-                            async token => await PausedWorkers.PauseAsync(executable, under: null, expectedWorkers, token),
-                            token => QueueSettling.WaitAsync(client, token)));
+                    console.MarkupLine($"[bold]api-rounds[/]: {Markup.Escape(label)}, round {round} of {count}{(workersRunning ? ", the workers running" : "")}");
+                    rounds.Add(await benchmark.RunAsync(cancellationToken, pause, settle, awaitUploadEvents: !workersRunning));
                     await QueueSettling.WaitAsync(client, cancellationToken);
                 }
 
-                var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds, shared);
+                var measured = new DatabaseRounds(parse.GetValue(database)!, parse.GetValue(apiReplicas), parse.GetValue(pooling)!, rounds, workersRunning);
                 await measured.WriteAsync(parse.GetValue(output)!.FullName, cancellationToken);
                 Console.WriteLine(Summary(measured.Middle));
                 return 0;

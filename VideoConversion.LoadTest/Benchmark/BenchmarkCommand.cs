@@ -87,7 +87,7 @@ public static class BenchmarkCommand
                 List<DatabaseRounds> otherDatabases = [];
                 foreach (var file in parse.GetValue(databaseComparison) ?? [])
                 {
-                    otherDatabases.Add((await DatabaseRounds.ReadAsync(file.FullName, cancellationToken)).ForComparison(file.FullName));
+                    otherDatabases.Add((await DatabaseRounds.ReadAsync(file.FullName, cancellationToken)).WithWorkersPaused(file.FullName));
                 }
 
                 using var apiClient = settings.Api.CreateClient(TimeSpan.FromSeconds(30));

@@ -21,8 +21,11 @@ public sealed record DatabaseRounds(string Database, int ApiReplicas, string Poo
     [JsonIgnore]
     public ApiBenchmark.Round Middle => ApiBenchmark.Round.Middle(Rounds);
 
-    /// <summary>These rounds, as <c>benchmark --database-comparison</c> sets them beside its own paused ones; refused when the workers ran.</summary>
-    public DatabaseRounds ForComparison(string path) => WorkersRunning
+    /// <summary>
+    /// These rounds, if the workers were paused during them (read from <paramref name="path"/>): <c>benchmark --database-comparison</c>
+    /// sets only such rounds beside its own paused ones.
+    /// </summary>
+    public DatabaseRounds WithWorkersPaused(string path) => WorkersRunning
         ? throw new LoadTestException($"{path} was measured with the workers running (api-rounds --workers-running): the databases are compared with the workers paused.")
         : this;
 

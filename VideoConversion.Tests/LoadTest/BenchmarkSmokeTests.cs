@@ -132,8 +132,8 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         var (exitCode, text) = await LoadTestTool.RunInAsync(_work.FullName, TimeSpan.FromMinutes(5), [
             "api-rounds", "--api-url", system.Api.BaseAddress!.ToString(), "--api-key", system.Account.ApiKey,
             "--api-management-url", system.ApiManagement.BaseAddress!.ToString(),
-            // Named as the command requires, never paused: other test systems run the same build.
-            "--system-worker", SystemWorkerExecutable(), "--workers", "1",
+            // No worker executable given: a version that paused the workers would have none to pause, and fail, where
+            // with one it could pause other test systems' workers running the same build.
             "--runs", "1", "--api-concurrency", "4", "--api-duration", "1s", "--api-max-jobs", "10",
             "--database", "SQLite", "--pooling", "the API's own", "--workers-running", "--output", file]);
         output.WriteLine(text);
@@ -147,13 +147,13 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             Assert.True(phase.Calls > 0, $"{phase.Call}: no calls");
         }
 
-        // Every write answered; the reads, thousands a second, meet the test system's rate limit (the benchmark lifts it).
+        // Every write answered; the reads, thousands a second, meet the test system's rate limit (scripts/benchmark lifts
+        // it). The writes, 10 a pass, fit in what the bucket refills while the queue settles after the warm-up.
         Assert.All(new[] { round.Create, round.Submit, round.AtTargetRate.Create, round.AtTargetRate.Submit }, phase => Assert.Equal(0, phase.Errors));
 
         // Each phase of submissions followed its uploads at once, meeting the API recording their events.
         Assert.Null(round.Submit.UploadEvents);
         Assert.Null(round.AtTargetRate.Submit.UploadEvents);
-        Assert.Throws<VideoConversion.LoadTest.LoadTestException>(() => measured.ForComparison(file));
     }
 
     private static string SystemWorkerExecutable()

@@ -47,15 +47,20 @@ public sealed class DatabaseRoundsTests : IDisposable
             fields.Remove("ApiSide");
         }
 
+        json.AsObject().Remove("WorkersRunning");
         await File.WriteAllTextAsync(_file, json.ToJsonString());
 
-        var submit = (await DatabaseRounds.ReadAsync(_file, CancellationToken.None)).Rounds.Single().Submit;
+        var read = await DatabaseRounds.ReadAsync(_file, CancellationToken.None);
+        var submit = read.Rounds.Single().Submit;
 
         Assert.Null(submit.SlowestCalls);
         Assert.Null(submit.ClientPauseMilliseconds);
         Assert.Null(submit.LatestTimer);
         Assert.Null(submit.ApiSide);
         Assert.Equal(1000, submit.PerSecond);
+        // Rounds from before the field were all measured with the workers paused.
+        Assert.False(read.WorkersRunning);
+        Assert.Same(read, read.WithWorkersPaused(_file));
     }
 
     [Fact]
@@ -67,9 +72,9 @@ public sealed class DatabaseRoundsTests : IDisposable
         var paused = await DatabaseRounds.ReadAsync(_file, CancellationToken.None);
 
         Assert.True(running.WorkersRunning);
-        var refused = Assert.Throws<LoadTestException>(() => running.ForComparison(_file));
+        var refused = Assert.Throws<LoadTestException>(() => running.WithWorkersPaused(_file));
         Assert.Contains("--workers-running", refused.Message, StringComparison.Ordinal);
-        Assert.Same(paused, paused.ForComparison(_file));
+        Assert.Same(paused, paused.WithWorkersPaused(_file));
     }
 
     public void Dispose() => File.Delete(_file);
