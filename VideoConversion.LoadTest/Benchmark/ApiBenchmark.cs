@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using VideoConversion.LoadTest.Api;
+using VideoConversion.LoadTest.Processes;
 using VideoConversion.LoadTest.Reports;
 
 namespace VideoConversion.LoadTest.Benchmark;
@@ -19,16 +20,27 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// Jobs created (and submitted) at most in each pass, whatever the duration: each submitted one is work for the workers.
 /// The calls on a schedule make this many each.
 /// </param>
-public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan duration, int maxJobs)
+/// <param name="startCoresClock">
+/// Starts the clock of where the machine's cores go (<see cref="CoresClock"/>) for each pass of a round (not the
+/// warm-up's), or gives null where the system's workers are not found on this machine; null when the cores are not measured.
+/// </param>
+public sealed class ApiBenchmark(
+    ApiEndpoint api, int concurrency, TimeSpan duration, int maxJobs, Func<CancellationToken, Task<CoresClock?>>? startCoresClock = null)
 {
     /// <summary>Calls a second the write path's target asks for: its latency is measured at this rate.</summary>
     public const double TargetRate = 1000;
 
     /// <summary>
-    /// What a pass adds at most to its duration while the workers are paused: opening the clients' connections, and the
-    /// API's /metrics read before and after it.
+    /// What a pass adds at most to its duration while the workers are paused: opening the clients' connections, the
+    /// API's /metrics read before and after it, and the cores' clock started and stopped around it.
     /// </summary>
-    public static readonly TimeSpan BesideEachPass = OpenConnections.Limit + 2 * ApiSideTimes.LongestReading;
+    public static readonly TimeSpan BesideEachPass = OpenConnections.Limit + 2 * ApiSideTimes.LongestReading + CoresClockAround;
+
+    /// <summary>
+    /// The cores' clock around a pass: finding the workers (pgrep) and a scan of /proc at its start and at its stop,
+    /// tens of milliseconds on a loaded 2-core machine; a second is the margin.
+    /// </summary>
+    private static readonly TimeSpan CoresClockAround = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest pass the workers' pause allows (<see cref="PausedWorkers.Longest"/>).</summary>
     public static TimeSpan LongestDuration => PausedWorkers.Longest - BesideEachPass;
@@ -50,10 +62,14 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
     /// The pass as the API's own metrics timed it; absent when its /metrics is not read (no management address given, or
     /// several API processes), and marked <see cref="ApiSideTimes.Unread"/> when a reading around the pass failed.
     /// </param>
+    /// <param name="Cores">
+    /// Where the machine's cores went during the pass, the API's share among them (<see cref="ApiCoresReport"/>); absent when
+    /// not measured (a run saved before the passes' cores were, the warm-up, or the system's workers not found on this machine).
+    /// </param>
     public sealed record Phase(
         string Call, int Calls, int Errors, double Seconds, double PerSecond, Distribution LatencyMilliseconds,
         UploadEventsRecorded.Wait? UploadEvents = null, double? ClientPauseMilliseconds = null, IReadOnlyList<TimedCall>? SlowestCalls = null,
-        LateTimer? LatestTimer = null, ApiSideTimes? ApiSide = null)
+        LateTimer? LatestTimer = null, ApiSideTimes? ApiSide = null, CoresTime? Cores = null)
     {
         /// <summary>
         /// A pass of <paramref name="timed"/> calls over <paramref name="seconds"/>: its rate, latencies and slowest calls, and
@@ -249,14 +265,21 @@ public sealed class ApiBenchmark(ApiEndpoint api, int concurrency, TimeSpan dura
 
     /// <summary>
     /// The pass <paramref name="measure"/> makes, with what the API's own histograms counted around it (<see cref="ApiSideTimes"/>),
-    /// when its /metrics is read: after its connections are open, so their opening is not counted.
+    /// when its /metrics is read, and where the cores went during it, when measured: after its connections are open, so
+    /// their opening is not counted.
     /// </summary>
     private async Task<Phase> WithApiSideAsync(ApiCall measured, Func<Task<Phase>> measure, CancellationToken cancellationToken)
     {
         using var management = api.CreateManagementClient(ApiSideTimes.ReadingTimeout);
         var before = await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken);
+        var cores = startCoresClock is null ? null : await startCoresClock(cancellationToken);
         var phase = await measure();
-        return phase with { ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)) };
+        var coresTime = cores?.Stop();
+        return phase with
+        {
+            ApiSide = ApiSideTimes.Between(before, await ApiSideTimes.Reading.ReadAsync(management, measured, cancellationToken)),
+            Cores = coresTime,
+        };
     }
 
     /// <summary>

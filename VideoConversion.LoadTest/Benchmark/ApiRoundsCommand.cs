@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using VideoConversion.LoadTest.Api;
 using VideoConversion.LoadTest.Commands;
+using VideoConversion.LoadTest.Processes;
 
 namespace VideoConversion.LoadTest.Benchmark;
 
@@ -17,8 +18,8 @@ public static class ApiRoundsCommand
     {
         // The API's address, key and management port as every command takes them; none of the others.
         var common = new CommonOptions();
-        var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase (required unless --workers-running)." };
-        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs: as many are paused.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var systemWorker = new Option<FileInfo>("--system-worker") { Description = "The executable the system's workers run from: paused during each call's phase (required unless --workers-running), and found for where the cores go in each pass." };
+        var workers = new Option<int>("--workers") { Description = "Worker processes the system runs: as many are paused, and found for where the cores go in each pass.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
@@ -70,9 +71,12 @@ public static class ApiRoundsCommand
                 // before and after a pass could come from different processes, and their difference would mean nothing.
                 var measuredEndpoint = parse.GetValue(apiReplicas) == 1 ? endpoint : endpoint with { ManagementUrl = null };
                 await ApiSideTimes.CheckAsync(measuredEndpoint, cancellationToken);
-                var benchmark = new ApiBenchmark(measuredEndpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs));
                 var executable = parse.GetValue(systemWorker)?.FullName;
                 var expectedWorkers = parse.GetValue(workers);
+                // Where the cores go in each pass, the workers' children (their ffprobe and FFmpeg) counted as converting:
+                // only with the workers' executable, so that other systems' workers on the machine are not taken for them.
+                var benchmark = new ApiBenchmark(measuredEndpoint, parse.GetValue(apiConcurrency), duration, parse.GetValue(apiMaxJobs),
+                    executable is null ? null : token => CoresClock.StartWithWorkersAsync(SystemParts.Of, executable, under: null, expectedWorkers, token));
                 var count = parse.GetValue(runs);
                 var label = $"{parse.GetValue(database)}, {parse.GetValue(apiReplicas)} API replica(s)";
                 // With the workers running, the rounds meet them as the benchmark's last round does: never paused (the
@@ -109,5 +113,9 @@ public static class ApiRoundsCommand
 
     private static string Summary(ApiBenchmark.Round round) => string.Join("; ", new[] { round.Create, round.Submit, round.Read }.Select(phase =>
         $"{phase.Call} {phase.PerSecond:F0}/s, p99 {phase.LatencyMilliseconds.P99:F1} ms, {phase.Errors} errors" +
-        $" (at {ApiBenchmark.TargetRate:F0}/s: p99 {round.AtTargetRate?.Of(phase.Call).LatencyMilliseconds.P99:F1} ms)"));
+        $" (at {ApiBenchmark.TargetRate:F0}/s: p99 {round.AtTargetRate?.Of(phase.Call).LatencyMilliseconds.P99:F1} ms)" +
+        ApiShare(phase.Cores)));
+
+    private static string ApiShare(CoresTime? cores) =>
+        cores is null ? "" : $", the API {cores.OnAverage(cores.Parts.GetValueOrDefault(SystemParts.Api)):F2} of {cores.Cores} cores";
 }

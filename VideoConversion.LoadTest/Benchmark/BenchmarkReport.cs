@@ -270,6 +270,8 @@ public static class BenchmarkReport
                 string.Join("; ", new[] { shared.Create, shared.Submit, shared.Read }.Select(phase => SharedPhase(shared, phase))) + ".");
         }
 
+        ApiCoresReport.Write(report, middle, results.SharedApiRound);
+
         if (results.TelemetryBytesPerSecond is { } exported)
         {
             report.Paragraph($"The services exported {Number(exported / 1e6, "F1")} MB/s of telemetry over OTLP during the rounds",

@@ -49,7 +49,7 @@ public static class CoresReport
         Row(report, $"All cores (wall × {cores})", sums, time => time.Total);
         Row(report, "FFmpeg, converting", sums, time => time.Converting);
         // Every part counted, so that a column adds up.
-        foreach (var part in InReportOrder(sums.SelectMany(sum => sum.Raw.Parts.Keys.Concat(sum.System.Parts.Keys))))
+        foreach (var part in SystemParts.InReportOrder(sums.SelectMany(sum => sum.Raw.Parts.Keys.Concat(sum.System.Parts.Keys))))
         {
             Row(report, part, sums, time => time.Parts.GetValueOrDefault(part));
         }
@@ -70,20 +70,13 @@ public static class CoresReport
     /// </summary>
     private static string Difference(string column, CoresTime raw, CoresTime system)
     {
-        var apart = InReportOrder(raw.Parts.Keys.Concat(system.Parts.Keys)).Where(part => part != SystemParts.Workers).ToList();
+        var apart = SystemParts.InReportOrder(raw.Parts.Keys.Concat(system.Parts.Keys)).Where(part => part != SystemParts.Workers).ToList();
         double Apart(CoresTime time) => apart.Sum(part => time.Parts.GetValueOrDefault(part));
         double Worker(CoresTime time) => time.Parts.GetValueOrDefault(SystemParts.Workers);
         return $"{column}, the system took {WithSign(system.Total - raw.Total)} s of the cores over raw FFmpeg:" +
             $" FFmpeg {WithSign(system.Converting - raw.Converting)} s, the workers' own processes {WithSign(Worker(system) - Worker(raw))} s," +
             $" the parts a deployment runs apart from its workers, or not at all ({string.Join(", ", apart)}) {WithSign(Apart(system) - Apart(raw))} s," +
             $" the rest of the machine {WithSign(system.Rest - raw.Rest)} s, idle {WithSign(system.Idle - raw.Idle)} s.";
-    }
-
-    /// <summary>Each part once: the known ones in their order, any other after them.</summary>
-    private static IEnumerable<string> InReportOrder(IEnumerable<string> parts)
-    {
-        var counted = parts.ToHashSet();
-        return SystemParts.All.Where(counted.Contains).Concat(counted.Except(SystemParts.All).Order(StringComparer.Ordinal));
     }
 
     private static void Row(

@@ -225,7 +225,7 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
 
         var uploads = await UploadsAsync(inputs, progress, cancellationToken);
 
-        var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs);
+        var apiBenchmark = new ApiBenchmark(settings.Api, settings.ApiConcurrency, settings.ApiDuration, settings.ApiMaxJobs, StartCoresClockAsync);
         var anatomy = await apiBenchmark.AnatomyAsync(cancellationToken);
         List<ApiBenchmark.Round> rounds = [];
         // Only the system's own workers, as many as it runs.
@@ -391,12 +391,15 @@ public sealed class SystemBenchmark(BenchmarkSettings settings, VideoConversionC
     /// </summary>
     private async Task<(RunResult Run, CoresTime? Cores)> RunJobsWithCpuAsync(string name, string input, int jobs, CancellationToken cancellationToken)
     {
-        var workers = await LocalWorkers.FindAsync(cancellationToken, settings.SystemWorkerExecutable, settings.SystemWorkersUnder);
-        var cores = workers.Count == settings.Workers ? CoresClock.Start(PartOf, workers) : null;
+        var cores = await StartCoresClockAsync(cancellationToken);
         var run = await RunJobsAsync(name, input, jobs, jobs, cancellationToken);
         // A worker's FFmpeg has been waited for when its job is done: the job's outcome follows the output's upload.
         return (run, cores?.Stop());
     }
+
+    /// <summary>The clock of where the cores go, this system's workers' children counted as converting (<see cref="CoresClock.StartWithWorkersAsync"/>).</summary>
+    private Task<CoresClock?> StartCoresClockAsync(CancellationToken cancellationToken) =>
+        CoresClock.StartWithWorkersAsync(PartOf, settings.SystemWorkerExecutable, settings.SystemWorkersUnder, settings.Workers, cancellationToken);
 
     /// <summary>
     /// The part of the system a process is, for the cores' time; of the workers, only this system's (below

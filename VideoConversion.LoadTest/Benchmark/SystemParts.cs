@@ -19,6 +19,13 @@ public static class SystemParts
     /// <summary>Every part, in the order a report lists them.</summary>
     public static readonly IReadOnlyList<string> All = [Api, Workers, Broker, Storage, Database, Aspire, Web, LoadTool];
 
+    /// <summary>Each part once: the known ones in their order (<see cref="All"/>), any other after them.</summary>
+    public static IEnumerable<string> InReportOrder(IEnumerable<string> parts)
+    {
+        var counted = parts.ToHashSet();
+        return All.Where(counted.Contains).Concat(counted.Except(All).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>The part <paramref name="pid"/> is; null for none of them, or once it has ended.</summary>
     public static string? Of(int pid)
     {

@@ -13,16 +13,18 @@ public sealed class CoresClock
 {
     private readonly Func<int, string?> _partOf;
     private readonly IReadOnlyList<int> _converters;
+    private readonly Dictionary<int, string?> _partsAtStart;
     private readonly MachineTicks _machineAtStart;
     private readonly double _convertingAtStart;
     private readonly Dictionary<RunningProcess, (string Part, double Seconds)> _processesAtStart;
 
     private CoresClock(
-        Func<int, string?> partOf, IReadOnlyList<int> converters, MachineTicks machine, double converting,
+        Func<int, string?> partOf, IReadOnlyList<int> converters, Dictionary<int, string?> parts, MachineTicks machine, double converting,
         Dictionary<RunningProcess, (string, double)> processes)
     {
         _partOf = partOf;
         _converters = converters;
+        _partsAtStart = parts;
         _machineAtStart = machine;
         _convertingAtStart = converting;
         _processesAtStart = processes;
@@ -34,17 +36,32 @@ public sealed class CoresClock
     /// <exception cref="LoadTestException">/proc/stat cannot be read (not Linux).</exception>
     public static CoresClock? Start(Func<int, string?> partOf, IReadOnlyList<int> converters)
     {
+        // Each running process's part is decided before the clock starts, and at the stop only new processes' are: reading
+        // names, arguments and ancestry is most of a scan of /proc, and on a short stretch (one pass of API calls, a third
+        // of a second) scans inside it would be much of what it times.
+        var parts = PartsOf(partOf, known: []);
         // The machine first at the start and last at the stop: what is counted apart falls within what it counts.
         var machine = MachineTicks.Read();
         return ChildrenCpuTime.SumOf(converters) is { } converting
-            ? new CoresClock(partOf, converters, machine, converting, Processes(partOf))
+            ? new CoresClock(partOf, converters, parts, machine, converting, Processes(parts))
             : null;
+    }
+
+    /// <summary>
+    /// A clock whose converters are the system's workers on this machine (<see cref="LocalWorkers.FindAsync"/>, the same
+    /// arguments): null unless exactly <paramref name="workers"/> of them are found, or when one ends before it starts.
+    /// </summary>
+    public static async Task<CoresClock?> StartWithWorkersAsync(
+        Func<int, string?> partOf, string? executable, int? under, int workers, CancellationToken cancellationToken)
+    {
+        var found = await LocalWorkers.FindAsync(cancellationToken, executable, under);
+        return found.Count == workers ? Start(partOf, found) : null;
     }
 
     /// <returns>Null when a converter ended within the stretch: its children's time went with it.</returns>
     public CoresTime? Stop()
     {
-        var processes = Processes(_partOf);
+        var processes = Processes(PartsOf(_partOf, _partsAtStart));
         var converting = ChildrenCpuTime.SumOf(_converters);
         var machine = MachineTicks.Read();
         if (converting is null)
@@ -65,13 +82,32 @@ public sealed class CoresClock
             converting.Value - _convertingAtStart, parts);
     }
 
-    private static Dictionary<RunningProcess, (string, double)> Processes(Func<int, string?> partOf)
+    /// <summary>
+    /// The part of each process running now, by its id: <paramref name="known"/>'s as they were, <paramref name="partOf"/>'s
+    /// for the others. An id used again by another process within a stretch keeps the part of the first (a short
+    /// stretch is far from Linux's cycle through its ids).
+    /// </summary>
+    private static Dictionary<int, string?> PartsOf(Func<int, string?> partOf, Dictionary<int, string?> known)
     {
-        var processes = new Dictionary<RunningProcess, (string, double)>();
+        var parts = new Dictionary<int, string?>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && partOf(pid) is { } part
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                parts[pid] = known.TryGetValue(pid, out var part) ? part : partOf(pid);
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>The CPU time of each process that is a part, as it is now.</summary>
+    private static Dictionary<RunningProcess, (string, double)> Processes(Dictionary<int, string?> parts)
+    {
+        var processes = new Dictionary<RunningProcess, (string, double)>();
+        foreach (var (pid, part) in parts)
+        {
+            if (part is not null
                 && ProcessStat.FieldsAfterName(pid) is { } fields
                 && ProcessStat.Seconds(fields, 14, 15) is { } seconds)
             {

@@ -14,6 +14,9 @@ public sealed record CoresTime(int Cores, double Total, double Idle, double Conv
     /// <summary>Busy, but neither converting nor one of the parts: can come out slightly negative, as each count is rounded to its tick.</summary>
     public double Rest => Total - Idle - Converting - Parts.Values.Sum();
 
+    /// <summary>CPU seconds of the stretch as cores busy on average over it: its wall time is its total over the cores.</summary>
+    public double OnAverage(double seconds) => Total > 0 ? seconds * Cores / Total : 0;
+
     /// <summary>Each figure divided by <paramref name="jobs"/>: the time of one job's share of the stretch.</summary>
     public CoresTime Per(int jobs) =>
         new(Cores, Total / jobs, Idle / jobs, Converting / jobs, Parts.ToDictionary(part => part.Key, part => part.Value / jobs));

@@ -110,6 +110,38 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
             }
         }
 
+        // Where the cores went during each pass as fast as the clients go, the workers paused and running: every pass
+        // measured, in the table or named as too short for /proc's 10 ms ticks (the writes' passes here are ten calls);
+        // the API's own process found and busy in the reads' passes (a second each); and no part counted twice, which would
+        // leave the rest of the machine below zero (by more than the ticks' rounding of its figures).
+        var coresSection = markdown[markdown.IndexOf("**Where the machine's ", StringComparison.Ordinal)..];
+        coresSection = coresSection[..coresSection.IndexOf("\n\n", coresSection.IndexOf("| Pass | Seconds | ", StringComparison.Ordinal), StringComparison.Ordinal)];
+        foreach (var call in new[] { "`POST /upload/request`", "`POST /jobs`", "`GET /jobs/{id}`" })
+        {
+            foreach (var workers in new[] { "paused", "running" })
+            {
+                Assert.Contains($"{call}, the workers {workers}", coresSection, StringComparison.Ordinal);
+            }
+        }
+
+        var sectionLines = coresSection.Split('\n');
+        var passColumns = Assert.Single(sectionLines, line => line.StartsWith("| Pass | Seconds | ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries)[1..^1];
+        var apiColumn = Array.IndexOf(passColumns, "API");
+        var restColumn = Array.IndexOf(passColumns, "The rest of the machine");
+        Assert.True(apiColumn > 0 && restColumn > 0, "No API or rest column in where the cores went during each pass.");
+        var passRows = sectionLines.Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries)[1..^1]).ToList();
+        Assert.Equal(2, passRows.Count(row => row[0].StartsWith("`GET ", StringComparison.Ordinal)));
+        foreach (var row in passRows)
+        {
+            Assert.True(double.Parse(row[1], CultureInfo.InvariantCulture) >= 0.2, $"{row[0]}: shorter than the table shows.");
+            Assert.True(double.Parse(row[restColumn], CultureInfo.InvariantCulture) >= -0.1, $"{row[0]}: the rest of the machine below zero.");
+            if (row[0].StartsWith("`GET ", StringComparison.Ordinal))
+            {
+                Assert.True(double.Parse(row[apiColumn], CultureInfo.InvariantCulture) > 0, $"{row[0]}: the API had no CPU time.");
+            }
+        }
+
         // The writes as the API itself timed them, summed over the rounds, under "What limits these numbers".
         Assert.Matches(@"As the API itself timed the writes \(`http.server.request.duration`.*timings over 25 ms were: `POST /upload/request` [0-9,]+ of [1-9][0-9,]* ", markdown);
 

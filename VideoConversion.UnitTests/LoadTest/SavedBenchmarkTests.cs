@@ -40,6 +40,7 @@ public sealed class SavedBenchmarkTests : IDisposable
         Assert.Contains("## The write path on each database", report, StringComparison.Ordinal);
         Assert.Contains("## Where a transcode's time goes", report, StringComparison.Ordinal);
         Assert.Contains("## Where the cores' time went", report, StringComparison.Ordinal);
+        Assert.Contains("| `POST /jobs`, the workers running | 1.00 | 30.00 | 1.00 | 3.00 | 10.00 | 20.00 |", report, StringComparison.Ordinal);
         Assert.DoesNotContain(Key, await File.ReadAllTextAsync(_file), StringComparison.Ordinal);
         Assert.Null(read.Settings.Api.Key);
         Assert.Equal(settings.Api.Url, read.Settings.Api.Url);
@@ -61,7 +62,8 @@ public sealed class SavedBenchmarkTests : IDisposable
     private static ApiBenchmark.Phase Phase(string call, double perSecond) => new(
         call, 1000, 0, 1, perSecond, new Distribution(5, 4, 8, 12, 20), new UploadEventsRecorded.Wait(1000, 0, 0.4), 2.5,
         [new TimedCall(31, 24.5), new TimedCall(132, 26.1)], new LateTimer(652, 6),
-        new ApiSideTimes(new StepTimes(1000, 0, 25), new StepTimes(146, 0, 25), new StepTimes(87, 0, 5), new StepTimes(1, 1, double.PositiveInfinity)));
+        new ApiSideTimes(new StepTimes(1000, 0, 25), new StepTimes(146, 0, 25), new StepTimes(87, 0, 5), new StepTimes(1, 1, double.PositiveInfinity)),
+        new CoresTime(64, 64, 20, 3, new Dictionary<string, double> { [SystemParts.Api] = 30, [SystemParts.Workers] = 1 }));
 
     private static ApiBenchmark.Round Round() => new(Phase("POST /upload/request", 1200), Phase("POST /jobs", 1300), Phase("GET /jobs/{id}", 3000),
         new ApiBenchmark.PacedRound(1000, Phase("POST /upload/request", 998), Phase("POST /jobs", 990), Phase("GET /jobs/{id}", 999)));
