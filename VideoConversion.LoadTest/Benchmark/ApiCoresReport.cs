@@ -5,9 +5,9 @@ using static VideoConversion.LoadTest.Reports.MarkdownText;
 namespace VideoConversion.LoadTest.Benchmark;
 
 /// <summary>
-/// How much of the machine the API had while its calls were timed as fast as the clients go, and what took the rest: the
-/// round in the middle (the workers paused) and the round with the workers running, pass by pass. On a machine the API
-/// shares, a pass whose API had fewer cores measures the machine as much as the API.
+/// How many of the machine's cores the API used while its calls were timed as fast as the clients go, and what used the
+/// rest: the round in the middle (the workers paused) and the round with the workers running, pass by pass. Idle cores
+/// in a pass say the machine still had some to give.
 /// </summary>
 public static class ApiCoresReport
 {
@@ -23,23 +23,28 @@ public static class ApiCoresReport
         }
 
         var cores = measured.Max(pass => pass.Cores.Cores);
-        var parts = SystemParts.InReportOrder(passes.SelectMany(pass => pass.Cores.Parts.Keys)).ToList();
-        report.Paragraph(
-            $"**Where the machine's {cores} cores went during each pass** as fast as the clients go (the workers paused: the round in",
-            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc): cores busy on average over the",
-            "pass, by part of the system in its own processes (the load tool's process holds the clients, the sink the telemetry goes",
-            "to, and this clock), the workers' children apart (each job's ffprobe, here rejecting a text file, and FFmpeg, counted once a",
-            "worker has waited for them), the rest of the machine (the kernel's own work, processes that ended meanwhile, anything",
-            "else running, and what the hypervisor took where it counts that), and idle; a row adds up to the cores. Linux counts in",
-            $"ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, so over a pass of a third of a second each figure is within about 0.06 of a core;",
-            $"a pass shorter than {Number(ShortestSeconds, "F1")} s is left out" +
-            (tooShort.Count == 0 ? "." : $": {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(Seconds(pass.Cores))} s)"))}."));
+        string[] leftOut = tooShort.Count == 0
+            ? []
+            : [$"Left out, shorter than {Number(ShortestSeconds, "F1")} s (/proc counts in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, " +
+              $"which would decide such a row): {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(Seconds(pass.Cores))} s)"))}."];
         if (passes.Count == 0)
         {
+            report.Paragraph([$"**Where the machine's {cores} cores went during each pass** as fast as the clients go: not shown.", .. leftOut]);
             return;
         }
 
-        report.TableRow(["Pass", "Seconds", .. parts, "The workers' children (ffprobe, FFmpeg)", "The rest of the machine", "Idle"]);
+        var parts = SystemParts.InReportOrder(passes.SelectMany(pass => pass.Cores.Parts.Keys)).ToList();
+        report.Paragraph([
+            $"**Where the machine's {cores} cores went during each pass** as fast as the clients go (the workers paused: the round in",
+            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc): cores busy on",
+            "average over the pass, by part of the system in its own processes (the load tool's process holds the clients, the sink",
+            "the telemetry goes to, and this clock), the workers' children apart (each job's ffprobe, here rejecting a text file:",
+            "a child's whole time falls in the pass in which its worker waited for it, and one still running at the pass's end",
+            "falls to the rest), the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else",
+            "running, and what the hypervisor took where it counts that), and idle; a row adds up to the cores. Linux counts each",
+            $"process's time in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, so over a pass of a third of a second a process's figure is within",
+            "about 0.06 of a core, and a part of several processes, the rest and idle within a few times that.", .. leftOut]);
+        report.TableRow(["Pass", "Seconds", .. parts, "The workers' children (ffprobe)", "The rest of the machine", "Idle"]);
         report.TableRow(["---", "---", .. parts.Select(_ => "---"), "---", "---", "---"]);
         foreach (var (name, _, time) in passes)
         {
@@ -51,12 +56,14 @@ public static class ApiCoresReport
         var submissions = passes.Where(pass => pass.Phase.Call == ApiCall.Submit.Name).ToList();
         if (submissions is [var paused, var running])
         {
-            // The API's CPU per call tells the two apart: the same per call on fewer cores is the machine's share, not more work.
+            // CPU per call made, not per call's work: with the workers running, the API also records the uploads' events
+            // and applies the workers' reports during the pass.
             report.Paragraph(
-                $"During `{ApiCall.Submit.Name}` the API had {Number(running.Cores.OnAverage(ApiOf(running.Cores)))} cores with the workers running",
-                $"({CpuPerCall(running.Phase, running.Cores)} of its CPU per call), against {Number(paused.Cores.OnAverage(ApiOf(paused.Cores)))} with them paused",
-                $"({CpuPerCall(paused.Phase, paused.Cores)} per call); the workers and their children took {Number(running.Cores.OnAverage(WorkersOf(running.Cores)))}",
-                $"of the {cores} meanwhile.");
+                $"During `{ApiCall.Submit.Name}` the API was busy on {Number(running.Cores.OnAverage(ApiOf(running.Cores)))} cores on average with the workers running",
+                $"and on {Number(paused.Cores.OnAverage(ApiOf(paused.Cores)))} with them paused; its CPU over the pass per call made was {CpuPerCall(running.Phase, running.Cores)}",
+                $"running (which holds its recording of the uploads' events and applying the workers' reports too) and {CpuPerCall(paused.Phase, paused.Cores)} paused.",
+                $"With the workers running, they and their children used {Number(running.Cores.OnAverage(WorkersOf(running.Cores)))} of the {cores} cores,",
+                $"and {Number(running.Cores.OnAverage(running.Cores.Idle))} were idle.");
         }
     }
 

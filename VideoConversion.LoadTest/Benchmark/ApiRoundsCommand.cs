@@ -117,5 +117,5 @@ public static class ApiRoundsCommand
         ApiShare(phase.Cores)));
 
     private static string ApiShare(CoresTime? cores) =>
-        cores is null ? "" : $", the API {cores.OnAverage(cores.Parts.GetValueOrDefault(SystemParts.Api)):F2} of {cores.Cores} cores";
+        cores is null ? "" : $", the API busy on {cores.OnAverage(cores.Parts.GetValueOrDefault(SystemParts.Api)):F2} of {cores.Cores} cores";
 }

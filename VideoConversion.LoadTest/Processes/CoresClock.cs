@@ -36,10 +36,10 @@ public sealed class CoresClock
     /// <exception cref="LoadTestException">/proc/stat cannot be read (not Linux).</exception>
     public static CoresClock? Start(Func<int, string?> partOf, IReadOnlyList<int> converters)
     {
-        // Each running process's part is decided before the clock starts, and at the stop only new processes' are: reading
-        // names, arguments and ancestry is most of a scan of /proc, and on a short stretch (one pass of API calls, a third
-        // of a second) scans inside it would be much of what it times.
-        var parts = PartsOf(partOf, known: []);
+        // Each running process's part is decided before the clock starts, and at the stop again only for the processes that
+        // are parts (a few dozen) or new: reading names, arguments and ancestry is most of a scan of /proc, and on a short
+        // stretch (one pass of API calls, a third of a second) a whole scan inside it would be much of what it times.
+        var parts = PartsOf(partOf, notParts: []);
         // The machine first at the start and last at the stop: what is counted apart falls within what it counts.
         var machine = MachineTicks.Read();
         return ChildrenCpuTime.SumOf(converters) is { } converting
@@ -61,7 +61,7 @@ public sealed class CoresClock
     /// <returns>Null when a converter ended within the stretch: its children's time went with it.</returns>
     public CoresTime? Stop()
     {
-        var processes = Processes(PartsOf(_partOf, _partsAtStart));
+        var processes = Processes(PartsOf(_partOf, _partsAtStart.Where(known => known.Value is null).Select(known => known.Key).ToHashSet()));
         var converting = ChildrenCpuTime.SumOf(_converters);
         var machine = MachineTicks.Read();
         if (converting is null)
@@ -83,18 +83,18 @@ public sealed class CoresClock
     }
 
     /// <summary>
-    /// The part of each process running now, by its id: <paramref name="known"/>'s as they were, <paramref name="partOf"/>'s
-    /// for the others. An id used again by another process within a stretch keeps the part of the first (a short
-    /// stretch is far from Linux's cycle through its ids).
+    /// The part of each process running now, by its id, <paramref name="partOf"/>'s; none for <paramref name="notParts"/>,
+    /// which were none at the start and are not asked again: a process that becomes one of the parts within the stretch
+    /// under the same id (a shell replaced by what it runs) is missed, its time falling to the rest.
     /// </summary>
-    private static Dictionary<int, string?> PartsOf(Func<int, string?> partOf, Dictionary<int, string?> known)
+    private static Dictionary<int, string?> PartsOf(Func<int, string?> partOf, HashSet<int> notParts)
     {
         var parts = new Dictionary<int, string?>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
-                parts[pid] = known.TryGetValue(pid, out var part) ? part : partOf(pid);
+                parts[pid] = notParts.Contains(pid) ? null : partOf(pid);
             }
         }
 

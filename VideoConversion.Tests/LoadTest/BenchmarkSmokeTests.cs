@@ -112,10 +112,13 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
 
         // Where the cores went during each pass as fast as the clients go, the workers paused and running: every pass
         // measured, in the table or named as too short for /proc's 10 ms ticks (the writes' passes here are ten calls);
-        // the API's own process found and busy in the reads' passes (a second each); and no part counted twice, which would
-        // leave the rest of the machine below zero (by more than the ticks' rounding of its figures).
-        var coresSection = markdown[markdown.IndexOf("**Where the machine's ", StringComparison.Ordinal)..];
-        coresSection = coresSection[..coresSection.IndexOf("\n\n", coresSection.IndexOf("| Pass | Seconds | ", StringComparison.Ordinal), StringComparison.Ordinal)];
+        // the API's own process found and busy in the reads' passes (a second each); and, the workers paused, no part counted
+        // twice, which would leave the rest of the machine below zero by more than the ticks' rounding of its figures (with
+        // them running, a child's whole time falls in the pass its worker waited for it, from before the pass too).
+        var sectionStart = markdown.IndexOf("**Where the machine's ", StringComparison.Ordinal);
+        var tableStart = markdown.IndexOf("| Pass | Seconds | ", StringComparison.Ordinal);
+        Assert.True(sectionStart >= 0 && tableStart > sectionStart, "No table of where the cores went during each pass.");
+        var coresSection = markdown[sectionStart..markdown.IndexOf("\n\n", tableStart, StringComparison.Ordinal)];
         foreach (var call in new[] { "`POST /upload/request`", "`POST /jobs`", "`GET /jobs/{id}`" })
         {
             foreach (var workers in new[] { "paused", "running" })
@@ -134,8 +137,11 @@ public sealed class BenchmarkSmokeTests(SystemFixture system, ITestOutputHelper 
         Assert.Equal(2, passRows.Count(row => row[0].StartsWith("`GET ", StringComparison.Ordinal)));
         foreach (var row in passRows)
         {
-            Assert.True(double.Parse(row[1], CultureInfo.InvariantCulture) >= 0.2, $"{row[0]}: shorter than the table shows.");
-            Assert.True(double.Parse(row[restColumn], CultureInfo.InvariantCulture) >= -0.1, $"{row[0]}: the rest of the machine below zero.");
+            var seconds = double.Parse(row[1], CultureInfo.InvariantCulture);
+            Assert.True(seconds >= 0.2, $"{row[0]}: shorter than the table shows.");
+            // Cores × seconds: the rest in CPU seconds, of which the ticks' rounding may take a few hundredths.
+            Assert.True(row[0].EndsWith("running", StringComparison.Ordinal) || double.Parse(row[restColumn], CultureInfo.InvariantCulture) * seconds >= -0.05,
+                $"{row[0]}: the rest of the machine below zero.");
             if (row[0].StartsWith("`GET ", StringComparison.Ordinal))
             {
                 Assert.True(double.Parse(row[apiColumn], CultureInfo.InvariantCulture) > 0, $"{row[0]}: the API had no CPU time.");

@@ -27,21 +27,22 @@ public sealed class ApiCoresReportTests
         ApiCoresReport.Write(report, paused, running);
 
         var lines = report.ToString().Split('\n');
-        Assert.Contains(lines, line => line.EndsWith("a pass shorter than 0.2 s is left out.", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("Left out", StringComparison.Ordinal));
         // The parts in the report's order (the API first), the workers' children apart, and the rest: each row adds up to 2.
-        Assert.Contains("| Pass | Seconds | API | workers | RabbitMQ | The workers' children (ffprobe, FFmpeg) | The rest of the machine | Idle |", lines);
+        Assert.Contains("| Pass | Seconds | API | workers | RabbitMQ | The workers' children (ffprobe) | The rest of the machine | Idle |", lines);
         // Submissions with the workers paused: API 0.42 s of 1 CPU-s over 0.5 s = 0.84 cores; rest 1 − 0.42 − 0.06 − 0.20 = 0.32 s.
         Assert.Contains("| `POST /jobs`, the workers paused | 0.50 | 0.84 | 0.00 | 0.12 | 0.00 | 0.64 | 0.40 |", lines);
         Assert.Contains("| `POST /jobs`, the workers running | 0.50 | 0.52 | 0.12 | 0.14 | 0.80 | 0.32 | 0.10 |", lines);
         Assert.Equal(6, lines.Count(line => line.StartsWith("| `", StringComparison.Ordinal)));
         Assert.Contains(
-            "During `POST /jobs` the API had 0.52 cores with the workers running (0.26 ms of its CPU per call), against 0.84 with them paused " +
-            "(0.42 ms per call); the workers and their children took 0.92 of the 2 meanwhile.",
+            "During `POST /jobs` the API was busy on 0.52 cores on average with the workers running and on 0.84 with them paused; " +
+            "its CPU over the pass per call made was 0.26 ms running (which holds its recording of the uploads' events and applying " +
+            "the workers' reports too) and 0.42 ms paused. With the workers running, they and their children used 0.92 of the 2 cores, and 0.10 were idle.",
             lines);
     }
 
     [Fact]
-    public void Passes_not_measured_are_left_out_and_with_none_measured_nothing_is_written()
+    public void Passes_not_measured_or_too_short_are_left_out_and_with_none_measured_nothing_is_written()
     {
         var report = new MarkdownText();
         ApiCoresReport.Write(report, Round(null, null, null), Round(null, null, null));
@@ -55,7 +56,17 @@ public sealed class ApiCoresReportTests
         var lines = text.Split('\n');
         Assert.Single(lines, line => line.StartsWith("| `", StringComparison.Ordinal));
         Assert.Contains("| `POST /upload/request`, the workers paused | 0.50 | 0.80 |", text, StringComparison.Ordinal);
-        Assert.Contains("a pass shorter than 0.2 s is left out: `POST /jobs`, the workers paused (0.01 s).", text, StringComparison.Ordinal);
+        Assert.Contains(
+            "Left out, shorter than 0.2 s (/proc counts in ticks of 10 ms, which would decide such a row): `POST /jobs`, the workers paused (0.01 s).",
+            text, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, line => line.StartsWith("During ", StringComparison.Ordinal));
+
+        // Every pass too short: no table, and the passes named.
+        report = new MarkdownText();
+        ApiCoresReport.Write(report, Round(hundredth, hundredth, hundredth), workersRunning: null);
+        Assert.Equal(
+            "**Where the machine's 2 cores went during each pass** as fast as the clients go: not shown. Left out, shorter than 0.2 s " +
+            "(/proc counts in ticks of 10 ms, which would decide such a row): `POST /upload/request`, the workers paused (0.01 s); " +
+            "`POST /jobs`, the workers paused (0.01 s); `GET /jobs/{id}`, the workers paused (0.01 s).\n\n", report.ToString());
     }
 }

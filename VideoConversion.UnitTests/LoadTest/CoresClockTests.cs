@@ -39,6 +39,30 @@ public sealed class CoresClockTests
     }
 
     [Fact]
+    public void The_processes_that_are_no_part_are_not_asked_again_at_the_stop()
+    {
+        // Deciding a part reads names, arguments and ancestry: done for every process before the stretch, and at its stop
+        // only for the parts and the new processes, so that a short stretch does not time its own scan of /proc.
+        var askedAtStart = new HashSet<int>();
+        var askedAtStop = new HashSet<int>();
+        var stopping = false;
+        string? PartOf(int pid)
+        {
+            (stopping ? askedAtStop : askedAtStart).Add(pid);
+            return pid == Environment.ProcessId ? SystemParts.LoadTool : null;
+        }
+
+        var clock = CoresClock.Start(PartOf, [])!;
+        stopping = true;
+        var time = clock.Stop()!;
+
+        Assert.Contains(Environment.ProcessId, askedAtStop);
+        Assert.Equal([Environment.ProcessId], askedAtStop.Intersect(askedAtStart));
+        Assert.True(askedAtStart.Count > 1, "Only this process was running.");
+        Assert.Equal([SystemParts.LoadTool], time.Parts.Keys);
+    }
+
+    [Fact]
     public void A_clock_whose_converter_has_ended_reads_nothing()
     {
         using var child = Process.Start(new ProcessStartInfo("/bin/true"))!;
