@@ -13,18 +13,18 @@ public sealed class CoresClock
 {
     private readonly Func<int, string?> _partOf;
     private readonly IReadOnlyList<int> _converters;
-    private readonly Dictionary<int, string?> _partsAtStart;
+    private readonly HashSet<int> _noPartsAtStart;
     private readonly MachineTicks _machineAtStart;
     private readonly double _convertingAtStart;
     private readonly Dictionary<RunningProcess, (string Part, double Seconds)> _processesAtStart;
 
     private CoresClock(
-        Func<int, string?> partOf, IReadOnlyList<int> converters, Dictionary<int, string?> parts, MachineTicks machine, double converting,
+        Func<int, string?> partOf, IReadOnlyList<int> converters, HashSet<int> noParts, MachineTicks machine, double converting,
         Dictionary<RunningProcess, (string, double)> processes)
     {
         _partOf = partOf;
         _converters = converters;
-        _partsAtStart = parts;
+        _noPartsAtStart = noParts;
         _machineAtStart = machine;
         _convertingAtStart = converting;
         _processesAtStart = processes;
@@ -39,11 +39,12 @@ public sealed class CoresClock
         // Each running process's part is decided before the clock starts, and at the stop again only for the processes that
         // are parts (a few dozen) or new: reading names, arguments and ancestry is most of a scan of /proc, and on a short
         // stretch (one pass of API calls, a third of a second) a whole scan inside it would be much of what it times.
-        var parts = PartsOf(partOf, notParts: []);
+        var parts = PartsOf(partOf, noParts: []);
+        var noParts = parts.Where(process => process.Value is null).Select(process => process.Key).ToHashSet();
         // The machine first at the start and last at the stop: what is counted apart falls within what it counts.
         var machine = MachineTicks.Read();
         return ChildrenCpuTime.SumOf(converters) is { } converting
-            ? new CoresClock(partOf, converters, parts, machine, converting, Processes(parts))
+            ? new CoresClock(partOf, converters, noParts, machine, converting, Processes(parts))
             : null;
     }
 
@@ -61,7 +62,7 @@ public sealed class CoresClock
     /// <returns>Null when a converter ended within the stretch: its children's time went with it.</returns>
     public CoresTime? Stop()
     {
-        var processes = Processes(PartsOf(_partOf, _partsAtStart.Where(known => known.Value is null).Select(known => known.Key).ToHashSet()));
+        var processes = Processes(PartsOf(_partOf, _noPartsAtStart));
         var converting = ChildrenCpuTime.SumOf(_converters);
         var machine = MachineTicks.Read();
         if (converting is null)
@@ -83,18 +84,18 @@ public sealed class CoresClock
     }
 
     /// <summary>
-    /// The part of each process running now, by its id, <paramref name="partOf"/>'s; none for <paramref name="notParts"/>,
+    /// The part of each process running now, by its id, <paramref name="partOf"/>'s; none for <paramref name="noParts"/>,
     /// which were none at the start and are not asked again: a process that becomes one of the parts within the stretch
     /// under the same id (a shell replaced by what it runs) is missed, its time falling to the rest.
     /// </summary>
-    private static Dictionary<int, string?> PartsOf(Func<int, string?> partOf, HashSet<int> notParts)
+    private static Dictionary<int, string?> PartsOf(Func<int, string?> partOf, HashSet<int> noParts)
     {
         var parts = new Dictionary<int, string?>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
-                parts[pid] = notParts.Contains(pid) ? null : partOf(pid);
+                parts[pid] = noParts.Contains(pid) ? null : partOf(pid);
             }
         }
 
