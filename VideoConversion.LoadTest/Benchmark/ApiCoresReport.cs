@@ -15,7 +15,7 @@ public static class ApiCoresReport
     {
         var measured = Passes(middle, "paused").Concat(workersRunning is null ? [] : Passes(workersRunning, "running"))
             .Where(pass => pass.Phase.Cores is not null).Select(pass => (pass.Name, pass.Phase, Cores: pass.Phase.Cores!)).ToList();
-        var passes = measured.Where(pass => Seconds(pass.Cores) >= ShortestSeconds).ToList();
+        var passes = measured.Where(pass => pass.Cores.WallSeconds >= ShortestSeconds).ToList();
         var tooShort = measured.Except(passes).ToList();
         if (measured.Count == 0)
         {
@@ -26,7 +26,7 @@ public static class ApiCoresReport
         string[] leftOut = tooShort.Count == 0
             ? []
             : [$"Left out, shorter than {Number(ShortestSeconds, "F1")} s (/proc counts in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, " +
-              $"which would decide such a row): {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(Seconds(pass.Cores))} s)"))}."];
+              $"which would decide such a row): {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(pass.Cores.WallSeconds)} s)"))}."];
         if (passes.Count == 0)
         {
             report.Paragraph([$"**Where the machine's {cores} cores went during each pass** as fast as the clients go: not shown.", .. leftOut]);
@@ -48,7 +48,7 @@ public static class ApiCoresReport
         report.TableRow(["---", "---", .. parts.Select(_ => "---"), "---", "---", "---"]);
         foreach (var (name, _, time) in passes)
         {
-            report.TableRow([name, Number(Seconds(time)), .. parts.Select(part => Number(time.OnAverage(time.Parts.GetValueOrDefault(part)))),
+            report.TableRow([name, Number(time.WallSeconds), .. parts.Select(part => Number(time.OnAverage(time.Parts.GetValueOrDefault(part)))),
                 Number(time.OnAverage(time.Converting)), Number(time.OnAverage(time.Rest)), Number(time.OnAverage(time.Idle))]);
         }
 
@@ -72,9 +72,6 @@ public static class ApiCoresReport
     /// ticks (20 ms of CPU), a tenth of a core over this long; shorter, the ticks, not the pass, decide the row.
     /// </summary>
     private const double ShortestSeconds = 0.2;
-
-    /// <summary>The stretch's wall time: its cores' time over the cores.</summary>
-    private static double Seconds(CoresTime time) => time.Total / time.Cores;
 
     private static IEnumerable<(string Name, ApiBenchmark.Phase Phase)> Passes(ApiBenchmark.Round round, string workers) =>
         new[] { round.Create, round.Submit, round.Read }.Select(phase => ($"`{phase.Call}`, the workers {workers}", phase));

@@ -14,8 +14,11 @@ public sealed record CoresTime(int Cores, double Total, double Idle, double Conv
     /// <summary>Busy, but neither converting nor one of the parts: can come out slightly negative, as each count is rounded to its tick.</summary>
     public double Rest => Total - Idle - Converting - Parts.Values.Sum();
 
-    /// <summary>CPU seconds of the stretch as cores busy on average over it: its wall time is its total over the cores.</summary>
-    public double OnAverage(double seconds) => Total > 0 ? seconds * Cores / Total : 0;
+    /// <summary>The stretch's wall time: every core's time over the cores.</summary>
+    public double WallSeconds => Total / Cores;
+
+    /// <summary>CPU seconds of the stretch as cores busy on average over it.</summary>
+    public double OnAverage(double seconds) => Total > 0 ? seconds / WallSeconds : 0;
 
     /// <summary>Each figure divided by <paramref name="jobs"/>: the time of one job's share of the stretch.</summary>
     public CoresTime Per(int jobs) =>
