@@ -26,7 +26,7 @@ public static class ApiCoresReport
         string[] leftOut = tooShort.Count == 0
             ? []
             : [$"Left out, shorter than {Number(ShortestSeconds, "F1")} s (/proc counts in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, " +
-              $"which would decide such a row): {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(pass.Cores.WallSeconds)} s)"))}."];
+              $"which would decide such a row): {string.Join("; ", tooShort.Select(pass => $"{pass.Name} ({Number(pass.Cores.WallSeconds, "F3")} s)"))}."];
         if (passes.Count == 0)
         {
             report.Paragraph([$"**Where the machine's {cores} cores went during each pass** as fast as the clients go: not shown.", .. leftOut]);

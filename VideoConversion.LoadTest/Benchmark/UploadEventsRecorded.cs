@@ -10,13 +10,13 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// Before a phase of submissions: waits until the API has recorded storage's event of each upload just made, read back as
 /// the job's <c>uploaded_at</c> (GET /jobs/{id}), so the phase measures POST /jobs as its users meet it, an upload's event
 /// long recorded by the time its client calls, and the call asks storage nothing. Without the wait, a phase started right
-/// after a burst of 1,000 uploads also measures the API recording their events, and its first calls ask storage
+/// after a burst of thousands of uploads also measures the API recording their events, and its first calls ask storage
 /// themselves. Reads each job through the API, so it works the same whatever the replicas and the ports.
 /// </summary>
 public static class UploadEventsRecorded
 {
     /// <summary>
-    /// The wait's bound: 1,000 events are recorded within a second on the 2-core machine (docs/BENCHMARKS.md), so this
+    /// The wait's bound: 1,000 events are recorded within a second on the 2-core machine (docs/BENCHMARKS.md), a pass's 2,000 in two, so this
     /// is reached only when events do not come at all (notifications off); the phase then starts anyway, and says so.
     /// </summary>
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(60);

@@ -57,16 +57,18 @@ public sealed class ApiCoresReportTests
         Assert.Single(lines, line => line.StartsWith("| `", StringComparison.Ordinal));
         Assert.Contains("| `POST /upload/request`, the workers paused | 0.50 | 0.80 |", text, StringComparison.Ordinal);
         Assert.Contains(
-            "Left out, shorter than 0.2 s (/proc counts in ticks of 10 ms, which would decide such a row): `POST /jobs`, the workers paused (0.01 s).",
+            "Left out, shorter than 0.2 s (/proc counts in ticks of 10 ms, which would decide such a row): `POST /jobs`, the workers paused (0.010 s).",
             text, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, line => line.StartsWith("During ", StringComparison.Ordinal));
 
-        // Every pass too short: no table, and the passes named.
+        // Every pass too short: no table, and the passes named; one just short of the bound with the digits that show it
+        // (0.199 s, which two decimals would round up to the bound).
+        var justShort = new CoresTime(Cores: 2, Total: 0.398, Idle: 0.1, Converting: 0, new Dictionary<string, double> { [SystemParts.Api] = 0.2 });
         report = new MarkdownText();
-        ApiCoresReport.Write(report, Round(hundredth, hundredth, hundredth), workersRunning: null);
+        ApiCoresReport.Write(report, Round(hundredth, hundredth, justShort), workersRunning: null);
         Assert.Equal(
             "**Where the machine's 2 cores went during each pass** as fast as the clients go: not shown. Left out, shorter than 0.2 s " +
-            "(/proc counts in ticks of 10 ms, which would decide such a row): `POST /upload/request`, the workers paused (0.01 s); " +
-            "`POST /jobs`, the workers paused (0.01 s); `GET /jobs/{id}`, the workers paused (0.01 s).\n\n", report.ToString());
+            "(/proc counts in ticks of 10 ms, which would decide such a row): `POST /upload/request`, the workers paused (0.010 s); " +
+            "`POST /jobs`, the workers paused (0.010 s); `GET /jobs/{id}`, the workers paused (0.199 s).\n\n", report.ToString());
     }
 }
