@@ -34,6 +34,7 @@ public static class ApiCoresReport
         }
 
         var parts = SystemParts.InReportOrder(passes.SelectMany(pass => pass.Cores.Parts.Keys)).ToList();
+        var shortest = passes.Min(pass => pass.Cores.WallSeconds);
         report.Paragraph([
             $"**Where the machine's {cores} cores went during each pass** as fast as the clients go (the workers paused: the round in",
             "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc): cores busy on",
@@ -42,8 +43,8 @@ public static class ApiCoresReport
             "a child's whole time falls in the pass in which its worker waited for it, and one still running at the pass's end",
             "falls to the rest), the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else",
             "running, and what the hypervisor took where it counts that), and idle; a row adds up to the cores. Linux counts each",
-            $"process's time in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, so over a pass of a third of a second a process's figure is within",
-            "about 0.06 of a core, and a part of several processes, the rest and idle within a few times that.", .. leftOut]);
+            $"process's time in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, so over the shortest pass shown ({Number(shortest)} s) a process's figure is within",
+            $"about {Number(2 / ProcessStat.TicksPerSecond / shortest)} of a core, and a part of several processes, the rest and idle within a few times that.", .. leftOut]);
         report.TableRow(["Pass", "Seconds", .. parts, "The workers' children (ffprobe)", "The rest of the machine", "Idle"]);
         report.TableRow(["---", "---", .. parts.Select(_ => "---"), "---", "---", "---"]);
         foreach (var (name, _, time) in passes)

@@ -217,7 +217,7 @@ public static class BenchmarkReport
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
             "the last column every round's rate and p99. Each write's phase is its jobs' number of calls (each submitted job is work",
-            "for the workers), so it lasts about a second or less, and its p99 is decided by its slowest few calls. Each phase starts",
+            $"for the workers), so it lasts a few seconds at most, and its p99 is decided by its slowest {Number(settings.ApiMaxJobs / 100.0, "N0")} calls or fewer. Each phase starts",
             "with its clients' connections open (opened untimed just before, when not already open), so it times requests, not",
             "connecting, as load tools time a request.");
         if (results.ApiWarmUp is { } warmUp)
@@ -265,7 +265,7 @@ public static class BenchmarkReport
         if (results.SharedApiRound is { } shared)
         {
             report.Paragraph(
-                $"**The same round with the workers running**, rejecting the round's jobs on the same {results.MachineCores} cores meanwhile and the API applying their reports,",
+                $"**One more round, with the workers running**, rejecting the round's jobs on the same {results.MachineCores} cores meanwhile and the API applying their reports,",
                 "its submissions started right after their uploads (meeting the API recording their events):",
                 string.Join("; ", new[] { shared.Create, shared.Submit, shared.Read }.Select(phase => SharedPhase(shared, phase))) + ".");
         }

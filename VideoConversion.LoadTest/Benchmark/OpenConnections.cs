@@ -3,8 +3,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 /// <summary>
 /// The clients' connections opened before a phase's clock starts, so that the phase times requests and not connecting, as
 /// load tools time a request (wrk connects first; k6 reports connecting apart from a request's duration). Without it a
-/// round's first phase opened its 32 connections inside its first 32 of 1,000 calls (then a pass's most): more than the slowest 1 %, whose
-/// p99 they would then decide. A phase that finds its connections already open (the phases of a round share a client)
+/// round's first phase, of 1,000 calls then, opened its 32 connections inside its first 32 calls: more than the slowest
+/// 1 %, whose p99 they would then decide. A phase that finds its connections already open (the phases of a round share a client)
 /// opens none, and these calls only meet them.
 /// </summary>
 public static class OpenConnections

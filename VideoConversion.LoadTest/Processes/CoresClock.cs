@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace VideoConversion.LoadTest.Processes;
 
 /// <summary>
-/// Reads, from Linux's /proc, where the cores' time goes between its start and <see cref="Stop"/>: the machine's counts
-/// (/proc/stat), the CPU time of each running process (utime + stime), put to a part by <c>partOf</c>, and the ended
-/// children's time of the processes that run the conversions (cutime + cstime, as <see cref="ChildrenCpuTime"/> reads it).
+/// Reads, from Linux's /proc, where the cores' time goes between its start and <see cref="Stop"/>: the machine's busy time
+/// (/proc/stat) within the stretch's wall time (its own clock, times the cores), the CPU time of each running process
+/// (utime + stime), put to a part by <c>partOf</c>, and the ended children's time of the processes that run the
+/// conversions (cutime + cstime, as <see cref="ChildrenCpuTime"/> reads it).
 /// A process that ends within the stretch takes its time with it, unless one of those waited for it: that time falls to
 /// the rest.
 /// </summary>
@@ -15,17 +17,19 @@ public sealed class CoresClock
     private readonly IReadOnlyList<int> _converters;
     private readonly HashSet<int> _noPartsAtStart;
     private readonly MachineTicks _machineAtStart;
+    private readonly long _startedAt;
     private readonly double _convertingAtStart;
     private readonly Dictionary<RunningProcess, (string Part, double Seconds)> _processesAtStart;
 
     private CoresClock(
-        Func<int, string?> partOf, IReadOnlyList<int> converters, HashSet<int> noParts, MachineTicks machine, double converting,
-        Dictionary<RunningProcess, (string, double)> processes)
+        Func<int, string?> partOf, IReadOnlyList<int> converters, HashSet<int> noParts, MachineTicks machine, long startedAt,
+        double converting, Dictionary<RunningProcess, (string, double)> processes)
     {
         _partOf = partOf;
         _converters = converters;
         _noPartsAtStart = noParts;
         _machineAtStart = machine;
+        _startedAt = startedAt;
         _convertingAtStart = converting;
         _processesAtStart = processes;
     }
@@ -38,13 +42,15 @@ public sealed class CoresClock
     {
         // Each running process's part is decided before the clock starts, and at the stop again only for the processes that
         // are parts (a few dozen) or new: reading names, arguments and ancestry is most of a scan of /proc, and on a short
-        // stretch (one pass of API calls, a third of a second) a whole scan inside it would be much of what it times.
+        // stretch (one pass of API calls, a fraction of a second) a whole scan inside it would be much of what it times.
         var parts = PartsOf(partOf, noParts: []);
         var noParts = parts.Where(process => process.Value is null).Select(process => process.Key).ToHashSet();
-        // The machine first at the start and last at the stop: what is counted apart falls within what it counts.
+        // The machine first at the start and last at the stop: what is counted apart falls within what it counts, and that
+        // within the wall time.
+        var startedAt = Stopwatch.GetTimestamp();
         var machine = MachineTicks.Read();
         return ChildrenCpuTime.SumOf(converters) is { } converting
-            ? new CoresClock(partOf, converters, noParts, machine, converting, Processes(parts))
+            ? new CoresClock(partOf, converters, noParts, machine, startedAt, converting, Processes(parts))
             : null;
     }
 
@@ -65,6 +71,7 @@ public sealed class CoresClock
         var processes = Processes(PartsOf(_partOf, _noPartsAtStart));
         var converting = ChildrenCpuTime.SumOf(_converters);
         var machine = MachineTicks.Read();
+        var wallSeconds = Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
         if (converting is null)
         {
             return null;
@@ -78,9 +85,11 @@ public sealed class CoresClock
             parts[part] = parts.GetValueOrDefault(part) + seconds - before;
         }
 
-        return new CoresTime(machine.Cores,
-            (machine.Total - _machineAtStart.Total) / ProcessStat.TicksPerSecond, (machine.Idle - _machineAtStart.Idle) / ProcessStat.TicksPerSecond,
-            converting.Value - _convertingAtStart, parts);
+        // Idle is what the machine did not count busy: /proc/stat's own idle count lags on a core that sleeps without its tick
+        // (a tickless kernel), which left a mostly idle second of wall time counted as 0.64 of one.
+        var total = wallSeconds * machine.Cores;
+        var busy = (double)(machine.Busy - _machineAtStart.Busy) / ProcessStat.TicksPerSecond;
+        return new CoresTime(machine.Cores, total, total - busy, converting.Value - _convertingAtStart, parts);
     }
 
     /// <summary>
@@ -122,8 +131,8 @@ public sealed class CoresClock
     /// <summary>A process by its id and its start time (proc(5)'s field 22): an id used again later is another process.</summary>
     private sealed record RunningProcess(int Pid, string StartTime);
 
-    /// <summary>The machine's line of /proc/stat, every core's ticks so far and those idle (waiting for I/O counts as idle), and its cores.</summary>
-    private sealed record MachineTicks(int Cores, long Total, long Idle)
+    /// <summary>The machine's line of /proc/stat, every core's ticks busy so far (waiting for I/O counts as idle), and its cores.</summary>
+    private sealed record MachineTicks(int Cores, long Busy)
     {
         public static MachineTicks Read()
         {
@@ -141,7 +150,7 @@ public sealed class CoresClock
             // time is already in user's.
             var ticks = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
                 .Select(field => long.Parse(field, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
-            return new MachineTicks(lines.Count - 1, ticks.Sum(), ticks[3] + ticks[4]);
+            return new MachineTicks(lines.Count - 1, ticks.Sum() - ticks[3] - ticks[4]);
         }
     }
 }

@@ -8,6 +8,7 @@ namespace VideoConversion.LoadTest.Processes;
 /// </summary>
 /// <param name="Cores">The machine's cores, as /proc/stat lists them.</param>
 /// <param name="Total">Every core's time over the stretch: its wall time times the cores.</param>
+/// <param name="Idle">What of it the machine did not count busy: rounded to its ticks, so slightly negative on a stretch busy throughout.</param>
 /// <param name="Parts">Each part's own processes, by the part's name; a part with no process running is absent.</param>
 public sealed record CoresTime(int Cores, double Total, double Idle, double Converting, IReadOnlyDictionary<string, double> Parts)
 {

@@ -39,6 +39,17 @@ public sealed class CoresClockTests
     }
 
     [Fact]
+    public async Task The_stretch_is_its_wall_time_not_the_machines_count()
+    {
+        // /proc/stat's own idle count lags on a core asleep without its tick: the stretch's time is not taken from it.
+        var clock = CoresClock.Start(_ => null, [])!;
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var time = clock.Stop()!;
+
+        Assert.True(time.WallSeconds >= 0.3, $"A stretch of 300 ms of wall time was counted as {time.WallSeconds:F3} s.");
+    }
+
+    [Fact]
     public void The_processes_that_are_no_part_are_not_asked_again_at_the_stop()
     {
         // Deciding a part reads names, arguments and ancestry: done for every process before the stretch, and at its stop
