@@ -37,14 +37,15 @@ public static class ApiCoresReport
         var shortest = passes.Min(pass => pass.Cores.WallSeconds);
         report.Paragraph([
             $"**Where the machine's {cores} cores went during each pass** as fast as the clients go (the workers paused: the round in",
-            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc): cores busy on",
+            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc) over the pass's",
+            "wall time (the load tool's clock): cores busy on",
             "average over the pass, by part of the system in its own processes (the load tool's process holds the clients, the sink",
             "the telemetry goes to, and this clock), the workers' children apart (each job's ffprobe, here rejecting a text file:",
             "a child's whole time falls in the pass in which its worker waited for it, and one still running at the pass's end",
             "falls to the rest), the rest of the machine (the kernel's own work, processes that ended meanwhile, anything else",
             "running, and what the hypervisor took where it counts that), and idle; a row adds up to the cores. Linux counts each",
             $"process's time in ticks of {Number(1000 / ProcessStat.TicksPerSecond, "F0")} ms, so over the shortest pass shown ({Number(shortest)} s) a process's figure is within",
-            $"about {Number(2 / ProcessStat.TicksPerSecond / shortest)} of a core, and a part of several processes, the rest and idle within a few times that.", .. leftOut]);
+            $"about {Number(2 / ProcessStat.TicksPerSecond / shortest, "F3")} of a core, and a part of several processes, the rest and idle within a few times that.", .. leftOut]);
         report.TableRow(["Pass", "Seconds", .. parts, "The workers' children (ffprobe)", "The rest of the machine", "Idle"]);
         report.TableRow(["---", "---", .. parts.Select(_ => "---"), "---", "---", "---"]);
         foreach (var (name, _, time) in passes)

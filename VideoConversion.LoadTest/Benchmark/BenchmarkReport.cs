@@ -217,7 +217,8 @@ public static class BenchmarkReport
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
             "the last column every round's rate and p99. Each write's phase is its jobs' number of calls (each submitted job is work",
-            $"for the workers), so it lasts a few seconds at most, and its p99 is decided by its slowest {Number(settings.ApiMaxJobs / 100.0, "N0")} calls or fewer. Each phase starts",
+            $"for the workers), so it ends at {Number(settings.ApiMaxJobs, "N0")} calls or after {Number(settings.ApiDuration.TotalSeconds, "F0")} s, whichever comes first, and its p99 is decided by its slowest",
+            $"{Number(Math.Max(1, settings.ApiMaxJobs / 100), "N0")} calls or fewer. Each phase starts",
             "with its clients' connections open (opened untimed just before, when not already open), so it times requests, not",
             "connecting, as load tools time a request.");
         if (results.ApiWarmUp is { } warmUp)
