@@ -37,8 +37,8 @@ public static class ApiCoresReport
         var shortest = passes.Min(pass => pass.Cores.WallSeconds);
         report.Paragraph([
             $"**Where the machine's {cores} cores went during each pass** as fast as the clients go (the workers paused: the round in",
-            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc) over the pass's",
-            "wall time (the load tool's clock): cores busy on",
+            "the middle, as in the first table; running: the round just above), as Linux counts their time (/proc) over the wall",
+            "time the load tool's clock ran around the pass (its Seconds): cores busy on",
             "average over the pass, by part of the system in its own processes (the load tool's process holds the clients, the sink",
             "the telemetry goes to, and this clock), the workers' children apart (each job's ffprobe, here rejecting a text file:",
             "a child's whole time falls in the pass in which its worker waited for it, and one still running at the pass's end",
@@ -50,8 +50,8 @@ public static class ApiCoresReport
         report.TableRow(["---", "---", .. parts.Select(_ => "---"), "---", "---", "---"]);
         foreach (var (name, _, time) in passes)
         {
-            report.TableRow([name, Number(time.WallSeconds), .. parts.Select(part => Number(time.OnAverage(time.Parts.GetValueOrDefault(part)))),
-                Number(time.OnAverage(time.Converting)), Number(time.OnAverage(time.Rest)), Number(time.OnAverage(time.Idle))]);
+            report.TableRow([name, Number(time.WallSeconds), .. parts.Select(part => CoresOf(time, time.Parts.GetValueOrDefault(part))),
+                CoresOf(time, time.Converting), CoresOf(time, time.Rest), CoresOf(time, time.Idle)]);
         }
 
         report.Line();
@@ -77,6 +77,12 @@ public static class ApiCoresReport
 
     private static IEnumerable<(string Name, ApiBenchmark.Phase Phase)> Passes(ApiBenchmark.Round round, string workers) =>
         new[] { round.Create, round.Submit, round.Read }.Select(phase => ($"`{phase.Call}`, the workers {workers}", phase));
+
+    /// <summary>
+    /// Cores busy on average, to two decimals: a figure the ticks' rounding left just below zero is printed as 0.00, not
+    /// "-0.00" (adding +0.0 turns a rounded -0.0 into +0.0).
+    /// </summary>
+    private static string CoresOf(CoresTime time, double seconds) => Number(Math.Round(time.OnAverage(seconds), 2) + 0.0);
 
     private static string CpuPerCall(ApiBenchmark.Phase phase, CoresTime time) =>
         phase.Calls > 0 ? $"{Number(ApiOf(time) * 1000 / phase.Calls, "F2")} ms" : "no call";

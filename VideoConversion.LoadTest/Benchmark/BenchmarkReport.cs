@@ -212,7 +212,7 @@ public static class BenchmarkReport
     private static void WriteApi(MarkdownText report, SystemBenchmark.Results results, BenchmarkSettings settings)
     {
         report.Heading(
-            $"The API, {settings.ApiConcurrency} concurrent clients, {Number(settings.ApiDuration.TotalSeconds, "F0")} s per call, at most {settings.ApiMaxJobs} calls of each write");
+            $"The API, {settings.ApiConcurrency} concurrent clients, {Number(settings.ApiDuration.TotalSeconds, "F0")} s per call, at most {Number(settings.ApiMaxJobs, "N0")} calls of each write");
         var rounds = results.AllApiRounds;
         report.Paragraph(
             $"{rounds.Count} round(s), each call after the other; the table shows the round in the middle by submissions a second,",
@@ -269,6 +269,7 @@ public static class BenchmarkReport
                 $"**One more round, with the workers running**, rejecting the round's jobs on the same {results.MachineCores} cores meanwhile and the API applying their reports,",
                 "its submissions started right after their uploads (meeting the API recording their events):",
                 string.Join("; ", new[] { shared.Create, shared.Submit, shared.Read }.Select(phase => SharedPhase(shared, phase))) + ".");
+            SlowestCallsReport.WriteSubmissions(report, shared);
         }
 
         ApiCoresReport.Write(report, middle, results.SharedApiRound);

@@ -6,7 +6,8 @@ namespace VideoConversion.LoadTest.Benchmark;
 public static class QueueSettling
 {
     /// <summary>
-    /// The longest wait: a round of the API's with the workers running leaves them two passes' jobs (4,000) to reject, at
+    /// The longest wait: a round of the API's with the workers running leaves them two passes' jobs (twice
+    /// <see cref="ApiBenchmark.DefaultMaxJobs"/>) to reject, at
     /// about 0.16 CPU-s of ffprobe each on a slow day of the 2-core machine: over 5 minutes. The wait ends as soon as the
     /// queue is empty, so the bound costs nothing when the workers keep up.
     /// </summary>

@@ -49,6 +49,31 @@ public static class SlowestCallsReport
         report.Line();
     }
 
+    /// <summary>
+    /// The submissions' slowest calls of the round with the workers running, as <see cref="Write"/> says them for the round
+    /// in the middle: whether the API's own steps (its requests, batches and log flushes) were slow in that round, or the
+    /// calls waited outside them, is what tells the write path from the machine it shares with the workers.
+    /// </summary>
+    public static void WriteSubmissions(MarkdownText report, ApiBenchmark.Round workersRunning)
+    {
+        var submissions = new[] { (Phase: workersRunning.Submit, IsPaced: false) }
+            .Concat(workersRunning.AtTargetRate is { } paced ? [(paced.Submit, true)] : [])
+            .Where(each => each.Phase.SlowestCalls is { Count: > 0 })
+            .ToList();
+        if (submissions.Count == 0)
+        {
+            return; // rounds measured before the calls were kept
+        }
+
+        report.Paragraph("Its submissions' slowest calls, and the API's own steps around each pass, as for the round in the middle above:");
+        foreach (var (phase, isPaced) in submissions)
+        {
+            report.Line($"- {Sentence(phase, isPaced)}");
+        }
+
+        report.Line();
+    }
+
     /// <summary>One phase's slowest calls in their bunches, and the load tool's pause (a phase that kept its slowest calls).</summary>
     internal static string Sentence(ApiBenchmark.Phase phase, bool isPaced)
     {

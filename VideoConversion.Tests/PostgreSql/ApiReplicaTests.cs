@@ -88,10 +88,18 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
         {
             for (var i = 0; i < jobsPerClient; i++)
             {
-                if (Interlocked.Increment(ref started) == clients * jobsPerClient / 3)
+                var index = Interlocked.Increment(ref started);
+                if (index == clients * jobsPerClient / 3)
                 {
                     // A third of the way in, with requests in flight: kill -9 of one replica.
                     _ = Task.Run(async () => killed.SetResult(await system.KillAsync(victim)));
+                }
+
+                if (index > clients * jobsPerClient / 2)
+                {
+                    // The burst's second half meets the replica dead, however fast its first half was answered: on a quick
+                    // machine the whole burst could otherwise end before the kill had finished, leaving no call after it.
+                    await killed.Task;
                 }
 
                 var afterKill = killed.Task.IsCompleted;

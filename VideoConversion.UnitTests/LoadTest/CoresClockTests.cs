@@ -42,14 +42,18 @@ public sealed class CoresClockTests
     public async Task The_stretch_is_its_wall_time_not_the_machines_count()
     {
         // /proc/stat's own idle count lags on a core asleep without its tick: the stretch's time is not taken from it.
-        // The stretch holds the time between its start's return and its stop's call.
+        // The stretch holds the time between its start's return and its stop's call, and lies within the time from its
+        // start's call to its stop's return.
+        var around = Stopwatch.StartNew();
         var clock = CoresClock.Start(_ => null, [])!;
         var inside = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         var atLeast = inside.Elapsed.TotalSeconds;
         var time = clock.Stop()!;
+        var atMost = around.Elapsed.TotalSeconds;
 
         Assert.True(time.WallSeconds >= atLeast, $"A stretch of at least {atLeast:F3} s of wall time was counted as {time.WallSeconds:F3} s.");
+        Assert.True(time.WallSeconds <= atMost, $"A stretch of at most {atMost:F3} s of wall time was counted as {time.WallSeconds:F3} s.");
     }
 
     [Fact]

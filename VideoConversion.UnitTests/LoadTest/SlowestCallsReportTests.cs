@@ -95,4 +95,27 @@ public sealed class SlowestCallsReportTests
         Assert.DoesNotContain("`POST /jobs`", text, StringComparison.Ordinal);
         Assert.Equal("", none.ToString());
     }
+
+    [Fact]
+    public void The_workers_running_rounds_submissions_alone_are_described_both_ways()
+    {
+        var submitted = Phase("POST /jobs", 1, null, (10, 40), (11, 38));
+        var created = Phase("POST /upload/request", 1, null, (10, 9));
+        var round = new ApiBenchmark.Round(created, submitted, created, new ApiBenchmark.PacedRound(1000, created, submitted, created));
+
+        var report = new MarkdownText();
+        SlowestCallsReport.WriteSubmissions(report, round);
+        var lines = report.ToString().Split('\n');
+
+        Assert.Equal(2, lines.Count(line => line.StartsWith("- ", StringComparison.Ordinal)));
+        Assert.Contains(lines, line => line.StartsWith("- `POST /jobs`, as fast as the clients go: its 2 slowest calls (38–40 ms)", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("- `POST /jobs` at the target's rate: its 2 slowest calls (38–40 ms)", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("`POST /upload/request`", StringComparison.Ordinal));
+
+        // A round measured before the calls were kept adds nothing.
+        ApiBenchmark.Phase Bare(string call) => new(call, 1000, 0, 1, 1000, new Distribution(2, 2, 4, 8, 20));
+        var none = new MarkdownText();
+        SlowestCallsReport.WriteSubmissions(none, new ApiBenchmark.Round(Bare("POST /upload/request"), Bare("POST /jobs"), Bare("GET /jobs/{id}")));
+        Assert.Equal("", none.ToString());
+    }
 }
