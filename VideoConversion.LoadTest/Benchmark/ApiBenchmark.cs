@@ -38,6 +38,10 @@ public sealed class ApiBenchmark(
     /// </summary>
     public const int DefaultMaxJobs = 2000;
 
+    /// <summary>The <c>--api-max-jobs</c> option's description, for both commands that take it.</summary>
+    public const string MaxJobsDescription =
+        "Jobs created and submitted at most in each of a round's two passes (as fast as the clients go, then on a schedule at 1,000/s).";
+
     /// <summary>
     /// What a pass adds at most to its duration while the workers are paused: opening the clients' connections, the
     /// API's /metrics read before and after it, and the cores' clock started and stopped around it.

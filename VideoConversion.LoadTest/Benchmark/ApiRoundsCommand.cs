@@ -23,7 +23,7 @@ public static class ApiRoundsCommand
         var runs = new Option<int>("--runs") { CustomParser = OptionParsers.Runs, Description = "Rounds (the one in the middle by submissions a second stands for the system).", DefaultValueFactory = _ => 3 };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
-        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in each of a round's two passes (as fast as the clients go, then on a schedule at 1,000/s).", DefaultValueFactory = _ => ApiBenchmark.DefaultMaxJobs };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = ApiBenchmark.MaxJobsDescription, DefaultValueFactory = _ => ApiBenchmark.DefaultMaxJobs };
         var database = new Option<string>("--database") { Description = "The system's database, as the report names it.", Required = true };
         var apiReplicas = new Option<int>("--api-replicas") { Description = "API processes behind the API's address.", DefaultValueFactory = _ => 1 };
         var pooling = new Option<string>("--pooling") { Description = "The connection pool's settings, as the report states them.", Required = true };

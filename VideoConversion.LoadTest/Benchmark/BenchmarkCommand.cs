@@ -51,7 +51,7 @@ public static class BenchmarkCommand
         };
         var apiConcurrency = new Option<int>("--api-concurrency") { DefaultValueFactory = _ => 32 };
         var apiDuration = new Option<TimeSpan>("--api-duration") { CustomParser = OptionParsers.Duration, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
-        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = "Jobs created and submitted at most in each pass of an API round (as fast as the clients go, then on a schedule at 1,000/s).", DefaultValueFactory = _ => ApiBenchmark.DefaultMaxJobs };
+        var apiMaxJobs = new Option<int>("--api-max-jobs") { Description = ApiBenchmark.MaxJobsDescription, DefaultValueFactory = _ => ApiBenchmark.DefaultMaxJobs };
         var work = new Option<DirectoryInfo>("--work-dir") { DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "benchmarks", "system")) };
         var report = new Option<FileInfo>("--report") { DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "BENCHMARKS.md")) };
         var database = new Option<DirectoryInfo?>("--database-dir") { Description = "The API's database directory: a bare SQLite commit is measured on its filesystem as the floor of a write." };

@@ -92,7 +92,18 @@ public sealed class ApiReplicaTests(ReplicatedSystemFixture system, ITestOutputH
                 if (index == clients * jobsPerClient / 3)
                 {
                     // A third of the way in, with requests in flight: kill -9 of one replica.
-                    _ = Task.Run(async () => killed.SetResult(await system.KillAsync(victim)));
+                    // A kill that fails fails the burst (its waiting half sees the cause), rather than leaving it waiting.
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            killed.TrySetResult(await system.KillAsync(victim));
+                        }
+                        catch (Exception exception)
+                        {
+                            killed.TrySetException(exception);
+                        }
+                    });
                 }
 
                 if (index > clients * jobsPerClient / 2)
